@@ -1,0 +1,2 @@
+// punchthrough/testing: the virtual NAT network for game developers' integration tests.
+export {};

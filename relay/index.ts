@@ -1,0 +1,2 @@
+// punchthrough/relay: the relay's UDP protocol and server.
+export {};

@@ -1,0 +1,53 @@
+import { ExitCode, UsageError, type CliCommand, type CliIo } from './io.js';
+
+/** Every command, loaded on demand so `punchthrough stun` does not load the session service. */
+const commands: Record<string, () => Promise<CliCommand>> = {
+};
+
+function topLevelUsage(): string {
+  return [
+    'Usage: punchthrough <command> [options]',
+    '',
+    'Commands:',
+    ...Object.keys(commands).map((name) => `  ${name}`),
+    '',
+    'Run `punchthrough <command> --help` for the options of a command.',
+  ].join('\n');
+}
+
+function processIo(): CliIo {
+  const stopSignal = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, stopSignal };
+}
+
+/** Runs the CLI; resolves to the process exit code (0 ok, 1 failure, 2 usage). */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    (name ? io.stdout : io.stderr).write(`${topLevelUsage()}\n`);
+    return name ? ExitCode.ok : ExitCode.usage;
+  }
+  const load = commands[name];
+  if (!load) {
+    io.stderr.write(`punchthrough: unknown command "${name}"\n\n${topLevelUsage()}\n`);
+    return ExitCode.usage;
+  }
+  const command = await load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(`${command.usage}\n`);
+    return ExitCode.ok;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`punchthrough ${name}: ${error.message}\n\n${command.usage}\n`);
+      return ExitCode.usage;
+    }
+    io.stderr.write(`punchthrough ${name}: ${(error as Error).message}\n`);
+    return ExitCode.failure;
+  }
+}

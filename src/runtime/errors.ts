@@ -1,0 +1,47 @@
+/**
+ * Every error punchthrough reports carries one of these stable codes. The README's
+ * "Error codes" table lists the same codes; test/unit/error-codes.test.ts keeps them in step.
+ * Add a code here and a row there together.
+ */
+export const ErrorCodes = {
+  // Signaling / session service (Photon equivalents in the README).
+  INVALID_REQUEST: 'The request was malformed or failed schema validation.',
+  UNSUPPORTED_VERSION: 'The protocol version the peer speaks is not supported.',
+  SESSION_NOT_FOUND: 'No session with that name exists for this app id and version.',
+  SESSION_EXISTS: 'A session with that name already exists.',
+  SESSION_FULL: 'The session has reached its maximum number of players.',
+  SESSION_CLOSED: 'The session is closed to new players, or was closed.',
+  NO_MATCH: 'No open, visible session matched the filter for a random join.',
+  ALREADY_JOINED: 'This connection is already in a session.',
+  REJOIN_NOT_FOUND: 'No inactive player with that id to rejoin (never joined, or its TTL ran out).',
+  NOT_IN_SESSION: 'The request needs a session, and this connection is not in one.',
+  RATE_LIMITED: 'Too many requests or packets from this peer; slow down.',
+  FRAME_TOO_LARGE: 'A signaling frame exceeded the maximum size.',
+  // Client SDK.
+  CONNECT_TIMEOUT: 'No accept from the server before the connection attempts ran out.',
+  STUN_TIMEOUT: 'The STUN server did not answer the Binding request in time.',
+  CLOUD_UNREACHABLE: 'The session service could not be reached or the signaling connection failed.',
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** Base class of every error punchthrough throws or rejects with. */
+export class PunchthroughError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string = ErrorCodes[code], options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PunchthroughError';
+    this.code = code;
+  }
+}
+
+export function isPunchthroughError(value: unknown): value is PunchthroughError {
+  return value instanceof PunchthroughError;
+}
+
+/** Outcome of a pure function that must not throw on hostile input (codecs, validators). */
+export type Result<T, E> = { ok: true; value: T } | { ok: false; error: E };
+
+export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value });
+export const err = <E>(error: E): Result<never, E> => ({ ok: false, error });

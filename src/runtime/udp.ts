@@ -1,0 +1,140 @@
+import dgram from 'node:dgram';
+import { once } from 'node:events';
+
+/** An IP endpoint. `family` follows Node's naming. */
+export interface UdpEndpoint {
+  address: string;
+  port: number;
+  family: 'IPv4' | 'IPv6';
+}
+
+export type UdpMessageHandler = (data: Buffer, from: UdpEndpoint) => void;
+
+/**
+ * The one UDP socket shape every component uses (STUN server, relay, SDK). Implemented over
+ * node:dgram here and over the virtual NAT network in `punchthrough/testing`.
+ */
+export interface UdpSocket {
+  /** The bound local endpoint. */
+  address(): UdpEndpoint;
+  /**
+   * Fire-and-forget send. Never throws for network conditions: a send that fails
+   * (unreachable, closed socket) is reported to the error handlers and otherwise ignored,
+   * because UDP is lossy anyway.
+   */
+  send(data: Uint8Array, port: number, address: string): void;
+  /** Adds a receive handler; returns a function that removes it. */
+  onMessage(handler: UdpMessageHandler): () => void;
+  /** Adds an error handler (socket-level errors, failed sends); returns its remover. */
+  onError(handler: (error: Error) => void): () => void;
+  /** Idempotent. Resolves once the socket is closed. */
+  close(): Promise<void>;
+}
+
+export interface UdpBindOptions {
+  type: 'udp4' | 'udp6';
+  /** Local address to bind; defaults to all interfaces of the family. */
+  address?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** SO_RCVBUF / SO_SNDBUF in bytes, when the platform allows. */
+  receiveBufferSize?: number;
+  sendBufferSize?: number;
+}
+
+/** Creates bound sockets. Injected so tests can use the virtual network. */
+export interface UdpSocketFactory {
+  bind(options: UdpBindOptions): Promise<UdpSocket>;
+}
+
+/** The real thing: node:dgram sockets. */
+export function createNodeUdpSocketFactory(): UdpSocketFactory {
+  return {
+    async bind(options) {
+      const socket = dgram.createSocket({
+        type: options.type,
+        ipv6Only: options.type === 'udp6',
+        ...(options.receiveBufferSize ? { recvBufferSize: options.receiveBufferSize } : {}),
+        ...(options.sendBufferSize ? { sendBufferSize: options.sendBufferSize } : {}),
+      });
+      const bindError = once(socket, 'error').then(([error]) => Promise.reject(error as Error));
+      socket.bind(options.port ?? 0, options.address);
+      await Promise.race([once(socket, 'listening'), bindError]);
+      bindError.catch(() => undefined);
+      return wrapDgramSocket(socket);
+    },
+  };
+}
+
+function wrapDgramSocket(socket: dgram.Socket): UdpSocket {
+  const errorHandlers = new Set<(error: Error) => void>();
+  let closed: Promise<void> | undefined;
+  const reportError = (error: Error): void => {
+    for (const handler of errorHandlers) handler(error);
+  };
+  // An 'error' listener is always attached, so a socket error can never crash the process.
+  socket.on('error', reportError);
+  const onSent = (error: Error | null): void => {
+    if (error) reportError(error);
+  };
+  const local = socket.address();
+  const bound: UdpEndpoint = {
+    address: local.address,
+    port: local.port,
+    family: local.family === 'IPv6' ? 'IPv6' : 'IPv4',
+  };
+  return {
+    address: () => ({ ...bound }),
+    send(data, port, address) {
+      if (closed) return;
+      try {
+        socket.send(data, port, address, onSent);
+      } catch (error) {
+        // Synchronous throws: bad port/address arguments from a caller's untrusted input.
+        reportError(error as Error);
+      }
+    },
+    onMessage(handler) {
+      const listener = (data: Buffer, info: dgram.RemoteInfo): void => {
+        handler(data, {
+          address: info.address,
+          port: info.port,
+          family: info.family === 'IPv6' ? 'IPv6' : 'IPv4',
+        });
+      };
+      socket.on('message', listener);
+      return () => socket.off('message', listener);
+    },
+    onError(handler) {
+      errorHandlers.add(handler);
+      return () => errorHandlers.delete(handler);
+    },
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        try {
+          socket.close(() => resolve());
+        } catch {
+          resolve();
+        }
+      });
+      return closed;
+    },
+  };
+}
+
+/** `ip:port`, with IPv6 in brackets, for logs and CLI output. */
+export function formatEndpoint(endpoint: { address: string; port: number }): string {
+  return endpoint.address.includes(':')
+    ? `[${endpoint.address}]:${endpoint.port}`
+    : `${endpoint.address}:${endpoint.port}`;
+}
+
+/** Parses `ip:port` or `[ipv6]:port`; returns undefined for anything else. */
+export function parseEndpoint(text: string): UdpEndpoint | undefined {
+  const match = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(text) ?? /^([0-9.]+|[^:\s]+):(\d{1,5})$/.exec(text);
+  if (!match) return undefined;
+  const port = Number(match[2]);
+  if (port > 65535) return undefined;
+  const address = match[1]!;
+  return { address, port, family: address.includes(':') ? 'IPv6' : 'IPv4' };
+}
