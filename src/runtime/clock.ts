@@ -8,8 +8,13 @@ export interface TimerHandle {
 }
 
 export interface Clock {
-  /** Milliseconds on a monotonic timeline (not wall-clock epoch). */
+  /** Milliseconds on a monotonic, high-resolution timeline: for durations, RTT, timeouts. */
   now(): number;
+  /**
+   * Wall-clock milliseconds since the Unix epoch: only for values that cross processes
+   * (ticket expiry), where both sides must agree on the time.
+   */
+  wallTime(): number;
   setTimeout(callback: () => void, delayMs: number): TimerHandle;
   clearTimeout(handle: TimerHandle | undefined): void;
   setInterval(callback: () => void, intervalMs: number): TimerHandle;
@@ -27,6 +32,7 @@ export function createRealClock(): Clock {
   };
   return {
     now: () => performance.now(),
+    wallTime: () => Date.now(),
     setTimeout(callback, delayMs) {
       const handle: TimerHandle = { id: nextId++ };
       timers.set(
@@ -69,17 +75,30 @@ interface ScheduledTimer {
  */
 export class ManualClock implements Clock {
   #now: number;
+  readonly #startMs: number;
   #nextId = 1;
   #seq = 0;
   readonly #timers = new Map<number, ScheduledTimer>();
   readonly #heap: ScheduledTimer[] = [];
 
-  constructor(startMs = 0) {
+  /**
+   * @param startMs the initial `now()`.
+   * @param epochMs the wall time at `now() === startMs`; fixed so runs are reproducible.
+   */
+  constructor(
+    startMs = 0,
+    private readonly epochMs = Date.UTC(2026, 0, 1),
+  ) {
     this.#now = startMs;
+    this.#startMs = startMs;
   }
 
   now(): number {
     return this.#now;
+  }
+
+  wallTime(): number {
+    return this.epochMs + (this.#now - this.#startMs);
   }
 
   setTimeout(callback: () => void, delayMs: number): TimerHandle {

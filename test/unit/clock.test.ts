@@ -56,3 +56,11 @@ describe('ManualClock', () => {
     expect(seen).toEqual([100, 200, 300]);
   });
 });
+
+describe('ManualClock wall time', () => {
+  it('moves with now() from a fixed epoch', () => {
+    const clock = new ManualClock(50, 1_000_000);
+    clock.advance(250);
+    expect(clock.wallTime()).toBe(1_000_250);
+  });
+});
