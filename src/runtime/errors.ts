@@ -17,6 +17,8 @@ export const ErrorCodes = {
   NOT_IN_SESSION: 'The request needs a session, and this connection is not in one.',
   RATE_LIMITED: 'Too many requests or packets from this peer; slow down.',
   FRAME_TOO_LARGE: 'A signaling frame exceeded the maximum size.',
+  LIMIT_EXCEEDED: 'A configured limit was exceeded (sessions per connection, properties size, players).',
+  PROPERTIES_MISMATCH: 'The expected property values did not match the current ones; nothing was changed.',
   // Client SDK.
   CONNECT_TIMEOUT: 'No accept from the server before the connection attempts ran out.',
   STUN_TIMEOUT: 'The STUN server did not answer the Binding request in time.',

@@ -1,0 +1,10 @@
+// The signaling protocol (session service ⇄ SDK): message codes and types, close codes, the
+// hardened msgpack codec and schema validation. Imported by the SDK through this barrel.
+export * from './messages.js';
+export {
+  createSignalingCodec,
+  isDecodeError,
+  type DecodeError,
+  type SignalingCodec,
+} from './codec.js';
+export { validateRequest, validateServerMessage, type ValidationError } from './validate.js';

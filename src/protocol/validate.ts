@@ -1,0 +1,343 @@
+/**
+ * Schema validation of decoded frames: unknown values in, typed messages (or a typed
+ * {@link ValidationError}) out. The service validates requests; the SDK validates what the
+ * service sends.
+ */
+import {
+  PROTOCOL_MAX_DURATION_MS,
+  PROTOCOL_MAX_LIST_SESSIONS,
+  PROTOCOL_MAX_LOCAL_ENDPOINTS,
+  PROTOCOL_MAX_PEERS,
+  PROTOCOL_MAX_PROPERTIES,
+  PROTOCOL_MAX_PROPERTY_VALUE_CHARS,
+  PROTOCOL_MAX_REQUEST_ID,
+  PROTOCOL_MAX_STRING_CHARS,
+  PROTOCOL_MAX_TOKEN_BYTES,
+} from '../constants.js';
+import { ErrorCodes, err, ok, type ErrorCode, type Result } from '../runtime/index.js';
+import {
+  CONNECT_PATHS,
+  EventType,
+  NAT_TYPES,
+  PEER_LEFT_REASONS,
+  PEER_MODES,
+  ReplyType,
+  RequestType,
+  SESSION_CLOSE_REASONS,
+  type ConnectedRequest,
+  type CreateRequest,
+  type ErrorMessage,
+  type Event,
+  type HelloRequest,
+  type HelloResult,
+  type JoinRandomRequest,
+  type JoinRequest,
+  type JoinResult,
+  type LeaveRequest,
+  type ListRequest,
+  type ListResult,
+  type LobbySession,
+  type PeerAddressesEvent,
+  type PeerInactiveEvent,
+  type PeerInfo,
+  type PeerJoinedEvent,
+  type PeerLeftEvent,
+  type Properties,
+  type PropertiesChangedEvent,
+  type PropertyValue,
+  type RejoinRequest,
+  type RelayGrant,
+  type ReportAddressesRequest,
+  type Request,
+  type ResponseMessage,
+  type ResultOf,
+  type SessionClosedEvent,
+  type SessionInfo,
+  type SetPropertiesRequest,
+  type StartEvent,
+  type WireEndpoint,
+} from './messages.js';
+import {
+  SchemaError,
+  array,
+  boolean,
+  bytes,
+  endpoint,
+  finiteNumber,
+  integer,
+  isPlainObject,
+  literal,
+  object,
+  oneOf,
+  optional,
+  record,
+  string,
+  type Schema,
+} from './schema.js';
+
+/** Why a decoded frame is not a valid message. */
+export interface ValidationError {
+  /** `INVALID_REQUEST` for a bad shape or unknown type. */
+  code: ErrorCode;
+  message: string;
+  /** The frame's `id` when it could be read, so the error can answer the request. */
+  id?: number;
+}
+
+const text = string(PROTOCOL_MAX_STRING_CHARS);
+const requestId = integer(1, PROTOCOL_MAX_REQUEST_ID);
+const actorNumber = integer(1, PROTOCOL_MAX_REQUEST_ID);
+const duration = integer(0, PROTOCOL_MAX_DURATION_MS);
+const wireEndpoint: Schema<WireEndpoint> = endpoint;
+const propertyValue: Schema<PropertyValue> = (value, path) => {
+  if (value === null) return null;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && value.length <= PROTOCOL_MAX_PROPERTY_VALUE_CHARS) return value;
+  throw new SchemaError(path, 'a string, finite number, boolean or nil');
+};
+const properties: Schema<Properties> = record(text, propertyValue, PROTOCOL_MAX_PROPERTIES);
+const keyList = array(text, PROTOCOL_MAX_PROPERTIES);
+
+const createOptions = {
+  maxPlayers: optional(integer(1, PROTOCOL_MAX_PEERS)),
+  open: optional(boolean),
+  visible: optional(boolean),
+  properties: optional(properties),
+  lobbyKeys: optional(keyList),
+  playerTtlMs: optional(duration),
+  emptySessionTtlMs: optional(duration),
+};
+
+const requestSchemas: { [T in RequestType]: Schema<Extract<Request, { type: T }>> } = {
+  [RequestType.HELLO]: object<HelloRequest>({
+    type: literal(RequestType.HELLO),
+    id: requestId,
+    appId: string(PROTOCOL_MAX_STRING_CHARS, 1),
+    appVersion: text,
+    protocolVersion: integer(0, 0xffff),
+  }),
+  [RequestType.CREATE]: object<CreateRequest>({
+    type: literal(RequestType.CREATE),
+    id: requestId,
+    name: optional(text),
+    ...createOptions,
+  }),
+  [RequestType.JOIN]: object<JoinRequest>({
+    type: literal(RequestType.JOIN),
+    id: requestId,
+    name: text,
+    createIfNotExists: optional(boolean),
+    ...createOptions,
+  }),
+  [RequestType.JOIN_RANDOM]: object<JoinRandomRequest>({
+    type: literal(RequestType.JOIN_RANDOM),
+    id: requestId,
+    filter: optional(properties),
+  }),
+  [RequestType.REJOIN]: object<RejoinRequest>({
+    type: literal(RequestType.REJOIN),
+    id: requestId,
+    sessionId: text,
+    actor: actorNumber,
+    rejoinToken: text,
+  }),
+  [RequestType.LEAVE]: object<LeaveRequest>({ type: literal(RequestType.LEAVE), id: requestId }),
+  [RequestType.LIST]: object<ListRequest>({
+    type: literal(RequestType.LIST),
+    id: requestId,
+    filter: optional(properties),
+    limit: optional(integer(1, PROTOCOL_MAX_LIST_SESSIONS)),
+  }),
+  [RequestType.SET_PROPERTIES]: object<SetPropertiesRequest>({
+    type: literal(RequestType.SET_PROPERTIES),
+    id: requestId,
+    properties: optional(properties),
+    expected: optional(properties),
+    lobbyKeys: optional(keyList),
+    open: optional(boolean),
+    visible: optional(boolean),
+  }),
+  [RequestType.REPORT_ADDRESSES]: object<ReportAddressesRequest>({
+    type: literal(RequestType.REPORT_ADDRESSES),
+    id: requestId,
+    local: array(wireEndpoint, PROTOCOL_MAX_LOCAL_ENDPOINTS),
+    reflexive: optional(wireEndpoint),
+    natType: optional(oneOf(NAT_TYPES)),
+  }),
+  [RequestType.CONNECTED]: object<ConnectedRequest>({
+    type: literal(RequestType.CONNECTED),
+    id: requestId,
+    peerId: text,
+    path: oneOf(CONNECT_PATHS),
+    ms: finiteNumber(0, PROTOCOL_MAX_DURATION_MS),
+  }),
+};
+
+const peerInfo = object<PeerInfo>({
+  actor: actorNumber,
+  peerId: text,
+  mode: oneOf(PEER_MODES),
+  active: boolean,
+});
+
+const sessionInfo = object<SessionInfo>({
+  sessionId: text,
+  name: text,
+  maxPlayers: integer(1, PROTOCOL_MAX_PEERS),
+  open: boolean,
+  visible: boolean,
+  properties,
+  lobbyKeys: keyList,
+  playerTtlMs: duration,
+  emptySessionTtlMs: duration,
+  peers: array(peerInfo, PROTOCOL_MAX_PEERS),
+});
+
+const joinResult = object<JoinResult>({
+  session: sessionInfo,
+  actor: actorNumber,
+  peerId: text,
+  mode: oneOf(PEER_MODES),
+  created: boolean,
+  rejoinToken: text,
+});
+
+const emptyResult = object<Record<string, never>>({});
+
+const resultSchemas: { [T in RequestType]: Schema<ResultOf[T]> } = {
+  [RequestType.HELLO]: object<HelloResult>({
+    protocolVersion: integer(0, 0xffff),
+    maxFrameBytes: integer(1, 2 ** 31),
+  }),
+  [RequestType.CREATE]: joinResult,
+  [RequestType.JOIN]: joinResult,
+  [RequestType.JOIN_RANDOM]: joinResult,
+  [RequestType.REJOIN]: joinResult,
+  [RequestType.LEAVE]: emptyResult,
+  [RequestType.LIST]: object<ListResult>({
+    sessions: array(
+      object<LobbySession>({
+        name: text,
+        players: integer(0, PROTOCOL_MAX_PEERS),
+        maxPlayers: integer(1, PROTOCOL_MAX_PEERS),
+        properties,
+      }),
+      PROTOCOL_MAX_LIST_SESSIONS,
+    ),
+  }),
+  [RequestType.SET_PROPERTIES]: emptyResult,
+  [RequestType.REPORT_ADDRESSES]: emptyResult,
+  [RequestType.CONNECTED]: emptyResult,
+};
+
+const token = bytes(PROTOCOL_MAX_TOKEN_BYTES);
+
+const eventSchemas: { [T in EventType]: Schema<Extract<Event, { type: T }>> } = {
+  [EventType.START]: object<StartEvent>({
+    type: literal(EventType.START),
+    session: sessionInfo,
+    actor: actorNumber,
+    peerId: text,
+    mode: oneOf(PEER_MODES),
+    stunServers: array(wireEndpoint, PROTOCOL_MAX_LOCAL_ENDPOINTS),
+    relay: optional(
+      object<RelayGrant>({ endpoint: wireEndpoint, ticket: token, expiresAtMs: integer(0, Number.MAX_SAFE_INTEGER) }),
+    ),
+  }),
+  [EventType.PEER_JOINED]: object<PeerJoinedEvent>({
+    type: literal(EventType.PEER_JOINED),
+    peer: peerInfo,
+    rejoined: boolean,
+  }),
+  [EventType.PEER_ADDRESSES]: object<PeerAddressesEvent>({
+    type: literal(EventType.PEER_ADDRESSES),
+    peerId: text,
+    actor: actorNumber,
+    mode: oneOf(PEER_MODES),
+    local: array(wireEndpoint, PROTOCOL_MAX_LOCAL_ENDPOINTS),
+    reflexive: optional(wireEndpoint),
+    natType: optional(oneOf(NAT_TYPES)),
+    connectToken: token,
+  }),
+  [EventType.PEER_INACTIVE]: object<PeerInactiveEvent>({
+    type: literal(EventType.PEER_INACTIVE),
+    peerId: text,
+    actor: actorNumber,
+    expiresInMs: duration,
+  }),
+  [EventType.PEER_LEFT]: object<PeerLeftEvent>({
+    type: literal(EventType.PEER_LEFT),
+    peerId: text,
+    actor: actorNumber,
+    reason: oneOf(PEER_LEFT_REASONS),
+  }),
+  [EventType.PROPERTIES_CHANGED]: object<PropertiesChangedEvent>({
+    type: literal(EventType.PROPERTIES_CHANGED),
+    actor: actorNumber,
+    properties,
+    lobbyKeys: keyList,
+    open: boolean,
+    visible: boolean,
+  }),
+  [EventType.SESSION_CLOSED]: object<SessionClosedEvent>({
+    type: literal(EventType.SESSION_CLOSED),
+    sessionId: text,
+    reason: oneOf(SESSION_CLOSE_REASONS),
+  }),
+};
+
+const errorCodes = Object.keys(ErrorCodes) as ErrorCode[];
+const errorMessage = object<ErrorMessage>({
+  type: literal(ReplyType.ERROR),
+  id: optional(requestId),
+  code: oneOf(errorCodes),
+  message: string(PROTOCOL_MAX_PROPERTY_VALUE_CHARS),
+});
+
+function invalid(message: string, id?: number): Result<never, ValidationError> {
+  return err(id === undefined ? { code: 'INVALID_REQUEST', message } : { code: 'INVALID_REQUEST', message, id });
+}
+
+function readId(value: Record<string, unknown>): number | undefined {
+  const id = value.id;
+  return typeof id === 'number' && Number.isInteger(id) && id >= 1 && id <= PROTOCOL_MAX_REQUEST_ID ? id : undefined;
+}
+
+function run<T>(schema: Schema<T>, value: unknown, id?: number): Result<T, ValidationError> {
+  try {
+    return ok(schema(value, ''));
+  } catch (error) {
+    if (error instanceof SchemaError) return invalid(error.message, id);
+    throw error;
+  }
+}
+
+/** Validates a decoded frame as a request (service side). */
+export function validateRequest(value: unknown): Result<Request, ValidationError> {
+  if (!isPlainObject(value)) return invalid('a frame must be a msgpack map');
+  const id = readId(value);
+  const schema = requestSchemas[value.type as RequestType] as Schema<Request> | undefined;
+  if (!Object.hasOwn(requestSchemas, String(value.type)) || !schema) {
+    return invalid(`unknown request type ${JSON.stringify(value.type)?.slice(0, 32)}`, id);
+  }
+  return run(schema, value, id);
+}
+
+/** Validates a decoded frame as a reply or event (SDK side). */
+export function validateServerMessage(
+  value: unknown,
+): Result<ResponseMessage | ErrorMessage | Event, ValidationError> {
+  if (!isPlainObject(value)) return invalid('a frame must be a msgpack map');
+  const type = value.type;
+  if (type === ReplyType.ERROR) return run(errorMessage, value);
+  if (type === ReplyType.RESPONSE) {
+    const id = readId(value);
+    if (id === undefined) return invalid('response without a valid id');
+    const request = value.request as RequestType;
+    if (!Object.hasOwn(resultSchemas, String(request))) return invalid('response to an unknown request type', id);
+    return run((v) => ({ type: ReplyType.RESPONSE, id, request, result: resultSchemas[request](v, 'result') }) as ResponseMessage, value.result, id);
+  }
+  if (Object.hasOwn(eventSchemas, String(type))) return run(eventSchemas[type as EventType] as Schema<Event>, value);
+  return invalid(`unknown message type ${JSON.stringify(type)?.slice(0, 32)}`);
+}
