@@ -1,2 +1,15 @@
-// punchthrough/relay: the relay's UDP protocol and server.
-export {};
+// punchthrough/relay: the relay's UDP protocol, its tickets, server and client.
+export * from './protocol/index.js';
+export {
+  createTicketIssuer,
+  createTicketVerifier,
+  generateTicketSecret,
+  type IssuedTicket,
+  type TicketError,
+  type TicketIssuer,
+  type TicketIssuerOptions,
+  type TicketSecret,
+  type TicketVerifier,
+  type TicketVerifierOptions,
+} from './tickets.js';
+export * as relayDefaults from './constants.js';

@@ -19,6 +19,13 @@ export const ErrorCodes = {
   FRAME_TOO_LARGE: 'A signaling frame exceeded the maximum size.',
   LIMIT_EXCEEDED: 'A configured limit was exceeded (sessions per connection, properties size, players).',
   PROPERTIES_MISMATCH: 'The expected property values did not match the current ones; nothing was changed.',
+  // Relay.
+  TICKET_INVALID: 'The relay ticket is malformed or its signature does not verify (wrong secret or forged).',
+  TICKET_EXPIRED: 'The relay ticket has expired; ask the session service for a new one.',
+  NOT_BOUND: 'This address has no relay binding: bind with a ticket first (or again, after a NAT mapping change).',
+  PEER_NOT_BOUND: 'The target actor has no relay binding in this session.',
+  RELAY_FULL: 'The relay has reached its maximum number of bindings.',
+  RELAY_TIMEOUT: 'The relay did not answer the bind request in time.',
   // Client SDK.
   CONNECT_TIMEOUT: 'No accept from the server before the connection attempts ran out.',
   STUN_TIMEOUT: 'The STUN server did not answer the Binding request in time.',

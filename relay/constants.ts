@@ -1,0 +1,83 @@
+// Defaults of the relay server, its client and its tickets. Units in the names; the reason for
+// each number beside it. Every one of them is an option of the factory that uses it.
+
+/** Port the standalone relay listens on (`punchthrough relay`); any free port works. */
+export const DEFAULT_RELAY_PORT = 5055;
+
+/**
+ * Largest datagram the relay accepts: Ethernet's 1500-byte MTU minus the IPv4 (20) and UDP (8)
+ * headers, so a frame never needs IP fragmentation on a standard path. A relayed payload may
+ * be up to this minus the 6-byte send header (`RELAY_MAX_PAYLOAD_BYTES`).
+ */
+export const DEFAULT_MAX_DATAGRAM_BYTES = 1472;
+
+/**
+ * A binding that sent nothing for this long is dropped. Clients keep it alive every
+ * `DEFAULT_KEEPALIVE_INTERVAL_MS`, so three missed keepalives end it; it also bounds how long a
+ * vanished peer holds a slot.
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+
+/** How often the server sweeps for idle bindings; expiry is at most this late. */
+export const DEFAULT_SWEEP_INTERVAL_MS = 1_000;
+
+/**
+ * Average packets per second one bound peer may send. A game host at a 60 Hz tick relaying to
+ * a few clients, plus keepalives, stays under it; a flood does not.
+ */
+export const DEFAULT_RATE_PACKETS_PER_SECOND = 200;
+
+/** Packets a peer may send in a burst above the average (half a second at the average rate). */
+export const DEFAULT_BURST_PACKETS = 100;
+
+/** Average bytes per second one bound peer may send: the packet rate at ~1,300-byte frames. */
+export const DEFAULT_RATE_BYTES_PER_SECOND = 256 * 1024;
+
+/** Bytes a peer may send in a burst above the average (half a second at the average rate). */
+export const DEFAULT_BURST_BYTES = 128 * 1024;
+
+/**
+ * At most one error frame per address (bound or not) per window: an attacker who spoofs a
+ * victim's source address gets the victim at most one small reply per second (no amplification).
+ */
+export const DEFAULT_ERROR_WINDOW_MS = 1_000;
+
+/**
+ * Distinct unbound addresses the relay answers per error window. Bounds the memory of the
+ * error gate and the relay's total error output under a spoofed-source flood.
+ */
+export const DEFAULT_MAX_ERRORS_PER_WINDOW = 1_024;
+
+/** Bound peers across all sessions; a bind beyond it is refused so memory stays bounded. */
+export const DEFAULT_MAX_BINDINGS = 100_000;
+
+/**
+ * Kernel receive/send buffer for the relay socket. Bursts from many peers arrive between two
+ * event-loop turns; 4 MiB holds ~3,000 full-size frames (Linux caps it at net.core.rmem_max).
+ */
+export const DEFAULT_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Lifetime of a ticket from issue to the last bind it authorizes. A peer binds right after the
+ * cloud tells it to start; ten minutes also covers rebinding after a NAT mapping change early in
+ * a session. A later rebind needs a fresh ticket from the cloud.
+ */
+export const DEFAULT_TICKET_TTL_MS = 10 * 60_000;
+
+/** Shortest shared secret accepted: 128 bits, the HMAC's truncated tag length. */
+export const MIN_TICKET_SECRET_BYTES = 16;
+
+/** Client: bind retransmission interval (the relay is one loopback or WAN RTT away). */
+export const DEFAULT_BIND_RETRY_INTERVAL_MS = 250;
+
+/**
+ * Client: bind attempts before it gives up with RELAY_TIMEOUT — 3 s in all, well inside the
+ * 5 s the connection process allows a client (seed 002, steps 3–6).
+ */
+export const DEFAULT_BIND_ATTEMPTS = 12;
+
+/**
+ * Client: keepalive interval. Well under the 30 s after which common NATs drop an idle UDP
+ * mapping, and a third of the relay's idle timeout.
+ */
+export const DEFAULT_KEEPALIVE_INTERVAL_MS = 10_000;

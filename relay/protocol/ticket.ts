@@ -1,0 +1,89 @@
+import { err, ok, type Result } from '../../src/runtime/index.js';
+
+/**
+ * Relay ticket layout, version 1 (README, "Wire protocols: relay"). The cloud issues a ticket
+ * to a peer; the peer hands it to the relay in a bind frame; the relay checks the MAC with the
+ * shared secret, so no round trip to the cloud is needed.
+ *
+ * ```
+ * 0      ticket version (1)
+ * 1..6   expiresAtMs, uint48 big-endian, Unix epoch milliseconds (wall clock: the issuer and
+ *        the verifier are different processes)
+ * 7..10  actor, uint32 big-endian (the peer's actor number in its session)
+ * 11     n = session id length in bytes (1..64)
+ * 12..   session id, UTF-8
+ * 12+n   MAC: the first 16 bytes of HMAC-SHA256(secret, "punchthrough-relay-ticket" ‖ bytes 0..12+n)
+ * ```
+ */
+export const TICKET_VERSION = 1;
+export const TICKET_MAC_BYTES = 16;
+export const MAX_SESSION_ID_BYTES = 64;
+const FIXED_BYTES = 12;
+
+export interface TicketClaims {
+  /** The session the peer may relay within. */
+  sessionId: string;
+  /** The peer's actor number in that session (uint32). */
+  actor: number;
+  /** Last moment (Unix epoch ms) the ticket authorizes a bind. */
+  expiresAtMs: number;
+}
+
+export interface ParsedTicket extends TicketClaims {
+  /** The bytes the MAC covers (a view into the ticket). */
+  signed: Uint8Array;
+  /** The MAC as received (a view into the ticket). */
+  mac: Uint8Array;
+}
+
+const utf8 = new TextEncoder();
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Checks claims before signing; returns a reason when they cannot be encoded. */
+export function validateTicketClaims(claims: TicketClaims): string | undefined {
+  const idBytes = utf8.encode(claims.sessionId).length;
+  if (idBytes < 1 || idBytes > MAX_SESSION_ID_BYTES) return `session id must be 1..${MAX_SESSION_ID_BYTES} UTF-8 bytes`;
+  if (!Number.isInteger(claims.actor) || claims.actor < 0 || claims.actor > 0xffff_ffff) return 'actor must be a uint32';
+  if (!Number.isInteger(claims.expiresAtMs) || claims.expiresAtMs < 0 || claims.expiresAtMs > 2 ** 48 - 1) {
+    return 'expiresAtMs must be an integer epoch time in milliseconds';
+  }
+  return undefined;
+}
+
+/** The signed part of a ticket; the caller appends the MAC. Claims must be valid. */
+export function encodeTicketBody(claims: TicketClaims): Uint8Array {
+  const id = utf8.encode(claims.sessionId);
+  const out = new Uint8Array(FIXED_BYTES + id.length);
+  const view = new DataView(out.buffer);
+  out[0] = TICKET_VERSION;
+  view.setUint16(1, Math.floor(claims.expiresAtMs / 2 ** 32));
+  view.setUint32(3, claims.expiresAtMs >>> 0);
+  view.setUint32(7, claims.actor);
+  out[11] = id.length;
+  out.set(id, FIXED_BYTES);
+  return out;
+}
+
+/** Splits a received ticket into claims, signed bytes and MAC. Does not check the MAC. */
+export function parseTicket(bytes: Uint8Array): Result<ParsedTicket, 'malformed' | 'version'> {
+  if (bytes.length < FIXED_BYTES + 1 + TICKET_MAC_BYTES) return err('malformed');
+  if (bytes[0] !== TICKET_VERSION) return err('version');
+  const idLength = bytes[11]!;
+  if (idLength < 1 || idLength > MAX_SESSION_ID_BYTES) return err('malformed');
+  const signedLength = FIXED_BYTES + idLength;
+  if (bytes.length !== signedLength + TICKET_MAC_BYTES) return err('malformed');
+  let sessionId: string;
+  try {
+    sessionId = strictUtf8.decode(bytes.subarray(FIXED_BYTES, signedLength));
+  } catch {
+    return err('malformed');
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return ok({
+    sessionId,
+    actor: view.getUint32(7),
+    expiresAtMs: view.getUint16(1) * 2 ** 32 + view.getUint32(3),
+    signed: bytes.subarray(0, signedLength),
+    mac: bytes.subarray(signedLength),
+  });
+}

@@ -1,0 +1,111 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { PunchthroughError, createRealClock, err, ok, type Clock, type Result } from '../src/runtime/index.js';
+import { DEFAULT_TICKET_TTL_MS, MIN_TICKET_SECRET_BYTES } from './constants.js';
+import {
+  TICKET_MAC_BYTES,
+  encodeTicketBody,
+  parseTicket,
+  validateTicketClaims,
+  type TicketClaims,
+} from './protocol/index.js';
+
+/**
+ * The secret cloud and relay nodes share: a string (used as its UTF-8 bytes) or raw bytes, at
+ * least `MIN_TICKET_SECRET_BYTES` long.
+ */
+export type TicketSecret = string | Uint8Array;
+
+/** Domain separation: a MAC made with the same secret for anything else never verifies here. */
+const MAC_LABEL = Buffer.from('punchthrough-relay-ticket');
+
+function secretKey(secret: TicketSecret): Buffer {
+  const key = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret);
+  if (key.length < MIN_TICKET_SECRET_BYTES) {
+    throw new PunchthroughError('INVALID_REQUEST', `the ticket secret must be at least ${MIN_TICKET_SECRET_BYTES} bytes`);
+  }
+  return key;
+}
+
+/**
+ * HMAC-SHA256 truncated to 128 bits. RFC 2104 §5 allows truncating to half the hash length;
+ * forging a tag means guessing 2^128 values, one bind datagram per guess.
+ */
+function mac(key: Buffer, signed: Uint8Array): Buffer {
+  return createHmac('sha256', key).update(MAC_LABEL).update(signed).digest().subarray(0, TICKET_MAC_BYTES);
+}
+
+/** A random secret (32 bytes, hex) for a relay started without one. */
+export function generateTicketSecret(): string {
+  return randomBytes(32).toString('hex');
+}
+
+export interface TicketIssuerOptions {
+  /** The secret shared with every relay that must accept these tickets. */
+  secret: TicketSecret;
+  /** How long a ticket authorizes binds after it is issued. Default `DEFAULT_TICKET_TTL_MS`. */
+  ttlMs?: number;
+  /** Its `wallTime()` dates the expiry (epoch ms, comparable across processes). Default: real clock. */
+  clock?: Clock;
+}
+
+export interface IssuedTicket {
+  /** Opaque bytes to hand to the peer, which passes them to its relay client. */
+  ticket: Uint8Array;
+  /** Epoch ms after which the relay refuses the ticket with TICKET_EXPIRED. */
+  expiresAtMs: number;
+}
+
+export interface TicketIssuer {
+  /** Signs a ticket for `actor` (uint32) in `sessionId` (1..64 UTF-8 bytes); throws INVALID_REQUEST otherwise. */
+  issue(sessionId: string, actor: number): IssuedTicket;
+}
+
+/** The cloud side: signs tickets that relays verify with the same secret. */
+export function createTicketIssuer(options: TicketIssuerOptions): TicketIssuer {
+  const key = secretKey(options.secret);
+  const ttlMs = options.ttlMs ?? DEFAULT_TICKET_TTL_MS;
+  const clock = options.clock ?? createRealClock();
+  return {
+    issue(sessionId, actor) {
+      const claims: TicketClaims = { sessionId, actor, expiresAtMs: Math.floor(clock.wallTime() + ttlMs) };
+      const invalid = validateTicketClaims(claims);
+      if (invalid) throw new PunchthroughError('INVALID_REQUEST', `cannot issue a relay ticket: ${invalid}`);
+      const body = encodeTicketBody(claims);
+      const ticket = new Uint8Array(body.length + TICKET_MAC_BYTES);
+      ticket.set(body);
+      ticket.set(mac(key, body), body.length);
+      return { ticket, expiresAtMs: claims.expiresAtMs };
+    },
+  };
+}
+
+export interface TicketVerifierOptions {
+  /** The secret the issuing cloud uses. */
+  secret: TicketSecret;
+  /** Its `wallTime()` is compared with the ticket's expiry. Default: real clock. */
+  clock?: Clock;
+}
+
+export type TicketError = 'TICKET_INVALID' | 'TICKET_EXPIRED' | 'UNSUPPORTED_VERSION';
+
+export interface TicketVerifier {
+  /** Checks the MAC, then the expiry. Never throws on hostile bytes. */
+  verify(ticket: Uint8Array): Result<TicketClaims, TicketError>;
+}
+
+/** The relay side: verifies tickets with no round trip to the cloud. */
+export function createTicketVerifier(options: TicketVerifierOptions): TicketVerifier {
+  const key = secretKey(options.secret);
+  const clock = options.clock ?? createRealClock();
+  return {
+    verify(ticket) {
+      const parsed = parseTicket(ticket);
+      if (!parsed.ok) return err(parsed.error === 'version' ? 'UNSUPPORTED_VERSION' : 'TICKET_INVALID');
+      const { signed, mac: received, sessionId, actor, expiresAtMs } = parsed.value;
+      if (!timingSafeEqual(mac(key, signed), received)) return err('TICKET_INVALID');
+      // Expiry is checked after the MAC, so an unsigned ticket learns nothing from the answer.
+      if (clock.wallTime() > expiresAtMs) return err('TICKET_EXPIRED');
+      return ok({ sessionId, actor, expiresAtMs });
+    },
+  };
+}
