@@ -1,0 +1,67 @@
+// Defaults of the client SDK (NetworkRunner and the connection process). Units in the names;
+// the reason for each number beside it. DESIGN.md §2 fixes the connection schedule.
+
+/** Connection attempts before a client gives up (seed 002: "the connection attempts limit is set to 10"). */
+export const DEFAULT_ATTEMPTS_LIMIT = 10;
+
+/** Time between connection attempts (seed 002: "the connection attempts interval is fixed at 500ms"). */
+export const DEFAULT_ATTEMPT_INTERVAL_MS = 500;
+
+/**
+ * Share of the attempts that go direct before the client switches to the relay (seed 002 step 3:
+ * "if the attempt is less than 2/3 of the Connection Attempts Limit"): attempts 0–5 of 10.
+ */
+export const DEFAULT_DIRECT_FRACTION = 2 / 3;
+
+/**
+ * Keepalive period on a connected path. Home NATs drop idle UDP mappings after as little as
+ * 30 s (RFC 4787 REQ-5 asks for at least 2 min, many routers use 30 s); 2 s keeps the mapping
+ * open with a wide margin and gives a fresh RTT sample every few seconds at ~30 B/s.
+ */
+export const DEFAULT_KEEPALIVE_INTERVAL_MS = 2_000;
+
+/**
+ * A connected peer silent this long is reported disconnected: five missed keepalives, so a
+ * short burst of loss does not drop a player, while a crashed peer is noticed within seconds.
+ */
+export const DEFAULT_PEER_TIMEOUT_MS = 10_000;
+
+/** Each signaling request gets a reply within this time or fails with CLOUD_UNREACHABLE. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/** Opening the signaling WebSocket (TCP + HTTP upgrade) gives up after this long. */
+export const DEFAULT_CLOUD_CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Initial STUN retransmission timeout for the start's Binding request: a game start should not
+ * wait RFC 8489's 500 ms when the bundled STUN server is one round trip away.
+ */
+export const DEFAULT_STUN_RTO_MS = 100;
+
+/** Binding requests per STUN server before the next server (or no reflexive address). */
+export const DEFAULT_STUN_RETRANSMISSIONS = 4;
+
+/**
+ * Largest game update `send`/`broadcast` accept. 1200 bytes of payload stays under the 1280-byte
+ * IPv6 minimum MTU with our headers and the relay's framing, so no datagram is fragmented.
+ */
+export const MAX_DATA_BYTES = 1_200;
+
+/**
+ * Smoothing factor of the RTT estimate (RFC 6298's alpha = 1/8): one slow keepalive moves the
+ * estimate a little, a sustained change moves it within a few samples.
+ */
+export const RTT_SMOOTHING = 1 / 8;
+
+/** Why a connected peer was reported disconnected (`peerDisconnected.reason`). */
+export const DisconnectReason = {
+  /** Nothing arrived from the peer for the peer timeout. */
+  TIMEOUT: 'timeout',
+  /** The peer said goodbye (it shut down or left). */
+  REMOTE: 'remote',
+  /** This runner shut down. */
+  SHUTDOWN: 'shutdown',
+  /** The cloud closed the session (the server left or dropped). */
+  SESSION_CLOSED: 'sessionClosed',
+} as const;
+export type DisconnectReason = (typeof DisconnectReason)[keyof typeof DisconnectReason];

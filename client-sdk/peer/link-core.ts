@@ -1,0 +1,181 @@
+/**
+ * What both ends of a client–server pair do once connected (DESIGN.md §2 item 5): game updates,
+ * keepalives that hold the NAT mapping open and measure RTT, and the silent-peer timeout.
+ * Sans-IO: inputs are packets and `now`, outputs are {@link LinkOutput}s the runner carries out.
+ */
+import type { UdpEndpoint } from '../../src/runtime/index.js';
+import { DisconnectReason, RTT_SMOOTHING } from '../constants.js';
+import { encodePeerPacket, PeerPacketType, WireDisconnectReason, type PeerPacket } from './packets.js';
+import { keepaliveDueAt, peerTimeoutAt, smoothRtt, type ConnectPath } from './schedule.js';
+
+/** Where a packet came from or goes to: a UDP endpoint, or the relay (addressed by actor). */
+export type Via = { path: 'direct'; endpoint: UdpEndpoint } | { path: 'relay' };
+
+export type LinkOutput =
+  /** Send these bytes on this path. */
+  | { type: 'send'; via: Via; bytes: Uint8Array }
+  /** Client: connection attempt `n` went out on `path`. */
+  | { type: 'attempt'; n: number; path: ConnectPath }
+  /** A valid punch packet came from an endpoint the peer had not announced (peer-reflexive). */
+  | { type: 'learned'; endpoint: UdpEndpoint }
+  /** The pair is connected on `via`. */
+  | { type: 'connected'; via: Via; rttMs: number | undefined; attempt: number; elapsedMs: number }
+  /** A connected pair moved to another path (a late direct accept beats the relay). */
+  | { type: 'pathChanged'; via: Via }
+  /** Server: a connect with a wrong token was refused. */
+  | { type: 'rejectedConnect' }
+  /** Client: the start failed; the attempts ran out, or the server refused the token. */
+  | { type: 'failed'; code: 'CONNECT_TIMEOUT' | 'CONNECT_REJECTED' }
+  /** A connected peer went away. */
+  | { type: 'disconnected'; reason: DisconnectReason }
+  /** A game update arrived. */
+  | { type: 'message'; data: Uint8Array };
+
+export interface LinkTiming {
+  /** Keepalive period on a connected path, ms. */
+  keepaliveIntervalMs: number;
+  /** A connected peer silent this long is disconnected, ms. */
+  peerTimeoutMs: number;
+}
+
+/** Keepalive sequence numbers remembered for RTT: older replies are ignored. */
+const KEEPALIVES_REMEMBERED = 8;
+
+export function endpointKey(endpoint: { address: string; port: number }): string {
+  return `${endpoint.address}|${endpoint.port}`;
+}
+
+export function sameVia(a: Via, b: Via): boolean {
+  if (a.path === 'relay' || b.path === 'relay') return a.path === b.path;
+  return endpointKey(a.endpoint) === endpointKey(b.endpoint);
+}
+
+/**
+ * The connected phase, shared by both ends. Data and keepalives are accepted from any path the
+ * peer has proven (an endpoint that sent a valid punch packet, or the relay, which authenticates
+ * actors), so the two ends may briefly disagree on the path without losing traffic.
+ */
+export class LinkCore {
+  via: Via | undefined;
+  connectedAt: number | undefined;
+  rttMs: number | undefined;
+  closed = false;
+  #lastHeardAt = 0;
+  #lastKeepaliveAt = 0;
+  #keepaliveSeq = 0;
+  readonly #keepalives = new Map<number, number>();
+  readonly #proven = new Set<string>();
+
+  constructor(
+    readonly self: number,
+    readonly peer: number,
+    readonly timing: LinkTiming,
+  ) {}
+
+  /** An endpoint sent a genuine punch packet: data from it is the peer's. */
+  prove(via: Via): void {
+    if (via.path === 'direct') this.#proven.add(endpointKey(via.endpoint));
+  }
+
+  isProven(via: Via): boolean {
+    return via.path === 'relay' || this.#proven.has(endpointKey(via.endpoint));
+  }
+
+  get connected(): boolean {
+    return this.connectedAt !== undefined && !this.closed;
+  }
+
+  connect(via: Via, now: number): void {
+    this.via = via;
+    this.connectedAt = now;
+    this.#lastHeardAt = now;
+    // The first keepalive goes one interval after the accept: the handshake just measured RTT.
+    this.#lastKeepaliveAt = now;
+  }
+
+  nextDeadline(): number | undefined {
+    if (!this.connected) return undefined;
+    return Math.min(
+      keepaliveDueAt(this.#lastKeepaliveAt, this.timing.keepaliveIntervalMs),
+      peerTimeoutAt(this.#lastHeardAt, this.timing.peerTimeoutMs),
+    );
+  }
+
+  /** Keepalive and timeout decisions at `now`. */
+  poll(now: number): LinkOutput[] {
+    if (!this.connected || !this.via) return [];
+    if (now >= peerTimeoutAt(this.#lastHeardAt, this.timing.peerTimeoutMs)) {
+      this.closed = true;
+      return [{ type: 'disconnected', reason: DisconnectReason.TIMEOUT }];
+    }
+    if (now < keepaliveDueAt(this.#lastKeepaliveAt, this.timing.keepaliveIntervalMs)) return [];
+    this.#lastKeepaliveAt = now;
+    const seq = (this.#keepaliveSeq = (this.#keepaliveSeq + 1) >>> 0);
+    this.#keepalives.set(seq, now);
+    if (this.#keepalives.size > KEEPALIVES_REMEMBERED) {
+      this.#keepalives.delete(this.#keepalives.keys().next().value!);
+    }
+    const bytes = encodePeerPacket({ type: PeerPacketType.KEEPALIVE, from: this.self, to: this.peer, seq, reply: false });
+    return [{ type: 'send', via: this.via, bytes }];
+  }
+
+  /** Anything genuine from the peer keeps it alive. */
+  heard(now: number): void {
+    this.#lastHeardAt = Math.max(this.#lastHeardAt, now);
+  }
+
+  /** DATA, KEEPALIVE and DISCONNECT from a proven path of a connected peer. */
+  receiveConnected(packet: PeerPacket, via: Via, now: number): LinkOutput[] {
+    if (!this.connected || !this.isProven(via)) return [];
+    switch (packet.type) {
+      case PeerPacketType.DATA:
+        this.heard(now);
+        return [{ type: 'message', data: packet.payload }];
+      case PeerPacketType.KEEPALIVE: {
+        this.heard(now);
+        if (!packet.reply) {
+          const bytes = encodePeerPacket({
+            type: PeerPacketType.KEEPALIVE,
+            from: this.self,
+            to: this.peer,
+            seq: packet.seq,
+            reply: true,
+          });
+          return [{ type: 'send', via, bytes }];
+        }
+        const sentAt = this.#keepalives.get(packet.seq);
+        if (sentAt !== undefined) {
+          this.#keepalives.delete(packet.seq);
+          this.rttMs = smoothRtt(this.rttMs, now - sentAt, RTT_SMOOTHING);
+        }
+        return [];
+      }
+      case PeerPacketType.DISCONNECT:
+        this.closed = true;
+        return [{ type: 'disconnected', reason: DisconnectReason.REMOTE }];
+      default:
+        return [];
+    }
+  }
+
+  /** A game update on the current path, or nothing when not connected. */
+  send(data: Uint8Array): LinkOutput[] {
+    if (!this.connected || !this.via) return [];
+    return [{ type: 'send', via: this.via, bytes: encodePeerPacket({ type: PeerPacketType.DATA, from: this.self, to: this.peer, payload: data }) }];
+  }
+
+  /** Goodbye to a connected peer; afterwards the link is inert. */
+  close(): LinkOutput[] {
+    const wasConnected = this.connected && this.via;
+    const via = this.via;
+    this.closed = true;
+    if (!wasConnected || !via) return [];
+    const bytes = encodePeerPacket({
+      type: PeerPacketType.DISCONNECT,
+      from: this.self,
+      to: this.peer,
+      reason: WireDisconnectReason.SHUTDOWN,
+    });
+    return [{ type: 'send', via, bytes }];
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The connection schedule of DESIGN.md §2 as pure functions of configuration, state and `now`
+ * (tailscale magicsock style: no timers in here, so tests reason about exact times).
+ */
+
+/** A connection path. */
+export type ConnectPath = 'direct' | 'relay';
+
+export interface ScheduleConfig {
+  /** Attempts before the client gives up (default 10). */
+  attemptsLimit: number;
+  /** Time between attempts in ms (default 500). */
+  attemptIntervalMs: number;
+  /** Share of the attempts that go direct (default 2/3). */
+  directFraction: number;
+  /** Every attempt goes through the relay (no punching). */
+  forceRelay: boolean;
+}
+
+/**
+ * Number of direct attempts: `floor(limit × fraction)` (6 of 10). The epsilon keeps float error
+ * (9 × 2/3 = 5.9999…) from losing an attempt.
+ */
+export function directAttemptCount(config: ScheduleConfig): number {
+  if (config.forceRelay) return 0;
+  const count = Math.floor(config.attemptsLimit * config.directFraction + 1e-9);
+  return Math.max(0, Math.min(config.attemptsLimit, count));
+}
+
+/**
+ * Path of attempt `n` (connection steps 3–4): direct while `n` is below the direct count,
+ * then the relay. Without a relay, every attempt stays direct (there is nothing else to try).
+ */
+export function attemptPath(config: ScheduleConfig, n: number, relayAvailable: boolean): ConnectPath {
+  if (!relayAvailable) return 'direct';
+  return n < directAttemptCount(config) ? 'direct' : 'relay';
+}
+
+/** Attempt `n` is due at `startedAt + n × interval`. */
+export function attemptDueAt(config: ScheduleConfig, startedAt: number, n: number): number {
+  return startedAt + n * config.attemptIntervalMs;
+}
+
+/** The client gives up at `startedAt + limit × interval` (connection step 6). */
+export function giveUpAt(config: ScheduleConfig, startedAt: number): number {
+  return startedAt + config.attemptsLimit * config.attemptIntervalMs;
+}
+
+/**
+ * The next attempt to send at `now`, given `sent` attempts already sent: its number, or
+ * undefined when none is due (not yet time, or all sent). At most one per call; the caller loops.
+ */
+export function dueAttempt(config: ScheduleConfig, startedAt: number, sent: number, now: number): number | undefined {
+  if (sent >= config.attemptsLimit) return undefined;
+  return attemptDueAt(config, startedAt, sent) <= now ? sent : undefined;
+}
+
+/**
+ * Server pings to a client follow the client's clock: ping `n` at `learnedAt + n × interval`,
+ * for the same `limit` rounds (connection step 7: "every interval until that client connects
+ * or its attempts run out"). Returns the next ping number due at `now`, or undefined.
+ */
+export function duePing(config: ScheduleConfig, learnedAt: number, sent: number, now: number): number | undefined {
+  if (config.forceRelay) return undefined;
+  return dueAttempt(config, learnedAt, sent, now);
+}
+
+/** When the next ping or attempt falls due, or undefined when the rounds are over. */
+export function nextRoundAt(config: ScheduleConfig, startedAt: number, sent: number): number | undefined {
+  return sent < config.attemptsLimit ? attemptDueAt(config, startedAt, sent) : undefined;
+}
+
+/** Path choice once both may work (DESIGN.md §2: a late direct accept beats the relay). */
+export function preferredPath(current: ConnectPath | undefined, offered: ConnectPath): ConnectPath {
+  return current === 'direct' || offered === 'direct' ? 'direct' : 'relay';
+}
+
+/** Keepalive `n` after connecting is due every `intervalMs` since the last one sent. */
+export function keepaliveDueAt(lastSentAt: number, intervalMs: number): number {
+  return lastSentAt + intervalMs;
+}
+
+/** A connected peer is dead when nothing arrived for `timeoutMs`. */
+export function peerTimeoutAt(lastHeardAt: number, timeoutMs: number): number {
+  return lastHeardAt + timeoutMs;
+}
+
+/** Smoothed RTT (RFC 6298 style); the first sample is taken as is. */
+export function smoothRtt(previous: number | undefined, sample: number, alpha: number): number {
+  return previous === undefined ? sample : previous + alpha * (sample - previous);
+}
