@@ -1,2 +1,15 @@
 // punchthrough/testing: the virtual NAT network for game developers' integration tests.
-export {};
+export { createVirtualNetwork, type VirtualNetwork, type VirtualNetworkOptions } from './network.js';
+export type { HostOptions, VirtualHost } from './host.js';
+export type { NatCounters, NatOptions, VirtualNat } from './topology.js';
+export type { DropReason, LinkConditions, NetworkCounters, PacketEvent } from './fabric.js';
+export {
+  NAT_BEHAVIORS,
+  NAT_PRESETS,
+  type NatBehavior,
+  type NatBehaviorOptions,
+  type NatMapping,
+  type NatPreset,
+  type PortAllocation,
+} from './nat.js';
+export { createSeededRandom, type RandomSource } from './random.js';

@@ -26,6 +26,8 @@ export const ErrorCodes = {
   PEER_NOT_BOUND: 'The target actor has no relay binding in this session.',
   RELAY_FULL: 'The relay has reached its maximum number of bindings.',
   RELAY_TIMEOUT: 'The relay did not answer the bind request in time.',
+  // Factories and configuration.
+  INVALID_OPTIONS: 'An option passed to a factory is invalid (the message names it and the value).',
   // Client SDK.
   CONNECT_TIMEOUT: 'No accept from the server before the connection attempts ran out.',
   STUN_TIMEOUT: 'The STUN server did not answer the Binding request in time.',

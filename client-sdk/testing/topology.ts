@@ -1,0 +1,315 @@
+import {
+  AUTO_PRIVATE_FIRST_HOST,
+  AUTO_PUBLIC_PREFIXES,
+  DEFAULT_MAPPING_LIFETIME_MS,
+  DEFAULT_NAT_PORT_MAX,
+  DEFAULT_NAT_PORT_MIN,
+  DEFAULT_NAT_PRESET,
+} from './constants.js';
+import { type DropReason, type Fabric, type LinkConditions, type Packet, Link, invalid } from './fabric.js';
+import { type HostOptions, type NetworkNode, type ParentRouter, type VirtualHost, HostNode, familyOf } from './host.js';
+import {
+  type NatBehaviorOptions,
+  type NatMapping,
+  type NatPreset,
+  type PortAllocation,
+  NAT_BEHAVIORS,
+  NAT_PRESETS,
+  NatTable,
+} from './nat.js';
+
+/** Options of `network.addNat()` / `nat.addNat()`. Behaviour fields override the preset's. */
+export interface NatOptions extends Partial<NatBehaviorOptions> {
+  /** Name in traces and errors. Default: `nat-<n>`. */
+  name?: string;
+  /** Starting point for the behaviour; the fields below override it. Default: `port-restricted-cone` (a typical home router). */
+  preset?: NatPreset;
+  /** The NAT's address on its outer network (public on the internet). Default: auto-assigned like a host's. */
+  publicAddress?: string;
+  /** External ports for sequential/random allocation and the preserving fallback. Default: 49152–65535. */
+  portRange?: { min: number; max: number };
+  /** Conditions of the NAT's link to its outer network. Default: perfect. */
+  link?: LinkConditions;
+}
+
+/** A NAT's packet counters. */
+export interface NatCounters {
+  /** Inside → outside packets translated and sent on. */
+  forwardedOutbound: number;
+  /** Outside → inside packets admitted by a mapping and its filter. */
+  forwardedInbound: number;
+  /** Inside → own public address packets looped back inside (hairpinning on). */
+  hairpinned: number;
+  /** Packets to a live mapping whose filter did not admit the sender. */
+  droppedByFiltering: number;
+  /** Unsolicited packets: no live mapping on that port. */
+  droppedNoMapping: number;
+  /** Inside → own public address packets with hairpinning off. */
+  droppedHairpinDisabled: number;
+  /** New mappings refused because no external port was free. */
+  droppedPortExhausted: number;
+}
+
+/** A NAT device: a public address on its outer network, and a LAN of hosts (and NATs) behind it. */
+export interface VirtualNat {
+  readonly name: string;
+  /** Its address on the outer network; every mapping's external address. */
+  readonly publicAddress: string;
+  /** The resolved behaviour (preset plus overrides). */
+  readonly behavior: Readonly<NatBehaviorOptions>;
+  /** The current conditions of the NAT's link to its outer network. */
+  readonly link: Required<LinkConditions>;
+  setLink(conditions: LinkConditions): void;
+  /** Adds a host to this NAT's LAN (private addresses; they may repeat other LANs' addresses). */
+  addHost(options?: HostOptions): VirtualHost;
+  /** Adds a NAT behind this one (carrier-grade NAT in front of a home router, say). */
+  addNat(options?: NatOptions): VirtualNat;
+  /** The live mappings (expired ones are left out). */
+  mappings(): NatMapping[];
+  counters(): NatCounters;
+}
+
+/** Shared by every router of one network: creation order (names, random streams) and the hosts to close. */
+export interface Registry {
+  hosts: HostNode[];
+  nextHost: number;
+  nextNat: number;
+}
+
+const ALLOCATIONS: readonly PortAllocation[] = ['preserving', 'sequential', 'random'];
+
+/** A network segment that routes by exact destination address among its attached nodes. */
+export abstract class RouterBase implements ParentRouter {
+  protected readonly fabric: Fabric;
+  protected readonly registry: Registry;
+  /** Attached nodes by their address in this segment. */
+  protected readonly attached = new Map<string, NetworkNode>();
+  abstract readonly name: string;
+
+  constructor(fabric: Fabric, registry: Registry) {
+    this.fabric = fabric;
+    this.registry = registry;
+  }
+
+  abstract fromChild(packet: Packet, child: NetworkNode): void;
+
+  /** The next free auto-assigned address of this segment. */
+  protected abstract autoAddress(): string;
+
+  addHost(options: HostOptions = {}): VirtualHost {
+    const index = this.registry.nextHost++;
+    const addresses = options.addresses ?? [this.autoAddress()];
+    if (addresses.length === 0) invalid('a host needs at least one address');
+    this.#checkFree(addresses);
+    const host = new HostNode(this.fabric, this, {
+      name: options.name ?? `host-${index}`,
+      addresses,
+      link: new Link(this.fabric.random(`host-link:${index}`), options.link),
+      random: this.fabric.random(`host:${index}`),
+    });
+    for (const address of addresses) this.attached.set(address, host);
+    this.registry.hosts.push(host);
+    return host;
+  }
+
+  addNat(options: NatOptions = {}): VirtualNat {
+    const index = this.registry.nextNat++;
+    const publicAddress = options.publicAddress ?? this.autoAddress();
+    this.#checkFree([publicAddress]);
+    const nat = new NatDevice(this.fabric, this.registry, this, index, publicAddress, options);
+    this.attached.set(publicAddress, nat);
+    return nat;
+  }
+
+  /** Sends a packet down to an attached node, across that node's link. */
+  protected down(node: NetworkNode, packet: Packet): void {
+    this.fabric.cross(node.linkState, packet, node.name, (arrived) => node.fromParent(arrived));
+  }
+
+  protected isAttached(address: string): boolean {
+    return this.attached.has(address);
+  }
+
+  #checkFree(addresses: string[]): void {
+    for (const address of addresses) {
+      const family = familyOf(address);
+      if (!family) invalid(`${JSON.stringify(address)} is not an IP address`);
+      if (['0.0.0.0', '::', '127.0.0.1', '::1'].includes(address)) invalid(`${address} is reserved`);
+      if (this.attached.has(address) || this.reserved(address)) invalid(`${address} is already in use on ${this.name}`);
+    }
+    if (new Set(addresses).size !== addresses.length) invalid(`duplicate address in ${addresses.join(', ')}`);
+  }
+
+  /** Addresses of this segment that no node may take (a NAT's own public address, seen from inside, is not one). */
+  protected reserved(_address: string): boolean {
+    return false;
+  }
+}
+
+/** The internet: public hosts and NATs, routed by address; anything else is unroutable. */
+export class Internet extends RouterBase {
+  readonly name = 'internet';
+
+  fromChild(packet: Packet, _child: NetworkNode): void {
+    const node = this.attached.get(packet.dst.address);
+    if (!node) return this.fabric.drop(packet, this.name, 'unroutable');
+    this.down(node, packet);
+  }
+
+  protected autoAddress(): string {
+    for (const prefix of AUTO_PUBLIC_PREFIXES) {
+      for (let host = 1; host < 255; host++) {
+        const address = `${prefix}${host}`;
+        if (!this.isAttached(address)) return address;
+      }
+    }
+    return invalid('no auto-assignable public address left; pass addresses explicitly');
+  }
+}
+
+function resolveBehavior(options: NatOptions): NatBehaviorOptions {
+  const preset = options.preset ?? DEFAULT_NAT_PRESET;
+  if (!(preset in NAT_PRESETS)) invalid(`unknown NAT preset ${JSON.stringify(preset)}`);
+  const behavior: NatBehaviorOptions = {
+    ...NAT_PRESETS[preset],
+    mappingLifetimeMs: DEFAULT_MAPPING_LIFETIME_MS,
+    ...Object.fromEntries(
+      (['mapping', 'filtering', 'portAllocation', 'mappingLifetimeMs', 'hairpinning'] as const)
+        .filter((key) => options[key] !== undefined)
+        .map((key) => [key, options[key]]),
+    ),
+  };
+  if (!NAT_BEHAVIORS.includes(behavior.mapping)) invalid(`unknown mapping behaviour ${JSON.stringify(behavior.mapping)}`);
+  if (!NAT_BEHAVIORS.includes(behavior.filtering)) {
+    invalid(`unknown filtering behaviour ${JSON.stringify(behavior.filtering)}`);
+  }
+  if (!ALLOCATIONS.includes(behavior.portAllocation)) {
+    invalid(`unknown port allocation ${JSON.stringify(behavior.portAllocation)}`);
+  }
+  if (!(behavior.mappingLifetimeMs > 0)) invalid(`mappingLifetimeMs must be > 0, got ${behavior.mappingLifetimeMs}`);
+  return Object.freeze(behavior);
+}
+
+export class NatDevice extends RouterBase implements VirtualNat, NetworkNode {
+  readonly name: string;
+  readonly publicAddress: string;
+  readonly behavior: Readonly<NatBehaviorOptions>;
+  readonly linkState: Link;
+  readonly #index: number;
+  readonly #parent: ParentRouter;
+  readonly #table: NatTable;
+  readonly #counters: NatCounters = {
+    forwardedOutbound: 0,
+    forwardedInbound: 0,
+    hairpinned: 0,
+    droppedByFiltering: 0,
+    droppedNoMapping: 0,
+    droppedHairpinDisabled: 0,
+    droppedPortExhausted: 0,
+  };
+
+  constructor(
+    fabric: Fabric,
+    registry: Registry,
+    parent: ParentRouter,
+    index: number,
+    publicAddress: string,
+    options: NatOptions,
+  ) {
+    super(fabric, registry);
+    this.#index = index;
+    this.#parent = parent;
+    this.name = options.name ?? `nat-${index}`;
+    this.publicAddress = publicAddress;
+    this.behavior = resolveBehavior(options);
+    const { min = DEFAULT_NAT_PORT_MIN, max = DEFAULT_NAT_PORT_MAX } = options.portRange ?? {};
+    if (!(Number.isInteger(min) && Number.isInteger(max) && min >= 1 && max <= 65_535 && min <= max)) {
+      invalid(`portRange must satisfy 1 <= min <= max <= 65535, got ${min}–${max}`);
+    }
+    this.#table = new NatTable({
+      behavior: this.behavior,
+      portMin: min,
+      portMax: max,
+      random: fabric.random(`nat:${index}`),
+    });
+    this.linkState = new Link(fabric.random(`nat-link:${index}`), options.link);
+  }
+
+  get link(): Required<LinkConditions> {
+    return this.linkState.conditions;
+  }
+
+  setLink(conditions: LinkConditions): void {
+    this.linkState.set(conditions);
+  }
+
+  mappings(): NatMapping[] {
+    return this.#table.list(this.publicAddress, this.fabric.clock.now());
+  }
+
+  counters(): NatCounters {
+    return { ...this.#counters };
+  }
+
+  /** A packet from the LAN: switch it locally, hairpin it, or translate it and send it out. */
+  fromChild(packet: Packet, _child: NetworkNode): void {
+    const lanNode = this.attached.get(packet.dst.address);
+    if (lanNode) return this.down(lanNode, packet);
+    if (packet.family !== familyOf(this.publicAddress)) return this.fabric.drop(packet, this.name, 'unroutable');
+    if (packet.dst.address === this.publicAddress && !this.behavior.hairpinning) {
+      return this.#drop(packet, 'hairpin-disabled');
+    }
+    const mapped = this.#table.outbound(packet.src, packet.dst, this.fabric.clock.now());
+    if (!mapped.ok) return this.#drop(packet, 'port-exhausted');
+    const translated: Packet = { ...packet, src: { address: this.publicAddress, port: mapped.externalPort } };
+    this.fabric.emit('translate', translated, this.name);
+    if (packet.dst.address === this.publicAddress) {
+      // Hairpinning (RFC 4787 §6): the packet comes back in from the sender's *external*
+      // endpoint, and the receiving mapping's filter judges it like any inbound packet.
+      this.#counters.hairpinned++;
+      return this.#inbound(translated);
+    }
+    this.#counters.forwardedOutbound++;
+    this.fabric.cross(this.linkState, translated, this.name, (arrived) => this.#parent.fromChild(arrived, this));
+  }
+
+  /** A packet from the outer network, addressed to the public address. */
+  fromParent(packet: Packet): void {
+    this.#inbound(packet);
+  }
+
+  protected autoAddress(): string {
+    if (this.#index > 255) invalid('no auto-assignable private range left; pass addresses explicitly');
+    for (let host = AUTO_PRIVATE_FIRST_HOST; host < 255; host++) {
+      const address = `10.${this.#index}.0.${host}`;
+      if (!this.isAttached(address)) return address;
+    }
+    return invalid(`no auto-assignable address left on ${this.name}; pass addresses explicitly`);
+  }
+
+  protected override reserved(address: string): boolean {
+    return address === this.publicAddress;
+  }
+
+  #inbound(packet: Packet): void {
+    const admitted = this.#table.inbound(packet.dst.port, packet.src, this.fabric.clock.now());
+    if (!admitted.ok) return this.#drop(packet, admitted.reason);
+    const translated: Packet = { ...packet, dst: admitted.internal };
+    const lanNode = this.attached.get(admitted.internal.address);
+    if (!lanNode) return this.fabric.drop(translated, this.name, 'unroutable');
+    this.#counters.forwardedInbound++;
+    this.fabric.emit('translate', translated, this.name);
+    this.down(lanNode, translated);
+  }
+
+  #drop(packet: Packet, reason: Extract<DropReason, 'filtered' | 'no-mapping' | 'hairpin-disabled' | 'port-exhausted'>): void {
+    const counter = {
+      filtered: 'droppedByFiltering',
+      'no-mapping': 'droppedNoMapping',
+      'hairpin-disabled': 'droppedHairpinDisabled',
+      'port-exhausted': 'droppedPortExhausted',
+    } as const;
+    this.#counters[counter[reason]]++;
+    this.fabric.drop(packet, this.name, reason);
+  }
+}

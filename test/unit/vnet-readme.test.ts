@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+const read = (path: string): string => readFileSync(new URL(path, import.meta.url), 'utf8');
+
+/** The example file as a game developer would write it: package imports, no header comment. */
+function asPublished(source: string): string {
+  return source
+    .replace(/^(\/\/.*\n)+/, '')
+    .replaceAll("'../../client-sdk/testing/index.js'", "'punchthrough/testing'")
+    .replaceAll("'../../client-sdk/index.js'", "'punchthrough'")
+    .replaceAll("'../../src/index.js'", "'punchthrough/cloud'");
+}
+
+function readmeExample(marker: string): string | undefined {
+  const readme = read('../../README.md');
+  const after = readme.split(`<!-- example: ${marker} -->\n`)[1];
+  return /^\s*```ts\n([\s\S]*?)```\n/.exec(after ?? '')?.[1];
+}
+
+describe('README virtual network example', () => {
+  it('is test/unit/vnet-example.test.ts, verbatim but for the package imports', () => {
+    expect(readmeExample('virtual network')).toBe(asPublished(read('./vnet-example.test.ts')));
+  });
+});
