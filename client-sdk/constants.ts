@@ -42,6 +42,21 @@ export const DEFAULT_STUN_RTO_MS = 100;
 export const DEFAULT_STUN_RETRANSMISSIONS = 4;
 
 /**
+ * After the last Binding request, wait this many initial RTOs for its answer (RFC 8489's Rm,
+ * which suggests 16). With the defaults above, requests go out at 0, 100, 300, 700 and 1500 ms
+ * and the client gives up at 1500 + 8 × 100 = 2300 ms: five sends ride out four lost datagrams,
+ * and a start whose STUN server is unreachable fails well inside the 5 s connect window.
+ */
+export const DEFAULT_STUN_LAST_WAIT_RTOS = 8;
+
+/**
+ * Retransmissions per NAT behaviour discovery probe (RFC 5780). Filtering probes that the NAT
+ * blocks are expected to go unanswered and cost their full timeout, so fewer retransmits keep
+ * discovery to a few seconds.
+ */
+export const DEFAULT_NAT_DISCOVERY_RETRANSMISSIONS = 2;
+
+/**
  * Largest game update `send`/`broadcast` accept. 1200 bytes of payload stays under the 1280-byte
  * IPv6 minimum MTU with our headers and the relay's framing, so no datagram is fragmented.
  */

@@ -1,2 +1,2 @@
 // punchthrough/stun: the RFC 8489 codec (pure) and the STUN server.
-export {};
+export * from './codec/index.js';

@@ -31,6 +31,7 @@ export const ErrorCodes = {
   // Client SDK.
   CONNECT_TIMEOUT: 'No accept from the server before the connection attempts ran out.',
   STUN_TIMEOUT: 'The STUN server did not answer the Binding request in time.',
+  STUN_FAILED: 'The STUN server answered with an error, or cannot run the requested NAT behaviour test.',
   CLOUD_UNREACHABLE: 'The session service could not be reached or the signaling connection failed.',
   CONNECT_REJECTED: 'The server refused the connect request: the connect token did not match.',
 } as const;
