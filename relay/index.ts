@@ -12,4 +12,19 @@ export {
   type TicketVerifier,
   type TicketVerifierOptions,
 } from './tickets.js';
+export {
+  createRelayServer,
+  type RelayDropCounters,
+  type RelayServer,
+  type RelayServerOptions,
+  type RelayStats,
+} from './server.js';
+export {
+  createRelayClient,
+  type RelayClient,
+  type RelayClientOptions,
+  type RelayClientState,
+  type RelayErrorHandler,
+  type RelayMessageHandler,
+} from './client.js';
 export * as relayDefaults from './constants.js';

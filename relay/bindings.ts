@@ -1,0 +1,140 @@
+import type { UdpEndpoint } from '../src/runtime/index.js';
+import { fullBuckets, type RateLimits, type TokenBuckets } from './limits.js';
+
+/** One bound peer: an actor of a session, at the address its last valid bind came from. */
+export interface Binding extends TokenBuckets {
+  readonly sessionId: string;
+  readonly actor: number;
+  address: string;
+  port: number;
+  family: UdpEndpoint['family'];
+  /** Last time (monotonic ms) a frame from this peer was accepted. */
+  lastSeenMs: number;
+  /** Last time an error frame went to this peer (error gate for bound peers). */
+  lastErrorMs: number;
+  /** The actors of this peer's session: the only bindings it can ever reach. */
+  readonly peers: Map<number, Binding>;
+}
+
+export type BindOutcome =
+  | { ok: true; binding: Binding; kind: 'new' | 'refreshed' | 'moved'; from?: { address: string; port: number } }
+  | { ok: false; error: 'RELAY_FULL' };
+
+/**
+ * The relay's state: bindings indexed by source address and by (session, actor). An address
+ * holds at most one binding and a (session, actor) lives at one address, so a datagram's
+ * source alone decides who sent it, and a send can only reach the sender's own session.
+ */
+export class BindingTable {
+  /** address → port → binding: nested so the hot path looks up without building a key. */
+  readonly #byAddress = new Map<string, Map<number, Binding>>();
+  readonly #sessions = new Map<string, Map<number, Binding>>();
+  #size = 0;
+
+  constructor(
+    private readonly limits: RateLimits,
+    private readonly maxBindings: number,
+  ) {}
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  lookup(address: string, port: number): Binding | undefined {
+    return this.#byAddress.get(address)?.get(port);
+  }
+
+  /** The binding of `actor` in `sessionId`, if bound. */
+  peer(sessionId: string, actor: number): Binding | undefined {
+    return this.#sessions.get(sessionId)?.get(actor);
+  }
+
+  /**
+   * Binds `endpoint` to (sessionId, actor) after the ticket verified. A repeated bind refreshes;
+   * a bind from a new address moves the binding (the old address stops receiving) and keeps its
+   * rate-limit state; an address bound to another actor is re-assigned.
+   */
+  bind(sessionId: string, actor: number, endpoint: UdpEndpoint, now: number): BindOutcome {
+    const atAddress = this.lookup(endpoint.address, endpoint.port);
+    if (atAddress && atAddress.sessionId === sessionId && atAddress.actor === actor) {
+      atAddress.lastSeenMs = now;
+      return { ok: true, binding: atAddress, kind: 'refreshed' };
+    }
+    const existing = this.peer(sessionId, actor);
+    if (!existing && this.#size - (atAddress ? 1 : 0) >= this.maxBindings) return { ok: false, error: 'RELAY_FULL' };
+    if (atAddress) this.remove(atAddress);
+    if (existing) {
+      const from = { address: existing.address, port: existing.port };
+      this.#unindexAddress(existing);
+      existing.address = endpoint.address;
+      existing.port = endpoint.port;
+      existing.family = endpoint.family;
+      existing.lastSeenMs = now;
+      this.#indexAddress(existing);
+      return { ok: true, binding: existing, kind: 'moved', from };
+    }
+    let peers = this.#sessions.get(sessionId);
+    if (!peers) {
+      peers = new Map();
+      this.#sessions.set(sessionId, peers);
+    }
+    const binding: Binding = {
+      sessionId,
+      actor,
+      address: endpoint.address,
+      port: endpoint.port,
+      family: endpoint.family,
+      lastSeenMs: now,
+      lastErrorMs: Number.NEGATIVE_INFINITY,
+      peers,
+      ...fullBuckets(this.limits, now),
+    };
+    peers.set(actor, binding);
+    this.#indexAddress(binding);
+    this.#size++;
+    return { ok: true, binding, kind: 'new' };
+  }
+
+  /** Drops a binding; a no-op if it is no longer in the table. */
+  remove(binding: Binding): void {
+    if (binding.peers.get(binding.actor) !== binding) return;
+    binding.peers.delete(binding.actor);
+    if (binding.peers.size === 0) this.#sessions.delete(binding.sessionId);
+    this.#unindexAddress(binding);
+    this.#size--;
+  }
+
+  /** Removes every binding silent for longer than `idleTimeoutMs`; returns how many. */
+  expireIdle(now: number, idleTimeoutMs: number): number {
+    let expired = 0;
+    for (const peers of this.#sessions.values()) {
+      for (const binding of peers.values()) {
+        if (now - binding.lastSeenMs > idleTimeoutMs) {
+          this.remove(binding);
+          expired++;
+        }
+      }
+    }
+    return expired;
+  }
+
+  #indexAddress(binding: Binding): void {
+    let ports = this.#byAddress.get(binding.address);
+    if (!ports) {
+      ports = new Map();
+      this.#byAddress.set(binding.address, ports);
+    }
+    ports.set(binding.port, binding);
+  }
+
+  #unindexAddress(binding: Binding): void {
+    const ports = this.#byAddress.get(binding.address);
+    if (ports?.get(binding.port) !== binding) return;
+    ports.delete(binding.port);
+    if (ports.size === 0) this.#byAddress.delete(binding.address);
+  }
+}

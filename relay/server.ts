@@ -1,0 +1,329 @@
+import {
+  createNodeUdpSocketFactory,
+  createRealClock,
+  createSilentLogger,
+  formatEndpoint,
+  type Clock,
+  type Logger,
+  type TimerHandle,
+  type UdpEndpoint,
+  type UdpSocketFactory,
+} from '../src/runtime/index.js';
+import { BindingTable, type Binding } from './bindings.js';
+import {
+  DEFAULT_BURST_BYTES,
+  DEFAULT_BURST_PACKETS,
+  DEFAULT_ERROR_WINDOW_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_BINDINGS,
+  DEFAULT_MAX_DATAGRAM_BYTES,
+  DEFAULT_MAX_ERRORS_PER_WINDOW,
+  DEFAULT_RATE_BYTES_PER_SECOND,
+  DEFAULT_RATE_PACKETS_PER_SECOND,
+  DEFAULT_RELAY_PORT,
+  DEFAULT_SOCKET_BUFFER_BYTES,
+  DEFAULT_SWEEP_INTERVAL_MS,
+} from './constants.js';
+import { ErrorGate, takeTokens, type RateLimits } from './limits.js';
+import {
+  RELAY_DATA_HEADER_BYTES,
+  RELAY_ERROR_BYTES,
+  RELAY_PROTOCOL_VERSION,
+  RelayFrameType,
+  decodeRelayFrame,
+  encodeRelayFrame,
+  readFrameActor,
+  rewriteSendAsDeliver,
+  type RelayErrorCode,
+} from './protocol/index.js';
+import { createTicketVerifier, type TicketSecret } from './tickets.js';
+
+export interface RelayServerOptions {
+  /** The secret shared with the cloud that issues tickets (see `createTicketIssuer`). */
+  secret: TicketSecret;
+  /** Local address to listen on; an IPv6 literal makes a udp6 socket. Default `0.0.0.0`. */
+  host?: string;
+  /** UDP port; 0 picks a free one. Default `DEFAULT_RELAY_PORT` (5055). */
+  port?: number;
+  /** Opens the socket. Default: node:dgram. */
+  socketFactory?: UdpSocketFactory;
+  /** Monotonic time for idle expiry and rate limits, wall time for ticket expiry. Default: real clock. */
+  clock?: Clock;
+  /** Default: silent. */
+  logger?: Logger;
+  /** A binding silent for longer than this is dropped. Default `DEFAULT_IDLE_TIMEOUT_MS`. */
+  idleTimeoutMs?: number;
+  /** How often idle bindings are swept. Default `DEFAULT_SWEEP_INTERVAL_MS`. */
+  sweepIntervalMs?: number;
+  /** Per-peer average packets/s. Default `DEFAULT_RATE_PACKETS_PER_SECOND`. */
+  ratePacketsPerSecond?: number;
+  /** Per-peer packet burst. Default `DEFAULT_BURST_PACKETS`. */
+  burstPackets?: number;
+  /** Per-peer average bytes/s. Default `DEFAULT_RATE_BYTES_PER_SECOND`. */
+  rateBytesPerSecond?: number;
+  /** Per-peer byte burst. Default `DEFAULT_BURST_BYTES`. */
+  burstBytes?: number;
+  /** Datagrams longer than this are dropped unread. Default `DEFAULT_MAX_DATAGRAM_BYTES`. */
+  maxDatagramBytes?: number;
+  /** At most one error frame per address per window. Default `DEFAULT_ERROR_WINDOW_MS`. */
+  errorWindowMs?: number;
+  /** At most this many unbound addresses get an error per window. Default `DEFAULT_MAX_ERRORS_PER_WINDOW`. */
+  maxErrorsPerWindow?: number;
+  /** Bound peers across all sessions. Default `DEFAULT_MAX_BINDINGS`. */
+  maxBindings?: number;
+  /** SO_RCVBUF and SO_SNDBUF in bytes (the kernel may cap it). Default `DEFAULT_SOCKET_BUFFER_BYTES`. */
+  socketBufferBytes?: number;
+}
+
+/** Why the relay dropped a datagram. */
+export interface RelayDropCounters {
+  /** Longer than `maxDatagramBytes`. */
+  tooLarge: number;
+  /** Not a relay frame of a known type, or a wrong length. */
+  malformed: number;
+  /** First byte is not this protocol version. */
+  version: number;
+  /** A send, keepalive or unbind from an address with no binding. */
+  notBound: number;
+  /** A send to an actor not bound in the sender's session. */
+  peerNotBound: number;
+  /** Over the sender's packet or byte rate. */
+  rateLimited: number;
+  /** A bind with a forged or malformed ticket. */
+  ticketInvalid: number;
+  /** A bind with an expired ticket. */
+  ticketExpired: number;
+  /** A bind refused because `maxBindings` is reached. */
+  relayFull: number;
+  /** A frame only the relay sends (bound, deliver, keepalive-ack, error): never answered. */
+  unexpected: number;
+}
+
+export interface RelayStats {
+  /** Bindings now. */
+  bindings: number;
+  /** Sessions with at least one binding now. */
+  sessions: number;
+  /** Binds that created a binding. */
+  binds: number;
+  /** Binds that moved a binding to a new address. */
+  rebinds: number;
+  /** Bindings ended by an unbind frame. */
+  unbinds: number;
+  /** Bindings dropped for idleness. */
+  expired: number;
+  /** Datagrams forwarded between peers. */
+  packetsRelayed: number;
+  /** Bytes of those datagrams (whole frames). */
+  bytesRelayed: number;
+  /** Keepalives answered. */
+  keepalives: number;
+  /** Error frames sent. */
+  errorsSent: number;
+  dropped: RelayDropCounters;
+}
+
+export interface RelayServer {
+  /** The bound local endpoint (with the real port when 0 was asked for). */
+  address(): UdpEndpoint;
+  /** A snapshot of the counters. */
+  stats(): RelayStats;
+  /** Closes the socket and the sweep timer. Idempotent. */
+  close(): Promise<void>;
+}
+
+const dropByTicketError = {
+  TICKET_INVALID: 'ticketInvalid',
+  TICKET_EXPIRED: 'ticketExpired',
+  UNSUPPORTED_VERSION: 'version',
+} as const;
+
+/** Starts the relay (DESIGN.md §3 "Relay"; seed 002 connection steps 4–5 and 10–13). */
+export async function createRelayServer(options: RelayServerOptions): Promise<RelayServer> {
+  const clock = options.clock ?? createRealClock();
+  const logger = options.logger ?? createSilentLogger();
+  const verifier = createTicketVerifier({ secret: options.secret, clock });
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const maxDatagramBytes = options.maxDatagramBytes ?? DEFAULT_MAX_DATAGRAM_BYTES;
+  const errorWindowMs = options.errorWindowMs ?? DEFAULT_ERROR_WINDOW_MS;
+  const limits: RateLimits = {
+    packetsPerSecond: options.ratePacketsPerSecond ?? DEFAULT_RATE_PACKETS_PER_SECOND,
+    burstPackets: options.burstPackets ?? DEFAULT_BURST_PACKETS,
+    bytesPerSecond: options.rateBytesPerSecond ?? DEFAULT_RATE_BYTES_PER_SECOND,
+    burstBytes: options.burstBytes ?? DEFAULT_BURST_BYTES,
+  };
+  const table = new BindingTable(limits, options.maxBindings ?? DEFAULT_MAX_BINDINGS);
+  const unboundErrors = new ErrorGate(errorWindowMs, options.maxErrorsPerWindow ?? DEFAULT_MAX_ERRORS_PER_WINDOW);
+  const host = options.host ?? '0.0.0.0';
+  const bufferBytes = options.socketBufferBytes ?? DEFAULT_SOCKET_BUFFER_BYTES;
+  const socket = await (options.socketFactory ?? createNodeUdpSocketFactory()).bind({
+    type: host.includes(':') ? 'udp6' : 'udp4',
+    address: host,
+    port: options.port ?? DEFAULT_RELAY_PORT,
+    receiveBufferSize: bufferBytes,
+    sendBufferSize: bufferBytes,
+  });
+
+  const counters = { binds: 0, rebinds: 0, unbinds: 0, expired: 0, packetsRelayed: 0, bytesRelayed: 0, keepalives: 0, errorsSent: 0 };
+  const dropped: RelayDropCounters = {
+    tooLarge: 0,
+    malformed: 0,
+    version: 0,
+    notBound: 0,
+    peerNotBound: 0,
+    rateLimited: 0,
+    ticketInvalid: 0,
+    ticketExpired: 0,
+    relayFull: 0,
+    unexpected: 0,
+  };
+
+  /**
+   * Error frames obey the no-amplification rule: never larger than the datagram that caused
+   * them, and at most one per address per window (per binding when bound, through the gate
+   * otherwise).
+   */
+  const sendError = (to: UdpEndpoint, binding: Binding | undefined, code: RelayErrorCode, actor: number, receivedBytes: number, now: number): void => {
+    if (receivedBytes < RELAY_ERROR_BYTES) return;
+    if (binding) {
+      if (now - binding.lastErrorMs < errorWindowMs) return;
+      binding.lastErrorMs = now;
+    } else if (!unboundErrors.allow(`${to.address}|${to.port}`, now)) {
+      return;
+    }
+    counters.errorsSent++;
+    socket.send(encodeRelayFrame({ type: 'error', code, actor }), to.port, to.address);
+  };
+
+  const handleBind = (ticket: Uint8Array, from: UdpEndpoint, current: Binding | undefined, length: number, now: number): void => {
+    const verified = verifier.verify(ticket);
+    if (!verified.ok) {
+      dropped[dropByTicketError[verified.error]]++;
+      sendError(from, current, verified.error, 0, length, now);
+      return;
+    }
+    const { sessionId, actor } = verified.value;
+    const outcome = table.bind(sessionId, actor, from, now);
+    if (!outcome.ok) {
+      dropped.relayFull++;
+      sendError(from, current, outcome.error, 0, length, now);
+      return;
+    }
+    if (outcome.kind === 'new') counters.binds++;
+    if (outcome.kind === 'moved') {
+      counters.rebinds++;
+      logger.debug({ sessionId, actor, from: outcome.from && formatEndpoint(outcome.from), to: formatEndpoint(from) }, 'relay binding moved');
+    }
+    // A valid bind frame carries a ≥ 29-byte ticket, so the 10-byte answer is never larger.
+    socket.send(encodeRelayFrame({ type: 'bound', actor, idleTimeoutMs }), from.port, from.address);
+  };
+
+  /** Everything but a bound peer's well-formed send: binds, keepalives, unbinds, garbage. */
+  const slowPath = (data: Buffer, from: UdpEndpoint, binding: Binding | undefined, now: number): void => {
+    const decoded = decodeRelayFrame(data);
+    if (!decoded.ok) {
+      if (decoded.error === 'version') {
+        dropped.version++;
+        // Same marker nibble, other version: a relay peer from another release; tell it.
+        if ((data[0]! & 0xf0) === (RELAY_PROTOCOL_VERSION & 0xf0)) sendError(from, binding, 'UNSUPPORTED_VERSION', 0, data.length, now);
+      } else {
+        dropped.malformed++;
+      }
+      return;
+    }
+    const frame = decoded.value;
+    if (frame.type === 'bound' || frame.type === 'deliver' || frame.type === 'keepaliveAck' || frame.type === 'error') {
+      // Never answered, so two relays (or a reflected packet) cannot ping-pong.
+      dropped.unexpected++;
+      return;
+    }
+    if (binding && !takeTokens(binding, limits, now, data.length)) {
+      dropped.rateLimited++;
+      return;
+    }
+    switch (frame.type) {
+      case 'bind':
+        handleBind(frame.ticket, from, binding, data.length, now);
+        return;
+      case 'keepalive':
+        if (!binding) break;
+        binding.lastSeenMs = now;
+        counters.keepalives++;
+        data[1] = RelayFrameType.keepaliveAck; // the ack is the keepalive, retyped
+        socket.send(data, from.port, from.address);
+        return;
+      case 'unbind':
+        if (!binding) break;
+        table.remove(binding);
+        counters.unbinds++;
+        return;
+      case 'send':
+        break; // a bound peer's send took the fast path; this one is unbound
+    }
+    dropped.notBound++;
+    sendError(from, undefined, 'NOT_BOUND', 0, data.length, now);
+  };
+
+  // Seed 002 steps 5 and 10–13: forward a bound peer's frame to its session peer, tagged
+  // with the sender's actor. The hot path reads the header in place and rewrites the
+  // received buffer into the deliver frame: no decode, no allocation.
+  const detach = socket.onMessage((data, from) => {
+    const now = clock.now();
+    if (data.length > maxDatagramBytes) {
+      dropped.tooLarge++;
+      return;
+    }
+    const binding = table.lookup(from.address, from.port);
+    if (binding === undefined || data.length < RELAY_DATA_HEADER_BYTES || data[0] !== RELAY_PROTOCOL_VERSION || data[1] !== RelayFrameType.send) {
+      slowPath(data, from, binding, now);
+      return;
+    }
+    if (!takeTokens(binding, limits, now, data.length)) {
+      dropped.rateLimited++;
+      sendError(from, binding, 'RATE_LIMITED', 0, data.length, now);
+      return;
+    }
+    binding.lastSeenMs = now;
+    const toActor = readFrameActor(data);
+    const peer = binding.peers.get(toActor);
+    if (peer === undefined) {
+      dropped.peerNotBound++;
+      sendError(from, binding, 'PEER_NOT_BOUND', toActor, data.length, now);
+      return;
+    }
+    rewriteSendAsDeliver(data, binding.actor);
+    counters.packetsRelayed++;
+    counters.bytesRelayed += data.length;
+    socket.send(data, peer.port, peer.address);
+  });
+  const detachErrors = socket.onError((error) => logger.debug({ err: error }, 'relay socket error'));
+
+  const sweep = clock.setInterval(() => {
+    const expired = table.expireIdle(clock.now(), idleTimeoutMs);
+    if (expired > 0) {
+      counters.expired += expired;
+      logger.debug({ expired, bindings: table.size }, 'relay bindings expired');
+    }
+  }, options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
+
+  let sweepTimer: TimerHandle | undefined = sweep;
+  let closing: Promise<void> | undefined;
+  const local = socket.address();
+  logger.info({ relay: formatEndpoint(local) }, 'relay listening');
+
+  return {
+    address: () => ({ ...local }),
+    stats: () => ({ bindings: table.size, sessions: table.sessionCount, ...counters, dropped: { ...dropped } }),
+    close() {
+      closing ??= (async () => {
+        clock.clearInterval(sweepTimer);
+        sweepTimer = undefined;
+        detach();
+        detachErrors();
+        await socket.close();
+        logger.info('relay closed');
+      })();
+      return closing;
+    },
+  };
+}

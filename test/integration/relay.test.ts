@@ -1,0 +1,258 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ManualClock,
+  createNodeUdpSocketFactory,
+  type UdpSocket,
+} from '../../src/runtime/index.js';
+import {
+  createRelayClient,
+  createRelayServer,
+  createTicketIssuer,
+  encodeRelayFrame,
+  type RelayClient,
+  type RelayServer,
+  type RelayServerOptions,
+} from '../../relay/index.js';
+
+const secret = 'integration secret of 32 bytes!!';
+const factory = createNodeUdpSocketFactory();
+
+/** Waits for a condition the sockets will make true; the timeout is only a failsafe. */
+async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+interface Peer {
+  socket: UdpSocket;
+  client: RelayClient;
+  /** Payloads received, as text, with the sender's actor. */
+  received: Array<{ from: number; text: string }>;
+}
+
+const sockets: UdpSocket[] = [];
+const clients: RelayClient[] = [];
+const servers: RelayServer[] = [];
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.close();
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+  await Promise.all(sockets.splice(0).map((socket) => socket.close()));
+});
+
+async function socket(): Promise<UdpSocket> {
+  const bound = await factory.bind({ type: 'udp4', address: '127.0.0.1', receiveBufferSize: 1 << 21, sendBufferSize: 1 << 21 });
+  sockets.push(bound);
+  return bound;
+}
+
+/** A relay on loopback with a manual clock: real sockets, time only moves when the test says. */
+async function relay(options: Partial<RelayServerOptions> = {}) {
+  const clock = new ManualClock();
+  const server = await createRelayServer({
+    secret,
+    clock,
+    host: '127.0.0.1',
+    port: 0,
+    ratePacketsPerSecond: 1e6,
+    burstPackets: 1e6,
+    rateBytesPerSecond: 1e9,
+    burstBytes: 1e9,
+    ...options,
+  });
+  servers.push(server);
+  const issuer = createTicketIssuer({ secret, clock, ttlMs: 60_000 });
+  const endpoint = { address: '127.0.0.1', port: server.address().port };
+  const peer = async (sessionId: string, actor: number, ticket = issuer.issue(sessionId, actor).ticket): Promise<Peer> => {
+    const own = await socket();
+    const client = createRelayClient({ socket: own, relay: endpoint, ticket, clock, keepaliveIntervalMs: 0 });
+    clients.push(client);
+    const received: Peer['received'] = [];
+    client.onMessage((from, payload) => received.push({ from, text: Buffer.from(payload).toString() }));
+    return { socket: own, client, received };
+  };
+  return { clock, server, issuer, endpoint, peer };
+}
+
+/** Sends `count` numbered datagrams from `a` to actor `to`, at most `window` unacknowledged by `seen()`. */
+async function stream(from: Peer, to: number, count: number, tag: string, seen: () => number, window = 64): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    if (i - seen() >= window) await until(() => i - seen() < window, `${tag} window`);
+    from.client.send(to, Buffer.from(`${tag}:${i}`));
+  }
+}
+
+describe('relay on loopback', () => {
+  it('carries 10,000 datagrams each way between two peers of one session, none lost, duplicated or misdelivered', async () => {
+    const { peer, server } = await relay();
+    const host = await peer('match', 1);
+    const guest = await peer('match', 2);
+    await Promise.all([host.client.bind(), guest.client.bind()]);
+    const count = 10_000;
+    await Promise.all([
+      stream(guest, 1, count, 'g', () => host.received.length),
+      stream(host, 2, count, 'h', () => guest.received.length),
+    ]);
+    await until(() => host.received.length >= count && guest.received.length >= count, 'all datagrams');
+    const expected = (tag: string) => Array.from({ length: count }, (_, i) => `${tag}:${i}`).sort();
+    expect(host.received.every((message) => message.from === 2)).toBe(true);
+    expect(guest.received.every((message) => message.from === 1)).toBe(true);
+    expect(host.received.map((message) => message.text).sort()).toEqual(expected('g'));
+    expect(guest.received.map((message) => message.text).sort()).toEqual(expected('h'));
+    expect(server.stats()).toMatchObject({ packetsRelayed: 2 * count, bindings: 2 });
+  });
+
+  it('a peer of another session, a forged ticket, an expired ticket and an unbound source inject and receive nothing', async () => {
+    const { peer, server, clock, endpoint } = await relay();
+    const host = await peer('match', 1);
+    const guest = await peer('match', 2);
+    // Same actor number as the guest, other session.
+    const stranger = await peer('other', 2);
+    await Promise.all([host.client.bind(), guest.client.bind(), stranger.client.bind()]);
+
+    const forger = await peer('match', 3, createTicketIssuer({ secret: 'not the relay secret, long enough', clock }).issue('match', 3).ticket);
+    await expect(forger.client.bind()).rejects.toMatchObject({ code: 'TICKET_INVALID' });
+
+    const expiredTicket = createTicketIssuer({ secret, clock, ttlMs: 1 }).issue('match', 4).ticket;
+    clock.advance(2);
+    const late = await peer('match', 4, expiredTicket);
+    await expect(late.client.bind()).rejects.toMatchObject({ code: 'TICKET_EXPIRED' });
+
+    // An unbound socket sends raw send frames, as if it were a bound peer (it has no binding,
+    // so it cannot claim any actor), and forged deliver frames straight to the host.
+    const spoofer = await socket();
+    const spooferGot: Buffer[] = [];
+    spoofer.onMessage((data) => spooferGot.push(data));
+    for (const target of [1, 2]) {
+      spoofer.send(encodeRelayFrame({ type: 'send', toActor: target, payload: Buffer.from('spoofed') }), endpoint.port, endpoint.address);
+      forger.socket.send(encodeRelayFrame({ type: 'send', toActor: target, payload: Buffer.from('forged') }), endpoint.port, endpoint.address);
+      late.socket.send(encodeRelayFrame({ type: 'send', toActor: target, payload: Buffer.from('expired') }), endpoint.port, endpoint.address);
+    }
+    spoofer.send(encodeRelayFrame({ type: 'deliver', fromActor: 2, payload: Buffer.from('fake deliver') }), host.socket.address().port, '127.0.0.1');
+    // Actors 1 and 3 exist only in the host's session.
+    stranger.client.send(1, Buffer.from('cross-session'));
+    stranger.client.send(3, Buffer.from('cross-session'));
+    await until(() => server.stats().dropped.peerNotBound === 2, 'the cross-session sends');
+    host.client.send(2, Buffer.from('for the guest only'));
+    // The relay handles datagrams in arrival order, so once the guest has this, every earlier one was handled.
+    await until(() => guest.received.length === 1, 'the legitimate datagram');
+    await until(() => server.stats().dropped.notBound >= 6, 'the unbound sends');
+    guest.client.send(1, Buffer.from('done'));
+    await until(() => host.received.length === 1, 'the marker');
+
+    expect(guest.received).toEqual([{ from: 1, text: 'for the guest only' }]);
+    expect(host.received).toEqual([{ from: 2, text: 'done' }]);
+    expect(stranger.received).toEqual([]);
+    expect(forger.received).toEqual([]);
+    expect(late.received).toEqual([]);
+    expect(server.stats()).toMatchObject({
+      bindings: 3,
+      packetsRelayed: 2,
+      dropped: { ticketInvalid: 1, ticketExpired: 1, notBound: 6, peerNotBound: 2 },
+    });
+    // The unbound spoofer got at most one (7-byte) error for its 18-byte sends.
+    expect(spooferGot.length).toBeLessThanOrEqual(1);
+  });
+
+  it('moves a binding when the peer rebinds from a new address; the old address stops receiving', async () => {
+    const { peer, server, issuer, endpoint, clock } = await relay();
+    const host = await peer('match', 1);
+    const guest = await peer('match', 2);
+    await Promise.all([host.client.bind(), guest.client.bind()]);
+    host.client.send(2, Buffer.from('before'));
+    await until(() => guest.received.length === 1, 'before');
+
+    // The guest's NAT mapping changed: its next datagrams come from another port.
+    const moved = await socket();
+    const movedClient = createRelayClient({ socket: moved, relay: endpoint, ticket: issuer.issue('match', 2).ticket, clock, keepaliveIntervalMs: 0 });
+    clients.push(movedClient);
+    const movedGot: string[] = [];
+    movedClient.onMessage((_, payload) => movedGot.push(Buffer.from(payload).toString()));
+    await movedClient.bind();
+    for (let i = 0; i < 100; i++) host.client.send(2, Buffer.from(`after:${i}`));
+    await until(() => movedGot.length === 100, 'datagrams at the new address');
+    movedClient.send(1, Buffer.from('from the new address'));
+    await until(() => host.received.length === 1, 'reply');
+    expect(host.received).toEqual([{ from: 2, text: 'from the new address' }]);
+    expect(guest.received.map((message) => message.text)).toEqual(['before']);
+    expect(server.stats()).toMatchObject({ bindings: 2, rebinds: 1 });
+    // The old address is unbound now: its sends are refused, and its client rebinds when told so.
+    guest.client.send(1, Buffer.from('old address'));
+    await until(() => server.stats().dropped.notBound === 1, 'old address refused');
+  });
+
+  it('expires an idle binding; the peer rebinds by itself on the relay’s NOT_BOUND', async () => {
+    const { peer, server, clock } = await relay({ idleTimeoutMs: 30_000, sweepIntervalMs: 1_000 });
+    const host = await peer('match', 1);
+    const guest = await peer('match', 2);
+    await Promise.all([host.client.bind(), guest.client.bind()]);
+    clock.advance(15_000);
+    host.client.keepalive();
+    await until(() => server.stats().keepalives === 1 && host.client.rttMs !== undefined, 'keepalive answered');
+    clock.advance(16_000);
+    expect(server.stats()).toMatchObject({ bindings: 1, expired: 1 });
+    expect(server.stats().sessions).toBe(1);
+    host.client.send(2, Buffer.from('lost: the guest expired'));
+    await until(() => server.stats().dropped.peerNotBound === 1, 'peer not bound');
+    const states: string[] = [];
+    guest.client.onStateChange((state) => states.push(state));
+    guest.client.send(1, Buffer.from('lost: I expired'));
+    await until(() => guest.client.state === 'bound' && states.length === 2, 'automatic rebind');
+    expect(states).toEqual(['binding', 'bound']);
+    guest.client.send(1, Buffer.from('back'));
+    await until(() => host.received.length === 1, 'delivery after rebind');
+    expect(host.received).toEqual([{ from: 2, text: 'back' }]);
+  });
+
+  it('keeps a healthy session intact under random bytes, truncated frames, forged binds and a flood beyond the limits', async () => {
+    const { peer, server, clock, endpoint } = await relay({ ratePacketsPerSecond: 200, burstPackets: 100, idleTimeoutMs: 3_600_000 });
+    const host = await peer('healthy', 1);
+    const guest = await peer('healthy', 2);
+    const flooder = await peer('evil', 1);
+    const victim = await peer('evil', 2);
+    await Promise.all([host.client.bind(), guest.client.bind(), flooder.client.bind(), victim.client.bind()]);
+    const garbage = await socket();
+    const junk = (i: number): Uint8Array => {
+      const kind = i % 5;
+      if (kind === 0) return Uint8Array.from({ length: 1 + (i % 300) }, (_, j) => (i * 31 + j * 7) & 0xff);
+      if (kind === 1) return encodeRelayFrame({ type: 'send', toActor: 1, payload: Buffer.alloc(10) }).subarray(0, i % 6);
+      if (kind === 2) return encodeRelayFrame({ type: 'bind', ticket: Buffer.alloc(20 + (i % 60), i & 0xff) });
+      if (kind === 3) return Buffer.alloc(2_000, 0xf1);
+      return encodeRelayFrame({ type: 'send', toActor: 2, payload: Buffer.from('inject') });
+    };
+    const rounds = 10;
+    const perRound = 50; // within the healthy peers' rate: 200/s average, burst 100
+    for (let round = 0; round < rounds; round++) {
+      for (let chunk = 0; chunk < 10; chunk++) {
+        for (let i = 0; i < 40; i++) {
+          garbage.send(junk(round * 1000 + chunk * 40 + i), endpoint.port, endpoint.address);
+          flooder.client.send(2, Buffer.from('flood'));
+        }
+        // Between chunks the relay drains its socket, so no kernel buffer overflows.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      for (let i = 0; i < perRound; i++) {
+        host.client.send(2, Buffer.from(`h:${round}:${i}`));
+        guest.client.send(1, Buffer.from(`g:${round}:${i}`));
+      }
+      const expected = (round + 1) * perRound;
+      await until(() => host.received.length >= expected && guest.received.length >= expected, `round ${round}`);
+      clock.advance(1_000);
+    }
+    const expected = (tag: string) =>
+      Array.from({ length: rounds * perRound }, (_, n) => `${tag}:${Math.floor(n / perRound)}:${n % perRound}`).sort();
+    expect(host.received.map((message) => message.text).sort()).toEqual(expected('g'));
+    expect(guest.received.map((message) => message.text).sort()).toEqual(expected('h'));
+    expect(host.received.every((message) => message.from === 2)).toBe(true);
+    // The flooder got its burst plus its average rate through, and no more.
+    expect(victim.received.length).toBeLessThanOrEqual(100 + 200 * rounds);
+    const { dropped } = server.stats();
+    expect(dropped.rateLimited).toBeGreaterThan(0);
+    expect(dropped.malformed).toBeGreaterThan(0);
+    expect(dropped.tooLarge).toBeGreaterThan(0);
+    expect(dropped.ticketInvalid).toBeGreaterThan(0);
+    expect(dropped.notBound).toBeGreaterThan(0);
+  });
+});
