@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { matrixTable } from '../support/nat-matrix.js';
 
 const read = (path: string): string => readFileSync(new URL(path, import.meta.url), 'utf8');
 
@@ -21,5 +22,14 @@ function readmeExample(marker: string): string | undefined {
 describe('README virtual network example', () => {
   it('is test/unit/vnet-example.test.ts, verbatim but for the package imports', () => {
     expect(readmeExample('virtual network')).toBe(asPublished(read('./vnet-example.test.ts')));
+  });
+});
+
+describe('README NAT matrix', () => {
+  it('shows the table test/support/nat-matrix.ts derives', () => {
+    const readme = read('../../README.md');
+    const after = readme.split('<!-- table: nat matrix -->\n')[1] ?? '';
+    const table = after.split('\n\n')[0];
+    expect(table).toBe(matrixTable());
   });
 });
