@@ -1,0 +1,51 @@
+/**
+ * The virtual network against punchthrough's own UDP services: they take a virtual host as
+ * their socket factory unchanged, and behave through virtual NATs as the RFCs say.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/runtime/index.js';
+import { type NatPreset, type VirtualNetwork, createVirtualNetwork } from '../../client-sdk/testing/index.js';
+import { createRelayClient, createRelayServer, createTicketIssuer, generateTicketSecret } from '../../relay/index.js';
+import { advanceUntil, advanceUntilSettled } from '../support/drive.js';
+
+let network: VirtualNetwork | undefined;
+afterEach(async () => {
+  await network?.close();
+  network = undefined;
+});
+
+describe('relay on the virtual network', () => {
+  it('forwards between two peers behind symmetric NATs, which could not reach each other directly', async () => {
+    const clock = new ManualClock();
+    network = createVirtualNetwork({ clock, seed: 5 });
+    const relayHost = network.addHost({ addresses: ['203.0.113.5'] });
+    const secret = generateTicketSecret();
+    const relay = await createRelayServer({ secret, host: '203.0.113.5', port: 5055, socketFactory: relayHost, clock });
+    const issuer = createTicketIssuer({ secret, clock });
+    const peers = await Promise.all(
+      (['symmetric', 'symmetric'] as NatPreset[]).map(async (preset, index) => {
+        const nat = network!.addNat({ preset, link: { latencyMs: 20 } });
+        const socket = await nat.addHost().bind({ type: 'udp4' });
+        const client = createRelayClient({
+          socket,
+          relay: { address: '203.0.113.5', port: 5055 },
+          ticket: issuer.issue('session-1', index + 1).ticket,
+          clock,
+        });
+        return { nat, socket, client };
+      }),
+    );
+    const [a, b] = peers as [(typeof peers)[0], (typeof peers)[0]];
+    await advanceUntilSettled(clock, Promise.all([a.client.bind(), b.client.bind()]), 'relay binds');
+    const received: string[] = [];
+    b.client.onMessage((fromActor, payload) => received.push(`${fromActor}:${Buffer.from(payload).toString()}`));
+    expect(a.client.send(2, Buffer.from('via relay'))).toBe(true);
+    await advanceUntil(clock, () => received.length > 0, 'relayed datagram');
+    expect(received).toEqual(['1:via relay']);
+    // Each peer's NAT mapped its socket towards the relay only.
+    expect(a.nat.mappings().map((m) => m.remote)).toEqual([{ address: '203.0.113.5', port: 5055 }]);
+    a.client.close();
+    b.client.close();
+    await relay.close();
+  });
+});
