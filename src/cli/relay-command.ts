@@ -1,0 +1,68 @@
+import { Buffer } from 'node:buffer';
+import { createRelayServer, generateTicketSecret, relayDefaults } from '../../relay/index.js';
+import { createLogger, formatEndpoint, isPunchthroughError } from '../runtime/index.js';
+import { ExitCode, UsageError, intFlag, parseFlags, writeJson, type CliCommand } from './io.js';
+
+const SECRET_ENV = 'PUNCHTHROUGH_RELAY_SECRET';
+
+const usage = `Usage: punchthrough relay [--host H] [--port 5055] [--secret S] [--json]
+
+Runs the relay standalone: peers bind with a ticket the cloud issued, then exchange datagrams
+with the other peers of their session through it. Stops cleanly on SIGINT or SIGTERM.
+
+Options:
+  --host H       address to listen on (default 0.0.0.0; an IPv6 literal listens on IPv6)
+  --port P       UDP port (default ${relayDefaults.DEFAULT_RELAY_PORT}; 0 picks a free port)
+  --secret S     ticket secret shared with the cloud, at least ${relayDefaults.MIN_TICKET_SECRET_BYTES} bytes
+                 (default: $${SECRET_ENV}, which keeps it out of the process list).
+                 Without either, the relay generates a random secret and says so: it then
+                 refuses every ticket the cloud signs, because it cannot verify them.
+  --json         one JSON object per line on stdout; the first is
+                 {"event":"ready","relay":"H:P"}, the last {"event":"closed","stats":{...}}
+  --help         this text`;
+
+export const relayCommand: CliCommand = {
+  summary: 'run the relay (UDP) standalone',
+  usage,
+  async run(args, io) {
+    const { values } = parseFlags(args, {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      secret: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    });
+    const port = intFlag('port', values.port, relayDefaults.DEFAULT_RELAY_PORT);
+    const host = values.host ?? '0.0.0.0';
+    let secret = values.secret ?? (io.env[SECRET_ENV] || undefined);
+    if (secret !== undefined && Buffer.byteLength(secret) < relayDefaults.MIN_TICKET_SECRET_BYTES) {
+      throw new UsageError(`--secret must be at least ${relayDefaults.MIN_TICKET_SECRET_BYTES} bytes`);
+    }
+    const logger = createLogger({ name: 'relay' });
+    if (secret === undefined) {
+      secret = generateTicketSecret();
+      logger.warn(
+        `no --secret or ${SECRET_ENV}: generated a random ticket secret; tickets signed by a cloud with another secret are refused`,
+      );
+    }
+    let server;
+    try {
+      server = await createRelayServer({ secret, host, port, logger });
+    } catch (error) {
+      const message = `cannot listen on ${formatEndpoint({ address: host, port })}: ${(error as Error).message}`;
+      if (values.json) writeJson(io.stdout, { event: 'failed', ...(isPunchthroughError(error) ? { code: error.code } : {}), message });
+      else io.stderr.write(`punchthrough relay: ${message}\n`);
+      return ExitCode.failure;
+    }
+    const relay = formatEndpoint(server.address());
+    if (values.json) writeJson(io.stdout, { event: 'ready', relay });
+    else io.stdout.write(`relay listening on ${relay}\n`);
+    const signal = await io.stopSignal;
+    logger.info({ signal }, 'stopping');
+    const stats = server.stats();
+    await server.close();
+    if (values.json) writeJson(io.stdout, { event: 'closed', stats });
+    return ExitCode.ok;
+  },
+};
+
+export default relayCommand;
