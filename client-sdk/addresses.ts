@@ -1,0 +1,65 @@
+/**
+ * Seed 002 step 8 of both flows: the runner's local network addresses, the candidates a peer on
+ * the same LAN (or the same host) can reach directly.
+ */
+import { networkInterfaces } from 'node:os';
+import type { UdpEndpoint } from '../src/runtime/index.js';
+import type { WireEndpoint } from '../src/protocol/index.js';
+
+const WILDCARDS = new Set(['0.0.0.0', '::', '']);
+
+export function familyOf(address: string): 'IPv4' | 'IPv6' {
+  return address.includes(':') ? 'IPv6' : 'IPv4';
+}
+
+export function toEndpoint(wire: WireEndpoint): UdpEndpoint {
+  return { address: wire.address, port: wire.port, family: familyOf(wire.address) };
+}
+
+export function toWire(endpoint: { address: string; port: number }): WireEndpoint {
+  return { address: endpoint.address, port: endpoint.port };
+}
+
+/**
+ * Host addresses of the machine's interfaces: non-internal IPv4, and IPv6 when enabled
+ * (link-local IPv6 is skipped: it needs a scope id no remote peer can supply).
+ */
+export function interfaceAddresses(ipv6: boolean): string[] {
+  const hosts: string[] = [];
+  for (const infos of Object.values(networkInterfaces())) {
+    for (const info of infos ?? []) {
+      if (info.internal) continue;
+      if (info.family === 'IPv4') hosts.push(info.address);
+      else if (ipv6 && !info.address.toLowerCase().startsWith('fe80:')) hosts.push(info.address);
+    }
+  }
+  return hosts;
+}
+
+/**
+ * Local candidates: each host address paired with the port of the bound socket of its family.
+ * A socket bound to one address (loopback tests, a virtual host) has exactly that address;
+ * a wildcard-bound one has the interfaces' addresses (or the injected `source`'s).
+ */
+export function localCandidates(
+  sockets: { v4: UdpEndpoint; v6?: UdpEndpoint | undefined },
+  ipv6: boolean,
+  source: (() => readonly string[]) | undefined,
+): UdpEndpoint[] {
+  const bound = [sockets.v4, ...(sockets.v6 ? [sockets.v6] : [])];
+  const hosts = source
+    ? source()
+    : bound.every((s) => !WILDCARDS.has(s.address))
+      ? bound.map((s) => s.address)
+      : [...bound.filter((s) => !WILDCARDS.has(s.address)).map((s) => s.address), ...interfaceAddresses(ipv6)];
+  const seen = new Set<string>();
+  const out: UdpEndpoint[] = [];
+  for (const host of hosts) {
+    const family = familyOf(host);
+    const socket = family === 'IPv4' ? sockets.v4 : sockets.v6;
+    if (!socket || seen.has(host)) continue;
+    seen.add(host);
+    out.push({ address: host, port: socket.port, family });
+  }
+  return out;
+}

@@ -1,0 +1,57 @@
+/**
+ * The runner's seams to the other parts of punchthrough: signaling, the relay client and the
+ * STUN client. Defaults are the real implementations; unit tests pass scripted fakes.
+ */
+import type { Clock, Logger, UdpEndpoint, UdpSocket } from '../src/runtime/index.js';
+import { connectSignaling, type SignalingConnector } from './signaling.js';
+
+/** What the runner needs of a relay client bound over its shared socket. */
+export interface RelayPath {
+  /** Binds with the ticket; resolves when bound, rejects with a PunchthroughError. */
+  bind(): Promise<void>;
+  /** Sends to another actor of the session; false when not bound. */
+  send(toActor: number, payload: Uint8Array): boolean;
+  /** Relayed datagrams, tagged with the sender's actor (authenticated by the relay). */
+  onMessage(handler: (fromActor: number, payload: Uint8Array) => void): () => void;
+  /** Datagrams from the relay belong to the relay client, not to the runner's packet handler. */
+  isFromRelay(from: { address: string; port: number }): boolean;
+  /** Unbinds; never closes the shared socket. Idempotent. */
+  close(): void;
+}
+
+export type RelayConnector = (options: {
+  socket: UdpSocket;
+  relay: { address: string; port: number };
+  ticket: Uint8Array;
+  clock: Clock;
+  logger: Logger;
+}) => RelayPath;
+
+/** One STUN Binding transaction over the shared socket: the reflexive address, or a STUN_TIMEOUT rejection. */
+export type StunProbe = (
+  socket: UdpSocket,
+  server: UdpEndpoint,
+  options: { clock: Clock; signal: AbortSignal },
+) => Promise<{ address: string; port: number }>;
+
+export interface RunnerDeps {
+  connectSignaling: SignalingConnector;
+  /** Undefined: no relay path (attempts stay direct). */
+  createRelay: RelayConnector | undefined;
+  /** Undefined: no reflexive address (local candidates and the relay only). */
+  stunBinding: StunProbe | undefined;
+  /** True for datagrams the STUN client consumes (not counted as dropped peer packets). */
+  looksLikeStun: (bytes: Uint8Array) => boolean;
+  /** First connect nonce of a pair. */
+  randomNonce: () => number;
+}
+
+export function defaultDeps(): RunnerDeps {
+  return {
+    connectSignaling,
+    createRelay: undefined,
+    stunBinding: undefined,
+    looksLikeStun: (bytes) => bytes.length >= 20 && (bytes[0]! & 0xc0) === 0,
+    randomNonce: () => (Math.random() * 0x1_0000_0000) >>> 0,
+  };
+}

@@ -1,0 +1,165 @@
+/** The public shapes of the SDK: runner options, startGame arguments and results, events. */
+import type { Clock, Logger, UdpEndpoint, UdpSocketFactory } from '../src/runtime/index.js';
+import type { Properties } from '../src/protocol/index.js';
+import type { DisconnectReason } from './constants.js';
+import type { ConnectPath } from './peer/schedule.js';
+
+export type { ConnectPath } from './peer/schedule.js';
+export type { NatType, Properties, PropertyValue } from '../src/protocol/index.js';
+
+export interface NetworkRunnerOptions {
+  /** The cloud's session service: `http(s)://host:port` or the signaling `ws(s)://` URL. */
+  cloudUrl: string;
+  /** Your game's application id; sessions are partitioned by it. */
+  appId: string;
+  /** Your game's version: peers of different versions never meet. Default `'1'`. */
+  appVersion?: string;
+  /** Creates the game's UDP socket(s). Default: node:dgram. The virtual NAT network provides one. */
+  socketFactory?: UdpSocketFactory;
+  /** Time source for the connection schedule, keepalives and timeouts. Default: the real clock. */
+  clock?: Clock;
+  /** pino logger. Default: silent. */
+  logger?: Logger;
+  /** Connection attempts before a client gives up. Default 10 (seed 002). */
+  attemptsLimit?: number;
+  /** Time between connection attempts, ms. Default 500 (seed 002). */
+  attemptIntervalMs?: number;
+  /** Share of the attempts that go direct before the relay. Default 2/3 (attempts 0–5 of 10). */
+  directFraction?: number;
+  /**
+   * Connect only through the relay: no direct attempts, no pings (Fusion's
+   * DisableNATPunchthrough). Default false.
+   */
+  forceRelay?: boolean;
+  /** STUN servers as `host:port` (IP literals). Default: the ones the cloud hands out. */
+  stunServers?: readonly string[];
+  /** Keepalive period on a connected path, ms. Default 2000. */
+  keepaliveIntervalMs?: number;
+  /** A connected peer silent this long is reported disconnected, ms. Default 10000. */
+  peerTimeoutMs?: number;
+  /** Also open an IPv6 socket and use IPv6 candidates. Default false. */
+  ipv6?: boolean;
+  /** Address the IPv4 game socket binds. Default `0.0.0.0` (all interfaces). */
+  bindAddress?: string;
+  /** Address the IPv6 game socket binds when `ipv6` is on. Default `::`. */
+  bindAddress6?: string;
+  /** Port of the IPv4 game socket. Default 0 (any free port). */
+  port?: number;
+  /**
+   * Where local candidate addresses come from (host IPs; the socket's port is added). Default:
+   * the bound address when the socket is bound to one, else the machine's non-internal
+   * interfaces (IPv4, and IPv6 when enabled).
+   */
+  localAddresses?: () => readonly string[];
+  /** Opening the signaling connection gives up after this long, ms. Default 10000. */
+  cloudConnectTimeoutMs?: number;
+  /** Each signaling request (and the cloud's start) must arrive within this time, ms. Default 10000. */
+  requestTimeoutMs?: number;
+}
+
+export interface StartGameOptions {
+  /** `server` creates and hosts the session; `client` joins one and connects to its server. */
+  mode: 'server' | 'client';
+  /**
+   * Server: the session's name (default: the cloud generates one; a taken name fails with
+   * SESSION_EXISTS). Client: the session to join (default: join at random with `filter`).
+   */
+  sessionName?: string;
+  /** Server: the session's custom properties; all of them are visible in the lobby. */
+  sessionProperties?: Properties;
+  /** Server: players allowed, server included. Default: the cloud's. */
+  maxPlayers?: number;
+  /** Client, random join: every key/value must match the session's lobby properties. */
+  filter?: Properties;
+  /** Server: listed in the lobby and found by random joins. Default true. */
+  visible?: boolean;
+  /** Server: accepts new players. Default true. */
+  open?: boolean;
+}
+
+export interface StartGameResult {
+  mode: 'server' | 'client';
+  sessionName: string;
+  sessionId: string;
+  /** This runner's actor number in the session. */
+  actor: number;
+  /** This runner's peer id in the session. */
+  peerId: string;
+  /** Local candidates reported to the cloud. */
+  local: UdpEndpoint[];
+  /** The address the STUN server saw, when it answered. */
+  reflexive: UdpEndpoint | undefined;
+  /** Client mode: the connection to the server. */
+  server?: PeerConnectedEvent;
+}
+
+/** Which of the seed's flows a progress step belongs to. */
+export type ProgressFlow = 'create' | 'join' | 'connect';
+
+export interface ProgressEvent {
+  flow: ProgressFlow;
+  /** The seed's step number within the flow. */
+  step: number;
+  /** The step's name (see the README's SDK section). */
+  name: string;
+  /** `clock.now()` when the step happened, ms. */
+  atMs: number;
+  /** Since `startGame` was called, ms. */
+  sinceStartMs: number;
+  /** Connect-flow steps: the other peer. */
+  peerId?: string;
+  /** Step-specific detail (addresses, error code). */
+  detail?: Record<string, unknown>;
+}
+
+export interface AttemptEvent {
+  /** The server's peer id. */
+  peerId: string;
+  /** Attempt number, from 0. */
+  n: number;
+  path: ConnectPath;
+  /** Since the client received the server's addresses, ms. */
+  ms: number;
+}
+
+export interface PeerConnectedEvent {
+  peerId: string;
+  actor: number;
+  path: ConnectPath;
+  /** The peer's endpoint (direct), or the relay's endpoint (relay). */
+  remote: UdpEndpoint;
+  /** Round-trip time measured by the handshake (client side); undefined until a keepalive measures it on the server side. */
+  rttMs: number | undefined;
+  /** The attempt the accept answered. */
+  attempt: number;
+  /** Since the addresses were exchanged (client: received the server's; server: received the client's), ms. */
+  ms: number;
+  /** Since `startGame`, ms. */
+  sinceStartMs: number;
+}
+
+export interface PathChangedEvent {
+  peerId: string;
+  path: ConnectPath;
+  remote: UdpEndpoint;
+}
+
+export interface PeerDisconnectedEvent {
+  peerId: string;
+  reason: DisconnectReason;
+}
+
+export interface MessageEvent {
+  peerId: string;
+  data: Uint8Array;
+}
+
+/** Event name → listener arguments. */
+export interface NetworkRunnerEvents {
+  progress: [ProgressEvent];
+  attempt: [AttemptEvent];
+  peerConnected: [PeerConnectedEvent];
+  pathChanged: [PathChangedEvent];
+  peerDisconnected: [PeerDisconnectedEvent];
+  message: [MessageEvent];
+}
