@@ -2,8 +2,11 @@
  * The runner's seams to the other parts of punchthrough: signaling, the relay client and the
  * STUN client. Defaults are the real implementations; unit tests pass scripted fakes.
  */
+import { randomBytes } from 'node:crypto';
 import type { Clock, Logger, UdpEndpoint, UdpSocket } from '../src/runtime/index.js';
+import { looksLikeStun } from '../stun-server/codec/index.js';
 import { connectSignaling, type SignalingConnector } from './signaling.js';
+import { stunBinding } from './stun/index.js';
 
 /** What the runner needs of a relay client bound over its shared socket. */
 export interface RelayPath {
@@ -50,8 +53,8 @@ export function defaultDeps(): RunnerDeps {
   return {
     connectSignaling,
     createRelay: undefined,
-    stunBinding: undefined,
-    looksLikeStun: (bytes) => bytes.length >= 20 && (bytes[0]! & 0xc0) === 0,
-    randomNonce: () => (Math.random() * 0x1_0000_0000) >>> 0,
+    stunBinding,
+    looksLikeStun,
+    randomNonce: () => randomBytes(4).readUInt32BE(0),
   };
 }

@@ -24,3 +24,23 @@ export {
 } from './stun/index.js';
 // The SDK multiplexes STUN and game packets on one socket; this tells them apart.
 export { looksLikeStun, type StunAddress } from '../stun-server/codec/index.js';
+// The runner: server and client mode, seed 002's flows and connection process.
+export { NetworkRunner, type RunnerDropCounters } from './runner.js';
+export type {
+  AttemptEvent,
+  ConnectPath,
+  MessageEvent,
+  NetworkRunnerEvents,
+  NetworkRunnerOptions,
+  PathChangedEvent,
+  PeerConnectedEvent,
+  PeerDisconnectedEvent,
+  ProgressEvent,
+  ProgressFlow,
+  Properties,
+  PropertyValue,
+  StartGameOptions,
+  StartGameResult,
+} from './types.js';
+export type { NatType as ReportedNatType } from '../src/protocol/index.js';
+export { DisconnectReason, MAX_DATA_BYTES } from './constants.js';

@@ -8,7 +8,6 @@
  * WebSocket, the game socket(s), the relay client, one timer, and the events.
  */
 import { EventEmitter } from 'node:events';
-import { randomBytes } from 'node:crypto';
 import {
   createNodeUdpSocketFactory,
   createRealClock,
@@ -149,7 +148,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     this.#options = options;
     this.#clock = options.clock ?? createRealClock();
     this.#logger = options.logger ?? createSilentLogger();
-    this.#deps = { ...defaultDeps(), randomNonce: () => randomBytes(4).readUInt32BE(0), ...deps };
+    this.#deps = { ...defaultDeps(), ...deps };
     this.#schedule = {
       attemptsLimit: positive(options.attemptsLimit, DEFAULT_ATTEMPTS_LIMIT, 'attemptsLimit'),
       attemptIntervalMs: positive(options.attemptIntervalMs, DEFAULT_ATTEMPT_INTERVAL_MS, 'attemptIntervalMs'),

@@ -1,0 +1,345 @@
+import { describe, expect, it } from 'vitest';
+import { flushAsync, isPunchthroughError } from '../../../src/runtime/index.js';
+import { RequestType } from '../../../src/protocol/index.js';
+import { encodePeerPacket, pairTag, PeerPacketType } from '../../../client-sdk/peer/packets.js';
+import type { AttemptEvent, PeerConnectedEvent, PeerDisconnectedEvent, ProgressEvent } from '../../../client-sdk/types.js';
+import { addresses, ep, RELAY, rig, TOKEN, untilReported } from './fakes.js';
+
+const serverLocal = ep('10.0.0.1', 4000);
+const serverReflexive = ep('203.0.113.1', 40000);
+const clientLocal = ep('192.168.1.2', 5000);
+const clientReflexive = ep('198.51.100.7', 50000);
+
+const accept = (nonce: number, token = TOKEN) =>
+  encodePeerPacket({ type: PeerPacketType.ACCEPT, from: 1, to: 2, nonce, tag: pairTag(token) });
+const connect = (nonce: number, token = TOKEN, attempt = 0) =>
+  encodePeerPacket({ type: PeerPacketType.CONNECT, from: 2, to: 1, nonce, attempt, token });
+
+async function startedClient(options = {}) {
+  const r = rig('client', options);
+  const progress: ProgressEvent[] = [];
+  const attempts: AttemptEvent[] = [];
+  r.runner.on('progress', (e) => progress.push(e));
+  r.runner.on('attempt', (e) => attempts.push(e));
+  const started = r.runner.startGame({ mode: 'client', sessionName: 'room' });
+  started.catch(() => undefined);
+  await untilReported(r.signaling);
+  return { ...r, started, progress, attempts };
+}
+
+async function startedServer(options = {}) {
+  const r = rig('server', options);
+  const connected: PeerConnectedEvent[] = [];
+  const disconnected: PeerDisconnectedEvent[] = [];
+  r.runner.on('peerConnected', (e) => connected.push(e));
+  r.runner.on('peerDisconnected', (e) => disconnected.push(e));
+  const result = await r.runner.startGame({ mode: 'server', sessionName: 'room', sessionProperties: { map: 'dust' } });
+  return { ...r, result, connected, disconnected };
+}
+
+describe('NetworkRunner, client mode (manual clock, scripted sockets)', () => {
+  it('announces every step of the join flow in order', async () => {
+    const { progress, signaling } = await startedClient();
+    expect(progress.map((p) => `${p.flow}:${p.step}:${p.name}`)).toEqual([
+      'join:1:startGame',
+      'join:2:joinSession',
+      'join:3:sessionJoined',
+      'join:4:joinRequest',
+      'join:5:joinAcknowledged',
+      'join:6:startRequested',
+      'join:7:runnerStarted',
+      'join:8:localAddresses',
+      'join:9:stunRequest',
+      'join:10:reflexiveAddress',
+      'join:11:addressesReported',
+    ]);
+    expect(signaling.requests.find((r) => r.type === RequestType.REPORT_ADDRESSES)).toEqual({
+      type: RequestType.REPORT_ADDRESSES,
+      local: [{ address: '192.168.1.2', port: 5000 }],
+      reflexive: { address: '198.51.100.7', port: 50000 },
+      natType: 'unknown',
+    });
+  });
+
+  it('sends 6 direct attempts at 0…2500 ms to every candidate, relay attempts at 3000…4500 ms, fails at 5000 ms and shuts down', async () => {
+    const { clock, runner, socket, relay, signaling, started, attempts } = await startedClient();
+    const t0 = clock.now();
+    signaling.emit(addresses(1, 'server', [serverLocal], serverReflexive));
+    let failure: unknown;
+    started.catch((error: unknown) => (failure = error));
+    await clock.advanceAsync(5000);
+    expect(attempts.map((a) => [a.n, a.path, a.ms])).toEqual([
+      [0, 'direct', 0],
+      [1, 'direct', 500],
+      [2, 'direct', 1000],
+      [3, 'direct', 1500],
+      [4, 'direct', 2000],
+      [5, 'direct', 2500],
+      [6, 'relay', 3000],
+      [7, 'relay', 3500],
+      [8, 'relay', 4000],
+      [9, 'relay', 4500],
+    ]);
+    expect(socket.sent.map((s) => [s.t - t0, s.to, s.packet?.type])).toEqual(
+      [0, 500, 1000, 1500, 2000, 2500].flatMap((t) => [
+        [t, '10.0.0.1:4000', PeerPacketType.CONNECT],
+        [t, '203.0.113.1:40000', PeerPacketType.CONNECT],
+      ]),
+    );
+    expect(relay.sent.map((s) => [s.t - t0, s.toActor, s.packet?.type])).toEqual(
+      [3000, 3500, 4000, 4500].map((t) => [t, 1, PeerPacketType.CONNECT]),
+    );
+    await flushAsync();
+    expect(isPunchthroughError(failure) && failure.code).toBe('CONNECT_TIMEOUT');
+    expect(socket.closed).toBe(true);
+    expect(relay.closed).toBe(true);
+    expect(signaling.closed).toBe(true);
+    expect(clock.pendingTimers).toBe(0);
+    await runner.shutdown();
+  });
+
+  it('connects on a direct accept: resolves with path, attempt and timing, reports to the cloud', async () => {
+    const { clock, socket, signaling, started } = await startedClient();
+    signaling.emit(addresses(1, 'server', [serverLocal], serverReflexive));
+    await clock.advanceAsync(1000);
+    const third = socket.sent.filter((s) => s.t === clock.now())[1]!;
+    expect(third.packet?.type).toBe(PeerPacketType.CONNECT);
+    await clock.advanceAsync(25);
+    socket.receive(accept(third.packet!.type === PeerPacketType.CONNECT ? third.packet!.nonce : 0), serverReflexive);
+    const result = await started;
+    expect(result.server).toMatchObject({ peerId: 'p1', actor: 1, path: 'direct', remote: serverReflexive, attempt: 2, rttMs: 25, ms: 1025 });
+    await flushAsync();
+    expect(signaling.requests.at(-1)).toEqual({ type: RequestType.CONNECTED, peerId: 'p1', path: 'direct', ms: 1025 });
+    // No more attempts after the accept.
+    const before = socket.sent.length;
+    await clock.advanceAsync(1500);
+    expect(socket.sent.slice(before).every((s) => s.packet?.type === PeerPacketType.KEEPALIVE)).toBe(true);
+  });
+
+  it('connects through the relay at attempt 6 when the direct path is dead; a late direct accept then wins', async () => {
+    const { clock, runner, socket, relay, signaling, started } = await startedClient();
+    const changes: string[] = [];
+    runner.on('pathChanged', (e) => changes.push(e.path));
+    signaling.emit(addresses(1, 'server', [serverLocal], serverReflexive));
+    await clock.advanceAsync(3000);
+    const request = relay.sent[0]!;
+    expect([request.t, request.packet?.type]).toEqual([3000, PeerPacketType.CONNECT]);
+    relay.receive(1, accept(request.packet!.type === PeerPacketType.CONNECT ? request.packet!.nonce : 0));
+    const result = await started;
+    expect(result.server).toMatchObject({ path: 'relay', attempt: 6, ms: 3000, remote: RELAY });
+    expect(runner.connectionType('p1')).toBe('relay');
+    // Game updates go through the relay.
+    expect(runner.send('p1', new Uint8Array([7]))).toBe(true);
+    expect(relay.sent.at(-1)).toMatchObject({ toActor: 1, packet: { type: PeerPacketType.DATA, payload: new Uint8Array([7]) } });
+    // A late accept of direct attempt 5 moves the pair to the direct path.
+    const direct = socket.sent.at(-1)!;
+    socket.receive(accept(direct.packet!.type === PeerPacketType.CONNECT ? direct.packet!.nonce : 0), serverLocal);
+    expect(changes).toEqual(['direct']);
+    expect(runner.connectionType('p1')).toBe('direct');
+    await runner.shutdown();
+  });
+
+  it('learns the server\'s peer-reflexive endpoint from its ping and answers there', async () => {
+    const { clock, socket, signaling, started, runner } = await startedClient();
+    signaling.emit(addresses(1, 'server', [serverLocal], serverReflexive));
+    const mapped = ep('203.0.113.1', 41999);
+    socket.receive(encodePeerPacket({ type: PeerPacketType.PING, from: 1, to: 2, seq: 0, tag: pairTag(TOKEN) }), mapped);
+    const answer = socket.sent.at(-1)!;
+    expect([answer.to, answer.packet?.type]).toEqual(['203.0.113.1:41999', PeerPacketType.CONNECT]);
+    await clock.advanceAsync(500);
+    expect(socket.sent.filter((s) => s.t === 500).map((s) => s.to)).toEqual(['10.0.0.1:4000', '203.0.113.1:40000', '203.0.113.1:41999']);
+    socket.receive(accept(answer.packet!.type === PeerPacketType.CONNECT ? answer.packet!.nonce : 0), mapped);
+    expect((await started).server).toMatchObject({ path: 'direct', remote: mapped });
+    await runner.shutdown();
+  });
+
+  it('fails with CONNECT_REJECTED when the server refuses its token', async () => {
+    const { socket, signaling, started } = await startedClient();
+    signaling.emit(addresses(1, 'server', [serverLocal], serverReflexive));
+    const sent = socket.sent[0]!.packet!;
+    const nonce = sent.type === PeerPacketType.CONNECT ? sent.nonce : 0;
+    socket.receive(encodePeerPacket({ type: PeerPacketType.REJECT, from: 1, to: 2, nonce, reason: 1 }), serverLocal);
+    await expect(started).rejects.toMatchObject({ code: 'CONNECT_REJECTED' });
+    expect(socket.closed).toBe(true);
+  });
+
+  it('keeps the game connection when the signaling connection drops, sends keepalives, and times out a silent server', async () => {
+    const { clock, runner, socket, signaling, started } = await startedClient({ keepaliveIntervalMs: 1000, peerTimeoutMs: 3500 });
+    const gone: PeerDisconnectedEvent[] = [];
+    runner.on('peerDisconnected', (e) => gone.push(e));
+    signaling.emit(addresses(1, 'server', [serverLocal], serverReflexive));
+    const first = socket.sent[0]!.packet!;
+    socket.receive(accept(first.type === PeerPacketType.CONNECT ? first.nonce : 0), serverLocal);
+    await started;
+    signaling.drop();
+    const connectedAt = clock.now();
+    await clock.advanceAsync(3000);
+    const keepalives = socket.sent.filter((s) => s.packet?.type === PeerPacketType.KEEPALIVE);
+    expect(keepalives.map((s) => [s.t - connectedAt, s.to])).toEqual([
+      [1000, '10.0.0.1:4000'],
+      [2000, '10.0.0.1:4000'],
+      [3000, '10.0.0.1:4000'],
+    ]);
+    // The server answers one: RTT is measured and the silence timer restarts.
+    const seq = keepalives[2]!.packet!.type === PeerPacketType.KEEPALIVE ? keepalives[2]!.packet!.seq : 0;
+    await clock.advanceAsync(40);
+    socket.receive(encodePeerPacket({ type: PeerPacketType.KEEPALIVE, from: 1, to: 2, seq, reply: true }), serverLocal);
+    expect(runner.rttMs('p1')).toBeCloseTo(0 + (40 - 0) / 8);
+    expect(runner.connectionType('p1')).toBe('direct');
+    await clock.advanceAsync(3499);
+    expect(gone).toEqual([]);
+    await clock.advanceAsync(1);
+    expect(gone).toEqual([{ peerId: 'p1', reason: 'timeout' }]);
+    expect(runner.connectionType('p1')).toBeUndefined();
+    await runner.shutdown();
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('with force relay sends every attempt through the relay from t = 0', async () => {
+    const { clock, socket, relay, signaling, runner } = await startedClient({ forceRelay: true });
+    signaling.emit(addresses(1, 'server', [serverLocal], serverReflexive));
+    await clock.advanceAsync(1000);
+    expect(relay.sent.map((s) => s.t)).toEqual([0, 500, 1000]);
+    expect(socket.sent).toEqual([]);
+    await runner.shutdown();
+  });
+
+  it('counts and drops garbage without disturbing the connection attempt', async () => {
+    const { socket, signaling, runner, started } = await startedClient();
+    signaling.emit(addresses(1, 'server', [serverLocal], serverReflexive));
+    socket.receive(new Uint8Array([0xd7, 9, 9]), ep('6.6.6.6', 6));
+    socket.receive(new Uint8Array([0x80, 1, 2, 3]), ep('6.6.6.6', 6));
+    socket.receive(connect(1), ep('6.6.6.6', 6));
+    // A forged accept (right nonce, wrong tag) from anywhere changes nothing.
+    socket.receive(encodePeerPacket({ type: PeerPacketType.ACCEPT, from: 1, to: 2, nonce: 1001, tag: new Uint8Array(8) }), ep('6.6.6.6', 6));
+    expect(runner.drops).toEqual({ notPeerPacket: 1, malformed: 1, unknownPeer: 1, rejectedConnects: 0 });
+    expect(runner.connectionType('p1')).toBeUndefined();
+    const first = socket.sent[0]!.packet!;
+    socket.receive(accept(first.type === PeerPacketType.CONNECT ? first.nonce : 0), serverLocal);
+    await expect(started).resolves.toMatchObject({ server: { path: 'direct' } });
+    await runner.shutdown();
+  });
+});
+
+describe('NetworkRunner, server mode (manual clock, scripted sockets)', () => {
+  it('creates the session with its properties and resolves after reporting its addresses', async () => {
+    const { result, signaling, runner } = await startedServer();
+    expect(result).toMatchObject({ mode: 'server', sessionName: 'room', actor: 1, peerId: 'p1', reflexive: serverReflexive });
+    expect(signaling.requests.find((r) => r.type === RequestType.CREATE)).toEqual({
+      type: RequestType.CREATE,
+      name: 'room',
+      properties: { map: 'dust' },
+      lobbyKeys: ['map'],
+    });
+    await runner.shutdown();
+  });
+
+  it('pings each new client\'s candidates every interval until its attempts are over, then keeps listening', async () => {
+    const { clock, socket, signaling, connected, runner } = await startedServer();
+    const t0 = clock.now();
+    signaling.emit(addresses(2, 'client', [clientLocal], clientReflexive));
+    await clock.advanceAsync(10_000);
+    expect(socket.sent.map((s) => [s.t - t0, s.to, s.packet?.type])).toEqual(
+      [0, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500].flatMap((t) => [
+        [t, '192.168.1.2:5000', PeerPacketType.PING],
+        [t, '198.51.100.7:50000', PeerPacketType.PING],
+      ]),
+    );
+    expect(clock.pendingTimers).toBe(0);
+    // Long after the client's attempts, a valid connect is still accepted.
+    socket.receive(connect(5), clientReflexive);
+    expect(connected).toMatchObject([{ peerId: 'p2', actor: 2, path: 'direct', remote: clientReflexive }]);
+    await runner.shutdown();
+  });
+
+  it('accepts a direct connect on its socket and stops pinging; exchanges game updates', async () => {
+    const { clock, socket, signaling, connected, runner } = await startedServer();
+    const messages: Uint8Array[] = [];
+    runner.on('message', (m) => messages.push(new Uint8Array(m.data)));
+    signaling.emit(addresses(2, 'client', [clientLocal], clientReflexive));
+    await clock.advanceAsync(700);
+    socket.receive(connect(42, TOKEN, 1), clientReflexive);
+    expect(socket.sent.at(-1)).toMatchObject({ to: '198.51.100.7:50000', packet: { type: PeerPacketType.ACCEPT, nonce: 42, tag: pairTag(TOKEN) } });
+    expect(connected).toMatchObject([{ path: 'direct', attempt: 1, ms: 700 }]);
+    const pings = socket.sent.filter((s) => s.packet?.type === PeerPacketType.PING).length;
+    await clock.advanceAsync(1500);
+    expect(socket.sent.filter((s) => s.packet?.type === PeerPacketType.PING).length).toBe(pings);
+    socket.receive(encodePeerPacket({ type: PeerPacketType.DATA, from: 2, to: 1, payload: new Uint8Array([1, 2]) }), clientReflexive);
+    expect(messages).toEqual([new Uint8Array([1, 2])]);
+    expect(runner.broadcast(new Uint8Array([3]))).toBe(1);
+    expect(socket.sent.at(-1)).toMatchObject({ to: '198.51.100.7:50000', packet: { type: PeerPacketType.DATA } });
+    await runner.shutdown();
+    expect(socket.sent.at(-1)?.packet?.type).toBe(PeerPacketType.DISCONNECT);
+  });
+
+  it('accepts a connect through the relay and answers through the relay', async () => {
+    const { relay, signaling, connected, runner } = await startedServer();
+    signaling.emit(addresses(2, 'client', [clientLocal], clientReflexive));
+    relay.receive(2, connect(9, TOKEN, 6));
+    expect(relay.sent.at(-1)).toMatchObject({ toActor: 2, packet: { type: PeerPacketType.ACCEPT, nonce: 9 } });
+    expect(connected).toMatchObject([{ path: 'relay', attempt: 6, remote: RELAY }]);
+    // The relay's word on the sender wins over the packet's claim.
+    relay.receive(3, connect(9, TOKEN, 6));
+    expect(runner.drops.unknownPeer).toBe(1);
+    await runner.shutdown();
+  });
+
+  it('rejects a wrong token and does not connect', async () => {
+    const { socket, signaling, connected, runner } = await startedServer();
+    signaling.emit(addresses(2, 'client', [clientLocal], clientReflexive));
+    socket.receive(connect(3, new Uint8Array([9, 9, 9])), clientReflexive);
+    expect(socket.sent.at(-1)).toMatchObject({ to: '198.51.100.7:50000', packet: { type: PeerPacketType.REJECT, nonce: 3 } });
+    expect(connected).toEqual([]);
+    expect(runner.drops.rejectedConnects).toBe(1);
+    await runner.shutdown();
+  });
+
+  it('learns a symmetric-NAT client\'s peer-reflexive endpoint from its connect', async () => {
+    const { socket, signaling, connected, runner } = await startedServer();
+    signaling.emit(addresses(2, 'client', [clientLocal], clientReflexive));
+    const mapped = ep('198.51.100.7', 61000);
+    socket.receive(connect(4), mapped);
+    expect(socket.sent.at(-1)).toMatchObject({ to: '198.51.100.7:61000', packet: { type: PeerPacketType.ACCEPT } });
+    expect(connected).toMatchObject([{ remote: mapped }]);
+    await runner.shutdown();
+  });
+
+  it('reports a client that goes silent as disconnected, and serves other clients meanwhile', async () => {
+    const { clock, socket, signaling, connected, disconnected, runner } = await startedServer({ peerTimeoutMs: 5000 });
+    signaling.emit(addresses(2, 'client', [clientLocal], clientReflexive));
+    socket.receive(connect(1), clientReflexive);
+    await clock.advanceAsync(2000);
+    const other = ep('198.51.100.8', 50001);
+    signaling.emit(addresses(3, 'client', [], other, new Uint8Array([5, 5, 5])));
+    socket.receive(
+      encodePeerPacket({ type: PeerPacketType.CONNECT, from: 3, to: 1, nonce: 1, attempt: 0, token: new Uint8Array([5, 5, 5]) }),
+      other,
+    );
+    expect(connected.map((c) => c.peerId)).toEqual(['p2', 'p3']);
+    await clock.advanceAsync(3000);
+    expect(disconnected).toEqual([{ peerId: 'p2', reason: 'timeout' }]);
+    expect(runner.connectedPeers()).toEqual(['p3']);
+    await runner.shutdown();
+    expect(disconnected.at(-1)).toEqual({ peerId: 'p3', reason: 'shutdown' });
+  });
+
+  it('shutdown is idempotent and closes the socket, the relay, the signaling and every timer', async () => {
+    const { clock, socket, relay, signaling, runner } = await startedServer();
+    signaling.emit(addresses(2, 'client', [clientLocal], clientReflexive));
+    await Promise.all([runner.shutdown(), runner.shutdown()]);
+    await runner.shutdown();
+    expect([socket.closed, relay.closed, signaling.closed, socket.handlers, clock.pendingTimers]).toEqual([true, true, true, 0, 0]);
+    expect(signaling.requests.at(-1)).toEqual({ type: RequestType.LEAVE });
+  });
+
+  it('a throwing listener does not break the runner', async () => {
+    const { socket, signaling, connected, runner } = await startedServer();
+    runner.on('peerConnected', () => {
+      throw new Error('game bug');
+    });
+    signaling.emit(addresses(2, 'client', [clientLocal], clientReflexive));
+    expect(() => socket.receive(connect(1), clientReflexive)).not.toThrow();
+    expect(connected).toHaveLength(1);
+    await runner.shutdown();
+  });
+});
