@@ -35,6 +35,13 @@ export const SIGNALING_PATH = '/v1/signaling';
  */
 export const SIGNALING_MAX_FRAME_BYTES = 64 * 1024;
 
+/**
+ * Longest the start waits for the relay binding before reporting its addresses. On a healthy
+ * cloud the bind takes one round trip; a relay that is slow to answer must not delay a start
+ * whose direct path works, and the bind finishes in the background well before attempt 6 (3 s).
+ */
+export const RELAY_BIND_WAIT_MS = 1_000;
+
 /** Each signaling request gets a reply within this time or fails with CLOUD_UNREACHABLE. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 

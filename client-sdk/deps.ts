@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock, Logger, UdpEndpoint, UdpSocket } from '../src/runtime/index.js';
+import { createRelayClient } from '../relay/index.js';
 import { looksLikeStun } from '../stun-server/codec/index.js';
 import { connectSignaling, type SignalingConnector } from './signaling.js';
 import { stunBinding } from './stun/index.js';
@@ -52,7 +53,7 @@ export interface RunnerDeps {
 export function defaultDeps(): RunnerDeps {
   return {
     connectSignaling,
-    createRelay: undefined,
+    createRelay: createRelayClient,
     stunBinding,
     looksLikeStun,
     randomNonce: () => randomBytes(4).readUInt32BE(0),

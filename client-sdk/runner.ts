@@ -41,6 +41,7 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   DisconnectReason,
   MAX_DATA_BYTES,
+  RELAY_BIND_WAIT_MS,
 } from './constants.js';
 import { defaultDeps, type RelayPath, type RunnerDeps } from './deps.js';
 import { ClientLink } from './peer/client-link.js';
@@ -269,8 +270,9 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       const reflexive = await this.#stun(started);
       progress(10, reflexive ? { reflexive } : { error: 'STUN_TIMEOUT' });
       this.#natType = reflexive && local.some((l) => l.address === reflexive.address && l.port === reflexive.port) ? 'open' : 'unknown';
-      // The relay must be bound before a client's relay attempts can reach us through it.
-      await relayBound;
+      // The relay should be bound before a peer's relay attempts arrive; a slow bind goes on in
+      // the background rather than hold up the start.
+      await this.#atMost(relayBound, RELAY_BIND_WAIT_MS);
       this.#ensureRunning();
       await signaling.request({
         type: RequestType.REPORT_ADDRESSES,
@@ -457,6 +459,15 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
   }
 
   /** Client mode: links exist only once running, so no connection can precede this call. */
+  /** Waits for `promise` (which never rejects), but no longer than `ms` on the runner's clock. */
+  #atMost(promise: Promise<void>, ms: number): Promise<void> {
+    let timer: TimerHandle | undefined;
+    const limit = new Promise<void>((resolve) => {
+      timer = this.#clock.setTimeout(resolve, ms);
+    });
+    return Promise.race([promise, limit]).finally(() => this.#clock.clearTimeout(timer));
+  }
+
   #whenConnected(): Promise<PeerConnectedEvent> {
     return new Promise((resolve, reject) => {
       this.#connected = { resolve, reject };
