@@ -27,3 +27,35 @@ export const PROTOCOL_MAX_DURATION_MS = 86_400_000;
 
 /** Largest signaling frame, bytes. A full SessionInfo with 64 players and properties fits in ~8 KiB. */
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024;
+/** Sessions one connection may create over its lifetime: bounds churn from a single socket. */
+export const DEFAULT_MAX_SESSIONS_PER_CONNECTION = 32;
+/** Encoded size of a session's custom properties, bytes: room for a few dozen lobby fields. */
+export const DEFAULT_MAX_PROPERTIES_BYTES = 4 * 1024;
+/** Sustained requests per second per connection: a game sends a handful per session start. */
+export const DEFAULT_REQUESTS_PER_SECOND = 20;
+/** Burst of requests allowed above the sustained rate (a start sends ~4 back to back). */
+export const DEFAULT_REQUEST_BURST = 40;
+/** Rate-limited or invalid requests before the connection is closed (4001): clearly hostile. */
+export const DEFAULT_MAX_VIOLATIONS = 50;
+/** Longest session name, characters (Photon room names are similar short strings). */
+export const DEFAULT_MAX_NAME_CHARS = 64;
+/** Session names: letters, marks, numbers, punctuation, symbols, spaces; no control characters. */
+export const DEFAULT_NAME_PATTERN = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]+$/u;
+/** Players per session when the creator gives none (server included). */
+export const DEFAULT_MAX_PLAYERS = 16;
+/** Largest maxPlayers a creator may ask for: a listen-server game rarely hosts more. */
+export const DEFAULT_MAX_PLAYERS_LIMIT = 256;
+/** Player TTL when the creator gives none: 0, as in Photon — a drop removes the peer at once. */
+export const DEFAULT_PLAYER_TTL_MS = 0;
+/** Longest player TTL a creator may ask for: 5 minutes keeps abandoned slots bounded. */
+export const DEFAULT_MAX_PLAYER_TTL_MS = 300_000;
+/** Empty-session TTL when the creator gives none: 0, as in Photon — closes when the last peer goes. */
+export const DEFAULT_EMPTY_SESSION_TTL_MS = 0;
+/** Longest empty-session TTL a creator may ask for: 5 minutes, like the player TTL. */
+export const DEFAULT_MAX_EMPTY_SESSION_TTL_MS = 300_000;
+/** WebSocket ping interval; a peer silent for two intervals is dead (detected within 20 s). */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
+/** Most sessions one lobby listing returns (WebSocket and HTTP). */
+export const DEFAULT_MAX_LIST_SESSIONS = 100;
+/** Connect-time histogram buckets, ms: direct connects land in tens of ms, relay after ~3 s. */
+export const CONNECT_MS_BUCKETS = [10, 25, 50, 100, 250, 500, 1000, 2500, 3500, 5000, 10_000];

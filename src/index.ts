@@ -1,2 +1,12 @@
 // punchthrough/cloud: the session service, the one-process cloud, and the shared runtime.
 export * from './runtime/index.js';
+export * from './protocol/index.js';
+export {
+  buildSessionService,
+  SIGNALING_PATH,
+  type SessionService,
+} from './session/service.js';
+export type { RelayTicketIssuer, SessionServiceOptions } from './session/options.js';
+export { createMemorySessionStore, type SessionStore, type StoreChange } from './session/store.js';
+export type { Session, Member, MemberAddresses } from './session/model.js';
+export type { SessionMetrics } from './session/metrics.js';

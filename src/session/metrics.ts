@@ -1,0 +1,59 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { CONNECT_MS_BUCKETS } from '../constants.js';
+
+/** The session service's Prometheus metrics, in a registry of their own (never the global one). */
+export interface SessionMetrics {
+  readonly registry: Registry;
+  readonly connectedPeers: Gauge;
+  readonly sessions: Gauge;
+  readonly joins: Counter<'kind'>;
+  readonly errors: Counter<'code'>;
+  readonly framesDropped: Counter<'reason'>;
+  readonly connectMs: Histogram<'path'>;
+  readonly natTypes: Counter<'nat_type'>;
+}
+
+export function createSessionMetrics(): SessionMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  return {
+    registry,
+    connectedPeers: new Gauge({
+      name: 'punchthrough_session_connected_peers',
+      help: 'Open signaling WebSocket connections.',
+      registers,
+    }),
+    sessions: new Gauge({ name: 'punchthrough_session_sessions', help: 'Sessions that exist.', registers }),
+    joins: new Counter({
+      name: 'punchthrough_session_joins_total',
+      help: 'Peers that entered a session, by kind (create, join, random, rejoin).',
+      labelNames: ['kind'],
+      registers,
+    }),
+    errors: new Counter({
+      name: 'punchthrough_session_errors_total',
+      help: 'Error replies sent, by error code.',
+      labelNames: ['code'],
+      registers,
+    }),
+    framesDropped: new Counter({
+      name: 'punchthrough_session_frames_dropped_total',
+      help: 'Frames dropped without processing, by reason (malformed, too_large, text, rate_limited, invalid).',
+      labelNames: ['reason'],
+      registers,
+    }),
+    connectMs: new Histogram({
+      name: 'punchthrough_session_connect_ms',
+      help: 'Time from receiving the server addresses to connecting, as clients report it, by path.',
+      labelNames: ['path'],
+      buckets: CONNECT_MS_BUCKETS,
+      registers,
+    }),
+    natTypes: new Counter({
+      name: 'punchthrough_session_nat_types_total',
+      help: 'Address reports by the NAT type the peer discovered.',
+      labelNames: ['nat_type'],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CloseCode,
+  EventType,
+  PROTOCOL_VERSION,
+  ReplyType,
+  RequestType,
+  createSignalingCodec,
+  type JoinResult,
+  type RequestBody,
+  type ServerMessage,
+} from '../../../src/protocol/index.js';
+import { ManualClock, flushAsync } from '../../../src/runtime/index.js';
+import { createSignalingHub, type PeerConnection } from '../../../src/session/hub.js';
+import { fullBucket, takeToken } from '../../../src/session/limits.js';
+import { createSessionMetrics } from '../../../src/session/metrics.js';
+import { resolveOptions, type SessionServiceOptions } from '../../../src/session/options.js';
+
+const codec = createSignalingCodec({ maxFrameBytes: 1 << 16 });
+
+class FakePeer {
+  readonly received: ServerMessage[] = [];
+  closedWith: number | undefined;
+  pings = 0;
+  terminated = false;
+  connection!: PeerConnection;
+  private nextId = 1;
+  readonly socket = {
+    send: (frame: Uint8Array) => {
+      const decoded = codec.decodeServerMessage(frame);
+      if (!decoded.ok) throw new Error(decoded.error.message);
+      this.received.push(decoded.value);
+    },
+    close: (code: number) => {
+      this.closedWith ??= code;
+    },
+    terminate: () => {
+      this.terminated = true;
+      this.connection.onClose();
+    },
+    ping: () => {
+      this.pings += 1;
+    },
+  };
+
+  async request(body: RequestBody): Promise<ServerMessage> {
+    const id = this.nextId++;
+    this.connection.onFrame(codec.encode({ ...body, id } as never), true);
+    for (let i = 0; i < 20; i++) {
+      const reply = this.received.find((m) => (m.type === ReplyType.RESPONSE || m.type === ReplyType.ERROR) && m.id === id);
+      if (reply) return reply;
+      await flushAsync();
+    }
+    throw new Error(`no reply to request ${id}`);
+  }
+
+  events(type: EventType): ServerMessage[] {
+    return this.received.filter((m) => m.type === type);
+  }
+}
+
+function setup(overrides: SessionServiceOptions = {}) {
+  const clock = new ManualClock();
+  const metrics = createSessionMetrics();
+  const hub = createSignalingHub(resolveOptions({ clock, heartbeatIntervalMs: 1_000, ...overrides }), metrics);
+  const connect = async () => {
+    const peer = new FakePeer();
+    peer.connection = hub.connect(peer.socket);
+    await peer.request({ type: RequestType.HELLO, appId: 'g', appVersion: '1', protocolVersion: PROTOCOL_VERSION });
+    return peer;
+  };
+  return { clock, hub, metrics, connect };
+}
+
+const result = (message: ServerMessage): JoinResult => {
+  if (message.type !== ReplyType.RESPONSE) throw new Error(JSON.stringify(message));
+  return message.result as JoinResult;
+};
+
+describe('signaling hub on a manual clock', () => {
+  it('removes a dropped client when its player TTL runs out, and closes the empty session after its TTL', async () => {
+    const { clock, hub, connect } = setup({ heartbeatIntervalMs: 3_600_000 });
+    const host = await connect();
+    await host.request({ type: RequestType.CREATE, name: 'r', playerTtlMs: 5_000, emptySessionTtlMs: 2_000 });
+    const client = await connect();
+    result(await client.request({ type: RequestType.JOIN, name: 'r' }));
+    client.connection.onClose();
+    await clock.advanceAsync(0);
+    expect(host.events(EventType.PEER_INACTIVE)).toHaveLength(1);
+    await clock.advanceAsync(4_999);
+    expect(host.events(EventType.PEER_LEFT)).toHaveLength(0);
+    await clock.advanceAsync(1);
+    expect(host.events(EventType.PEER_LEFT)).toMatchObject([{ actor: 2, reason: 'timeout' }]);
+
+    host.connection.onClose();
+    await clock.advanceAsync(1_999);
+    const lister = await connect();
+    const before = await lister.request({ type: RequestType.LIST });
+    expect(before).toMatchObject({ result: { sessions: [{ name: 'r' }] } });
+    await clock.advanceAsync(1);
+    expect(await lister.request({ type: RequestType.LIST })).toMatchObject({ result: { sessions: [] } });
+    await hub.shutdown();
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('detects a dead connection within two heartbeat intervals and treats it as a drop', async () => {
+    const { clock, hub, connect } = setup();
+    const host = await connect();
+    await host.request({ type: RequestType.CREATE, name: 'h' });
+    const client = await connect();
+    await client.request({ type: RequestType.JOIN, name: 'h' });
+    await clock.advanceAsync(1_000);
+    expect(client.pings).toBe(1);
+    host.connection.onPong();
+    await clock.advanceAsync(1_000);
+    expect(client.closedWith).toBe(CloseCode.HEARTBEAT_TIMEOUT);
+    expect(host.closedWith).toBeUndefined();
+    expect(host.events(EventType.PEER_LEFT)).toMatchObject([{ actor: 2, reason: 'timeout' }]);
+    host.connection.onPong();
+    await clock.advanceAsync(1_000);
+    expect(client.terminated).toBe(true);
+    await hub.shutdown();
+    expect(host.events(EventType.SESSION_CLOSED)).toMatchObject([{ reason: 'shutdown' }]);
+    expect(host.closedWith).toBe(CloseCode.GOING_AWAY);
+  });
+
+  it('limits sessions per connection', async () => {
+    const { hub, connect } = setup({ maxSessionsPerConnection: 1 });
+    const host = await connect();
+    await host.request({ type: RequestType.CREATE });
+    await host.request({ type: RequestType.LEAVE });
+    expect(await host.request({ type: RequestType.CREATE })).toMatchObject({ code: 'LIMIT_EXCEEDED' });
+    await hub.shutdown();
+  });
+});
+
+describe('token bucket', () => {
+  it('allows a burst, then the sustained rate', () => {
+    let bucket = fullBucket(3, 0);
+    const take = (now: number) => {
+      const taken = takeToken(bucket, now, 10, 3);
+      bucket = taken.bucket;
+      return taken.allowed;
+    };
+    expect([take(0), take(0), take(0), take(0)]).toEqual([true, true, true, false]);
+    expect(take(99)).toBe(false);
+    expect(take(100)).toBe(true);
+    expect(take(10_000)).toBe(true);
+  });
+});
