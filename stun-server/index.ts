@@ -1,2 +1,14 @@
 // punchthrough/stun: the RFC 8489 codec (pure) and the STUN server.
 export * from './codec/index.js';
+export * from './constants.js';
+export {
+  createStunServer,
+  type StunListenOptions,
+  type StunServer,
+  type StunServerEndpoint,
+  type StunServerOptions,
+  type StunServerStats,
+  type StunSlotRole,
+} from './server.js';
+export { STUN_DROP_REASONS, respondTo, type StunDropReason, type StunOutcome } from './responder.js';
+export { SourceRateLimiter, takeToken, type RateLimitOptions, type TokenBucket } from './rate-limit.js';

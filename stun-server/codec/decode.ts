@@ -32,6 +32,8 @@ const ADDRESS_NAMES: ReadonlyMap<number, AddressAttributeName> = new Map([
   [AttributeType.RESPONSE_ORIGIN, 'RESPONSE-ORIGIN'],
   [AttributeType.OTHER_ADDRESS, 'OTHER-ADDRESS'],
   [AttributeType.ALTERNATE_SERVER, 'ALTERNATE-SERVER'],
+  [AttributeType.SOURCE_ADDRESS, 'SOURCE-ADDRESS'],
+  [AttributeType.CHANGED_ADDRESS, 'CHANGED-ADDRESS'],
 ]);
 
 const TEXT_LIMITS: ReadonlyMap<number, [TextAttributeName, number]> = new Map([

@@ -28,6 +28,8 @@ const TYPE_OF: Record<Exclude<StunAttributeInit['name'], 'UNKNOWN'>, number> = {
   'RESPONSE-ORIGIN': AttributeType.RESPONSE_ORIGIN,
   'OTHER-ADDRESS': AttributeType.OTHER_ADDRESS,
   'ALTERNATE-SERVER': AttributeType.ALTERNATE_SERVER,
+  'SOURCE-ADDRESS': AttributeType.SOURCE_ADDRESS,
+  'CHANGED-ADDRESS': AttributeType.CHANGED_ADDRESS,
   SOFTWARE: AttributeType.SOFTWARE,
   USERNAME: AttributeType.USERNAME,
   REALM: AttributeType.REALM,
@@ -109,6 +111,8 @@ function attributeValue(attribute: StunAttributeInit, transactionId: Uint8Array)
     case 'RESPONSE-ORIGIN':
     case 'OTHER-ADDRESS':
     case 'ALTERNATE-SERVER':
+    case 'SOURCE-ADDRESS':
+    case 'CHANGED-ADDRESS':
       return [TYPE_OF[attribute.name], encodeAddress(attribute.address, undefined)];
     case 'XOR-MAPPED-ADDRESS':
       return [TYPE_OF[attribute.name], encodeAddress(attribute.address, transactionId)];

@@ -12,7 +12,9 @@ export type AddressAttributeName =
   | 'XOR-MAPPED-ADDRESS'
   | 'RESPONSE-ORIGIN'
   | 'OTHER-ADDRESS'
-  | 'ALTERNATE-SERVER';
+  | 'ALTERNATE-SERVER'
+  | 'SOURCE-ADDRESS'
+  | 'CHANGED-ADDRESS';
 
 export type TextAttributeName = 'SOFTWARE' | 'USERNAME' | 'REALM' | 'NONCE';
 

@@ -27,6 +27,10 @@ export const AttributeType = {
   MAPPED_ADDRESS: 0x0001,
   /** RFC 5780 §7.2 (comprehension-required, so an RFC 8489-only server answers 420). */
   CHANGE_REQUEST: 0x0003,
+  /** RFC 3489 §11.2.5: where the response was sent from (RESPONSE-ORIGIN's predecessor). */
+  SOURCE_ADDRESS: 0x0004,
+  /** RFC 3489 §11.2.3: the server's alternate address (OTHER-ADDRESS's predecessor). */
+  CHANGED_ADDRESS: 0x0005,
   USERNAME: 0x0006,
   MESSAGE_INTEGRITY: 0x0008,
   ERROR_CODE: 0x0009,

@@ -21,7 +21,7 @@ const text = fc.string({ unit: 'grapheme', maxLength: 100 }).filter((s) => Buffe
 
 const attribute: fc.Arbitrary<StunAttributeInit> = fc.oneof(
   fc.record({
-    name: fc.constantFrom('MAPPED-ADDRESS', 'XOR-MAPPED-ADDRESS', 'RESPONSE-ORIGIN', 'OTHER-ADDRESS', 'ALTERNATE-SERVER'),
+    name: fc.constantFrom('MAPPED-ADDRESS', 'XOR-MAPPED-ADDRESS', 'RESPONSE-ORIGIN', 'OTHER-ADDRESS', 'ALTERNATE-SERVER', 'SOURCE-ADDRESS', 'CHANGED-ADDRESS'),
     address,
   }),
   fc.record({ name: fc.constantFrom('SOFTWARE', 'USERNAME', 'REALM', 'NONCE'), value: text }),

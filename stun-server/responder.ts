@@ -1,0 +1,167 @@
+import type { UdpEndpoint } from '../src/runtime/index.js';
+import {
+  AttributeType,
+  decodeStunMessage,
+  encodeStunMessage,
+  MAGIC_COOKIE,
+  StunErrorCode,
+  StunMethod,
+  type StunAttributeInit,
+  type StunHeader,
+} from './codec/index.js';
+
+/** Why a datagram got no answer. Every received datagram is answered or counted under one of these. */
+export type StunDropReason =
+  /** Too short for a header, or the first two bits are not 00. */
+  | 'not-stun'
+  /** Looked like STUN but could not be decoded, and was not an RFC 5389+ request we could answer with 400. */
+  | 'malformed'
+  /** FINGERPRINT did not match: RFC 8489 §7.3 says to treat the datagram as not STUN. */
+  | 'bad-fingerprint'
+  /** A response or an indication: nothing to answer. */
+  | 'not-request'
+  /** The source IP exceeded its request rate. */
+  | 'rate-limited';
+
+export const STUN_DROP_REASONS: readonly StunDropReason[] = [
+  'not-stun',
+  'malformed',
+  'bad-fingerprint',
+  'not-request',
+  'rate-limited',
+];
+
+/** Which of the server's (up to) two addresses and two ports a socket holds: 0 primary, 1 alternate. */
+export interface SlotIndex {
+  ip: 0 | 1;
+  port: 0 | 1;
+}
+
+export interface ResponderConfig {
+  /** SOFTWARE text for every response; undefined leaves it out. */
+  software: string | undefined;
+  /** The bound endpoint of slot (ip, port) in this address family, if the server has it. */
+  slot(ip: 0 | 1, port: 0 | 1): UdpEndpoint | undefined;
+  /**
+   * Whether the bound addresses are specific (not a wildcard) and so can be advertised in
+   * RESPONSE-ORIGIN / OTHER-ADDRESS (RFC 5780) and their RFC 3489 counterparts.
+   */
+  advertise: boolean;
+}
+
+export type StunOutcome =
+  | { action: 'drop'; reason: StunDropReason }
+  | {
+      action: 'reply';
+      kind: 'success' | 'error';
+      bytes: Buffer;
+      /** The slot whose socket sends the reply (another one after a CHANGE-REQUEST). */
+      via: SlotIndex;
+      to: { address: string; port: number };
+    };
+
+/**
+ * What to do with one datagram received on slot `on` from `source`: a pure function, so every
+ * RFC 8489 / RFC 5780 / RFC 3489 rule is unit-testable without sockets. Rate limiting happens
+ * before this (it needs state).
+ */
+export function respondTo(datagram: Uint8Array, source: UdpEndpoint, on: SlotIndex, config: ResponderConfig): StunOutcome {
+  if (datagram.length < 20 || (datagram[0]! & 0xc0) !== 0) return { action: 'drop', reason: 'not-stun' };
+  const decoded = decodeStunMessage(datagram);
+  if (!decoded.ok) {
+    const { reason, header } = decoded.error;
+    if (reason === 'bad-fingerprint') return { action: 'drop', reason };
+    // Only an RFC 5389+ request earns a 400: with the magic cookie it is surely STUN, and it
+    // keeps random 00-prefixed garbage from drawing answers.
+    if (header?.class === 'request' && header.cookie === MAGIC_COOKIE) {
+      return errorReply(header, StunErrorCode.badRequest, 'Bad Request', [], source, on, config);
+    }
+    return { action: 'drop', reason: reason === 'not-stun' ? 'not-stun' : 'malformed' };
+  }
+  const message = decoded.value;
+  if (message.class !== 'request') return { action: 'drop', reason: 'not-request' };
+  if (message.method !== StunMethod.binding) {
+    if (!message.hasMagicCookie) return { action: 'drop', reason: 'malformed' };
+    return errorReply(message, StunErrorCode.badRequest, 'Unsupported method', [], source, on, config);
+  }
+
+  // RFC 8489 §6.3.1: unknown comprehension-required attributes get 420 listing them.
+  const unknown: number[] = [];
+  let change: { changeIp: boolean; changePort: boolean } | undefined;
+  let responsePort: number | undefined;
+  for (const attribute of message.attributes) {
+    if (attribute.name === 'UNKNOWN' && attribute.type < 0x8000) unknown.push(attribute.type);
+    else if (attribute.name === 'CHANGE-REQUEST') change = attribute;
+    else if (attribute.name === 'RESPONSE-PORT') responsePort = attribute.port;
+  }
+  // RFC 5780 §6.1: a change the server cannot make (no alternate address/port) is a CHANGE-REQUEST
+  // it does not understand, so a client learns the server lacks that test.
+  const via: SlotIndex = {
+    ip: (change?.changeIp ? 1 - on.ip : on.ip) as 0 | 1,
+    port: (change?.changePort ? 1 - on.port : on.port) as 0 | 1,
+  };
+  const sender = config.slot(via.ip, via.port);
+  if (!sender) unknown.push(AttributeType.CHANGE_REQUEST);
+  if (unknown.length > 0) {
+    return errorReply(message, StunErrorCode.unknownAttribute, 'Unknown Attribute', unknown, source, on, config);
+  }
+  if (responsePort === 0) return errorReply(message, StunErrorCode.badRequest, 'Bad RESPONSE-PORT', [], source, on, config);
+
+  const mapped = { family: source.family, address: source.address, port: source.port };
+  const other = config.advertise ? otherSlot(on, config) : undefined;
+  const attributes: StunAttributeInit[] = [];
+  if (message.hasMagicCookie) {
+    attributes.push({ name: 'XOR-MAPPED-ADDRESS', address: mapped });
+    if (other) {
+      attributes.push({ name: 'RESPONSE-ORIGIN', address: sender! }, { name: 'OTHER-ADDRESS', address: other });
+    }
+  } else {
+    // RFC 3489 clients know MAPPED-ADDRESS (and SOURCE-/CHANGED-ADDRESS), not XOR-MAPPED-ADDRESS.
+    attributes.push({ name: 'MAPPED-ADDRESS', address: mapped });
+    if (other) {
+      attributes.push({ name: 'SOURCE-ADDRESS', address: sender! }, { name: 'CHANGED-ADDRESS', address: other });
+    }
+  }
+  if (config.software !== undefined) attributes.push({ name: 'SOFTWARE', value: config.software });
+  return {
+    action: 'reply',
+    kind: 'success',
+    bytes: encodeStunMessage(
+      { class: 'success', method: message.method, cookie: message.cookie, transactionId: message.transactionId, attributes },
+      { fingerprint: message.hasMagicCookie },
+    ),
+    via,
+    to: { address: source.address, port: responsePort ?? source.port },
+  };
+}
+
+/** RFC 5780 §7.4 OTHER-ADDRESS: the slot differing in both address and port, else in whichever the server has. */
+function otherSlot(on: SlotIndex, config: ResponderConfig): UdpEndpoint | undefined {
+  const flip = (bit: 0 | 1): 0 | 1 => (1 - bit) as 0 | 1;
+  return config.slot(flip(on.ip), flip(on.port)) ?? config.slot(on.ip, flip(on.port)) ?? config.slot(flip(on.ip), on.port);
+}
+
+function errorReply(
+  request: StunHeader,
+  code: number,
+  reason: string,
+  unknown: number[],
+  source: UdpEndpoint,
+  on: SlotIndex,
+  config: ResponderConfig,
+): StunOutcome {
+  const attributes: StunAttributeInit[] = [{ name: 'ERROR-CODE', code, reason }];
+  if (unknown.length > 0) attributes.push({ name: 'UNKNOWN-ATTRIBUTES', types: unknown });
+  if (config.software !== undefined) attributes.push({ name: 'SOFTWARE', value: config.software });
+  const modern = request.cookie === MAGIC_COOKIE;
+  return {
+    action: 'reply',
+    kind: 'error',
+    bytes: encodeStunMessage(
+      { class: 'error', method: request.method, cookie: request.cookie, transactionId: request.transactionId, attributes },
+      { fingerprint: modern },
+    ),
+    via: on,
+    to: { address: source.address, port: source.port },
+  };
+}
