@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import type { UdpEndpoint } from '../../src/runtime/index.js';
+import {
+  SourceRateLimiter,
+  decodeStunMessage,
+  encodeStunMessage,
+  respondTo,
+  takeToken,
+  type StunMessage,
+} from '../../stun-server/index.js';
+import type { ResponderConfig } from '../../stun-server/responder.js';
+
+const source: UdpEndpoint = { address: '198.51.100.7', port: 50000, family: 'IPv4' };
+const grid: Record<string, UdpEndpoint> = {
+  '00': { address: '192.0.2.1', port: 3478, family: 'IPv4' },
+  '01': { address: '192.0.2.1', port: 3479, family: 'IPv4' },
+  '10': { address: '192.0.2.2', port: 3478, family: 'IPv4' },
+  '11': { address: '192.0.2.2', port: 3479, family: 'IPv4' },
+};
+const full: ResponderConfig = { software: 'test', slot: (ip, port) => grid[`${ip}${port}`], advertise: true };
+const request = (attributes: Parameters<typeof encodeStunMessage>[0]['attributes'] = []): Buffer =>
+  encodeStunMessage({ class: 'request', method: 1, transactionId: new Uint8Array(12).fill(1), attributes });
+
+function reply(outcome: ReturnType<typeof respondTo>): StunMessage {
+  if (outcome.action !== 'reply') throw new Error(`dropped: ${outcome.reason}`);
+  const decoded = decodeStunMessage(outcome.bytes);
+  if (!decoded.ok) throw new Error(decoded.error.message);
+  return decoded.value;
+}
+
+describe('respondTo', () => {
+  it('answers CHANGE-REQUEST from the changed slot, with OTHER-ADDRESS the diagonal of the receiving slot', () => {
+    const outcome = respondTo(request([{ name: 'CHANGE-REQUEST', changeIp: true, changePort: false }]), source, { ip: 0, port: 0 }, full);
+    expect(outcome).toMatchObject({ action: 'reply', kind: 'success', via: { ip: 1, port: 0 }, to: { address: source.address, port: source.port } });
+    expect(reply(outcome).attributes).toMatchObject([
+      { name: 'XOR-MAPPED-ADDRESS', address: { address: source.address, port: source.port } },
+      { name: 'RESPONSE-ORIGIN', address: grid['10'] },
+      { name: 'OTHER-ADDRESS', address: grid['11'] },
+      { name: 'SOFTWARE', value: 'test' },
+      { name: 'FINGERPRINT' },
+    ]);
+  });
+
+  it('sends to RESPONSE-PORT when asked (RFC 5780 §7.5)', () => {
+    const outcome = respondTo(request([{ name: 'RESPONSE-PORT', port: 4000 }]), source, { ip: 0, port: 0 }, full);
+    expect(outcome).toMatchObject({ action: 'reply', to: { address: source.address, port: 4000 } });
+  });
+
+  it('gives RFC 3489 clients MAPPED-ADDRESS, SOURCE-ADDRESS and CHANGED-ADDRESS, no FINGERPRINT', () => {
+    const legacy = encodeStunMessage({ class: 'request', method: 1, cookie: 7, transactionId: new Uint8Array(12), attributes: [] });
+    expect(reply(respondTo(legacy, source, { ip: 0, port: 0 }, full)).attributes.map((a) => a.name)).toEqual([
+      'MAPPED-ADDRESS',
+      'SOURCE-ADDRESS',
+      'CHANGED-ADDRESS',
+      'SOFTWARE',
+    ]);
+  });
+
+  it('leaves RFC 5780 attributes out on a wildcard bind, and drops what is not a request', () => {
+    const wildcard: ResponderConfig = { software: undefined, slot: (ip, port) => (ip === 0 && port === 0 ? grid['00'] : undefined), advertise: false };
+    expect(reply(respondTo(request(), source, { ip: 0, port: 0 }, wildcard)).attributes.map((a) => a.name)).toEqual([
+      'XOR-MAPPED-ADDRESS',
+      'FINGERPRINT',
+    ]);
+    const indication = encodeStunMessage({ class: 'indication', method: 1, transactionId: new Uint8Array(12), attributes: [] });
+    expect(respondTo(indication, source, { ip: 0, port: 0 }, full)).toEqual({ action: 'drop', reason: 'not-request' });
+    expect(respondTo(Buffer.from('hello world, not stun'), source, { ip: 0, port: 0 }, full)).toEqual({
+      action: 'drop',
+      reason: 'not-stun',
+    });
+  });
+});
+
+describe('rate limiting', () => {
+  const options = { ratePerSecond: 10, burst: 2 };
+
+  it('takeToken: a burst, then the average rate', () => {
+    let state = takeToken(undefined, 0, options);
+    expect(state.allowed).toBe(true);
+    state = takeToken(state.bucket, 0, options);
+    expect(state.allowed).toBe(true);
+    state = takeToken(state.bucket, 0, options);
+    expect(state.allowed).toBe(false);
+    state = takeToken(state.bucket, 99, options);
+    expect(state.allowed).toBe(false);
+    state = takeToken(state.bucket, 100, options); // 10/s: one token per 100 ms
+    expect(state.allowed).toBe(true);
+  });
+
+  it('SourceRateLimiter keeps at most maxSources, forgetting the least recently seen', () => {
+    const limiter = new SourceRateLimiter({ ...options, burst: 1, maxSources: 2 });
+    expect(limiter.allow('a', 0)).toBe(true);
+    expect(limiter.allow('a', 0)).toBe(false);
+    expect(limiter.allow('b', 0)).toBe(true);
+    expect(limiter.allow('c', 0)).toBe(true); // evicts a
+    expect(limiter.size).toBe(2);
+    expect(limiter.allow('a', 0)).toBe(true); // a starts over
+  });
+});
