@@ -27,7 +27,10 @@ describe('punchthrough stun', () => {
 
     cli.child.kill(signal);
     expect(await cli.exited).toBe(0);
-    expect(cli.lines.at(-1)).toMatchObject({ event: 'stopped', signal, stats: { successResponses: 1 } });
+    const stopped = cli.lines.at(-1) as { event: string; signal: string; stats: { successResponses: number } };
+    expect(stopped).toMatchObject({ event: 'stopped', signal });
+    // At least one: under CPU contention the client may have retransmitted before the answer.
+    expect(stopped.stats.successResponses).toBeGreaterThanOrEqual(1);
   });
 
   it('exits 2 on a bad flag', async () => {

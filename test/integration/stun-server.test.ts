@@ -58,7 +58,10 @@ describe('STUN server on loopback', () => {
     expect(result).toMatchObject({ family: 'IPv4', address: '127.0.0.1', port: client.address().port });
     const { message } = await exchange(client, request(), stun.address()!);
     expect(message.attributes.map((a) => a.name)).toEqual(['XOR-MAPPED-ADDRESS', 'SOFTWARE', 'FINGERPRINT']);
-    expect(stun.stats()).toMatchObject({ received: 2, requests: 2, successResponses: 2, errorResponses: 0 });
+    // Two or more: under CPU contention the client may retransmit before the answer arrives.
+    const stats = stun.stats();
+    expect(stats.received).toBeGreaterThanOrEqual(2);
+    expect(stats).toMatchObject({ requests: stats.received, successResponses: stats.received, errorResponses: 0 });
   });
 
   it('answers over IPv6', async (context) => {
@@ -138,7 +141,8 @@ describe('STUN server on loopback', () => {
     expect(bothChanged.from).toMatchObject({ address: '127.0.0.2', port: altPort!.port });
 
     // Loopback has no NAT: our client's discovery must say so.
-    const behavior = await discoverNatBehavior(client, primary!);
+    // A generous RTO: a probe that times out means "filtered", so a stalled CI machine must not time one out.
+    const behavior = await discoverNatBehavior(client, primary!, { initialRtoMs: 1_000 });
     expect(behavior).toMatchObject({
       natted: false,
       mapping: 'endpoint-independent',
