@@ -1,0 +1,71 @@
+/**
+ * Child process of relay.bench.ts: runs one forwarder on 127.0.0.1 and reports its port over
+ * IPC. `relay` is punchthrough's relay server (limits raised out of the way: the benchmark
+ * measures forwarding, not policing); `minimal` is the ceiling for a Node relay — receive, one
+ * Map lookup by source port, send the same buffer.
+ */
+import dgram from 'node:dgram';
+import { createRelayServer, relayDefaults } from '../../relay/index.js';
+
+type Command = { type: 'pairs'; pairs: Array<[number, number]> } | { type: 'usage' } | { type: 'stop' };
+
+/** CPU time this process has used, in µs, and datagrams it has forwarded. */
+const usage = (packets: number) => {
+  const cpu = process.cpuUsage();
+  return { type: 'usage', cpuMicros: cpu.user + cpu.system, packets };
+};
+
+const mode = process.argv[2];
+const secret = process.argv[3] ?? '';
+const send = (message: unknown): void => {
+  process.send?.(message);
+};
+
+if (mode === 'relay') {
+  const server = await createRelayServer({
+    secret,
+    host: '127.0.0.1',
+    port: 0,
+    ratePacketsPerSecond: 1e9,
+    burstPackets: 1e9,
+    rateBytesPerSecond: 1e12,
+    burstBytes: 1e12,
+  });
+  process.on('message', (command: Command) => {
+    if (command.type === 'usage') send(usage(server.stats().packetsRelayed));
+    if (command.type === 'stop') {
+      send({ type: 'stats', stats: server.stats() });
+      void server.close().then(() => process.exit(0));
+    }
+  });
+  send({ type: 'ready', port: server.address().port });
+} else {
+  const socket = dgram.createSocket({
+    type: 'udp4',
+    recvBufferSize: relayDefaults.DEFAULT_SOCKET_BUFFER_BYTES,
+    sendBufferSize: relayDefaults.DEFAULT_SOCKET_BUFFER_BYTES,
+  });
+  const route = new Map<number, number>();
+  let forwarded = 0;
+  socket.on('error', () => undefined);
+  socket.on('message', (data, from) => {
+    const to = route.get(from.port);
+    if (to === undefined) return;
+    forwarded++;
+    socket.send(data, to, '127.0.0.1');
+  });
+  socket.bind(0, '127.0.0.1', () => send({ type: 'ready', port: socket.address().port }));
+  process.on('message', (command: Command) => {
+    if (command.type === 'pairs') {
+      for (const [a, b] of command.pairs) {
+        route.set(a, b);
+        route.set(b, a);
+      }
+      send({ type: 'routed' });
+    } else if (command.type === 'usage') {
+      send(usage(forwarded));
+    } else {
+      socket.close(() => process.exit(0));
+    }
+  });
+}

@@ -1,0 +1,295 @@
+/**
+ * npm run bench:relay — forwarded packets/s and added one-way latency of punchthrough's relay,
+ * side by side with a minimal Node forwarder (receive, look up, send) measured in the same run,
+ * for 1, 100 and 1,000 concurrent peer pairs on loopback.
+ *
+ * Each pair ping-pongs one 64-byte datagram: A → forwarder → B → forwarder → A → …, so each
+ * pair has exactly one datagram in flight and N pairs keep N in flight. The forwarder runs in
+ * a child process; the load generator (raw node:dgram sockets, the same work in every mode)
+ * runs here. Latency is one-way (timestamp in the datagram, same process clock); "added" is
+ * the p50 over the direct path (A ↔ B with no forwarder) at the same N.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { createTicketIssuer, encodeRelayFrame, decodeRelayFrame, generateTicketSecret, RELAY_PROTOCOL_VERSION, RelayFrameType } from '../../relay/index.js';
+
+// RELAY_BENCH_PAIRS=1000 runs one configuration (e.g. to profile the forwarder with RELAY_BENCH_PROF=1).
+const PAIR_COUNTS = process.env.RELAY_BENCH_PAIRS ? process.env.RELAY_BENCH_PAIRS.split(',').map(Number) : [1, 100, 1_000];
+const WARMUP_MS = 400;
+const MEASURE_MS = 1_500;
+const ROUNDS = 2; // direct, minimal and relay alternate; the better round of each is reported
+const LATENCY_PACKETS_PER_SECOND = 4_000;
+const DATAGRAM_BYTES = 64;
+const STAMP_OFFSET = 6; // after the relay's send/deliver header, in every mode
+const PHASE_OFFSET = 14;
+
+type Mode = 'direct' | 'minimal' | 'relay';
+
+interface Pair {
+  a: dgram.Socket;
+  b: dgram.Socket;
+}
+
+const secret = generateTicketSecret();
+const forwarderScript = fileURLToPath(new URL('./relay-forwarder.ts', import.meta.url));
+
+interface Forwarder {
+  child: ChildProcess;
+  port: number;
+}
+
+/** The forwarder's CPU time (µs) and forwarded-datagram count so far. */
+async function usage(forwarder: Forwarder): Promise<{ cpuMicros: number; packets: number }> {
+  const reply = new Promise<{ cpuMicros: number; packets: number }>((resolve) => {
+    const onMessage = (message: { type: string; cpuMicros: number; packets: number }): void => {
+      if (message.type !== 'usage') return;
+      forwarder.child.off('message', onMessage);
+      resolve(message);
+    };
+    forwarder.child.on('message', onMessage);
+  });
+  forwarder.child.send({ type: 'usage' });
+  return reply;
+}
+
+async function startForwarder(mode: 'relay' | 'minimal'): Promise<Forwarder> {
+  const profile = process.env.RELAY_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RELAY_BENCH_PROF}`] : [];
+  const child = fork(forwarderScript, [mode, secret], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...profile] });
+  const [message] = (await once(child, 'message')) as [{ type: string; port: number }];
+  return { child, port: message.port };
+}
+
+async function stopForwarder(child: ChildProcess): Promise<void> {
+  const exited = once(child, 'exit');
+  child.send({ type: 'stop' });
+  await exited;
+}
+
+async function openSocket(): Promise<dgram.Socket> {
+  const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 1 << 20, sendBufferSize: 1 << 20 });
+  socket.on('error', () => undefined);
+  socket.bind(0, '127.0.0.1');
+  await once(socket, 'listening');
+  return socket;
+}
+
+/** Binds both ends of every pair at the relay (session per pair, actors 1 and 2). */
+async function bindAtRelay(pairs: Pair[], relayPort: number): Promise<void> {
+  const issuer = createTicketIssuer({ secret });
+  await Promise.all(
+    pairs.flatMap((pair, index) =>
+      [pair.a, pair.b].map(async (socket, side) => {
+        const bind = encodeRelayFrame({ type: 'bind', ticket: issuer.issue(`pair-${index}`, side + 1).ticket });
+        const bound = new Promise<void>((resolve) => {
+          const onMessage = (data: Buffer): void => {
+            const frame = decodeRelayFrame(data);
+            if (frame.ok && frame.value.type === 'bound') {
+              socket.off('message', onMessage);
+              resolve();
+            }
+          };
+          socket.on('message', onMessage);
+        });
+        socket.send(bind, relayPort, '127.0.0.1');
+        await bound;
+      }),
+    ),
+  );
+}
+
+let phaseId = 0;
+
+/** Marks each phase's datagrams, so a straggler from the previous phase is never counted. */
+function listen(pairs: Pair[], onDatagram: (self: dgram.Socket, other: dgram.Socket, otherActor: number, data: Buffer) => void): { phase: number; detach(): void } {
+  const phase = ++phaseId & 0xff;
+  const detach: Array<() => void> = [];
+  for (const pair of pairs) {
+    const wire = (self: dgram.Socket, other: dgram.Socket, otherActor: number): void => {
+      const onMessage = (data: Buffer): void => {
+        if (data.length === DATAGRAM_BYTES && data[PHASE_OFFSET] === phase) onDatagram(self, other, otherActor, data);
+      };
+      self.on('message', onMessage);
+      detach.push(() => self.off('message', onMessage));
+    };
+    wire(pair.a, pair.b, 2);
+    wire(pair.b, pair.a, 1);
+  }
+  return { phase, detach: () => detach.forEach((off) => off()) };
+}
+
+function stampedSender(pairs: Pair[], mode: Mode, forwarderPort: number) {
+  const ports = new Map<dgram.Socket, number>(pairs.flatMap((pair) => [[pair.a, pair.a.address().port], [pair.b, pair.b.address().port]] as const));
+  return (phase: number, from: dgram.Socket, to: dgram.Socket, actorOfTarget: number): void => {
+    const out = Buffer.allocUnsafe(DATAGRAM_BYTES);
+    out[0] = RELAY_PROTOCOL_VERSION;
+    out[1] = RelayFrameType.send;
+    out.writeUInt32BE(actorOfTarget, 2);
+    out.writeDoubleLE(performance.now(), STAMP_OFFSET);
+    out[PHASE_OFFSET] = phase;
+    from.send(out, mode === 'direct' ? ports.get(to)! : forwarderPort, '127.0.0.1');
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Throughput: every pair ping-pongs one datagram as fast as it comes back, so N pairs keep N
+ * datagrams in flight; counts the datagrams delivered during MEASURE_MS.
+ */
+async function runThroughput(pairs: Pair[], mode: Mode, forwarder: Forwarder | undefined): Promise<{ packetsPerSecond: number; cpuMicrosPerPacket: number }> {
+  const forwarderPort = forwarder?.port ?? 0;
+  const send = stampedSender(pairs, mode, forwarderPort);
+  let measuring = false;
+  let running = true;
+  let packets = 0;
+  const { phase, detach } = listen(pairs, (self, other, otherActor) => {
+    if (measuring) packets++;
+    if (running) send(phase, self, other, otherActor);
+  });
+  for (const pair of pairs) send(phase, pair.a, pair.b, 2);
+  await sleep(WARMUP_MS);
+  measuring = true;
+  const before = forwarder && (await usage(forwarder));
+  const started = performance.now();
+  await sleep(MEASURE_MS);
+  measuring = false;
+  const elapsedMs = performance.now() - started;
+  const after = forwarder && (await usage(forwarder));
+  running = false;
+  await sleep(100); // in-flight datagrams drain before the next phase
+  detach();
+  const cpuMicrosPerPacket = before && after ? (after.cpuMicros - before.cpuMicros) / (after.packets - before.packets) : Number.NaN;
+  return { packetsPerSecond: (packets / elapsedMs) * 1000, cpuMicrosPerPacket };
+}
+
+/**
+ * Latency: game-like paced traffic, LATENCY_PACKETS_PER_SECOND in all spread round-robin over
+ * the pairs and both directions (well below saturation, so it measures the forwarding path,
+ * not a queue); one-way latency of every datagram.
+ */
+async function runLatency(pairs: Pair[], mode: Mode, forwarderPort: number): Promise<{ p50Ms: number; p99Ms: number }> {
+  const send = stampedSender(pairs, mode, forwarderPort);
+  const latencies: number[] = [];
+  let measuring = false;
+  const { phase, detach } = listen(pairs, (_self, _other, _actor, data) => {
+    if (measuring) latencies.push(performance.now() - data.readDoubleLE(STAMP_OFFSET));
+  });
+  let next = 0;
+  const perTick = LATENCY_PACKETS_PER_SECOND / 1000;
+  const ticker = setInterval(() => {
+    for (let i = 0; i < perTick; i++, next++) {
+      const pair = pairs[(next >> 1) % pairs.length]!;
+      if (next & 1) send(phase, pair.b, pair.a, 1);
+      else send(phase, pair.a, pair.b, 2);
+    }
+  }, 1);
+  await sleep(WARMUP_MS);
+  measuring = true;
+  await sleep(MEASURE_MS);
+  measuring = false;
+  clearInterval(ticker);
+  await sleep(100);
+  detach();
+  const sorted = Float64Array.from(latencies).sort();
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  return { p50Ms: at(0.5), p99Ms: at(0.99) };
+}
+
+interface Figures {
+  packetsPerSecond: number;
+  cpuMicrosPerPacket: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+async function measure(pairs: Pair[], mode: Mode, forwarder: Forwarder | undefined): Promise<Figures> {
+  return { ...(await runThroughput(pairs, mode, forwarder)), ...(await runLatency(pairs, mode, forwarder?.port ?? 0)) };
+}
+
+/** The better of two rounds, per figure (the machine is shared; noise only ever slows a round). */
+function better(a: Figures | undefined, b: Figures): Figures {
+  if (!a) return b;
+  return {
+    packetsPerSecond: Math.max(a.packetsPerSecond, b.packetsPerSecond),
+    cpuMicrosPerPacket: Math.min(a.cpuMicrosPerPacket, b.cpuMicrosPerPacket),
+    p50Ms: Math.min(a.p50Ms, b.p50Ms), p99Ms: Math.min(a.p99Ms, b.p99Ms) };
+}
+
+const fmt = (n: number, digits = 3): string => n.toFixed(digits);
+const throughputRows: string[] = [];
+const latencyRows: string[] = [];
+const misses: string[] = [];
+
+const relay = await startForwarder('relay');
+const minimal = await startForwarder('minimal');
+try {
+  for (const count of PAIR_COUNTS) {
+    const pairs: Pair[] = [];
+    for (let i = 0; i < count; i++) pairs.push({ a: await openSocket(), b: await openSocket() });
+    await bindAtRelay(pairs, relay.port);
+    minimal.child.send({ type: 'pairs', pairs: pairs.map((pair) => [pair.a.address().port, pair.b.address().port]) });
+    await once(minimal.child, 'message');
+
+    let direct: Figures | undefined;
+    let ours: Figures | undefined;
+    let base: Figures | undefined;
+    for (let round = 0; round < ROUNDS; round++) {
+      direct = better(direct, await measure(pairs, 'direct', undefined));
+      base = better(base, await measure(pairs, 'minimal', minimal));
+      ours = better(ours, await measure(pairs, 'relay', relay));
+    }
+    const measuredRatio = ours!.packetsPerSecond / base!.packetsPerSecond;
+    const capacityRatio = base!.cpuMicrosPerPacket / ours!.cpuMicrosPerPacket;
+    const added = ours!.p50Ms - direct!.p50Ms;
+    if (measuredRatio < 0.8) misses.push(`${count} pairs: measured packets/s ${fmt(measuredRatio, 2)}× < 0.8×`);
+    if (capacityRatio < 0.8) misses.push(`${count} pairs: packets per CPU-second ${fmt(capacityRatio, 2)}× < 0.8×`);
+    if (!(added < 0.2)) misses.push(`${count} pairs: added p50 ${fmt(added)} ms ≥ 0.2 ms`);
+    throughputRows.push(
+      [
+        String(count).padStart(5),
+        `${Math.round(direct!.packetsPerSecond)}`.padStart(12),
+        `${Math.round(base!.packetsPerSecond)}`.padStart(13),
+        `${Math.round(ours!.packetsPerSecond)}`.padStart(11),
+        `${fmt(measuredRatio, 2)}×`.padStart(9),
+        `${Math.round(1e6 / base!.cpuMicrosPerPacket)}`.padStart(17),
+        `${Math.round(1e6 / ours!.cpuMicrosPerPacket)}`.padStart(15),
+        `${fmt(capacityRatio, 2)}×`.padStart(9),
+      ].join(' | '),
+    );
+    latencyRows.push(
+      [
+        String(count).padStart(5),
+        `${fmt(direct!.p50Ms)} / ${fmt(direct!.p99Ms)}`.padStart(15),
+        `${fmt(base!.p50Ms)} / ${fmt(base!.p99Ms)}`.padStart(16),
+        `${fmt(ours!.p50Ms)} / ${fmt(ours!.p99Ms)}`.padStart(15),
+        fmt(base!.p50Ms - direct!.p50Ms).padStart(12),
+        fmt(added).padStart(10),
+      ].join(' | '),
+    );
+    for (const pair of pairs) {
+      pair.a.close();
+      pair.b.close();
+    }
+  }
+} finally {
+  await Promise.all([stopForwarder(relay.child), stopForwarder(minimal.child)]);
+}
+
+console.log(`relay benchmark: ${DATAGRAM_BYTES}-byte datagrams on 127.0.0.1, forwarders in a child process; ${MEASURE_MS} ms measured`);
+console.log(`per phase after ${WARMUP_MS} ms warm-up; direct, minimal and relay alternate, best of ${ROUNDS} rounds each.`);
+console.log('');
+console.log('Throughput: every pair ping-pongs one datagram (N pairs keep N in flight). pkt/s is what the load');
+console.log('generator saw; pkt/CPU-s is datagrams forwarded per second of the forwarder process\'s own CPU time');
+console.log('(its ceiling on one core, unaffected by the load generator and other load on the machine).');
+console.log('pairs | direct pkt/s | minimal pkt/s | relay pkt/s | relay/min | minimal pkt/CPU-s | relay pkt/CPU-s | relay/min');
+for (const row of throughputRows) console.log(row);
+console.log('');
+console.log(`Latency: one-way, ms, at ${LATENCY_PACKETS_PER_SECOND} datagrams/s spread over the pairs and both directions;`);
+console.log('+p50 is the p50 minus the direct path\'s p50.');
+console.log('pairs | direct p50 / p99 | minimal p50 / p99 | relay p50 / p99 | minimal +p50 | relay +p50');
+for (const row of latencyRows) console.log(row);
+console.log('');
+console.log('Targets: relay ≥ 0.8× the minimal forwarder\'s packets/s; relay +p50 < 0.2 ms.');
+console.log(misses.length === 0 ? 'All targets met.' : `Missed: ${misses.join('; ')}`);
