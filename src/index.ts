@@ -10,3 +10,5 @@ export type { RelayTicketIssuer, SessionServiceOptions } from './session/options
 export { createMemorySessionStore, type SessionStore, type StoreChange } from './session/store.js';
 export type { Session, Member, MemberAddresses } from './session/model.js';
 export type { SessionMetrics } from './session/metrics.js';
+export { createCloud, type Cloud } from './cloud/create-cloud.js';
+export type { CloudOptions } from './cloud/options.js';

@@ -1,0 +1,88 @@
+import { Buffer } from 'node:buffer';
+import { relayDefaults } from '../../relay/index.js';
+import { createCloud } from '../cloud/create-cloud.js';
+import {
+  DEFAULT_CLOUD_HOST,
+  DEFAULT_HTTP_PORT,
+  DEFAULT_RELAY_PORT,
+  DEFAULT_STUN_ALT_PORT,
+  DEFAULT_STUN_PORT,
+} from '../constants.js';
+import { createLogger, formatEndpoint } from '../runtime/index.js';
+import { ExitCode, UsageError, intFlag, parseFlags, writeJson, type CliCommand } from './io.js';
+
+const SECRET_ENV = 'PUNCHTHROUGH_RELAY_SECRET';
+
+const usage = `Usage: punchthrough cloud [--host H] [--public-ip IP] [--http-port N] [--stun-port N]
+                         [--stun-alt-port N] [--relay-port N] [--json]
+
+Runs the whole cloud in one process: the session service (HTTP + signaling WebSocket), the
+STUN server (with an alternate port for NAT behaviour discovery) and the relay, on the
+in-memory store. Stops cleanly on SIGINT or SIGTERM: sessions are told the cloud is going away.
+
+Options:
+  --host H           address to listen on (default ${DEFAULT_CLOUD_HOST})
+  --public-ip IP     address advertised to peers for STUN and the relay (default: --host when
+                     it is a specific address, else this machine's first non-internal IPv4)
+  --http-port N      HTTP + WebSocket port (default ${DEFAULT_HTTP_PORT}; 0 picks a free port)
+  --stun-port N      STUN port (default ${DEFAULT_STUN_PORT})
+  --stun-alt-port N  RFC 5780 alternate STUN port (default ${DEFAULT_STUN_ALT_PORT})
+  --relay-port N     relay port (default ${DEFAULT_RELAY_PORT})
+  --json             one JSON object per line on stdout; the first is
+                     {"event":"ready","http":"http://IP:${DEFAULT_HTTP_PORT}","stun":"IP:${DEFAULT_STUN_PORT}","relay":"IP:${DEFAULT_RELAY_PORT}"}
+  --help             this text
+
+Environment:
+  ${SECRET_ENV}  relay ticket secret (≥ ${relayDefaults.MIN_TICKET_SECRET_BYTES} bytes), to share with standalone relays;
+                 generated at start when unset.
+  LOG_LEVEL      pino level for the logs on stderr (default info).`;
+
+export const cloudCommand: CliCommand = {
+  summary: 'run the cloud: session service + STUN server + relay',
+  usage,
+  async run(args, io) {
+    const { values } = parseFlags(args, {
+      host: { type: 'string' },
+      'public-ip': { type: 'string' },
+      'http-port': { type: 'string' },
+      'stun-port': { type: 'string' },
+      'stun-alt-port': { type: 'string' },
+      'relay-port': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    });
+    const secret = io.env[SECRET_ENV] || undefined;
+    if (secret !== undefined && Buffer.byteLength(secret) < relayDefaults.MIN_TICKET_SECRET_BYTES) {
+      throw new UsageError(`${SECRET_ENV} must be at least ${relayDefaults.MIN_TICKET_SECRET_BYTES} bytes`);
+    }
+    const logger = createLogger({ name: 'cloud' });
+    let cloud;
+    try {
+      cloud = await createCloud({
+        host: values.host ?? DEFAULT_CLOUD_HOST,
+        ...(values['public-ip'] ? { publicIp: values['public-ip'] } : {}),
+        httpPort: intFlag('http-port', values['http-port'], DEFAULT_HTTP_PORT),
+        stunPort: intFlag('stun-port', values['stun-port'], DEFAULT_STUN_PORT),
+        stunAltPort: intFlag('stun-alt-port', values['stun-alt-port'], DEFAULT_STUN_ALT_PORT),
+        relayPort: intFlag('relay-port', values['relay-port'], DEFAULT_RELAY_PORT),
+        ...(secret ? { relaySecret: secret } : {}),
+        logger,
+      });
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      const message = `cannot start the cloud: ${(error as Error).message}`;
+      if (values.json) writeJson(io.stdout, { event: 'failed', message });
+      else io.stderr.write(`punchthrough cloud: ${message}\n`);
+      return ExitCode.failure;
+    }
+    const ready = { http: cloud.httpUrl, stun: formatEndpoint(cloud.stun), relay: formatEndpoint(cloud.relay) };
+    if (values.json) writeJson(io.stdout, { event: 'ready', ...ready });
+    else io.stdout.write(`cloud ready\n  http   ${ready.http}\n  stun   ${ready.stun}\n  relay  ${ready.relay}\n`);
+    const signal = await io.stopSignal;
+    logger.info({ signal }, 'stopping: telling sessions the cloud is going away');
+    await cloud.close();
+    if (values.json) writeJson(io.stdout, { event: 'closed' });
+    return ExitCode.ok;
+  },
+};
+
+export default cloudCommand;

@@ -1,0 +1,40 @@
+import type { SessionServiceOptions } from '../session/options.js';
+import type { Clock, Logger, UdpSocketFactory } from '../runtime/index.js';
+
+export interface CloudOptions {
+  /** Address the HTTP/WebSocket listener binds. Default `0.0.0.0` (all IPv4 interfaces). */
+  host?: string;
+  /**
+   * Address the UDP services (STUN, relay) bind. Default: `host`. The virtual network gives
+   * its public host's address here while signaling stays on real loopback.
+   */
+  udpHost?: string;
+  /**
+   * Address advertised to peers for STUN and the relay (and in the ready line). Default: the
+   * UDP host when it is a specific address, otherwise the machine's first non-internal IPv4
+   * address, otherwise 127.0.0.1. Set it to the public IP when the cloud sits behind a
+   * port-forwarding router or a cloud provider's 1:1 NAT.
+   */
+  publicIp?: string;
+  /** HTTP + signaling WebSocket port; 0 picks a free one. Default 7070. */
+  httpPort?: number;
+  /** STUN port; 0 picks a free one. Default 3478 (IANA's STUN port). */
+  stunPort?: number;
+  /** Second STUN port for RFC 5780 NAT behaviour discovery; 0 picks one, null disables. Default 3479. */
+  stunAltPort?: number | null;
+  /** Relay port; 0 picks a free one. Default 5055. */
+  relayPort?: number;
+  /**
+   * Secret shared with relays for signing tickets (≥ 16 bytes). Default: generated at start,
+   * which is right for the embedded relay; give one to share it with standalone relays.
+   */
+  relaySecret?: string;
+  /** UDP sockets for STUN and the relay. Default: node:dgram. */
+  socketFactory?: UdpSocketFactory;
+  /** Time source for every service. Default: the real clock. */
+  clock?: Clock;
+  /** Logger; each service logs under a child with its name. Default: silent. */
+  logger?: Logger;
+  /** Further session-service options (limits, TTLs); the cloud sets stunServers and relay itself. */
+  session?: Omit<SessionServiceOptions, 'clock' | 'logger' | 'stunServers' | 'relay'>;
+}
