@@ -72,3 +72,16 @@ export const DEFAULT_STUN_PORT = 3478;
 export const DEFAULT_STUN_ALT_PORT = 3479;
 /** Relay port, chosen to match Photon's UDP port so existing firewall rules carry over. */
 export const DEFAULT_RELAY_PORT = 5055;
+
+// ---- CLI game peers (`punchthrough host` / `client`).
+
+/** App id of the CLI's host and client, so they meet without a flag; games use their own. */
+export const DEFAULT_CLI_APP_ID = 'punchthrough-cli';
+/** Game updates the `client` command sends: enough for RTT percentiles, quick to run. */
+export const DEFAULT_CLI_UPDATES = 100;
+/** Pause between the client's updates, ms: a 50 Hz game tick. */
+export const DEFAULT_CLI_UPDATE_INTERVAL_MS = 20;
+/** How long the client waits for the last echoes after its last update, ms. */
+export const CLI_ECHO_GRACE_MS = 2000;
+/** Share of echoed updates the client needs to exit 0. */
+export const CLI_MIN_ECHO_RATIO = 0.95;

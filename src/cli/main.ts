@@ -3,6 +3,8 @@ import { ExitCode, UsageError, type CliCommand, type CliIo } from './io.js';
 /** Every command, loaded on demand so `punchthrough stun` does not load the session service. */
 const commands: Record<string, () => Promise<CliCommand>> = {
   cloud: async () => (await import('./cloud-command.js')).cloudCommand,
+  host: async () => (await import('./host-command.js')).hostCommand,
+  client: async () => (await import('./client-command.js')).clientCommand,
   stun: async () => (await import('./stun-command.js')).stunCommand,
   relay: async () => (await import('./relay-command.js')).relayCommand,
 };
