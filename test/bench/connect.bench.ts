@@ -1,0 +1,167 @@
+/**
+ * npm run bench:connect — time from `startGame` to connected for NetworkRunner clients on
+ * loopback, against the real session service, STUN server and relay started in this process:
+ *
+ * - direct: 100 clients one after another, each a fresh runner joining one echo host;
+ * - relayed: 100 clients whose datagrams to the host's socket are dropped, so they connect
+ *   through the relay at attempt 6 with the default schedule (run 20 at a time: each waits 3 s
+ *   by design, and they do not compete for anything but the CPU).
+ *
+ * Baseline, measured in the same run: the I/O floor of the same flow with no runner logic —
+ * WebSocket open + hello + join + start event + one STUN binding + report + the server's
+ * addresses + one more UDP round trip (standing in for connect/accept). For relayed clients the
+ * floor adds the schedule's 3000 ms (attempt 6 × 500 ms). Ratios are ours / floor.
+ * Also printed: the share of the direct connect time spent in each step of seed 002.
+ */
+import { createNodeUdpSocketFactory, RequestType, EventType, type Event } from '../../src/index.js';
+import { NetworkRunner, stunBinding, type ProgressEvent } from '../../client-sdk/index.js';
+import { connectSignaling } from '../../client-sdk/signaling.js';
+import { createSilentLogger, createRealClock } from '../../src/runtime/index.js';
+import { droppingSocketFactory, startLoopbackCloud, type LoopbackCloud } from '../support/sdk-cloud.js';
+
+const RUNS = 100;
+const RELAY_CONCURRENCY = 20;
+const DIRECT_TARGET_MS = 50;
+const RELAY_TARGET_MS = 3100;
+const SCHEDULE_FLOOR_MS = 3000;
+
+interface Run {
+  ms: number;
+  attempt: number;
+  path: string;
+  steps: ProgressEvent[];
+}
+
+async function connectOnce(cloud: LoopbackCloud, session: string, blockedPorts?: Set<number>): Promise<Run> {
+  const runner = new NetworkRunner({
+    cloudUrl: cloud.url,
+    appId: 'bench',
+    bindAddress: '127.0.0.1',
+    ...(blockedPorts ? { socketFactory: droppingSocketFactory((_a, port) => blockedPorts.has(port)) } : {}),
+  });
+  const steps: ProgressEvent[] = [];
+  runner.on('progress', (p) => steps.push(p));
+  const started = performance.now();
+  try {
+    const result = await runner.startGame({ mode: 'client', sessionName: session });
+    const ms = performance.now() - started;
+    return { ms, attempt: result.server!.attempt, path: result.server!.path, steps };
+  } finally {
+    await runner.shutdown();
+  }
+}
+
+/** The same round trips as a client start, done by hand: no runner, no schedule. */
+async function floorOnce(cloud: LoopbackCloud, session: string): Promise<number> {
+  const clock = createRealClock();
+  const socket = await createNodeUdpSocketFactory().bind({ type: 'udp4', address: '127.0.0.1' });
+  const started = performance.now();
+  const signaling = await connectSignaling({
+    url: cloud.url,
+    appId: 'bench',
+    appVersion: '1',
+    clock,
+    logger: createSilentLogger(),
+    connectTimeoutMs: 10_000,
+    requestTimeoutMs: 10_000,
+  });
+  const awaitEvent = (type: number) =>
+    new Promise<Event>((resolve) => {
+      const off = signaling.onEvent((event) => {
+        if (event.type === type) {
+          off();
+          resolve(event);
+        }
+      });
+    });
+  const start = awaitEvent(EventType.START);
+  await signaling.request({ type: RequestType.JOIN, name: session });
+  await start;
+  const reflexive = await stunBinding(socket, cloud.stun, { clock });
+  const serverAddresses = awaitEvent(EventType.PEER_ADDRESSES);
+  await signaling.request({
+    type: RequestType.REPORT_ADDRESSES,
+    local: [{ address: '127.0.0.1', port: socket.address().port }],
+    reflexive: { address: reflexive.address, port: reflexive.port },
+  });
+  await serverAddresses;
+  await stunBinding(socket, cloud.stun, { clock });
+  const ms = performance.now() - started;
+  await signaling.close();
+  await socket.close();
+  return ms;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+function row(label: string, ours: number[], floor: number[], target: number): string {
+  const [m, p99, fm, fp99] = [percentile(ours, 50), percentile(ours, 99), percentile(floor, 50), percentile(floor, 99)];
+  return [
+    label.padEnd(9),
+    `median ${m.toFixed(1).padStart(7)} ms`,
+    `p99 ${p99.toFixed(1).padStart(7)} ms`,
+    `| floor median ${fm.toFixed(1).padStart(7)} ms p99 ${fp99.toFixed(1).padStart(7)} ms`,
+    `| ratio ${(m / fm).toFixed(2)}× (p99 ${(p99 / fp99).toFixed(2)}×)`,
+    `| target median < ${target} ms: ${m < target ? 'met' : 'MISSED'}`,
+  ].join('  ');
+}
+
+/** Mean share of the total spent reaching each step (from the previous step). */
+function stepShares(runs: Run[]): string[] {
+  const totals = new Map<string, number>();
+  let all = 0;
+  for (const run of runs) {
+    let previous = 0;
+    for (const step of run.steps) {
+      const key = `${step.flow} ${String(step.step).padStart(2)} ${step.name}`;
+      totals.set(key, (totals.get(key) ?? 0) + (step.sinceStartMs - previous));
+      previous = step.sinceStartMs;
+    }
+    all += previous;
+  }
+  return [...totals].map(([key, ms]) => `  ${key.padEnd(32)} ${((100 * ms) / all).toFixed(1).padStart(5)} %  (${(ms / runs.length).toFixed(2)} ms)`);
+}
+
+async function main(): Promise<void> {
+  const cloud = await startLoopbackCloud();
+  const host = new NetworkRunner({ cloudUrl: cloud.url, appId: 'bench', bindAddress: '127.0.0.1' });
+  try {
+    const hosted = await host.startGame({ mode: 'server', sessionName: 'bench', maxPlayers: 256 });
+    const hostPorts = new Set(hosted.local.map((l) => l.port));
+
+    // Warm-up: JIT, first-connection costs.
+    for (let i = 0; i < 5; i++) await connectOnce(cloud, 'bench');
+    await floorOnce(cloud, 'bench');
+
+    const direct: Run[] = [];
+    const floor: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      direct.push(await connectOnce(cloud, 'bench'));
+      floor.push(await floorOnce(cloud, 'bench'));
+    }
+    const relayed: Run[] = [];
+    for (let done = 0; done < RUNS; done += RELAY_CONCURRENCY) {
+      const batch = Array.from({ length: Math.min(RELAY_CONCURRENCY, RUNS - done) }, () => connectOnce(cloud, 'bench', hostPorts));
+      relayed.push(...(await Promise.all(batch)));
+    }
+
+    const directMs = direct.map((r) => r.ms);
+    const relayMs = relayed.map((r) => r.ms);
+    console.log(`connect benchmark: ${RUNS} direct and ${RUNS} relayed clients on loopback (Node ${process.version})`);
+    console.log(row('direct', directMs, floor, DIRECT_TARGET_MS));
+    console.log(row('relayed', relayMs, floor.map((f) => f + SCHEDULE_FLOOR_MS), RELAY_TARGET_MS));
+    const firstAttempt = direct.filter((r) => r.path === 'direct' && r.attempt === 0).length;
+    const atSix = relayed.filter((r) => r.path === 'relay' && r.attempt === 6).length;
+    console.log(`direct connects on attempt 0: ${firstAttempt}/${RUNS}; relayed connects on attempt 6: ${atSix}/${RUNS}`);
+    console.log('share of direct connect time per step (time since the previous step):');
+    for (const line of stepShares(direct)) console.log(line);
+  } finally {
+    await host.shutdown();
+    await cloud.close();
+  }
+}
+
+await main();

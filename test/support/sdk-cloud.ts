@@ -1,0 +1,72 @@
+// The real cloud pieces on loopback, in this process, on port 0: session service, STUN server
+// and relay, wired the way the one-process cloud wires them. For SDK integration tests and the
+// connect benchmark.
+import { buildSessionService, type UdpEndpoint, type UdpSocket, type UdpSocketFactory } from '../../src/index.js';
+import { createRelayServer, createTicketIssuer, generateTicketSecret } from '../../relay/index.js';
+import { createStunServer } from '../../stun-server/index.js';
+import { createNodeUdpSocketFactory } from '../../src/runtime/index.js';
+
+export interface LoopbackCloud {
+  /** The session service, `http://127.0.0.1:port`. */
+  url: string;
+  stun: UdpEndpoint;
+  relay: UdpEndpoint;
+  close(): Promise<void>;
+}
+
+export async function startLoopbackCloud(): Promise<LoopbackCloud> {
+  const stun = await createStunServer({ ipv4: { host: '127.0.0.1', port: 0 }, ipv6: false, rateLimit: false });
+  const secret = generateTicketSecret();
+  const relay = await createRelayServer({
+    secret,
+    host: '127.0.0.1',
+    port: 0,
+    // Many runs share one loopback source address: lift the per-peer game-traffic limits.
+    ratePacketsPerSecond: 1_000_000,
+    burstPackets: 1_000_000,
+    rateBytesPerSecond: 1_000_000_000,
+    burstBytes: 1_000_000_000,
+  });
+  const issuer = createTicketIssuer({ secret });
+  const stunEndpoint = stun.address('IPv4')!;
+  const relayEndpoint = relay.address();
+  const service = buildSessionService({
+    stunServers: [{ address: stunEndpoint.address, port: stunEndpoint.port }],
+    relay: {
+      endpoint: { address: relayEndpoint.address, port: relayEndpoint.port },
+      issueTicket: (sessionId, actor) => issuer.issue(sessionId, actor),
+    },
+  });
+  const http = await service.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    url: `http://127.0.0.1:${http.port}`,
+    stun: stunEndpoint,
+    relay: relayEndpoint,
+    async close() {
+      await Promise.allSettled([service.close(), stun.close(), relay.close()]);
+    },
+  };
+}
+
+/**
+ * node:dgram sockets whose sends are dropped when `drop(address, port)` says so: a direct path
+ * blocked in one direction, without touching the rest of the socket.
+ */
+export function droppingSocketFactory(drop: (address: string, port: number) => boolean): UdpSocketFactory {
+  const real = createNodeUdpSocketFactory();
+  return {
+    async bind(options) {
+      const socket = await real.bind(options);
+      const wrapped: UdpSocket = {
+        address: () => socket.address(),
+        send: (data, port, address) => {
+          if (!drop(address, port)) socket.send(data, port, address);
+        },
+        onMessage: (handler) => socket.onMessage(handler),
+        onError: (handler) => socket.onError(handler),
+        close: () => socket.close(),
+      };
+      return wrapped;
+    },
+  };
+}
