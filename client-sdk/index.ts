@@ -4,6 +4,7 @@ export {
   createRealClock,
   ManualClock,
   PunchthroughError,
+  isPunchthroughError,
   ErrorCodes,
   type Clock,
   type ErrorCode,
