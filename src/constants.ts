@@ -59,6 +59,8 @@ export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
 export const DEFAULT_MAX_LIST_SESSIONS = 100;
 /** Connect-time histogram buckets, ms: direct connects land in tens of ms, relay after ~3 s. */
 export const CONNECT_MS_BUCKETS = [10, 25, 50, 100, 250, 500, 1000, 2500, 3500, 5000, 10_000];
+/** Random bytes fetched per refill of the id/token pool: ~100 joins per getrandom() call. */
+export const RANDOM_POOL_BYTES = 4096;
 
 // ---- The one-process cloud (createCloud, `punchthrough cloud`, `npm start`).
 

@@ -5,15 +5,37 @@
  */
 import { isIP } from 'node:net';
 
-export type Schema<T> = (value: unknown, path: string) => T;
+export type Schema<T> = (value: unknown) => T;
 
-/** Why a value failed its schema: where (`path`) and what was expected. */
+/**
+ * Why a value failed its schema: where (`path`, built on the way out so valid input never
+ * pays for path strings) and what was expected.
+ */
 export class SchemaError extends Error {
   constructor(
-    readonly path: string,
+    public path: string,
     readonly expected: string,
   ) {
-    super(`${path || 'message'}: expected ${expected}`);
+    super();
+  }
+
+  /** Prefixes the path with the field or index it was found under. */
+  within(segment: string): SchemaError {
+    this.path = this.path ? `${segment}${this.path.startsWith('[') ? '' : '.'}${this.path}` : segment;
+    return this;
+  }
+
+  override get message(): string {
+    return `${this.path || 'message'}: expected ${this.expected}`;
+  }
+}
+
+/** Runs `schema` on a nested value, adding `segment` to the path of a failure. */
+function nested<T>(schema: Schema<T>, value: unknown, segment: string): T {
+  try {
+    return schema(value);
+  } catch (error) {
+    throw error instanceof SchemaError ? error.within(segment) : error;
   }
 }
 
@@ -26,57 +48,57 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 
 export const string =
   (maxLength: number, minLength = 0): Schema<string> =>
-  (value, path) => {
+  (value) => {
     if (typeof value !== 'string' || value.length > maxLength || value.length < minLength) {
-      throw new SchemaError(path, `a string of ${minLength}–${maxLength} characters`);
+      throw new SchemaError('', `a string of ${minLength}–${maxLength} characters`);
     }
     return value;
   };
 
 export const integer =
   (min: number, max: number): Schema<number> =>
-  (value, path) => {
+  (value) => {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      throw new SchemaError(path, `an integer in ${min}…${max}`);
+      throw new SchemaError('', `an integer in ${min}…${max}`);
     }
     return value;
   };
 
 export const finiteNumber =
   (min: number, max: number): Schema<number> =>
-  (value, path) => {
+  (value) => {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-      throw new SchemaError(path, `a number in ${min}…${max}`);
+      throw new SchemaError('', `a number in ${min}…${max}`);
     }
     return value;
   };
 
-export const boolean: Schema<boolean> = (value, path) => {
-  if (typeof value !== 'boolean') throw new SchemaError(path, 'a boolean');
+export const boolean: Schema<boolean> = (value) => {
+  if (typeof value !== 'boolean') throw new SchemaError('', 'a boolean');
   return value;
 };
 
 export const literal =
   <T extends string | number>(expected: T): Schema<T> =>
-  (value, path) => {
-    if (value !== expected) throw new SchemaError(path, JSON.stringify(expected));
+  (value) => {
+    if (value !== expected) throw new SchemaError('', JSON.stringify(expected));
     return expected;
   };
 
 export const oneOf =
   <T extends string>(choices: readonly T[]): Schema<T> =>
-  (value, path) => {
+  (value) => {
     if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
-      throw new SchemaError(path, `one of ${choices.join(', ')}`);
+      throw new SchemaError('', `one of ${choices.join(', ')}`);
     }
     return value as T;
   };
 
 export const bytes =
   (maxLength: number): Schema<Uint8Array> =>
-  (value, path) => {
+  (value) => {
     if (!(value instanceof Uint8Array) || value.length > maxLength) {
-      throw new SchemaError(path, `binary of at most ${maxLength} bytes`);
+      throw new SchemaError('', `binary of at most ${maxLength} bytes`);
     }
     // A copy: the decoder hands out views into the frame (a Node Buffer), which would pin it.
     return new Uint8Array(value);
@@ -84,23 +106,23 @@ export const bytes =
 
 export const array =
   <T>(item: Schema<T>, maxLength: number): Schema<T[]> =>
-  (value, path) => {
+  (value) => {
     if (!Array.isArray(value) || value.length > maxLength) {
-      throw new SchemaError(path, `an array of at most ${maxLength} items`);
+      throw new SchemaError('', `an array of at most ${maxLength} items`);
     }
-    return value.map((entry, index) => item(entry, `${path}[${index}]`));
+    return value.map((entry, index) => nested(item, entry, `[${index}]`));
   };
 
 /** A string-keyed map with bounded size; keys and values are checked. */
 export const record =
   <T>(key: Schema<string>, item: Schema<T>, maxEntries: number): Schema<Record<string, T>> =>
-  (value, path) => {
-    if (!isPlainObject(value)) throw new SchemaError(path, 'a map');
+  (value) => {
+    if (!isPlainObject(value)) throw new SchemaError('', 'a map');
     const entries = Object.entries(value);
-    if (entries.length > maxEntries) throw new SchemaError(path, `a map of at most ${maxEntries} entries`);
+    if (entries.length > maxEntries) throw new SchemaError('', `a map of at most ${maxEntries} entries`);
     const out: Record<string, T> = Object.create(null) as Record<string, T>;
     for (const [k, v] of entries) {
-      out[key(k, `${path}.<key>`)] = item(v, `${path}.${k}`);
+      out[nested(key, k, '<key>')] = nested(item, v, k);
     }
     return { ...out };
   };
@@ -109,7 +131,7 @@ type Fields<T> = { [K in keyof T]-?: Schema<T[K]> };
 
 /** Marks a field optional: absent (or nil) stays absent in the output. */
 export function optional<T>(schema: Schema<T>): Schema<T | undefined> {
-  return (value, path) => (value === undefined || value === null ? undefined : schema(value, path));
+  return (value) => (value === undefined || value === null ? undefined : schema(value));
 }
 
 /**
@@ -118,24 +140,22 @@ export function optional<T>(schema: Schema<T>): Schema<T | undefined> {
  */
 export function object<T>(fields: Fields<T>): Schema<T> {
   const keys = Object.keys(fields) as (keyof T & string)[];
-  return (value, path) => {
-    if (!isPlainObject(value)) throw new SchemaError(path, 'a map');
+  return (value) => {
+    if (!isPlainObject(value)) throw new SchemaError('', 'a map');
     const out: Partial<T> = {};
     for (const key of keys) {
-      const schema = fields[key] as Schema<T[typeof key]>;
-      const parsed = schema(Object.hasOwn(value, key) ? value[key] : undefined, path ? `${path}.${key}` : key);
+      const parsed = nested(fields[key] as Schema<T[typeof key]>, Object.hasOwn(value, key) ? value[key] : undefined, key);
       if (parsed !== undefined) out[key] = parsed;
     }
     return out as T;
   };
 }
 
+const endpointFields = object<{ address: string; port: number }>({ address: string(64, 2), port: integer(1, 65535) });
+
 /** An IPv4 or IPv6 literal and a port 1–65535. */
-export const endpoint: Schema<{ address: string; port: number }> = (value, path) => {
-  const parsed = object<{ address: string; port: number }>({
-    address: string(64, 2),
-    port: integer(1, 65535),
-  })(value, path);
-  if (isIP(parsed.address) === 0) throw new SchemaError(`${path}.address`, 'an IPv4 or IPv6 literal');
+export const endpoint: Schema<{ address: string; port: number }> = (value) => {
+  const parsed = endpointFields(value);
+  if (isIP(parsed.address) === 0) throw new SchemaError('address', 'an IPv4 or IPv6 literal');
   return parsed;
 };

@@ -89,12 +89,12 @@ const requestId = integer(1, PROTOCOL_MAX_REQUEST_ID);
 const actorNumber = integer(1, PROTOCOL_MAX_REQUEST_ID);
 const duration = integer(0, PROTOCOL_MAX_DURATION_MS);
 const wireEndpoint: Schema<WireEndpoint> = endpoint;
-const propertyValue: Schema<PropertyValue> = (value, path) => {
+const propertyValue: Schema<PropertyValue> = (value) => {
   if (value === null) return null;
   if (typeof value === 'boolean') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   if (typeof value === 'string' && value.length <= PROTOCOL_MAX_PROPERTY_VALUE_CHARS) return value;
-  throw new SchemaError(path, 'a string, finite number, boolean or nil');
+  throw new SchemaError('', 'a string, finite number, boolean or nil');
 };
 const properties: Schema<Properties> = record(text, propertyValue, PROTOCOL_MAX_PROPERTIES);
 const keyList = array(text, PROTOCOL_MAX_PROPERTIES);
@@ -306,7 +306,7 @@ function readId(value: Record<string, unknown>): number | undefined {
 
 function run<T>(schema: Schema<T>, value: unknown, id?: number): Result<T, ValidationError> {
   try {
-    return ok(schema(value, ''));
+    return ok(schema(value));
   } catch (error) {
     if (error instanceof SchemaError) return invalid(error.message, id);
     throw error;
@@ -336,7 +336,18 @@ export function validateServerMessage(
     if (id === undefined) return invalid('response without a valid id');
     const request = value.request as RequestType;
     if (!Object.hasOwn(resultSchemas, String(request))) return invalid('response to an unknown request type', id);
-    return run((v) => ({ type: ReplyType.RESPONSE, id, request, result: resultSchemas[request](v, 'result') }) as ResponseMessage, value.result, id);
+    const result = resultSchemas[request];
+    return run(
+      (v) => {
+        try {
+          return { type: ReplyType.RESPONSE, id, request, result: result(v) } as ResponseMessage;
+        } catch (error) {
+          throw error instanceof SchemaError ? error.within('result') : error;
+        }
+      },
+      value.result,
+      id,
+    );
   }
   if (Object.hasOwn(eventSchemas, String(type))) return run(eventSchemas[type as EventType] as Schema<Event>, value);
   return invalid(`unknown message type ${JSON.stringify(type)?.slice(0, 32)}`);

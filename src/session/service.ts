@@ -3,6 +3,7 @@
  * lobby over HTTP, health and Prometheus metrics. Building it does not listen; `listen` does.
  */
 import websocket from '@fastify/websocket';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { Properties, WireEndpoint } from '../protocol/index.js';
@@ -30,9 +31,23 @@ function frameBytes(data: RawData): Uint8Array {
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }
 
-function attach(hub: SignalingHub, socket: WebSocket, metrics: SessionMetrics): void {
+function attach(hub: SignalingHub, socket: WebSocket, tcp: Socket, metrics: SessionMetrics): void {
+  // A reply and the events it triggers (e.g. a join's reply and start) leave in one write:
+  // the TCP socket is corked until the current tick's work is done.
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    tcp.uncork();
+  };
   const connection = hub.connect({
-    send: (frame) => socket.send(frame),
+    send: (frame) => {
+      if (!corked) {
+        corked = true;
+        tcp.cork();
+        process.nextTick(uncork);
+      }
+      socket.send(frame);
+    },
     close: (code, reason) => socket.close(code, reason.slice(0, 120)),
     terminate: () => socket.terminate(),
     ping: () => socket.ping(),
@@ -67,7 +82,7 @@ export function buildSessionService(options: SessionServiceOptions = {}): Sessio
 
   void app.register(websocket, { options: { maxPayload: resolved.maxFrameBytes, perMessageDeflate: false } });
   void app.register(async (scoped) => {
-    scoped.get(SIGNALING_PATH, { websocket: true }, (socket) => attach(hub, socket, metrics));
+    scoped.get(SIGNALING_PATH, { websocket: true }, (socket, request) => attach(hub, socket, request.socket, metrics));
     scoped.get('/health', async () => ({
       status: 'ok',
       connections: hub.connectionCount,

@@ -1,0 +1,173 @@
+// Load child of the session benchmark: holds the WebSocket peers (so their memory is not
+// counted against the server) and drives join cycles or the echo baseline.
+import { once } from 'node:events';
+import { Packr, Unpackr } from 'msgpackr';
+import WebSocket from 'ws';
+import { EventType, RequestType } from '../../src/protocol/index.js';
+import { TestSignalingClient } from '../integration/session/signaling-client.js';
+
+type Command =
+  | { cmd: 'idle'; url: string; count: number; hello: boolean }
+  | { cmd: 'closeAll' }
+  | { cmd: 'prepare'; kind: 'session' | 'bare'; url: string; pairs: number }
+  | { cmd: 'run'; durationMs: number }
+  | { cmd: 'release' };
+
+/** A prepared join-rate run: connections are open, `run` drives cycles, `release` closes them. */
+interface Driver {
+  run(durationMs: number): Promise<{ joins: number; ms: number; warmup: number }>;
+  release(): Promise<void>;
+}
+
+let driver: Driver | undefined;
+
+/** Runs `cycle` on every pair: a warm-up of a fifth of the duration, then the counted run. */
+async function timed(pairs: number, durationMs: number, cycle: (pair: number, until: () => boolean) => Promise<number>) {
+  let stopAt = performance.now() + durationMs / 5;
+  const until = () => performance.now() < stopAt;
+  const warmup = (await Promise.all(Array.from({ length: pairs }, (_, pair) => cycle(pair, until)))).reduce((a, b) => a + b, 0);
+  const started = performance.now();
+  stopAt = started + durationMs;
+  const joins = (await Promise.all(Array.from({ length: pairs }, (_, pair) => cycle(pair, until)))).reduce((a, b) => a + b, 0);
+  return { joins, ms: performance.now() - started, warmup };
+}
+
+const idle: WebSocket[] = [];
+const BATCH = 250;
+
+async function openIdle(url: string, count: number, hello: boolean): Promise<void> {
+  for (let done = 0; done < count; done += BATCH) {
+    const batch = Math.min(BATCH, count - done);
+    await Promise.all(
+      Array.from({ length: batch }, async () => {
+        if (hello) {
+          const client = await TestSignalingClient.hello(url);
+          idle.push(client.socket);
+        } else {
+          const socket = new WebSocket(url, { perMessageDeflate: false });
+          socket.on('error', () => undefined);
+          await once(socket, 'open');
+          idle.push(socket);
+        }
+      }),
+    );
+  }
+}
+
+async function closeAll(): Promise<void> {
+  await Promise.all(
+    idle.splice(0).map(async (socket) => {
+      const closed = once(socket, 'close');
+      socket.terminate();
+      await closed;
+    }),
+  );
+}
+
+const reflexive = (port: number) => ({ local: [{ address: '192.168.0.2', port }], reflexive: { address: '203.0.113.7', port } });
+
+/** One pair runs create → join → both report → both get the other's addresses → leave. */
+async function sessionDriver(url: string, pairs: number): Promise<Driver> {
+  const peers = await Promise.all(
+    Array.from({ length: pairs }, async () => [await TestSignalingClient.hello(url), await TestSignalingClient.hello(url)] as const),
+  );
+  let round = 0;
+  const cycle = async (pair: number, until: () => boolean): Promise<number> => {
+    const [host, client] = peers[pair]!;
+    let count = 0;
+    for (round += 1; until(); count++) {
+      const name = `p${pair}-${round}-${count}`;
+      await host.request({ type: RequestType.CREATE, name });
+      await client.request({ type: RequestType.JOIN, name });
+      await Promise.all([
+        host.request({ type: RequestType.REPORT_ADDRESSES, ...reflexive(1000 + pair) }),
+        client.request({ type: RequestType.REPORT_ADDRESSES, ...reflexive(2000 + pair) }),
+        host.next(EventType.PEER_ADDRESSES),
+        client.next(EventType.PEER_ADDRESSES),
+      ]);
+      await host.request({ type: RequestType.LEAVE });
+      await client.next(EventType.SESSION_CLOSED);
+      host.events.length = 0;
+      client.events.length = 0;
+    }
+    return count;
+  };
+  return {
+    run: (durationMs) => timed(pairs, durationMs, cycle),
+    release: async () => {
+      await Promise.all(peers.flat().map((peer) => peer.close()));
+    },
+  };
+}
+
+/**
+ * Baseline: a join cycle's request round trips (create, join, two reports in parallel, leave)
+ * against a bare ws echo server, so only framing and transport are paid.
+ */
+async function echoDriver(url: string, pairs: number): Promise<Driver> {
+  const packr = new Packr({ useRecords: false });
+  const unpackr = new Unpackr({ useRecords: false });
+  const sockets = await Promise.all(
+    Array.from({ length: pairs * 2 }, async () => {
+      const socket = new WebSocket(url, { perMessageDeflate: false });
+      await once(socket, 'open');
+      return socket;
+    }),
+  );
+  const roundTrip = (socket: WebSocket, body: object): Promise<unknown> =>
+    new Promise((resolve) => {
+      socket.once('message', (data: Buffer) => resolve(unpackr.unpack(data)));
+      socket.send(packr.pack(body));
+    });
+  const cycle = async (pair: number, until: () => boolean): Promise<number> => {
+    const host = sockets[pair * 2]!;
+    const client = sockets[pair * 2 + 1]!;
+    let count = 0;
+    for (; until(); count++) {
+      const name = `p${pair}-${count}`;
+      await roundTrip(host, { type: RequestType.CREATE, id: count, name });
+      await roundTrip(client, { type: RequestType.JOIN, id: count, name });
+      await Promise.all([
+        roundTrip(host, { type: RequestType.REPORT_ADDRESSES, id: count, ...reflexive(1000 + pair) }),
+        roundTrip(client, { type: RequestType.REPORT_ADDRESSES, id: count, ...reflexive(2000 + pair) }),
+      ]);
+      await roundTrip(host, { type: RequestType.LEAVE, id: count });
+    }
+    return count;
+  };
+  return {
+    run: (durationMs) => timed(pairs, durationMs, cycle),
+    release: async () => {
+      for (const socket of sockets) socket.terminate();
+    },
+  };
+}
+
+process.on('message', (message: Command) => {
+  void (async () => {
+    switch (message.cmd) {
+      case 'idle':
+        await openIdle(message.url, message.count, message.hello);
+        process.send!({ ok: true });
+        break;
+      case 'closeAll':
+        await closeAll();
+        process.send!({ ok: true });
+        break;
+      case 'prepare':
+        driver = await (message.kind === 'session' ? sessionDriver : echoDriver)(message.url, message.pairs);
+        process.send!({ ok: true });
+        break;
+      case 'run':
+        process.send!(await driver!.run(message.durationMs));
+        break;
+      case 'release':
+        await driver?.release();
+        driver = undefined;
+        process.send!({ ok: true });
+        break;
+    }
+  })().catch((error: unknown) => {
+    process.send!({ error: String(error) });
+  });
+});

@@ -1,0 +1,123 @@
+// Session service benchmark (npm run bench:session):
+// - join rate: create + join + address exchange cycles per second, against ≥ 5,000/s, and
+//   against a bare `ws` msgpack echo doing the same request round trips (the transport ceiling);
+// - memory per idle connected peer (hello done) with 1,000 and 10,000 WebSocket peers, against
+//   ≤ 50 KiB, and against idle peers of a bare `ws` server.
+// The service and the baseline each run in a fresh child process (clean RSS); the peers run in
+// another child, so their own memory is not counted.
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const TARGET_JOINS_PER_SECOND = 5_000;
+const TARGET_KIB_PER_PEER = 50;
+const JOIN_PAIRS = Number(process.env.BENCH_PAIRS ?? 64);
+const JOIN_DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4_000);
+const PEER_COUNTS = [1_000, 10_000];
+const DEADLINE_MS = 300_000;
+
+const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
+
+function child(file: string): ChildProcess {
+  return fork(here(file), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+async function ask<T>(process: ChildProcess, message: object): Promise<T> {
+  const reply = once(process, 'message') as Promise<[T & { error?: string }]>;
+  process.send(message);
+  const [answer] = await reply;
+  if (answer.error) throw new Error(answer.error);
+  return answer;
+}
+
+async function server(kind: 'session' | 'bare'): Promise<{ child: ChildProcess; url: string; memory: NodeJS.MemoryUsage }> {
+  const proc = child('./session-server.ts');
+  const { port, memory } = await ask<{ port: number; memory: NodeJS.MemoryUsage }>(proc, { cmd: 'start', kind });
+  return { child: proc, url: `ws://127.0.0.1:${port}${kind === 'session' ? '/v1/signaling' : '/'}`, memory };
+}
+
+async function stop(proc: ChildProcess): Promise<void> {
+  const exited = once(proc, 'exit');
+  proc.send({ cmd: 'stop' });
+  await exited;
+}
+
+const kib = (bytes: number): number => bytes / 1024;
+const fmt = (value: number, digits = 1): string => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** Cycles per second (wall clock), and the server process's CPU time per cycle. */
+async function joinRate(load: ChildProcess, kind: 'session' | 'bare'): Promise<{ perSecond: number; cpuUs: number }> {
+  const srv = await server(kind);
+  const cpu = async () => (await ask<{ cpu: NodeJS.CpuUsage }>(srv.child, { cmd: 'cpu' })).cpu;
+  await ask(load, { cmd: 'prepare', kind, url: srv.url, pairs: JOIN_PAIRS });
+  const before = await cpu();
+  const { joins, ms, warmup } = await ask<{ joins: number; ms: number; warmup: number }>(load, {
+    cmd: 'run',
+    durationMs: JOIN_DURATION_MS,
+  });
+  const after = await cpu();
+  await ask(load, { cmd: 'release' });
+  await stop(srv.child);
+  // CPU covers the warm-up too, so it is divided by every cycle run, warm-up included.
+  const cycles = joins + warmup;
+  return { perSecond: (joins * 1000) / ms, cpuUs: (after.user - before.user + after.system - before.system) / cycles };
+}
+
+interface MemoryFigure {
+  rssKiB: number;
+  heapKiB: number;
+}
+
+async function idleMemory(load: ChildProcess, kind: 'session' | 'bare', count: number): Promise<MemoryFigure> {
+  const srv = await server(kind);
+  await ask(load, { cmd: 'idle', url: srv.url, count, hello: kind === 'session' });
+  const { memory } = await ask<{ memory: NodeJS.MemoryUsage }>(srv.child, { cmd: 'memory' });
+  await ask(load, { cmd: 'closeAll' });
+  await stop(srv.child);
+  const js = (m: NodeJS.MemoryUsage): number => m.heapUsed + m.external;
+  return { rssKiB: kib(memory.rss - srv.memory.rss) / count, heapKiB: kib(js(memory) - js(srv.memory)) / count };
+}
+
+async function main(): Promise<void> {
+  // The server child runs dist/: compile the current sources first.
+  execFileSync(process.execPath, [here('../../node_modules/typescript/bin/tsc'), '-p', here('../../tsconfig.build.json')], { stdio: 'inherit' });
+  const load = child('./session-load.ts');
+  try {
+    console.log(`session service benchmark (node ${process.version}, ${JOIN_PAIRS} concurrent pairs, ${JOIN_DURATION_MS} ms runs)\n`);
+    const ours = await joinRate(load, 'session');
+    const bare = await joinRate(load, 'bare');
+    const line = (label: string, figure: { perSecond: number; cpuUs: number }): string =>
+      `  ${label.padEnd(34)} ${fmt(figure.perSecond, 0).padStart(7)} /s   server CPU ${fmt(figure.cpuUs, 0).padStart(4)} µs/cycle` +
+      ` = ${fmt(1e6 / figure.cpuUs, 0).padStart(6)} /s per core`;
+    console.log('join rate: create + join + address exchange cycles (wall clock, and server CPU time per cycle)');
+    console.log(`${line('punchthrough session service', ours)}   target ≥ ${fmt(TARGET_JOINS_PER_SECOND, 0)} /s (${fmt(ours.perSecond / TARGET_JOINS_PER_SECOND, 2)}× target)`);
+    console.log(`${line('bare ws msgpack echo, same requests', bare)}   ours = ${fmt(ours.perSecond / bare.perSecond, 2)}× its rate, ${fmt(ours.cpuUs / bare.cpuUs, 2)}× its CPU\n`);
+
+    console.log('memory per idle connected peer (server process, after GC)');
+    for (const count of PEER_COUNTS) {
+      const session = await idleMemory(load, 'session', count);
+      const baseline = await idleMemory(load, 'bare', count);
+      console.log(
+        `  ${fmt(count, 0).padStart(6)} peers  punchthrough ${fmt(session.rssKiB).padStart(5)} KiB RSS (${fmt(session.heapKiB)} KiB JS heap)` +
+          `   bare ws ${fmt(baseline.rssKiB).padStart(5)} KiB RSS (${fmt(baseline.heapKiB)} KiB heap)` +
+          `   target ≤ ${TARGET_KIB_PER_PEER} KiB  (${fmt(session.rssKiB / TARGET_KIB_PER_PEER, 2)}× target, ${fmt(session.rssKiB / baseline.rssKiB, 2)}× bare ws)`,
+      );
+    }
+  } finally {
+    load.kill();
+  }
+}
+
+const guard = setTimeout(() => {
+  console.error(`session benchmark exceeded ${DEADLINE_MS / 1000} s; aborting`);
+  process.exit(1);
+}, DEADLINE_MS);
+guard.unref();
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
