@@ -102,6 +102,20 @@ describe('NetworkRunner on loopback with the real cloud', () => {
     expect(await exchange(client, result.peerId, 10)).toBe(10);
   });
 
+  it('connected clients reported their connect time by path to the cloud', async () => {
+    // After the tests above: 3 direct clients, 2 relayed ones. The report is fire-and-forget.
+    const count = async (path: string): Promise<number> => {
+      const text = await (await fetch(`${cloud.url}/metrics`)).text();
+      const match = new RegExp(`punchthrough_session_connect_ms_count\\{path="${path}"\\} (\\d+)`).exec(text);
+      return Number(match?.[1] ?? 0);
+    };
+    for (let i = 0; i < 100 && ((await count('direct')) < 3 || (await count('relay')) < 2); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(await count('direct')).toBe(3);
+    expect(await count('relay')).toBe(2);
+  });
+
   it('a client joining a missing session fails with SESSION_NOT_FOUND', async () => {
     const client = runner();
     await expect(client.startGame({ mode: 'client', sessionName: 'no-such-room' })).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
