@@ -87,3 +87,14 @@ export const DEFAULT_CLI_UPDATE_INTERVAL_MS = 20;
 export const CLI_ECHO_GRACE_MS = 2000;
 /** Share of echoed updates the client needs to exit 0. */
 export const CLI_MIN_ECHO_RATIO = 0.95;
+
+// ---- `punchthrough demo` (the connection process on the virtual NAT network).
+
+/** The demo cloud's public virtual address (TEST-NET-3, never routed on the real internet). */
+export const DEMO_CLOUD_ADDRESS = '203.0.113.10';
+/** App id of the demo's peers. */
+export const DEMO_APP_ID = 'punchthrough-demo';
+/** One-way latency of each demo peer's access link, ms: a plausible home broadband hop. */
+export const DEMO_LINK_LATENCY_MS = 15;
+/** Clients the demo starts when --clients is not given. */
+export const DEMO_DEFAULT_CLIENTS = 2;

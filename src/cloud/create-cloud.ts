@@ -18,6 +18,8 @@ export interface Cloud {
   readonly httpUrl: string;
   /** The WebSocket URL peers connect to (what `NetworkRunner`'s `cloudUrl` takes). */
   readonly signalingUrl: string;
+  /** The HTTP listener as bound (differs from `httpUrl` when a public IP is advertised). */
+  readonly http: UdpEndpoint;
   /** The STUN endpoint handed to peers. */
   readonly stun: UdpEndpoint;
   /** The relay endpoint handed to peers. */
@@ -98,6 +100,7 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
     return {
       httpUrl,
       signalingUrl: `${httpUrl.replace(/^http/, 'ws')}${SIGNALING_PATH}`,
+      http: { address: http.address, port: http.port, family: http.address.includes(':') ? 'IPv6' : 'IPv4' },
       stun,
       relay,
       sessionService,
