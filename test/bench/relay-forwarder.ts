@@ -21,6 +21,9 @@ const send = (message: unknown): void => {
   process.send?.(message);
 };
 
+// If the benchmark process dies, so does its forwarder.
+process.on('disconnect', () => process.exit(0));
+
 if (mode === 'relay') {
   const server = await createRelayServer({
     secret,

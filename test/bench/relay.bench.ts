@@ -19,7 +19,7 @@ import { createTicketIssuer, encodeRelayFrame, decodeRelayFrame, generateTicketS
 const PAIR_COUNTS = process.env.RELAY_BENCH_PAIRS ? process.env.RELAY_BENCH_PAIRS.split(',').map(Number) : [1, 100, 1_000];
 const WARMUP_MS = 400;
 const MEASURE_MS = 1_500;
-const ROUNDS = 2; // direct, minimal and relay alternate; the better round of each is reported
+const ROUNDS = 3; // direct, minimal and relay alternate; the better round of each is reported
 const LATENCY_PACKETS_PER_SECOND = 4_000;
 const DATAGRAM_BYTES = 64;
 const STAMP_OFFSET = 6; // after the relay's send/deliver header, in every mode
@@ -221,6 +221,13 @@ const fmt = (n: number, digits = 3): string => n.toFixed(digits);
 const throughputRows: string[] = [];
 const latencyRows: string[] = [];
 const misses: string[] = [];
+
+// Bounded run time even if a bind datagram were lost on the way (the bench would otherwise wait).
+const watchdog = setTimeout(() => {
+  console.error('relay benchmark: gave up after 10 minutes');
+  process.exit(1);
+}, 600_000);
+watchdog.unref();
 
 const relay = await startForwarder('relay');
 const minimal = await startForwarder('minimal');
