@@ -42,6 +42,8 @@ export type ClientPhase = 'connecting' | 'connected' | 'failed' | 'closed';
 interface SentConnect {
   sentAt: number;
   attempt: number;
+  /** Where it went: an accept makes this the path (see #onAccept). */
+  via: Via;
 }
 
 /** Connect nonces remembered to match accepts and rejects (every candidate of every attempt, plus ping answers). */
@@ -171,18 +173,23 @@ export class ClientLink {
     const out = this.#learn(via);
     this.core.prove(via);
     this.core.heard(now);
+    // The path is where the accepted connect went, not where the accept came from: behind an
+    // address- or port-dependent mapping the server answers from another port, and packets to
+    // that port would leave the client's NAT through a new mapping the server never saw (README
+    // "NAT matrix", R4). The accept's source is proven, so the server's packets from it count.
+    const path = via.path === 'direct' && sent.via.path === 'direct' ? sent.via : via;
     if (this.#phase === 'connecting') {
       this.#phase = 'connected';
-      this.core.connect(via, now);
+      this.core.connect(path, now);
       const rttMs = now - sent.sentAt;
       this.core.rttMs = rttMs;
-      out.push({ type: 'connected', via, rttMs, attempt: sent.attempt, elapsedMs: now - this.startedAt });
+      out.push({ type: 'connected', via: path, rttMs, attempt: sent.attempt, elapsedMs: now - this.startedAt });
       return out;
     }
     const current = this.core.via;
-    if (current && current.path === 'relay' && preferredPath(current.path, via.path) !== current.path) {
-      this.core.via = via;
-      out.push({ type: 'pathChanged', via });
+    if (current && current.path === 'relay' && preferredPath(current.path, path.path) !== current.path) {
+      this.core.via = path;
+      out.push({ type: 'pathChanged', via: path });
     }
     return out;
   }
@@ -197,7 +204,7 @@ export class ClientLink {
 
   #connect(via: Via, attempt: number, now: number): LinkOutput {
     const nonce = (this.#nonce = (this.#nonce + 1) >>> 0);
-    this.#sent.set(nonce, { sentAt: now, attempt });
+    this.#sent.set(nonce, { sentAt: now, attempt, via });
     if (this.#sent.size > NONCES_REMEMBERED) this.#sent.delete(this.#sent.keys().next().value!);
     const bytes = encodePeerPacket({
       type: PeerPacketType.CONNECT,

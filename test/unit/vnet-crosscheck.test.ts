@@ -6,6 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/runtime/index.js';
 import { type NatPreset, type VirtualNetwork, createVirtualNetwork } from '../../client-sdk/testing/index.js';
 import { createRelayClient, createRelayServer, createTicketIssuer, generateTicketSecret } from '../../relay/index.js';
+import { createStunServer } from '../../stun-server/index.js';
+import { discoverNatBehavior } from '../../client-sdk/index.js';
+import { NAT_PRESETS } from '../../client-sdk/testing/index.js';
 import { advanceUntil, advanceUntilSettled } from '../support/drive.js';
 
 let network: VirtualNetwork | undefined;
@@ -47,5 +50,68 @@ describe('relay on the virtual network', () => {
     a.client.close();
     b.client.close();
     await relay.close();
+  });
+});
+
+describe('STUN server and RFC 5780 discovery on the virtual network', () => {
+  /** The STUN server on a public host with two addresses, as RFC 5780 needs. */
+  async function stunWorld(seed: number) {
+    const clock = new ManualClock();
+    network = createVirtualNetwork({ clock, seed });
+    const stunHost = network.addHost({ addresses: ['203.0.113.1', '203.0.113.2'] });
+    const stun = await createStunServer({
+      ipv4: { host: '203.0.113.1', port: 3478, alternateHost: '203.0.113.2', alternatePort: 3479 },
+      socketFactory: stunHost,
+      clock,
+      rateLimit: false,
+    });
+    return { clock, net: network, stun };
+  }
+
+  for (const preset of Object.keys(NAT_PRESETS) as NatPreset[]) {
+    it(`discovers a ${preset} NAT's mapping and filtering`, async () => {
+      const { clock, net, stun } = await stunWorld(11);
+      const nat = net.addNat({ preset, publicAddress: '198.51.100.7' });
+      const socket = await nat.addHost().bind({ type: 'udp4' });
+      const behavior = await advanceUntilSettled(
+        clock,
+        discoverNatBehavior(socket, { address: '203.0.113.1', port: 3478 }, { clock }),
+        `discovery behind ${preset}`,
+      );
+      expect(behavior).toMatchObject({
+        mapping: NAT_PRESETS[preset].mapping,
+        filtering: NAT_PRESETS[preset].filtering,
+        natType: preset,
+        natted: true,
+        mappedAddress: { address: '198.51.100.7' },
+      });
+      await socket.close();
+      await stun.close();
+    });
+  }
+
+  it('discovers address-dependent mapping, which no classic preset has', async () => {
+    const { clock, net, stun } = await stunWorld(12);
+    const nat = net.addNat({ mapping: 'address-dependent', filtering: 'address-dependent', portAllocation: 'random' });
+    const socket = await nat.addHost().bind({ type: 'udp4' });
+    const behavior = await advanceUntilSettled(
+      clock,
+      discoverNatBehavior(socket, { address: '203.0.113.1', port: 3478 }, { clock }),
+      'discovery',
+    );
+    expect(behavior).toMatchObject({ mapping: 'address-dependent', filtering: 'address-dependent' });
+    await stun.close();
+  });
+
+  it('sees no NAT from a public host', async () => {
+    const { clock, net, stun } = await stunWorld(13);
+    const socket = await net.addHost({ addresses: ['198.51.100.20'] }).bind({ type: 'udp4', address: '198.51.100.20' });
+    const behavior = await advanceUntilSettled(
+      clock,
+      discoverNatBehavior(socket, { address: '203.0.113.1', port: 3478 }, { clock }),
+      'discovery',
+    );
+    expect(behavior).toMatchObject({ natted: false, natType: 'open-internet' });
+    await stun.close();
   });
 });

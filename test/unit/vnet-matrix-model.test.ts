@@ -40,31 +40,49 @@ async function modelPath(server: NatProfile, client: NatProfile, seed: number): 
     const serverCandidates = [{ ...s.address(), address: sHost.address }, await reflexive(s)];
     const clientCandidates = [{ ...c.address(), address: cHost.address }, await reflexive(c)];
     const known = new Set(serverCandidates.map(key));
-    let connected = false;
+    // The pair is connected once the client has an accept; then, as the SDK does, the client
+    // sends to where its accepted connect went and the server to where the connect came from.
+    let clientPath: string | undefined;
+    let serverPath: UdpEndpoint | undefined;
+    const data = { atServer: 0, atClient: 0 };
+    const sendConnect = (to: UdpEndpoint): void => c.send(Buffer.from(`connect ${key(to)}`), to.port, to.address);
 
     // Step 3 (server): pings every interval; answers a connect from any source with an accept.
-    s.onMessage((data, from) => {
-      if (data.toString() === 'connect') s.send(Buffer.from('accept'), from.port, from.address);
+    s.onMessage((payload, from) => {
+      const [kind, target] = payload.toString().split(' ');
+      if (kind === 'connect') {
+        serverPath ??= from;
+        s.send(Buffer.from(`accept ${target}`), from.port, from.address);
+      }
+      if (kind === 'data') data.atServer++;
     });
     // Step 4 (client): a ping from an unknown source is a peer-reflexive candidate, answered at once.
-    c.onMessage((data, from) => {
-      const text = data.toString();
-      if (text === 'accept') connected = true;
-      if (text === 'ping') {
+    c.onMessage((payload, from) => {
+      const [kind, target] = payload.toString().split(' ');
+      if (kind === 'accept') clientPath ??= target;
+      if (kind === 'data') data.atClient++;
+      if (kind === 'ping') {
         if (!known.has(key(from))) {
           known.add(key(from));
           serverCandidates.push(from);
         }
-        c.send(Buffer.from('connect'), from.port, from.address);
+        sendConnect(from);
       }
     });
-    for (let attempt = 0; attempt < DIRECT_ATTEMPTS && !connected; attempt++) {
+    for (let attempt = 0; attempt < DIRECT_ATTEMPTS && !clientPath; attempt++) {
       for (const to of clientCandidates) s.send(Buffer.from('ping'), to.port, to.address);
       // Step 2 (client): attempts 0–5 go direct to every server candidate.
-      for (const to of serverCandidates) c.send(Buffer.from('connect'), to.port, to.address);
+      for (const to of serverCandidates) sendConnect(to);
       clock.advance(INTERVAL_MS);
     }
-    return connected ? 'direct' : 'relay';
+    if (!clientPath || !serverPath) return 'relay';
+    // Step 5: game updates both ways on that path; "direct" means both arrive.
+    const [address, port] = clientPath.split(':');
+    c.send(Buffer.from('data'), Number(port), address!);
+    s.send(Buffer.from('data'), serverPath.port, serverPath.address);
+    clock.advance(INTERVAL_MS);
+    expect(data).toEqual({ atServer: 1, atClient: 1 });
+    return 'direct';
   } finally {
     await network.close();
   }

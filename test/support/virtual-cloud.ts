@@ -1,0 +1,198 @@
+/**
+ * The cloud on the virtual network, for the NAT matrix and scenarios: the session service on a
+ * real loopback WebSocket (127.0.0.1, port 0), the STUN server and the relay on public virtual
+ * hosts, and NetworkRunners on virtual hosts behind virtual NATs, all UDP on one ManualClock.
+ */
+import { ManualClock, type UdpEndpoint } from '../../src/runtime/index.js';
+import { buildSessionService, type SessionService } from '../../src/index.js';
+import { createStunServer, type StunServer } from '../../stun-server/index.js';
+import { createRelayServer, createTicketIssuer, type RelayServer } from '../../relay/index.js';
+import {
+  NetworkRunner,
+  type NetworkRunnerOptions,
+  type PeerConnectedEvent,
+  type StartGameResult,
+} from '../../client-sdk/index.js';
+import { type VirtualHost, type VirtualNetwork, createVirtualNetwork } from '../../client-sdk/testing/index.js';
+
+export const STUN_ADDRESS = '203.0.113.1';
+export const STUN_ALTERNATE_ADDRESS = '203.0.113.2';
+export const STUN_PORT = 3478;
+export const STUN_ALTERNATE_PORT = 3479;
+export const RELAY_ADDRESS = '203.0.113.3';
+export const RELAY_PORT = 5055;
+/** Fixed so every virtual world's relay accepts the shared session service's tickets. */
+const RELAY_SECRET = 'punchthrough-vnet-tests-relay-secret-0123456789';
+/**
+ * Signaling runs on real I/O while the manual clock races ahead of it; these keep the runner's
+ * signaling timeouts (which use the injected clock) out of the way.
+ */
+const SIGNALING_TIMEOUT_MS = 3_600_000;
+
+/** The session service, shared by every virtual world of a test file (it only runs signaling). */
+export interface SignalingCloud {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startSignalingCloud(): Promise<SignalingCloud> {
+  // Tickets are dated by wall time; a ManualClock's wall time starts at a fixed epoch, as does
+  // every world's relay clock, so the tickets are valid for their 10 minutes of test time.
+  const issuer = createTicketIssuer({ secret: RELAY_SECRET, clock: new ManualClock() });
+  const service: SessionService = buildSessionService({
+    stunServers: [{ address: STUN_ADDRESS, port: STUN_PORT }],
+    relay: {
+      endpoint: { address: RELAY_ADDRESS, port: RELAY_PORT },
+      issueTicket: (sessionId, actor) => issuer.issue(sessionId, actor),
+    },
+  });
+  const endpoint = await service.listen({ host: '127.0.0.1', port: 0 });
+  return { url: `http://127.0.0.1:${endpoint.port}`, close: () => service.close() };
+}
+
+/** One virtual internet with its STUN server and relay, and a clock that drives it. */
+export interface VirtualWorld {
+  clock: ManualClock;
+  network: VirtualNetwork;
+  stun: StunServer;
+  relay: RelayServer;
+  /** A runner whose sockets live on `host`. */
+  runner(host: VirtualHost, overrides?: Partial<NetworkRunnerOptions>): NetworkRunner;
+  close(): Promise<void>;
+}
+
+export async function createVirtualWorld(cloud: SignalingCloud, seed: number): Promise<VirtualWorld> {
+  const clock = new ManualClock();
+  const network = createVirtualNetwork({ clock, seed });
+  const stunHost = network.addHost({ name: 'stun', addresses: [STUN_ADDRESS, STUN_ALTERNATE_ADDRESS] });
+  const relayHost = network.addHost({ name: 'relay', addresses: [RELAY_ADDRESS] });
+  const stun = await createStunServer({
+    ipv4: { host: STUN_ADDRESS, port: STUN_PORT, alternateHost: STUN_ALTERNATE_ADDRESS, alternatePort: STUN_ALTERNATE_PORT },
+    socketFactory: stunHost,
+    clock,
+    rateLimit: false,
+  });
+  const relay = await createRelayServer({
+    secret: RELAY_SECRET,
+    host: RELAY_ADDRESS,
+    port: RELAY_PORT,
+    socketFactory: relayHost,
+    clock,
+  });
+  const runners: NetworkRunner[] = [];
+  return {
+    clock,
+    network,
+    stun,
+    relay,
+    runner(host, overrides = {}) {
+      const runner = new NetworkRunner({
+        cloudUrl: cloud.url,
+        appId: 'vnet-tests',
+        socketFactory: host,
+        clock,
+        localAddresses: () => host.addresses,
+        cloudConnectTimeoutMs: SIGNALING_TIMEOUT_MS,
+        requestTimeoutMs: SIGNALING_TIMEOUT_MS,
+        ...overrides,
+      });
+      runners.push(runner);
+      return runner;
+    },
+    async close() {
+      await Promise.all(runners.map((runner) => runner.shutdown()));
+      await Promise.all([stun.close(), relay.close()]);
+      await network.close();
+    },
+  };
+}
+
+/**
+ * Advances the world's clock in `stepMs` steps until `done()`; while `hold()` is true it does
+ * not advance, and waits for real I/O (signaling) instead. Gives up after `maxMs` of clock time
+ * or `maxRealMs` of real time on hold.
+ */
+export async function drive(
+  clock: ManualClock,
+  done: () => boolean,
+  what: string,
+  options: { hold?: () => boolean; stepMs?: number; maxMs?: number; maxRealMs?: number } = {},
+): Promise<void> {
+  const { hold = () => false, stepMs = 10, maxMs = 120_000, maxRealMs = 30_000 } = options;
+  const start = clock.now();
+  let heldSince: number | undefined;
+  await clock.advanceAsync(0);
+  while (!done()) {
+    if (clock.now() - start >= maxMs) throw new Error(`${what}: not done after ${maxMs} ms of clock time`);
+    if (hold()) {
+      heldSince ??= Date.now();
+      if (Date.now() - heldSince >= maxRealMs) throw new Error(`${what}: held for real I/O longer than ${maxRealMs} ms`);
+      // Waiting on the signaling socket: let the event loop poll I/O, without moving the clock.
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      await clock.advanceAsync(0);
+      continue;
+    }
+    heldSince = undefined;
+    await clock.advanceAsync(stepMs);
+  }
+}
+
+/** Settles `promise` by driving the clock; returns the outcome instead of throwing. */
+export async function driveSettled<T>(
+  clock: ManualClock,
+  promise: Promise<T>,
+  what: string,
+  options: Parameters<typeof drive>[3] = {},
+): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+  promise.then(
+    (value) => (outcome = { ok: true, value }),
+    (error: unknown) => (outcome = { ok: false, error }),
+  );
+  await drive(clock, () => outcome !== undefined, what, options);
+  return outcome!;
+}
+
+export interface PairOutcome {
+  server: NetworkRunner;
+  client: NetworkRunner;
+  /** The client's start: connected (with the path) or the error code. */
+  result: { ok: true; connected: PeerConnectedEvent; start: StartGameResult } | { ok: false; code: string };
+  serverReflexive: UdpEndpoint | undefined;
+}
+
+let sessionCounter = 0;
+
+/**
+ * Starts a server runner on `serverHost` and a client runner on `clientHost` in a new session
+ * and drives the clock until the client connects or gives up. The clock holds while exactly
+ * one side has received the other's addresses, so both schedules start at the same clock time
+ * however long the real signaling takes.
+ */
+export async function connectPair(
+  world: VirtualWorld,
+  serverHost: VirtualHost,
+  clientHost: VirtualHost,
+  overrides: { server?: Partial<NetworkRunnerOptions>; client?: Partial<NetworkRunnerOptions> } = {},
+): Promise<PairOutcome> {
+  const sessionName = `vnet-${process.pid}-${++sessionCounter}`;
+  const server = world.runner(serverHost, overrides.server);
+  const client = world.runner(clientHost, overrides.client);
+  let serverLearned = false;
+  let clientLearned = false;
+  server.on('progress', (event) => {
+    if (event.flow === 'connect' && event.step === 2) serverLearned = true;
+  });
+  client.on('progress', (event) => {
+    if (event.flow === 'connect' && event.step === 1) clientLearned = true;
+  });
+  const started = await driveSettled(world.clock, server.startGame({ mode: 'server', sessionName }), 'server start');
+  if (!started.ok) throw started.error;
+  const joined = await driveSettled(world.clock, client.startGame({ mode: 'client', sessionName }), 'client start', {
+    hold: () => serverLearned !== clientLearned,
+  });
+  const result: PairOutcome['result'] = joined.ok
+    ? { ok: true, connected: joined.value.server!, start: joined.value }
+    : { ok: false, code: (joined.error as { code?: string }).code ?? String(joined.error) };
+  return { server, client, result, serverReflexive: started.value.reflexive };
+}
