@@ -31,7 +31,7 @@ export interface NetworkRunnerOptions {
    * DisableNATPunchthrough). Default false.
    */
   forceRelay?: boolean;
-  /** STUN servers as `host:port` (IP literals). Default: the ones the cloud hands out. */
+  /** STUN servers as `ip:port`, tried in order. Default: the ones the cloud hands out; `[]` skips STUN. */
   stunServers?: readonly string[];
   /** Keepalive period on a connected path, ms. Default 2000. */
   keepaliveIntervalMs?: number;

@@ -1,11 +1,18 @@
 // NetworkRunner on real loopback sockets against the real session service, STUN server and
 // relay, all in this process on port 0.
+import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetworkRunner, type NetworkRunnerOptions, type PeerConnectedEvent } from '../../client-sdk/index.js';
 import { droppingSocketFactory, startLoopbackCloud, type LoopbackCloud } from '../support/sdk-cloud.js';
 
 let cloud: LoopbackCloud;
+/** Whether this machine has IPv6 loopback (some containers do not). */
+const hasIpv6Loopback = await new Promise<boolean>((resolve) => {
+  const probe = dgram.createSocket('udp6');
+  probe.once('error', () => resolve(false));
+  probe.bind(0, '::1', () => probe.close(() => resolve(true)));
+});
 const runners: NetworkRunner[] = [];
 
 beforeAll(async () => {
@@ -102,17 +109,28 @@ describe('NetworkRunner on loopback with the real cloud', () => {
     expect(await exchange(client, result.peerId, 10)).toBe(10);
   });
 
+  it.skipIf(!hasIpv6Loopback)('with IPv6 on, a client that only has an IPv6 local address connects over ::1', async () => {
+    // No STUN (its reflexive address would be an IPv4 candidate): IPv6 local candidates only.
+    const v6 = { ipv6: true, bindAddress6: '::1', localAddresses: () => ['::1'], stunServers: [] };
+    const { result } = await echoServer('v6-room', v6);
+    expect(result.local).toEqual([expect.objectContaining({ address: '::1', family: 'IPv6' })]);
+    const client = runner(v6);
+    const start = await client.startGame({ mode: 'client', sessionName: 'v6-room' });
+    expect(start.server).toMatchObject({ path: 'direct', remote: { address: '::1', port: result.local[0]!.port, family: 'IPv6' } });
+    expect(await exchange(client, result.peerId, 10)).toBe(10);
+  });
+
   it('connected clients reported their connect time by path to the cloud', async () => {
-    // After the tests above: 3 direct clients, 2 relayed ones. The report is fire-and-forget.
+    // After the tests above: 3 (+1 over IPv6) direct clients, 2 relayed ones. The report is fire-and-forget.
     const count = async (path: string): Promise<number> => {
       const text = await (await fetch(`${cloud.url}/metrics`)).text();
       const match = new RegExp(`punchthrough_session_connect_ms_count\\{path="${path}"\\} (\\d+)`).exec(text);
       return Number(match?.[1] ?? 0);
     };
-    for (let i = 0; i < 100 && ((await count('direct')) < 3 || (await count('relay')) < 2); i++) {
+    for (let i = 0; i < 100 && ((await count('direct')) < (hasIpv6Loopback ? 4 : 3) || (await count('relay')) < 2); i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    expect(await count('direct')).toBe(3);
+    expect(await count('direct')).toBe(hasIpv6Loopback ? 4 : 3);
     expect(await count('relay')).toBe(2);
   });
 
