@@ -19,8 +19,12 @@ function readmeExample(marker: string): string | undefined {
   return /^\s*```ts\n([\s\S]*?)```\n/.exec(after ?? '')?.[1];
 }
 
-describe('README virtual network example', () => {
-  it('is test/unit/vnet-example.test.ts, verbatim but for the package imports', () => {
+describe('README virtual network examples', () => {
+  it('the game example is test/integration/vnet-example-sdk.test.ts, verbatim but for the package imports', () => {
+    expect(readmeExample('virtual network game')).toBe(asPublished(read('../integration/vnet-example-sdk.test.ts')));
+  });
+
+  it('the bare-socket example is test/unit/vnet-example.test.ts, verbatim but for the package imports', () => {
     expect(readmeExample('virtual network')).toBe(asPublished(read('./vnet-example.test.ts')));
   });
 });
