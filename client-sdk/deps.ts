@@ -7,7 +7,7 @@ import type { Clock, Logger, UdpEndpoint, UdpSocket } from '../src/runtime/index
 import { createRelayClient } from '../relay/index.js';
 import { looksLikeStun } from '../stun-server/codec/index.js';
 import { connectSignaling, type SignalingConnector } from './signaling.js';
-import { stunBinding } from './stun/index.js';
+import { discoverNatBehavior, stunBinding, type NatBehavior } from './stun/index.js';
 
 /** What the runner needs of a relay client bound over its shared socket. */
 export interface RelayPath {
@@ -38,12 +38,21 @@ export type StunProbe = (
   options: { clock: Clock; signal: AbortSignal },
 ) => Promise<{ address: string; port: number }>;
 
+/** RFC 5780 NAT behaviour discovery over the shared socket; rejects when the server cannot run it. */
+export type NatProbe = (
+  socket: UdpSocket,
+  server: UdpEndpoint,
+  options: { clock: Clock; signal: AbortSignal },
+) => Promise<Pick<NatBehavior, 'natType' | 'mappedAddress'>>;
+
 export interface RunnerDeps {
   connectSignaling: SignalingConnector;
   /** Undefined: no relay path (attempts stay direct). */
   createRelay: RelayConnector | undefined;
   /** Undefined: no reflexive address (local candidates and the relay only). */
   stunBinding: StunProbe | undefined;
+  /** Used instead of the plain Binding request when the `discoverNat` option is on. */
+  discoverNat: NatProbe | undefined;
   /** True for datagrams the STUN client consumes (not counted as dropped peer packets). */
   looksLikeStun: (bytes: Uint8Array) => boolean;
   /** First connect nonce of a pair. */
@@ -55,6 +64,7 @@ export function defaultDeps(): RunnerDeps {
     connectSignaling,
     createRelay: createRelayClient,
     stunBinding,
+    discoverNat: discoverNatBehavior,
     looksLikeStun,
     randomNonce: () => randomBytes(4).readUInt32BE(0),
   };

@@ -44,6 +44,7 @@ import {
   RELAY_BIND_WAIT_MS,
 } from './constants.js';
 import { defaultDeps, type RelayPath, type RunnerDeps } from './deps.js';
+import type { NatBehavior } from './stun/index.js';
 import { ClientLink } from './peer/client-link.js';
 import type { LinkOutput, LinkTiming, Via } from './peer/link-core.js';
 import { decodePeerPacket, looksLikePeerPacket } from './peer/packets.js';
@@ -125,6 +126,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
   #socket6: UdpSocket | undefined;
   #relay: RelayPath | undefined;
   #relayEndpoint: UdpEndpoint | undefined;
+  #relayFailed = false;
   #self: { actor: number; peerId: string; mode: 'server' | 'client' } | undefined;
   #natType: NatType = 'unknown';
   readonly #peers = new Map<string, PeerEntry>();
@@ -162,7 +164,10 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     };
   }
 
-  /** NAT type as far as this runner knows it: `open` when STUN saw a local address, else `unknown`. */
+  /**
+   * NAT type as far as this runner knows it: from RFC 5780 discovery with `discoverNat`;
+   * otherwise `open` when STUN saw a local address, else `unknown`.
+   */
   get natType(): NatType {
     return this.#natType;
   }
@@ -267,9 +272,11 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       progress(8, { local });
       const relayBound = this.#openRelay(started);
       progress(9);
-      const reflexive = await this.#stun(started);
-      progress(10, reflexive ? { reflexive } : { error: 'STUN_TIMEOUT' });
-      this.#natType = reflexive && local.some((l) => l.address === reflexive.address && l.port === reflexive.port) ? 'open' : 'unknown';
+      const stun = await this.#stun(started);
+      const reflexive = stun?.reflexive;
+      this.#natType =
+        stun?.natType ?? (reflexive && local.some((l) => l.address === reflexive.address && l.port === reflexive.port) ? 'open' : 'unknown');
+      progress(10, reflexive ? { reflexive, natType: this.#natType } : { error: 'STUN_TIMEOUT' });
       // The relay should be bound before a peer's relay attempts arrive; a slow bind goes on in
       // the background rather than hold up the start.
       await this.#atMost(relayBound, RELAY_BIND_WAIT_MS);
@@ -434,22 +441,39 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     this.#relay = relay;
     this.#cleanups.push(relay.onMessage((fromActor, payload) => this.#guard(() => this.#onRelayed(fromActor, payload))));
     return relay.bind().catch((error: unknown) => {
+      // Attempts that would go through a relay nobody can reach stay direct instead.
+      this.#relayFailed = true;
       this.#logger.warn({ err: error }, 'relay bind failed; direct paths only');
     });
   }
 
   /** Steps 9–10: the reflexive address from the first STUN server that answers. */
-  async #stun(started: StartEvent): Promise<UdpEndpoint | undefined> {
+  /**
+   * Steps 9–10: the reflexive address from the first STUN server that answers, with RFC 5780
+   * behaviour discovery first when `discoverNat` is on (it learns the same address on the way;
+   * a server without an alternate address falls back to the plain Binding request).
+   */
+  async #stun(started: StartEvent): Promise<{ reflexive: UdpEndpoint; natType?: NatType } | undefined> {
     const probe = this.#deps.stunBinding;
     const socket = this.#socket;
     if (!probe || !socket) return undefined;
     const servers = this.#options.stunServers
       ? this.#options.stunServers.flatMap((text) => parseEndpoint(text) ?? [])
       : started.stunServers.map(toEndpoint);
+    const options = { clock: this.#clock, signal: this.#abort.signal };
+    const discover = this.#options.discoverNat ? this.#deps.discoverNat : undefined;
     for (const server of servers.filter((s) => s.family === 'IPv4')) {
+      if (discover) {
+        try {
+          const found = await discover(socket, server, options);
+          return { reflexive: asEndpoint(found.mappedAddress), natType: NAT_TYPE_NAMES[found.natType] };
+        } catch (error) {
+          if (this.#isClosed()) throw closedError();
+          this.#logger.info({ err: error, server }, 'NAT behaviour discovery unavailable; plain Binding request');
+        }
+      }
       try {
-        const seen = await probe(socket, server, { clock: this.#clock, signal: this.#abort.signal });
-        return { address: seen.address, port: seen.port, family: familyOf(seen.address) };
+        return { reflexive: asEndpoint(await probe(socket, server, options)) };
       } catch (error) {
         if (this.#isClosed()) throw closedError();
         this.#logger.warn({ err: error, server }, 'STUN server did not answer');
@@ -529,7 +553,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
             startedAt: at,
             schedule: this.#schedule,
             timing: this.#timing,
-            relayAvailable: this.#relay !== undefined,
+            relayAvailable: this.#relay !== undefined && !this.#relayFailed,
             nonceBase: this.#deps.randomNonce(),
           })
         : new ServerLink({
@@ -765,6 +789,19 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
   #isClosed(): boolean {
     return this.#phase === 'closed';
   }
+}
+
+/** RFC 5780 discovery's names → the signaling protocol's. */
+const NAT_TYPE_NAMES: Record<NatBehavior['natType'], NatType> = {
+  'open-internet': 'open',
+  'full-cone': 'fullCone',
+  'restricted-cone': 'restrictedCone',
+  'port-restricted-cone': 'portRestrictedCone',
+  symmetric: 'symmetric',
+};
+
+function asEndpoint(seen: { address: string; port: number }): UdpEndpoint {
+  return { address: seen.address, port: seen.port, family: familyOf(seen.address) };
 }
 
 function closedError(): PunchthroughError {

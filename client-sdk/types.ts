@@ -33,6 +33,13 @@ export interface NetworkRunnerOptions {
   forceRelay?: boolean;
   /** STUN servers as `ip:port`, tried in order. Default: the ones the cloud hands out; `[]` skips STUN. */
   stunServers?: readonly string[];
+  /**
+   * Run RFC 5780 NAT behaviour discovery (mapping and filtering tests) at start instead of a
+   * single Binding request, when the STUN server has an alternate address or port: `natType`
+   * is then measured and reported to the cloud. Costs up to a few seconds of start time behind
+   * filtering NATs (unanswered probes wait out their timeout). Default false.
+   */
+  discoverNat?: boolean;
   /** Keepalive period on a connected path, ms. Default 2000. */
   keepaliveIntervalMs?: number;
   /** A connected peer silent this long is reported disconnected, ms. Default 10000. */

@@ -180,7 +180,7 @@ export class ClientLink {
     const path = via.path === 'direct' && sent.via.path === 'direct' ? sent.via : via;
     if (this.#phase === 'connecting') {
       this.#phase = 'connected';
-      this.core.connect(path, now);
+      this.core.connect(path, now, true);
       const rttMs = now - sent.sentAt;
       this.core.rttMs = rttMs;
       out.push({ type: 'connected', via: path, rttMs, attempt: sent.attempt, elapsedMs: now - this.startedAt });

@@ -85,12 +85,15 @@ export class LinkCore {
     return this.connectedAt !== undefined && !this.closed;
   }
 
-  connect(via: Via, now: number): void {
+  /**
+   * @param measured whether the handshake measured RTT (client: connect → accept). When it did
+   *   not (server), the first keepalive goes at once to measure it; otherwise one interval later.
+   */
+  connect(via: Via, now: number, measured: boolean): void {
     this.via = via;
     this.connectedAt = now;
     this.#lastHeardAt = now;
-    // The first keepalive goes one interval after the accept: the handshake just measured RTT.
-    this.#lastKeepaliveAt = now;
+    this.#lastKeepaliveAt = measured ? now : now - this.timing.keepaliveIntervalMs;
   }
 
   nextDeadline(): number | undefined {

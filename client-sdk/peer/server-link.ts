@@ -132,7 +132,7 @@ export class ServerLink {
     if (this.#phase === 'waiting') {
       // Connection steps 8 (direct socket) and 10 (relay): accept on the path the request came by.
       this.#phase = 'connected';
-      this.core.connect(via, now);
+      this.core.connect(via, now, false);
       out.push({ type: 'connected', via, rttMs: undefined, attempt: packet.attempt, elapsedMs: now - this.#learnedAt });
     } else {
       this.core.heard(now);

@@ -7,6 +7,8 @@ import { NetworkRunner, type NetworkRunnerOptions, type PeerConnectedEvent } fro
 import { droppingSocketFactory, startLoopbackCloud, type LoopbackCloud } from '../support/sdk-cloud.js';
 
 let cloud: LoopbackCloud;
+/** Client connects so far, by path: each one reports to the cloud's histogram. */
+const connects = { direct: 0, relay: 0 };
 /** Whether this machine has IPv6 loopback (some containers do not). */
 const hasIpv6Loopback = await new Promise<boolean>((resolve) => {
   const probe = dgram.createSocket('udp6');
@@ -28,6 +30,13 @@ function runner(options: Partial<NetworkRunnerOptions> = {}): NetworkRunner {
   const created = new NetworkRunner({ cloudUrl: cloud.url, appId: 'sdk-test', bindAddress: '127.0.0.1', ...options });
   runners.push(created);
   return created;
+}
+
+/** Joins as a client and counts the connect. */
+async function join(client: NetworkRunner, sessionName: string) {
+  const start = await client.startGame({ mode: 'client', sessionName });
+  connects[start.server!.path]++;
+  return start;
 }
 
 /** A server-mode runner that echoes every game update back to its sender. */
@@ -69,7 +78,7 @@ describe('NetworkRunner on loopback with the real cloud', () => {
     server.on('peerConnected', (e) => serverSide.push(e));
 
     const clients = [runner(), runner(), runner()];
-    const starts = await Promise.all(clients.map((c) => c.startGame({ mode: 'client', sessionName: 'direct-room' })));
+    const starts = await Promise.all(clients.map((c) => join(c, 'direct-room')));
     for (const start of starts) {
       expect(start.server).toMatchObject({ peerId: result.peerId, actor: 1, path: 'direct' });
       expect(start.server!.remote.address).toBe('127.0.0.1');
@@ -88,10 +97,20 @@ describe('NetworkRunner on loopback with the real cloud', () => {
     expect(new Set(server.connectedPeers())).toEqual(new Set(starts.map((s) => s.peerId)));
   });
 
+  it('with discoverNat, RFC 5780 discovery measures the NAT type (none on loopback) and the client still connects', async () => {
+    const { server } = await echoServer('nat-room', { discoverNat: true });
+    expect(server.natType).toBe('open');
+    const client = runner({ discoverNat: true });
+    const start = await join(client, 'nat-room');
+    expect(client.natType).toBe('open');
+    expect(start.reflexive).toEqual(start.local[0]);
+    expect(start.server).toMatchObject({ path: 'direct' });
+  });
+
   it('a client with force relay connects through the relay and exchanges updates', async () => {
     const { result } = await echoServer('relay-room');
     const client = runner({ forceRelay: true });
-    const start = await client.startGame({ mode: 'client', sessionName: 'relay-room' });
+    const start = await join(client, 'relay-room');
     expect(start.server).toMatchObject({ path: 'relay', attempt: 0, remote: { address: cloud.relay.address, port: cloud.relay.port } });
     expect(await exchange(client, result.peerId, 20)).toBe(20);
     expect(client.connectionType(result.peerId)).toBe('relay');
@@ -103,7 +122,7 @@ describe('NetworkRunner on loopback with the real cloud', () => {
     const client = runner({ socketFactory: droppingSocketFactory((_address, port) => serverPorts.has(port)) });
     const attempts: string[] = [];
     client.on('attempt', (a) => attempts.push(`${a.n}:${a.path}`));
-    const start = await client.startGame({ mode: 'client', sessionName: 'blocked-room' });
+    const start = await join(client, 'blocked-room');
     expect(start.server).toMatchObject({ path: 'relay', attempt: 6 });
     expect(attempts).toEqual(['0:direct', '1:direct', '2:direct', '3:direct', '4:direct', '5:direct', '6:relay']);
     expect(await exchange(client, result.peerId, 10)).toBe(10);
@@ -115,23 +134,23 @@ describe('NetworkRunner on loopback with the real cloud', () => {
     const { result } = await echoServer('v6-room', v6);
     expect(result.local).toEqual([expect.objectContaining({ address: '::1', family: 'IPv6' })]);
     const client = runner(v6);
-    const start = await client.startGame({ mode: 'client', sessionName: 'v6-room' });
+    const start = await join(client, 'v6-room');
     expect(start.server).toMatchObject({ path: 'direct', remote: { address: '::1', port: result.local[0]!.port, family: 'IPv6' } });
     expect(await exchange(client, result.peerId, 10)).toBe(10);
   });
 
   it('connected clients reported their connect time by path to the cloud', async () => {
-    // After the tests above: 3 (+1 over IPv6) direct clients, 2 relayed ones. The report is fire-and-forget.
+    // The report is fire-and-forget: wait until the service has counted every connect so far.
     const count = async (path: string): Promise<number> => {
       const text = await (await fetch(`${cloud.url}/metrics`)).text();
       const match = new RegExp(`punchthrough_session_connect_ms_count\\{path="${path}"\\} (\\d+)`).exec(text);
       return Number(match?.[1] ?? 0);
     };
-    for (let i = 0; i < 100 && ((await count('direct')) < (hasIpv6Loopback ? 4 : 3) || (await count('relay')) < 2); i++) {
+    for (let i = 0; i < 100 && ((await count('direct')) < connects.direct || (await count('relay')) < connects.relay); i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    expect(await count('direct')).toBe(hasIpv6Loopback ? 4 : 3);
-    expect(await count('relay')).toBe(2);
+    expect(connects.relay).toBe(2);
+    expect({ direct: await count('direct'), relay: await count('relay') }).toEqual(connects);
   });
 
   it('a client joining a missing session fails with SESSION_NOT_FOUND', async () => {

@@ -15,7 +15,8 @@ export interface LoopbackCloud {
 }
 
 export async function startLoopbackCloud(): Promise<LoopbackCloud> {
-  const stun = await createStunServer({ ipv4: { host: '127.0.0.1', port: 0 }, ipv6: false, rateLimit: false });
+  // The alternate port lets runners with `discoverNat` run RFC 5780 behaviour discovery.
+  const stun = await createStunServer({ ipv4: { host: '127.0.0.1', port: 0, alternatePort: 0 }, ipv6: false, rateLimit: false });
   const secret = generateTicketSecret();
   const relay = await createRelayServer({
     secret,

@@ -234,6 +234,23 @@ describe('NetworkRunner, server mode (manual clock, scripted sockets)', () => {
     await runner.shutdown();
   });
 
+  it('with discoverNat reports the measured NAT type, and falls back to a plain Binding when discovery fails', async () => {
+    const mapped = { address: '203.0.113.1', port: 40000, family: 'IPv4' as const };
+    const discovered = rig('server', { discoverNat: true }, {
+      discoverNat: () => Promise.resolve({ natType: 'symmetric', mappedAddress: mapped }),
+    });
+    await discovered.runner.startGame({ mode: 'server' });
+    expect(discovered.runner.natType).toBe('symmetric');
+    expect(discovered.signaling.requests.find((r) => r.type === RequestType.REPORT_ADDRESSES)).toMatchObject({ natType: 'symmetric' });
+    await discovered.runner.shutdown();
+
+    const fallback = rig('server', { discoverNat: true }, { discoverNat: () => Promise.reject(new Error('no OTHER-ADDRESS')) });
+    const result = await fallback.runner.startGame({ mode: 'server' });
+    expect(result.reflexive).toEqual(serverReflexive);
+    expect(fallback.runner.natType).toBe('unknown');
+    await fallback.runner.shutdown();
+  });
+
   it('pings each new client\'s candidates every interval until its attempts are over, then keeps listening', async () => {
     const { clock, socket, signaling, connected, runner } = await startedServer();
     const t0 = clock.now();
