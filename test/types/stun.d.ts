@@ -1,6 +1,6 @@
 // The parts of the untyped npm `stun` package (2.1.0) that the interop tests and the benchmark use.
 declare module 'stun' {
-  import type { Socket, RemoteInfo } from 'node:dgram';
+  import type { Socket } from 'node:dgram';
   import type { EventEmitter } from 'node:events';
 
   interface StunAddress {
