@@ -10,5 +10,13 @@ export {
   type StunServerStats,
   type StunSlotRole,
 } from './server.js';
-export { STUN_DROP_REASONS, respondTo, type StunDropReason, type StunOutcome } from './responder.js';
+export {
+  STUN_DROP_REASONS,
+  createStunResponder,
+  type ResponderConfig,
+  type SlotIndex,
+  type StunDropReason,
+  type StunOutcome,
+  type StunResponder,
+} from './responder.js';
 export { SourceRateLimiter, takeToken, type RateLimitOptions, type TokenBucket } from './rate-limit.js';

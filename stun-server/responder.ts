@@ -2,12 +2,19 @@ import type { UdpEndpoint } from '../src/runtime/index.js';
 import {
   AttributeType,
   decodeStunMessage,
+  encodeAddress,
   encodeStunMessage,
+  fingerprintOf,
+  HEADER_LENGTH_BYTES,
   MAGIC_COOKIE,
+  messageType,
+  StunClass,
   StunErrorCode,
   StunMethod,
+  writeIpv4,
   type StunAttributeInit,
   type StunHeader,
+  type StunMessage,
 } from './codec/index.js';
 
 /** Why a datagram got no answer. Every received datagram is answered or counted under one of these. */
@@ -60,79 +67,118 @@ export type StunOutcome =
       to: { address: string; port: number };
     };
 
+export type StunResponder = (datagram: Uint8Array, source: UdpEndpoint, on: SlotIndex) => StunOutcome;
+
 /**
- * What to do with one datagram received on slot `on` from `source`: a pure function, so every
- * RFC 8489 / RFC 5780 / RFC 3489 rule is unit-testable without sockets. Rate limiting happens
- * before this (it needs state).
+ * What to do with each datagram received on slot `on` from `source`: a pure function of its
+ * inputs (it only caches the attributes every response from a slot repeats), so every RFC 8489
+ * / RFC 5780 / RFC 3489 rule is unit-testable without sockets. Rate limiting happens before
+ * this (it needs state).
  */
-export function respondTo(datagram: Uint8Array, source: UdpEndpoint, on: SlotIndex, config: ResponderConfig): StunOutcome {
-  if (datagram.length < 20 || (datagram[0]! & 0xc0) !== 0) return { action: 'drop', reason: 'not-stun' };
-  const decoded = decodeStunMessage(datagram);
-  if (!decoded.ok) {
-    const { reason, header } = decoded.error;
-    if (reason === 'bad-fingerprint') return { action: 'drop', reason };
-    // Only an RFC 5389+ request earns a 400: with the magic cookie it is surely STUN, and it
-    // keeps random 00-prefixed garbage from drawing answers.
-    if (header?.class === 'request' && header.cookie === MAGIC_COOKIE) {
-      return errorReply(header, StunErrorCode.badRequest, 'Bad Request', [], source, on, config);
+export function createStunResponder(config: ResponderConfig): StunResponder {
+  const fixedTails = new Map<string, Uint8Array>();
+  /** SOFTWARE and the RFC 5780 (or RFC 3489) server addresses, encoded once per (slots, dialect). */
+  const fixedTail = (on: SlotIndex, via: SlotIndex, modern: boolean): Uint8Array => {
+    const key = `${on.ip}${on.port}${via.ip}${via.port}${modern ? 1 : 0}`;
+    let tail = fixedTails.get(key);
+    if (!tail) {
+      const attributes: StunAttributeInit[] = [];
+      const other = config.advertise ? otherSlot(on, config) : undefined;
+      if (other) {
+        const sender = config.slot(via.ip, via.port)!;
+        attributes.push(
+          { name: modern ? 'RESPONSE-ORIGIN' : 'SOURCE-ADDRESS', address: sender },
+          { name: modern ? 'OTHER-ADDRESS' : 'CHANGED-ADDRESS', address: other },
+        );
+      }
+      if (config.software !== undefined) attributes.push({ name: 'SOFTWARE', value: config.software });
+      tail = encodeStunMessage({ class: 'success', method: 0, transactionId: new Uint8Array(12), attributes }).subarray(
+        HEADER_LENGTH_BYTES,
+      );
+      fixedTails.set(key, tail);
     }
-    return { action: 'drop', reason: reason === 'not-stun' ? 'not-stun' : 'malformed' };
-  }
-  const message = decoded.value;
-  if (message.class !== 'request') return { action: 'drop', reason: 'not-request' };
-  if (message.method !== StunMethod.binding) {
-    if (!message.hasMagicCookie) return { action: 'drop', reason: 'malformed' };
-    return errorReply(message, StunErrorCode.badRequest, 'Unsupported method', [], source, on, config);
-  }
-
-  // RFC 8489 §6.3.1: unknown comprehension-required attributes get 420 listing them.
-  const unknown: number[] = [];
-  let change: { changeIp: boolean; changePort: boolean } | undefined;
-  let responsePort: number | undefined;
-  for (const attribute of message.attributes) {
-    if (attribute.name === 'UNKNOWN' && attribute.type < 0x8000) unknown.push(attribute.type);
-    else if (attribute.name === 'CHANGE-REQUEST') change = attribute;
-    else if (attribute.name === 'RESPONSE-PORT') responsePort = attribute.port;
-  }
-  // RFC 5780 §6.1: a change the server cannot make (no alternate address/port) is a CHANGE-REQUEST
-  // it does not understand, so a client learns the server lacks that test.
-  const via: SlotIndex = {
-    ip: (change?.changeIp ? 1 - on.ip : on.ip) as 0 | 1,
-    port: (change?.changePort ? 1 - on.port : on.port) as 0 | 1,
+    return tail;
   };
-  const sender = config.slot(via.ip, via.port);
-  if (!sender) unknown.push(AttributeType.CHANGE_REQUEST);
-  if (unknown.length > 0) {
-    return errorReply(message, StunErrorCode.unknownAttribute, 'Unknown Attribute', unknown, source, on, config);
-  }
-  if (responsePort === 0) return errorReply(message, StunErrorCode.badRequest, 'Bad RESPONSE-PORT', [], source, on, config);
 
-  const mapped = { family: source.family, address: source.address, port: source.port };
-  const other = config.advertise ? otherSlot(on, config) : undefined;
-  const attributes: StunAttributeInit[] = [];
-  if (message.hasMagicCookie) {
-    attributes.push({ name: 'XOR-MAPPED-ADDRESS', address: mapped });
-    if (other) {
-      attributes.push({ name: 'RESPONSE-ORIGIN', address: sender! }, { name: 'OTHER-ADDRESS', address: other });
+  return (datagram, source, on) => {
+    if (datagram.length < HEADER_LENGTH_BYTES || (datagram[0]! & 0xc0) !== 0) return { action: 'drop', reason: 'not-stun' };
+    const decoded = decodeStunMessage(datagram);
+    if (!decoded.ok) {
+      const { reason, header } = decoded.error;
+      if (reason === 'bad-fingerprint') return { action: 'drop', reason };
+      // Only an RFC 5389+ request earns a 400: with the magic cookie it is surely STUN, and it
+      // keeps random 00-prefixed garbage from drawing answers.
+      if (header?.class === 'request' && header.cookie === MAGIC_COOKIE) {
+        return errorReply(header, StunErrorCode.badRequest, 'Bad Request', [], source, on, config);
+      }
+      return { action: 'drop', reason: reason === 'not-stun' ? 'not-stun' : 'malformed' };
     }
+    const message = decoded.value;
+    if (message.class !== 'request') return { action: 'drop', reason: 'not-request' };
+    if (message.method !== StunMethod.binding) {
+      if (!message.hasMagicCookie) return { action: 'drop', reason: 'malformed' };
+      return errorReply(message, StunErrorCode.badRequest, 'Unsupported method', [], source, on, config);
+    }
+
+    // RFC 8489 §6.3.1: unknown comprehension-required attributes get 420 listing them.
+    const unknown: number[] = [];
+    let change: { changeIp: boolean; changePort: boolean } | undefined;
+    let responsePort: number | undefined;
+    for (const attribute of message.attributes) {
+      if (attribute.name === 'UNKNOWN' && attribute.type < 0x8000) unknown.push(attribute.type);
+      else if (attribute.name === 'CHANGE-REQUEST') change = attribute;
+      else if (attribute.name === 'RESPONSE-PORT') responsePort = attribute.port;
+    }
+    // RFC 5780 §6.1: a change the server cannot make (no alternate address/port) is a
+    // CHANGE-REQUEST it does not understand, so a client learns the server lacks that test.
+    const via: SlotIndex = change
+      ? { ip: (change.changeIp ? 1 - on.ip : on.ip) as 0 | 1, port: (change.changePort ? 1 - on.port : on.port) as 0 | 1 }
+      : on;
+    if (!config.slot(via.ip, via.port)) unknown.push(AttributeType.CHANGE_REQUEST);
+    if (unknown.length > 0) {
+      return errorReply(message, StunErrorCode.unknownAttribute, 'Unknown Attribute', unknown, source, on, config);
+    }
+    if (responsePort === 0) return errorReply(message, StunErrorCode.badRequest, 'Bad RESPONSE-PORT', [], source, on, config);
+    return {
+      action: 'reply',
+      kind: 'success',
+      bytes: encodeBindingSuccess(message, source, fixedTail(on, via, message.hasMagicCookie)),
+      via,
+      to: { address: source.address, port: responsePort ?? source.port },
+    };
+  };
+}
+
+/**
+ * The Binding success response, written straight into one buffer: header, the mapped address
+ * (XOR-MAPPED-ADDRESS, or MAPPED-ADDRESS for an RFC 3489 request, which also gets no
+ * FINGERPRINT), the pre-encoded fixed attributes, FINGERPRINT. The hot path of the server.
+ */
+function encodeBindingSuccess(request: StunMessage, mapped: UdpEndpoint, fixed: Uint8Array): Buffer {
+  const modern = request.hasMagicCookie;
+  const ipBytes = mapped.family === 'IPv4' ? 4 : 16;
+  const addressEnd = HEADER_LENGTH_BYTES + 8 + ipBytes;
+  const size = addressEnd + fixed.length + (modern ? 8 : 0);
+  const out = Buffer.allocUnsafe(size);
+  out.writeUInt16BE(messageType(StunClass.success, request.method), 0);
+  out.writeUInt16BE(size - HEADER_LENGTH_BYTES, 2);
+  out.set(request.raw.subarray(4, HEADER_LENGTH_BYTES), 4); // cookie (or RFC 3489 id word) and transaction id
+  out.writeUInt16BE(modern ? AttributeType.XOR_MAPPED_ADDRESS : AttributeType.MAPPED_ADDRESS, HEADER_LENGTH_BYTES);
+  out.writeUInt16BE(4 + ipBytes, HEADER_LENGTH_BYTES + 2);
+  if (ipBytes === 4 && writeIpv4(mapped.address, out, HEADER_LENGTH_BYTES + 8)) {
+    out.writeUInt16BE(0x0001, HEADER_LENGTH_BYTES + 4);
+    out.writeUInt16BE(modern ? mapped.port ^ (MAGIC_COOKIE >>> 16) : mapped.port, HEADER_LENGTH_BYTES + 6);
+    if (modern) out.writeUInt32BE((out.readUInt32BE(HEADER_LENGTH_BYTES + 8) ^ MAGIC_COOKIE) >>> 0, HEADER_LENGTH_BYTES + 8);
   } else {
-    // RFC 3489 clients know MAPPED-ADDRESS (and SOURCE-/CHANGED-ADDRESS), not XOR-MAPPED-ADDRESS.
-    attributes.push({ name: 'MAPPED-ADDRESS', address: mapped });
-    if (other) {
-      attributes.push({ name: 'SOURCE-ADDRESS', address: sender! }, { name: 'CHANGED-ADDRESS', address: other });
-    }
+    out.set(encodeAddress(mapped, modern ? request.transactionId : undefined), HEADER_LENGTH_BYTES + 4);
   }
-  if (config.software !== undefined) attributes.push({ name: 'SOFTWARE', value: config.software });
-  return {
-    action: 'reply',
-    kind: 'success',
-    bytes: encodeStunMessage(
-      { class: 'success', method: message.method, cookie: message.cookie, transactionId: message.transactionId, attributes },
-      { fingerprint: message.hasMagicCookie },
-    ),
-    via,
-    to: { address: source.address, port: responsePort ?? source.port },
-  };
+  out.set(fixed, addressEnd);
+  if (modern) {
+    const end = addressEnd + fixed.length;
+    out.writeUInt32BE(0x80280004, end); // FINGERPRINT header: type 0x8028, length 4
+    out.writeUInt32BE(fingerprintOf(out.subarray(0, end)), end + 4);
+  }
+  return out;
 }
 
 /** RFC 5780 §7.4 OTHER-ADDRESS: the slot differing in both address and port, else in whichever the server has. */

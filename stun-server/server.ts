@@ -20,7 +20,7 @@ import {
   DEFAULT_STUN_SOFTWARE,
 } from './constants.js';
 import { SourceRateLimiter, type RateLimitOptions } from './rate-limit.js';
-import { respondTo, STUN_DROP_REASONS, type ResponderConfig, type SlotIndex, type StunDropReason } from './responder.js';
+import { createStunResponder, STUN_DROP_REASONS, type SlotIndex, type StunDropReason } from './responder.js';
 
 /** One address family's listener. */
 export interface StunListenOptions {
@@ -168,11 +168,11 @@ export async function createStunServer(options: StunServerOptions = {}): Promise
     const ports: number[] = listen.alternatePort === undefined ? [port] : [port, listen.alternatePort];
     const grid: (UdpSocket | undefined)[][] = [[], []];
     const bound: (UdpEndpoint | undefined)[][] = [[], []];
-    const config: ResponderConfig = {
+    const respond = createStunResponder({
       software,
       slot: (ip, portIndex) => bound[ip]![portIndex],
       advertise: !wildcard,
-    };
+    });
     for (let ip = 0; ip < hosts.length; ip++) {
       for (let p = 0; p < ports.length; p++) {
         // Port 0: the first socket on a port index picks it; the other address reuses it.
@@ -205,7 +205,7 @@ export async function createStunServer(options: StunServerOptions = {}): Promise
             stats.drops['rate-limited']++;
             return;
           }
-          const outcome = respondTo(data, from, on, config);
+          const outcome = respond(data, from, on);
           if (outcome.action === 'drop') {
             stats.drops[outcome.reason]++;
             return;

@@ -1,5 +1,11 @@
 import { createLogger, formatEndpoint } from '../runtime/index.js';
-import { createStunServer, DEFAULT_STUN_HOST_IPV4, DEFAULT_STUN_PORT, type StunListenOptions } from '../../stun-server/index.js';
+import {
+  createStunServer,
+  DEFAULT_STUN_HOST_IPV4,
+  DEFAULT_STUN_PORT,
+  DEFAULT_STUN_RATE_PER_SECOND,
+  type StunListenOptions,
+} from '../../stun-server/index.js';
 import { ExitCode, intFlag, parseFlags, UsageError, writeJson, type CliCommand } from './io.js';
 
 const usage = `Usage: punchthrough stun [--host H] [--port ${DEFAULT_STUN_PORT}] [--alt-port P] [--alt-host H2] [--json]
@@ -10,6 +16,8 @@ Runs the STUN server (RFC 8489 Binding, RFC 3489 clients, RFC 5780 behaviour dis
   --port N       primary UDP port (default ${DEFAULT_STUN_PORT}; 0 picks a free one)
   --alt-port P   RFC 5780 alternate port (0 picks a free one); enables behaviour discovery
   --alt-host H2  RFC 5780 alternate address of this host, same family as --host (needs a specific --host)
+  --rate-limit N Binding requests per second one source IP may make (default ${DEFAULT_STUN_RATE_PER_SECOND},
+                 bursts of twice that); 0 turns the limit off
   --json         one JSON object per line; the first is {"event":"ready","stun":"H:P"}
 
 Stops cleanly on SIGINT/SIGTERM.`;
@@ -23,8 +31,10 @@ export const stunCommand: CliCommand = {
       port: { type: 'string' },
       'alt-port': { type: 'string' },
       'alt-host': { type: 'string' },
+      'rate-limit': { type: 'string' },
       json: { type: 'boolean' },
     });
+    const rate = intFlag('rate-limit', values['rate-limit'], DEFAULT_STUN_RATE_PER_SECOND, 0, 1_000_000_000);
     const host = values.host ?? DEFAULT_STUN_HOST_IPV4;
     const listen: StunListenOptions = { host, port: intFlag('port', values.port, DEFAULT_STUN_PORT) };
     if (values['alt-port'] !== undefined) listen.alternatePort = intFlag('alt-port', values['alt-port'], 0);
@@ -34,7 +44,12 @@ export const stunCommand: CliCommand = {
     }
     const ipv6 = host.includes(':');
     const logger = createLogger({ name: 'stun' });
-    const server = await createStunServer({ ipv4: ipv6 ? false : listen, ipv6: ipv6 ? listen : false, logger });
+    const server = await createStunServer({
+      ipv4: ipv6 ? false : listen,
+      ipv6: ipv6 ? listen : false,
+      rateLimit: rate === 0 ? false : { ratePerSecond: rate, burst: 2 * rate },
+      logger,
+    });
     const primary = server.address(ipv6 ? 'IPv6' : 'IPv4')!;
     if (values.json) {
       writeJson(io.stdout, { event: 'ready', stun: formatEndpoint(primary) });

@@ -63,16 +63,23 @@ export function looksLikeStun(bytes: Uint8Array): boolean {
 
 /** Reads only the 20-byte header (first two bits must be 00). */
 export function decodeStunHeader(bytes: Uint8Array): Result<StunHeader, StunDecodeError> {
-  if (bytes.length < HEADER_LENGTH_BYTES) return failure('not-stun', `${bytes.length} bytes is shorter than a header`);
-  if ((bytes[0]! & 0xc0) !== 0) return failure('not-stun', 'the first two bits are not 00');
+  const header = readHeader(bytes);
+  if (header) return ok(header);
+  return failure(
+    'not-stun',
+    bytes.length < HEADER_LENGTH_BYTES ? `${bytes.length} bytes is shorter than a header` : 'the first two bits are not 00',
+  );
+}
+
+function readHeader(bytes: Uint8Array): StunHeader | undefined {
+  if (bytes.length < HEADER_LENGTH_BYTES || (bytes[0]! & 0xc0) !== 0) return undefined;
   const type = u16(bytes, 0);
-  const method = (type & 0x000f) | ((type & 0x00e0) >> 1) | ((type & 0x3e00) >> 2);
-  return ok({
+  return {
     class: CLASS_NAMES[((type & 0x0010) >> 4) | ((type & 0x0100) >> 7)]!,
-    method,
+    method: (type & 0x000f) | ((type & 0x00e0) >> 1) | ((type & 0x3e00) >> 2),
     cookie: u32(bytes, 4),
     transactionId: bytes.subarray(8, HEADER_LENGTH_BYTES),
-  });
+  };
 }
 
 /**
@@ -83,9 +90,8 @@ export function decodeStunHeader(bytes: Uint8Array): Result<StunHeader, StunDeco
  * (RFC 8489 §14.5). The message and its attributes view `bytes`; do not reuse the buffer.
  */
 export function decodeStunMessage(bytes: Uint8Array): Result<StunMessage, StunDecodeError> {
-  const parsed = decodeStunHeader(bytes);
-  if (!parsed.ok) return parsed;
-  const header = parsed.value;
+  const header = readHeader(bytes);
+  if (!header) return decodeStunHeader(bytes) as Result<never, StunDecodeError>;
   const length = u16(bytes, 2);
   if (length % 4 !== 0 || length + HEADER_LENGTH_BYTES !== bytes.length) {
     return failure('bad-length', `length field ${length} does not fit a ${bytes.length}-byte datagram`, header);
@@ -120,7 +126,15 @@ export function decodeStunMessage(bytes: Uint8Array): Result<StunMessage, StunDe
   if (fingerprint && fingerprintOf(bytes.subarray(0, fingerprint.offset)) !== fingerprint.crc) {
     return failure('bad-fingerprint', 'FINGERPRINT does not match the message', header);
   }
-  return ok({ ...header, hasMagicCookie: header.cookie === MAGIC_COOKIE, attributes, raw: bytes });
+  return ok({
+    class: header.class,
+    method: header.method,
+    cookie: header.cookie,
+    transactionId: header.transactionId,
+    hasMagicCookie: header.cookie === MAGIC_COOKIE,
+    attributes,
+    raw: bytes,
+  });
 }
 
 function decodeAttribute(

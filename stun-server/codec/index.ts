@@ -8,7 +8,7 @@ export {
   verifyMessageIntegrity,
   type IntegrityFailure,
 } from './integrity.js';
-export { bytesToIp, ipToBytes } from './ip.js';
+export { bytesToIp, ipToBytes, writeIpv4 } from './ip.js';
 export { saslprep } from './saslprep.js';
 export type {
   AddressAttributeName,

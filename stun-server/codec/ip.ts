@@ -10,15 +10,32 @@ export function ipToBytes(text: string): Uint8Array | undefined {
 }
 
 function ipv4ToBytes(text: string): Uint8Array | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
   const bytes = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const part = parts[i]!;
-    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return undefined;
-    bytes[i] = Number(part);
+  return writeIpv4(text, bytes, 0) ? bytes : undefined;
+}
+
+/**
+ * Writes a dotted quad's 4 bytes at `offset`; false (and partial output) for anything else.
+ * Char-code parsing without split or regex: it runs for every response the server sends.
+ */
+export function writeIpv4(text: string, out: Uint8Array, offset: number): boolean {
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const code = i < text.length ? text.charCodeAt(i) : 46; // a final '.' closes the last part
+    if (code >= 48 && code <= 57 && digits < 3) {
+      value = value * 10 + (code - 48);
+      digits++;
+    } else if (code === 46 && digits > 0 && value <= 255 && part < 4) {
+      out[offset + part++] = value;
+      value = 0;
+      digits = 0;
+    } else {
+      return false;
+    }
   }
-  return bytes;
+  return part === 4;
 }
 
 function ipv6ToBytes(input: string): Uint8Array | undefined {

@@ -4,11 +4,11 @@ import {
   SourceRateLimiter,
   decodeStunMessage,
   encodeStunMessage,
-  respondTo,
+  createStunResponder,
   takeToken,
   type StunMessage,
 } from '../../stun-server/index.js';
-import type { ResponderConfig } from '../../stun-server/responder.js';
+import type { ResponderConfig, SlotIndex } from '../../stun-server/responder.js';
 
 const source: UdpEndpoint = { address: '198.51.100.7', port: 50000, family: 'IPv4' };
 const grid: Record<string, UdpEndpoint> = {
@@ -20,6 +20,9 @@ const grid: Record<string, UdpEndpoint> = {
 const full: ResponderConfig = { software: 'test', slot: (ip, port) => grid[`${ip}${port}`], advertise: true };
 const request = (attributes: Parameters<typeof encodeStunMessage>[0]['attributes'] = []): Buffer =>
   encodeStunMessage({ class: 'request', method: 1, transactionId: new Uint8Array(12).fill(1), attributes });
+
+const respondTo = (datagram: Uint8Array, from: UdpEndpoint, on: SlotIndex, config: ResponderConfig) =>
+  createStunResponder(config)(datagram, from, on);
 
 function reply(outcome: ReturnType<typeof respondTo>): StunMessage {
   if (outcome.action !== 'reply') throw new Error(`dropped: ${outcome.reason}`);
@@ -68,6 +71,37 @@ describe('respondTo', () => {
       action: 'drop',
       reason: 'not-stun',
     });
+  });
+});
+
+describe('the success fast path', () => {
+  it('writes the same bytes as the general encoder, for IPv4, IPv6 and RFC 3489 requests', () => {
+    const sources: UdpEndpoint[] = [source, { address: '2001:db8::42', port: 1234, family: 'IPv6' }];
+    for (const from of sources) {
+      for (const cookie of [undefined, 0x01020304]) {
+        const transactionId = new Uint8Array(12).map((_, i) => i * 17);
+        const bytes = encodeStunMessage({ class: 'request', method: 1, transactionId, attributes: [], ...(cookie ? { cookie } : {}) });
+        const outcome = respondTo(bytes, from, { ip: 0, port: 0 }, full);
+        const modern = cookie === undefined;
+        const mapped = { family: from.family, address: from.address, port: from.port };
+        const expected = encodeStunMessage(
+          {
+            class: 'success',
+            method: 1,
+            transactionId,
+            ...(cookie ? { cookie } : {}),
+            attributes: [
+              { name: modern ? 'XOR-MAPPED-ADDRESS' : 'MAPPED-ADDRESS', address: mapped },
+              { name: modern ? 'RESPONSE-ORIGIN' : 'SOURCE-ADDRESS', address: grid['00']! },
+              { name: modern ? 'OTHER-ADDRESS' : 'CHANGED-ADDRESS', address: grid['11']! },
+              { name: 'SOFTWARE', value: 'test' },
+            ],
+          },
+          { fingerprint: modern },
+        );
+        expect(outcome.action === 'reply' && outcome.bytes.toString('hex')).toBe(expected.toString('hex'));
+      }
+    }
   });
 });
 
