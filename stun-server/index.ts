@@ -19,4 +19,4 @@ export {
   type StunOutcome,
   type StunResponder,
 } from './responder.js';
-export { SourceRateLimiter, takeToken, type RateLimitOptions, type TokenBucket } from './rate-limit.js';
+export { SourceRateLimiter, tokensAt, type RateLimitOptions, type TokenBucket } from './rate-limit.js';

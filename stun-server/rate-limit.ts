@@ -17,33 +17,49 @@ export interface TokenBucket {
   updatedAtMs: number;
 }
 
-/** Refills `bucket` for the time since its last update and takes one token if there is one. */
-export function takeToken(
+/**
+ * Tokens in `bucket` at `nowMs` (refilled for the time since its last update, capped at the
+ * burst). A request is allowed when this is at least 1; allowing it spends one.
+ */
+export function tokensAt(
   bucket: TokenBucket | undefined,
   nowMs: number,
   options: Pick<RateLimitOptions, 'ratePerSecond' | 'burst'>,
-): { allowed: boolean; bucket: TokenBucket } {
-  const elapsedMs = bucket ? Math.max(0, nowMs - bucket.updatedAtMs) : 0;
-  const available = bucket ? Math.min(options.burst, bucket.tokens + (elapsedMs * options.ratePerSecond) / 1000) : options.burst;
-  const allowed = available >= 1;
-  return { allowed, bucket: { tokens: allowed ? available - 1 : available, updatedAtMs: nowMs } };
+): number {
+  if (!bucket) return options.burst;
+  const elapsedMs = Math.max(0, nowMs - bucket.updatedAtMs);
+  return Math.min(options.burst, bucket.tokens + (elapsedMs * options.ratePerSecond) / 1000);
 }
 
-/** The buckets of recently seen sources, in least-recently-seen order (a Map keeps insertion order). */
+/** How stale a source's position in the recency order may get before it is refreshed. */
+const RECENCY_REFRESH_MS = 1_000;
+
+/**
+ * The buckets of recently seen sources, in least-recently-seen order (a Map keeps insertion
+ * order; an entry is moved to the end at most once a second, which keeps the per-packet cost
+ * to one lookup while still evicting idle sources first).
+ */
 export class SourceRateLimiter {
-  readonly #buckets = new Map<string, TokenBucket>();
+  readonly #buckets = new Map<string, TokenBucket & { seenAtMs: number }>();
 
   constructor(private readonly options: RateLimitOptions) {}
 
-  /** True when `source` may be answered now. */
+  /** True when `source` may be answered now (and counts the request against it). */
   allow(source: string, nowMs: number): boolean {
-    const previous = this.#buckets.get(source);
-    const { allowed, bucket } = takeToken(previous, nowMs, this.options);
-    if (previous) this.#buckets.delete(source);
-    else if (this.#buckets.size >= this.options.maxSources) {
-      this.#buckets.delete(this.#buckets.keys().next().value!);
+    let bucket = this.#buckets.get(source);
+    const tokens = tokensAt(bucket, nowMs, this.options);
+    const allowed = tokens >= 1;
+    if (!bucket) {
+      if (this.#buckets.size >= this.options.maxSources) this.#buckets.delete(this.#buckets.keys().next().value!);
+      bucket = { tokens: 0, updatedAtMs: nowMs, seenAtMs: nowMs };
+      this.#buckets.set(source, bucket);
+    } else if (nowMs - bucket.seenAtMs > RECENCY_REFRESH_MS) {
+      this.#buckets.delete(source);
+      this.#buckets.set(source, bucket);
+      bucket.seenAtMs = nowMs;
     }
-    this.#buckets.set(source, bucket);
+    bucket.tokens = allowed ? tokens - 1 : tokens;
+    bucket.updatedAtMs = nowMs;
     return allowed;
   }
 

@@ -5,7 +5,7 @@ import {
   decodeStunMessage,
   encodeStunMessage,
   createStunResponder,
-  takeToken,
+  tokensAt,
   type StunMessage,
 } from '../../stun-server/index.js';
 import type { ResponderConfig, SlotIndex } from '../../stun-server/responder.js';
@@ -108,17 +108,20 @@ describe('the success fast path', () => {
 describe('rate limiting', () => {
   const options = { ratePerSecond: 10, burst: 2 };
 
-  it('takeToken: a burst, then the average rate', () => {
-    let state = takeToken(undefined, 0, options);
-    expect(state.allowed).toBe(true);
-    state = takeToken(state.bucket, 0, options);
-    expect(state.allowed).toBe(true);
-    state = takeToken(state.bucket, 0, options);
-    expect(state.allowed).toBe(false);
-    state = takeToken(state.bucket, 99, options);
-    expect(state.allowed).toBe(false);
-    state = takeToken(state.bucket, 100, options); // 10/s: one token per 100 ms
-    expect(state.allowed).toBe(true);
+  it('tokensAt: a full burst for a new source, refilled at the average rate, capped at the burst', () => {
+    expect(tokensAt(undefined, 0, options)).toBe(2);
+    expect(tokensAt({ tokens: 0, updatedAtMs: 0 }, 99, options)).toBeCloseTo(0.99);
+    expect(tokensAt({ tokens: 0, updatedAtMs: 0 }, 100, options)).toBe(1); // 10/s: one token per 100 ms
+    expect(tokensAt({ tokens: 0.5, updatedAtMs: 0 }, 60_000, options)).toBe(2);
+    expect(tokensAt({ tokens: 1, updatedAtMs: 50 }, 0, options)).toBe(1); // a clock that went back adds nothing
+  });
+
+  it('SourceRateLimiter: a burst, then the average rate', () => {
+    const limiter = new SourceRateLimiter({ ...options, maxSources: 10 });
+    expect([limiter.allow('a', 0), limiter.allow('a', 0), limiter.allow('a', 0)]).toEqual([true, true, false]);
+    expect(limiter.allow('a', 99)).toBe(false);
+    expect(limiter.allow('a', 199)).toBe(true);
+    expect(limiter.allow('b', 199)).toBe(true); // another source has its own bucket
   });
 
   it('SourceRateLimiter keeps at most maxSources, forgetting the least recently seen', () => {
