@@ -110,12 +110,17 @@ function wrapDgramSocket(socket: dgram.Socket): UdpSocket {
       return () => errorHandlers.delete(handler);
     },
     close() {
+      // node:dgram resolves the destination of each send on the next tick and drops the
+      // datagram if the handle is closed by then; closing a turn later lets sends made just
+      // before close() (a goodbye to every peer) leave.
       closed ??= new Promise<void>((resolve) => {
-        try {
-          socket.close(() => resolve());
-        } catch {
-          resolve();
-        }
+        setImmediate(() => {
+          try {
+            socket.close(() => resolve());
+          } catch {
+            resolve();
+          }
+        });
       });
       return closed;
     },

@@ -30,7 +30,9 @@ describe('punchthrough cloud + host + client', () => {
     expect(Number(updates.echoed)).toBeGreaterThanOrEqual(95);
     expect(client.lines.find((line) => line.event === 'reflexive')?.address).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(client.lines.filter((line) => line.event === 'attempt')[0]).toEqual({ event: 'attempt', n: 0, path: 'direct' });
-    await host.waitFor((line) => line.event === 'peer-connected' && line.path === 'direct');
+    const joined = await host.waitFor((line) => line.event === 'peer-connected' && line.path === 'direct');
+    // The client said goodbye as it left.
+    await host.waitFor((line) => line.event === 'peer-disconnected' && line.peer === joined.peer && line.reason === 'remote');
   });
 
   it('connects through the relay with --force-relay, joining at random with a filter', async () => {

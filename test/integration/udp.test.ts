@@ -31,6 +31,17 @@ describe('node:dgram UdpSocketFactory', () => {
     expect(() => socket.send(Buffer.from('x'), 9, '127.0.0.1')).not.toThrow();
   });
 
+  it('delivers a datagram sent right before close()', async () => {
+    const factory = createNodeUdpSocketFactory();
+    const receiver = await factory.bind({ type: 'udp4', address: '127.0.0.1' });
+    const sender = await factory.bind({ type: 'udp4', address: '127.0.0.1' });
+    open.push(receiver);
+    const received = new Promise<string>((resolve) => receiver.onMessage((data) => resolve(data.toString())));
+    sender.send(Buffer.from('goodbye'), receiver.address().port, '127.0.0.1');
+    await sender.close();
+    await expect(received).resolves.toBe('goodbye');
+  });
+
   it('rejects a bind to a port already in use', async () => {
     const factory = createNodeUdpSocketFactory();
     const a = await factory.bind({ type: 'udp4', address: '127.0.0.1' });
