@@ -11,9 +11,9 @@ import {
   type VirtualWorld,
   connectPair,
   createVirtualWorld,
-  drive,
   startSignalingCloud,
 } from '../support/virtual-cloud.js';
+import { advanceUntil } from '../support/drive.js';
 
 let cloud: SignalingCloud;
 let world: VirtualWorld | undefined;
@@ -80,7 +80,7 @@ describe('NAT scenarios', () => {
     const before = clientNat.counters().droppedNoMapping;
     await w.clock.advanceAsync(60_000);
     outcome.server.broadcast(Buffer.from('after a minute'));
-    await drive(w.clock, () => atClient.length > 0, 'update', { maxMs: 5_000 }).catch(() => undefined);
+    await advanceUntil(w.clock, () => atClient.length > 0, 'update', { maxMs: 5_000 }).catch(() => undefined);
     return { atClient, droppedNoMapping: clientNat.counters().droppedNoMapping - before };
   }
 
@@ -117,7 +117,7 @@ describe('NAT scenarios', () => {
     expect(w.network.counters().droppedByFirewall).toBeGreaterThan(0);
     const atServer = inbox(outcome.server);
     outcome.client.send(event.peerId, Buffer.from('through the relay'));
-    await drive(w.clock, () => atServer.length > 0, 'relayed update');
+    await advanceUntil(w.clock, () => atServer.length > 0, 'relayed update');
     expect(atServer).toEqual(['through the relay']);
   });
 

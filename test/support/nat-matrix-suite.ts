@@ -8,7 +8,8 @@ import { appendFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatBehavior } from '../../client-sdk/testing/index.js';
 import { NAT_MATRIX, profileLabel } from './nat-matrix.js';
-import { type SignalingCloud, connectPair, createVirtualWorld, drive, startSignalingCloud } from './virtual-cloud.js';
+import { type SignalingCloud, connectPair, createVirtualWorld, startSignalingCloud } from './virtual-cloud.js';
+import { advanceUntil } from './drive.js';
 
 export function defineNatMatrix(serverMapping: NatBehavior): void {
   let cloud: SignalingCloud;
@@ -42,7 +43,7 @@ export function defineNatMatrix(serverMapping: NatBehavior): void {
           client.on('message', (event) => received.push(`client got ${Buffer.from(event.data).toString()}`));
           client.send(result.connected.peerId, Buffer.from('input'));
           server.broadcast(Buffer.from('state'));
-          await drive(world.clock, () => received.length === 2, 'game updates');
+          await advanceUntil(world.clock, () => received.length === 2, 'game updates');
           expect(received.sort()).toEqual(['client got state', 'server got input']);
         } finally {
           await world.close();

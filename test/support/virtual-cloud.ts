@@ -14,6 +14,7 @@ import {
   type StartGameResult,
 } from '../../client-sdk/index.js';
 import { type VirtualHost, type VirtualNetwork, createVirtualNetwork } from '../../client-sdk/testing/index.js';
+import { advanceUntilSettled } from './drive.js';
 
 export const STUN_ADDRESS = '203.0.113.1';
 export const STUN_ALTERNATE_ADDRESS = '203.0.113.2';
@@ -107,52 +108,6 @@ export async function createVirtualWorld(cloud: SignalingCloud, seed: number): P
   };
 }
 
-/**
- * Advances the world's clock in `stepMs` steps until `done()`; while `hold()` is true it does
- * not advance, and waits for real I/O (signaling) instead. Gives up after `maxMs` of clock time
- * or `maxRealMs` of real time on hold.
- */
-export async function drive(
-  clock: ManualClock,
-  done: () => boolean,
-  what: string,
-  options: { hold?: () => boolean; stepMs?: number; maxMs?: number; maxRealMs?: number } = {},
-): Promise<void> {
-  const { hold = () => false, stepMs = 10, maxMs = 120_000, maxRealMs = 30_000 } = options;
-  const start = clock.now();
-  let heldSince: number | undefined;
-  await clock.advanceAsync(0);
-  while (!done()) {
-    if (clock.now() - start >= maxMs) throw new Error(`${what}: not done after ${maxMs} ms of clock time`);
-    if (hold()) {
-      heldSince ??= Date.now();
-      if (Date.now() - heldSince >= maxRealMs) throw new Error(`${what}: held for real I/O longer than ${maxRealMs} ms`);
-      // Waiting on the signaling socket: let the event loop poll I/O, without moving the clock.
-      await new Promise((resolve) => setTimeout(resolve, 1));
-      await clock.advanceAsync(0);
-      continue;
-    }
-    heldSince = undefined;
-    await clock.advanceAsync(stepMs);
-  }
-}
-
-/** Settles `promise` by driving the clock; returns the outcome instead of throwing. */
-export async function driveSettled<T>(
-  clock: ManualClock,
-  promise: Promise<T>,
-  what: string,
-  options: Parameters<typeof drive>[3] = {},
-): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
-  let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
-  promise.then(
-    (value) => (outcome = { ok: true, value }),
-    (error: unknown) => (outcome = { ok: false, error }),
-  );
-  await drive(clock, () => outcome !== undefined, what, options);
-  return outcome!;
-}
-
 export interface PairOutcome {
   server: NetworkRunner;
   client: NetworkRunner;
@@ -186,13 +141,17 @@ export async function connectPair(
   client.on('progress', (event) => {
     if (event.flow === 'connect' && event.step === 1) clientLearned = true;
   });
-  const started = await driveSettled(world.clock, server.startGame({ mode: 'server', sessionName }), 'server start');
-  if (!started.ok) throw started.error;
-  const joined = await driveSettled(world.clock, client.startGame({ mode: 'client', sessionName }), 'client start', {
-    hold: () => serverLearned !== clientLearned,
-  });
-  const result: PairOutcome['result'] = joined.ok
-    ? { ok: true, connected: joined.value.server!, start: joined.value }
-    : { ok: false, code: (joined.error as { code?: string }).code ?? String(joined.error) };
-  return { server, client, result, serverReflexive: started.value.reflexive };
+  const started = await advanceUntilSettled(world.clock, server.startGame({ mode: 'server', sessionName }), 'server start');
+  let result: PairOutcome['result'];
+  try {
+    const joined = await advanceUntilSettled(world.clock, client.startGame({ mode: 'client', sessionName }), 'client start', {
+      hold: () => serverLearned !== clientLearned,
+    });
+    result = { ok: true, connected: joined.server!, start: joined };
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code !== 'string') throw error;
+    result = { ok: false, code };
+  }
+  return { server, client, result, serverReflexive: started.reflexive };
 }
