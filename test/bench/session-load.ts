@@ -15,7 +15,7 @@ type Command =
 
 /** A prepared join-rate run: connections are open, `run` drives cycles, `release` closes them. */
 interface Driver {
-  run(durationMs: number): Promise<{ joins: number; ms: number; warmup: number }>;
+  run(durationMs: number): Promise<{ joins: number; ms: number; warmup: number; peerCpuUs: number }>;
   release(): Promise<void>;
 }
 
@@ -27,9 +27,11 @@ async function timed(pairs: number, durationMs: number, cycle: (pair: number, un
   const until = () => performance.now() < stopAt;
   const warmup = (await Promise.all(Array.from({ length: pairs }, (_, pair) => cycle(pair, until)))).reduce((a, b) => a + b, 0);
   const started = performance.now();
+  const cpu = process.cpuUsage();
   stopAt = started + durationMs;
   const joins = (await Promise.all(Array.from({ length: pairs }, (_, pair) => cycle(pair, until)))).reduce((a, b) => a + b, 0);
-  return { joins, ms: performance.now() - started, warmup };
+  const used = process.cpuUsage(cpu);
+  return { joins, ms: performance.now() - started, warmup, peerCpuUs: (used.user + used.system) / Math.max(1, joins) };
 }
 
 const idle: WebSocket[] = [];

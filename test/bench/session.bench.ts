@@ -46,12 +46,12 @@ const kib = (bytes: number): number => bytes / 1024;
 const fmt = (value: number, digits = 1): string => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** Cycles per second (wall clock), and the server process's CPU time per cycle. */
-async function joinRate(load: ChildProcess, kind: 'session' | 'bare'): Promise<{ perSecond: number; cpuUs: number }> {
+async function joinRate(load: ChildProcess, kind: 'session' | 'bare'): Promise<{ perSecond: number; cpuUs: number; peerCpuUs: number }> {
   const srv = await server(kind);
   const cpu = async () => (await ask<{ cpu: NodeJS.CpuUsage }>(srv.child, { cmd: 'cpu' })).cpu;
   await ask(load, { cmd: 'prepare', kind, url: srv.url, pairs: JOIN_PAIRS });
   const before = await cpu();
-  const { joins, ms, warmup } = await ask<{ joins: number; ms: number; warmup: number }>(load, {
+  const { joins, ms, warmup, peerCpuUs } = await ask<{ joins: number; ms: number; warmup: number; peerCpuUs: number }>(load, {
     cmd: 'run',
     durationMs: JOIN_DURATION_MS,
   });
@@ -60,7 +60,7 @@ async function joinRate(load: ChildProcess, kind: 'session' | 'bare'): Promise<{
   await stop(srv.child);
   // CPU covers the warm-up too, so it is divided by every cycle run, warm-up included.
   const cycles = joins + warmup;
-  return { perSecond: (joins * 1000) / ms, cpuUs: (after.user - before.user + after.system - before.system) / cycles };
+  return { perSecond: (joins * 1000) / ms, cpuUs: (after.user - before.user + after.system - before.system) / cycles, peerCpuUs };
 }
 
 interface MemoryFigure {
@@ -86,9 +86,9 @@ async function main(): Promise<void> {
     console.log(`session service benchmark (node ${process.version}, ${JOIN_PAIRS} concurrent pairs, ${JOIN_DURATION_MS} ms runs)\n`);
     const ours = await joinRate(load, 'session');
     const bare = await joinRate(load, 'bare');
-    const line = (label: string, figure: { perSecond: number; cpuUs: number }): string =>
+    const line = (label: string, figure: { perSecond: number; cpuUs: number; peerCpuUs: number }): string =>
       `  ${label.padEnd(34)} ${fmt(figure.perSecond, 0).padStart(7)} /s   server CPU ${fmt(figure.cpuUs, 0).padStart(4)} µs/cycle` +
-      ` = ${fmt(1e6 / figure.cpuUs, 0).padStart(6)} /s per core`;
+      ` = ${fmt(1e6 / figure.cpuUs, 0).padStart(6)} /s per core   (peers' CPU ${fmt(figure.peerCpuUs, 0)} µs/cycle)`;
     console.log('join rate: create + join + address exchange cycles (wall clock, and server CPU time per cycle)');
     console.log(`${line('punchthrough session service', ours)}   target ≥ ${fmt(TARGET_JOINS_PER_SECOND, 0)} /s (${fmt(ours.perSecond / TARGET_JOINS_PER_SECOND, 2)}× target)`);
     console.log(`${line('bare ws msgpack echo, same requests', bare)}   ours = ${fmt(ours.perSecond / bare.perSecond, 2)}× its rate, ${fmt(ours.cpuUs / bare.cpuUs, 2)}× its CPU\n`);
