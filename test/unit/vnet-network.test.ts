@@ -90,6 +90,20 @@ describe('virtual network: delivery and the socket contract', () => {
     expect(host.sockets()).toEqual([a.address()]);
   });
 
+  it('still delivers a datagram sent just before close() (a goodbye), and nothing sent after', async () => {
+    const net = setup();
+    const a = await net.addHost().bind({ type: 'udp4' });
+    const bHost = net.addHost();
+    const b = await bHost.bind({ type: 'udp4', port: 7 });
+    const got = collect(b);
+    a.send(Buffer.from('goodbye'), 7, bHost.address);
+    const closed = a.close();
+    a.send(Buffer.from('too late'), 7, bHost.address);
+    await closed;
+    clock.advance(0);
+    expect(got.map((r) => r.text)).toEqual(['goodbye']);
+  });
+
   it('picks a free ephemeral port for port 0 and refuses a port in use', async () => {
     const net = setup();
     const host = net.addHost({ addresses: ['203.0.113.5', '203.0.113.6'] });
