@@ -57,6 +57,16 @@ describe('punchthrough relay', () => {
     expect(short.stderr()).toMatch(/--secret must be at least 16 bytes/);
   });
 
+  it('reports a port in use as a failed event and exits 1', async () => {
+    const factory = createNodeUdpSocketFactory();
+    const taken = await factory.bind({ type: 'udp4', address: '127.0.0.1' });
+    sockets.push(taken);
+    const cli = spawnCli(['relay', '--host', '127.0.0.1', '--port', String(taken.address().port), '--json'], { PUNCHTHROUGH_RELAY_SECRET: secret });
+    running.push(cli);
+    expect(await cli.exited).toBe(1);
+    expect(cli.lines[0]).toMatchObject({ event: 'failed', message: expect.stringMatching(/EADDRINUSE/) });
+  });
+
   it('documents the secret in --help', async () => {
     const help = spawnCli(['relay', '--help']);
     expect(await help.exited).toBe(0);
