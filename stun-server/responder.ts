@@ -7,6 +7,7 @@ import {
   fingerprintOf,
   HEADER_LENGTH_BYTES,
   MAGIC_COOKIE,
+  MAX_TEXT_BYTES,
   messageType,
   StunClass,
   StunErrorCode,
@@ -14,7 +15,6 @@ import {
   writeIpv4,
   type StunAttributeInit,
   type StunHeader,
-  type StunMessage,
 } from './codec/index.js';
 
 /** Why a datagram got no answer. Every received datagram is answered or counted under one of these. */
@@ -101,6 +101,16 @@ export function createStunResponder(config: ResponderConfig): StunResponder {
   };
 
   return (datagram, source, on) => {
+    if (isPlainBindingRequest(datagram)) {
+      // The common case, answered without building a decoded message.
+      return {
+        action: 'reply',
+        kind: 'success',
+        bytes: encodeBindingSuccess(datagram, true, source, fixedTail(on, on, true)),
+        via: on,
+        to: { address: source.address, port: source.port },
+      };
+    }
     if (datagram.length < HEADER_LENGTH_BYTES || (datagram[0]! & 0xc0) !== 0) return { action: 'drop', reason: 'not-stun' };
     const decoded = decodeStunMessage(datagram);
     if (!decoded.ok) {
@@ -142,7 +152,7 @@ export function createStunResponder(config: ResponderConfig): StunResponder {
     return {
       action: 'reply',
       kind: 'success',
-      bytes: encodeBindingSuccess(message, source, fixedTail(on, via, message.hasMagicCookie)),
+      bytes: encodeBindingSuccess(message.raw, message.hasMagicCookie, source, fixedTail(on, via, message.hasMagicCookie)),
       via,
       to: { address: source.address, port: responsePort ?? source.port },
     };
@@ -154,15 +164,14 @@ export function createStunResponder(config: ResponderConfig): StunResponder {
  * (XOR-MAPPED-ADDRESS, or MAPPED-ADDRESS for an RFC 3489 request, which also gets no
  * FINGERPRINT), the pre-encoded fixed attributes, FINGERPRINT. The hot path of the server.
  */
-function encodeBindingSuccess(request: StunMessage, mapped: UdpEndpoint, fixed: Uint8Array): Buffer {
-  const modern = request.hasMagicCookie;
+function encodeBindingSuccess(request: Uint8Array, modern: boolean, mapped: UdpEndpoint, fixed: Uint8Array): Buffer {
   const ipBytes = mapped.family === 'IPv4' ? 4 : 16;
   const addressEnd = HEADER_LENGTH_BYTES + 8 + ipBytes;
   const size = addressEnd + fixed.length + (modern ? 8 : 0);
   const out = Buffer.allocUnsafe(size);
-  out.writeUInt16BE(messageType(StunClass.success, request.method), 0);
+  out.writeUInt16BE(messageType(StunClass.success, StunMethod.binding), 0);
   out.writeUInt16BE(size - HEADER_LENGTH_BYTES, 2);
-  out.set(request.raw.subarray(4, HEADER_LENGTH_BYTES), 4); // cookie (or RFC 3489 id word) and transaction id
+  out.set(request.subarray(4, HEADER_LENGTH_BYTES), 4); // cookie (or RFC 3489 id word) and transaction id
   out.writeUInt16BE(modern ? AttributeType.XOR_MAPPED_ADDRESS : AttributeType.MAPPED_ADDRESS, HEADER_LENGTH_BYTES);
   out.writeUInt16BE(4 + ipBytes, HEADER_LENGTH_BYTES + 2);
   if (ipBytes === 4 && writeIpv4(mapped.address, out, HEADER_LENGTH_BYTES + 8)) {
@@ -170,7 +179,7 @@ function encodeBindingSuccess(request: StunMessage, mapped: UdpEndpoint, fixed: 
     out.writeUInt16BE(modern ? mapped.port ^ (MAGIC_COOKIE >>> 16) : mapped.port, HEADER_LENGTH_BYTES + 6);
     if (modern) out.writeUInt32BE((out.readUInt32BE(HEADER_LENGTH_BYTES + 8) ^ MAGIC_COOKIE) >>> 0, HEADER_LENGTH_BYTES + 8);
   } else {
-    out.set(encodeAddress(mapped, modern ? request.transactionId : undefined), HEADER_LENGTH_BYTES + 4);
+    out.set(encodeAddress(mapped, modern ? request.subarray(8, HEADER_LENGTH_BYTES) : undefined), HEADER_LENGTH_BYTES + 4);
   }
   out.set(fixed, addressEnd);
   if (modern) {
@@ -179,6 +188,40 @@ function encodeBindingSuccess(request: StunMessage, mapped: UdpEndpoint, fixed: 
     out.writeUInt32BE(fingerprintOf(out.subarray(0, end)), end + 4);
   }
   return out;
+}
+
+/** Optional attributes the full decoder validates (addresses); their presence takes the full path. */
+const VALIDATED_OPTIONAL = new Set<number>([
+  AttributeType.ALTERNATE_SERVER,
+  AttributeType.RESPONSE_ORIGIN,
+  AttributeType.OTHER_ADDRESS,
+]);
+
+/**
+ * True for an RFC 5389+ Binding request whose only attributes are optional ones that change
+ * nothing in the answer (SOFTWARE, ICE's, ...) and a correct FINGERPRINT, if any: what nearly
+ * every client sends. Reads the bytes in place and allocates nothing (bar the CRC's view).
+ * Anything else returns false and takes the full decoder, which judges it.
+ */
+export function isPlainBindingRequest(b: Uint8Array): boolean {
+  if (b.length < HEADER_LENGTH_BYTES || b[0] !== 0x00 || b[1] !== 0x01) return false;
+  if (((b[2]! << 8) | b[3]!) + HEADER_LENGTH_BYTES !== b.length || (b.length & 3) !== 0) return false;
+  if (((b[4]! << 24) | (b[5]! << 16) | (b[6]! << 8) | b[7]!) >>> 0 !== MAGIC_COOKIE) return false;
+  for (let offset = HEADER_LENGTH_BYTES; offset < b.length; ) {
+    const type = (b[offset]! << 8) | b[offset + 1]!;
+    const length = (b[offset + 2]! << 8) | b[offset + 3]!;
+    const next = offset + 4 + ((length + 3) & ~3);
+    if (next > b.length) return false;
+    if (type === AttributeType.FINGERPRINT) {
+      const crc = ((b[offset + 4]! << 24) | (b[offset + 5]! << 16) | (b[offset + 6]! << 8) | b[offset + 7]!) >>> 0;
+      return length === 4 && next === b.length && fingerprintOf(b.subarray(0, offset)) === crc;
+    }
+    if (type < 0x8000 || VALIDATED_OPTIONAL.has(type) || (type === AttributeType.SOFTWARE && length > MAX_TEXT_BYTES)) {
+      return false;
+    }
+    offset = next;
+  }
+  return true;
 }
 
 /** RFC 5780 §7.4 OTHER-ADDRESS: the slot differing in both address and port, else in whichever the server has. */

@@ -27,6 +27,7 @@ export {
   AttributeType,
   HEADER_LENGTH_BYTES,
   MAGIC_COOKIE,
+  MAX_TEXT_BYTES,
   StunClass,
   StunErrorCode,
   StunMethod,

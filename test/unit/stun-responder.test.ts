@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { UdpEndpoint } from '../../src/runtime/index.js';
 import {
@@ -8,7 +9,7 @@ import {
   tokensAt,
   type StunMessage,
 } from '../../stun-server/index.js';
-import type { ResponderConfig, SlotIndex } from '../../stun-server/responder.js';
+import { isPlainBindingRequest, type ResponderConfig, type SlotIndex } from '../../stun-server/responder.js';
 
 const source: UdpEndpoint = { address: '198.51.100.7', port: 50000, family: 'IPv4' };
 const grid: Record<string, UdpEndpoint> = {
@@ -132,5 +133,41 @@ describe('rate limiting', () => {
     expect(limiter.allow('c', 0)).toBe(true); // evicts a
     expect(limiter.size).toBe(2);
     expect(limiter.allow('a', 0)).toBe(true); // a starts over
+  });
+});
+
+describe('isPlainBindingRequest (the allocation-free fast path)', () => {
+  const optional = fc.oneof(
+    fc.record({ name: fc.constant('SOFTWARE' as const), value: fc.string({ maxLength: 40 }) }),
+    fc.record({
+      name: fc.constant('UNKNOWN' as const),
+      type: fc.constantFrom(0x8029, 0x802a, 0xc057, 0x0024, 0x0003, 0x802b),
+      value: fc.uint8Array({ maxLength: 24 }),
+    }),
+  );
+
+  it('accepts only what the full decoder would answer with a plain success', () => {
+    fc.assert(
+      fc.property(
+        fc.array(optional, { maxLength: 4 }),
+        fc.boolean(),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 2 }),
+        (attributes, fingerprint, flips) => {
+          const bytes = Buffer.from(
+            encodeStunMessage({ class: 'request', method: 1, transactionId: new Uint8Array(12).fill(9), attributes }, { fingerprint }),
+          );
+          for (const [at, mask] of flips) bytes[at % bytes.length]! ^= mask;
+          if (!isPlainBindingRequest(bytes)) return;
+          const decoded = decodeStunMessage(bytes);
+          expect(decoded.ok).toBe(true);
+          if (!decoded.ok) return;
+          expect(decoded.value).toMatchObject({ class: 'request', method: 1, hasMagicCookie: true });
+          expect(decoded.value.attributes.every((a) => a.type >= 0x8000 && a.name !== 'OTHER-ADDRESS')).toBe(true);
+          const outcome = respondTo(bytes, source, { ip: 0, port: 0 }, full);
+          expect(reply(outcome).attributes[0]).toMatchObject({ name: 'XOR-MAPPED-ADDRESS', address: { address: source.address } });
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 });
