@@ -1,10 +1,11 @@
-import { createLogger, formatEndpoint } from '../runtime/index.js';
+import { createLogger, formatEndpoint, isPunchthroughError } from '../runtime/index.js';
 import {
   createStunServer,
   DEFAULT_STUN_HOST_IPV4,
   DEFAULT_STUN_PORT,
   DEFAULT_STUN_RATE_PER_SECOND,
   type StunListenOptions,
+  type StunServer,
 } from '../../stun-server/index.js';
 import { ExitCode, intFlag, parseFlags, UsageError, writeJson, type CliCommand } from './io.js';
 
@@ -44,12 +45,20 @@ export const stunCommand: CliCommand = {
     }
     const ipv6 = host.includes(':');
     const logger = createLogger({ name: 'stun' });
-    const server = await createStunServer({
-      ipv4: ipv6 ? false : listen,
-      ipv6: ipv6 ? listen : false,
-      rateLimit: rate === 0 ? false : { ratePerSecond: rate, burst: 2 * rate },
-      logger,
-    });
+    let server: StunServer;
+    try {
+      server = await createStunServer({
+        ipv4: ipv6 ? false : listen,
+        ipv6: ipv6 ? listen : false,
+        rateLimit: rate === 0 ? false : { ratePerSecond: rate, burst: 2 * rate },
+        logger,
+      });
+    } catch (error) {
+      const message = `cannot listen on ${formatEndpoint({ address: host, port: listen.port! })}: ${(error as Error).message}`;
+      if (values.json) writeJson(io.stdout, { event: 'failed', ...(isPunchthroughError(error) ? { code: error.code } : {}), message });
+      else io.stderr.write(`punchthrough stun: ${message}\n`);
+      return ExitCode.failure;
+    }
     const primary = server.address(ipv6 ? 'IPv6' : 'IPv4')!;
     if (values.json) {
       writeJson(io.stdout, { event: 'ready', stun: formatEndpoint(primary) });

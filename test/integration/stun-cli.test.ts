@@ -33,6 +33,15 @@ describe('punchthrough stun', () => {
     expect(stopped.stats.successResponses).toBeGreaterThanOrEqual(1);
   });
 
+  it('prints a failed event and exits 1 when the port is taken', async () => {
+    const taken = await createNodeUdpSocketFactory().bind({ type: 'udp4', address: '127.0.0.1' });
+    sockets.push(taken);
+    const cli = spawnCli(['stun', '--json', '--host', '127.0.0.1', '--port', String(taken.address().port)]);
+    running.push(cli);
+    expect(await cli.exited).toBe(1);
+    expect(cli.lines[0]).toMatchObject({ event: 'failed', message: expect.stringMatching(/cannot listen on 127\.0\.0\.1:/) });
+  });
+
   it('exits 2 on a bad flag', async () => {
     const cli = spawnCli(['stun', '--port', 'seventy']);
     running.push(cli);
