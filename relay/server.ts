@@ -1,4 +1,5 @@
 import {
+  createNodeUdpSocketFactory,
   createRealClock,
   createSilentLogger,
   formatEndpoint,
@@ -36,7 +37,6 @@ import {
   type RelayErrorCode,
 } from './protocol/index.js';
 import { createTicketVerifier, type TicketSecret } from './tickets.js';
-import { createRelayUdpSocketFactory } from './udp-socket.js';
 
 export interface RelayServerOptions {
   /** The secret shared with the cloud that issues tickets (see `createTicketIssuer`). */
@@ -45,7 +45,7 @@ export interface RelayServerOptions {
   host?: string;
   /** UDP port; 0 picks a free one. Default `DEFAULT_RELAY_PORT` (5055). */
   port?: number;
-  /** Opens the socket. Default: node:dgram without per-send callbacks (`createRelayUdpSocketFactory`). */
+  /** Opens the socket. Default: node:dgram (`createNodeUdpSocketFactory`). */
   socketFactory?: UdpSocketFactory;
   /** Monotonic time for idle expiry and rate limits, wall time for ticket expiry. Default: real clock. */
   clock?: Clock;
@@ -156,7 +156,7 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
   const unboundErrors = new ErrorGate(errorWindowMs, options.maxErrorsPerWindow ?? DEFAULT_MAX_ERRORS_PER_WINDOW);
   const host = options.host ?? '0.0.0.0';
   const bufferBytes = options.socketBufferBytes ?? DEFAULT_SOCKET_BUFFER_BYTES;
-  const socket = await (options.socketFactory ?? createRelayUdpSocketFactory()).bind({
+  const socket = await (options.socketFactory ?? createNodeUdpSocketFactory()).bind({
     type: host.includes(':') ? 'udp6' : 'udp4',
     address: host,
     port: options.port ?? DEFAULT_RELAY_PORT,

@@ -35,14 +35,15 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): SpawnedCl
     }
     for (const wake of waiters) wake();
   });
+  let done = false;
   const exited = new Promise<number>((resolve) => {
-    child.on('exit', (code, signal) => {
+    // 'close' (not 'exit') so every stdout line has been read before waiters give up.
+    child.on('close', (code, signal) => {
+      done = true;
       resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGINT' ? 2 : 15));
       for (const wake of waiters) wake();
     });
   });
-  let done = false;
-  void exited.then(() => (done = true));
   return {
     child,
     lines,
