@@ -493,9 +493,23 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
   }
 
   #whenConnected(): Promise<PeerConnectedEvent> {
-    return new Promise((resolve, reject) => {
+    const promise = new Promise<PeerConnectedEvent>((resolve, reject) => {
       this.#connected = { resolve, reject };
     });
+    // The schedule's clock starts with the server's addresses; a server that never reports
+    // them (its start stalled) must not leave the client waiting forever.
+    if (this.#peers.size === 0) {
+      const waitMs = this.#options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+      const timer = this.#clock.setTimeout(() => {
+        if (this.#peers.size > 0 || !this.#connected) return;
+        this.#progress('connect', 6, undefined, undefined, { code: 'CONNECT_TIMEOUT' });
+        this.#connected.reject(new PunchthroughError('CONNECT_TIMEOUT', `the server's addresses did not arrive within ${waitMs} ms`));
+        this.#connected = undefined;
+      }, waitMs);
+      this.#cleanups.push(() => this.#clock.clearTimeout(timer));
+      promise.finally(() => this.#clock.clearTimeout(timer)).catch(() => undefined);
+    }
+    return promise;
   }
 
   // ------------------------------------------------------------------ cloud events

@@ -195,6 +195,19 @@ describe('NetworkRunner, client mode (manual clock, scripted sockets)', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('fails with CONNECT_TIMEOUT when the server\'s addresses never arrive, leaving no timer', async () => {
+    const { clock, socket, started } = await startedClient({ requestTimeoutMs: 8000 });
+    let failure: unknown;
+    started.catch((error: unknown) => (failure = error));
+    await clock.advanceAsync(7999);
+    expect(failure).toBeUndefined();
+    await clock.advanceAsync(1);
+    await flushAsync();
+    expect(failure).toMatchObject({ code: 'CONNECT_TIMEOUT' });
+    expect(socket.closed).toBe(true);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('with force relay sends every attempt through the relay from t = 0', async () => {
     const { clock, socket, relay, signaling, runner } = await startedClient({ forceRelay: true });
     signaling.emit(addresses(1, 'server', [serverLocal], serverReflexive));
