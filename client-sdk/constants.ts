@@ -4,6 +4,9 @@
 /** Connection attempts before a client gives up (seed 002: "the connection attempts limit is set to 10"). */
 export const DEFAULT_ATTEMPTS_LIMIT = 10;
 
+/** Largest `attemptsLimit`: the attempt number is one byte in the connect packet. */
+export const MAX_ATTEMPTS = 255;
+
 /** Time between connection attempts (seed 002: "the connection attempts interval is fixed at 500ms"). */
 export const DEFAULT_ATTEMPT_INTERVAL_MS = 500;
 

@@ -32,12 +32,7 @@ import {
 } from '../src/protocol/index.js';
 import { familyOf, localCandidates, toEndpoint, toWire } from './addresses.js';
 import {
-  DEFAULT_ATTEMPT_INTERVAL_MS,
-  DEFAULT_ATTEMPTS_LIMIT,
   DEFAULT_CLOUD_CONNECT_TIMEOUT_MS,
-  DEFAULT_DIRECT_FRACTION,
-  DEFAULT_KEEPALIVE_INTERVAL_MS,
-  DEFAULT_PEER_TIMEOUT_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DisconnectReason,
   MAX_DATA_BYTES,
@@ -50,6 +45,8 @@ import type { LinkOutput, LinkTiming, Via } from './peer/link-core.js';
 import { decodePeerPacket, looksLikePeerPacket } from './peer/packets.js';
 import { directAttemptCount, type ScheduleConfig } from './peer/schedule.js';
 import { ServerLink } from './peer/server-link.js';
+import { resolveSchedule, resolveTiming } from './options.js';
+import { CONNECT_STEPS, CREATE_STEPS, JOIN_STEPS } from './steps.js';
 import type { Signaling } from './signaling.js';
 import type {
   ConnectPath,
@@ -61,34 +58,6 @@ import type {
   StartGameOptions,
   StartGameResult,
 } from './types.js';
-
-/** Step names of seed 002's flows, by step number (README, "SDK"). */
-const CREATE_STEPS = [
-  '',
-  'startGame',
-  'createSession',
-  'sessionCreated',
-  'joinRequest',
-  'joinAcknowledged',
-  'startRequested',
-  'runnerStarted',
-  'localAddresses',
-  'stunRequest',
-  'reflexiveAddress',
-  'addressesReported',
-] as const;
-const JOIN_STEPS = ['', 'startGame', 'joinSession', 'sessionJoined', ...CREATE_STEPS.slice(4)] as const;
-const CONNECT_STEPS: Record<number, string> = {
-  1: 'serverAddresses',
-  2: 'clientAddresses',
-  3: 'directAttempts',
-  4: 'relayRequest',
-  6: 'attemptsExhausted',
-  7: 'pings',
-  8: 'acceptedDirect',
-  10: 'acceptedViaRelay',
-  11: 'relayConfirmation',
-};
 
 interface PeerEntry {
   peerId: string;
@@ -152,16 +121,8 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     this.#clock = options.clock ?? createRealClock();
     this.#logger = options.logger ?? createSilentLogger();
     this.#deps = { ...defaultDeps(), ...deps };
-    this.#schedule = {
-      attemptsLimit: positive(options.attemptsLimit, DEFAULT_ATTEMPTS_LIMIT, 'attemptsLimit'),
-      attemptIntervalMs: positive(options.attemptIntervalMs, DEFAULT_ATTEMPT_INTERVAL_MS, 'attemptIntervalMs'),
-      directFraction: fraction(options.directFraction ?? DEFAULT_DIRECT_FRACTION),
-      forceRelay: options.forceRelay ?? false,
-    };
-    this.#timing = {
-      keepaliveIntervalMs: positive(options.keepaliveIntervalMs, DEFAULT_KEEPALIVE_INTERVAL_MS, 'keepaliveIntervalMs'),
-      peerTimeoutMs: positive(options.peerTimeoutMs, DEFAULT_PEER_TIMEOUT_MS, 'peerTimeoutMs'),
-    };
+    this.#schedule = resolveSchedule(options);
+    this.#timing = resolveTiming(options);
   }
 
   /**
@@ -831,17 +792,4 @@ function checkSize(data: Uint8Array): void {
   if (data.length > MAX_DATA_BYTES) {
     throw new PunchthroughError('INVALID_REQUEST', `a game update is at most ${MAX_DATA_BYTES} bytes, got ${data.length}`);
   }
-}
-
-function positive(value: number | undefined, fallback: number, name: string): number {
-  const chosen = value ?? fallback;
-  if (!Number.isFinite(chosen) || chosen <= 0) throw new PunchthroughError('INVALID_REQUEST', `${name} must be a positive number`);
-  return chosen;
-}
-
-function fraction(value: number): number {
-  if (!Number.isFinite(value) || value < 0 || value > 1) {
-    throw new PunchthroughError('INVALID_REQUEST', 'directFraction must be between 0 and 1');
-  }
-  return value;
 }

@@ -234,6 +234,14 @@ describe('NetworkRunner, client mode (manual clock, scripted sockets)', () => {
   });
 });
 
+describe('NetworkRunner options', () => {
+  it('refuses out-of-range connection options with INVALID_OPTIONS', () => {
+    for (const bad of [{ attemptsLimit: 0 }, { attemptsLimit: 256 }, { attemptsLimit: 2.5 }, { attemptIntervalMs: -1 }, { directFraction: 1.5 }, { peerTimeoutMs: Number.NaN }]) {
+      expect(() => rig('client', bad)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
+    }
+  });
+});
+
 describe('NetworkRunner, server mode (manual clock, scripted sockets)', () => {
   it('creates the session with its properties and resolves after reporting its addresses', async () => {
     const { result, signaling, runner } = await startedServer();
