@@ -9,7 +9,7 @@ import {
 } from '../../stun-server/index.js';
 import { ExitCode, intFlag, parseFlags, UsageError, writeJson, type CliCommand } from './io.js';
 
-const usage = `Usage: punchthrough stun [--host H] [--port ${DEFAULT_STUN_PORT}] [--alt-port P] [--alt-host H2] [--json]
+const usage = `Usage: punchthrough stun [--host H] [--port ${DEFAULT_STUN_PORT}] [--alt-port P] [--alt-host H2] [--rate-limit N] [--json]
 
 Runs the STUN server (RFC 8489 Binding, RFC 3489 clients, RFC 5780 behaviour discovery).
 
@@ -41,6 +41,7 @@ export const stunCommand: CliCommand = {
     if (values['alt-port'] !== undefined) listen.alternatePort = intFlag('alt-port', values['alt-port'], 0);
     if (values['alt-host'] !== undefined) {
       if (values['alt-port'] === undefined) throw new UsageError('--alt-host needs --alt-port (RFC 5780 tests change both)');
+      if (host === '0.0.0.0' || host === '::') throw new UsageError('--alt-host needs a specific --host (both addresses are advertised)');
       listen.alternateHost = values['alt-host'];
     }
     const ipv6 = host.includes(':');
