@@ -713,8 +713,9 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     };
   }
 
+  /** A fresh plain endpoint for events (the socket's sender info may carry more fields). */
   #remote(via: Via): UdpEndpoint {
-    if (via.path === 'direct') return via.endpoint;
+    if (via.path === 'direct') return { address: via.endpoint.address, port: via.endpoint.port, family: via.endpoint.family };
     return this.#relayEndpoint ?? { address: '0.0.0.0', port: 0, family: 'IPv4' };
   }
 

@@ -135,7 +135,8 @@ describe('NetworkRunner on loopback with the real cloud', () => {
     expect(result.local).toEqual([expect.objectContaining({ address: '::1', family: 'IPv6' })]);
     const client = runner(v6);
     const start = await join(client, 'v6-room');
-    expect(start.server).toMatchObject({ path: 'direct', remote: { address: '::1', port: result.local[0]!.port, family: 'IPv6' } });
+    expect(start.server).toMatchObject({ path: 'direct' });
+    expect(start.server!.remote).toEqual({ address: '::1', port: result.local[0]!.port, family: 'IPv6' });
     expect(await exchange(client, result.peerId, 10)).toBe(10);
   });
 
