@@ -62,18 +62,15 @@ export const CONNECT_MS_BUCKETS = [10, 25, 50, 100, 250, 500, 1000, 2500, 3500, 
 /** Random bytes fetched per refill of the id/token pool: ~100 joins per getrandom() call. */
 export const RANDOM_POOL_BYTES = 4096;
 
-// ---- The one-process cloud (createCloud, `punchthrough cloud`, `npm start`).
+// ---- The one-process cloud (createCloud, `punchthrough cloud`, `npm start`). The STUN and
+// relay ports are their servers' own defaults (stun-server/constants.ts, relay/constants.ts).
 
 /** Listen on every IPv4 interface: an operator's cloud must be reachable from other hosts. */
 export const DEFAULT_CLOUD_HOST = '0.0.0.0';
 /** HTTP + signaling WebSocket port: unprivileged and clear of common dev-server ports. */
 export const DEFAULT_HTTP_PORT = 7070;
-/** IANA's registered STUN port, so stock STUN tools find the server without a flag. */
-export const DEFAULT_STUN_PORT = 3478;
 /** RFC 5780 alternate port for NAT behaviour discovery: the next one, by common practice. */
 export const DEFAULT_STUN_ALT_PORT = 3479;
-/** Relay port, chosen to match Photon's UDP port so existing firewall rules carry over. */
-export const DEFAULT_RELAY_PORT = 5055;
 
 // ---- CLI game peers (`punchthrough host` / `client`).
 

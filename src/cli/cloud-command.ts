@@ -1,12 +1,11 @@
 import { Buffer } from 'node:buffer';
 import { relayDefaults } from '../../relay/index.js';
+import { DEFAULT_STUN_PORT } from '../../stun-server/index.js';
 import { createCloud } from '../cloud/create-cloud.js';
 import {
   DEFAULT_CLOUD_HOST,
   DEFAULT_HTTP_PORT,
-  DEFAULT_RELAY_PORT,
   DEFAULT_STUN_ALT_PORT,
-  DEFAULT_STUN_PORT,
 } from '../constants.js';
 import { createLogger, formatEndpoint } from '../runtime/index.js';
 import { ExitCode, UsageError, intFlag, parseFlags, writeJson, type CliCommand } from './io.js';
@@ -27,9 +26,9 @@ Options:
   --http-port N      HTTP + WebSocket port (default ${DEFAULT_HTTP_PORT}; 0 picks a free port)
   --stun-port N      STUN port (default ${DEFAULT_STUN_PORT})
   --stun-alt-port N  RFC 5780 alternate STUN port (default ${DEFAULT_STUN_ALT_PORT})
-  --relay-port N     relay port (default ${DEFAULT_RELAY_PORT})
+  --relay-port N     relay port (default ${relayDefaults.DEFAULT_RELAY_PORT})
   --json             one JSON object per line on stdout; the first is
-                     {"event":"ready","http":"http://IP:${DEFAULT_HTTP_PORT}","stun":"IP:${DEFAULT_STUN_PORT}","relay":"IP:${DEFAULT_RELAY_PORT}"}
+                     {"event":"ready","http":"http://IP:${DEFAULT_HTTP_PORT}","stun":"IP:${DEFAULT_STUN_PORT}","relay":"IP:${relayDefaults.DEFAULT_RELAY_PORT}"}
   --help             this text
 
 Environment:
@@ -63,7 +62,7 @@ export const cloudCommand: CliCommand = {
         httpPort: intFlag('http-port', values['http-port'], DEFAULT_HTTP_PORT),
         stunPort: intFlag('stun-port', values['stun-port'], DEFAULT_STUN_PORT),
         stunAltPort: intFlag('stun-alt-port', values['stun-alt-port'], DEFAULT_STUN_ALT_PORT),
-        relayPort: intFlag('relay-port', values['relay-port'], DEFAULT_RELAY_PORT),
+        relayPort: intFlag('relay-port', values['relay-port'], relayDefaults.DEFAULT_RELAY_PORT),
         ...(secret ? { relaySecret: secret } : {}),
         logger,
       });

@@ -1,13 +1,17 @@
-import { createRelayServer, createTicketIssuer, generateTicketSecret, type RelayServer } from '../../relay/index.js';
-import { createStunServer, type StunServer } from '../../stun-server/index.js';
+import {
+  createRelayServer,
+  createTicketIssuer,
+  generateTicketSecret,
+  relayDefaults,
+  type RelayServer,
+} from '../../relay/index.js';
+import { createStunServer, DEFAULT_STUN_PORT, type StunServer } from '../../stun-server/index.js';
 import { formatEndpoint, createRealClock, createSilentLogger, type UdpEndpoint } from '../runtime/index.js';
 import { buildSessionService, SIGNALING_PATH, type SessionService } from '../session/service.js';
 import {
   DEFAULT_CLOUD_HOST,
   DEFAULT_HTTP_PORT,
-  DEFAULT_RELAY_PORT,
   DEFAULT_STUN_ALT_PORT,
-  DEFAULT_STUN_PORT,
 } from '../constants.js';
 import { registerUdpServiceMetrics } from './metrics.js';
 import type { CloudOptions } from './options.js';
@@ -65,7 +69,7 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
     const relayServer = await createRelayServer({
       secret,
       host: udpHost,
-      port: options.relayPort ?? DEFAULT_RELAY_PORT,
+      port: options.relayPort ?? relayDefaults.DEFAULT_RELAY_PORT,
       ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
       clock,
       logger: logger.child({ service: 'relay' }),
