@@ -29,9 +29,6 @@ export const DEFAULT_KEEPALIVE_INTERVAL_MS = 2_000;
  */
 export const DEFAULT_PEER_TIMEOUT_MS = 10_000;
 
-/** Path of the signaling WebSocket on the session service, used when the cloud URL is `http(s)://host:port`. */
-export const SIGNALING_PATH = '/v1/signaling';
-
 /**
  * Largest signaling frame the SDK accepts, bytes: the service's own cap is 16 KiB; 64 KiB leaves
  * room for a service configured for bigger sessions while still bounding a hostile frame.

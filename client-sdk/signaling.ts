@@ -11,12 +11,13 @@ import {
   PROTOCOL_VERSION,
   ReplyType,
   RequestType,
+  SIGNALING_PATH,
   type Event,
   type Request,
   type RequestBody,
   type ResultOf,
 } from '../src/protocol/index.js';
-import { SIGNALING_MAX_FRAME_BYTES, SIGNALING_PATH } from './constants.js';
+import { SIGNALING_MAX_FRAME_BYTES } from './constants.js';
 
 export interface SignalingOptions {
   /** `ws://`/`wss://` URL of the signaling endpoint, or the cloud's `http(s)://host:port`. */

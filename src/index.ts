@@ -3,7 +3,6 @@ export * from './runtime/index.js';
 export * from './protocol/index.js';
 export {
   buildSessionService,
-  SIGNALING_PATH,
   type SessionService,
 } from './session/service.js';
 export type { RelayTicketIssuer, SessionServiceOptions } from './session/options.js';

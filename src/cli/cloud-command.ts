@@ -1,4 +1,3 @@
-import { Buffer } from 'node:buffer';
 import { relayDefaults } from '../../relay/index.js';
 import { DEFAULT_STUN_PORT } from '../../stun-server/index.js';
 import { createCloud } from '../cloud/create-cloud.js';
@@ -9,8 +8,7 @@ import {
 } from '../constants.js';
 import { createLogger, formatEndpoint } from '../runtime/index.js';
 import { ExitCode, UsageError, intFlag, parseFlags, writeJson, type CliCommand } from './io.js';
-
-const SECRET_ENV = 'PUNCHTHROUGH_RELAY_SECRET';
+import { RELAY_SECRET_ENV, checkedRelaySecret } from './relay-secret.js';
 
 const usage = `Usage: punchthrough cloud [--host H] [--public-ip IP] [--http-port N] [--stun-port N]
                          [--stun-alt-port N] [--relay-port N] [--json]
@@ -32,7 +30,7 @@ Options:
   --help             this text
 
 Environment:
-  ${SECRET_ENV}  relay ticket secret (≥ ${relayDefaults.MIN_TICKET_SECRET_BYTES} bytes), to share with standalone relays;
+  ${RELAY_SECRET_ENV}  relay ticket secret (≥ ${relayDefaults.MIN_TICKET_SECRET_BYTES} bytes), to share with standalone relays;
                  generated at start when unset.
   LOG_LEVEL      pino level for the logs on stderr (default info).`;
 
@@ -49,10 +47,7 @@ export const cloudCommand: CliCommand = {
       'relay-port': { type: 'string' },
       json: { type: 'boolean', default: false },
     });
-    const secret = io.env[SECRET_ENV] || undefined;
-    if (secret !== undefined && Buffer.byteLength(secret) < relayDefaults.MIN_TICKET_SECRET_BYTES) {
-      throw new UsageError(`${SECRET_ENV} must be at least ${relayDefaults.MIN_TICKET_SECRET_BYTES} bytes`);
-    }
+    const secret = checkedRelaySecret(io.env[RELAY_SECRET_ENV] || undefined, RELAY_SECRET_ENV);
     const logger = createLogger({ name: 'cloud' });
     let cloud;
     try {

@@ -1,9 +1,8 @@
-import { Buffer } from 'node:buffer';
 import { createRelayServer, generateTicketSecret, relayDefaults } from '../../relay/index.js';
 import { createLogger, formatEndpoint, isPunchthroughError } from '../runtime/index.js';
-import { ExitCode, UsageError, intFlag, parseFlags, writeJson, type CliCommand } from './io.js';
+import { ExitCode, intFlag, parseFlags, writeJson, type CliCommand } from './io.js';
+import { RELAY_SECRET_ENV, checkedRelaySecret } from './relay-secret.js';
 
-const SECRET_ENV = 'PUNCHTHROUGH_RELAY_SECRET';
 
 const usage = `Usage: punchthrough relay [--host H] [--port 5055] [--secret S] [--json]
 
@@ -14,7 +13,7 @@ Options:
   --host H       address to listen on (default 0.0.0.0; an IPv6 literal listens on IPv6)
   --port P       UDP port (default ${relayDefaults.DEFAULT_RELAY_PORT}; 0 picks a free port)
   --secret S     ticket secret shared with the cloud, at least ${relayDefaults.MIN_TICKET_SECRET_BYTES} bytes
-                 (default: $${SECRET_ENV}, which keeps it out of the process list).
+                 (default: $${RELAY_SECRET_ENV}, which keeps it out of the process list).
                  Without either, the relay generates a random secret and says so: it then
                  refuses every ticket the cloud signs, because it cannot verify them.
   --json         one JSON object per line on stdout; the first is
@@ -33,15 +32,12 @@ export const relayCommand: CliCommand = {
     });
     const port = intFlag('port', values.port, relayDefaults.DEFAULT_RELAY_PORT);
     const host = values.host ?? '0.0.0.0';
-    let secret = values.secret ?? (io.env[SECRET_ENV] || undefined);
-    if (secret !== undefined && Buffer.byteLength(secret) < relayDefaults.MIN_TICKET_SECRET_BYTES) {
-      throw new UsageError(`--secret must be at least ${relayDefaults.MIN_TICKET_SECRET_BYTES} bytes`);
-    }
+    let secret = checkedRelaySecret(values.secret ?? (io.env[RELAY_SECRET_ENV] || undefined), '--secret');
     const logger = createLogger({ name: 'relay' });
     if (secret === undefined) {
       secret = generateTicketSecret();
       logger.warn(
-        `no --secret or ${SECRET_ENV}: generated a random ticket secret; tickets signed by a cloud with another secret are refused`,
+        `no --secret or ${RELAY_SECRET_ENV}: generated a random ticket secret; tickets signed by a cloud with another secret are refused`,
       );
     }
     let server;

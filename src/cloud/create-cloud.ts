@@ -7,7 +7,8 @@ import {
 } from '../../relay/index.js';
 import { createStunServer, DEFAULT_STUN_PORT, type StunServer } from '../../stun-server/index.js';
 import { formatEndpoint, createRealClock, createSilentLogger, type UdpEndpoint } from '../runtime/index.js';
-import { buildSessionService, SIGNALING_PATH, type SessionService } from '../session/service.js';
+import { SIGNALING_PATH } from '../protocol/index.js';
+import { buildSessionService, type SessionService } from '../session/service.js';
 import {
   DEFAULT_CLOUD_HOST,
   DEFAULT_HTTP_PORT,

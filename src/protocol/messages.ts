@@ -15,6 +15,9 @@ import type { ErrorCode } from '../runtime/index.js';
 /** The protocol version this module speaks; {@link HelloRequest.protocolVersion} must equal it. */
 export const PROTOCOL_VERSION = 1;
 
+/** Path of the signaling WebSocket on the session service's HTTP port. */
+export const SIGNALING_PATH = '/v1/signaling';
+
 /** Request codes (peer → service). Each request carries an `id`. */
 export const RequestType = {
   /** {@link HelloRequest}: the first request; names the app and its version. */

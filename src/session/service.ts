@@ -6,7 +6,7 @@ import websocket from '@fastify/websocket';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
-import type { Properties, WireEndpoint } from '../protocol/index.js';
+import { SIGNALING_PATH, type Properties, type WireEndpoint } from '../protocol/index.js';
 import { createSignalingHub, type SignalingHub } from './hub.js';
 import { createSessionMetrics, type SessionMetrics } from './metrics.js';
 import { resolveOptions, type SessionServiceOptions } from './options.js';
@@ -23,8 +23,6 @@ export interface SessionService {
   /** Tells peers, closes every connection, timer and the listener. Idempotent. */
   close(): Promise<void>;
 }
-
-export const SIGNALING_PATH = '/v1/signaling';
 
 function frameBytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data);
