@@ -7,7 +7,7 @@ import {
   DEFAULT_STUN_ALT_PORT,
 } from '../constants.js';
 import { createLogger, formatEndpoint } from '../runtime/index.js';
-import { ExitCode, UsageError, intFlag, parseFlags, writeJson, type CliCommand } from './io.js';
+import { ExitCode, UsageError, intFlag, parseFlags, writeJson, type CliCommand, reportStartFailure } from './io.js';
 import { RELAY_SECRET_ENV, checkedRelaySecret } from './relay-secret.js';
 
 const usage = `Usage: punchthrough cloud [--host H] [--public-ip IP] [--http-port N] [--stun-port N]
@@ -63,10 +63,7 @@ export const cloudCommand: CliCommand = {
       });
     } catch (error) {
       if (error instanceof UsageError) throw error;
-      const message = `cannot start the cloud: ${(error as Error).message}`;
-      if (values.json) writeJson(io.stdout, { event: 'failed', message });
-      else io.stderr.write(`punchthrough cloud: ${message}\n`);
-      return ExitCode.failure;
+      return reportStartFailure(io, values.json, 'cloud', error, `cannot start the cloud: ${(error as Error).message}`);
     }
     const ready = { http: cloud.httpUrl, stun: formatEndpoint(cloud.stun), relay: formatEndpoint(cloud.relay) };
     if (values.json) writeJson(io.stdout, { event: 'ready', ...ready });

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Writable } from 'node:stream';
+import { isPunchthroughError } from '../runtime/index.js';
 
 /** Where a command writes: data to stdout, human messages and logs to stderr. */
 export interface CliIo {
@@ -52,4 +53,14 @@ export function intFlag(name: string, value: string | undefined, fallback: numbe
 /** Writes one JSON object per line. */
 export function writeJson(stream: Writable, event: Record<string, unknown>): void {
   stream.write(`${JSON.stringify(event)}\n`);
+}
+
+/**
+ * A server command that could not start: a `failed` event (with the error's code when it has
+ * one) under --json, otherwise a line on stderr. Returns the failure exit code.
+ */
+export function reportStartFailure(io: CliIo, json: boolean, command: string, error: unknown, message: string): number {
+  if (json) writeJson(io.stdout, { event: 'failed', ...(isPunchthroughError(error) ? { code: error.code } : {}), message });
+  else io.stderr.write(`punchthrough ${command}: ${message}\n`);
+  return ExitCode.failure;
 }

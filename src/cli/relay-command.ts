@@ -1,6 +1,6 @@
 import { createRelayServer, generateTicketSecret, relayDefaults } from '../../relay/index.js';
-import { createLogger, formatEndpoint, isPunchthroughError } from '../runtime/index.js';
-import { ExitCode, intFlag, parseFlags, writeJson, type CliCommand } from './io.js';
+import { createLogger, formatEndpoint } from '../runtime/index.js';
+import { ExitCode, intFlag, parseFlags, writeJson, type CliCommand, reportStartFailure } from './io.js';
 import { RELAY_SECRET_ENV, checkedRelaySecret } from './relay-secret.js';
 
 
@@ -45,9 +45,7 @@ export const relayCommand: CliCommand = {
       server = await createRelayServer({ secret, host, port, logger });
     } catch (error) {
       const message = `cannot listen on ${formatEndpoint({ address: host, port })}: ${(error as Error).message}`;
-      if (values.json) writeJson(io.stdout, { event: 'failed', ...(isPunchthroughError(error) ? { code: error.code } : {}), message });
-      else io.stderr.write(`punchthrough relay: ${message}\n`);
-      return ExitCode.failure;
+      return reportStartFailure(io, values.json, 'relay', error, message);
     }
     const relay = formatEndpoint(server.address());
     if (values.json) writeJson(io.stdout, { event: 'ready', relay });

@@ -1,4 +1,4 @@
-import { createLogger, formatEndpoint, isPunchthroughError } from '../runtime/index.js';
+import { createLogger, formatEndpoint } from '../runtime/index.js';
 import {
   createStunServer,
   DEFAULT_STUN_HOST_IPV4,
@@ -7,7 +7,7 @@ import {
   type StunListenOptions,
   type StunServer,
 } from '../../stun-server/index.js';
-import { ExitCode, intFlag, parseFlags, UsageError, writeJson, type CliCommand } from './io.js';
+import { ExitCode, intFlag, parseFlags, UsageError, writeJson, type CliCommand, reportStartFailure } from './io.js';
 
 const usage = `Usage: punchthrough stun [--host H] [--port ${DEFAULT_STUN_PORT}] [--alt-port P] [--alt-host H2] [--rate-limit N] [--json]
 
@@ -56,9 +56,7 @@ export const stunCommand: CliCommand = {
       });
     } catch (error) {
       const message = `cannot listen on ${formatEndpoint({ address: host, port: listen.port! })}: ${(error as Error).message}`;
-      if (values.json) writeJson(io.stdout, { event: 'failed', ...(isPunchthroughError(error) ? { code: error.code } : {}), message });
-      else io.stderr.write(`punchthrough stun: ${message}\n`);
-      return ExitCode.failure;
+      return reportStartFailure(io, values.json ?? false, 'stun', error, message);
     }
     const primary = server.address(ipv6 ? 'IPv6' : 'IPv4')!;
     if (values.json) {
