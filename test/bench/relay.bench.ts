@@ -19,7 +19,7 @@ import { createTicketIssuer, encodeRelayFrame, decodeRelayFrame, generateTicketS
 const PAIR_COUNTS = process.env.RELAY_BENCH_PAIRS ? process.env.RELAY_BENCH_PAIRS.split(',').map(Number) : [1, 100, 1_000];
 const WARMUP_MS = 400;
 const MEASURE_MS = 1_500;
-const ROUNDS = 3; // direct, minimal and relay alternate; the better round of each is reported
+const ROUNDS = 5; // each figure and ratio is the median over the rounds
 const LATENCY_PACKETS_PER_SECOND = 4_000;
 const DATAGRAM_BYTES = 64;
 const STAMP_OFFSET = 6; // after the relay's send/deliver header, in every mode
@@ -208,13 +208,16 @@ async function measure(pairs: Pair[], mode: Mode, forwarder: Forwarder | undefin
   return { ...(await runThroughput(pairs, mode, forwarder)), ...(await runLatency(pairs, mode, forwarder?.port ?? 0)) };
 }
 
-/** The better of two rounds, per figure (the machine is shared; noise only ever slows a round). */
-function better(a: Figures | undefined, b: Figures): Figures {
-  if (!a) return b;
-  return {
-    packetsPerSecond: Math.max(a.packetsPerSecond, b.packetsPerSecond),
-    cpuMicrosPerPacket: Math.min(a.cpuMicrosPerPacket, b.cpuMicrosPerPacket),
-    p50Ms: Math.min(a.p50Ms, b.p50Ms), p99Ms: Math.min(a.p99Ms, b.p99Ms) };
+/** The median of each figure over the rounds. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function medianFigures(rounds: Figures[]): Figures {
+  const of = (key: keyof Figures): number => median(rounds.map((figures) => figures[key]));
+  return { packetsPerSecond: of('packetsPerSecond'), cpuMicrosPerPacket: of('cpuMicrosPerPacket'), p50Ms: of('p50Ms'), p99Ms: of('p99Ms') };
 }
 
 const fmt = (n: number, digits = 3): string => n.toFixed(digits);
@@ -239,39 +242,44 @@ try {
     minimal.child.send({ type: 'pairs', pairs: pairs.map((pair) => [pair.a.address().port, pair.b.address().port]) });
     await once(minimal.child, 'message');
 
-    let direct: Figures | undefined;
-    let ours: Figures | undefined;
-    let base: Figures | undefined;
+    // Each round measures the relay and the minimal forwarder back to back (in alternating
+    // order), so the machine's drift between rounds cancels out of the per-round ratios.
+    const rounds: Array<{ direct: Figures; base: Figures; ours: Figures }> = [];
     for (let round = 0; round < ROUNDS; round++) {
-      direct = better(direct, await measure(pairs, 'direct', undefined));
-      base = better(base, await measure(pairs, 'minimal', minimal));
-      ours = better(ours, await measure(pairs, 'relay', relay));
+      const direct = await measure(pairs, 'direct', undefined);
+      const first = round % 2 ? await measure(pairs, 'relay', relay) : await measure(pairs, 'minimal', minimal);
+      const second = round % 2 ? await measure(pairs, 'minimal', minimal) : await measure(pairs, 'relay', relay);
+      rounds.push(round % 2 ? { direct, ours: first, base: second } : { direct, base: first, ours: second });
     }
-    const measuredRatio = ours!.packetsPerSecond / base!.packetsPerSecond;
-    const capacityRatio = base!.cpuMicrosPerPacket / ours!.cpuMicrosPerPacket;
-    const added = ours!.p50Ms - direct!.p50Ms;
+    const direct = medianFigures(rounds.map((round) => round.direct));
+    const base = medianFigures(rounds.map((round) => round.base));
+    const ours = medianFigures(rounds.map((round) => round.ours));
+    const measuredRatio = median(rounds.map((round) => round.ours.packetsPerSecond / round.base.packetsPerSecond));
+    const capacityRatio = median(rounds.map((round) => round.base.cpuMicrosPerPacket / round.ours.cpuMicrosPerPacket));
+    const added = median(rounds.map((round) => round.ours.p50Ms - round.direct.p50Ms));
+    const baseAdded = median(rounds.map((round) => round.base.p50Ms - round.direct.p50Ms));
     if (measuredRatio < 0.8) misses.push(`${count} pairs: measured packets/s ${fmt(measuredRatio, 2)}× < 0.8×`);
     if (capacityRatio < 0.8) misses.push(`${count} pairs: packets per CPU-second ${fmt(capacityRatio, 2)}× < 0.8×`);
     if (!(added < 0.2)) misses.push(`${count} pairs: added p50 ${fmt(added)} ms ≥ 0.2 ms`);
     throughputRows.push(
       [
         String(count).padStart(5),
-        `${Math.round(direct!.packetsPerSecond)}`.padStart(12),
-        `${Math.round(base!.packetsPerSecond)}`.padStart(13),
-        `${Math.round(ours!.packetsPerSecond)}`.padStart(11),
+        `${Math.round(direct.packetsPerSecond)}`.padStart(12),
+        `${Math.round(base.packetsPerSecond)}`.padStart(13),
+        `${Math.round(ours.packetsPerSecond)}`.padStart(11),
         `${fmt(measuredRatio, 2)}×`.padStart(9),
-        `${Math.round(1e6 / base!.cpuMicrosPerPacket)}`.padStart(17),
-        `${Math.round(1e6 / ours!.cpuMicrosPerPacket)}`.padStart(15),
+        `${Math.round(1e6 / base.cpuMicrosPerPacket)}`.padStart(17),
+        `${Math.round(1e6 / ours.cpuMicrosPerPacket)}`.padStart(15),
         `${fmt(capacityRatio, 2)}×`.padStart(9),
       ].join(' | '),
     );
     latencyRows.push(
       [
         String(count).padStart(5),
-        `${fmt(direct!.p50Ms)} / ${fmt(direct!.p99Ms)}`.padStart(15),
-        `${fmt(base!.p50Ms)} / ${fmt(base!.p99Ms)}`.padStart(16),
-        `${fmt(ours!.p50Ms)} / ${fmt(ours!.p99Ms)}`.padStart(15),
-        fmt(base!.p50Ms - direct!.p50Ms).padStart(12),
+        `${fmt(direct.p50Ms)} / ${fmt(direct.p99Ms)}`.padStart(15),
+        `${fmt(base.p50Ms)} / ${fmt(base.p99Ms)}`.padStart(16),
+        `${fmt(ours.p50Ms)} / ${fmt(ours.p99Ms)}`.padStart(15),
+        fmt(baseAdded).padStart(12),
         fmt(added).padStart(10),
       ].join(' | '),
     );
@@ -285,7 +293,8 @@ try {
 }
 
 console.log(`relay benchmark: ${DATAGRAM_BYTES}-byte datagrams on 127.0.0.1, forwarders in a child process; ${MEASURE_MS} ms measured`);
-console.log(`per phase after ${WARMUP_MS} ms warm-up; direct, minimal and relay alternate, best of ${ROUNDS} rounds each.`);
+console.log(`per phase after ${WARMUP_MS} ms warm-up; medians of ${ROUNDS} rounds, each measuring direct, then minimal and relay back to`);
+console.log('back in alternating order; relay/min and +p50 are medians of the per-round comparisons.');
 console.log('');
 console.log('Throughput: every pair ping-pongs one datagram (N pairs keep N in flight). pkt/s is what the load');
 console.log('generator saw; pkt/CPU-s is datagrams forwarded per second of the forwarder process\'s own CPU time');
