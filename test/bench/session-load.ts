@@ -1,7 +1,6 @@
 // Load child of the session benchmark: holds the WebSocket peers (so their memory is not
 // counted against the server) and drives join cycles or the echo baseline.
 import { once } from 'node:events';
-import { Packr, Unpackr } from 'msgpackr';
 import WebSocket from 'ws';
 import { EventType, RequestType } from '../../src/protocol/index.js';
 import { TestSignalingClient } from '../integration/session/signaling-client.js';
@@ -102,49 +101,6 @@ async function sessionDriver(url: string, pairs: number): Promise<Driver> {
   };
 }
 
-/**
- * Baseline: a join cycle's request round trips (create, join, two reports in parallel, leave)
- * against a bare ws echo server, so only framing and transport are paid.
- */
-async function echoDriver(url: string, pairs: number): Promise<Driver> {
-  const packr = new Packr({ useRecords: false });
-  const unpackr = new Unpackr({ useRecords: false });
-  const sockets = await Promise.all(
-    Array.from({ length: pairs * 2 }, async () => {
-      const socket = new WebSocket(url, { perMessageDeflate: false });
-      await once(socket, 'open');
-      return socket;
-    }),
-  );
-  const roundTrip = (socket: WebSocket, body: object): Promise<unknown> =>
-    new Promise((resolve) => {
-      socket.once('message', (data: Buffer) => resolve(unpackr.unpack(data)));
-      socket.send(packr.pack(body));
-    });
-  const cycle = async (pair: number, until: () => boolean): Promise<number> => {
-    const host = sockets[pair * 2]!;
-    const client = sockets[pair * 2 + 1]!;
-    let count = 0;
-    for (; until(); count++) {
-      const name = `p${pair}-${count}`;
-      await roundTrip(host, { type: RequestType.CREATE, id: count, name });
-      await roundTrip(client, { type: RequestType.JOIN, id: count, name });
-      await Promise.all([
-        roundTrip(host, { type: RequestType.REPORT_ADDRESSES, id: count, ...reflexive(1000 + pair) }),
-        roundTrip(client, { type: RequestType.REPORT_ADDRESSES, id: count, ...reflexive(2000 + pair) }),
-      ]);
-      await roundTrip(host, { type: RequestType.LEAVE, id: count });
-    }
-    return count;
-  };
-  return {
-    run: (durationMs) => timed(pairs, durationMs, cycle),
-    release: async () => {
-      for (const socket of sockets) socket.terminate();
-    },
-  };
-}
-
 process.on('message', (message: Command) => {
   void (async () => {
     switch (message.cmd) {
@@ -157,7 +113,7 @@ process.on('message', (message: Command) => {
         process.send!({ ok: true });
         break;
       case 'prepare':
-        driver = await (message.kind === 'session' ? sessionDriver : echoDriver)(message.url, message.pairs);
+        driver = await sessionDriver(message.url, message.pairs);
         process.send!({ ok: true });
         break;
       case 'run':

@@ -1,9 +1,10 @@
 // Server child of the session benchmark: runs either the session service or a bare `ws`
-// server (the baseline) in a fresh process, so each memory figure starts from a clean RSS.
+// server answering with the same frames (the baseline) in a fresh process, so each memory figure starts from a clean RSS.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Packr, Unpackr } from 'msgpackr';
-import { WebSocketServer } from 'ws';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type * as cloudTypes from '../../src/index.js';
 
 // The service runs compiled (dist/, built by the benchmark first), as users run it: tsx's
@@ -36,14 +37,18 @@ async function start(kind: 'session' | 'bare'): Promise<number> {
     stop = () => service.close();
     return port;
   }
-  // Baseline: the same WebSocket library, no fastify, no session state; it echoes each frame
-  // decoded and re-encoded with msgpack, so a round trip costs what framing alone costs.
+  // Baseline: the transport ceiling for this protocol. The same WebSocket library, no fastify,
+  // and just enough bookkeeping to answer a join cycle with the frames the service sends
+  // (same messages and shapes, msgpack-encoded per send, corked per tick like the service),
+  // but no validation, store, model, limits or metrics.
   const packr = new Packr({ useRecords: false });
   const unpackr = new Unpackr({ useRecords: false });
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, maxPayload: 16 * 1024 });
-  server.on('connection', (socket) => {
+  const hosts = new Map<string, Pairing>();
+  server.on('connection', (socket, request) => {
+    const peer: Peer = { send: corkedSender(socket, request.socket), actor: 0, peerId: `peer-${peerIds++}` };
     socket.on('error', () => undefined);
-    socket.on('message', (data: Buffer) => socket.send(packr.pack(unpackr.unpack(data))));
+    socket.on('message', (data: Buffer) => answer(peer, unpackr.unpack(data) as Frame, hosts, (message) => packr.pack(message)));
   });
   await new Promise((resolve) => server.once('listening', resolve));
   stop = async () => {
@@ -52,6 +57,114 @@ async function start(kind: 'session' | 'bare'): Promise<number> {
   };
   const address = server.address();
   return typeof address === 'object' && address ? address.port : 0;
+}
+
+interface Frame {
+  type: number;
+  id: number;
+  name?: string;
+  local?: unknown;
+  reflexive?: unknown;
+}
+
+interface Pairing {
+  name: string;
+  host: Peer;
+  client?: Peer;
+}
+
+interface Peer {
+  send: (frame: Uint8Array) => void;
+  actor: number;
+  peerId: string;
+  pairing?: Pairing;
+  report?: Frame;
+}
+
+let peerIds = 0;
+
+/** Sends like the service: the socket stays corked until the tick's frames are written. */
+function corkedSender(socket: WebSocket, tcp: Duplex): (frame: Uint8Array) => void {
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    tcp.uncork();
+  };
+  return (frame) => {
+    if (!corked) {
+      corked = true;
+      tcp.cork();
+      process.nextTick(uncork);
+    }
+    socket.send(frame);
+  };
+}
+
+const info = (peer: Peer) => ({ actor: peer.actor, peerId: peer.peerId, mode: peer.actor === 1 ? 'server' : 'client', active: true });
+
+const CONNECT_TOKEN = new Uint8Array(16);
+
+/** The service's frames for one cycle's requests (hello, create, join, report, leave). */
+function answer(peer: Peer, request: Frame, hosts: Map<string, Pairing>, encode: (message: object) => Uint8Array): void {
+  const reply = (to: Peer, result: object): void => to.send(encode({ type: 20, id: request.id, request: request.type, result }));
+  const event = (to: Peer, message: object): void => to.send(encode(message));
+  const session = (pairing: Pairing) => ({
+    sessionId: `id-${pairing.name}`,
+    name: pairing.name,
+    maxPlayers: 16,
+    open: true,
+    visible: true,
+    properties: {},
+    lobbyKeys: [],
+    playerTtlMs: 0,
+    emptySessionTtlMs: 0,
+    peers: [pairing.host, pairing.client].flatMap((member) => (member ? [info(member)] : [])),
+  });
+  const welcome = (pairing: Pairing): void => {
+    const sessionInfo = session(pairing);
+    const mode = peer.actor === 1 ? 'server' : 'client';
+    reply(peer, { session: sessionInfo, actor: peer.actor, peerId: peer.peerId, mode, created: peer.actor === 1, rejoinToken: 'r'.repeat(24) });
+    event(peer, { type: 30, session: sessionInfo, actor: peer.actor, peerId: peer.peerId, mode, stunServers: [] });
+  };
+  const addresses = (to: Peer, about: Peer): void =>
+    event(to, { type: 32, peerId: about.peerId, actor: about.actor, mode: info(about).mode, local: about.report!.local, reflexive: about.report!.reflexive, connectToken: CONNECT_TOKEN });
+  switch (request.type) {
+    case 1:
+      reply(peer, { protocolVersion: 1, maxFrameBytes: 16384 });
+      break;
+    case 2: {
+      const pairing: Pairing = { name: request.name!, host: peer };
+      hosts.set(pairing.name, pairing);
+      Object.assign(peer, { actor: 1, pairing, report: undefined });
+      welcome(pairing);
+      break;
+    }
+    case 3: {
+      const pairing = hosts.get(request.name!)!;
+      Object.assign(peer, { actor: 2, pairing, report: undefined });
+      pairing.client = peer;
+      welcome(pairing);
+      event(pairing.host, { type: 31, peer: info(peer), rejoined: false });
+      break;
+    }
+    case 9: {
+      peer.report = request;
+      reply(peer, {});
+      const { host, client } = peer.pairing!;
+      if (host.report && client?.report) {
+        addresses(host, client);
+        addresses(client, host);
+      }
+      break;
+    }
+    case 6: {
+      const pairing = peer.pairing!;
+      hosts.delete(pairing.name);
+      reply(peer, {});
+      if (pairing.client) event(pairing.client, { type: 36, sessionId: `id-${pairing.name}`, reason: 'serverLeft' });
+      break;
+    }
+  }
 }
 
 process.on('message', (message: Command) => {
