@@ -1,5 +1,6 @@
 // Server child of the session benchmark: runs either the session service or a bare `ws`
-// server answering with the same frames (the baseline) in a fresh process, so each memory figure starts from a clean RSS.
+// server answering with the same frames (the baseline), in a fresh process, so each memory
+// figure starts from a clean RSS.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Packr, Unpackr } from 'msgpackr';
@@ -41,14 +42,12 @@ async function start(kind: 'session' | 'bare'): Promise<number> {
   // and just enough bookkeeping to answer a join cycle with the frames the service sends
   // (same messages and shapes, msgpack-encoded per send, corked per tick like the service),
   // but no validation, store, model, limits or metrics.
-  const packr = new Packr({ useRecords: false });
-  const unpackr = new Unpackr({ useRecords: false });
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, maxPayload: 16 * 1024 });
   const hosts = new Map<string, Pairing>();
   server.on('connection', (socket, request) => {
     const peer: Peer = { send: corkedSender(socket, request.socket), actor: 0, peerId: `peer-${peerIds++}` };
     socket.on('error', () => undefined);
-    socket.on('message', (data: Buffer) => answer(peer, unpackr.unpack(data) as Frame, hosts, (message) => packr.pack(message)));
+    socket.on('message', (data: Buffer) => answer(peer, unpackr.unpack(data) as Frame, hosts));
   });
   await new Promise((resolve) => server.once('listening', resolve));
   stop = async () => {
@@ -103,12 +102,22 @@ function corkedSender(socket: WebSocket, tcp: Duplex): (frame: Uint8Array) => vo
 const info = (peer: Peer) => ({ actor: peer.actor, peerId: peer.peerId, mode: peer.actor === 1 ? 'server' : 'client', active: true });
 
 const CONNECT_TOKEN = new Uint8Array(16);
+const REJOIN_TOKEN = 'r'.repeat(24);
+const packr = new Packr({ useRecords: false });
+const unpackr = new Unpackr({ useRecords: false });
 
-/** The service's frames for one cycle's requests (hello, create, join, report, leave). */
-function answer(peer: Peer, request: Frame, hosts: Map<string, Pairing>, encode: (message: object) => Uint8Array): void {
-  const reply = (to: Peer, result: object): void => to.send(encode({ type: 20, id: request.id, request: request.type, result }));
-  const event = (to: Peer, message: object): void => to.send(encode(message));
-  const session = (pairing: Pairing) => ({
+// Top-level functions, not closures per call: this file runs under tsx, whose per-closure
+// helper would otherwise slow the baseline down and flatter the service.
+function reply(to: Peer, request: Frame, result: object): void {
+  to.send(packr.pack({ type: 20, id: request.id, request: request.type, result }));
+}
+
+function event(to: Peer, message: object): void {
+  to.send(packr.pack(message));
+}
+
+function sessionOf(pairing: Pairing): object {
+  return {
     sessionId: `id-${pairing.name}`,
     name: pairing.name,
     maxPlayers: 16,
@@ -118,38 +127,50 @@ function answer(peer: Peer, request: Frame, hosts: Map<string, Pairing>, encode:
     lobbyKeys: [],
     playerTtlMs: 0,
     emptySessionTtlMs: 0,
-    peers: [pairing.host, pairing.client].flatMap((member) => (member ? [info(member)] : [])),
-  });
-  const welcome = (pairing: Pairing): void => {
-    const sessionInfo = session(pairing);
-    const mode = peer.actor === 1 ? 'server' : 'client';
-    reply(peer, { session: sessionInfo, actor: peer.actor, peerId: peer.peerId, mode, created: peer.actor === 1, rejoinToken: 'r'.repeat(24) });
-    event(peer, { type: 30, session: sessionInfo, actor: peer.actor, peerId: peer.peerId, mode, stunServers: [] });
+    peers: pairing.client ? [info(pairing.host), info(pairing.client)] : [info(pairing.host)],
   };
-  const addresses = (to: Peer, about: Peer): void =>
-    event(to, { type: 32, peerId: about.peerId, actor: about.actor, mode: info(about).mode, local: about.report!.local, reflexive: about.report!.reflexive, connectToken: CONNECT_TOKEN });
+}
+
+function welcome(peer: Peer, request: Frame, pairing: Pairing): void {
+  const session = sessionOf(pairing);
+  const mode = peer.actor === 1 ? 'server' : 'client';
+  reply(peer, request, { session, actor: peer.actor, peerId: peer.peerId, mode, created: peer.actor === 1, rejoinToken: REJOIN_TOKEN });
+  event(peer, { type: 30, session, actor: peer.actor, peerId: peer.peerId, mode, stunServers: [] });
+}
+
+function addresses(to: Peer, about: Peer): void {
+  const { local, reflexive } = about.report!;
+  event(to, { type: 32, peerId: about.peerId, actor: about.actor, mode: info(about).mode, local, reflexive, connectToken: CONNECT_TOKEN });
+}
+
+/** The service's frames for one cycle's requests (hello, create, join, report, leave). */
+function answer(peer: Peer, request: Frame, hosts: Map<string, Pairing>): void {
   switch (request.type) {
     case 1:
-      reply(peer, { protocolVersion: 1, maxFrameBytes: 16384 });
+      reply(peer, request, { protocolVersion: 1, maxFrameBytes: 16384 });
       break;
     case 2: {
       const pairing: Pairing = { name: request.name!, host: peer };
       hosts.set(pairing.name, pairing);
-      Object.assign(peer, { actor: 1, pairing, report: undefined });
-      welcome(pairing);
+      peer.actor = 1;
+      peer.pairing = pairing;
+      peer.report = undefined;
+      welcome(peer, request, pairing);
       break;
     }
     case 3: {
       const pairing = hosts.get(request.name!)!;
-      Object.assign(peer, { actor: 2, pairing, report: undefined });
+      peer.actor = 2;
+      peer.pairing = pairing;
+      peer.report = undefined;
       pairing.client = peer;
-      welcome(pairing);
+      welcome(peer, request, pairing);
       event(pairing.host, { type: 31, peer: info(peer), rejoined: false });
       break;
     }
     case 9: {
       peer.report = request;
-      reply(peer, {});
+      reply(peer, request, {});
       const { host, client } = peer.pairing!;
       if (host.report && client?.report) {
         addresses(host, client);
@@ -160,7 +181,7 @@ function answer(peer: Peer, request: Frame, hosts: Map<string, Pairing>, encode:
     case 6: {
       const pairing = peer.pairing!;
       hosts.delete(pairing.name);
-      reply(peer, {});
+      reply(peer, request, {});
       if (pairing.client) event(pairing.client, { type: 36, sessionId: `id-${pairing.name}`, reason: 'serverLeft' });
       break;
     }

@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 const TARGET_JOINS_PER_SECOND = 5_000;
 const TARGET_KIB_PER_PEER = 50;
 const JOIN_PAIRS = Number(process.env.BENCH_PAIRS ?? 64);
-const JOIN_DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4_000);
+const JOIN_DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3_000);
+const JOIN_ROUNDS = 3;
 const PEER_COUNTS = [1_000, 10_000];
 const DEADLINE_MS = 300_000;
 
@@ -46,8 +47,20 @@ async function stop(proc: ChildProcess): Promise<void> {
 const kib = (bytes: number): number => bytes / 1024;
 const fmt = (value: number, digits = 1): string => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+interface JoinFigure {
+  perSecond: number;
+  cpuUs: number;
+  peerCpuUs: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /** Cycles per second (wall clock), and the server process's CPU time per cycle. */
-async function joinRate(load: ChildProcess, kind: 'session' | 'bare'): Promise<{ perSecond: number; cpuUs: number; peerCpuUs: number }> {
+async function joinRate(load: ChildProcess, kind: 'session' | 'bare'): Promise<JoinFigure> {
   const srv = await server(kind);
   const cpu = async () => (await ask<{ cpu: NodeJS.CpuUsage }>(srv.child, { cmd: 'cpu' })).cpu;
   await ask(load, { cmd: 'prepare', kind, url: srv.url, pairs: JOIN_PAIRS });
@@ -85,14 +98,24 @@ async function main(): Promise<void> {
   const load = child('./session-load.ts');
   try {
     console.log(`session service benchmark (node ${process.version}, ${JOIN_PAIRS} concurrent pairs, ${JOIN_DURATION_MS} ms runs)\n`);
-    const ours = await joinRate(load, 'session');
-    const bare = await joinRate(load, 'bare');
-    const line = (label: string, figure: { perSecond: number; cpuUs: number; peerCpuUs: number }): string =>
+    // Rounds alternate service and baseline, so the machine's drift shows in both; medians.
+    const rounds: Array<{ ours: JoinFigure; bare: JoinFigure }> = [];
+    for (let round = 0; round < JOIN_ROUNDS; round++) rounds.push({ ours: await joinRate(load, 'session'), bare: await joinRate(load, 'bare') });
+    const medianOf = (pick: (round: { ours: JoinFigure; bare: JoinFigure }) => JoinFigure): JoinFigure => ({
+      perSecond: median(rounds.map((round) => pick(round).perSecond)),
+      cpuUs: median(rounds.map((round) => pick(round).cpuUs)),
+      peerCpuUs: median(rounds.map((round) => pick(round).peerCpuUs)),
+    });
+    const ours = medianOf((round) => round.ours);
+    const bare = medianOf((round) => round.bare);
+    const rateRatio = median(rounds.map((round) => round.ours.perSecond / round.bare.perSecond));
+    const cpuRatio = median(rounds.map((round) => round.ours.cpuUs / round.bare.cpuUs));
+    const line = (label: string, figure: JoinFigure): string =>
       `  ${label.padEnd(34)} ${fmt(figure.perSecond, 0).padStart(7)} /s   server CPU ${fmt(figure.cpuUs, 0).padStart(4)} µs/cycle` +
       ` = ${fmt(1e6 / figure.cpuUs, 0).padStart(6)} /s per core   (peers' CPU ${fmt(figure.peerCpuUs, 0)} µs/cycle)`;
-    console.log('join rate: create + join + address exchange cycles (wall clock, and server CPU time per cycle)');
+    console.log(`join rate: create + join + address exchange cycles (wall clock, and server CPU time per cycle; medians of ${JOIN_ROUNDS} alternating rounds)`);
     console.log(`${line('punchthrough session service', ours)}   target ≥ ${fmt(TARGET_JOINS_PER_SECOND, 0)} /s (${fmt(ours.perSecond / TARGET_JOINS_PER_SECOND, 2)}× target)`);
-    console.log(`${line('bare ws, same frames, no logic', bare)}   ours = ${fmt(ours.perSecond / bare.perSecond, 2)}× its rate, ${fmt(ours.cpuUs / bare.cpuUs, 2)}× its CPU\n`);
+    console.log(`${line('bare ws, same frames, no logic', bare)}   ours = ${fmt(rateRatio, 2)}× its rate, ${fmt(cpuRatio, 2)}× its CPU\n`);
 
     console.log('memory per idle connected peer (server process, after GC)');
     for (const count of PEER_COUNTS) {
