@@ -55,6 +55,15 @@ export const DEFAULT_EMPTY_SESSION_TTL_MS = 0;
 export const DEFAULT_MAX_EMPTY_SESSION_TTL_MS = 300_000;
 /** WebSocket ping interval; a peer silent for two intervals is dead (detected within 20 s). */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
+/** Time a new signaling connection has to say hello, ms: the SDK sends it at once, so 10 s is
+ *  generous for a slow link and still frees a silent connection's memory quickly. */
+export const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
+/** Open signaling connections per service: an idle peer costs 10–15 KiB (npm run bench:session),
+ *  so 20,000 stay near 300 MB. */
+export const DEFAULT_MAX_CONNECTIONS = 20_000;
+/** Open signaling connections from one IP address: many players may share one public address
+ *  (carrier-grade NAT, a LAN party), so this only stops one host taking a large share. */
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256;
 /** Most sessions one lobby listing returns (WebSocket and HTTP). */
 export const DEFAULT_MAX_LIST_SESSIONS = 100;
 /** Connect-time histogram buckets, ms: direct connects land in tens of ms, relay after ~3 s. */

@@ -87,8 +87,12 @@ export const CloseCode = {
   MALFORMED_FRAME: 4000,
   /** Too many malformed frames or rate-limit violations: the peer is not speaking the protocol. */
   PROTOCOL_VIOLATION: 4001,
+  /** The service has no room for this connection (total or per-address limit); retry later. */
+  TRY_AGAIN_LATER: 1013,
   /** No pong arrived within the heartbeat timeout: the connection is considered dead. */
   HEARTBEAT_TIMEOUT: 4002,
+  /** The connection did not complete hello within the hello timeout. */
+  HELLO_TIMEOUT: 4003,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 

@@ -75,7 +75,11 @@ interface Membership {
 
 interface Connection {
   readonly socket: PeerSocket;
+  /** The peer's IP address, for the per-address limit. */
+  readonly remoteAddress: string;
   appKey?: string;
+  /** Closes the connection if hello has not arrived in time; cleared by hello. */
+  helloTimer?: TimerHandle;
   membership?: Membership;
   sessionsCreated: number;
   bucket: TokenBucket;
@@ -101,8 +105,12 @@ class RequestError extends Error {
 
 const JOIN_RANDOM_CANDIDATES = 8;
 
+/** What a refused connection gets: its frames and close are ignored (it is already closing). */
+const REFUSED: PeerConnection = { onFrame: () => undefined, onPong: () => undefined, onClose: () => undefined };
+
 export interface SignalingHub {
-  connect(socket: PeerSocket): PeerConnection;
+  /** A new connection from `remoteAddress`; over a connection limit it is closed at once (1013). */
+  connect(socket: PeerSocket, remoteAddress: string): PeerConnection;
   /** Lobby listing for HTTP `GET /v1/sessions`. */
   list(appId: string, appVersion: string, filter: Properties | undefined, limit: number): Promise<LobbySession[]>;
   readonly connectionCount: number;
@@ -114,6 +122,7 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
   const { clock, store, logger } = options;
   const codec = createSignalingCodec({ maxFrameBytes: options.maxFrameBytes });
   const connections = new Set<Connection>();
+  const perAddress = new Map<string, number>();
   // sessionId → actor → connection, for the members connected to this instance.
   const bound = new Map<string, Map<number, Connection>>();
   const deadlines = new Map<string, { at: number; timer: TimerHandle }>();
@@ -434,6 +443,7 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
           throw new RequestError('UNSUPPORTED_VERSION', `protocol version ${request.protocolVersion} is not supported; this service speaks ${PROTOCOL_VERSION}`);
         }
         connection.appKey = appKeyOf(request.appId, request.appVersion);
+        clock.clearTimeout(connection.helloTimer);
         reply(connection, RequestType.HELLO, request.id, { protocolVersion: PROTOCOL_VERSION, maxFrameBytes: options.maxFrameBytes });
         return;
       }
@@ -524,9 +534,23 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
   }, options.heartbeatIntervalMs);
 
   return {
-    connect(socket) {
+    connect(socket, remoteAddress) {
+      const fromAddress = perAddress.get(remoteAddress) ?? 0;
+      const refusal =
+        connections.size >= options.maxConnections
+          ? 'too_many_connections'
+          : fromAddress >= options.maxConnectionsPerAddress
+            ? 'too_many_from_address'
+            : undefined;
+      if (refusal) {
+        metrics.connectionsRefused.inc({ reason: refusal });
+        socket.close(CloseCode.TRY_AGAIN_LATER, refusal === 'too_many_connections' ? 'the service is full' : 'too many connections from this address');
+        return REFUSED;
+      }
+      perAddress.set(remoteAddress, fromAddress + 1);
       const connection: Connection = {
         socket,
+        remoteAddress,
         sessionsCreated: 0,
         bucket: fullBucket(options.requestBurst, clock.now()),
         violations: 0,
@@ -535,6 +559,12 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
         closed: false,
         queue: Promise.resolve(),
       };
+      connection.helloTimer = clock.setTimeout(() => {
+        if (connection.appKey !== undefined || connection.closing || connection.closed) return;
+        metrics.connectionsRefused.inc({ reason: 'hello_timeout' });
+        connection.closing = true;
+        socket.close(CloseCode.HELLO_TIMEOUT, `no hello within ${options.helloTimeoutMs} ms`);
+      }, options.helloTimeoutMs);
       connections.add(connection);
       metrics.connectedPeers.inc();
       return {
@@ -545,7 +575,11 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
         onClose: () => {
           if (connection.closed) return;
           connection.closed = true;
+          clock.clearTimeout(connection.helloTimer);
           connections.delete(connection);
+          const left = (perAddress.get(remoteAddress) ?? 1) - 1;
+          if (left > 0) perAddress.set(remoteAddress, left);
+          else perAddress.delete(remoteAddress);
           metrics.connectedPeers.dec();
           connection.queue = connection.queue.then(() => dropConnection(connection));
         },
@@ -573,6 +607,7 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
         if (session) deliver(sessionId, close(session, 'shutdown').deliveries);
       }
       for (const connection of connections) {
+        clock.clearTimeout(connection.helloTimer);
         connection.closing = true;
         connection.socket.close(CloseCode.GOING_AWAY, 'the session service is shutting down');
       }

@@ -9,6 +9,7 @@ export interface SessionMetrics {
   readonly joins: Counter<'kind'>;
   readonly errors: Counter<'code'>;
   readonly framesDropped: Counter<'reason'>;
+  readonly connectionsRefused: Counter<'reason'>;
   readonly connectMs: Histogram<'path'>;
   readonly natTypes: Counter<'nat_type'>;
 }
@@ -39,6 +40,12 @@ export function createSessionMetrics(): SessionMetrics {
     framesDropped: new Counter({
       name: 'punchthrough_session_frames_dropped_total',
       help: 'Frames dropped without processing, by reason (malformed, too_large, text, rate_limited, invalid).',
+      labelNames: ['reason'],
+      registers,
+    }),
+    connectionsRefused: new Counter({
+      name: 'punchthrough_session_connections_refused_total',
+      help: 'Connections closed by a connection limit, by reason (too_many_connections, too_many_from_address, hello_timeout).',
       labelNames: ['reason'],
       registers,
     }),

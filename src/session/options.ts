@@ -2,6 +2,9 @@ import { randomFillSync } from 'node:crypto';
 import {
   DEFAULT_EMPTY_SESSION_TTL_MS,
   DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_HELLO_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
   DEFAULT_MAX_EMPTY_SESSION_TTL_MS,
   DEFAULT_MAX_FRAME_BYTES,
   DEFAULT_MAX_LIST_SESSIONS,
@@ -75,6 +78,12 @@ export interface SessionServiceOptions {
   maxEmptySessionTtlMs?: number;
   /** WebSocket ping interval, ms; a dead connection is detected within twice this. Default 10 s. */
   heartbeatIntervalMs?: number;
+  /** Time a new connection has to complete hello, ms; then it is closed (4003). Default 10 s. */
+  helloTimeoutMs?: number;
+  /** Open connections; more are refused with close 1013 (try again later). Default 20,000. */
+  maxConnections?: number;
+  /** Open connections from one IP address; more are refused with close 1013. Default 256. */
+  maxConnectionsPerAddress?: number;
   /** Most sessions one lobby listing returns. Default 100. */
   maxListSessions?: number;
   /** Random bytes for ids and tokens. Default: node:crypto randomBytes. */
@@ -105,6 +114,9 @@ export function resolveOptions(options: SessionServiceOptions): ResolvedOptions 
     defaultEmptySessionTtlMs: options.defaultEmptySessionTtlMs ?? DEFAULT_EMPTY_SESSION_TTL_MS,
     maxEmptySessionTtlMs: options.maxEmptySessionTtlMs ?? DEFAULT_MAX_EMPTY_SESSION_TTL_MS,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
+    helloTimeoutMs: options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
+    maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
     maxListSessions: options.maxListSessions ?? DEFAULT_MAX_LIST_SESSIONS,
     randomBytes: options.randomBytes ?? pooledRandomBytes(),
   };

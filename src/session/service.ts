@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { SIGNALING_PATH, type Properties, type WireEndpoint } from '../protocol/index.js';
-import { createSignalingHub, type SignalingHub } from './hub.js';
+import { createSignalingHub, type PeerSocket, type SignalingHub } from './hub.js';
 import { createSessionMetrics, type SessionMetrics } from './metrics.js';
 import { resolveOptions, type SessionServiceOptions } from './options.js';
 
@@ -37,7 +37,7 @@ function attach(hub: SignalingHub, socket: WebSocket, tcp: Socket, metrics: Sess
     corked = false;
     tcp.uncork();
   };
-  const connection = hub.connect({
+  const peer: PeerSocket = {
     send: (frame) => {
       if (!corked) {
         corked = true;
@@ -49,7 +49,8 @@ function attach(hub: SignalingHub, socket: WebSocket, tcp: Socket, metrics: Sess
     close: (code, reason) => socket.close(code, reason.slice(0, 120)),
     terminate: () => socket.terminate(),
     ping: () => socket.ping(),
-  });
+  };
+  const connection = hub.connect(peer, tcp.remoteAddress ?? '');
   socket.on('message', (data, isBinary) => connection.onFrame(frameBytes(data), isBinary));
   socket.on('pong', () => connection.onPong());
   socket.on('close', () => connection.onClose());

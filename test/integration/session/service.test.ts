@@ -225,4 +225,24 @@ describe('session service over a real WebSocket', () => {
     expect((await service.app.inject({ url: '/health' })).json()).toMatchObject({ status: 'ok', sessions: 2 });
     expect((await service.app.inject({ url: '/v1/sessions' })).statusCode).toBe(400);
   });
+
+  it('refuses a connection over the per-address limit with 1013 and closes one that never says hello', async () => {
+    const limited = buildSessionService({ maxConnectionsPerAddress: 1, helloTimeoutMs: 200 });
+    const { port } = await limited.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const limitedUrl = `ws://127.0.0.1:${port}/v1/signaling`;
+      const silent = await TestSignalingClient.connect(limitedUrl);
+      const second = await TestSignalingClient.connect(limitedUrl);
+      expect(await second.closed).toBe(CloseCode.TRY_AGAIN_LATER);
+      expect(await silent.closed).toBe(CloseCode.HELLO_TIMEOUT);
+      // Its slot is free again.
+      const greeted = await TestSignalingClient.hello(limitedUrl);
+      await greeted.close();
+      const metrics = (await limited.app.inject({ url: '/metrics' })).body;
+      expect(metrics).toMatch(/punchthrough_session_connections_refused_total\{reason="too_many_from_address"\} 1/);
+      expect(metrics).toMatch(/punchthrough_session_connections_refused_total\{reason="hello_timeout"\} 1/);
+    } finally {
+      await limited.close();
+    }
+  });
 });

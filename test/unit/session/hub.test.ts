@@ -63,13 +63,17 @@ function setup(overrides: SessionServiceOptions = {}) {
   const clock = new ManualClock();
   const metrics = createSessionMetrics();
   const hub = createSignalingHub(resolveOptions({ clock, heartbeatIntervalMs: 1_000, ...overrides }), metrics);
-  const connect = async () => {
+  const open = (remoteAddress = '198.51.100.1') => {
     const peer = new FakePeer();
-    peer.connection = hub.connect(peer.socket);
+    peer.connection = hub.connect(peer.socket, remoteAddress);
+    return peer;
+  };
+  const connect = async (remoteAddress?: string) => {
+    const peer = open(remoteAddress);
     await peer.request({ type: RequestType.HELLO, appId: 'g', appVersion: '1', protocolVersion: PROTOCOL_VERSION });
     return peer;
   };
-  return { clock, hub, metrics, connect };
+  return { clock, hub, metrics, open, connect };
 }
 
 const result = (message: ServerMessage): JoinResult => {
@@ -130,6 +134,47 @@ describe('signaling hub on a manual clock', () => {
     await host.request({ type: RequestType.CREATE });
     await host.request({ type: RequestType.LEAVE });
     expect(await host.request({ type: RequestType.CREATE })).toMatchObject({ code: 'LIMIT_EXCEEDED' });
+    await hub.shutdown();
+  });
+});
+
+describe('connection limits', () => {
+  const refused = async (metrics: ReturnType<typeof createSessionMetrics>, reason: string) =>
+    (await metrics.connectionsRefused.get()).values.find((value) => value.labels.reason === reason)?.value ?? 0;
+
+  it('closes a connection that does not say hello within the hello timeout, and only that one', async () => {
+    const { clock, hub, metrics, open, connect } = setup({ helloTimeoutMs: 5_000, heartbeatIntervalMs: 60_000 });
+    const silent = open();
+    const greeted = await connect();
+    clock.advance(4_999);
+    expect(silent.closedWith).toBeUndefined();
+    clock.advance(1);
+    expect(silent.closedWith).toBe(CloseCode.HELLO_TIMEOUT);
+    expect(greeted.closedWith).toBeUndefined();
+    expect(await refused(metrics, 'hello_timeout')).toBe(1);
+    await hub.shutdown();
+  });
+
+  it('refuses connections over the total and per-address limits with 1013, and frees a slot on close', async () => {
+    const { hub, metrics, open, connect } = setup({ maxConnections: 3, maxConnectionsPerAddress: 2 });
+    const first = await connect('203.0.113.5');
+    await connect('203.0.113.5');
+    const third = open('203.0.113.5');
+    expect(third.closedWith).toBe(CloseCode.TRY_AGAIN_LATER);
+    expect(await refused(metrics, 'too_many_from_address')).toBe(1);
+    // A refused connection's frames are ignored: it never got a slot.
+    expect(() => third.connection.onFrame(new Uint8Array([1]), true)).not.toThrow();
+    expect(third.received).toEqual([]);
+
+    const other = await connect('203.0.113.6');
+    expect(other.closedWith).toBeUndefined();
+    expect(open('203.0.113.7').closedWith).toBe(CloseCode.TRY_AGAIN_LATER);
+    expect(await refused(metrics, 'too_many_connections')).toBe(1);
+
+    first.connection.onClose();
+    const again = await connect('203.0.113.5');
+    expect(again.closedWith).toBeUndefined();
+    expect(hub.connectionCount).toBe(3);
     await hub.shutdown();
   });
 });
