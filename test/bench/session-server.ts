@@ -7,6 +7,7 @@ import { Packr, Unpackr } from 'msgpackr';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type * as cloudTypes from '../../src/index.js';
+import type { PeerInfo, SessionInfo } from '../../src/protocol/index.js';
 
 // The service runs compiled (dist/, built by the benchmark first), as users run it: tsx's
 // transform adds per-closure overhead that compiled code does not have.
@@ -100,7 +101,7 @@ function corkedSender(socket: WebSocket, tcp: Duplex): (frame: Uint8Array) => vo
   };
 }
 
-const info = (peer: Peer) => ({ actor: peer.actor, peerId: peer.peerId, mode: peer.actor === 1 ? 'server' : 'client', active: true });
+const info = (peer: Peer): PeerInfo => ({ actor: peer.actor, peerId: peer.peerId, mode: peer.actor === 1 ? 'server' : 'client', active: true });
 
 const CONNECT_TOKEN = new Uint8Array(16);
 const REJOIN_TOKEN = 'r'.repeat(24);
@@ -117,7 +118,8 @@ function event(to: Peer, message: object): void {
   to.send(packr.pack(message));
 }
 
-function sessionOf(pairing: Pairing): object {
+/** Typed as the protocol's SessionInfo, so the baseline's frames keep the service's shape. */
+function sessionOf(pairing: Pairing): SessionInfo {
   return {
     sessionId: `id-${pairing.name}`,
     name: pairing.name,
