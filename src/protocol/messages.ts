@@ -83,12 +83,12 @@ export const CloseCode = {
   GOING_AWAY: 1001,
   /** A frame exceeded the maximum frame size (sent by `ws` itself for oversized frames). */
   FRAME_TOO_LARGE: 1009,
+  /** The service has no room for this connection (total or per-address limit); retry later. */
+  TRY_AGAIN_LATER: 1013,
   /** A frame was not valid msgpack, not a msgpack map, or a text frame. */
   MALFORMED_FRAME: 4000,
   /** Too many malformed frames or rate-limit violations: the peer is not speaking the protocol. */
   PROTOCOL_VIOLATION: 4001,
-  /** The service has no room for this connection (total or per-address limit); retry later. */
-  TRY_AGAIN_LATER: 1013,
   /** No pong arrived within the heartbeat timeout: the connection is considered dead. */
   HEARTBEAT_TIMEOUT: 4002,
   /** The connection did not complete hello within the hello timeout. */

@@ -75,8 +75,6 @@ interface Membership {
 
 interface Connection {
   readonly socket: PeerSocket;
-  /** The peer's IP address, for the per-address limit. */
-  readonly remoteAddress: string;
   appKey?: string;
   /** Closes the connection if hello has not arrived in time; cleared by hello. */
   helloTimer?: TimerHandle;
@@ -550,7 +548,6 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
       perAddress.set(remoteAddress, fromAddress + 1);
       const connection: Connection = {
         socket,
-        remoteAddress,
         sessionsCreated: 0,
         bucket: fullBucket(options.requestBurst, clock.now()),
         violations: 0,
