@@ -14,6 +14,7 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { createTicketIssuer, encodeRelayFrame, decodeRelayFrame, generateTicketSecret, RELAY_PROTOCOL_VERSION, RelayFrameType } from '../../relay/index.js';
+import { median } from './median.js';
 
 // RELAY_BENCH_PAIRS=1000 runs one configuration (e.g. to profile the forwarder with RELAY_BENCH_PROF=1).
 const PAIR_COUNTS = process.env.RELAY_BENCH_PAIRS ? process.env.RELAY_BENCH_PAIRS.split(',').map(Number) : [1, 100, 1_000];
@@ -209,12 +210,6 @@ async function measure(pairs: Pair[], mode: Mode, forwarder: Forwarder | undefin
 }
 
 /** The median of each figure over the rounds. */
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 function medianFigures(rounds: Figures[]): Figures {
   const of = (key: keyof Figures): number => median(rounds.map((figures) => figures[key]));
   return { packetsPerSecond: of('packetsPerSecond'), cpuMicrosPerPacket: of('cpuMicrosPerPacket'), p50Ms: of('p50Ms'), p99Ms: of('p99Ms') };

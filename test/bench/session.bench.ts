@@ -9,6 +9,7 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { median } from './median.js';
 
 const TARGET_JOINS_PER_SECOND = 5_000;
 const TARGET_KIB_PER_PEER = 50;
@@ -51,12 +52,6 @@ interface JoinFigure {
   perSecond: number;
   cpuUs: number;
   peerCpuUs: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Cycles per second (wall clock), and the server process's CPU time per cycle. */
