@@ -8,6 +8,11 @@
 export const PROTOCOL_MAX_STRING_CHARS = 256;
 /** Longest property string value; a frame holds few of them anyway. */
 export const PROTOCOL_MAX_PROPERTY_VALUE_CHARS = 4096;
+/** Largest frame any SDK accepts (client-sdk's SIGNALING_MAX_FRAME_BYTES): the service never
+ *  sends a bigger one, whatever its own options. */
+export const PROTOCOL_MAX_FRAME_BYTES = 64 * 1024;
+/** Largest lobby offset: paging deeper than this is scraping, not browsing. */
+export const PROTOCOL_MAX_LIST_OFFSET = 100_000;
 /** Most entries in one property map or filter. */
 export const PROTOCOL_MAX_PROPERTIES = 128;
 /** Most local endpoints a peer reports (interfaces × families; real hosts have a handful). */
@@ -20,6 +25,10 @@ export const PROTOCOL_MAX_PEERS = 1024;
 export const PROTOCOL_MAX_LIST_SESSIONS = 1000;
 /** Largest request id: a positive int32, so every msgpack implementation reads it exactly. */
 export const PROTOCOL_MAX_REQUEST_ID = 2 ** 31 - 1;
+/** Deepest nesting of maps and arrays in a frame: the deepest message (a reply's session's peer
+ *  list) nests 5; 8 leaves room and keeps hostile nesting (3,000 deep crashed the old decoder)
+ *  far from any stack limit. */
+export const PROTOCOL_MAX_DEPTH = 8;
 /** Longest time value on the wire (TTLs, connect ms): one day, far beyond any real value. */
 export const PROTOCOL_MAX_DURATION_MS = 86_400_000;
 
@@ -64,8 +73,42 @@ export const DEFAULT_MAX_CONNECTIONS = 20_000;
 /** Open signaling connections from one IP address: many players may share one public address
  *  (carrier-grade NAT, a LAN party), so this only stops one host taking a large share. */
 export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256;
-/** Most sessions one lobby listing returns (WebSocket and HTTP). */
+/** Most sessions one lobby listing returns (WebSocket and HTTP); `offset` pages through more. */
 export const DEFAULT_MAX_LIST_SESSIONS = 100;
+/** Largest lobby reply, bytes of encoded entries: a 13-byte LIST once drew a 390 KiB reply;
+ *  32 KiB holds ~100 entries with a few lobby fields and stays under every SDK's frame cap. */
+export const DEFAULT_MAX_LIST_BYTES = 32 * 1024;
+/** Largest frame before hello, bytes: a hello is ~60 B; room for an auth token later, and far
+ *  below the 16 KiB that let a pre-hello frame of extensions cost 150 ms of CPU. */
+export const DEFAULT_MAX_HELLO_FRAME_BYTES = 2 * 1024;
+/** Bytes queued for one connection before it is closed (4004): a healthy peer drains within a
+ *  round trip; a peer that stops reading once had 369 MiB buffered after 25 s. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+/** Lobby-visible keys per session: each re-sends the list to every member, so it must stay small. */
+export const DEFAULT_MAX_LOBBY_KEYS = 32;
+/** Live sessions per service: one per allowed connection, 10× the 2,000 ten-player sessions the
+ *  connection limit serves; an empty session costs ~6.3 KiB, so 20,000 stay near 130 MB. */
+export const DEFAULT_MAX_SESSIONS = 20_000;
+/** Live sessions created from one IP address: two per allowed connection from it, so hosts behind
+ *  one carrier-grade NAT can each host while throwaway creators (500/s once) are stopped. */
+export const DEFAULT_MAX_SESSIONS_PER_ADDRESS = 512;
+/** Distinct address candidates kept per peer (reflexive first, then local): a host has a
+ *  handful; each candidate costs the counterpart one ping per attempt. */
+export const DEFAULT_MAX_CANDIDATES = 8;
+/** Shortest time between two address reports that change a peer's candidates, ms: re-reports
+ *  20 times a second once turned a host into a flooder; a real change (roaming) is rarer. */
+export const DEFAULT_MIN_REPORT_INTERVAL_MS = 1_000;
+/** Lobby requests over HTTP per second per client address, and the burst above it: a browser
+ *  lobby polls every few seconds; 240 req/s once pushed 91 MiB/s. */
+export const DEFAULT_HTTP_REQUESTS_PER_SECOND = 5;
+export const DEFAULT_HTTP_REQUEST_BURST = 20;
+/** Time an HTTP client has to send its request headers, and the whole request, ms: half-open
+ *  requests once held 1,001 sockets; a real client sends them in one round trip. */
+export const DEFAULT_HTTP_REQUEST_TIMEOUT_MS = 10_000;
+/** Idle keep-alive HTTP connections are closed after this long, ms (Node's default is 5 s). */
+export const DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** Client address buckets the HTTP rate limit remembers: bounds its memory under address churn. */
+export const HTTP_RATE_LIMIT_ADDRESSES = 10_000;
 /** Connect-time histogram buckets, ms: direct connects land in tens of ms, relay after ~3 s. */
 export const CONNECT_MS_BUCKETS = [10, 25, 50, 100, 250, 500, 1000, 2500, 3500, 5000, 10_000];
 /** Random bytes fetched per refill of the id/token pool: ~100 joins per getrandom() call. */

@@ -93,6 +93,8 @@ export const CloseCode = {
   HEARTBEAT_TIMEOUT: 4002,
   /** The connection did not complete hello within the hello timeout. */
   HELLO_TIMEOUT: 4003,
+  /** The peer stopped reading: its queue of unsent frames passed the service's cap. */
+  SEND_BUFFER_FULL: 4004,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -289,8 +291,10 @@ export interface ListRequest extends RequestBase {
   type: typeof RequestType.LIST;
   /** Only sessions whose lobby-visible properties match every entry. */
   filter?: Properties;
-  /** At most this many sessions (the service caps it too). */
+  /** At most this many sessions (the service caps it too, in count and bytes). */
   limit?: number;
+  /** Skip this many matching sessions (the next page starts at offset + sessions.length). */
+  offset?: number;
 }
 
 /**
@@ -375,6 +379,8 @@ export interface JoinResult {
 /** Result of list. */
 export interface ListResult {
   sessions: LobbySession[];
+  /** True when more sessions match after this page. */
+  more?: boolean;
 }
 
 /** Result of requests that only succeed or fail. */

@@ -5,6 +5,7 @@
  */
 import {
   PROTOCOL_MAX_DURATION_MS,
+  PROTOCOL_MAX_LIST_OFFSET,
   PROTOCOL_MAX_LIST_SESSIONS,
   PROTOCOL_MAX_LOCAL_ENDPOINTS,
   PROTOCOL_MAX_PEERS,
@@ -148,6 +149,7 @@ const requestSchemas: { [T in RequestType]: Schema<Extract<Request, { type: T }>
     id: requestId,
     filter: optional(properties),
     limit: optional(integer(1, PROTOCOL_MAX_LIST_SESSIONS)),
+    offset: optional(integer(0, PROTOCOL_MAX_LIST_OFFSET)),
   }),
   [RequestType.SET_PROPERTIES]: object<SetPropertiesRequest>({
     type: literal(RequestType.SET_PROPERTIES),
@@ -225,6 +227,7 @@ const resultSchemas: { [T in RequestType]: Schema<ResultOf[T]> } = {
       }),
       PROTOCOL_MAX_LIST_SESSIONS,
     ),
+    more: optional(boolean),
   }),
   [RequestType.SET_PROPERTIES]: emptyResult,
   [RequestType.REPORT_ADDRESSES]: emptyResult,
@@ -313,15 +316,30 @@ function run<T>(schema: Schema<T>, value: unknown, id?: number): Result<T, Valid
   }
 }
 
+/**
+ * Names a message type for an error text without converting the attacker's value: a number is
+ * printed, anything else only by its kind (String() or JSON.stringify() on a hostile value can
+ * throw or run for long).
+ */
+function describeType(type: unknown): string {
+  return typeof type === 'number' && Number.isInteger(type) ? String(type) : `of kind ${type === null ? 'nil' : typeof type}`;
+}
+
+/** The value's `type` as a table key when it is a small integer, else undefined. */
+function typeCode(value: Record<string, unknown>): number | undefined {
+  const type = value.type;
+  return typeof type === 'number' && Number.isInteger(type) && type >= 0 && type <= 0xff ? type : undefined;
+}
+
 /** Validates a decoded frame as a request (service side). */
 export function validateRequest(value: unknown): Result<Request, ValidationError> {
   if (!isPlainObject(value)) return invalid('a frame must be a msgpack map');
   const id = readId(value);
-  const schema = requestSchemas[value.type as RequestType] as Schema<Request> | undefined;
-  if (!Object.hasOwn(requestSchemas, String(value.type)) || !schema) {
-    return invalid(`unknown request type ${JSON.stringify(value.type)?.slice(0, 32)}`, id);
+  const type = typeCode(value);
+  if (type === undefined || !Object.hasOwn(requestSchemas, type)) {
+    return invalid(`unknown request type ${describeType(value.type)}`, id);
   }
-  return run(schema, value, id);
+  return run(requestSchemas[type as RequestType] as Schema<Request>, value, id);
 }
 
 /** Validates a decoded frame as a reply or event (SDK side). */
@@ -329,14 +347,14 @@ export function validateServerMessage(
   value: unknown,
 ): Result<ResponseMessage | ErrorMessage | Event, ValidationError> {
   if (!isPlainObject(value)) return invalid('a frame must be a msgpack map');
-  const type = value.type;
+  const type = typeCode(value);
   if (type === ReplyType.ERROR) return run(errorMessage, value);
   if (type === ReplyType.RESPONSE) {
     const id = readId(value);
     if (id === undefined) return invalid('response without a valid id');
-    const request = value.request as RequestType;
-    if (!Object.hasOwn(resultSchemas, String(request))) return invalid('response to an unknown request type', id);
-    const result = resultSchemas[request];
+    const request = typeCode({ type: value.request });
+    if (request === undefined || !Object.hasOwn(resultSchemas, request)) return invalid('response to an unknown request type', id);
+    const result = resultSchemas[request as RequestType];
     return run(
       (v) => {
         try {
@@ -349,6 +367,6 @@ export function validateServerMessage(
       id,
     );
   }
-  if (Object.hasOwn(eventSchemas, String(type))) return run(eventSchemas[type as EventType] as Schema<Event>, value);
-  return invalid(`unknown message type ${JSON.stringify(type)?.slice(0, 32)}`);
+  if (type !== undefined && Object.hasOwn(eventSchemas, type)) return run(eventSchemas[type as EventType] as Schema<Event>, value);
+  return invalid(`unknown message type ${describeType(value.type)}`);
 }

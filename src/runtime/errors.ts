@@ -15,6 +15,7 @@ export const ErrorCodes = {
   ALREADY_JOINED: 'This connection is already in a session.',
   REJOIN_NOT_FOUND: 'No inactive player with that id to rejoin (never joined, or its TTL ran out).',
   NOT_IN_SESSION: 'The request needs a session, and this connection is not in one.',
+  NOT_ALLOWED: 'Only the session\'s server-mode peer may do this (change properties, open or visible).',
   RATE_LIMITED: 'Too many requests or packets from this peer; slow down.',
   FRAME_TOO_LARGE: 'A signaling frame exceeded the maximum size.',
   LIMIT_EXCEEDED: 'A configured limit was exceeded (sessions per connection, properties size, players).',

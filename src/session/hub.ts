@@ -14,13 +14,17 @@ import {
   type CreateOptions,
   type Event,
   type JoinResult,
+  type ListResult,
   type LobbySession,
   type PeerMode,
   type Properties,
+  type ReportAddressesRequest,
   type Request,
   type ResultOf,
   type ServerMessage,
+  type WireEndpoint,
 } from '../protocol/index.js';
+import { PROTOCOL_MAX_FRAME_BYTES } from '../constants.js';
 import type { ErrorCode, TimerHandle } from '../runtime/index.js';
 import { checkName, fullBucket, takeToken, type TokenBucket } from './limits.js';
 import type { SessionMetrics } from './metrics.js';
@@ -45,6 +49,7 @@ import {
   type Change,
   type Delivery,
   type Member,
+  type MemberAddresses,
   type Outcome,
   type Session,
   type SessionSettings,
@@ -54,6 +59,8 @@ import type { ResolvedOptions } from './options.js';
 /** The transport under one connection (a ws WebSocket in the service). */
 export interface PeerSocket {
   send(frame: Uint8Array): void;
+  /** Bytes queued for this connection and not yet written to the network. */
+  readonly bufferedAmount: number;
   close(code: number, reason: string): void;
   terminate(): void;
   ping(): void;
@@ -75,6 +82,8 @@ interface Membership {
 
 interface Connection {
   readonly socket: PeerSocket;
+  /** The client's address (the TCP peer, or what a trusted proxy says): limits count by it. */
+  readonly address: string;
   appKey?: string;
   /** Closes the connection if hello has not arrived in time; cleared by hello. */
   helloTimer?: TimerHandle;
@@ -89,6 +98,8 @@ interface Connection {
   closed: boolean;
   /** Requests of one connection run one after another, so its membership never races. */
   queue: Promise<void>;
+  /** When this connection's last address report that changed its candidates was taken. */
+  reportedAt?: number;
 }
 
 /** A request failure, thrown inside a handler and turned into one error reply. */
@@ -103,14 +114,41 @@ class RequestError extends Error {
 
 const JOIN_RANDOM_CANDIDATES = 8;
 
+/** App ids and versions: a safe character set, so no two (id, version) pairs share a key. */
+const APP_ID_PATTERN = /^[A-Za-z0-9._+:-]+$/;
+const APP_VERSION_PATTERN = /^[A-Za-z0-9._+:-]*$/;
+
+/** Distinct candidates, reflexive first, at most `max` in all (the rest are dropped). */
+function boundedAddresses(
+  request: Pick<ReportAddressesRequest, 'local' | 'reflexive' | 'natType'>,
+  max: number,
+): MemberAddresses {
+  const seen = new Set<string>();
+  const keep = (endpoint: WireEndpoint): boolean => {
+    const key = `${endpoint.address}|${endpoint.port}`;
+    if (seen.has(key) || seen.size >= max) return false;
+    seen.add(key);
+    return true;
+  };
+  const reflexive = request.reflexive && keep(request.reflexive) ? request.reflexive : undefined;
+  const local = request.local.filter(keep);
+  return { local, ...(reflexive ? { reflexive } : {}), ...(request.natType ? { natType: request.natType } : {}) };
+}
+
+function sameAddresses(a: MemberAddresses, b: MemberAddresses): boolean {
+  const key = (m: MemberAddresses): string =>
+    [m.reflexive ? `${m.reflexive.address}|${m.reflexive.port}` : '', ...m.local.map((e) => `${e.address}|${e.port}`), m.natType ?? ''].join(',');
+  return key(a) === key(b);
+}
+
 /** What a refused connection gets: its frames and close are ignored (it is already closing). */
 const REFUSED: PeerConnection = { onFrame: () => undefined, onPong: () => undefined, onClose: () => undefined };
 
 export interface SignalingHub {
   /** A new connection from `remoteAddress`; over a connection limit it is closed at once (1013). */
   connect(socket: PeerSocket, remoteAddress: string): PeerConnection;
-  /** Lobby listing for HTTP `GET /v1/sessions`. */
-  list(appId: string, appVersion: string, filter: Properties | undefined, limit: number): Promise<LobbySession[]>;
+  /** One lobby page for HTTP `GET /v1/sessions` (the same paging as LIST). */
+  list(appId: string, appVersion: string, filter: Properties | undefined, limit: number, offset: number): Promise<ListResult>;
   readonly connectionCount: number;
   /** Tells every peer the service is going away, closes their sockets, stops timers. */
   shutdown(): Promise<void>;
@@ -124,11 +162,40 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
   // sessionId → actor → connection, for the members connected to this instance.
   const bound = new Map<string, Map<number, Connection>>();
   const deadlines = new Map<string, { at: number; timer: TimerHandle }>();
+  // sessionId → the address that created it, and live sessions per creating address.
+  const creators = new Map<string, string>();
+  const sessionsPerAddress = new Map<string, number>();
   let stopped = false;
 
-  const send = (connection: Connection, message: ServerMessage): void => {
-    if (!connection.closed) connection.socket.send(codec.encode(message));
+  const countAddress = (counts: Map<string, number>, address: string, delta: number): void => {
+    const next = (counts.get(address) ?? 0) + delta;
+    if (next > 0) counts.set(address, next);
+    else counts.delete(address);
   };
+
+  /**
+   * Every frame to a peer leaves here. A frame larger than any SDK accepts is never sent (the
+   * limits make it impossible; this is the net under them), and a peer that stops reading is
+   * closed once its queue passes the cap instead of growing the heap.
+   */
+  const sendFrame = (connection: Connection, frame: Uint8Array): void => {
+    if (connection.closed || connection.closing) return;
+    if (frame.length > PROTOCOL_MAX_FRAME_BYTES) {
+      metrics.framesDropped.inc({ reason: 'outbound_too_large' });
+      logger.error({ bytes: frame.length }, 'an outbound frame exceeded the protocol maximum and was not sent');
+      return;
+    }
+    connection.socket.send(frame);
+    if (connection.socket.bufferedAmount > options.maxBufferedBytes) {
+      metrics.connectionsRefused.inc({ reason: 'send_buffer_full' });
+      connection.closing = true;
+      connection.socket.close(CloseCode.SEND_BUFFER_FULL, 'the peer is not reading its frames');
+      // The close frame waits behind the unread queue: free the memory now.
+      connection.socket.terminate();
+    }
+  };
+
+  const send = (connection: Connection, message: ServerMessage): void => sendFrame(connection, codec.encode(message));
 
   const reply = <T extends RequestType>(connection: Connection, request: T, id: number, result: ResultOf[T]): void => {
     send(connection, { type: ReplyType.RESPONSE, id, request, result } as ServerMessage);
@@ -148,7 +215,7 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
       if (!connection || connection.closed) continue;
       let frame = encoded.get(event);
       if (!frame) encoded.set(event, (frame = codec.encode(event)));
-      connection.socket.send(frame);
+      sendFrame(connection, frame);
     }
   };
 
@@ -157,6 +224,10 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
     bound.delete(sessionId);
     clock.clearTimeout(deadlines.get(sessionId)?.timer);
     deadlines.delete(sessionId);
+    const creator = creators.get(sessionId);
+    if (creator !== undefined) countAddress(sessionsPerAddress, creator, -1);
+    creators.delete(sessionId);
+    options.relay?.revoke?.(sessionId);
     metrics.sessions.dec();
   };
 
@@ -179,21 +250,34 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
     if (at === undefined || stopped) return;
     const timer = clock.setTimeout(() => {
       deadlines.delete(session.sessionId);
-      void applyChange(session.sessionId, (s) => expire(s, clock.now())).catch((error: unknown) =>
-        logger.error({ err: error, sessionId: session.sessionId }, 'session expiry failed'),
-      );
+      void applyChange(session.sessionId, (s) => expire(s, clock.now())).catch((error: unknown) => {
+        metrics.handlerErrors.inc();
+        logger.error({ err: error, sessionId: session.sessionId }, 'session expiry failed');
+      });
     }, at - clock.now());
     deadlines.set(session.sessionId, { at, timer });
+  };
+
+  /** Members gone from a session in a change: their relay tickets stop working. */
+  const revokeDeparted = (before: Session, after: Session | null): void => {
+    const revoke = options.relay?.revoke;
+    if (!revoke || !after) return;
+    for (const member of before.members) {
+      if (!after.members.some((m) => m.actor === member.actor)) revoke(before.sessionId, member.actor);
+    }
   };
 
   /** Runs a pure change on the stored session; undefined when the session no longer exists. */
   const applyChange = async <R>(sessionId: string, change: (s: Session) => Change<R>): Promise<Change<R> | undefined> => {
     let applied: Change<R> | undefined;
+    let before: Session | undefined;
     const outcome = await store.update(sessionId, (current) => {
+      before = current;
       applied = change(current);
       return { next: applied.next, result: undefined };
     });
     if (!outcome.found || !applied) return undefined;
+    if (before) revokeDeparted(before, applied.next);
     settle(sessionId, applied);
     return applied;
   };
@@ -212,6 +296,7 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
 
   const bind = (connection: Connection, session: Session, member: Member): void => {
     connection.membership = { sessionId: session.sessionId, actor: member.actor, mode: member.mode };
+    connection.reportedAt = undefined;
     let members = bound.get(session.sessionId);
     if (!members) bound.set(session.sessionId, (members = new Map()));
     members.set(member.actor, connection);
@@ -234,6 +319,16 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
     rejoinToken: token(18),
     connectToken: options.randomBytes(16),
   });
+
+  /** Properties and lobby keys together must fit the properties budget, and the keys their count. */
+  const checkPropertiesFit = (properties: Properties, lobbyKeys: readonly string[]): void => {
+    if (lobbyKeys.length > options.maxLobbyKeys) {
+      throw new RequestError('LIMIT_EXCEEDED', `a session may have at most ${options.maxLobbyKeys} lobby keys`);
+    }
+    if (codec.encode({ properties, lobbyKeys } as never).length > options.maxPropertiesBytes) {
+      throw new RequestError('LIMIT_EXCEEDED', `properties and lobby keys exceed ${options.maxPropertiesBytes} bytes`);
+    }
+  };
 
   /** Seed 002 steps 3–6: the reply (ack), then start with STUN and relay settings. */
   const welcome = (
@@ -283,13 +378,14 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
       if (chosen > max) throw new RequestError('LIMIT_EXCEEDED', `${what} ${chosen} exceeds the limit ${max}`);
       return chosen;
     };
-    checkProperties(request.properties);
+    const lobbyKeys = [...new Set(request.lobbyKeys ?? [])];
+    checkPropertiesFit(request.properties ?? {}, lobbyKeys);
     return {
       maxPlayers: bounded(request.maxPlayers, options.defaultMaxPlayers, options.maxPlayersLimit, 'maxPlayers'),
       open: request.open ?? true,
       visible: request.visible ?? true,
       properties: request.properties ?? {},
-      lobbyKeys: request.lobbyKeys ?? [],
+      lobbyKeys,
       playerTtlMs: bounded(request.playerTtlMs, options.defaultPlayerTtlMs, options.maxPlayerTtlMs, 'playerTtlMs'),
       emptySessionTtlMs: bounded(
         request.emptySessionTtlMs,
@@ -316,6 +412,12 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
     if (connection.sessionsCreated >= options.maxSessionsPerConnection) {
       throw new RequestError('LIMIT_EXCEEDED', `a connection may create at most ${options.maxSessionsPerConnection} sessions`);
     }
+    if (creators.size >= options.maxSessions) {
+      throw new RequestError('LIMIT_EXCEEDED', `the service holds its maximum of ${options.maxSessions} sessions`);
+    }
+    if ((sessionsPerAddress.get(connection.address) ?? 0) >= options.maxSessionsPerAddress) {
+      throw new RequestError('LIMIT_EXCEEDED', `at most ${options.maxSessionsPerAddress} live sessions may be created from one address`);
+    }
     const settings = settingsFrom(request);
     const sessionId = token(12);
     const now = clock.now();
@@ -324,6 +426,8 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
     const session = admitted.change.next!;
     if (!(await store.insert(session))) return false;
     connection.sessionsCreated += 1;
+    creators.set(sessionId, connection.address);
+    countAddress(sessionsPerAddress, connection.address, 1);
     metrics.sessions.inc();
     welcome(connection, request, session, admitted.change.result, true, 'create');
     schedule(session);
@@ -391,17 +495,22 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
       reply(connection, RequestType.LEAVE, request.id, {});
     },
     [RequestType.LIST]: async (connection, request, appKey) => {
-      const limit = Math.min(request.limit ?? options.maxListSessions, options.maxListSessions);
-      const sessions = await store.find(appKey, (s) => isListed(s) && matchesFilter(s, request.filter), limit);
-      reply(connection, RequestType.LIST, request.id, { sessions: sessions.map(lobbyEntry) });
+      reply(connection, RequestType.LIST, request.id, await listPage(appKey, request.filter, request.limit, request.offset));
     },
     [RequestType.SET_PROPERTIES]: async (connection, request) => {
       const membership = requireMembership(connection);
+      if (membership.mode !== 'server') {
+        throw new RequestError('NOT_ALLOWED', "only the session's server may change its properties, open or visible");
+      }
       checkProperties(request.properties);
       const outcome = await applyOutcome(membership.sessionId, (s) => {
         const result = setProperties(s, membership.actor, request);
-        if (result.ok && codec.encode(result.change.next!.properties as never).length > options.maxPropertiesBytes) {
-          return { ok: false, code: 'LIMIT_EXCEEDED', message: `properties would exceed ${options.maxPropertiesBytes} bytes` };
+        if (!result.ok) return result;
+        try {
+          checkPropertiesFit(result.change.next!.properties, result.change.next!.lobbyKeys);
+        } catch (error) {
+          if (error instanceof RequestError) return { ok: false, code: error.code, message: error.message };
+          throw error;
         }
         return result;
       });
@@ -410,14 +519,22 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
     },
     [RequestType.REPORT_ADDRESSES]: async (connection, request) => {
       const membership = requireMembership(connection);
+      const addresses = boundedAddresses(request, options.maxCandidates);
+      const now = clock.now();
+      const session = await store.get(membership.sessionId);
+      const current = session?.members.find((m) => m.actor === membership.actor)?.addresses;
+      if (current && sameAddresses(current, addresses)) {
+        // A repeat changes nothing: no new events, so no new pings at the counterparts.
+        reply(connection, RequestType.REPORT_ADDRESSES, request.id, {});
+        return;
+      }
+      if (connection.reportedAt !== undefined && now - connection.reportedAt < options.minReportIntervalMs) {
+        throw new RequestError('RATE_LIMITED', `addresses may change at most once every ${options.minReportIntervalMs} ms`);
+      }
+      connection.reportedAt = now;
       metrics.natTypes.inc({ nat_type: request.natType ?? 'unreported' });
-      // Seed 002 step 11, then connection steps 1–2 inside reportAddresses.
-      const addresses = {
-        local: request.local,
-        ...(request.reflexive ? { reflexive: request.reflexive } : {}),
-        ...(request.natType ? { natType: request.natType } : {}),
-      };
       reply(connection, RequestType.REPORT_ADDRESSES, request.id, {});
+      // Seed 002 step 11, then connection steps 1–2 inside reportAddresses.
       await applyChange(membership.sessionId, (s) => reportAddresses(s, membership.actor, addresses));
     },
     [RequestType.CONNECTED]: async (connection, request) => {
@@ -425,6 +542,28 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
       metrics.connectMs.observe({ path: request.path }, request.ms);
       reply(connection, RequestType.CONNECTED, request.id, {});
     },
+  };
+
+  /** One page of the lobby: at most `limit` entries and the byte budget, from `offset` on. */
+  const listPage = async (
+    appKey: string,
+    filter: Properties | undefined,
+    limit: number | undefined,
+    offset: number | undefined,
+  ): Promise<ListResult> => {
+    const count = Math.min(limit ?? options.maxListSessions, options.maxListSessions);
+    const skip = offset ?? 0;
+    // One more than the page, to tell whether another page follows.
+    const found = await store.find(appKey, (s) => isListed(s) && matchesFilter(s, filter), skip + count + 1);
+    const sessions: LobbySession[] = [];
+    let bytes = 0;
+    for (const session of found.slice(skip, skip + count)) {
+      const entry = lobbyEntry(session);
+      bytes += codec.encode(entry as never).length;
+      if (bytes > options.maxListBytes && sessions.length > 0) break;
+      sessions.push(entry);
+    }
+    return sessions.length < found.length - skip ? { sessions, more: true } : { sessions };
   };
 
   const requireMembership = (connection: Connection): Membership => {
@@ -439,6 +578,9 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
       if (request.type === RequestType.HELLO && connection.appKey === undefined) {
         if (request.protocolVersion !== PROTOCOL_VERSION) {
           throw new RequestError('UNSUPPORTED_VERSION', `protocol version ${request.protocolVersion} is not supported; this service speaks ${PROTOCOL_VERSION}`);
+        }
+        if (!APP_ID_PATTERN.test(request.appId) || !APP_VERSION_PATTERN.test(request.appVersion)) {
+          throw new RequestError('INVALID_REQUEST', 'app ids and versions may hold only letters, digits and . _ - + :');
         }
         connection.appKey = appKeyOf(request.appId, request.appVersion);
         clock.clearTimeout(connection.helloTimer);
@@ -485,6 +627,21 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
       connection.socket.close(CloseCode.MALFORMED_FRAME, 'frames must be binary msgpack');
       return;
     }
+    if (connection.appKey === undefined && frame.length > options.maxHelloFrameBytes) {
+      metrics.framesDropped.inc({ reason: 'too_large' });
+      connection.closing = true;
+      connection.socket.close(CloseCode.FRAME_TOO_LARGE, `frames before hello are limited to ${options.maxHelloFrameBytes} bytes`);
+      return;
+    }
+    // The rate limit comes before decoding, so a flood costs a token check per frame, not a decode.
+    const taken = takeToken(connection.bucket, clock.now(), options.requestsPerSecond, options.requestBurst);
+    connection.bucket = taken.bucket;
+    if (!taken.allowed) {
+      metrics.framesDropped.inc({ reason: 'rate_limited' });
+      replyError(connection, undefined, 'RATE_LIMITED', `more than ${options.requestsPerSecond} requests per second`);
+      violate(connection);
+      return;
+    }
     const decoded = codec.decodeRequest(frame);
     const failure = decoded.ok ? undefined : decoded.error;
     if (failure && isDecodeError(failure)) {
@@ -494,15 +651,7 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
       connection.socket.close(tooLarge ? CloseCode.FRAME_TOO_LARGE : CloseCode.MALFORMED_FRAME, failure.message);
       return;
     }
-    const taken = takeToken(connection.bucket, clock.now(), options.requestsPerSecond, options.requestBurst);
-    connection.bucket = taken.bucket;
     const id = decoded.ok ? decoded.value.id : failure?.id;
-    if (!taken.allowed) {
-      metrics.framesDropped.inc({ reason: 'rate_limited' });
-      replyError(connection, id, 'RATE_LIMITED', `more than ${options.requestsPerSecond} requests per second`);
-      violate(connection);
-      return;
-    }
     if (failure) {
       metrics.framesDropped.inc({ reason: 'invalid' });
       replyError(connection, id, failure.code, failure.message);
@@ -511,7 +660,20 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
     }
     if (!decoded.ok) return;
     const request = decoded.value;
-    connection.queue = connection.queue.then(() => handle(connection, request));
+    enqueue(connection, () => handle(connection, request));
+  };
+
+  /**
+   * Runs a connection's tasks in order. A task that fails outside its request's own error
+   * handling (a store fault) is logged and counted and closes that one connection; it never
+   * becomes an unhandled rejection, which would end the process.
+   */
+  const enqueue = (connection: Connection, task: () => Promise<void>): void => {
+    connection.queue = connection.queue.then(task).catch((error: unknown) => {
+      metrics.handlerErrors.inc();
+      logger.error({ err: error }, 'a signaling task failed; closing its connection');
+      if (!connection.closed) connection.socket.terminate();
+    });
   };
 
   const heartbeat = clock.setInterval(() => {
@@ -526,7 +688,7 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
         connection.closing = true;
         connection.socket.close(CloseCode.HEARTBEAT_TIMEOUT, 'no pong within the heartbeat timeout');
         // Without a pong the close handshake will not finish either: drop it now.
-        connection.queue = connection.queue.then(() => dropConnection(connection));
+        enqueue(connection, () => dropConnection(connection));
       }
     }
   }, options.heartbeatIntervalMs);
@@ -548,6 +710,7 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
       perAddress.set(remoteAddress, fromAddress + 1);
       const connection: Connection = {
         socket,
+        address: remoteAddress,
         sessionsCreated: 0,
         bucket: fullBucket(options.requestBurst, clock.now()),
         violations: 0,
@@ -578,17 +741,12 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
           if (left > 0) perAddress.set(remoteAddress, left);
           else perAddress.delete(remoteAddress);
           metrics.connectedPeers.dec();
-          connection.queue = connection.queue.then(() => dropConnection(connection));
+          enqueue(connection, () => dropConnection(connection));
         },
       };
     },
-    async list(appId, appVersion, filter, limit) {
-      const sessions = await store.find(
-        appKeyOf(appId, appVersion),
-        (s) => isListed(s) && matchesFilter(s, filter),
-        Math.min(limit, options.maxListSessions),
-      );
-      return sessions.map(lobbyEntry);
+    list(appId, appVersion, filter, limit, offset) {
+      return listPage(appKeyOf(appId, appVersion), filter, limit, offset);
     },
     get connectionCount() {
       return connections.size;

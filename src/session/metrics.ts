@@ -10,6 +10,8 @@ export interface SessionMetrics {
   readonly errors: Counter<'code'>;
   readonly framesDropped: Counter<'reason'>;
   readonly connectionsRefused: Counter<'reason'>;
+  readonly handlerErrors: Counter;
+  readonly httpRateLimited: Counter;
   readonly connectMs: Histogram<'path'>;
   readonly natTypes: Counter<'nat_type'>;
 }
@@ -39,14 +41,24 @@ export function createSessionMetrics(): SessionMetrics {
     }),
     framesDropped: new Counter({
       name: 'punchthrough_session_frames_dropped_total',
-      help: 'Frames dropped without processing, by reason (malformed, too_large, text, rate_limited, invalid).',
+      help: 'Frames dropped without processing, by reason (malformed, too_large, text, rate_limited, invalid, outbound_too_large).',
       labelNames: ['reason'],
       registers,
     }),
     connectionsRefused: new Counter({
       name: 'punchthrough_session_connections_refused_total',
-      help: 'Connections closed by a connection limit, by reason (too_many_connections, too_many_from_address, hello_timeout).',
+      help: 'Connections closed by a connection limit, by reason (too_many_connections, too_many_from_address, hello_timeout, send_buffer_full, http_too_many_from_address).',
       labelNames: ['reason'],
+      registers,
+    }),
+    handlerErrors: new Counter({
+      name: 'punchthrough_session_handler_errors_total',
+      help: 'Unexpected failures while handling a connection (each closed that one connection).',
+      registers,
+    }),
+    httpRateLimited: new Counter({
+      name: 'punchthrough_session_http_rate_limited_total',
+      help: 'HTTP lobby requests refused with 429 by the per-address rate limit.',
       registers,
     }),
     connectMs: new Histogram({

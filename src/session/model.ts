@@ -4,6 +4,7 @@
  * randomness (ids and tokens come in as arguments), so the store may retry them and tests run
  * them on a manual clock.
  */
+import { timingSafeEqual } from 'node:crypto';
 import type { ErrorCode } from '../runtime/index.js';
 import {
   EventType,
@@ -180,7 +181,7 @@ export function rejoin(
   now: number,
 ): Outcome<Member> {
   const member = memberOf(session, actor);
-  if (!member || member.active || member.rejoinToken !== rejoinToken || (member.inactiveUntil ?? 0) <= now) {
+  if (!member || member.active || !tokensEqual(member.rejoinToken, rejoinToken) || (member.inactiveUntil ?? 0) <= now) {
     return fail('REJOIN_NOT_FOUND', `no inactive actor ${actor} with that token in this session`);
   }
   const back: Member = { ...member, active: true, inactiveUntil: undefined, addresses: undefined, connectToken };
@@ -193,6 +194,13 @@ export function rejoin(
       result: back,
     },
   };
+}
+
+/** Compares secrets in time independent of where they differ (a timing side channel otherwise). */
+function tokensEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 function replaceMember(session: Session, member: Member): Session {

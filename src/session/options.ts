@@ -7,7 +7,19 @@ import {
   DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
   DEFAULT_MAX_EMPTY_SESSION_TTL_MS,
   DEFAULT_MAX_FRAME_BYTES,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_CANDIDATES,
+  DEFAULT_MAX_HELLO_FRAME_BYTES,
+  DEFAULT_MAX_LIST_BYTES,
   DEFAULT_MAX_LIST_SESSIONS,
+  DEFAULT_MAX_LOBBY_KEYS,
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_MAX_SESSIONS_PER_ADDRESS,
+  DEFAULT_MIN_REPORT_INTERVAL_MS,
+  DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_HTTP_REQUEST_BURST,
+  DEFAULT_HTTP_REQUEST_TIMEOUT_MS,
+  DEFAULT_HTTP_REQUESTS_PER_SECOND,
   DEFAULT_MAX_NAME_CHARS,
   DEFAULT_MAX_PLAYERS,
   DEFAULT_MAX_PLAYERS_LIMIT,
@@ -35,6 +47,8 @@ export interface RelayTicketIssuer {
   readonly endpoint: WireEndpoint;
   /** A ticket for `actor` of `sessionId`, with its wall-clock expiry (ms since the epoch). */
   issueTicket(sessionId: string, actor: number): { ticket: Uint8Array; expiresAtMs: number };
+  /** Refuses the tickets of a member that left (`actor`) or of a whole closed session. */
+  revoke?(sessionId: string, actor?: number): void;
 }
 
 export interface SessionServiceOptions {
@@ -86,11 +100,45 @@ export interface SessionServiceOptions {
   maxConnectionsPerAddress?: number;
   /** Most sessions one lobby listing returns. Default 100. */
   maxListSessions?: number;
+  /** Largest lobby listing, bytes of encoded entries; the rest is on the next page. Default 32 KiB. */
+  maxListBytes?: number;
+  /** Largest frame a connection may send before hello, bytes (1009 above it). Default 2 KiB. */
+  maxHelloFrameBytes?: number;
+  /** Bytes queued for one connection before it is closed (4004). Default 1 MiB. */
+  maxBufferedBytes?: number;
+  /** Lobby-visible keys per session. Default 32. */
+  maxLobbyKeys?: number;
+  /** Live sessions in the service; more creates get LIMIT_EXCEEDED. Default 20,000. */
+  maxSessions?: number;
+  /** Live sessions created from one client address. Default 512. */
+  maxSessionsPerAddress?: number;
+  /** Distinct address candidates kept per peer. Default 8. */
+  maxCandidates?: number;
+  /** Shortest time between two address reports that change a peer's candidates, ms. Default 1 s. */
+  minReportIntervalMs?: number;
+  /**
+   * Addresses (or CIDR ranges) of reverse proxies whose `X-Forwarded-For` header names the real
+   * client; the limits per address then count that client. Default: none (the TCP peer counts).
+   */
+  trustedProxies?: string[];
+  /** HTTP lobby requests per second per client address. Default 5. */
+  httpRequestsPerSecond?: number;
+  /** HTTP lobby requests a client address may burst above the rate. Default 20. */
+  httpRequestBurst?: number;
+  /** Time a client has to send an HTTP request's headers and body, ms. Default 10 s. */
+  httpRequestTimeoutMs?: number;
+  /** Idle keep-alive HTTP connections close after this long, ms. Default 5 s. */
+  httpKeepAliveTimeoutMs?: number;
+  /** When set, `GET /metrics` needs `Authorization: Bearer <token>`. Default: open. */
+  metricsToken?: string;
+  /** Serve `/metrics` only on a separate listener (see the cloud's metricsPort). Default false. */
+  metricsElsewhere?: boolean;
   /** Random bytes for ids and tokens. Default: node:crypto randomBytes. */
   randomBytes?: (length: number) => Uint8Array;
 }
 
-export type ResolvedOptions = Required<Omit<SessionServiceOptions, 'relay'>> & Pick<SessionServiceOptions, 'relay'>;
+export type ResolvedOptions = Required<Omit<SessionServiceOptions, 'relay' | 'metricsToken'>> &
+  Pick<SessionServiceOptions, 'relay' | 'metricsToken'>;
 
 export function resolveOptions(options: SessionServiceOptions): ResolvedOptions {
   return {
@@ -118,6 +166,21 @@ export function resolveOptions(options: SessionServiceOptions): ResolvedOptions 
     maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
     maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
     maxListSessions: options.maxListSessions ?? DEFAULT_MAX_LIST_SESSIONS,
+    maxListBytes: options.maxListBytes ?? DEFAULT_MAX_LIST_BYTES,
+    maxHelloFrameBytes: options.maxHelloFrameBytes ?? DEFAULT_MAX_HELLO_FRAME_BYTES,
+    maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+    maxLobbyKeys: options.maxLobbyKeys ?? DEFAULT_MAX_LOBBY_KEYS,
+    maxSessions: options.maxSessions ?? DEFAULT_MAX_SESSIONS,
+    maxSessionsPerAddress: options.maxSessionsPerAddress ?? DEFAULT_MAX_SESSIONS_PER_ADDRESS,
+    maxCandidates: options.maxCandidates ?? DEFAULT_MAX_CANDIDATES,
+    minReportIntervalMs: options.minReportIntervalMs ?? DEFAULT_MIN_REPORT_INTERVAL_MS,
+    trustedProxies: options.trustedProxies ?? [],
+    httpRequestsPerSecond: options.httpRequestsPerSecond ?? DEFAULT_HTTP_REQUESTS_PER_SECOND,
+    httpRequestBurst: options.httpRequestBurst ?? DEFAULT_HTTP_REQUEST_BURST,
+    httpRequestTimeoutMs: options.httpRequestTimeoutMs ?? DEFAULT_HTTP_REQUEST_TIMEOUT_MS,
+    httpKeepAliveTimeoutMs: options.httpKeepAliveTimeoutMs ?? DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    metricsToken: options.metricsToken,
+    metricsElsewhere: options.metricsElsewhere ?? false,
     randomBytes: options.randomBytes ?? pooledRandomBytes(),
   };
 }

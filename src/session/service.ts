@@ -3,11 +3,19 @@
  * lobby over HTTP, health and Prometheus metrics. Building it does not listen; `listen` does.
  */
 import websocket from '@fastify/websocket';
+import { timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { SIGNALING_PATH, type Properties, type WireEndpoint } from '../protocol/index.js';
+import { PROTOCOL_MAX_LIST_OFFSET } from '../constants.js';
 import { createSignalingHub, type PeerSocket, type SignalingHub } from './hub.js';
+import {
+  HTTP_CONNECTION_HEADROOM,
+  HTTP_CONNECTION_HEADROOM_PER_ADDRESS,
+  createHttpRateLimit,
+  guardTcpConnections,
+} from './http-limits.js';
 import { createSessionMetrics, type SessionMetrics } from './metrics.js';
 import { resolveOptions, type SessionServiceOptions } from './options.js';
 
@@ -29,7 +37,22 @@ function frameBytes(data: RawData): Uint8Array {
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }
 
-function attach(hub: SignalingHub, socket: WebSocket, tcp: Socket, metrics: SessionMetrics): void {
+/**
+ * Runs a socket event handler behind a last-resort guard: a failure is counted and ends that one
+ * connection, never the process (an exception thrown from a ws listener would).
+ */
+function guarded<A extends unknown[]>(socket: WebSocket, metrics: SessionMetrics, handler: (...args: A) => void) {
+  return (...args: A): void => {
+    try {
+      handler(...args);
+    } catch {
+      metrics.handlerErrors.inc();
+      socket.terminate();
+    }
+  };
+}
+
+function attach(hub: SignalingHub, socket: WebSocket, tcp: Socket, address: string, metrics: SessionMetrics): void {
   // A reply and the events it triggers (e.g. a join's reply and start) leave in one write:
   // the TCP socket is corked until the current tick's work is done.
   let corked = false;
@@ -46,30 +69,50 @@ function attach(hub: SignalingHub, socket: WebSocket, tcp: Socket, metrics: Sess
       }
       socket.send(frame);
     },
+    get bufferedAmount() {
+      return socket.bufferedAmount;
+    },
     close: (code, reason) => socket.close(code, reason.slice(0, 120)),
     terminate: () => socket.terminate(),
     ping: () => socket.ping(),
   };
-  const connection = hub.connect(peer, tcp.remoteAddress ?? '');
-  socket.on('message', (data, isBinary) => connection.onFrame(frameBytes(data), isBinary));
-  socket.on('pong', () => connection.onPong());
-  socket.on('close', () => connection.onClose());
+  const connection = hub.connect(peer, address);
+  socket.on('message', guarded(socket, metrics, (data: RawData, isBinary: boolean) => connection.onFrame(frameBytes(data), isBinary)));
+  socket.on('pong', guarded(socket, metrics, () => connection.onPong()));
+  socket.on('close', guarded(socket, metrics, () => connection.onClose()));
   // ws reports protocol errors (oversized frame: 1009, bad opcode, bad UTF-8) here and closes.
   socket.on('error', (error: Error & { code?: string }) => {
     metrics.framesDropped.inc({ reason: error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'too_large' : 'malformed' });
   });
 }
 
-function lobbyQuery(query: unknown): { appId: string; appVersion: string; limit: number; filter?: Properties } | undefined {
+interface LobbyQuery {
+  appId: string;
+  appVersion: string;
+  limit: number;
+  offset: number;
+  filter?: Properties;
+}
+
+function lobbyQuery(query: unknown): LobbyQuery | undefined {
   if (typeof query !== 'object' || query === null) return undefined;
-  const { appId, appVersion, limit, ...rest } = query as Record<string, unknown>;
+  const { appId, appVersion, limit, offset, ...rest } = query as Record<string, unknown>;
   if (typeof appId !== 'string' || typeof appVersion !== 'string' || appId.length === 0) return undefined;
   const parsedLimit = typeof limit === 'string' ? Number.parseInt(limit, 10) : Number.POSITIVE_INFINITY;
   if (Number.isNaN(parsedLimit) || parsedLimit < 1) return undefined;
+  const parsedOffset = typeof offset === 'string' ? Number.parseInt(offset, 10) : 0;
+  if (!Number.isInteger(parsedOffset) || parsedOffset < 0 || parsedOffset > PROTOCOL_MAX_LIST_OFFSET) return undefined;
   // Any other query parameter filters on a lobby-visible property (as a string).
   const filter: Properties = {};
   for (const [key, value] of Object.entries(rest)) if (typeof value === 'string') filter[key] = value;
-  return { appId, appVersion, limit: parsedLimit, ...(Object.keys(filter).length ? { filter } : {}) };
+  return { appId, appVersion, limit: parsedLimit, offset: parsedOffset, ...(Object.keys(filter).length ? { filter } : {}) };
+}
+
+/** Whether an Authorization header carries the bearer token, compared in constant time. */
+export function hasBearerToken(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header ?? '');
+  const expected = Buffer.from(`Bearer ${token}`);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /** Builds the session service (see {@link SessionServiceOptions}); call `listen` to serve. */
@@ -77,26 +120,54 @@ export function buildSessionService(options: SessionServiceOptions = {}): Sessio
   const resolved = resolveOptions(options);
   const metrics = createSessionMetrics();
   const hub = createSignalingHub(resolved, metrics);
-  const app = Fastify({ logger: false, bodyLimit: resolved.maxFrameBytes });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: resolved.maxFrameBytes,
+    // request.ip is the client X-Forwarded-For names, but only when a configured proxy says it.
+    trustProxy: resolved.trustedProxies.length > 0 ? resolved.trustedProxies : false,
+    requestTimeout: resolved.httpRequestTimeoutMs,
+    keepAliveTimeout: resolved.httpKeepAliveTimeoutMs,
+  });
+  app.server.headersTimeout = resolved.httpRequestTimeoutMs;
+  app.server.maxConnections = resolved.maxConnections + HTTP_CONNECTION_HEADROOM;
+  guardTcpConnections(
+    app.server,
+    resolved.trustedProxies,
+    resolved.maxConnectionsPerAddress + HTTP_CONNECTION_HEADROOM_PER_ADDRESS,
+    metrics,
+  );
+  const httpRateLimit = createHttpRateLimit(resolved.clock, resolved.httpRequestsPerSecond, resolved.httpRequestBurst);
 
   void app.register(websocket, { options: { maxPayload: resolved.maxFrameBytes, perMessageDeflate: false } });
   void app.register(async (scoped) => {
-    scoped.get(SIGNALING_PATH, { websocket: true }, (socket, request) => attach(hub, socket, request.socket, metrics));
+    scoped.get(SIGNALING_PATH, { websocket: true }, (socket, request) => attach(hub, socket, request.socket, request.ip, metrics));
     scoped.get('/health', async () => ({
       status: 'ok',
       connections: hub.connectionCount,
       sessions: await resolved.store.count(),
     }));
-    scoped.get('/metrics', async (_request, reply) => {
-      void reply.header('content-type', metrics.registry.contentType);
-      return metrics.registry.metrics();
-    });
+    if (!resolved.metricsElsewhere) {
+      scoped.get('/metrics', async (request, reply) => {
+        if (resolved.metricsToken !== undefined && !hasBearerToken(request.headers.authorization, resolved.metricsToken)) {
+          return reply.code(401).send({ code: 'NOT_ALLOWED', message: 'metrics need Authorization: Bearer <token>' });
+        }
+        void reply.header('content-type', metrics.registry.contentType);
+        return metrics.registry.metrics();
+      });
+    }
     scoped.get('/v1/sessions', async (request, reply) => {
+      if (!httpRateLimit(request.ip)) {
+        metrics.httpRateLimited.inc();
+        return reply.code(429).send({ code: 'RATE_LIMITED', message: `more than ${resolved.httpRequestsPerSecond} lobby requests per second` });
+      }
       const query = lobbyQuery(request.query);
       if (!query) {
-        return reply.code(400).send({ code: 'INVALID_REQUEST', message: 'appId and appVersion are required; limit must be a positive integer' });
+        return reply.code(400).send({
+          code: 'INVALID_REQUEST',
+          message: 'appId and appVersion are required; limit must be a positive integer, offset a whole number',
+        });
       }
-      return { sessions: await hub.list(query.appId, query.appVersion, query.filter, query.limit) };
+      return hub.list(query.appId, query.appVersion, query.filter, query.limit, query.offset);
     });
   });
 

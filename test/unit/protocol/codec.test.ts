@@ -100,7 +100,7 @@ describe('signaling codec', () => {
     const deep = new Uint8Array(16 * 1024).fill(0x91);
     expect(codec.decode(deep).ok).toBe(false);
     // Decodable but not a map: a validation error, answered rather than closed.
-    const notAMap = codec.decodeRequest(Uint8Array.of(0xc1));
+    const notAMap = codec.decodeRequest(Uint8Array.of(0x2a));
     expect(notAMap.ok).toBe(false);
     if (!notAMap.ok) expect(isDecodeError(notAMap.error)).toBe(false);
   });

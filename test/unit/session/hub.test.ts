@@ -41,6 +41,8 @@ class FakePeer {
     ping: () => {
       this.pings += 1;
     },
+    /** What the transport reports as queued; a test raises it to play a peer that stopped reading. */
+    bufferedAmount: 0,
   };
 
   async request(body: RequestBody): Promise<ServerMessage> {
