@@ -121,6 +121,11 @@ export const RANDOM_POOL_BYTES = 4096;
 export const DEFAULT_CLOUD_HOST = '0.0.0.0';
 /** HTTP + signaling WebSocket port: unprivileged and clear of common dev-server ports. */
 export const DEFAULT_HTTP_PORT = 7070;
+/** Address of a separate metrics listener: loopback, so metrics leave the machine only when an
+ *  operator says where (a scraper on the host, or --metrics-host). */
+export const DEFAULT_METRICS_HOST = '127.0.0.1';
+/** Environment variable holding the metrics bearer token (kept off the command line). */
+export const METRICS_TOKEN_ENV = 'PUNCHTHROUGH_METRICS_TOKEN';
 /** RFC 5780 alternate port for NAT behaviour discovery: the next one, by common practice. */
 export const DEFAULT_STUN_ALT_PORT = 3479;
 

@@ -1,17 +1,21 @@
 import { relayDefaults } from '../../relay/index.js';
 import { DEFAULT_STUN_PORT } from '../../stun-server/index.js';
 import { createCloud } from '../cloud/create-cloud.js';
+import { proxyMatcher } from '../session/http-limits.js';
 import {
   DEFAULT_CLOUD_HOST,
   DEFAULT_HTTP_PORT,
+  DEFAULT_METRICS_HOST,
   DEFAULT_STUN_ALT_PORT,
+  METRICS_TOKEN_ENV,
 } from '../constants.js';
 import { createLogger, formatEndpoint } from '../runtime/index.js';
 import { ExitCode, UsageError, intFlag, parseFlags, writeJson, type CliCommand, reportStartFailure } from './io.js';
 import { RELAY_SECRET_ENV, checkedRelaySecret } from './relay-secret.js';
 
 const usage = `Usage: punchthrough cloud [--host H] [--public-ip IP] [--http-port N] [--stun-port N]
-                         [--stun-alt-port N] [--relay-port N] [--json]
+                         [--stun-alt-port N] [--relay-port N] [--trusted-proxy ADDR]...
+                         [--metrics-port N] [--metrics-host H] [--json]
 
 Runs the whole cloud in one process: the session service (HTTP + signaling WebSocket), the
 STUN server (with an alternate port for NAT behaviour discovery) and the relay, on the
@@ -25,6 +29,10 @@ Options:
   --stun-port N      STUN port (default ${DEFAULT_STUN_PORT})
   --stun-alt-port N  RFC 5780 alternate STUN port (default ${DEFAULT_STUN_ALT_PORT})
   --relay-port N     relay port (default ${relayDefaults.DEFAULT_RELAY_PORT})
+  --trusted-proxy ADDR  a reverse proxy (address or CIDR) whose X-Forwarded-For names the
+                     client; per-address limits then count that client; repeatable
+  --metrics-port N   serve /metrics on this port only, not on the HTTP port
+  --metrics-host H   address of the metrics listener (default ${DEFAULT_METRICS_HOST})
   --json             one JSON object per line on stdout; the first is
                      {"event":"ready","http":"http://IP:${DEFAULT_HTTP_PORT}","stun":"IP:${DEFAULT_STUN_PORT}","relay":"IP:${relayDefaults.DEFAULT_RELAY_PORT}"}
   --help             this text
@@ -32,6 +40,7 @@ Options:
 Environment:
   ${RELAY_SECRET_ENV}  relay ticket secret (≥ ${relayDefaults.MIN_TICKET_SECRET_BYTES} bytes), to share with standalone relays;
                  generated at start when unset.
+  ${METRICS_TOKEN_ENV}  when set, /metrics needs "Authorization: Bearer <token>".
   LOG_LEVEL      pino level for the logs on stderr (default info).`;
 
 export const cloudCommand: CliCommand = {
@@ -45,8 +54,17 @@ export const cloudCommand: CliCommand = {
       'stun-port': { type: 'string' },
       'stun-alt-port': { type: 'string' },
       'relay-port': { type: 'string' },
+      'trusted-proxy': { type: 'string', multiple: true },
+      'metrics-port': { type: 'string' },
+      'metrics-host': { type: 'string' },
       json: { type: 'boolean', default: false },
     });
+    const trustedProxies = values['trusted-proxy'] ?? [];
+    try {
+      proxyMatcher(trustedProxies);
+    } catch (error) {
+      throw new UsageError(`--trusted-proxy: ${(error as Error).message.replace(/^trustedProxies: /, '')}`);
+    }
     const secret = checkedRelaySecret(io.env[RELAY_SECRET_ENV] || undefined, RELAY_SECRET_ENV);
     const logger = createLogger({ name: 'cloud' });
     let cloud;
@@ -59,13 +77,24 @@ export const cloudCommand: CliCommand = {
         stunAltPort: intFlag('stun-alt-port', values['stun-alt-port'], DEFAULT_STUN_ALT_PORT),
         relayPort: intFlag('relay-port', values['relay-port'], relayDefaults.DEFAULT_RELAY_PORT),
         ...(secret ? { relaySecret: secret } : {}),
+        ...(values['metrics-port'] === undefined ? {} : { metricsPort: intFlag('metrics-port', values['metrics-port'], 0) }),
+        ...(values['metrics-host'] ? { metricsHost: values['metrics-host'] } : {}),
+        session: {
+          trustedProxies,
+          ...(io.env[METRICS_TOKEN_ENV] ? { metricsToken: io.env[METRICS_TOKEN_ENV] } : {}),
+        },
         logger,
       });
     } catch (error) {
       if (error instanceof UsageError) throw error;
       return reportStartFailure(io, values.json, 'cloud', error, `cannot start the cloud: ${(error as Error).message}`);
     }
-    const ready = { http: cloud.httpUrl, stun: formatEndpoint(cloud.stun), relay: formatEndpoint(cloud.relay) };
+    const ready = {
+      http: cloud.httpUrl,
+      stun: formatEndpoint(cloud.stun),
+      relay: formatEndpoint(cloud.relay),
+      ...(cloud.metricsEndpoint ? { metrics: `http://${formatEndpoint(cloud.metricsEndpoint)}/metrics` } : {}),
+    };
     if (values.json) writeJson(io.stdout, { event: 'ready', ...ready });
     else io.stdout.write(`cloud ready\n  http   ${ready.http}\n  stun   ${ready.stun}\n  relay  ${ready.relay}\n`);
     const signal = await io.stopSignal;

@@ -12,9 +12,11 @@ import { buildSessionService, type SessionService } from '../session/service.js'
 import {
   DEFAULT_CLOUD_HOST,
   DEFAULT_HTTP_PORT,
+  DEFAULT_METRICS_HOST,
   DEFAULT_STUN_ALT_PORT,
 } from '../constants.js';
 import { registerUdpServiceMetrics } from './metrics.js';
+import { serveMetrics } from './metrics-server.js';
 import type { CloudOptions } from './options.js';
 import { advertisedAddress } from './public-ip.js';
 
@@ -32,6 +34,8 @@ export interface Cloud {
   readonly sessionService: SessionService;
   readonly stunServer: StunServer;
   readonly relayServer: RelayServer;
+  /** Where `/metrics` is served when `metricsPort` is set (else on the HTTP port). */
+  readonly metricsEndpoint?: UdpEndpoint;
   /** Prometheus text of every service (what `GET /metrics` serves). */
   metrics(): Promise<string>;
   /** Tells every session the cloud is going away, then closes every socket. Idempotent. */
@@ -87,6 +91,7 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
     const issuer = createTicketIssuer({ secret, clock });
     const sessionService = buildSessionService({
       ...options.session,
+      metricsElsewhere: options.metricsPort !== undefined,
       clock,
       logger: logger.child({ service: 'session' }),
       stunServers: [{ address: stun.address, port: stun.port }],
@@ -98,6 +103,16 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
     opened.push(sessionService);
     registerUdpServiceMetrics(sessionService.metrics.registry, () => stunServer.stats(), () => relayServer.stats());
     const http = await sessionService.listen({ host, port: options.httpPort ?? DEFAULT_HTTP_PORT });
+    const metricsServer =
+      options.metricsPort === undefined
+        ? undefined
+        : await serveMetrics(
+            sessionService.metrics.registry,
+            options.metricsHost ?? DEFAULT_METRICS_HOST,
+            options.metricsPort,
+            options.session?.metricsToken,
+          );
+    if (metricsServer) opened.push(metricsServer);
     const httpUrl = `http://${formatEndpoint({ address: publicIp, port: http.port })}`;
     logger.info({ http: httpUrl, stun: formatEndpoint(stun), relay: formatEndpoint(relay) }, 'cloud ready');
 
@@ -111,6 +126,7 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
       sessionService,
       stunServer,
       relayServer,
+      ...(metricsServer ? { metricsEndpoint: metricsServer.endpoint } : {}),
       metrics: () => sessionService.metrics.registry.metrics(),
       close() {
         closing ??= closeAll();

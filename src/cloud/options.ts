@@ -35,6 +35,13 @@ export interface CloudOptions {
   clock?: Clock;
   /** Logger; each service logs under a child with its name. Default: silent. */
   logger?: Logger;
+  /**
+   * Serve `/metrics` on this port of `metricsHost` instead of the public HTTP port (0 picks one).
+   * Default: on the HTTP port, behind `session.metricsToken` when one is set.
+   */
+  metricsPort?: number;
+  /** Address of the metrics listener. Default 127.0.0.1: metrics stay on the machine. */
+  metricsHost?: string;
   /** Further session-service options (limits, TTLs); the cloud sets stunServers and relay itself. */
-  session?: Omit<SessionServiceOptions, 'clock' | 'logger' | 'stunServers' | 'relay'>;
+  session?: Omit<SessionServiceOptions, 'clock' | 'logger' | 'stunServers' | 'relay' | 'metricsElsewhere'>;
 }

@@ -127,8 +127,12 @@ export function buildSessionService(options: SessionServiceOptions = {}): Sessio
     trustProxy: resolved.trustedProxies.length > 0 ? resolved.trustedProxies : false,
     requestTimeout: resolved.httpRequestTimeoutMs,
     keepAliveTimeout: resolved.httpKeepAliveTimeoutMs,
+    http: {
+      headersTimeout: resolved.httpRequestTimeoutMs,
+      // Node checks those timeouts every 30 s by default: a half-open request would live 3× longer.
+      connectionsCheckingInterval: Math.min(1_000, resolved.httpRequestTimeoutMs),
+    },
   });
-  app.server.headersTimeout = resolved.httpRequestTimeoutMs;
   app.server.maxConnections = resolved.maxConnections + HTTP_CONNECTION_HEADROOM;
   guardTcpConnections(
     app.server,
