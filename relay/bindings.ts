@@ -16,9 +16,12 @@ export interface Binding extends TokenBuckets {
   readonly peers: Map<number, Binding>;
 }
 
+/** Why a bind was refused: the table, the session or the source IP holds its maximum. */
+export type BindRefusal = 'RELAY_FULL' | 'SESSION_FULL' | 'ADDRESS_FULL';
+
 export type BindOutcome =
   | { ok: true; binding: Binding; kind: 'new' | 'refreshed' | 'moved'; from?: { address: string; port: number } }
-  | { ok: false; error: 'RELAY_FULL' };
+  | { ok: false; error: BindRefusal };
 
 /**
  * The relay's state: bindings indexed by source address and by (session, actor). An address
@@ -31,9 +34,16 @@ export class BindingTable {
   readonly #sessions = new Map<string, Map<number, Binding>>();
   #size = 0;
 
+  /**
+   * @param maxBindings bindings in all
+   * @param maxPerSession bindings of one session (actors)
+   * @param maxPerAddress bindings from one source IP address (all its ports)
+   */
   constructor(
     private readonly limits: RateLimits,
     private readonly maxBindings: number,
+    private readonly maxPerSession = Number.POSITIVE_INFINITY,
+    private readonly maxPerAddress = Number.POSITIVE_INFINITY,
   ) {}
 
   get size(): number {
@@ -66,6 +76,16 @@ export class BindingTable {
     }
     const existing = this.peer(sessionId, actor);
     if (!existing && this.#size - (atAddress ? 1 : 0) >= this.maxBindings) return { ok: false, error: 'RELAY_FULL' };
+    // Slots the bind would free at once (the address's current binding, the binding it moves)
+    // do not count against the bounds.
+    const sessionPeers = this.#sessions.get(sessionId)?.size ?? 0;
+    if (!existing && sessionPeers - (atAddress?.sessionId === sessionId ? 1 : 0) >= this.maxPerSession) {
+      return { ok: false, error: 'SESSION_FULL' };
+    }
+    const fromAddress = this.#byAddress.get(endpoint.address)?.size ?? 0;
+    if (fromAddress - (atAddress ? 1 : 0) - (existing?.address === endpoint.address ? 1 : 0) >= this.maxPerAddress) {
+      return { ok: false, error: 'ADDRESS_FULL' };
+    }
     if (atAddress) this.remove(atAddress);
     if (existing) {
       const from = { address: existing.address, port: existing.port };
@@ -108,7 +128,25 @@ export class BindingTable {
     this.#size--;
   }
 
-  /** Removes every binding silent for longer than `idleTimeoutMs`; returns how many. */
+  /** Drops every binding of `sessionId`, or only `actor`'s; returns how many. */
+  removeSession(sessionId: string, actor?: number): number {
+    const peers = this.#sessions.get(sessionId);
+    if (!peers) return 0;
+    const doomed = actor === undefined ? [...peers.values()] : [peers.get(actor)].filter((binding) => binding !== undefined);
+    for (const binding of doomed) this.remove(binding);
+    return doomed.length;
+  }
+
+  /** Bindings from source IP `address` (all ports). */
+  countFrom(address: string): number {
+    return this.#byAddress.get(address)?.size ?? 0;
+  }
+
+  /**
+   * Removes every binding silent for longer than `idleTimeoutMs`; returns how many. Silence is
+   * measured from the last frame the relay accepted and acted on (a delivered send, a keepalive,
+   * a bind): sends to absent peers and rate-limited frames do not hold a binding open.
+   */
   expireIdle(now: number, idleTimeoutMs: number): number {
     let expired = 0;
     for (const peers of this.#sessions.values()) {

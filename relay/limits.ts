@@ -1,6 +1,6 @@
 /**
- * Per-peer token buckets and the error gate: pure functions of state and `now`, so the server's
- * limits are unit-tested on a manual clock.
+ * Per-peer token buckets, the error gate and the bind-work budget: pure functions of state and
+ * `now`, so the server's limits are unit-tested on a manual clock.
  */
 
 /** Per-peer limits: two token buckets, one counting packets and one counting bytes. */
@@ -69,5 +69,78 @@ export class ErrorGate {
     if (this.#answered.has(key) || this.#answered.size >= this.maxKeys) return false;
     this.#answered.add(key);
     return true;
+  }
+}
+
+/** A single token bucket's rate: tokens per second and the bucket's size. */
+export interface Budget {
+  perSecond: number;
+  burst: number;
+}
+
+const asRateLimits = (budget: Budget): RateLimits => ({
+  packetsPerSecond: budget.perSecond,
+  burstPackets: budget.burst,
+  bytesPerSecond: Number.POSITIVE_INFINITY,
+  burstBytes: Number.POSITIVE_INFINITY,
+});
+
+/**
+ * The relay's bind work (HMACs spent on binds that have not proved anything yet), budgeted per
+ * source IP and in all. A bind takes a token before the relay computes anything for it, so an
+ * empty bucket costs the relay one Map lookup; a bind that then proves its ticket gets its token
+ * back, so what is limited is minted cookies and failed verifications.
+ *
+ * Sources are keyed by IP alone: an attacker picks its ports freely. At most `maxSources` are
+ * remembered; beyond that (between sweeps) a new source draws on the global bucket only.
+ */
+export class BindWorkBudget {
+  readonly #sources = new Map<string, TokenBuckets>();
+  readonly #global: TokenBuckets;
+  readonly #perSource: RateLimits;
+  readonly #total: RateLimits;
+
+  constructor(
+    perSource: Budget,
+    total: Budget,
+    private readonly maxSources: number,
+    now: number,
+  ) {
+    this.#perSource = asRateLimits(perSource);
+    this.#total = asRateLimits(total);
+    this.#global = fullBuckets(this.#total, now);
+  }
+
+  /** Takes one token from `source`'s bucket and the global one; false (taking none) if either is empty. */
+  spend(source: string, now: number): boolean {
+    let own = this.#sources.get(source);
+    if (own === undefined && this.#sources.size < this.maxSources) {
+      own = fullBuckets(this.#perSource, now);
+      this.#sources.set(source, own);
+    }
+    if (own !== undefined && !takeTokens(own, this.#perSource, now, 0)) return false;
+    if (takeTokens(this.#global, this.#total, now, 0)) return true;
+    if (own !== undefined) own.packetTokens += 1;
+    return false;
+  }
+
+  /** Gives back the token of a bind that proved its ticket. */
+  refund(source: string): void {
+    const own = this.#sources.get(source);
+    if (own) own.packetTokens = Math.min(this.#perSource.burstPackets, own.packetTokens + 1);
+    this.#global.packetTokens = Math.min(this.#total.burstPackets, this.#global.packetTokens + 1);
+  }
+
+  /** Forgets sources whose bucket has refilled: a forgotten source starts full, the same state. */
+  sweep(now: number): void {
+    for (const [source, state] of this.#sources) {
+      const refilled = state.packetTokens + ((now - state.refilledAtMs) * this.#perSource.packetsPerSecond) / 1000;
+      if (refilled >= this.#perSource.burstPackets) this.#sources.delete(source);
+    }
+  }
+
+  /** Sources remembered now. */
+  get trackedSources(): number {
+    return this.#sources.size;
   }
 }

@@ -5,6 +5,8 @@ import {
   createRelayServer,
   createTicketIssuer,
   encodeRelayFrame,
+  splitTicket,
+  RELAY_PROTOCOL_VERSION,
   type RelayClient,
   type RelayClientOptions,
   type RelayServer,
@@ -85,7 +87,9 @@ describe('relay server and client on a manual clock', () => {
     clock.advance(60_001);
     await expect(late.client.bind()).rejects.toMatchObject({ code: 'TICKET_EXPIRED' });
     expect(server.stats()).toMatchObject({ bindings: 0, dropped: { ticketInvalid: 1, ticketExpired: 1 } });
-    expect(network.log.filter((entry) => entry.from.startsWith(RELAY.address)).every((entry) => entry.bytes === 7)).toBe(true);
+    // The forger got a challenge (18 B) and then an error (7 B); the late peer only the error:
+    // each answer smaller than the bind (≥ 47 B) it answered.
+    expect(network.log.filter((entry) => entry.from.startsWith(RELAY.address)).map((entry) => entry.bytes)).toEqual([18, 7, 7]);
   });
 
   it('retransmits the bind until the relay answers, then gives up with RELAY_TIMEOUT', async () => {
@@ -179,11 +183,11 @@ describe('relay server and client on a manual clock', () => {
     const frames = [
       encodeRelayFrame({ type: 'send', toActor: 1, payload: Buffer.from('spoofed') }),
       encodeRelayFrame({ type: 'keepalive', nonce: 1 }),
-      encodeRelayFrame({ type: 'bind', ticket: Buffer.alloc(40, 7) }),
-      Uint8Array.of(0xf2, 1, 2, 3, 4, 5, 6, 7),
+      encodeRelayFrame({ type: 'bind', cookie: undefined, proof: new Uint8Array(0), body: Buffer.alloc(40, 7) }),
+      Uint8Array.of(0xf1, 1, 2, 3, 4, 5, 6, 7),
       encodeRelayFrame({ type: 'unbind' }),
       encodeRelayFrame({ type: 'error', code: 'NOT_BOUND', actor: 0 }),
-      Uint8Array.of(0xf1, 3, 0),
+      Uint8Array.of(RELAY_PROTOCOL_VERSION, 3, 0),
     ];
     let sent = 0;
     for (let round = 0; round < 3; round++) {
@@ -201,7 +205,8 @@ describe('relay server and client on a manual clock', () => {
     // An expired ticket seen by the relay gets one error too, no more.
     const expired = issuer.issue('s', 9).ticket;
     clock.advance(120_000);
-    for (let i = 0; i < 10; i++) network.inject(victim, RELAY, encodeRelayFrame({ type: 'bind', ticket: expired }));
+    const expiredBind = encodeRelayFrame({ type: 'bind', cookie: undefined, proof: new Uint8Array(0), body: splitTicket(expired).body });
+    for (let i = 0; i < 10; i++) network.inject(victim, RELAY, expiredBind);
     expect(network.log.filter((entry) => entry.to === '192.0.2.77:4444')).toHaveLength(4);
   });
 
