@@ -158,6 +158,42 @@ describe('relay server and client on a manual clock', () => {
     expect(kept.received).toEqual([[2, 'delivered']]);
   });
 
+  it('expires idle bindings on the manual clock; sends to absent actors do not hold a binding open, keepalives do', async () => {
+    const { peer, clock, server } = await started({ idleTimeoutMs: 30_000, sweepIntervalMs: 1_000 });
+    // Three harvested slots: one silent, one sending to nobody, one keeping alive.
+    const silent = peer('harvest', 1, '10.0.0.1');
+    const spinner = peer('harvest', 2, '10.0.0.2');
+    const kept = peer('harvest', 3, '10.0.0.3', { keepaliveIntervalMs: 10_000 });
+    await Promise.all([silent.client.bind(), spinner.client.bind(), kept.client.bind()]);
+    for (let second = 0; second < 31; second++) {
+      spinner.client.send(99, Buffer.from('to nobody'));
+      await clock.advanceAsync(1_000);
+    }
+    expect(server.stats()).toMatchObject({ bindings: 1, expired: 2 });
+    expect(server.stats().dropped.peerNotBound).toBe(31);
+    await clock.advanceAsync(60_000);
+    expect(server.stats().bindings).toBe(1); // a keepalive every 10 s is activity
+  });
+
+  it('revoke() drops the bindings of an actor or a session and refuses their tickets', async () => {
+    const { peer, server, clock } = await started();
+    const a = peer('s', 1);
+    const b = peer('s', 2, '10.0.0.2');
+    await Promise.all([a.client.bind(), b.client.bind()]);
+    server.revoke('s', 2);
+    expect(a.client.send(2, Buffer.from('x'))).toBe(true);
+    expect(b.received).toEqual([]);
+    expect(server.stats()).toMatchObject({ bindings: 1, revoked: 1, dropped: { peerNotBound: 1 } });
+    clock.advance(1_000);
+    await expect(b.client.bind()).rejects.toMatchObject({ code: 'TICKET_REVOKED' });
+    server.revoke('s');
+    server.revoke('s'); // idempotent
+    expect(server.stats()).toMatchObject({ bindings: 0, sessions: 0, revoked: 2, revocations: 2 });
+    // Remembered until the tickets expire (the default TTL, 10 minutes), then forgotten.
+    await clock.advanceAsync(10 * 60_000 + 1_000);
+    expect(server.stats().revocations).toBe(0);
+  });
+
   it('limits each peer’s rate without touching another peer of the same session', async () => {
     const { peer, server, clock } = await started({ ratePacketsPerSecond: 100, burstPackets: 10 });
     const flooder = peer('s', 1);
