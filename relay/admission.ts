@@ -2,7 +2,7 @@
 import type { UdpEndpoint } from '../src/runtime/index.js';
 import type { BindingTable, BindOutcome } from './bindings.js';
 import type { CookieJar } from './cookies.js';
-import type { BindWorkBudget } from './limits.js';
+import { sourceKey, type BindWorkBudget } from './limits.js';
 import { parseTicketBody, type RelayErrorCode, type RelayFrame } from './protocol/index.js';
 import type { RevocationList } from './revocations.js';
 import type { TicketVerifier } from './tickets.js';
@@ -79,7 +79,8 @@ export function admitBind(
   // Telling a forger that its self-made expiry has passed reveals nothing it did not write.
   if (wallNow > expiresAtMs) return { action: 'refuse', code: 'TICKET_EXPIRED', drop: 'ticketExpired' };
   if (state.revocations.isRevoked(sessionId, actor, expiresAtMs)) return { action: 'refuse', code: 'TICKET_REVOKED', drop: 'ticketRevoked' };
-  if (!state.budget.spend(from.address, now)) return { action: 'drop', drop: 'bindLimited' };
+  const source = sourceKey(from.address);
+  if (!state.budget.spend(source, now)) return { action: 'drop', drop: 'bindLimited' };
 
   if (frame.cookie === undefined) {
     counters.bindHmacs++;
@@ -93,7 +94,7 @@ export function admitBind(
     return { action: 'refuse', code: 'TICKET_INVALID', drop: 'ticketInvalid' };
   }
   // Proven: the source is routable and holds the ticket; its bind work was not wasted.
-  state.budget.refund(from.address);
+  state.budget.refund(source);
   const outcome = state.table.bind(sessionId, actor, from, now);
   if (!outcome.ok) return { action: 'refuse', code: refusalCode[outcome.error], drop: refusalDrop[outcome.error] };
   return { action: 'bound', outcome };

@@ -1,5 +1,5 @@
 import type { UdpEndpoint } from '../src/runtime/index.js';
-import { fullBuckets, type RateLimits, type TokenBuckets } from './limits.js';
+import { fullBuckets, sourceKey, type RateLimits, type TokenBuckets } from './limits.js';
 
 /** One bound peer: an actor of a session, at the address its last valid bind came from. */
 export interface Binding extends TokenBuckets {
@@ -32,6 +32,8 @@ export class BindingTable {
   /** address → port → binding: nested so the hot path looks up without building a key. */
   readonly #byAddress = new Map<string, Map<number, Binding>>();
   readonly #sessions = new Map<string, Map<number, Binding>>();
+  /** Bindings per source (`sourceKey`: an IPv4 address, an IPv6 /64), for `maxPerAddress`. */
+  readonly #perSource = new Map<string, number>();
   #size = 0;
 
   /**
@@ -82,8 +84,10 @@ export class BindingTable {
     if (!existing && sessionPeers - (atAddress?.sessionId === sessionId ? 1 : 0) >= this.maxPerSession) {
       return { ok: false, error: 'SESSION_FULL' };
     }
-    const fromAddress = this.#byAddress.get(endpoint.address)?.size ?? 0;
-    if (fromAddress - (atAddress ? 1 : 0) - (existing?.address === endpoint.address ? 1 : 0) >= this.maxPerAddress) {
+    const source = sourceKey(endpoint.address);
+    const fromSource = this.#perSource.get(source) ?? 0;
+    const freed = (atAddress ? 1 : 0) + (existing && sourceKey(existing.address) === source ? 1 : 0);
+    if (fromSource - freed >= this.maxPerAddress) {
       return { ok: false, error: 'ADDRESS_FULL' };
     }
     if (atAddress) this.remove(atAddress);
@@ -137,9 +141,9 @@ export class BindingTable {
     return doomed.length;
   }
 
-  /** Bindings from source IP `address` (all ports). */
+  /** Bindings from the source of `address` (all ports; an IPv6 address's whole /64). */
   countFrom(address: string): number {
-    return this.#byAddress.get(address)?.size ?? 0;
+    return this.#perSource.get(sourceKey(address)) ?? 0;
   }
 
   /**
@@ -167,6 +171,8 @@ export class BindingTable {
       this.#byAddress.set(binding.address, ports);
     }
     ports.set(binding.port, binding);
+    const source = sourceKey(binding.address);
+    this.#perSource.set(source, (this.#perSource.get(source) ?? 0) + 1);
   }
 
   #unindexAddress(binding: Binding): void {
@@ -174,5 +180,9 @@ export class BindingTable {
     if (ports?.get(binding.port) !== binding) return;
     ports.delete(binding.port);
     if (ports.size === 0) this.#byAddress.delete(binding.address);
+    const source = sourceKey(binding.address);
+    const left = (this.#perSource.get(source) ?? 1) - 1;
+    if (left > 0) this.#perSource.set(source, left);
+    else this.#perSource.delete(source);
   }
 }

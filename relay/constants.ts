@@ -135,3 +135,10 @@ export const DEFAULT_MAX_TRACKED_SOURCES = 16_384;
  * were already dropped, and a forgotten ticket is still bound by its own expiry.
  */
 export const DEFAULT_MAX_REVOCATIONS = 100_000;
+
+/**
+ * IPv6 sources are grouped by this prefix for the per-address bounds (bindings, bind work): a
+ * subscriber is usually given a whole /64 (RFC 6177), so every address inside it costs an
+ * attacker nothing, while different subscribers never share one. IPv4 is per address.
+ */
+export const IPV6_SOURCE_PREFIX_BITS = 64;

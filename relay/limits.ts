@@ -2,6 +2,7 @@
  * Per-peer token buckets, the error gate and the bind-work budget: pure functions of state and
  * `now`, so the server's limits are unit-tested on a manual clock.
  */
+import { IPV6_SOURCE_PREFIX_BITS } from './constants.js';
 
 /** Per-peer limits: two token buckets, one counting packets and one counting bytes. */
 export interface RateLimits {
@@ -143,4 +144,28 @@ export class BindWorkBudget {
   get trackedSources(): number {
     return this.#sources.size;
   }
+}
+
+/**
+ * The key the per-source bounds count under: an IPv4 address as is (also when it arrives
+ * IPv4-mapped, `::ffff:a.b.c.d`), an IPv6 address by its first `IPV6_SOURCE_PREFIX_BITS` bits.
+ * Never throws: text that is not an IPv6 literal is its own key.
+ */
+export function sourceKey(address: string): string {
+  if (!address.includes(':')) return address;
+  const bare = address.split('%', 1)[0]!.toLowerCase(); // no zone id (fe80::1%eth0)
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
+  if (mapped) return mapped[1]!;
+  const halves = bare.split('::');
+  if (halves.length > 2) return bare;
+  const head = halves[0] ? halves[0].split(':') : [];
+  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+  // An embedded IPv4 tail (::1.2.3.4) takes two groups' room; only the leading groups matter.
+  const tailGroups = tail.length + (tail.some((group) => group.includes('.')) ? 1 : 0);
+  const groups = halves.length === 2 ? [...head, ...Array<string>(Math.max(0, 8 - head.length - tailGroups)).fill('0'), ...tail] : head;
+  const prefixGroups = IPV6_SOURCE_PREFIX_BITS / 16;
+  return `${groups
+    .slice(0, prefixGroups)
+    .map((group) => group.replace(/^0+(?=.)/, ''))
+    .join(':')}::/${IPV6_SOURCE_PREFIX_BITS}`;
 }
