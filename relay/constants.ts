@@ -98,7 +98,7 @@ export const DEFAULT_COOKIE_SLOT_MS = 10_000;
 export const DEFAULT_MAX_BINDINGS_PER_SESSION = 256;
 
 /**
- * Bound peers per source IP address (all ports). A household, a LAN party or a small CGNAT pool
+ * Bound peers per source IP address (all ports; an IPv6 source by its /64, see below). A household, a LAN party or a small CGNAT pool
  * shares one public address; 64 players behind one IP is far beyond a normal game lobby, and an
  * attacker with one address can hold no more than this many slots.
  */
