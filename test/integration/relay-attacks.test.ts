@@ -1,5 +1,7 @@
 // Regression tests of attacks on the relay, each run as the attack itself over real UDP sockets on loopback (manual clock).
 import { afterEach, describe, expect, it } from 'vitest';
+import { NetworkRunner } from '../../client-sdk/index.js';
+import { createCloud } from '../../src/index.js';
 import { ManualClock, createNodeUdpSocketFactory, type UdpSocket } from '../../src/runtime/index.js';
 import {
   RelayFrameType,
@@ -336,5 +338,31 @@ describe('relay attacks on loopback', () => {
     expect(stats.bindHmacs - hmacsBefore).toBeLessThanOrEqual(4 * 64);
     expect(stats.dropped.bindLimited).toBeGreaterThanOrEqual(total - 64);
     expect(stats.bindings).toBe(2);
+  });
+
+  it('in the one-process cloud, a member who leaves and a session that closes are revoked at the relay', async () => {
+    const cloud = await createCloud({ host: '127.0.0.1', httpPort: 0, stunPort: 0, stunAltPort: 0, relayPort: 0 });
+    const runners: NetworkRunner[] = [];
+    try {
+      const make = (): NetworkRunner => {
+        const created = new NetworkRunner({ cloudUrl: cloud.signalingUrl, appId: 'relay-attacks', bindAddress: '127.0.0.1', forceRelay: true });
+        runners.push(created);
+        return created;
+      };
+      const host = make();
+      await host.startGame({ mode: 'server', sessionName: 'revocations' });
+      const client = make();
+      const start = await client.startGame({ mode: 'client', sessionName: 'revocations' });
+      expect(start.server?.path).toBe('relay');
+      expect(cloud.relayServer.stats().bindings).toBe(2);
+      await client.shutdown(); // leaves: its actor's tickets are revoked
+      await until(() => cloud.relayServer.stats().revocations === 1, 'the member’s revocation');
+      await host.shutdown(); // the last member leaves: the session closes
+      await until(() => cloud.relayServer.stats().revocations >= 2, 'the session’s revocation');
+      expect(cloud.relayServer.stats().bindings).toBe(0);
+    } finally {
+      await Promise.allSettled(runners.map((runner) => runner.shutdown()));
+      await cloud.close();
+    }
   });
 });
