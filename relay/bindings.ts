@@ -1,5 +1,5 @@
 import type { UdpEndpoint } from '../src/runtime/index.js';
-import { fullBuckets, type RateLimits, type TokenBuckets } from './limits.js';
+import { fullBuckets, sourceKey, type RateLimits, type TokenBuckets } from './limits.js';
 
 /** One bound peer: an actor of a session, at the address its last valid bind came from. */
 export interface Binding extends TokenBuckets {
@@ -16,9 +16,12 @@ export interface Binding extends TokenBuckets {
   readonly peers: Map<number, Binding>;
 }
 
+/** Why a bind was refused: the table, the session or the source IP holds its maximum. */
+export type BindRefusal = 'RELAY_FULL' | 'SESSION_FULL' | 'ADDRESS_FULL';
+
 export type BindOutcome =
   | { ok: true; binding: Binding; kind: 'new' | 'refreshed' | 'moved'; from?: { address: string; port: number } }
-  | { ok: false; error: 'RELAY_FULL' };
+  | { ok: false; error: BindRefusal };
 
 /**
  * The relay's state: bindings indexed by source address and by (session, actor). An address
@@ -29,11 +32,20 @@ export class BindingTable {
   /** address → port → binding: nested so the hot path looks up without building a key. */
   readonly #byAddress = new Map<string, Map<number, Binding>>();
   readonly #sessions = new Map<string, Map<number, Binding>>();
+  /** Bindings per source (`sourceKey`: an IPv4 address, an IPv6 /64), for `maxPerAddress`. */
+  readonly #perSource = new Map<string, number>();
   #size = 0;
 
+  /**
+   * @param maxBindings bindings in all
+   * @param maxPerSession bindings of one session (actors)
+   * @param maxPerAddress bindings from one source IP address (all its ports)
+   */
   constructor(
     private readonly limits: RateLimits,
     private readonly maxBindings: number,
+    private readonly maxPerSession = Number.POSITIVE_INFINITY,
+    private readonly maxPerAddress = Number.POSITIVE_INFINITY,
   ) {}
 
   get size(): number {
@@ -66,6 +78,18 @@ export class BindingTable {
     }
     const existing = this.peer(sessionId, actor);
     if (!existing && this.#size - (atAddress ? 1 : 0) >= this.maxBindings) return { ok: false, error: 'RELAY_FULL' };
+    // Slots the bind would free at once (the address's current binding, the binding it moves)
+    // do not count against the bounds.
+    const sessionPeers = this.#sessions.get(sessionId)?.size ?? 0;
+    if (!existing && sessionPeers - (atAddress?.sessionId === sessionId ? 1 : 0) >= this.maxPerSession) {
+      return { ok: false, error: 'SESSION_FULL' };
+    }
+    const source = sourceKey(endpoint.address);
+    const fromSource = this.#perSource.get(source) ?? 0;
+    const freed = (atAddress ? 1 : 0) + (existing && sourceKey(existing.address) === source ? 1 : 0);
+    if (fromSource - freed >= this.maxPerAddress) {
+      return { ok: false, error: 'ADDRESS_FULL' };
+    }
     if (atAddress) this.remove(atAddress);
     if (existing) {
       const from = { address: existing.address, port: existing.port };
@@ -108,7 +132,25 @@ export class BindingTable {
     this.#size--;
   }
 
-  /** Removes every binding silent for longer than `idleTimeoutMs`; returns how many. */
+  /** Drops every binding of `sessionId`, or only `actor`'s; returns how many. */
+  removeSession(sessionId: string, actor?: number): number {
+    const peers = this.#sessions.get(sessionId);
+    if (!peers) return 0;
+    const doomed = actor === undefined ? [...peers.values()] : [peers.get(actor)].filter((binding) => binding !== undefined);
+    for (const binding of doomed) this.remove(binding);
+    return doomed.length;
+  }
+
+  /** Bindings from the source of `address` (all ports; an IPv6 address's whole /64). */
+  countFrom(address: string): number {
+    return this.#perSource.get(sourceKey(address)) ?? 0;
+  }
+
+  /**
+   * Removes every binding silent for longer than `idleTimeoutMs`; returns how many. Silence is
+   * measured from the last frame the relay accepted and acted on (a delivered send, a keepalive,
+   * a bind): sends to absent peers and rate-limited frames do not hold a binding open.
+   */
   expireIdle(now: number, idleTimeoutMs: number): number {
     let expired = 0;
     for (const peers of this.#sessions.values()) {
@@ -129,6 +171,8 @@ export class BindingTable {
       this.#byAddress.set(binding.address, ports);
     }
     ports.set(binding.port, binding);
+    const source = sourceKey(binding.address);
+    this.#perSource.set(source, (this.#perSource.get(source) ?? 0) + 1);
   }
 
   #unindexAddress(binding: Binding): void {
@@ -136,5 +180,9 @@ export class BindingTable {
     if (ports?.get(binding.port) !== binding) return;
     ports.delete(binding.port);
     if (ports.size === 0) this.#byAddress.delete(binding.address);
+    const source = sourceKey(binding.address);
+    const left = (this.#perSource.get(source) ?? 1) - 1;
+    if (left > 0) this.#perSource.set(source, left);
+    else this.#perSource.delete(source);
   }
 }

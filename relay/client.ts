@@ -9,6 +9,7 @@ import {
 } from '../src/runtime/index.js';
 import { DEFAULT_BIND_ATTEMPTS, DEFAULT_BIND_RETRY_INTERVAL_MS, DEFAULT_KEEPALIVE_INTERVAL_MS } from './constants.js';
 import { decodeRelayFrame, encodeRelayFrame, type RelayErrorCode } from './protocol/index.js';
+import { bindProof, splitTicket } from './tickets.js';
 
 export interface RelayClientOptions {
   /**
@@ -59,9 +60,11 @@ export interface RelayClient {
   readonly rttMs: number | undefined;
   /**
    * Binds (or rebinds, e.g. after a NAT mapping change) this socket's address at the relay,
-   * retransmitting until the relay answers. `ticket` replaces the current ticket. Resolves
+   * retransmitting until the relay answers. `ticket` replaces the current ticket. The relay's
+   * cookie exchange (bind, challenge, bind with cookie and proof) happens inside. Resolves
    * when bound; rejects with a PunchthroughError: RELAY_TIMEOUT, TICKET_INVALID,
-   * TICKET_EXPIRED, UNSUPPORTED_VERSION, RELAY_FULL, or NOT_BOUND when closed first.
+   * TICKET_EXPIRED, TICKET_REVOKED, UNSUPPORTED_VERSION, RELAY_FULL, SESSION_FULL, or
+   * NOT_BOUND when closed first.
    * Calls while a bind is in flight share its outcome.
    */
   bind(ticket?: Uint8Array): Promise<void>;
@@ -85,7 +88,14 @@ export interface RelayClient {
 }
 
 /** Errors after which retransmitting the same bind cannot succeed. */
-const fatalBindErrors: ReadonlySet<RelayErrorCode> = new Set(['TICKET_INVALID', 'TICKET_EXPIRED', 'UNSUPPORTED_VERSION', 'RELAY_FULL']);
+const fatalBindErrors: ReadonlySet<RelayErrorCode> = new Set([
+  'TICKET_INVALID',
+  'TICKET_EXPIRED',
+  'TICKET_REVOKED',
+  'UNSUPPORTED_VERSION',
+  'RELAY_FULL',
+  'SESSION_FULL',
+]);
 
 /**
  * A relay client over a shared socket (seed 002, connection steps 4 and 10–12: the client's
@@ -110,6 +120,8 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
   let keepaliveTimer: TimerHandle | undefined;
   let pending: { promise: Promise<void>; resolve: () => void; reject: (error: PunchthroughError) => void } | undefined;
   let nonce = 0;
+  /** The relay's latest cookie for this bind (return-routability proof); none until it challenges. */
+  let cookie: Uint8Array | undefined;
   const keepalivesInFlight = new Map<number, number>();
 
   const setState = (next: RelayClientState): void => {
@@ -119,6 +131,16 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
   };
 
   const sendFrame = (frame: Uint8Array): void => socket.send(frame, relay.port, relay.address);
+
+  /**
+   * A bind carries the ticket's body only; its MAC stays here and keys the proof over the
+   * relay's cookie. Without a cookie yet, cookie and proof go as zeros (same length, so the
+   * relay's challenge is never larger than what provoked it).
+   */
+  const sendBind = (): void => {
+    const { body, mac } = splitTicket(ticket);
+    sendFrame(encodeRelayFrame({ type: 'bind', body, cookie, proof: cookie ? bindProof(mac, cookie) : new Uint8Array(0) }));
+  };
 
   const settle = (error: PunchthroughError | undefined): void => {
     clock.clearInterval(retryTimer);
@@ -136,8 +158,13 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
 
   const bind = (newTicket?: Uint8Array): Promise<void> => {
     if (state === 'closed') return Promise.reject(new PunchthroughError('NOT_BOUND', 'the relay client is closed'));
-    if (newTicket) ticket = newTicket;
+    if (newTicket) {
+      ticket = newTicket;
+      cookie = undefined; // a cookie names the ticket body it was minted for
+    }
     if (pending) return pending.promise;
+    // A new bind may come from a new address (a NAT mapping changed): start with a fresh cookie.
+    cookie = undefined;
     let resolve!: () => void;
     let reject!: (error: PunchthroughError) => void;
     const promise = new Promise<void>((res, rej) => {
@@ -153,7 +180,7 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
         return;
       }
       attempts++;
-      sendFrame(encodeRelayFrame({ type: 'bind', ticket }));
+      sendBind();
     };
     // The timer exists before the first send: an answer may arrive (and settle) within it.
     retryTimer = clock.setInterval(attempt, retryMs);
@@ -188,6 +215,13 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
       case 'deliver':
         if (state !== 'bound') return;
         for (const handler of messageHandlers) handler(frame.fromActor, frame.payload);
+        return;
+      case 'challenge':
+        // Answer at once (retransmissions, if this is lost, carry the cookie too). The frame is
+        // a view into the socket's buffer: keep a copy.
+        if (state !== 'binding') return;
+        cookie = Uint8Array.from(frame.cookie);
+        sendBind();
         return;
       case 'bound':
         actor = frame.actor;

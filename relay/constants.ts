@@ -81,3 +81,64 @@ export const DEFAULT_BIND_ATTEMPTS = 12;
  * mapping, and a third of the relay's idle timeout.
  */
 export const DEFAULT_KEEPALIVE_INTERVAL_MS = 10_000;
+
+/**
+ * Width of the time slot a bind cookie is minted in. The relay accepts a cookie of the current
+ * or the previous slot, so a cookie lives 10–20 s: a few RTTs and the client's bind retries fit
+ * with room to spare, while a cookie seen on the path is useless soon after (and only from the
+ * address it names anyway).
+ */
+export const DEFAULT_COOKIE_SLOT_MS = 10_000;
+
+/**
+ * Bound peers per session. The session service lets a creator ask for at most 256 players
+ * (`DEFAULT_MAX_PLAYERS_LIMIT`), and actors that left are revoked, so an honest session never
+ * needs more; tickets harvested through join/leave cannot fill the table past it.
+ */
+export const DEFAULT_MAX_BINDINGS_PER_SESSION = 256;
+
+/**
+ * Bound peers per source IP address (all ports; an IPv6 source by its /64, see below). A household, a LAN party or a small CGNAT pool
+ * shares one public address; 64 players behind one IP is far beyond a normal game lobby, and an
+ * attacker with one address can hold no more than this many slots.
+ */
+export const DEFAULT_MAX_BINDINGS_PER_ADDRESS = 64;
+
+/**
+ * Bind work per source IP: every cookie the relay mints for a source and every failed
+ * verification (stale cookie, wrong proof) costs one token; an empty bucket drops binds unread,
+ * before any HMAC. An honest peer spends one token per bind, so 64 peers behind one address
+ * can bind at once (the per-address bound) and 32 more every second.
+ */
+export const DEFAULT_BIND_WORK_PER_SECOND = 32;
+export const DEFAULT_BIND_WORK_BURST = 64;
+
+/**
+ * Bind work across all sources: caps the relay's HMAC work under a flood from spoofed, ever
+ * changing addresses (each of which would otherwise get its own burst). An HMAC costs ~3–5 µs,
+ * so 10,000/s is at most ~5 % of a core, and forwarding for bound peers keeps the rest.
+ */
+export const DEFAULT_GLOBAL_BIND_WORK_PER_SECOND = 10_000;
+export const DEFAULT_GLOBAL_BIND_WORK_BURST = 10_000;
+
+/**
+ * Source addresses whose bind-work bucket is remembered at once (~100 B each, ~1.6 MB). Full
+ * buckets are forgotten at each sweep (a forgotten source starts full, the same thing); past the
+ * bound, new sources draw only on the global bucket.
+ */
+export const DEFAULT_MAX_TRACKED_SOURCES = 16_384;
+
+/**
+ * Revocations (a closed session, an actor who left) remembered at once. Each lives until every
+ * ticket it covers has expired (`DEFAULT_TICKET_TTL_MS` after it); ~100 B each, ~10 MB at the
+ * bound. Past it the oldest is forgotten first (counted in `revocationsEvicted`): its bindings
+ * were already dropped, and a forgotten ticket is still bound by its own expiry.
+ */
+export const DEFAULT_MAX_REVOCATIONS = 100_000;
+
+/**
+ * IPv6 sources are grouped by this prefix for the per-address bounds (bindings, bind work): a
+ * subscriber is usually given a whole /64 (RFC 6177), so every address inside it costs an
+ * attacker nothing, while different subscribers never share one. IPv4 is per address.
+ */
+export const IPV6_SOURCE_PREFIX_BITS = 64;

@@ -1,6 +1,8 @@
 // punchthrough/relay: the relay's UDP protocol, its tickets, server and client.
 export * from './protocol/index.js';
 export {
+  bindProof,
+  splitTicket,
   createTicketIssuer,
   createTicketVerifier,
   generateTicketSecret,

@@ -1,7 +1,8 @@
 /**
- * Per-peer token buckets and the error gate: pure functions of state and `now`, so the server's
- * limits are unit-tested on a manual clock.
+ * Per-peer token buckets, the error gate and the bind-work budget: pure functions of state and
+ * `now`, so the server's limits are unit-tested on a manual clock.
  */
+import { IPV6_SOURCE_PREFIX_BITS } from './constants.js';
 
 /** Per-peer limits: two token buckets, one counting packets and one counting bytes. */
 export interface RateLimits {
@@ -70,4 +71,101 @@ export class ErrorGate {
     this.#answered.add(key);
     return true;
   }
+}
+
+/** A single token bucket's rate: tokens per second and the bucket's size. */
+export interface Budget {
+  perSecond: number;
+  burst: number;
+}
+
+const asRateLimits = (budget: Budget): RateLimits => ({
+  packetsPerSecond: budget.perSecond,
+  burstPackets: budget.burst,
+  bytesPerSecond: Number.POSITIVE_INFINITY,
+  burstBytes: Number.POSITIVE_INFINITY,
+});
+
+/**
+ * The relay's bind work (HMACs spent on binds that have not proved anything yet), budgeted per
+ * source IP and in all. A bind takes a token before the relay computes anything for it, so an
+ * empty bucket costs the relay one Map lookup; a bind that then proves its ticket gets its token
+ * back, so what is limited is minted cookies and failed verifications.
+ *
+ * Sources are keyed by IP alone: an attacker picks its ports freely. At most `maxSources` are
+ * remembered; beyond that (between sweeps) a new source draws on the global bucket only.
+ */
+export class BindWorkBudget {
+  readonly #sources = new Map<string, TokenBuckets>();
+  readonly #global: TokenBuckets;
+  readonly #perSource: RateLimits;
+  readonly #total: RateLimits;
+
+  constructor(
+    perSource: Budget,
+    total: Budget,
+    private readonly maxSources: number,
+    now: number,
+  ) {
+    this.#perSource = asRateLimits(perSource);
+    this.#total = asRateLimits(total);
+    this.#global = fullBuckets(this.#total, now);
+  }
+
+  /** Takes one token from `source`'s bucket and the global one; false (taking none) if either is empty. */
+  spend(source: string, now: number): boolean {
+    let own = this.#sources.get(source);
+    if (own === undefined && this.#sources.size < this.maxSources) {
+      own = fullBuckets(this.#perSource, now);
+      this.#sources.set(source, own);
+    }
+    if (own !== undefined && !takeTokens(own, this.#perSource, now, 0)) return false;
+    if (takeTokens(this.#global, this.#total, now, 0)) return true;
+    if (own !== undefined) own.packetTokens += 1;
+    return false;
+  }
+
+  /** Gives back the token of a bind that proved its ticket. */
+  refund(source: string): void {
+    const own = this.#sources.get(source);
+    if (own) own.packetTokens = Math.min(this.#perSource.burstPackets, own.packetTokens + 1);
+    this.#global.packetTokens = Math.min(this.#total.burstPackets, this.#global.packetTokens + 1);
+  }
+
+  /** Forgets sources whose bucket has refilled: a forgotten source starts full, the same state. */
+  sweep(now: number): void {
+    for (const [source, state] of this.#sources) {
+      const refilled = state.packetTokens + ((now - state.refilledAtMs) * this.#perSource.packetsPerSecond) / 1000;
+      if (refilled >= this.#perSource.burstPackets) this.#sources.delete(source);
+    }
+  }
+
+  /** Sources remembered now. */
+  get trackedSources(): number {
+    return this.#sources.size;
+  }
+}
+
+/**
+ * The key the per-source bounds count under: an IPv4 address as is (also when it arrives
+ * IPv4-mapped, `::ffff:a.b.c.d`), an IPv6 address by its first `IPV6_SOURCE_PREFIX_BITS` bits.
+ * Never throws: text that is not an IPv6 literal is its own key.
+ */
+export function sourceKey(address: string): string {
+  if (!address.includes(':')) return address;
+  const bare = address.split('%', 1)[0]!.toLowerCase(); // no zone id (fe80::1%eth0)
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
+  if (mapped) return mapped[1]!;
+  const halves = bare.split('::');
+  if (halves.length > 2) return bare;
+  const head = halves[0] ? halves[0].split(':') : [];
+  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+  // An embedded IPv4 tail (::1.2.3.4) takes two groups' room; only the leading groups matter.
+  const tailGroups = tail.length + (tail.some((group) => group.includes('.')) ? 1 : 0);
+  const groups = halves.length === 2 ? [...head, ...Array<string>(Math.max(0, 8 - head.length - tailGroups)).fill('0'), ...tail] : head;
+  const prefixGroups = IPV6_SOURCE_PREFIX_BITS / 16;
+  return `${groups
+    .slice(0, prefixGroups)
+    .map((group) => group.replace(/^0+(?=.)/, ''))
+    .join(':')}::/${IPV6_SOURCE_PREFIX_BITS}`;
 }

@@ -9,22 +9,34 @@ import {
   type UdpEndpoint,
   type UdpSocketFactory,
 } from '../src/runtime/index.js';
+import { admitBind, type Admission } from './admission.js';
 import { BindingTable, type Binding } from './bindings.js';
 import {
+  DEFAULT_BIND_WORK_BURST,
+  DEFAULT_BIND_WORK_PER_SECOND,
   DEFAULT_BURST_BYTES,
   DEFAULT_BURST_PACKETS,
+  DEFAULT_COOKIE_SLOT_MS,
   DEFAULT_ERROR_WINDOW_MS,
+  DEFAULT_GLOBAL_BIND_WORK_BURST,
+  DEFAULT_GLOBAL_BIND_WORK_PER_SECOND,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_BINDINGS,
+  DEFAULT_MAX_BINDINGS_PER_ADDRESS,
+  DEFAULT_MAX_BINDINGS_PER_SESSION,
   DEFAULT_MAX_DATAGRAM_BYTES,
   DEFAULT_MAX_ERRORS_PER_WINDOW,
+  DEFAULT_MAX_REVOCATIONS,
+  DEFAULT_MAX_TRACKED_SOURCES,
   DEFAULT_RATE_BYTES_PER_SECOND,
   DEFAULT_RATE_PACKETS_PER_SECOND,
   DEFAULT_RELAY_PORT,
   DEFAULT_SOCKET_BUFFER_BYTES,
   DEFAULT_SWEEP_INTERVAL_MS,
+  DEFAULT_TICKET_TTL_MS,
 } from './constants.js';
-import { ErrorGate, takeTokens, type RateLimits } from './limits.js';
+import { CookieJar } from './cookies.js';
+import { BindWorkBudget, ErrorGate, takeTokens, type RateLimits } from './limits.js';
 import {
   RELAY_DATA_HEADER_BYTES,
   RELAY_ERROR_BYTES,
@@ -35,7 +47,9 @@ import {
   readFrameActor,
   rewriteSendAsDeliver,
   type RelayErrorCode,
+  type RelayFrame,
 } from './protocol/index.js';
+import { RevocationList } from './revocations.js';
 import { createTicketVerifier, type TicketSecret } from './tickets.js';
 
 export interface RelayServerOptions {
@@ -71,6 +85,29 @@ export interface RelayServerOptions {
   maxErrorsPerWindow?: number;
   /** Bound peers across all sessions. Default `DEFAULT_MAX_BINDINGS`. */
   maxBindings?: number;
+  /** Bound peers of one session. Default `DEFAULT_MAX_BINDINGS_PER_SESSION`. */
+  maxBindingsPerSession?: number;
+  /** Bound peers from one source IP address (all ports). Default `DEFAULT_MAX_BINDINGS_PER_ADDRESS`. */
+  maxBindingsPerAddress?: number;
+  /** Cookies minted plus failed verifications per second per source IP. Default `DEFAULT_BIND_WORK_PER_SECOND`. */
+  bindWorkPerSecond?: number;
+  /** Burst of the above. Default `DEFAULT_BIND_WORK_BURST`. */
+  bindWorkBurst?: number;
+  /** The same across all sources. Default `DEFAULT_GLOBAL_BIND_WORK_PER_SECOND`. */
+  globalBindWorkPerSecond?: number;
+  /** Burst of the above. Default `DEFAULT_GLOBAL_BIND_WORK_BURST`. */
+  globalBindWorkBurst?: number;
+  /** Source IPs whose bind-work bucket is remembered at once. Default `DEFAULT_MAX_TRACKED_SOURCES`. */
+  maxTrackedSources?: number;
+  /** Width of a cookie's time slot; a cookie lives one to two slots. Default `DEFAULT_COOKIE_SLOT_MS`. */
+  cookieSlotMs?: number;
+  /**
+   * The issuer's ticket TTL (`createTicketIssuer`'s `ttlMs`): a revocation covers the tickets
+   * expiring within this of it, and is forgotten after. Default `DEFAULT_TICKET_TTL_MS`.
+   */
+  ticketTtlMs?: number;
+  /** Revocations remembered at once (oldest forgotten first). Default `DEFAULT_MAX_REVOCATIONS`. */
+  maxRevocations?: number;
   /** SO_RCVBUF and SO_SNDBUF in bytes (the kernel may cap it). Default `DEFAULT_SOCKET_BUFFER_BYTES`. */
   socketBufferBytes?: number;
 }
@@ -89,12 +126,22 @@ export interface RelayDropCounters {
   peerNotBound: number;
   /** Over the sender's packet or byte rate. */
   rateLimited: number;
-  /** A bind with a forged or malformed ticket. */
+  /** A bind with a malformed ticket body, or a proof that does not verify (forged or stolen ticket). */
   ticketInvalid: number;
   /** A bind with an expired ticket. */
   ticketExpired: number;
+  /** A bind with a ticket of a revoked session or actor. */
+  ticketRevoked: number;
+  /** A bind whose source IP (or the relay as a whole) has spent its bind-work budget: dropped before any HMAC. */
+  bindLimited: number;
+  /** A bind echoing a cookie that is stale or not this source's (answered with a fresh challenge). */
+  cookieInvalid: number;
   /** A bind refused because `maxBindings` is reached. */
   relayFull: number;
+  /** A bind refused because its session holds `maxBindingsPerSession`. */
+  sessionFull: number;
+  /** A bind refused because its source IP holds `maxBindingsPerAddress` (answered RELAY_FULL). */
+  addressFull: number;
   /** A frame only the relay sends (bound, deliver, keepalive-ack, error): never answered. */
   unexpected: number;
 }
@@ -112,6 +159,18 @@ export interface RelayStats {
   unbinds: number;
   /** Bindings dropped for idleness. */
   expired: number;
+  /** Bindings dropped by `revoke()`. */
+  revoked: number;
+  /** Challenges (cookies) sent in answer to binds. */
+  challenges: number;
+  /** HMACs computed for binds: cookies minted and checked, ticket proofs. */
+  bindHmacs: number;
+  /** Revocations remembered now. */
+  revocations: number;
+  /** Revocations forgotten before their tickets expired, because `maxRevocations` was reached. */
+  revocationsEvicted: number;
+  /** Source IPs with a bind-work bucket now. */
+  trackedSources: number;
   /** Datagrams forwarded between peers. */
   packetsRelayed: number;
   /** Bytes of those datagrams (whole frames). */
@@ -128,21 +187,20 @@ export interface RelayServer {
   address(): UdpEndpoint;
   /** A snapshot of the counters. */
   stats(): RelayStats;
+  /**
+   * Revokes the tickets of `actor` in `sessionId` (a member who left), or of the whole session
+   * (closed) when `actor` is undefined: their bindings are dropped at once, and binds with
+   * tickets issued before now are refused with TICKET_REVOKED until those tickets expire.
+   */
+  revoke(sessionId: string, actor?: number): void;
   /** Closes the socket and the sweep timer. Idempotent. */
   close(): Promise<void>;
 }
-
-const dropByTicketError = {
-  TICKET_INVALID: 'ticketInvalid',
-  TICKET_EXPIRED: 'ticketExpired',
-  UNSUPPORTED_VERSION: 'version',
-} as const;
 
 /** Starts the relay (DESIGN.md §3 "Relay"; seed 002 connection steps 4–5 and 10–13). */
 export async function createRelayServer(options: RelayServerOptions): Promise<RelayServer> {
   const clock = options.clock ?? createRealClock();
   const logger = options.logger ?? createSilentLogger();
-  const verifier = createTicketVerifier({ secret: options.secret, clock });
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const maxDatagramBytes = options.maxDatagramBytes ?? DEFAULT_MAX_DATAGRAM_BYTES;
   const errorWindowMs = options.errorWindowMs ?? DEFAULT_ERROR_WINDOW_MS;
@@ -152,7 +210,27 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
     bytesPerSecond: options.rateBytesPerSecond ?? DEFAULT_RATE_BYTES_PER_SECOND,
     burstBytes: options.burstBytes ?? DEFAULT_BURST_BYTES,
   };
-  const table = new BindingTable(limits, options.maxBindings ?? DEFAULT_MAX_BINDINGS);
+  const table = new BindingTable(
+    limits,
+    options.maxBindings ?? DEFAULT_MAX_BINDINGS,
+    options.maxBindingsPerSession ?? DEFAULT_MAX_BINDINGS_PER_SESSION,
+    options.maxBindingsPerAddress ?? DEFAULT_MAX_BINDINGS_PER_ADDRESS,
+  );
+  const admission: Admission = {
+    table,
+    verifier: createTicketVerifier({ secret: options.secret, clock }),
+    cookies: new CookieJar(options.cookieSlotMs ?? DEFAULT_COOKIE_SLOT_MS),
+    revocations: new RevocationList(options.ticketTtlMs ?? DEFAULT_TICKET_TTL_MS, options.maxRevocations ?? DEFAULT_MAX_REVOCATIONS),
+    budget: new BindWorkBudget(
+      { perSecond: options.bindWorkPerSecond ?? DEFAULT_BIND_WORK_PER_SECOND, burst: options.bindWorkBurst ?? DEFAULT_BIND_WORK_BURST },
+      {
+        perSecond: options.globalBindWorkPerSecond ?? DEFAULT_GLOBAL_BIND_WORK_PER_SECOND,
+        burst: options.globalBindWorkBurst ?? DEFAULT_GLOBAL_BIND_WORK_BURST,
+      },
+      options.maxTrackedSources ?? DEFAULT_MAX_TRACKED_SOURCES,
+      clock.now(),
+    ),
+  };
   const unboundErrors = new ErrorGate(errorWindowMs, options.maxErrorsPerWindow ?? DEFAULT_MAX_ERRORS_PER_WINDOW);
   const host = options.host ?? '0.0.0.0';
   const bufferBytes = options.socketBufferBytes ?? DEFAULT_SOCKET_BUFFER_BYTES;
@@ -164,7 +242,19 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
     sendBufferSize: bufferBytes,
   });
 
-  const counters = { binds: 0, rebinds: 0, unbinds: 0, expired: 0, packetsRelayed: 0, bytesRelayed: 0, keepalives: 0, errorsSent: 0 };
+  const counters = {
+    binds: 0,
+    rebinds: 0,
+    unbinds: 0,
+    expired: 0,
+    revoked: 0,
+    challenges: 0,
+    bindHmacs: 0,
+    packetsRelayed: 0,
+    bytesRelayed: 0,
+    keepalives: 0,
+    errorsSent: 0,
+  };
   const dropped: RelayDropCounters = {
     tooLarge: 0,
     malformed: 0,
@@ -174,7 +264,12 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
     rateLimited: 0,
     ticketInvalid: 0,
     ticketExpired: 0,
+    ticketRevoked: 0,
+    bindLimited: 0,
+    cookieInvalid: 0,
     relayFull: 0,
+    sessionFull: 0,
+    addressFull: 0,
     unexpected: 0,
   };
 
@@ -195,27 +290,35 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
     socket.send(encodeRelayFrame({ type: 'error', code, actor }), to.port, to.address);
   };
 
-  const handleBind = (ticket: Uint8Array, from: UdpEndpoint, current: Binding | undefined, length: number, now: number): void => {
-    const verified = verifier.verify(ticket);
-    if (!verified.ok) {
-      dropped[dropByTicketError[verified.error]]++;
-      sendError(from, current, verified.error, 0, length, now);
-      return;
+  const handleBind = (frame: Extract<RelayFrame, { type: 'bind' }>, from: UdpEndpoint, current: Binding | undefined, length: number, now: number): void => {
+    const decision = admitBind(admission, counters, frame, from, now, clock.wallTime());
+    switch (decision.action) {
+      case 'challenge':
+        if (decision.drop) dropped[decision.drop]++;
+        counters.challenges++;
+        // 18 bytes, answering a bind of at least RELAY_BIND_MIN_BYTES (47): never amplifies.
+        socket.send(encodeRelayFrame({ type: 'challenge', cookie: decision.cookie }), from.port, from.address);
+        return;
+      case 'refuse':
+        dropped[decision.drop]++;
+        sendError(from, current, decision.code, 0, length, now);
+        return;
+      case 'drop':
+        dropped[decision.drop]++;
+        return;
+      case 'bound': {
+        const { outcome } = decision;
+        const { sessionId, actor } = outcome.binding;
+        if (outcome.kind === 'new') counters.binds++;
+        if (outcome.kind === 'moved') {
+          counters.rebinds++;
+          logger.debug({ sessionId, actor, from: outcome.from && formatEndpoint(outcome.from), to: formatEndpoint(from) }, 'relay binding moved');
+        }
+        // The source proved it receives our datagrams; the 10-byte answer is smaller than the bind anyway.
+        socket.send(encodeRelayFrame({ type: 'bound', actor, idleTimeoutMs }), from.port, from.address);
+        return;
+      }
     }
-    const { sessionId, actor } = verified.value;
-    const outcome = table.bind(sessionId, actor, from, now);
-    if (!outcome.ok) {
-      dropped.relayFull++;
-      sendError(from, current, outcome.error, 0, length, now);
-      return;
-    }
-    if (outcome.kind === 'new') counters.binds++;
-    if (outcome.kind === 'moved') {
-      counters.rebinds++;
-      logger.debug({ sessionId, actor, from: outcome.from && formatEndpoint(outcome.from), to: formatEndpoint(from) }, 'relay binding moved');
-    }
-    // A valid bind frame carries a ≥ 29-byte ticket, so the 10-byte answer is never larger.
-    socket.send(encodeRelayFrame({ type: 'bound', actor, idleTimeoutMs }), from.port, from.address);
   };
 
   /** Everything but a bound peer's well-formed send: binds, keepalives, unbinds, garbage. */
@@ -232,7 +335,7 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
       return;
     }
     const frame = decoded.value;
-    if (frame.type === 'bound' || frame.type === 'deliver' || frame.type === 'keepaliveAck' || frame.type === 'error') {
+    if (frame.type === 'bound' || frame.type === 'deliver' || frame.type === 'keepaliveAck' || frame.type === 'error' || frame.type === 'challenge') {
       // Never answered, so two relays (or a reflected packet) cannot ping-pong.
       dropped.unexpected++;
       return;
@@ -243,7 +346,7 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
     }
     switch (frame.type) {
       case 'bind':
-        handleBind(frame.ticket, from, binding, data.length, now);
+        handleBind(frame, from, binding, data.length, now);
         return;
       case 'keepalive':
         if (!binding) break;
@@ -283,14 +386,15 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
       sendError(from, binding, 'RATE_LIMITED', 0, data.length, now);
       return;
     }
-    binding.lastSeenMs = now;
     const toActor = readFrameActor(data);
     const peer = binding.peers.get(toActor);
     if (peer === undefined) {
+      // Not a refresh: sends to nobody must not hold a binding (a harvested slot) open.
       dropped.peerNotBound++;
       sendError(from, binding, 'PEER_NOT_BOUND', toActor, data.length, now);
       return;
     }
+    binding.lastSeenMs = now;
     rewriteSendAsDeliver(data, binding.actor);
     counters.packetsRelayed++;
     counters.bytesRelayed += data.length;
@@ -299,7 +403,10 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
   const detachErrors = socket.onError((error) => logger.debug({ err: error }, 'relay socket error'));
 
   const sweep = clock.setInterval(() => {
-    const expired = table.expireIdle(clock.now(), idleTimeoutMs);
+    const now = clock.now();
+    admission.revocations.prune(clock.wallTime());
+    admission.budget.sweep(now);
+    const expired = table.expireIdle(now, idleTimeoutMs);
     if (expired > 0) {
       counters.expired += expired;
       logger.debug({ expired, bindings: table.size }, 'relay bindings expired');
@@ -313,7 +420,23 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
 
   return {
     address: () => ({ ...local }),
-    stats: () => ({ bindings: table.size, sessions: table.sessionCount, ...counters, dropped: { ...dropped } }),
+    stats: () => ({
+      bindings: table.size,
+      sessions: table.sessionCount,
+      ...counters,
+      revocations: admission.revocations.size,
+      revocationsEvicted: admission.revocations.evicted,
+      trackedSources: admission.budget.trackedSources,
+      dropped: { ...dropped },
+    }),
+    revoke(sessionId, actor) {
+      // Called from the session service with its own values; a bad one revokes nothing real.
+      if (typeof sessionId !== 'string' || (actor !== undefined && !Number.isInteger(actor))) return;
+      admission.revocations.revoke(sessionId, actor, clock.wallTime());
+      const removed = table.removeSession(sessionId, actor);
+      counters.revoked += removed;
+      if (removed > 0) logger.debug({ sessionId, actor, removed }, 'relay bindings revoked');
+    },
     close() {
       closing ??= (async () => {
         clock.clearInterval(sweepTimer);

@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { PunchthroughError, createRealClock, err, ok, type Clock, type Result } from '../src/runtime/index.js';
 import { DEFAULT_TICKET_TTL_MS, MIN_TICKET_SECRET_BYTES } from './constants.js';
 import {
+  BIND_PROOF_BYTES,
   TICKET_MAC_BYTES,
   encodeTicketBody,
   parseTicket,
@@ -17,6 +18,8 @@ export type TicketSecret = string | Uint8Array;
 
 /** Domain separation: a MAC made with the same secret for anything else never verifies here. */
 const MAC_LABEL = Buffer.from('punchthrough-relay-ticket');
+/** Domain separation of bind proofs (keyed with a ticket's MAC) from everything else. */
+const PROOF_LABEL = Buffer.from('punchthrough-relay-bind-proof');
 
 function secretKey(secret: TicketSecret): Buffer {
   const key = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret);
@@ -32,6 +35,25 @@ function secretKey(secret: TicketSecret): Buffer {
  */
 function mac(key: Buffer, signed: Uint8Array): Buffer {
   return createHmac('sha256', key).update(MAC_LABEL).update(signed).digest().subarray(0, TICKET_MAC_BYTES);
+}
+
+/**
+ * Splits an issued ticket into the body that travels in bind frames and the MAC that never
+ * leaves the peer (it keys the bind proof). Never throws: a ticket too short for a MAC yields an
+ * empty MAC, and the relay refuses whatever proof comes of it.
+ */
+export function splitTicket(ticket: Uint8Array): { body: Uint8Array; mac: Uint8Array } {
+  const cut = Math.max(0, ticket.length - TICKET_MAC_BYTES);
+  return { body: ticket.subarray(0, cut), mac: ticket.subarray(cut) };
+}
+
+/**
+ * The proof a bind carries: HMAC-SHA256(ticket MAC, label ‖ cookie), truncated to 128 bits.
+ * The cookie names the source address, so a proof seen on the path is worthless from any other
+ * address, and without the MAC (which only the cloud and the peer know) no new one can be made.
+ */
+export function bindProof(ticketMac: Uint8Array, cookie: Uint8Array): Uint8Array {
+  return createHmac('sha256', ticketMac).update(PROOF_LABEL).update(cookie).digest().subarray(0, BIND_PROOF_BYTES);
 }
 
 /** A random secret (32 bytes, hex) for a relay started without one. */
@@ -91,6 +113,11 @@ export type TicketError = 'TICKET_INVALID' | 'TICKET_EXPIRED' | 'UNSUPPORTED_VER
 export interface TicketVerifier {
   /** Checks the MAC, then the expiry. Never throws on hostile bytes. */
   verify(ticket: Uint8Array): Result<TicketClaims, TicketError>;
+  /**
+   * True when `proof` is `bindProof(MAC of body, cookie)`: the sender holds the whole ticket.
+   * Two HMACs; the caller has already parsed `body` and checked its expiry (cheap checks first).
+   */
+  provesTicket(body: Uint8Array, cookie: Uint8Array, proof: Uint8Array): boolean;
 }
 
 /** The relay side: verifies tickets with no round trip to the cloud. */
@@ -106,6 +133,10 @@ export function createTicketVerifier(options: TicketVerifierOptions): TicketVeri
       // Expiry is checked after the MAC, so an unsigned ticket learns nothing from the answer.
       if (clock.wallTime() > expiresAtMs) return err('TICKET_EXPIRED');
       return ok({ sessionId, actor, expiresAtMs });
+    },
+    provesTicket(body, cookie, proof) {
+      if (proof.length !== BIND_PROOF_BYTES) return false;
+      return timingSafeEqual(bindProof(mac(key, body), cookie), proof);
     },
   };
 }

@@ -1,18 +1,26 @@
 import { err, ok, type ErrorCode, type Result } from '../../src/runtime/index.js';
+import { MAX_TICKET_BODY_BYTES, MIN_TICKET_BODY_BYTES } from './ticket.js';
 
 /**
  * The relay's UDP framing (README, "Wire protocols: relay"). Pure: no I/O, never throws on
  * received bytes — a decode returns a Result so the server can count and drop.
  *
- * Every frame starts `[version][type]`. The version byte is 0xF1: its top two bits (11) set it
+ * Every frame starts `[version][type]`. The version byte is 0xF2: its top two bits (11) set it
  * apart from STUN (00), DTLS (20–63) and RTP (128–191) under RFC 7983's demultiplexing, so a
  * relay frame is recognisable on a socket that carries other traffic; the low nibble is the
- * protocol version.
+ * protocol version. Version 2 replaced version 1's bind (which carried the whole ticket, MAC
+ * included, so anyone on the path could replay it from anywhere) with the cookie exchange below;
+ * a version-1 peer gets UNSUPPORTED_VERSION instead of a silent timeout.
  */
-export const RELAY_PROTOCOL_VERSION = 0xf1;
+export const RELAY_PROTOCOL_VERSION = 0xf2;
 
 export const RelayFrameType = {
-  /** peer → relay: `[ticket]` — bind this source address to the ticket's session and actor. */
+  /**
+   * peer → relay: `[cookie 16][proof 16][ticket body]` — bind this source address to the
+   * ticket's session and actor. The ticket's MAC never travels: the peer proves it holds it with
+   * `proof = HMAC(MAC, cookie)`. A first bind carries an all-zero cookie and proof; the relay
+   * answers it with a challenge (return routability: only the real source sees the cookie).
+   */
   bind: 0x01,
   /** relay → peer: `[actor u32][idleTimeoutMs u32]` — bound; keep alive within the timeout. */
   bound: 0x02,
@@ -28,6 +36,11 @@ export const RelayFrameType = {
   error: 0x07,
   /** peer → relay: nothing — drop my binding now (instead of at idle expiry). */
   unbind: 0x08,
+  /**
+   * relay → peer: `[cookie 16]` — echo this in your bind, with the proof. Stateless at the
+   * relay, and 18 bytes: never larger than the bind (≥ 47 bytes) that provoked it.
+   */
+  challenge: 0x09,
 } as const;
 export type RelayFrameTypeName = keyof typeof RelayFrameType;
 
@@ -41,6 +54,8 @@ export const RelayWireError = {
   PEER_NOT_BOUND: 6,
   RATE_LIMITED: 7,
   RELAY_FULL: 8,
+  TICKET_REVOKED: 9,
+  SESSION_FULL: 10,
 } as const satisfies Partial<Record<ErrorCode, number>>;
 export type RelayErrorCode = keyof typeof RelayWireError;
 
@@ -54,9 +69,19 @@ export const RELAY_DATA_HEADER_BYTES = 6;
 export const RELAY_BOUND_BYTES = 10;
 export const RELAY_KEEPALIVE_BYTES = 6;
 export const RELAY_ERROR_BYTES = 7;
+/** Cookie and proof of a bind, and the cookie of a challenge. */
+export const BIND_COOKIE_BYTES = 16;
+export const BIND_PROOF_BYTES = 16;
+export const RELAY_CHALLENGE_BYTES = 2 + BIND_COOKIE_BYTES;
+const BIND_HEADER_BYTES = 2 + BIND_COOKIE_BYTES + BIND_PROOF_BYTES;
+/** Smallest and largest bind frame (ticket bodies with a 1- and a 64-byte session id). */
+export const RELAY_BIND_MIN_BYTES = BIND_HEADER_BYTES + MIN_TICKET_BODY_BYTES;
+export const RELAY_BIND_MAX_BYTES = BIND_HEADER_BYTES + MAX_TICKET_BODY_BYTES;
 
 export type RelayFrame =
-  | { type: 'bind'; ticket: Uint8Array }
+  /** `cookie` undefined: a first bind (all-zero cookie and proof on the wire). */
+  | { type: 'bind'; cookie: Uint8Array | undefined; proof: Uint8Array; body: Uint8Array }
+  | { type: 'challenge'; cookie: Uint8Array }
   | { type: 'bound'; actor: number; idleTimeoutMs: number }
   | { type: 'send'; toActor: number; payload: Uint8Array }
   | { type: 'deliver'; fromActor: number; payload: Uint8Array }
@@ -81,8 +106,19 @@ export function decodeRelayFrame(bytes: Uint8Array): Result<RelayFrame, RelayDec
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const u32 = (offset: number): number => view.getUint32(offset);
   switch (type) {
-    case 'bind':
-      return bytes.length > 2 ? ok({ type, ticket: bytes.subarray(2) }) : err('truncated');
+    case 'bind': {
+      if (bytes.length < RELAY_BIND_MIN_BYTES) return err('truncated');
+      if (bytes.length > RELAY_BIND_MAX_BYTES) return err('malformed');
+      const cookie = bytes.subarray(2, 2 + BIND_COOKIE_BYTES);
+      return ok({
+        type,
+        cookie: isZero(cookie) ? undefined : cookie,
+        proof: bytes.subarray(2 + BIND_COOKIE_BYTES, BIND_HEADER_BYTES),
+        body: bytes.subarray(BIND_HEADER_BYTES),
+      });
+    }
+    case 'challenge':
+      return bytes.length === RELAY_CHALLENGE_BYTES ? ok({ type, cookie: bytes.subarray(2) }) : err('malformed');
     case 'bound':
       return bytes.length === RELAY_BOUND_BYTES ? ok({ type, actor: u32(2), idleTimeoutMs: u32(6) }) : err('malformed');
     case 'send':
@@ -108,8 +144,18 @@ export function decodeRelayFrame(bytes: Uint8Array): Result<RelayFrame, RelayDec
 export function encodeRelayFrame(frame: RelayFrame): Uint8Array {
   switch (frame.type) {
     case 'bind': {
-      const out = header(frame.type, 2 + frame.ticket.length);
-      out.set(frame.ticket, 2);
+      // A first bind is as long as the second: the challenge it provokes is never larger.
+      const out = header(frame.type, BIND_HEADER_BYTES + frame.body.length);
+      if (frame.cookie) {
+        out.set(frame.cookie.subarray(0, BIND_COOKIE_BYTES), 2);
+        out.set(frame.proof.subarray(0, BIND_PROOF_BYTES), 2 + BIND_COOKIE_BYTES);
+      }
+      out.set(frame.body, BIND_HEADER_BYTES);
+      return out;
+    }
+    case 'challenge': {
+      const out = header(frame.type, RELAY_CHALLENGE_BYTES);
+      out.set(frame.cookie.subarray(0, BIND_COOKIE_BYTES), 2);
       return out;
     }
     case 'bound': {
@@ -162,6 +208,12 @@ function header(type: RelayFrameTypeName, length: number): Uint8Array {
   out[0] = RELAY_PROTOCOL_VERSION;
   out[1] = RelayFrameType[type];
   return out;
+}
+
+function isZero(bytes: Uint8Array): boolean {
+  let any = 0;
+  for (const byte of bytes) any |= byte;
+  return any === 0;
 }
 
 function writeU32(out: Uint8Array, offset: number, value: number): void {

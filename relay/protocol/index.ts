@@ -5,6 +5,11 @@ export {
   RELAY_BOUND_BYTES,
   RELAY_KEEPALIVE_BYTES,
   RELAY_ERROR_BYTES,
+  RELAY_CHALLENGE_BYTES,
+  RELAY_BIND_MIN_BYTES,
+  RELAY_BIND_MAX_BYTES,
+  BIND_COOKIE_BYTES,
+  BIND_PROOF_BYTES,
   RelayFrameType,
   RelayWireError,
   decodeRelayFrame,
@@ -18,11 +23,15 @@ export {
 } from './frames.js';
 export {
   MAX_SESSION_ID_BYTES,
+  MAX_TICKET_BODY_BYTES,
+  MIN_TICKET_BODY_BYTES,
   TICKET_MAC_BYTES,
   TICKET_VERSION,
   encodeTicketBody,
   parseTicket,
+  parseTicketBody,
   validateTicketClaims,
   type ParsedTicket,
+  type ParsedTicketBody,
   type TicketClaims,
 } from './ticket.js';

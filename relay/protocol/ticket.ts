@@ -64,17 +64,24 @@ export function encodeTicketBody(claims: TicketClaims): Uint8Array {
   return out;
 }
 
-/** Splits a received ticket into claims, signed bytes and MAC. Does not check the MAC. */
-export function parseTicket(bytes: Uint8Array): Result<ParsedTicket, 'malformed' | 'version'> {
-  if (bytes.length < FIXED_BYTES + 1 + TICKET_MAC_BYTES) return err('malformed');
+/** The claims of a ticket body (the signed part, without the MAC). Does not check anything signed. */
+export interface ParsedTicketBody extends TicketClaims {
+  /** The body itself (the bytes the MAC covers). */
+  signed: Uint8Array;
+}
+
+/**
+ * Parses a ticket body as it travels in a bind frame: the claims without the MAC. Cheap (no
+ * crypto), so the relay runs it, and the expiry and revocation checks, before any HMAC.
+ */
+export function parseTicketBody(bytes: Uint8Array): Result<ParsedTicketBody, 'malformed' | 'version'> {
+  if (bytes.length < FIXED_BYTES + 1) return err('malformed');
   if (bytes[0] !== TICKET_VERSION) return err('version');
   const idLength = bytes[11]!;
-  if (idLength < 1 || idLength > MAX_SESSION_ID_BYTES) return err('malformed');
-  const signedLength = FIXED_BYTES + idLength;
-  if (bytes.length !== signedLength + TICKET_MAC_BYTES) return err('malformed');
+  if (idLength < 1 || idLength > MAX_SESSION_ID_BYTES || bytes.length !== FIXED_BYTES + idLength) return err('malformed');
   let sessionId: string;
   try {
-    sessionId = strictUtf8.decode(bytes.subarray(FIXED_BYTES, signedLength));
+    sessionId = strictUtf8.decode(bytes.subarray(FIXED_BYTES));
   } catch {
     return err('malformed');
   }
@@ -83,7 +90,18 @@ export function parseTicket(bytes: Uint8Array): Result<ParsedTicket, 'malformed'
     sessionId,
     actor: view.getUint32(7),
     expiresAtMs: view.getUint16(1) * 2 ** 32 + view.getUint32(3),
-    signed: bytes.subarray(0, signedLength),
-    mac: bytes.subarray(signedLength),
+    signed: bytes,
   });
 }
+
+/** Splits a received ticket into claims, signed bytes and MAC. Does not check the MAC. */
+export function parseTicket(bytes: Uint8Array): Result<ParsedTicket, 'malformed' | 'version'> {
+  if (bytes.length < FIXED_BYTES + 1 + TICKET_MAC_BYTES) return err('malformed');
+  const body = parseTicketBody(bytes.subarray(0, bytes.length - TICKET_MAC_BYTES));
+  if (!body.ok) return body;
+  return ok({ ...body.value, mac: bytes.subarray(bytes.length - TICKET_MAC_BYTES) });
+}
+
+/** Smallest and largest ticket body (a 1- and a 64-byte session id). */
+export const MIN_TICKET_BODY_BYTES = FIXED_BYTES + 1;
+export const MAX_TICKET_BODY_BYTES = FIXED_BYTES + MAX_SESSION_ID_BYTES;

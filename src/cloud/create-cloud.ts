@@ -73,6 +73,8 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
     opened.push(stunServer);
     const relayServer = await createRelayServer({
       secret,
+      // Revocations must outlive the tickets they cover: the issuer below uses this TTL.
+      ticketTtlMs: relayDefaults.DEFAULT_TICKET_TTL_MS,
       host: udpHost,
       port: options.relayPort ?? relayDefaults.DEFAULT_RELAY_PORT,
       ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
@@ -88,7 +90,7 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
     });
     const stun = advertise(stunServer.address('IPv4'));
     const relay = advertise(relayServer.address());
-    const issuer = createTicketIssuer({ secret, clock });
+    const issuer = createTicketIssuer({ secret, clock, ttlMs: relayDefaults.DEFAULT_TICKET_TTL_MS });
     const sessionService = buildSessionService({
       ...options.session,
       metricsElsewhere: options.metricsPort !== undefined,
@@ -98,6 +100,7 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
       relay: {
         endpoint: { address: relay.address, port: relay.port },
         issueTicket: (sessionId, actor) => issuer.issue(sessionId, actor),
+        revoke: (sessionId, actor) => relayServer.revoke(sessionId, actor),
       },
     });
     opened.push(sessionService);

@@ -23,9 +23,10 @@ export const ErrorCodes = {
   // Relay.
   TICKET_INVALID: 'The relay ticket is malformed or its signature does not verify (wrong secret or forged).',
   TICKET_EXPIRED: 'The relay ticket has expired; ask the session service for a new one.',
+  TICKET_REVOKED: 'The relay ticket was revoked: its session closed or its actor left the session.',
   NOT_BOUND: 'This address has no relay binding: bind with a ticket first (or again, after a NAT mapping change).',
   PEER_NOT_BOUND: 'The target actor has no relay binding in this session.',
-  RELAY_FULL: 'The relay has reached its maximum number of bindings.',
+  RELAY_FULL: 'The relay has reached its maximum number of bindings, in all or from this source address.',
   RELAY_TIMEOUT: 'The relay did not answer the bind request in time.',
   // Factories and configuration.
   INVALID_OPTIONS: 'An option passed to a factory is invalid (the message names it and the value).',

@@ -33,6 +33,10 @@ if (mode === 'relay') {
     burstPackets: 1e9,
     rateBytesPerSecond: 1e12,
     burstBytes: 1e12,
+    // Every pair binds from 127.0.0.1 at once: lift the per-address bounds too.
+    maxBindingsPerAddress: 1e9,
+    bindWorkPerSecond: 1e9,
+    bindWorkBurst: 1e9,
   });
   process.on('message', (command: Command) => {
     if (command.type === 'usage') send(usage(server.stats().packetsRelayed));

@@ -13,7 +13,16 @@ import { fork, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { createTicketIssuer, encodeRelayFrame, decodeRelayFrame, generateTicketSecret, RELAY_PROTOCOL_VERSION, RelayFrameType } from '../../relay/index.js';
+import {
+  bindProof,
+  createTicketIssuer,
+  decodeRelayFrame,
+  encodeRelayFrame,
+  generateTicketSecret,
+  splitTicket,
+  RELAY_PROTOCOL_VERSION,
+  RelayFrameType,
+} from '../../relay/index.js';
 import { median } from './median.js';
 
 // RELAY_BENCH_PAIRS=1000 runs one configuration (e.g. to profile the forwarder with RELAY_BENCH_PROF=1).
@@ -76,24 +85,31 @@ async function openSocket(): Promise<dgram.Socket> {
   return socket;
 }
 
-/** Binds both ends of every pair at the relay (session per pair, actors 1 and 2). */
+/**
+ * Binds both ends of every pair at the relay (session per pair, actors 1 and 2), through the
+ * relay's cookie exchange: bind, challenge, bind with the cookie and the ticket proof, bound.
+ */
 async function bindAtRelay(pairs: Pair[], relayPort: number): Promise<void> {
   const issuer = createTicketIssuer({ secret });
   await Promise.all(
     pairs.flatMap((pair, index) =>
       [pair.a, pair.b].map(async (socket, side) => {
-        const bind = encodeRelayFrame({ type: 'bind', ticket: issuer.issue(`pair-${index}`, side + 1).ticket });
+        const { body, mac } = splitTicket(issuer.issue(`pair-${index}`, side + 1).ticket);
         const bound = new Promise<void>((resolve) => {
           const onMessage = (data: Buffer): void => {
             const frame = decodeRelayFrame(data);
-            if (frame.ok && frame.value.type === 'bound') {
+            if (!frame.ok) return;
+            if (frame.value.type === 'challenge') {
+              const cookie = Uint8Array.from(frame.value.cookie);
+              socket.send(encodeRelayFrame({ type: 'bind', cookie, proof: bindProof(mac, cookie), body }), relayPort, '127.0.0.1');
+            } else if (frame.value.type === 'bound') {
               socket.off('message', onMessage);
               resolve();
             }
           };
           socket.on('message', onMessage);
         });
-        socket.send(bind, relayPort, '127.0.0.1');
+        socket.send(encodeRelayFrame({ type: 'bind', cookie: undefined, proof: new Uint8Array(0), body }), relayPort, '127.0.0.1');
         await bound;
       }),
     ),

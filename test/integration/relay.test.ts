@@ -218,7 +218,13 @@ describe('relay on loopback', () => {
       const kind = i % 5;
       if (kind === 0) return Uint8Array.from({ length: 1 + (i % 300) }, (_, j) => (i * 31 + j * 7) & 0xff);
       if (kind === 1) return encodeRelayFrame({ type: 'send', toActor: 1, payload: Buffer.alloc(10) }).subarray(0, i % 6);
-      if (kind === 2) return encodeRelayFrame({ type: 'bind', ticket: Buffer.alloc(20 + (i % 60), i & 0xff) });
+      if (kind === 2) {
+        // Ticket-shaped bodies (version 1, a consistent length) of junk, with and without a cookie.
+        const body = Buffer.alloc(13 + (i % 60), i & 0xff);
+        body[0] = 1;
+        body[11] = body.length - 12;
+        return encodeRelayFrame({ type: 'bind', cookie: i & 1 ? Buffer.alloc(16, i & 0xff) : undefined, proof: Buffer.alloc(16, 1), body });
+      }
       if (kind === 3) return Buffer.alloc(2_000, 0xf1);
       return encodeRelayFrame({ type: 'send', toActor: 2, payload: Buffer.from('inject') });
     };
@@ -227,7 +233,9 @@ describe('relay on loopback', () => {
     // Every datagram the relay has taken off its socket: forwarded, answered, or dropped.
     const handled = (): number => {
       const stats = server.stats();
-      return stats.packetsRelayed + stats.keepalives + stats.binds + Object.values(stats.dropped).reduce((a, b) => a + b, 0);
+      // A first bind is answered with a challenge (not a drop); a stale cookie's challenge is both.
+      const firstBinds = stats.challenges - stats.dropped.cookieInvalid;
+      return stats.packetsRelayed + stats.keepalives + stats.binds + firstBinds + Object.values(stats.dropped).reduce((a, b) => a + b, 0);
     };
     let hostileSent = 0;
     for (let round = 0; round < rounds; round++) {

@@ -64,6 +64,26 @@ describe('binding table', () => {
     expect(table.size).toBe(2);
   });
 
+  it('bounds bindings per session and per source (an IPv6 /64 is one source); freed slots count again', () => {
+    const table = new BindingTable(limits, 100, 3, 2);
+    const v6 = (host: string, port: number): UdpEndpoint => ({ address: `2001:db8:5:6::${host}`, port, family: 'IPv6' });
+    expect(table.bind('a', 1, v6('1', 1), 0)).toMatchObject({ ok: true });
+    expect(table.bind('a', 2, v6('2', 1), 0)).toMatchObject({ ok: true });
+    expect(table.bind('a', 3, v6('3', 1), 0)).toEqual({ ok: false, error: 'ADDRESS_FULL' });
+    expect(table.countFrom('2001:db8:5:6::ffff')).toBe(2);
+    // Moving within the source, or re-assigning one of its addresses, frees what it takes.
+    expect(table.bind('a', 2, v6('9', 9), 0)).toMatchObject({ ok: true, kind: 'moved' });
+    expect(table.bind('b', 1, v6('9', 9), 0)).toMatchObject({ ok: true, kind: 'new' });
+    expect(table.bind('a', 3, at(1), 0)).toMatchObject({ ok: true });
+    expect(table.bind('a', 4, at(2), 0)).toMatchObject({ ok: true });
+    expect(table.bind('a', 5, at(3, '10.0.0.3'), 0)).toEqual({ ok: false, error: 'SESSION_FULL' });
+    expect(table.removeSession('a', 3)).toBe(1);
+    expect(table.bind('a', 5, at(3, '10.0.0.3'), 0)).toMatchObject({ ok: true });
+    expect(table.removeSession('a')).toBe(3);
+    expect(table.countFrom('2001:db8:5:6::1')).toBe(1);
+    expect(table.size).toBe(1);
+  });
+
   it('expires bindings idle for longer than the timeout, on a manual clock', () => {
     const clock = new ManualClock();
     const table = new BindingTable(limits, 10);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/runtime/index.js';
-import { ErrorGate, fullBuckets, takeTokens, type RateLimits } from '../../../relay/limits.js';
+import { ErrorGate, fullBuckets, sourceKey, takeTokens, type RateLimits } from '../../../relay/limits.js';
 
 const limits: RateLimits = { packetsPerSecond: 100, burstPackets: 10, bytesPerSecond: 10_000, burstBytes: 2_000 };
 
@@ -62,5 +62,20 @@ describe('error gate', () => {
     const answered = ['a', 'b', 'c', 'd', 'e'].filter((key) => gate.allow(key, 10));
     expect(answered).toEqual(['a', 'b', 'c']);
     expect(gate.allow('d', 1_010)).toBe(true);
+  });
+});
+
+describe('source keys', () => {
+  it('count IPv4 per address and IPv6 per /64, whatever the spelling', () => {
+    expect(sourceKey('198.51.100.7')).toBe('198.51.100.7');
+    expect(sourceKey('::ffff:198.51.100.7')).toBe('198.51.100.7');
+    expect(sourceKey('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64');
+    expect(sourceKey('2001:db8:1:2::9')).toBe('2001:db8:1:2::/64');
+    expect(sourceKey('2001:0db8:0001:0002:ffff::1')).toBe('2001:db8:1:2::/64');
+    expect(sourceKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(sourceKey('2001:db8:0:0:1::')).toBe('2001:db8:0:0::/64');
+    expect(sourceKey('::1')).toBe('0:0:0:0::/64');
+    expect(sourceKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(sourceKey('not:an::address::')).toBe('not:an::address::');
   });
 });

@@ -5,6 +5,8 @@ import {
   createRelayServer,
   createTicketIssuer,
   encodeRelayFrame,
+  splitTicket,
+  RELAY_PROTOCOL_VERSION,
   type RelayClient,
   type RelayClientOptions,
   type RelayServer,
@@ -85,7 +87,9 @@ describe('relay server and client on a manual clock', () => {
     clock.advance(60_001);
     await expect(late.client.bind()).rejects.toMatchObject({ code: 'TICKET_EXPIRED' });
     expect(server.stats()).toMatchObject({ bindings: 0, dropped: { ticketInvalid: 1, ticketExpired: 1 } });
-    expect(network.log.filter((entry) => entry.from.startsWith(RELAY.address)).every((entry) => entry.bytes === 7)).toBe(true);
+    // The forger got a challenge (18 B) and then an error (7 B); the late peer only the error:
+    // each answer smaller than the bind (≥ 47 B) it answered.
+    expect(network.log.filter((entry) => entry.from.startsWith(RELAY.address)).map((entry) => entry.bytes)).toEqual([18, 7, 7]);
   });
 
   it('retransmits the bind until the relay answers, then gives up with RELAY_TIMEOUT', async () => {
@@ -154,6 +158,42 @@ describe('relay server and client on a manual clock', () => {
     expect(kept.received).toEqual([[2, 'delivered']]);
   });
 
+  it('expires idle bindings on the manual clock; sends to absent actors do not hold a binding open, keepalives do', async () => {
+    const { peer, clock, server } = await started({ idleTimeoutMs: 30_000, sweepIntervalMs: 1_000 });
+    // Three harvested slots: one silent, one sending to nobody, one keeping alive.
+    const silent = peer('harvest', 1, '10.0.0.1');
+    const spinner = peer('harvest', 2, '10.0.0.2');
+    const kept = peer('harvest', 3, '10.0.0.3', { keepaliveIntervalMs: 10_000 });
+    await Promise.all([silent.client.bind(), spinner.client.bind(), kept.client.bind()]);
+    for (let second = 0; second < 31; second++) {
+      spinner.client.send(99, Buffer.from('to nobody'));
+      await clock.advanceAsync(1_000);
+    }
+    expect(server.stats()).toMatchObject({ bindings: 1, expired: 2 });
+    expect(server.stats().dropped.peerNotBound).toBe(31);
+    await clock.advanceAsync(60_000);
+    expect(server.stats().bindings).toBe(1); // a keepalive every 10 s is activity
+  });
+
+  it('revoke() drops the bindings of an actor or a session and refuses their tickets', async () => {
+    const { peer, server, clock } = await started();
+    const a = peer('s', 1);
+    const b = peer('s', 2, '10.0.0.2');
+    await Promise.all([a.client.bind(), b.client.bind()]);
+    server.revoke('s', 2);
+    expect(a.client.send(2, Buffer.from('x'))).toBe(true);
+    expect(b.received).toEqual([]);
+    expect(server.stats()).toMatchObject({ bindings: 1, revoked: 1, dropped: { peerNotBound: 1 } });
+    clock.advance(1_000);
+    await expect(b.client.bind()).rejects.toMatchObject({ code: 'TICKET_REVOKED' });
+    server.revoke('s');
+    server.revoke('s'); // idempotent
+    expect(server.stats()).toMatchObject({ bindings: 0, sessions: 0, revoked: 2, revocations: 2 });
+    // Remembered until the tickets expire (the default TTL, 10 minutes), then forgotten.
+    await clock.advanceAsync(10 * 60_000 + 1_000);
+    expect(server.stats().revocations).toBe(0);
+  });
+
   it('limits each peer’s rate without touching another peer of the same session', async () => {
     const { peer, server, clock } = await started({ ratePacketsPerSecond: 100, burstPackets: 10 });
     const flooder = peer('s', 1);
@@ -179,11 +219,11 @@ describe('relay server and client on a manual clock', () => {
     const frames = [
       encodeRelayFrame({ type: 'send', toActor: 1, payload: Buffer.from('spoofed') }),
       encodeRelayFrame({ type: 'keepalive', nonce: 1 }),
-      encodeRelayFrame({ type: 'bind', ticket: Buffer.alloc(40, 7) }),
-      Uint8Array.of(0xf2, 1, 2, 3, 4, 5, 6, 7),
+      encodeRelayFrame({ type: 'bind', cookie: undefined, proof: new Uint8Array(0), body: Buffer.alloc(40, 7) }),
+      Uint8Array.of(0xf1, 1, 2, 3, 4, 5, 6, 7),
       encodeRelayFrame({ type: 'unbind' }),
       encodeRelayFrame({ type: 'error', code: 'NOT_BOUND', actor: 0 }),
-      Uint8Array.of(0xf1, 3, 0),
+      Uint8Array.of(RELAY_PROTOCOL_VERSION, 3, 0),
     ];
     let sent = 0;
     for (let round = 0; round < 3; round++) {
@@ -201,7 +241,8 @@ describe('relay server and client on a manual clock', () => {
     // An expired ticket seen by the relay gets one error too, no more.
     const expired = issuer.issue('s', 9).ticket;
     clock.advance(120_000);
-    for (let i = 0; i < 10; i++) network.inject(victim, RELAY, encodeRelayFrame({ type: 'bind', ticket: expired }));
+    const expiredBind = encodeRelayFrame({ type: 'bind', cookie: undefined, proof: new Uint8Array(0), body: splitTicket(expired).body });
+    for (let i = 0; i < 10; i++) network.inject(victim, RELAY, expiredBind);
     expect(network.log.filter((entry) => entry.to === '192.0.2.77:4444')).toHaveLength(4);
   });
 
