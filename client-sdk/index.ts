@@ -40,6 +40,8 @@ export type {
   ProgressFlow,
   Properties,
   PropertyValue,
+  SessionClosedEvent,
+  SignalingLostEvent,
   StartGameOptions,
   StartGameResult,
 } from './types.js';
