@@ -37,6 +37,7 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   DisconnectReason,
   MAX_DATA_BYTES,
+  MAX_EARLY_ADDRESS_EVENTS,
   RELAY_BIND_WAIT_MS,
 } from './constants.js';
 import { defaultDeps, type RelayPath, type RunnerDeps } from './deps.js';
@@ -489,7 +490,8 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     switch (event.type) {
       case EventType.PEER_ADDRESSES:
         if (this.#phase === 'running') this.#onPeerAddresses(event, this.#clock.now());
-        else this.#early.push({ event, at: this.#clock.now() });
+        else if (this.#early.length < MAX_EARLY_ADDRESS_EVENTS) this.#early.push({ event, at: this.#clock.now() });
+        else this.#logger.warn({ peerId: event.peerId }, 'too many address events before the start finished; dropped');
         return;
       case EventType.PEER_LEFT: {
         // A connected pair carries on: its own keepalives and goodbye decide (the signaling

@@ -129,7 +129,7 @@ export const connectSignaling: SignalingConnector = async (options) => {
       onFrame(data, isBinary);
     } catch (error) {
       failed++;
-      logger.error({ err: error }, 'signaling frame could not be handled; closing the connection');
+      logger.error({ error: describeThrown(error) }, 'signaling frame could not be handled; closing the connection');
       finish(new PunchthroughError('CLOUD_UNREACHABLE', 'signaling connection closed: the cloud sent a frame that could not be handled'));
       socket.terminate();
     }
@@ -241,6 +241,17 @@ export const connectSignaling: SignalingConnector = async (options) => {
   }
   return signaling;
 };
+
+/**
+ * A short description of whatever a frame's handling threw, for the log: a name and message read
+ * only when they are strings (the thrown value may hold decoded, hostile data; pino would walk it).
+ */
+function describeThrown(thrown: unknown): string {
+  if (!(thrown instanceof Error)) return `a thrown ${typeof thrown}`;
+  const name = typeof thrown.name === 'string' ? thrown.name.slice(0, 40) : 'Error';
+  const message = typeof thrown.message === 'string' ? thrown.message.slice(0, 200) : '';
+  return `${name}: ${message}`;
+}
 
 function toBytes(data: WebSocket.RawData): Uint8Array | undefined {
   if (Buffer.isBuffer(data)) return data;
