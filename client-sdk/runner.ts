@@ -83,6 +83,12 @@ export interface RunnerDropCounters {
   rejectedConnects: number;
 }
 
+/** Signaling frames the runner did not act on (see {@link NetworkRunner.signalingFrames}). */
+export interface SignalingFrameCounters {
+  dropped: number;
+  failed: number;
+}
+
 export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
   readonly #options: NetworkRunnerOptions;
   readonly #clock: Clock;
@@ -142,6 +148,15 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
   /** Datagrams dropped on the game socket, by reason. */
   get drops(): Readonly<RunnerDropCounters> {
     return { ...this.#drops };
+  }
+
+  /**
+   * Signaling frames from the cloud this runner did not act on: `dropped` failed decoding or
+   * validation (the connection carried on); `failed` threw while being handled and ended the
+   * connection (at most 1). Zero before the connection opens; kept after it closes.
+   */
+  get signalingFrames(): Readonly<SignalingFrameCounters> {
+    return { dropped: this.#signaling?.droppedFrames ?? 0, failed: this.#signaling?.failedFrames ?? 0 };
   }
 
   /** The path to a connected peer, or undefined when it is not connected. */

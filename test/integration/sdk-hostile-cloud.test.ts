@@ -56,8 +56,8 @@ async function rogue(behaviour: RogueBehaviour): Promise<RogueCloud> {
 
 const hostile = (name: string): RogueBehaviour => ({ kind: 'frame', frame: HOSTILE_FRAMES[name]!, closeAfterMs: CLOSE_AFTER_MS });
 
-/** Runs startGame against `url`; returns its rejection (it must reject) after shutting the runner down. */
-async function failedStart(url: string, mode: 'server' | 'client'): Promise<unknown> {
+/** Runs startGame against `url`; returns its rejection (it must reject) and the runner, shut down. */
+async function failedStart(url: string, mode: 'server' | 'client'): Promise<{ error: unknown; runner: NetworkRunner }> {
   const runner = new NetworkRunner({ cloudUrl: url, appId: 'rogue', bindAddress: '127.0.0.1', stunServers: [], requestTimeoutMs: 5_000 });
   const outcome = await runner.startGame({ mode, sessionName: 'room' }).then(
     () => new Error('startGame resolved against a rogue cloud'),
@@ -66,7 +66,7 @@ async function failedStart(url: string, mode: 'server' | 'client'): Promise<unkn
   await runner.shutdown();
   // Unhandled rejections are reported after the microtask queue drains: give them a turn.
   await new Promise((resolve) => setTimeout(resolve, 20));
-  return outcome;
+  return { error: outcome, runner };
 }
 
 describe('startGame against a cloud that closes between the hello and the reply', () => {
@@ -74,7 +74,7 @@ describe('startGame against a cloud that closes between the hello and the reply'
     '%s mode, %s: rejects with CLOUD_UNREACHABLE and leaves no unhandled rejection',
     async (mode, kind) => {
       const cloud = await rogue({ kind });
-      const error = await failedStart(cloud.url, mode);
+      const { error } = await failedStart(cloud.url, mode);
       expect(isPunchthroughError(error)).toBe(true);
       expect(error).toMatchObject({ code: 'CLOUD_UNREACHABLE' });
       expect(unhandled).toEqual([]);
@@ -87,12 +87,14 @@ describe('startGame against hostile frames in place of the create/join reply', (
     '%s mode, %s: rejects with a coded error, nothing escapes',
     async (mode, name) => {
       const cloud = await rogue(hostile(name));
-      const error = await failedStart(cloud.url, mode);
+      const { error, runner } = await failedStart(cloud.url, mode);
       expect(isPunchthroughError(error)).toBe(true);
       // Oversize: the frame cap (the join reply of a session grown past 64 KiB); otherwise the
       // frame either ended the connection (before the codec hardening) or was dropped and the
-      // rogue cloud's close ended it.
+      // rogue cloud's close ended it. Either way it was counted.
       expect(error).toMatchObject({ code: name === 'oversize' ? 'FRAME_TOO_LARGE' : 'CLOUD_UNREACHABLE' });
+      const { dropped, failed } = runner.signalingFrames;
+      expect(dropped + failed).toBe(name === 'oversize' ? 0 : 1);
       expect(unhandled).toEqual([]);
     },
   );
