@@ -581,6 +581,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     if (this.#self?.mode === 'client' && this.#connected && this.#peers.size === 0) {
       this.#connected.reject(error);
       this.#connected = undefined;
+      return;
     }
     // Before then, startGame rejects with the error; once running, the game hears it here.
     if (this.#phase === 'running') this.#emit('signalingLost', { code: error.code, message: error.message });

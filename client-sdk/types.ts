@@ -157,7 +157,8 @@ export interface PeerDisconnectedEvent {
 }
 
 /**
- * The signaling connection to the cloud ended after startGame resolved (before then, startGame
+ * The signaling connection to the cloud ended once the runner was running: after startGame
+ * resolved, or while a client is already trying to connect to its server (before then, startGame
  * rejects with the same error). Connected peers carry on; no new peers can arrive.
  */
 export interface SignalingLostEvent {

@@ -54,7 +54,7 @@ async function rogue(behaviour: RogueBehaviour): Promise<RogueCloud> {
   return cloud;
 }
 
-const hostile = (name: string): RogueBehaviour => ({ kind: 'frame', frame: HOSTILE_FRAMES[name]!, closeAfterMs: CLOSE_AFTER_MS });
+const hostile = (name: string): Extract<RogueBehaviour, { kind: 'frame' }> => ({ kind: 'frame', frame: HOSTILE_FRAMES[name]!, closeAfterMs: CLOSE_AFTER_MS });
 
 /** Runs startGame against `url`; returns its rejection (it must reject) and the runner, shut down. */
 async function failedStart(url: string, mode: 'server' | 'client'): Promise<{ error: unknown; runner: NetworkRunner }> {
@@ -98,6 +98,16 @@ describe('startGame against hostile frames in place of the create/join reply', (
       expect(unhandled).toEqual([]);
     },
   );
+});
+
+describe('startGame against hostile frames in place of the hello reply', () => {
+  it.each(FRAME_NAMES)('%s: rejects with a coded error, nothing escapes', async (name) => {
+    const cloud = await rogue({ ...hostile(name), atHello: true });
+    const { error } = await failedStart(cloud.url, 'client');
+    expect(isPunchthroughError(error)).toBe(true);
+    expect(error).toMatchObject({ code: name === 'oversize' ? 'FRAME_TOO_LARGE' : 'CLOUD_UNREACHABLE' });
+    expect(unhandled).toEqual([]);
+  });
 });
 
 describe('the signaling client under unsolicited hostile frames', () => {

@@ -14,8 +14,11 @@ export type RogueBehaviour =
   | { kind: 'close' }
   /** Drops the TCP connection without a close frame. */
   | { kind: 'terminate' }
-  /** Sends `frame` (built for the request's id), then closes the connection after `closeAfterMs`. */
-  | { kind: 'frame'; frame: (id: number) => Uint8Array; closeAfterMs: number };
+  /**
+   * Sends `frame` (built for the request's id), then closes the connection after `closeAfterMs`;
+   * with `atHello`, in place of the hello reply.
+   */
+  | { kind: 'frame'; frame: (id: number) => Uint8Array; closeAfterMs: number; atHello?: boolean };
 
 export interface RogueCloud {
   /** The signaling URL, `ws://127.0.0.1:port/v1/signaling`. */
@@ -45,7 +48,7 @@ export async function startRogueCloud(behaviour: RogueBehaviour): Promise<RogueC
       const decoded = codec.decodeRequest(data);
       if (!decoded.ok) return;
       const request: Request = decoded.value;
-      if (request.type === RequestType.HELLO) {
+      if (request.type === RequestType.HELLO && !(behaviour.kind === 'frame' && behaviour.atHello)) {
         socket.send(
           codec.encode({
             type: ReplyType.RESPONSE,
