@@ -82,7 +82,9 @@ interface Pending {
 export const connectSignaling: SignalingConnector = async (options) => {
   const { clock, logger } = options;
   const codec = createSignalingCodec({ maxFrameBytes: SIGNALING_MAX_FRAME_BYTES });
-  const socket = new WebSocket(signalingUrl(options.url), { maxPayload: SIGNALING_MAX_FRAME_BYTES });
+  // No permessage-deflate: signaling frames are small msgpack, and an inflater is one more thing a
+  // hostile cloud could make work (the frame cap would still bound the inflated size).
+  const socket = new WebSocket(signalingUrl(options.url), { maxPayload: SIGNALING_MAX_FRAME_BYTES, perMessageDeflate: false });
   const pending = new Map<number, Pending>();
   const eventHandlers = new Set<(event: Event) => void>();
   const closeHandlers = new Set<(error: PunchthroughError) => void>();
@@ -141,9 +143,11 @@ export const connectSignaling: SignalingConnector = async (options) => {
     const decoded = isBinary && frame ? codec.decodeServerMessage(frame) : undefined;
     if (!decoded?.ok) {
       dropped++;
-      // Only the codec's own fixed-format message is logged, never anything from the frame.
-      const why = decoded && !decoded.ok && typeof decoded.error.message === 'string' ? decoded.error.message.slice(0, 200) : 'text frame';
-      logger.warn({ error: why }, 'signaling frame dropped');
+      // Only the codec's own message is logged, cut short; a flood logs at 1, 2, 4, 8… drops.
+      if ((dropped & (dropped - 1)) === 0) {
+        const why = decoded && !decoded.ok && typeof decoded.error.message === 'string' ? decoded.error.message.slice(0, 200) : 'text frame';
+        logger.warn({ error: why, dropped }, 'signaling frame dropped');
+      }
       return;
     }
     const message = decoded.value;
