@@ -110,6 +110,36 @@ describe('startGame against hostile frames in place of the hello reply', () => {
   });
 });
 
+describe('a running game under hostile frames', () => {
+  it.each(FRAME_NAMES)('%s: counted; the connection either carries on or ends with a signalingLost event', async (name) => {
+    const cloud = await rogue({ kind: 'host' });
+    const runner = new NetworkRunner({ cloudUrl: cloud.url, appId: 'rogue', bindAddress: '127.0.0.1', requestTimeoutMs: 5_000 });
+    const lost: unknown[] = [];
+    runner.on('signalingLost', (event) => lost.push(event));
+    try {
+      await runner.startGame({ mode: 'server', sessionName: 'room' });
+      cloud.broadcast(HOSTILE_FRAMES[name]!(1));
+      if (name === 'oversize') {
+        await expect.poll(() => lost).toEqual([{ code: 'FRAME_TOO_LARGE', message: expect.any(String) as unknown }]);
+      } else {
+        await expect.poll(() => runner.signalingFrames.dropped + runner.signalingFrames.failed).toBe(1);
+      }
+      // Before the cloud's codec hardening the frame throws in the decoder: the last-resort guard
+      // ends the connection and tells the game. After it, the frame is just dropped.
+      if (name === 'oversize') {
+        expect(runner.signalingFrames).toEqual({ dropped: 0, failed: 0 });
+      } else if (runner.signalingFrames.failed === 1) {
+        await expect.poll(() => lost).toEqual([{ code: 'CLOUD_UNREACHABLE', message: expect.any(String) as unknown }]);
+      } else {
+        expect(lost).toEqual([]);
+      }
+    } finally {
+      await runner.shutdown();
+    }
+    expect(unhandled).toEqual([]);
+  });
+});
+
 describe('the signaling client under unsolicited hostile frames', () => {
   const options = (url: string) => ({
     url,

@@ -6,7 +6,15 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Packr } from 'msgpackr';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { createSignalingCodec, PROTOCOL_VERSION, ReplyType, RequestType, type Request } from '../../src/protocol/index.js';
+import {
+  createSignalingCodec,
+  EventType,
+  PROTOCOL_VERSION,
+  ReplyType,
+  RequestType,
+  type Request,
+  type SessionInfo,
+} from '../../src/protocol/index.js';
 
 /** What the rogue cloud does with the first request after the hello (create, join, join-random). */
 export type RogueBehaviour =
@@ -18,7 +26,12 @@ export type RogueBehaviour =
    * Sends `frame` (built for the request's id), then closes the connection after `closeAfterMs`;
    * with `atHello`, in place of the hello reply.
    */
-  | { kind: 'frame'; frame: (id: number) => Uint8Array; closeAfterMs: number; atHello?: boolean };
+  | { kind: 'frame'; frame: (id: number) => Uint8Array; closeAfterMs: number; atHello?: boolean }
+  /**
+   * Plays an honest cloud for one server-mode runner: the create reply, the start event (no STUN
+   * servers, no relay) and the address report's reply; the test then misbehaves with `broadcast`.
+   */
+  | { kind: 'host' };
 
 export interface RogueCloud {
   /** The signaling URL, `ws://127.0.0.1:port/v1/signaling`. */
@@ -60,7 +73,8 @@ export async function startRogueCloud(behaviour: RogueBehaviour): Promise<RogueC
         greeted.add(socket);
         return;
       }
-      if (behaviour.kind === 'close') socket.close(1011, 'rogue');
+      if (behaviour.kind === 'host') playHost(socket, request);
+      else if (behaviour.kind === 'close') socket.close(1011, 'rogue');
       else if (behaviour.kind === 'terminate') socket.terminate();
       else {
         socket.send(behaviour.frame(request.id));
@@ -86,6 +100,31 @@ export async function startRogueCloud(behaviour: RogueBehaviour): Promise<RogueC
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/** The session a `host` rogue cloud puts its one server in. */
+export const ROGUE_SESSION: SessionInfo = {
+  sessionId: 'rogue-session',
+  name: 'room',
+  maxPlayers: 4,
+  open: true,
+  visible: true,
+  properties: {},
+  lobbyKeys: [],
+  playerTtlMs: 0,
+  emptySessionTtlMs: 0,
+  peers: [{ actor: 1, peerId: 'p1', mode: 'server', active: true }],
+};
+
+/** The `host` behaviour: just enough of the service for a server-mode start to finish. */
+function playHost(socket: WebSocket, request: Request): void {
+  if (request.type === RequestType.CREATE) {
+    const joined = { session: ROGUE_SESSION, actor: 1, peerId: 'p1', mode: 'server' as const, created: true, rejoinToken: 'r' };
+    socket.send(codec.encode({ type: ReplyType.RESPONSE, id: request.id, request: RequestType.CREATE, result: joined }));
+    socket.send(codec.encode({ type: EventType.START, session: ROGUE_SESSION, actor: 1, peerId: 'p1', mode: 'server', stunServers: [] }));
+  } else if (request.type === RequestType.REPORT_ADDRESSES) {
+    socket.send(codec.encode({ type: ReplyType.RESPONSE, id: request.id, request: RequestType.REPORT_ADDRESSES, result: {} }));
+  }
 }
 
 // ---------------------------------------------------------------- hostile frames
