@@ -211,6 +211,21 @@ describe('a real game process against the rogue cloud', () => {
     await expectCleanFailure(['client', '--cloud', cloud.url, '--session', 'room'], name === 'oversize' ? 'FRAME_TOO_LARGE' : 'CLOUD_UNREACHABLE');
   });
 
+  it.each(FRAME_NAMES)('running host: %s does not end the game process', async (name) => {
+    const cloud = await rogue({ kind: 'host' });
+    const game = spawnCli(['host', '--cloud', cloud.url, '--session', 'room', '--json']);
+    try {
+      await game.waitFor((line) => line.event === 'session');
+      cloud.broadcast(HOSTILE_FRAMES[name]!(1));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(game.child.exitCode).toBeNull();
+    } finally {
+      // SIGTERM: the host leaves and exits 0, as after any game.
+      expect(await game.stop()).toBe(0);
+    }
+    expect(game.stderr()).not.toMatch(/Node\.js v\d|Uncaught|unhandled/i);
+  });
+
   it('host: a hostile create reply is a clean coded failure', async () => {
     const cloud = await rogue(hostile('toStringType'));
     await expectCleanFailure(['host', '--cloud', cloud.url, '--session', 'room'], 'CLOUD_UNREACHABLE');
