@@ -36,6 +36,13 @@ export const DEFAULT_PEER_TIMEOUT_MS = 10_000;
 export const SIGNALING_MAX_FRAME_BYTES = 64 * 1024;
 
 /**
+ * Most PEER_ADDRESSES events kept while the start is still under way (they are applied once the
+ * game socket is ready): a session has at most 1024 members (PROTOCOL_MAX_PEERS), so a cloud
+ * that sends more is misbehaving and the extra events are dropped rather than held in memory.
+ */
+export const MAX_EARLY_ADDRESS_EVENTS = 1_024;
+
+/**
  * Longest the start waits for the relay binding before reporting its addresses. On a healthy
  * cloud the bind takes one round trip; a relay that is slow to answer must not delay a start
  * whose direct path works, and the bind finishes in the background well before attempt 6 (3 s).
@@ -92,7 +99,10 @@ export const DisconnectReason = {
   REMOTE: 'remote',
   /** This runner shut down. */
   SHUTDOWN: 'shutdown',
-  /** The cloud closed the session (the server left or dropped). */
+  /**
+   * The cloud closed the session (SESSION_CLOSED: the server left or dropped, the session
+   * emptied, or the cloud shut down); reported at once, not after the peer timeout.
+   */
   SESSION_CLOSED: 'sessionClosed',
 } as const;
 export type DisconnectReason = (typeof DisconnectReason)[keyof typeof DisconnectReason];

@@ -26,7 +26,7 @@ export {
 // The SDK multiplexes STUN and game packets on one socket; this tells them apart.
 export { looksLikeStun, type StunAddress } from '../stun-server/codec/index.js';
 // The runner: server and client mode, seed 002's flows and connection process.
-export { NetworkRunner, type RunnerDropCounters } from './runner.js';
+export { NetworkRunner, type RunnerDropCounters, type SignalingFrameCounters } from './runner.js';
 export type {
   AttemptEvent,
   ConnectPath,
@@ -40,6 +40,8 @@ export type {
   ProgressFlow,
   Properties,
   PropertyValue,
+  SessionClosedEvent,
+  SignalingLostEvent,
   StartGameOptions,
   StartGameResult,
 } from './types.js';

@@ -28,6 +28,7 @@ import {
   type JoinResult,
   type NatType,
   type PeerAddressesEvent,
+  type SessionClosedEvent as CloudSessionClosed,
   type StartEvent,
 } from '../src/protocol/index.js';
 import { familyOf, localCandidates, toEndpoint, toWire } from './addresses.js';
@@ -36,6 +37,7 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   DisconnectReason,
   MAX_DATA_BYTES,
+  MAX_EARLY_ADDRESS_EVENTS,
   RELAY_BIND_WAIT_MS,
 } from './constants.js';
 import { defaultDeps, type RelayPath, type RunnerDeps } from './deps.js';
@@ -81,6 +83,12 @@ export interface RunnerDropCounters {
   rejectedConnects: number;
 }
 
+/** Signaling frames the runner did not act on (see {@link NetworkRunner.signalingFrames}). */
+export interface SignalingFrameCounters {
+  dropped: number;
+  failed: number;
+}
+
 export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
   readonly #options: NetworkRunnerOptions;
   readonly #clock: Clock;
@@ -96,7 +104,11 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
   #relay: RelayPath | undefined;
   #relayEndpoint: UdpEndpoint | undefined;
   #relayFailed = false;
-  #self: { actor: number; peerId: string; mode: 'server' | 'client' } | undefined;
+  #self: { actor: number; peerId: string; mode: 'server' | 'client'; sessionId: string } | undefined;
+  /** The cloud said SESSION_CLOSED for this runner's session: no more game traffic for it. */
+  #sessionClosed = false;
+  /** A SESSION_CLOSED that came before the create/join reply was read (same tick): applied after it. */
+  #closedBeforeJoined: CloudSessionClosed | undefined;
   #natType: NatType = 'unknown';
   readonly #peers = new Map<string, PeerEntry>();
   readonly #byActor = new Map<number, PeerEntry>();
@@ -136,6 +148,15 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
   /** Datagrams dropped on the game socket, by reason. */
   get drops(): Readonly<RunnerDropCounters> {
     return { ...this.#drops };
+  }
+
+  /**
+   * Signaling frames from the cloud this runner did not act on: `dropped` failed decoding or
+   * validation (the connection carried on); `failed` threw while being handled and ended the
+   * connection (at most 1). Zero before the connection opens; kept after it closes.
+   */
+  get signalingFrames(): Readonly<SignalingFrameCounters> {
+    return { dropped: this.#signaling?.droppedFrames ?? 0, failed: this.#signaling?.failedFrames ?? 0 };
   }
 
   /** The path to a connected peer, or undefined when it is not connected. */
@@ -212,9 +233,14 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       }
       this.#signaling = signaling;
       const start = this.#watchSignaling(signaling);
+      // Awaited only after the create/join reply: a connection lost before then rejects both,
+      // and the reply's rejection is the one startGame reports.
+      start.catch(() => undefined);
       progress(2, options.sessionName === undefined ? {} : { sessionName: options.sessionName });
       const joined = await this.#enter(signaling, options);
-      this.#self = { actor: joined.actor, peerId: joined.peerId, mode: joined.mode };
+      this.#self = { actor: joined.actor, peerId: joined.peerId, mode: joined.mode, sessionId: joined.session.sessionId };
+      if (this.#closedBeforeJoined) this.#onSessionClosed(this.#closedBeforeJoined);
+      this.#ensureRunning();
       progress(3, { sessionName: joined.session.name, actor: joined.actor });
       // Steps 4–5 ride on the same round trip: the create/join request carries the session's
       // custom properties (server) or registers the client.
@@ -353,10 +379,10 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
         }),
       );
       this.#cleanups.push(
-        signaling.onClose((reason) => {
+        signaling.onClose((error) => {
           settle();
-          reject(new PunchthroughError('CLOUD_UNREACHABLE', `signaling connection lost: ${reason}`));
-          this.#guard(() => this.#onSignalingLost(reason));
+          reject(error);
+          this.#guard(() => this.#onSignalingLost(error));
         }),
       );
     });
@@ -479,7 +505,8 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     switch (event.type) {
       case EventType.PEER_ADDRESSES:
         if (this.#phase === 'running') this.#onPeerAddresses(event, this.#clock.now());
-        else this.#early.push({ event, at: this.#clock.now() });
+        else if (this.#early.length < MAX_EARLY_ADDRESS_EVENTS) this.#early.push({ event, at: this.#clock.now() });
+        else this.#logger.warn({ peerId: event.peerId }, 'too many address events before the start finished; dropped');
         return;
       case EventType.PEER_LEFT: {
         // A connected pair carries on: its own keepalives and goodbye decide (the signaling
@@ -489,10 +516,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
         return;
       }
       case EventType.SESSION_CLOSED:
-        if (this.#self?.mode === 'client' && this.#connected) {
-          this.#connected.reject(new PunchthroughError('SESSION_CLOSED', `the session closed (${event.reason})`));
-          this.#connected = undefined;
-        }
+        this.#onSessionClosed(event);
         return;
       default:
         return;
@@ -506,7 +530,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
   /** Connection steps 1 (client: the server's addresses) and 2 (server: a client's). */
   #onPeerAddresses(event: PeerAddressesEvent, at: number): void {
     const self = this.#self;
-    if (!self) return;
+    if (!self || this.#sessionClosed) return;
     const wanted = self.mode === 'client' ? 'server' : 'client';
     if (event.mode !== wanted || event.actor === self.actor) return;
     const ipv6 = Boolean(this.#socket6);
@@ -550,13 +574,47 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     this.#tick();
   }
 
-  #onSignalingLost(reason: string): void {
-    this.#logger.warn({ reason }, 'signaling connection lost; connected peers carry on');
+  #onSignalingLost(error: PunchthroughError): void {
+    if (this.#isClosed()) return;
+    this.#logger.warn({ code: error.code, reason: error.message }, 'signaling connection lost; connected peers carry on');
     // A client that has not even learned the server's addresses cannot connect any more.
     if (this.#self?.mode === 'client' && this.#connected && this.#peers.size === 0) {
-      this.#connected.reject(new PunchthroughError('CLOUD_UNREACHABLE', `signaling connection lost: ${reason}`));
+      this.#connected.reject(error);
       this.#connected = undefined;
+      return;
     }
+    // Before then, startGame rejects with the error; once running, the game hears it here.
+    if (this.#phase === 'running') this.#emit('signalingLost', { code: error.code, message: error.message });
+  }
+
+  /**
+   * The cloud closed this runner's session (the server left or dropped, the session emptied, the
+   * cloud shut down): every connected peer is told `sessionClosed` at once rather than after the
+   * peer timeout, each link says goodbye and stops, and no more game traffic goes out for it.
+   */
+  #onSessionClosed(event: CloudSessionClosed): void {
+    const self = this.#self;
+    if (!self) {
+      this.#closedBeforeJoined ??= event;
+      return;
+    }
+    if (event.sessionId !== self.sessionId || this.#sessionClosed) return;
+    this.#sessionClosed = true;
+    this.#logger.info({ reason: event.reason }, 'the cloud closed the session');
+    this.#early.length = 0;
+    for (const entry of [...this.#peers.values()]) {
+      const connected = entry.link.core.connected;
+      this.#carryOut(entry, entry.link.close());
+      this.#forget(entry);
+      if (connected) this.#emit('peerDisconnected', { peerId: entry.peerId, reason: DisconnectReason.SESSION_CLOSED });
+    }
+    this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerDue = undefined;
+    this.#relay?.close();
+    this.#connected?.reject(sessionClosedError(event));
+    this.#connected = undefined;
+    this.#emit('sessionClosed', { sessionId: event.sessionId, reason: event.reason });
   }
 
   // ------------------------------------------------------------------ datagrams
@@ -759,6 +817,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
 
   #ensureRunning(): void {
     if (this.#isClosed()) throw closedError();
+    if (this.#sessionClosed) throw new PunchthroughError('SESSION_CLOSED', 'the cloud closed the session during the start');
   }
 
   /** A method, not a field read, so TypeScript does not narrow the phase across awaits. */
@@ -778,6 +837,10 @@ const NAT_TYPE_NAMES: Record<NatBehavior['natType'], NatType> = {
 
 function asEndpoint(seen: { address: string; port: number }): UdpEndpoint {
   return { address: seen.address, port: seen.port, family: familyOf(seen.address) };
+}
+
+function sessionClosedError(event: CloudSessionClosed): PunchthroughError {
+  return new PunchthroughError('SESSION_CLOSED', `the session closed (${event.reason})`);
 }
 
 function closedError(): PunchthroughError {

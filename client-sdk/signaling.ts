@@ -1,8 +1,13 @@
 /**
  * The SDK's end of the signaling WebSocket: requests with ids and one reply each, events pushed
  * by the service. Every frame is decoded with the hardened codec and schema-checked; anything
- * else is dropped and counted. No 'error' event or rejection escapes: failures become
- * PunchthroughErrors on the request that was waiting for them.
+ * else is dropped and counted. No 'error' event, exception or rejection escapes: failures become
+ * PunchthroughErrors on the request that was waiting for them, and on the close handlers.
+ *
+ * Last resort: a frame whose handling throws anyway (a decoder or validator bug a hostile cloud
+ * found, a handler that throws) is counted in `failedFrames` and ends the connection with
+ * CLOUD_UNREACHABLE. A frame over the size cap ends it with FRAME_TOO_LARGE. Neither reaches the
+ * game process as an uncaught exception.
  */
 import WebSocket from 'ws';
 import { PunchthroughError, type Clock, type Logger, type TimerHandle } from '../src/runtime/index.js';
@@ -38,10 +43,16 @@ export interface Signaling {
   request<T extends RequestType>(body: Extract<RequestBody, { type: T }>): Promise<ResultOf[T]>;
   /** Adds a handler for service events; returns its remover. */
   onEvent(handler: (event: Event) => void): () => void;
-  /** Adds a handler called once when the connection is gone (closed by either side or failed). */
-  onClose(handler: (reason: string) => void): () => void;
-  /** Frames dropped because they failed decoding or validation. */
+  /**
+   * Adds a handler called once when the connection is gone (closed by either side or failed),
+   * with the coded error the pending requests were rejected with: CLOUD_UNREACHABLE, or
+   * FRAME_TOO_LARGE when the cloud sent a frame over the cap.
+   */
+  onClose(handler: (error: PunchthroughError) => void): () => void;
+  /** Frames dropped because they failed decoding or validation (the connection carries on). */
   readonly droppedFrames: number;
+  /** Frames whose handling threw: each ended the connection (at most one per connection). */
+  readonly failedFrames: number;
   /** Idempotent; rejects every pending request with CLOUD_UNREACHABLE. */
   close(): Promise<void>;
 }
@@ -71,38 +82,72 @@ interface Pending {
 export const connectSignaling: SignalingConnector = async (options) => {
   const { clock, logger } = options;
   const codec = createSignalingCodec({ maxFrameBytes: SIGNALING_MAX_FRAME_BYTES });
-  const socket = new WebSocket(signalingUrl(options.url), { maxPayload: SIGNALING_MAX_FRAME_BYTES });
+  // No permessage-deflate: signaling frames are small msgpack, and an inflater is one more thing a
+  // hostile cloud could make work (the frame cap would still bound the inflated size).
+  const socket = new WebSocket(signalingUrl(options.url), { maxPayload: SIGNALING_MAX_FRAME_BYTES, perMessageDeflate: false });
   const pending = new Map<number, Pending>();
   const eventHandlers = new Set<(event: Event) => void>();
-  const closeHandlers = new Set<(reason: string) => void>();
+  const closeHandlers = new Set<(error: PunchthroughError) => void>();
   let nextId = 1;
   let dropped = 0;
-  let gone: string | undefined;
+  let failed = 0;
+  let gone: PunchthroughError | undefined;
   let closing: Promise<void> | undefined;
 
-  const finish = (reason: string): void => {
+  /** Ends the connection once: every pending request and close handler gets `error`. */
+  const finish = (error: PunchthroughError): void => {
     if (gone !== undefined) return;
-    gone = reason;
+    gone = error;
     for (const [id, entry] of pending) {
       clock.clearTimeout(entry.timer);
       pending.delete(id);
-      entry.reject(new PunchthroughError('CLOUD_UNREACHABLE', `signaling connection closed: ${reason}`));
+      entry.reject(error);
     }
-    for (const handler of closeHandlers) handler(reason);
+    for (const handler of [...closeHandlers]) {
+      try {
+        handler(error);
+      } catch (thrown) {
+        logger.error({ err: thrown }, 'signaling close handler threw');
+      }
+    }
   };
+  const lost = (reason: string): PunchthroughError =>
+    new PunchthroughError('CLOUD_UNREACHABLE', `signaling connection closed: ${reason}`);
 
   // An 'error' listener is always attached: ws emits 'error' for refused connections and bad frames.
-  socket.on('error', (error) => {
+  socket.on('error', (error: Error & { code?: unknown }) => {
     logger.debug({ err: error }, 'signaling socket error');
-    finish(error.message);
+    if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      finish(new PunchthroughError('FRAME_TOO_LARGE', `the cloud sent a signaling frame over ${SIGNALING_MAX_FRAME_BYTES} bytes`));
+    } else {
+      finish(lost(error.message));
+    }
   });
-  socket.on('close', (code, reason) => finish(`closed (${code}${reason.length ? ` ${reason.toString()}` : ''})`));
+  socket.on('close', (code, reason) => finish(lost(`${code}${reason.length ? ` ${reason.toString('utf8', 0, 123)}` : ''}`)));
   socket.on('message', (data, isBinary) => {
+    // Last resort: nothing a frame does may unwind into ws's socket callbacks (an uncaught
+    // exception there ends the game process). The frame is counted and the connection ended.
+    try {
+      onFrame(data, isBinary);
+    } catch (error) {
+      failed++;
+      logger.error({ error: describeThrown(error) }, 'signaling frame could not be handled; closing the connection');
+      finish(new PunchthroughError('CLOUD_UNREACHABLE', 'signaling connection closed: the cloud sent a frame that could not be handled'));
+      socket.terminate();
+    }
+  });
+
+  const onFrame = (data: WebSocket.RawData, isBinary: boolean): void => {
+    if (gone !== undefined) return;
     const frame = toBytes(data);
     const decoded = isBinary && frame ? codec.decodeServerMessage(frame) : undefined;
     if (!decoded?.ok) {
       dropped++;
-      logger.warn({ error: decoded && !decoded.ok ? decoded.error : 'text frame' }, 'signaling frame dropped');
+      // Only the codec's own message is logged, cut short; a flood logs at 1, 2, 4, 8… drops.
+      if ((dropped & (dropped - 1)) === 0) {
+        const why = decoded && !decoded.ok && typeof decoded.error.message === 'string' ? decoded.error.message.slice(0, 200) : 'text frame';
+        logger.warn({ error: why, dropped }, 'signaling frame dropped');
+      }
       return;
     }
     const message = decoded.value;
@@ -119,8 +164,8 @@ export const connectSignaling: SignalingConnector = async (options) => {
       else entry.resolve(message.result as never);
       return;
     }
-    for (const handler of eventHandlers) handler(message);
-  });
+    for (const handler of [...eventHandlers]) handler(message);
+  };
 
   await new Promise<void>((resolve, reject) => {
     const timer = clock.setTimeout(() => {
@@ -131,17 +176,21 @@ export const connectSignaling: SignalingConnector = async (options) => {
       clock.clearTimeout(timer);
       resolve();
     });
-    closeHandlers.add((reason) => {
+    closeHandlers.add((error) => {
       clock.clearTimeout(timer);
-      reject(new PunchthroughError('CLOUD_UNREACHABLE', `cannot reach the cloud at ${options.url}: ${reason}`));
+      reject(new PunchthroughError(error.code, `cannot reach the cloud at ${options.url}: ${error.message}`));
     });
   });
   closeHandlers.clear();
 
   const signaling: Signaling = {
     request(body) {
-      if (gone !== undefined) {
-        return Promise.reject(new PunchthroughError('CLOUD_UNREACHABLE', `signaling connection closed: ${gone}`));
+      if (gone !== undefined) return Promise.reject(gone);
+      let frame: Uint8Array;
+      try {
+        frame = codec.encode({ ...body, id: nextId } as Request);
+      } catch (error) {
+        return Promise.reject(new PunchthroughError('INVALID_REQUEST', `cannot encode request ${body.type}`, { cause: error }));
       }
       const id = nextId++;
       return new Promise((resolve, reject) => {
@@ -150,9 +199,14 @@ export const connectSignaling: SignalingConnector = async (options) => {
           reject(new PunchthroughError('CLOUD_UNREACHABLE', `no reply to request ${body.type} within ${options.requestTimeoutMs} ms`));
         }, options.requestTimeoutMs);
         pending.set(id, { type: body.type, resolve, reject, timer });
-        socket.send(codec.encode({ ...body, id } as Request), (error) => {
-          if (error) logger.debug({ err: error }, 'signaling send failed');
-        });
+        try {
+          socket.send(frame, (error) => {
+            if (error) logger.debug({ err: error }, 'signaling send failed');
+          });
+        } catch (error) {
+          // ws throws only for a socket that is not open yet; the close that follows fails the request.
+          logger.debug({ err: error }, 'signaling send failed');
+        }
       });
     },
     onEvent(handler) {
@@ -166,9 +220,12 @@ export const connectSignaling: SignalingConnector = async (options) => {
     get droppedFrames() {
       return dropped;
     },
+    get failedFrames() {
+      return failed;
+    },
     close() {
       closing ??= new Promise<void>((resolve) => {
-        finish('closed by the runner');
+        finish(lost('closed by the runner'));
         if (socket.readyState === WebSocket.CLOSED) return resolve();
         socket.once('close', () => resolve());
         socket.close(1000);
@@ -188,6 +245,17 @@ export const connectSignaling: SignalingConnector = async (options) => {
   }
   return signaling;
 };
+
+/**
+ * A short description of whatever a frame's handling threw, for the log: a name and message read
+ * only when they are strings (the thrown value may hold decoded, hostile data; pino would walk it).
+ */
+function describeThrown(thrown: unknown): string {
+  if (!(thrown instanceof Error)) return `a thrown ${typeof thrown}`;
+  const name = typeof thrown.name === 'string' ? thrown.name.slice(0, 40) : 'Error';
+  const message = typeof thrown.message === 'string' ? thrown.message.slice(0, 200) : '';
+  return `${name}: ${message}`;
+}
 
 function toBytes(data: WebSocket.RawData): Uint8Array | undefined {
   if (Buffer.isBuffer(data)) return data;

@@ -1,6 +1,6 @@
 /** The public shapes of the SDK: runner options, startGame arguments and results, events. */
-import type { Clock, Logger, UdpEndpoint, UdpSocketFactory } from '../src/runtime/index.js';
-import type { Properties } from '../src/protocol/index.js';
+import type { Clock, ErrorCode, Logger, UdpEndpoint, UdpSocketFactory } from '../src/runtime/index.js';
+import type { Properties, SessionCloseReason } from '../src/protocol/index.js';
 import type { DisconnectReason } from './constants.js';
 import type { ConnectPath } from './peer/schedule.js';
 
@@ -156,6 +156,24 @@ export interface PeerDisconnectedEvent {
   reason: DisconnectReason;
 }
 
+/**
+ * The signaling connection to the cloud ended once the runner was running: after startGame
+ * resolved, or while a client is already trying to connect to its server (before then, startGame
+ * rejects with the same error). Connected peers carry on; no new peers can arrive.
+ */
+export interface SignalingLostEvent {
+  /** `CLOUD_UNREACHABLE` (closed, failed, or a frame the SDK could not handle) or `FRAME_TOO_LARGE`. */
+  code: ErrorCode;
+  message: string;
+}
+
+/** The cloud closed this runner's session; every connected peer got `peerDisconnected` (`sessionClosed`) first. */
+export interface SessionClosedEvent {
+  sessionId: string;
+  /** The cloud's reason: `serverLeft`, `serverDropped`, `empty` or `shutdown`. */
+  reason: SessionCloseReason;
+}
+
 export interface MessageEvent {
   peerId: string;
   data: Uint8Array;
@@ -169,4 +187,6 @@ export interface NetworkRunnerEvents {
   pathChanged: [PathChangedEvent];
   peerDisconnected: [PeerDisconnectedEvent];
   message: [MessageEvent];
+  signalingLost: [SignalingLostEvent];
+  sessionClosed: [SessionClosedEvent];
 }

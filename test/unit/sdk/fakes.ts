@@ -1,7 +1,7 @@
 // Scripted fakes for NetworkRunner unit tests: sockets, signaling, relay and STUN, all driven
 // by the test on a ManualClock.
 import type { Clock, UdpEndpoint, UdpMessageHandler, UdpSocket, UdpSocketFactory } from '../../../src/runtime/index.js';
-import { ManualClock, flushAsync } from '../../../src/runtime/index.js';
+import { ManualClock, PunchthroughError, flushAsync } from '../../../src/runtime/index.js';
 import {
   EventType,
   RequestType,
@@ -92,21 +92,28 @@ export class FakeRelay implements RelayPath {
 }
 
 export const RELAY = ep('192.0.2.50', 5055);
+/** The session the fake signaling puts every runner in. */
+export const SESSION_ID = 'sid';
 export const STUN = ep('192.0.2.50', 3478);
 
 export class FakeSignaling implements Signaling {
   readonly requests: RequestBody[] = [];
   closed = false;
+  /** Requests left without a reply (`enter: 'hang'`); rejected on close, as the real client does. */
+  readonly #pending = new Set<(error: PunchthroughError) => void>();
   readonly #events = new Set<(event: Event) => void>();
-  readonly #closes = new Set<(reason: string) => void>();
-  constructor(private readonly script: { actor: number; mode: 'server' | 'client'; error?: { code: string } }) {}
+  readonly #closes = new Set<(error: PunchthroughError) => void>();
+  /** `enter: 'hang'`: the create/join request gets no reply (until the connection closes). */
+  constructor(private readonly script: { actor: number; mode: 'server' | 'client'; enter?: 'reply' | 'hang' }) {}
   request(body: RequestBody): Promise<never> {
     this.requests.push(body);
+    if (this.closed) return Promise.reject(new PunchthroughError('CLOUD_UNREACHABLE', 'closed'));
     const { actor, mode } = this.script;
     switch (body.type) {
       case RequestType.CREATE:
       case RequestType.JOIN:
       case RequestType.JOIN_RANDOM: {
+        if (this.script.enter === 'hang') return new Promise<never>((_, reject) => this.#pending.add(reject));
         const joined: JoinResult = { session: SESSION, actor, peerId: `p${actor}`, mode, created: mode === 'server', rejoinToken: 'r' };
         const start: StartEvent = {
           type: EventType.START,
@@ -128,29 +135,34 @@ export class FakeSignaling implements Signaling {
     this.#events.add(handler);
     return () => this.#events.delete(handler);
   }
-  onClose(handler: (reason: string) => void): () => void {
+  onClose(handler: (error: PunchthroughError) => void): () => void {
     this.#closes.add(handler);
     return () => this.#closes.delete(handler);
   }
   readonly droppedFrames = 0;
+  readonly failedFrames = 0;
   close(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      for (const handler of this.#closes) handler('closed');
-    }
+    this.#end(new PunchthroughError('CLOUD_UNREACHABLE', 'signaling connection closed: closed by the runner'));
     return Promise.resolve();
   }
   emit(event: Event): void {
     for (const handler of this.#events) handler(event);
   }
-  /** The service drops the connection. */
-  drop(): void {
-    void this.close();
+  /** The service drops the connection (or the client ends it with `error`). */
+  drop(error = new PunchthroughError('CLOUD_UNREACHABLE', 'signaling connection closed: 1006')): void {
+    this.#end(error);
+  }
+  #end(error: PunchthroughError): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const reject of this.#pending) reject(error);
+    this.#pending.clear();
+    for (const handler of this.#closes) handler(error);
   }
 }
 
 const SESSION: SessionInfo = {
-  sessionId: 'sid',
+  sessionId: SESSION_ID,
   name: 'room',
   maxPlayers: 8,
   open: true,
@@ -173,12 +185,17 @@ export interface Rig {
 }
 
 /** A runner on a manual clock with every seam scripted. */
-export function rig(mode: 'server' | 'client', options: Partial<NetworkRunnerOptions> = {}, deps: Partial<RunnerDeps> = {}): Rig {
+export function rig(
+  mode: 'server' | 'client',
+  options: Partial<NetworkRunnerOptions> = {},
+  deps: Partial<RunnerDeps> = {},
+  script: { enter?: 'reply' | 'hang' } = {},
+): Rig {
   const clock = new ManualClock();
   const local = mode === 'server' ? ep('10.0.0.1', 4000) : ep('192.168.1.2', 5000);
   const socket = new FakeSocket(clock, local);
   const relay = new FakeRelay(clock);
-  const signaling = new FakeSignaling({ actor: mode === 'server' ? 1 : 2, mode });
+  const signaling = new FakeSignaling({ actor: mode === 'server' ? 1 : 2, mode, ...script });
   const factory: UdpSocketFactory = { bind: () => Promise.resolve(socket) };
   const reflexive = mode === 'server' ? ep('203.0.113.1', 40000) : ep('198.51.100.7', 50000);
   const runner = new NetworkRunner(
