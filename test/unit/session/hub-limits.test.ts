@@ -8,83 +8,26 @@ import {
   ReplyType,
   RequestType,
   createSignalingCodec,
-  type RequestBody,
   type ServerMessage,
 } from '../../../src/protocol/index.js';
-import { ManualClock } from '../../../src/runtime/index.js';
-import { createSignalingHub, type PeerConnection } from '../../../src/session/hub.js';
-import { createSessionMetrics } from '../../../src/session/metrics.js';
-import { resolveOptions, type SessionServiceOptions } from '../../../src/session/options.js';
+import type { SessionServiceOptions } from '../../../src/session/options.js';
+import { setupHub } from '../../support/fake-hub-peer.js';
 
 const codec = createSignalingCodec({ maxFrameBytes: 1 << 20 });
 
-class Peer {
-  readonly received: ServerMessage[] = [];
-  readonly frameSizes: number[] = [];
-  closedWith: number | undefined;
-  terminated = false;
-  connection!: PeerConnection;
-  #nextId = 1;
-  readonly socket = {
-    send: (frame: Uint8Array) => {
-      this.frameSizes.push(frame.length);
-      const decoded = codec.decodeServerMessage(frame);
-      if (!decoded.ok) throw new Error(decoded.error.message);
-      this.received.push(decoded.value);
-    },
-    close: (code: number) => {
-      this.closedWith ??= code;
-    },
-    terminate: () => {
-      this.terminated = true;
-      this.connection.onClose();
-    },
-    ping: () => undefined,
-    bufferedAmount: 0,
-  };
-
-  async request(body: RequestBody): Promise<ServerMessage> {
-    const id = this.#nextId++;
-    this.connection.onFrame(codec.encode({ ...body, id } as never), true);
-    for (let i = 0; i < 20; i++) await Promise.resolve();
-    const reply = this.received.find((m) => (m.type === ReplyType.RESPONSE || m.type === ReplyType.ERROR) && m.id === id);
-    if (!reply) throw new Error(`no reply to request ${id}`);
-    return reply;
-  }
-
-  events(type: number): ServerMessage[] {
-    return this.received.filter((m) => m.type === type);
-  }
-}
-
+/** A hub whose relay records revocations, with the hub tests' fake peers. */
 function setup(overrides: SessionServiceOptions = {}) {
-  const clock = new ManualClock();
-  const metrics = createSessionMetrics();
   const revoked: Array<[string, number | undefined]> = [];
-  const hub = createSignalingHub(
-    resolveOptions({
-      clock,
-      heartbeatIntervalMs: 3_600_000,
-      relay: {
-        endpoint: { address: '127.0.0.1', port: 3479 },
-        issueTicket: () => ({ ticket: new Uint8Array(8), expiresAtMs: 1 }),
-        revoke: (sessionId, actor) => revoked.push([sessionId, actor]),
-      },
-      ...overrides,
-    }),
-    metrics,
-  );
-  const open = (address = '198.51.100.1') => {
-    const peer = new Peer();
-    peer.connection = hub.connect(peer.socket, address);
-    return peer;
-  };
-  const connect = async (address?: string) => {
-    const peer = open(address);
-    await peer.request({ type: RequestType.HELLO, appId: 'g', appVersion: '1', protocolVersion: PROTOCOL_VERSION });
-    return peer;
-  };
-  return { clock, hub, metrics, revoked, open, connect };
+  const harness = setupHub({
+    heartbeatIntervalMs: 3_600_000,
+    relay: {
+      endpoint: { address: '127.0.0.1', port: 3479 },
+      issueTicket: () => ({ ticket: new Uint8Array(8), expiresAtMs: 1 }),
+      revoke: (sessionId, actor) => revoked.push([sessionId, actor]),
+    },
+    ...overrides,
+  });
+  return { ...harness, revoked };
 }
 
 const errorCode = (message: ServerMessage): string | undefined => (message.type === ReplyType.ERROR ? message.code : undefined);

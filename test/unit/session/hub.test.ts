@@ -1,82 +1,9 @@
+// The signaling hub on a manual clock: TTLs, heartbeats, connection limits.
 import { describe, expect, it } from 'vitest';
-import {
-  CloseCode,
-  EventType,
-  PROTOCOL_VERSION,
-  ReplyType,
-  RequestType,
-  createSignalingCodec,
-  type JoinResult,
-  type RequestBody,
-  type ServerMessage,
-} from '../../../src/protocol/index.js';
-import { ManualClock, flushAsync } from '../../../src/runtime/index.js';
-import { createSignalingHub, type PeerConnection } from '../../../src/session/hub.js';
+import { CloseCode, EventType, ReplyType, RequestType, type JoinResult, type ServerMessage } from '../../../src/protocol/index.js';
 import { fullBucket, takeToken } from '../../../src/session/limits.js';
-import { createSessionMetrics } from '../../../src/session/metrics.js';
-import { resolveOptions, type SessionServiceOptions } from '../../../src/session/options.js';
-
-const codec = createSignalingCodec({ maxFrameBytes: 1 << 16 });
-
-class FakePeer {
-  readonly received: ServerMessage[] = [];
-  closedWith: number | undefined;
-  pings = 0;
-  terminated = false;
-  connection!: PeerConnection;
-  private nextId = 1;
-  readonly socket = {
-    send: (frame: Uint8Array) => {
-      const decoded = codec.decodeServerMessage(frame);
-      if (!decoded.ok) throw new Error(decoded.error.message);
-      this.received.push(decoded.value);
-    },
-    close: (code: number) => {
-      this.closedWith ??= code;
-    },
-    terminate: () => {
-      this.terminated = true;
-      this.connection.onClose();
-    },
-    ping: () => {
-      this.pings += 1;
-    },
-    /** What the transport reports as queued; a test raises it to play a peer that stopped reading. */
-    bufferedAmount: 0,
-  };
-
-  async request(body: RequestBody): Promise<ServerMessage> {
-    const id = this.nextId++;
-    this.connection.onFrame(codec.encode({ ...body, id } as never), true);
-    for (let i = 0; i < 20; i++) {
-      const reply = this.received.find((m) => (m.type === ReplyType.RESPONSE || m.type === ReplyType.ERROR) && m.id === id);
-      if (reply) return reply;
-      await flushAsync();
-    }
-    throw new Error(`no reply to request ${id}`);
-  }
-
-  events(type: EventType): ServerMessage[] {
-    return this.received.filter((m) => m.type === type);
-  }
-}
-
-function setup(overrides: SessionServiceOptions = {}) {
-  const clock = new ManualClock();
-  const metrics = createSessionMetrics();
-  const hub = createSignalingHub(resolveOptions({ clock, heartbeatIntervalMs: 1_000, ...overrides }), metrics);
-  const open = (remoteAddress = '198.51.100.1') => {
-    const peer = new FakePeer();
-    peer.connection = hub.connect(peer.socket, remoteAddress);
-    return peer;
-  };
-  const connect = async (remoteAddress?: string) => {
-    const peer = open(remoteAddress);
-    await peer.request({ type: RequestType.HELLO, appId: 'g', appVersion: '1', protocolVersion: PROTOCOL_VERSION });
-    return peer;
-  };
-  return { clock, hub, metrics, open, connect };
-}
+import type { SessionMetrics } from '../../../src/session/metrics.js';
+import { setupHub as setup } from '../../support/fake-hub-peer.js';
 
 const result = (message: ServerMessage): JoinResult => {
   if (message.type !== ReplyType.RESPONSE) throw new Error(JSON.stringify(message));
@@ -141,7 +68,7 @@ describe('signaling hub on a manual clock', () => {
 });
 
 describe('connection limits', () => {
-  const refused = async (metrics: ReturnType<typeof createSessionMetrics>, reason: string) =>
+  const refused = async (metrics: SessionMetrics, reason: string) =>
     (await metrics.connectionsRefused.get()).values.find((value) => value.labels.reason === reason)?.value ?? 0;
 
   it('closes a connection that does not say hello within the hello timeout, and only that one', async () => {
