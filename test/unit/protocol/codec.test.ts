@@ -52,7 +52,7 @@ describe('signaling codec', () => {
         actor: 2,
         mode: 'client',
         local: [{ address: '10.0.0.1', port: 1 }],
-        connectToken: new Uint8Array([1, 2, 3]),
+        pairSecret: new Uint8Array(32).fill(3),
       },
       { type: EventType.SESSION_CLOSED, sessionId: 's', reason: 'serverLeft' },
     ];
