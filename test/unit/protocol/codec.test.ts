@@ -63,6 +63,14 @@ describe('signaling codec', () => {
     }
   });
 
+  it('takes a pair secret of exactly 32 bytes in PEER_ADDRESSES', () => {
+    const event = { type: EventType.PEER_ADDRESSES, peerId: 'p', actor: 2, mode: 'client', local: [] };
+    expect(codec.decodeServerMessage(codec.encode({ ...event, pairSecret: new Uint8Array(32) } as ServerMessage)).ok).toBe(true);
+    for (const size of [0, 16, 31, 33]) {
+      expect(codec.decodeServerMessage(codec.encode({ ...event, pairSecret: new Uint8Array(size) } as ServerMessage)).ok, `${size}`).toBe(false);
+    }
+  });
+
   it('reports the id of a request that fails validation', () => {
     const decoded = codec.decodeRequest(loose.pack({ type: RequestType.CREATE, id: 7, maxPlayers: 'four' }));
     expect(decoded).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST', id: 7 } });

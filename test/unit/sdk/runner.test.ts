@@ -331,6 +331,23 @@ describe('NetworkRunner, server mode (manual clock, scripted sockets)', () => {
     await runner.shutdown();
   });
 
+  it('amplification: 84 address reports in 4 s with changing candidates make it send ≤ 1,000 datagrams to ≤ 16 endpoints', async () => {
+    const { clock, socket, signaling, runner } = await startedServer();
+    const before = socket.sent.length;
+    for (let i = 0; i < 84; i++) {
+      const local = Array.from({ length: 16 }, (_, k) => ep(`100.64.${i}.${k}`, 10_000 + k));
+      signaling.emit(addresses(2, 'client', local, ep('198.51.100.7', 50_000 + i)));
+      await clock.advanceAsync(Math.round(4000 / 84));
+    }
+    await clock.advanceAsync(20_000);
+    const sent = socket.sent.slice(before);
+    expect(sent.length).toBeLessThanOrEqual(1000);
+    expect(new Set(sent.map((s) => s.to)).size).toBeLessThanOrEqual(16);
+    expect(sent.every((s) => s.packet?.type === PeerPacketType.PING)).toBe(true);
+    expect(clock.pendingTimers).toBe(0);
+    await runner.shutdown();
+  });
+
   it('accepts a direct connect on its socket and stops pinging; exchanges game updates', async () => {
     const { clock, socket, signaling, connected, runner } = await startedServer();
     const messages: Uint8Array[] = [];
