@@ -42,7 +42,7 @@ import { defaultDeps, type RelayPath, type RunnerDeps } from './deps.js';
 import type { NatBehavior } from './stun/index.js';
 import { ClientLink } from './peer/client-link.js';
 import type { LinkOutput, LinkTiming, Via } from './peer/link-core.js';
-import { looksLikePeerPacket, readHeader, type PeerDropReason } from './peer/packets.js';
+import { looksLikePeerPacket, readHeader } from './peer/packets.js';
 import { directAttemptCount, type ScheduleConfig } from './peer/schedule.js';
 import { ServerLink } from './peer/server-link.js';
 import { resolveSchedule, resolveTiming } from './options.js';
@@ -648,7 +648,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
           this.#emit('pathChanged', { peerId: entry.peerId, path: output.via.path, remote: this.#remote(output.via) });
           break;
         case 'dropped':
-          this.#countDrop(output.reason);
+          this.#drops[output.reason]++;
           break;
         case 'failed':
           this.#onFailed(entry, output.code);
@@ -695,10 +695,6 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       .catch((error: unknown) => this.#logger.debug({ err: error }, 'connect report not delivered'));
     this.#connected?.resolve(event);
     this.#connected = undefined;
-  }
-
-  #countDrop(reason: PeerDropReason): void {
-    this.#drops[reason]++;
   }
 
   #onFailed(entry: PeerEntry, code: 'CONNECT_TIMEOUT'): void {

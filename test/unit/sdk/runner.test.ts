@@ -429,6 +429,17 @@ describe('NetworkRunner, server mode (manual clock, scripted sockets)', () => {
     expect(disconnected.at(-1)).toEqual({ peerId: 'p3', reason: 'shutdown' });
   });
 
+  it('a new pair secret for a peer not yet connected (it rejoined) starts a new pair; the old secret no longer opens', async () => {
+    const { socket, signaling, connected, runner } = await startedServer();
+    signaling.emit(addresses(2, 'client', [clientLocal], clientReflexive));
+    signaling.emit(addresses(2, 'client', [clientLocal], clientReflexive, OTHER_SECRET));
+    socket.receive(connectFrom(clientLink({ candidates: [serverLocal] })), clientReflexive);
+    expect(runner.drops.auth).toBe(1);
+    connectClient(socket, clientLink({ candidates: [serverLocal], secret: OTHER_SECRET }), clientReflexive);
+    expect(connected).toMatchObject([{ peerId: 'p2' }]);
+    await runner.shutdown();
+  });
+
   it('shutdown is idempotent and closes the socket, the relay, the signaling and every timer', async () => {
     const { clock, socket, relay, signaling, runner } = await startedServer();
     signaling.emit(addresses(2, 'client', [clientLocal], clientReflexive));
