@@ -1,3 +1,4 @@
+// The client and server links as sans-IO state machines: schedule, handshake, paths, connected phase.
 import { describe, expect, it } from 'vitest';
 import type { ClientLink } from '../../../client-sdk/peer/client-link.js';
 import type { LinkOutput, Via } from '../../../client-sdk/peer/link-core.js';

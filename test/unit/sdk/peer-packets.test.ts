@@ -1,3 +1,4 @@
+// The sealed peer packet format: header and body codecs, padding, and hostile bytes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
