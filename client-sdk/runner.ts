@@ -35,6 +35,7 @@ import {
   DEFAULT_CLOUD_CONNECT_TIMEOUT_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DisconnectReason,
+  MAX_ANNOUNCED_CANDIDATES,
   MAX_DATA_BYTES,
   RELAY_BIND_WAIT_MS,
 } from './constants.js';
@@ -514,9 +515,11 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     const wanted = self.mode === 'client' ? 'server' : 'client';
     if (event.mode !== wanted || event.actor === self.actor) return;
     const ipv6 = Boolean(this.#socket6);
-    const candidates = [...event.local.map(toEndpoint), ...(event.reflexive ? [toEndpoint(event.reflexive)] : [])].filter(
-      (c) => c.family === 'IPv4' || ipv6,
-    );
+    const usable = (c: UdpEndpoint) => c.family === 'IPv4' || ipv6;
+    const reflexive = event.reflexive ? [toEndpoint(event.reflexive)].filter(usable) : [];
+    // A link keeps MAX_ANNOUNCED_CANDIDATES: a host with many interfaces must not crowd out its reflexive address.
+    const local = event.local.map(toEndpoint).filter(usable).slice(0, MAX_ANNOUNCED_CANDIDATES - reflexive.length);
+    const candidates = [...local, ...reflexive];
     const contact = { actor: event.actor, candidates, pairSecret: event.pairSecret };
     const existing = this.#peers.get(event.peerId);
     // The same pair (same secret) only gains candidates; a new secret (the peer rejoined) is a

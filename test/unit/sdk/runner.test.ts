@@ -238,6 +238,16 @@ describe('NetworkRunner, client mode (manual clock, scripted sockets)', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('connects to at most 8 announced server candidates, always keeping the reflexive one', async () => {
+    const { socket, signaling, runner } = await startedClient();
+    const locals = Array.from({ length: 12 }, (_, i) => ep(`10.0.${i}.1`, 4000));
+    signaling.emit(addresses(1, 'server', locals, serverReflexive));
+    const first = socket.sent.filter((s) => s.packet?.type === PeerPacketType.CONNECT).map((s) => s.to);
+    expect(first).toHaveLength(8);
+    expect(first).toContain('203.0.113.1:40000');
+    await runner.shutdown();
+  });
+
   it('with force relay sends every attempt through the relay from t = 0', async () => {
     const { clock, socket, relay, signaling, runner } = await startedClient({ forceRelay: true });
     signaling.emit(addresses(1, 'server', [serverLocal], serverReflexive));
