@@ -42,6 +42,7 @@ import {
 import { defaultDeps, type RelayPath, type RunnerDeps } from './deps.js';
 import type { NatBehavior } from './stun/index.js';
 import { ClientLink } from './peer/client-link.js';
+import { generateEphemeral, type EphemeralKeyPair } from './peer/key-schedule.js';
 import type { LinkOutput, LinkTiming, Via } from './peer/link-core.js';
 import { looksLikePeerPacket, readHeader } from './peer/packets.js';
 import { directAttemptCount, type ScheduleConfig } from './peer/schedule.js';
@@ -114,6 +115,8 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
   #abort = new AbortController();
   /** Client mode: settles startGame once connected (or failed). */
   #connected: { resolve: (event: PeerConnectedEvent) => void; reject: (error: PunchthroughError) => void } | undefined;
+  /** The next link's X25519 key pair, made while nothing waits on it (after a link's first sends). */
+  #spareKey: EphemeralKeyPair | undefined;
   readonly #drops: RunnerDropCounters = { notPeerPacket: 0, malformed: 0, unknownPeer: 0, auth: 0, replay: 0, stale: 0 };
 
   /**
@@ -236,6 +239,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
         this.#options.localAddresses,
       );
       progress(8, { local });
+      this.#spareKey = generateEphemeral();
       const relayBound = this.#openRelay(started);
       progress(9);
       const stun = await this.#stun(started);
@@ -540,6 +544,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
             timing: this.#timing,
             relayAvailable: this.#relay !== undefined && !this.#relayFailed,
             counterBase: this.#deps.randomNonce(),
+            ...this.#takeSpareKey(),
           })
         : new ServerLink({
             self: self.actor,
@@ -548,6 +553,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
             schedule: this.#schedule,
             timing: this.#timing,
             counterBase: this.#deps.randomNonce(),
+            ...this.#takeSpareKey(),
           });
     const entry: PeerEntry = { peerId: event.peerId, actor: event.actor, link, addressesAt: at };
     const previous = this.#byActor.get(event.actor);
@@ -559,6 +565,14 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     });
     if (self.mode === 'server' && !this.#schedule.forceRelay) this.#progress('connect', 7, undefined, entry.peerId);
     this.#tick();
+    // The first pings are out: the next client's key pair is made while they travel.
+    if (self.mode === 'server') this.#spareKey ??= generateEphemeral();
+  }
+
+  #takeSpareKey(): { ephemeral?: EphemeralKeyPair } {
+    const ephemeral = this.#spareKey;
+    this.#spareKey = undefined;
+    return ephemeral ? { ephemeral } : {};
   }
 
   #onSignalingLost(reason: string): void {

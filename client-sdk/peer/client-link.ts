@@ -16,6 +16,7 @@ import {
   preferredPath,
   type ScheduleConfig,
 } from './schedule.js';
+import type { EphemeralKeyPair } from './key-schedule.js';
 import { PairSealer } from './sealer.js';
 
 export interface ServerContact {
@@ -39,6 +40,8 @@ export interface ClientLinkInit {
   relayAvailable: boolean;
   /** Random u32 that places this link's handshake counters (see PairSealer). */
   counterBase: number;
+  /** An ephemeral key pair made ahead of time, off the connect's critical path (used once). */
+  ephemeral?: EphemeralKeyPair;
 }
 
 export type ClientPhase = 'connecting' | 'connected' | 'failed' | 'closed';
@@ -72,6 +75,7 @@ export class ClientLink {
       peer: init.server.actor,
       pairSecret: init.server.pairSecret,
       counterBase: init.counterBase,
+      ...(init.ephemeral ? { ephemeral: init.ephemeral } : {}),
     });
     this.core = new LinkCore(init.self, init.server.actor, init.timing, this.sealer);
     this.startedAt = init.startedAt;

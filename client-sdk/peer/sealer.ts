@@ -30,6 +30,8 @@ export interface PairSealerInit {
   pairSecret: Uint8Array;
   /** Random u32: handshake counters start at `counterBase × 2^20` (packets.ts, key schedule). */
   counterBase: number;
+  /** This link's ephemeral X25519 key pair, when made ahead of time (used once); else made here. */
+  ephemeral?: EphemeralKeyPair;
 }
 
 export type Opened = { ok: true; packet: PeerPacket; bytes: number } | { ok: false; reason: PeerDropReason };
@@ -73,7 +75,7 @@ export class PairSealer {
     const [send, receive] = init.role === 'client' ? [keys.clientToServer, keys.serverToClient] : [keys.serverToClient, keys.clientToServer];
     this.#handshakeSend = { key: send, counter: (init.counterBase >>> 0) * HANDSHAKE_COUNTER_SPACING };
     this.#handshakeReceive = receive;
-    this.ephemeral = generateEphemeral();
+    this.ephemeral = init.ephemeral ?? generateEphemeral();
   }
 
   get publicKey(): Uint8Array {

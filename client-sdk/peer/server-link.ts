@@ -11,6 +11,7 @@ import { CandidateSet } from './candidates.js';
 import { LinkCore, sameVia, type LinkOutput, type LinkTiming, type Via } from './link-core.js';
 import { PeerPacketType, type PeerPacket } from './packets.js';
 import { duePing, nextRoundAt, type ScheduleConfig } from './schedule.js';
+import type { EphemeralKeyPair } from './key-schedule.js';
 import { PairSealer, sealedBytes } from './sealer.js';
 
 export interface ClientContact {
@@ -32,6 +33,8 @@ export interface ServerLinkInit {
   timing: LinkTiming;
   /** Random u32 that places this link's handshake counters (see PairSealer). */
   counterBase: number;
+  /** An ephemeral key pair made ahead of time, off the connect's critical path (used once). */
+  ephemeral?: EphemeralKeyPair;
 }
 
 export type ServerPhase = 'waiting' | 'connected' | 'closed';
@@ -66,6 +69,7 @@ export class ServerLink {
       peer: init.client.actor,
       pairSecret: init.client.pairSecret,
       counterBase: init.counterBase,
+      ...(init.ephemeral ? { ephemeral: init.ephemeral } : {}),
     });
     this.core = new LinkCore(init.self, init.client.actor, init.timing, this.sealer);
     this.#learnedAt = init.learnedAt;
