@@ -80,10 +80,46 @@ export const DEFAULT_STUN_LAST_WAIT_RTOS = 8;
 export const DEFAULT_NAT_DISCOVERY_RETRANSMISSIONS = 2;
 
 /**
- * Largest game update `send`/`broadcast` accept. 1200 bytes of payload stays under the 1280-byte
- * IPv6 minimum MTU with our headers and the relay's framing, so no datagram is fragmented.
+ * Largest game update `send`/`broadcast` accept, bytes. The IPv6 minimum MTU (1280) leaves 1232
+ * bytes of UDP payload; a sealed packet adds 34 (18-byte header, 16-byte tag) and the relay's
+ * framing 6, so 1192 bytes of payload is the most that never fragments on any path.
  */
-export const MAX_DATA_BYTES = 1_200;
+export const MAX_DATA_BYTES = 1_192;
+
+/**
+ * Counters a replay window remembers below the highest one seen. A client sprays one connect per
+ * server candidate per attempt (at most 16) and the relay and direct paths reorder against each
+ * other by a few packets; 128 covers both with room (WireGuard uses 8192 for multi-gigabit
+ * reordering, which games do not need).
+ */
+export const REPLAY_WINDOW_COUNTERS = 128;
+
+/**
+ * Announced candidates a link keeps for its peer (local addresses plus the reflexive one): the
+ * first 8 distinct ones. A real host has a handful; the cap bounds how many endpoints a hostile
+ * address report can make the other end ping or connect to (anti-amplification).
+ */
+export const MAX_ANNOUNCED_CANDIDATES = 8;
+
+/**
+ * Peer-reflexive candidates a link learns from authentic punch packets (DESIGN.md §2 item 4).
+ * One per NAT mapping the peer shows us; 8 covers a symmetric NAT's per-destination mappings for
+ * every announced candidate we answer, and with the 8 announced ones keeps a pair at ≤ 16 targets.
+ */
+export const MAX_LEARNED_CANDIDATES = 8;
+
+/**
+ * Least time between two path probes the server sends to the same endpoint, ms: one attempt
+ * interval, the client's own pace. Probes answer authentic packets arriving on a path not yet
+ * validated (a lost confirm, a NAT rebinding), so a burst of them costs at most one probe.
+ */
+export const PATH_PROBE_INTERVAL_MS = 500;
+
+/**
+ * Outstanding path probes a server link remembers (accept probes and probe keepalives). One per
+ * connect answered per attempt round is the most a genuine client causes; older ones are forgotten.
+ */
+export const MAX_PENDING_PROBES = 32;
 
 /**
  * Smoothing factor of the RTT estimate (RFC 6298's alpha = 1/8): one slow keepalive moves the

@@ -36,6 +36,7 @@ import {
   DEFAULT_CLOUD_CONNECT_TIMEOUT_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DisconnectReason,
+  MAX_ANNOUNCED_CANDIDATES,
   MAX_DATA_BYTES,
   MAX_EARLY_ADDRESS_EVENTS,
   RELAY_BIND_WAIT_MS,
@@ -43,8 +44,9 @@ import {
 import { defaultDeps, type RelayPath, type RunnerDeps } from './deps.js';
 import type { NatBehavior } from './stun/index.js';
 import { ClientLink } from './peer/client-link.js';
+import { generateEphemeral, type EphemeralKeyPair } from './peer/key-schedule.js';
 import type { LinkOutput, LinkTiming, Via } from './peer/link-core.js';
-import { decodePeerPacket, looksLikePeerPacket } from './peer/packets.js';
+import { looksLikePeerPacket, readHeader } from './peer/packets.js';
 import { directAttemptCount, type ScheduleConfig } from './peer/schedule.js';
 import { ServerLink } from './peer/server-link.js';
 import { resolveSchedule, resolveTiming } from './options.js';
@@ -75,12 +77,16 @@ type Phase = 'idle' | 'starting' | 'running' | 'closed';
 export interface RunnerDropCounters {
   /** Not a peer packet (and not STUN or relay traffic). */
   notPeerPacket: number;
-  /** A peer packet that failed to decode. */
+  /** A peer packet that failed to decode: too short, unknown type, wrong length, bad key. */
   malformed: number;
   /** Addressed to another actor, or from an actor this runner has no pair with. */
   unknownPeer: number;
-  /** Connect requests refused for a wrong token. */
-  rejectedConnects: number;
+  /** Failed authentication: forged, tampered with, or sealed with another pair's keys. */
+  auth: number;
+  /** A counter seen before or older than the replay window: a replay (or a duplicate). */
+  replay: number;
+  /** Authentic, but for a handshake the link is no longer in (an old link's connect, an unknown challenge). */
+  stale: number;
 }
 
 /** Signaling frames the runner did not act on (see {@link NetworkRunner.signalingFrames}). */
@@ -121,7 +127,9 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
   #abort = new AbortController();
   /** Client mode: settles startGame once connected (or failed). */
   #connected: { resolve: (event: PeerConnectedEvent) => void; reject: (error: PunchthroughError) => void } | undefined;
-  readonly #drops: RunnerDropCounters = { notPeerPacket: 0, malformed: 0, unknownPeer: 0, rejectedConnects: 0 };
+  /** The next link's X25519 key pair, made while nothing waits on it (after a link's first sends). */
+  #spareKey: EphemeralKeyPair | undefined;
+  readonly #drops: RunnerDropCounters = { notPeerPacket: 0, malformed: 0, unknownPeer: 0, auth: 0, replay: 0, stale: 0 };
 
   /**
    * @param options see {@link NetworkRunnerOptions}.
@@ -257,6 +265,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
         this.#options.localAddresses,
       );
       progress(8, { local });
+      this.#spareKey = generateEphemeral();
       const relayBound = this.#openRelay(started);
       progress(9);
       const stun = await this.#stun(started);
@@ -534,33 +543,41 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     const wanted = self.mode === 'client' ? 'server' : 'client';
     if (event.mode !== wanted || event.actor === self.actor) return;
     const ipv6 = Boolean(this.#socket6);
-    const candidates = [...event.local.map(toEndpoint), ...(event.reflexive ? [toEndpoint(event.reflexive)] : [])].filter(
-      (c) => c.family === 'IPv4' || ipv6,
-    );
+    const usable = (c: UdpEndpoint) => c.family === 'IPv4' || ipv6;
+    const reflexive = event.reflexive ? [toEndpoint(event.reflexive)].filter(usable) : [];
+    // A link keeps MAX_ANNOUNCED_CANDIDATES: a host with many interfaces must not crowd out its reflexive address.
+    const local = event.local.map(toEndpoint).filter(usable).slice(0, MAX_ANNOUNCED_CANDIDATES - reflexive.length);
+    const candidates = [...local, ...reflexive];
+    const contact = { actor: event.actor, candidates, pairSecret: event.pairSecret };
     const existing = this.#peers.get(event.peerId);
-    if (existing) {
-      if (existing.link instanceof ClientLink) existing.link.update({ actor: event.actor, candidates, token: event.connectToken });
-      else existing.link.update({ actor: event.actor, candidates, token: event.connectToken }, at);
+    // The same pair (same secret) only gains candidates; a new secret (the peer rejoined) is a
+    // new pair, unless the old one is still connected and carries on.
+    if (existing && (existing.link.sealer.hasSecret(event.pairSecret) || existing.link.core.connected)) {
+      existing.link.update(contact);
       this.#tick();
       return;
     }
+    if (existing) this.#forget(existing);
     const link =
       self.mode === 'client'
         ? new ClientLink({
             self: self.actor,
-            server: { actor: event.actor, candidates, token: event.connectToken },
+            server: contact,
             startedAt: at,
             schedule: this.#schedule,
             timing: this.#timing,
             relayAvailable: this.#relay !== undefined && !this.#relayFailed,
-            nonceBase: this.#deps.randomNonce(),
+            counterBase: this.#deps.randomNonce(),
+            ...this.#takeSpareKey(),
           })
         : new ServerLink({
             self: self.actor,
-            client: { actor: event.actor, candidates, token: event.connectToken },
+            client: contact,
             learnedAt: at,
             schedule: this.#schedule,
             timing: this.#timing,
+            counterBase: this.#deps.randomNonce(),
+            ...this.#takeSpareKey(),
           });
     const entry: PeerEntry = { peerId: event.peerId, actor: event.actor, link, addressesAt: at };
     const previous = this.#byActor.get(event.actor);
@@ -572,6 +589,14 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     });
     if (self.mode === 'server' && !this.#schedule.forceRelay) this.#progress('connect', 7, undefined, entry.peerId);
     this.#tick();
+    // The first pings are out: the next client's key pair is made while they travel.
+    if (self.mode === 'server') this.#spareKey ??= generateEphemeral();
+  }
+
+  #takeSpareKey(): { ephemeral?: EphemeralKeyPair } {
+    const ephemeral = this.#spareKey;
+    this.#spareKey = undefined;
+    return ephemeral ? { ephemeral } : {};
   }
 
   #onSignalingLost(error: PunchthroughError): void {
@@ -632,20 +657,21 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     this.#deliver(payload, { path: 'relay' }, fromActor);
   }
 
+  /** Routes sealed bytes to their pair's link by the clear header; the link opens them. */
   #deliver(bytes: Uint8Array, via: Via, relayedFrom: number | undefined): void {
-    const decoded = decodePeerPacket(bytes);
-    if (!decoded.ok) {
+    const read = readHeader(bytes);
+    if (!read.ok) {
       this.#drops.malformed++;
       return;
     }
-    const packet = decoded.packet;
-    const entry = this.#byActor.get(packet.from);
+    const header = read.header;
+    const entry = this.#byActor.get(header.from);
     // Through the relay, the sender is who the relay says it is, whatever the packet claims.
-    if (!entry || packet.to !== this.#self?.actor || (relayedFrom !== undefined && relayedFrom !== packet.from)) {
+    if (!entry || header.to !== this.#self?.actor || (relayedFrom !== undefined && relayedFrom !== header.from)) {
       this.#drops.unknownPeer++;
       return;
     }
-    this.#carryOut(entry, entry.link.receive(packet, via, this.#clock.now()));
+    this.#carryOut(entry, entry.link.receive(bytes, via, this.#clock.now()));
     this.#reschedule();
   }
 
@@ -696,8 +722,8 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
         case 'pathChanged':
           this.#emit('pathChanged', { peerId: entry.peerId, path: output.via.path, remote: this.#remote(output.via) });
           break;
-        case 'rejectedConnect':
-          this.#drops.rejectedConnects++;
+        case 'dropped':
+          this.#drops[output.reason]++;
           break;
         case 'failed':
           this.#onFailed(entry, output.code);
@@ -746,13 +772,10 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     this.#connected = undefined;
   }
 
-  #onFailed(entry: PeerEntry, code: 'CONNECT_TIMEOUT' | 'CONNECT_REJECTED'): void {
+  #onFailed(entry: PeerEntry, code: 'CONNECT_TIMEOUT'): void {
     // Connection step 6: the client stops trying and shuts its network operations down.
     this.#progress('connect', 6, undefined, entry.peerId, { code });
-    const message =
-      code === 'CONNECT_TIMEOUT'
-        ? `no accept from the server after ${this.#schedule.attemptsLimit} attempts (${this.#schedule.attemptsLimit * this.#schedule.attemptIntervalMs} ms)`
-        : 'the server refused the connect token';
+    const message = `no accept from the server after ${this.#schedule.attemptsLimit} attempts (${this.#schedule.attemptsLimit * this.#schedule.attemptIntervalMs} ms)`;
     this.#forget(entry);
     this.#connected?.reject(new PunchthroughError(code, message));
     this.#connected = undefined;

@@ -1,10 +1,13 @@
 /**
  * The client's side of one client–server pair: the connection process of DESIGN.md §2 (seed 002
- * connection steps 3–6, 8–12) as a sans-IO state machine driven by packets and `now`.
+ * connection steps 3–6, 8–12) as a sans-IO state machine driven by packets and `now`, with every
+ * packet sealed (DESIGN.md §9; packets.ts has the format and key schedule).
  */
+import { randomBytes } from 'node:crypto';
 import type { UdpEndpoint } from '../../src/runtime/index.js';
-import { LinkCore, endpointKey, type LinkOutput, type LinkTiming, type Via } from './link-core.js';
-import { bytesEqual, encodePeerPacket, pairTag, PeerPacketType, type PeerPacket } from './packets.js';
+import { CandidateSet } from './candidates.js';
+import { LinkCore, type LinkOutput, type LinkTiming, type Via } from './link-core.js';
+import { CHALLENGE_BYTES, PeerPacketType, type PeerPacket } from './packets.js';
 import {
   attemptPath,
   dueAttempt,
@@ -13,14 +16,16 @@ import {
   preferredPath,
   type ScheduleConfig,
 } from './schedule.js';
+import type { EphemeralKeyPair } from './key-schedule.js';
+import { PairSealer } from './sealer.js';
 
 export interface ServerContact {
   /** The server's actor number. */
   actor: number;
   /** Its announced candidates: local addresses and the reflexive one. */
   candidates: UdpEndpoint[];
-  /** The pair's one-time connect token from the cloud. */
-  token: Uint8Array;
+  /** The pair's 32-byte secret from the cloud (never sent on UDP). */
+  pairSecret: Uint8Array;
 }
 
 export interface ClientLinkInit {
@@ -33,8 +38,10 @@ export interface ClientLinkInit {
   timing: LinkTiming;
   /** Whether a relay binding exists: without it every attempt stays direct. */
   relayAvailable: boolean;
-  /** First connect nonce; random in production so off-path forged rejects do not match. */
-  nonceBase: number;
+  /** Random u32 that places this link's handshake counters (see PairSealer). */
+  counterBase: number;
+  /** An ephemeral key pair made ahead of time, off the connect's critical path (used once). */
+  ephemeral?: EphemeralKeyPair;
 }
 
 export type ClientPhase = 'connecting' | 'connected' | 'failed' | 'closed';
@@ -42,35 +49,39 @@ export type ClientPhase = 'connecting' | 'connected' | 'failed' | 'closed';
 interface SentConnect {
   sentAt: number;
   attempt: number;
-  /** Where it went: an accept makes this the path (see #onAccept). */
+  /** Where it went: an accept echoing its challenge makes this the path (see #onAccept). */
   via: Via;
 }
 
-/** Connect nonces remembered to match accepts and rejects (every candidate of every attempt, plus ping answers). */
-const NONCES_REMEMBERED = 256;
+/** Connects remembered to match accepts (every candidate of every attempt, plus ping answers). */
+const CONNECTS_REMEMBERED = 256;
 
 export class ClientLink {
   readonly core: LinkCore;
+  readonly sealer: PairSealer;
   readonly startedAt: number;
   #phase: ClientPhase = 'connecting';
   #attemptsSent = 0;
-  #nonce: number;
-  #token: Uint8Array;
-  #tag: Uint8Array;
-  readonly #candidates = new Map<string, UdpEndpoint>();
-  readonly #sent = new Map<number, SentConnect>();
+  readonly #candidates: CandidateSet;
+  /** By challenge (hex). */
+  readonly #sent = new Map<string, SentConnect>();
   readonly #schedule: ScheduleConfig;
   readonly #relayAvailable: boolean;
 
   constructor(init: ClientLinkInit) {
-    this.core = new LinkCore(init.self, init.server.actor, init.timing);
+    this.sealer = new PairSealer({
+      role: 'client',
+      self: init.self,
+      peer: init.server.actor,
+      pairSecret: init.server.pairSecret,
+      counterBase: init.counterBase,
+      ...(init.ephemeral ? { ephemeral: init.ephemeral } : {}),
+    });
+    this.core = new LinkCore(init.self, init.server.actor, init.timing, this.sealer);
     this.startedAt = init.startedAt;
     this.#schedule = init.schedule;
     this.#relayAvailable = init.relayAvailable;
-    this.#nonce = init.nonceBase >>> 0;
-    this.#token = init.server.token;
-    this.#tag = pairTag(init.server.token);
-    for (const candidate of init.server.candidates) this.#candidates.set(endpointKey(candidate), candidate);
+    this.#candidates = new CandidateSet(init.server.candidates);
   }
 
   get phase(): ClientPhase {
@@ -82,14 +93,12 @@ export class ClientLink {
   }
 
   get candidates(): UdpEndpoint[] {
-    return [...this.#candidates.values()];
+    return this.#candidates.all();
   }
 
-  /** A newer address event for the server: more candidates, a fresh token; the schedule keeps its t = 0. */
+  /** A newer address event for the server: more candidates (within the cap); the schedule keeps its t = 0. */
   update(server: ServerContact): void {
-    this.#token = server.token;
-    this.#tag = pairTag(server.token);
-    for (const candidate of server.candidates) this.#candidates.set(endpointKey(candidate), candidate);
+    this.#candidates.announce(server.candidates);
   }
 
   nextDeadline(): number | undefined {
@@ -108,7 +117,7 @@ export class ClientLink {
       const path = attemptPath(this.#schedule, n, this.#relayAvailable);
       out.push({ type: 'attempt', n, path });
       if (path === 'direct') {
-        for (const endpoint of this.#candidates.values()) out.push(this.#connect({ path: 'direct', endpoint }, n, now));
+        for (const endpoint of this.#candidates.all()) out.push(this.#connect({ path: 'direct', endpoint }, n, now));
       } else {
         // Connection steps 4–5: the request goes to the cloud's relay, which hands it to the server.
         out.push(this.#connect({ path: 'relay' }, n, now));
@@ -123,21 +132,19 @@ export class ClientLink {
     return out;
   }
 
-  receive(packet: PeerPacket, via: Via, now: number): LinkOutput[] {
-    if (packet.from !== this.core.peer || packet.to !== this.core.self) return [];
+  /** Sealed bytes from `via`: opened here, so nothing unauthenticated reaches the state machine. */
+  receive(bytes: Uint8Array, via: Via, now: number): LinkOutput[] {
     if (this.#phase === 'failed' || this.#phase === 'closed') return [];
+    const opened = this.sealer.open(bytes);
+    if (!opened.ok) return [{ type: 'dropped', reason: opened.reason }];
+    const packet = opened.packet;
     switch (packet.type) {
       case PeerPacketType.PING:
-        return this.#onPing(packet.tag, via, now);
+        return this.#onPing(via, now);
       case PeerPacketType.ACCEPT:
-        return this.#onAccept(packet.nonce, packet.tag, via, now);
-      case PeerPacketType.REJECT:
-        // A reject counts only when it echoes one of our nonces: an off-path forger cannot end a start.
-        if (this.#phase !== 'connecting' || !this.#sent.has(packet.nonce)) return [];
-        this.#phase = 'failed';
-        return [{ type: 'failed', code: 'CONNECT_REJECTED' }];
+        return this.#onAccept(packet, via, now);
       default:
-        return this.#afterCore(this.core.receiveConnected(packet, via, now));
+        return this.#afterCore(this.core.receiveConnected(packet, now));
     }
   }
 
@@ -151,68 +158,69 @@ export class ClientLink {
     return out;
   }
 
-  /** Connection step 7 seen from the client: the server's ping proves its endpoint; answer it with a connect. */
-  #onPing(tag: Uint8Array, via: Via, now: number): LinkOutput[] {
-    if (via.path !== 'direct' || !bytesEqual(tag, this.#tag)) return [];
-    const out = this.#learn(via);
-    this.core.prove(via);
-    if (this.#phase === 'connected') {
-      this.core.heard(now);
-      return out;
-    }
-    if (this.#schedule.forceRelay) return out;
+  /**
+   * Connection step 7 seen from the client: an authentic ping shows an endpoint of the server
+   * (peer-reflexive when new); answer it with a connect. The connect is the ping's size, and a
+   * replayed ping is dropped by the replay window, so pings cannot be used to aim connects.
+   */
+  #onPing(via: Via, now: number): LinkOutput[] {
+    if (via.path !== 'direct' || this.#phase !== 'connecting' || this.#schedule.forceRelay) return [];
+    const out: LinkOutput[] = [];
+    if (this.#candidates.learn(via.endpoint)) out.push({ type: 'learned', endpoint: via.endpoint });
+    else if (!this.#candidates.has(via.endpoint)) return out;
     out.push(this.#connect(via, Math.max(0, this.#attemptsSent - 1), now));
     return out;
   }
 
-  /** Connection steps 8 (direct) and 11 (relay): the server accepted. */
-  #onAccept(nonce: number, tag: Uint8Array, via: Via, now: number): LinkOutput[] {
-    const sent = this.#sent.get(nonce);
-    if (!sent || !bytesEqual(tag, this.#tag)) return [];
+  /** Connection steps 8 (direct) and 11 (relay): the server accepted one of our connects. */
+  #onAccept(packet: Extract<PeerPacket, { type: typeof PeerPacketType.ACCEPT }>, via: Via, now: number): LinkOutput[] {
+    const sent = this.#sent.get(Buffer.from(packet.challenge).toString('hex'));
+    if (!sent) return [{ type: 'dropped', reason: 'stale' }];
     if (via.path === 'direct' && this.#schedule.forceRelay) return [];
-    const out = this.#learn(via);
-    this.core.prove(via);
-    this.core.heard(now);
-    // The path is where the accepted connect went, not where the accept came from: behind an
-    // address- or port-dependent mapping the server answers from another port, and packets to
-    // that port would leave the client's NAT through a new mapping the server never saw (README
-    // "NAT matrix", R4). The accept's source is proven, so the server's packets from it count.
-    const path = via.path === 'direct' && sent.via.path === 'direct' ? sent.via : via;
+    const established = this.sealer.establish(packet.publicKey);
+    if (established === 'invalid') return [{ type: 'dropped', reason: 'malformed' }];
+    if (established === 'other') return [{ type: 'dropped', reason: 'stale' }];
+    const out: LinkOutput[] = [];
+    // The path is where the accepted connect went, not where the accept came from: the echoed
+    // challenge proves the server got that very connect there (an authenticated round trip),
+    // while behind an address- or port-dependent mapping the server answers from another port
+    // whose packets would leave the client's NAT through a mapping the server never saw (README
+    // "NAT matrix", R4).
+    const path = sent.via;
     if (this.#phase === 'connecting') {
       this.#phase = 'connected';
       this.core.connect(path, now, true);
       const rttMs = now - sent.sentAt;
       this.core.rttMs = rttMs;
       out.push({ type: 'connected', via: path, rttMs, attempt: sent.attempt, elapsedMs: now - this.startedAt });
-      return out;
+    } else {
+      this.core.heard(now);
+      const current = this.core.via;
+      if (current && current.path === 'relay' && preferredPath(current.path, path.path) !== current.path) {
+        this.core.via = path;
+        out.push({ type: 'pathChanged', via: path });
+      }
     }
-    const current = this.core.via;
-    if (current && current.path === 'relay' && preferredPath(current.path, path.path) !== current.path) {
-      this.core.via = path;
-      out.push({ type: 'pathChanged', via: path });
+    // Every accept is confirmed, on our own path: a session-sealed keepalive reply echoing the
+    // accept's probe lets the server validate the path it hears it from.
+    if (this.core.via) {
+      const confirm = this.sealer.seal({ type: PeerPacketType.KEEPALIVE, from: this.core.self, to: this.core.peer, seq: packet.probe, reply: true });
+      out.push({ type: 'send', via: this.core.via, bytes: confirm });
     }
     return out;
   }
 
-  #learn(via: Via): LinkOutput[] {
-    if (via.path !== 'direct') return [];
-    const key = endpointKey(via.endpoint);
-    if (this.#candidates.has(key)) return [];
-    this.#candidates.set(key, via.endpoint);
-    return [{ type: 'learned', endpoint: via.endpoint }];
-  }
-
   #connect(via: Via, attempt: number, now: number): LinkOutput {
-    const nonce = (this.#nonce = (this.#nonce + 1) >>> 0);
-    this.#sent.set(nonce, { sentAt: now, attempt, via });
-    if (this.#sent.size > NONCES_REMEMBERED) this.#sent.delete(this.#sent.keys().next().value!);
-    const bytes = encodePeerPacket({
+    const challenge = randomBytes(CHALLENGE_BYTES);
+    this.#sent.set(challenge.toString('hex'), { sentAt: now, attempt, via });
+    if (this.#sent.size > CONNECTS_REMEMBERED) this.#sent.delete(this.#sent.keys().next().value!);
+    const bytes = this.sealer.seal({
       type: PeerPacketType.CONNECT,
       from: this.core.self,
       to: this.core.peer,
-      nonce,
       attempt,
-      token: this.#token,
+      publicKey: this.sealer.publicKey,
+      challenge,
     });
     return { type: 'send', via, bytes };
   }

@@ -5,7 +5,8 @@
  */
 import type { UdpEndpoint } from '../../src/runtime/index.js';
 import { DisconnectReason, RTT_SMOOTHING } from '../constants.js';
-import { encodePeerPacket, PeerPacketType, WireDisconnectReason, type PeerPacket } from './packets.js';
+import { PeerPacketType, WireDisconnectReason, type PeerDropReason, type PeerPacket } from './packets.js';
+import type { PairSealer } from './sealer.js';
 import { keepaliveDueAt, peerTimeoutAt, smoothRtt, type ConnectPath } from './schedule.js';
 
 /** Where a packet came from or goes to: a UDP endpoint, or the relay (addressed by actor). */
@@ -22,10 +23,10 @@ export type LinkOutput =
   | { type: 'connected'; via: Via; rttMs: number | undefined; attempt: number; elapsedMs: number }
   /** A connected pair moved to another path (a late direct accept beats the relay). */
   | { type: 'pathChanged'; via: Via }
-  /** Server: a connect with a wrong token was refused. */
-  | { type: 'rejectedConnect' }
-  /** Client: the start failed; the attempts ran out, or the server refused the token. */
-  | { type: 'failed'; code: 'CONNECT_TIMEOUT' | 'CONNECT_REJECTED' }
+  /** A datagram for this pair that did not open (or was not for this handshake): counted by the runner. */
+  | { type: 'dropped'; reason: PeerDropReason }
+  /** Client: the start failed; the attempts ran out. */
+  | { type: 'failed'; code: 'CONNECT_TIMEOUT' }
   /** A connected peer went away. */
   | { type: 'disconnected'; reason: DisconnectReason }
   /** A game update arrived. */
@@ -51,9 +52,10 @@ export function sameVia(a: Via, b: Via): boolean {
 }
 
 /**
- * The connected phase, shared by both ends. Data and keepalives are accepted from any path the
- * peer has proven (an endpoint that sent a valid punch packet, or the relay, which authenticates
- * actors), so the two ends may briefly disagree on the path without losing traffic.
+ * The connected phase, shared by both ends. Session packets are authentic whatever address they
+ * come from (the sealer checked them), so data and keepalives are taken from any path and the two
+ * ends may briefly disagree on the path without losing traffic; what comes back always goes on
+ * this end's own path, never to a packet's source, so a replayed packet cannot aim anything.
  */
 export class LinkCore {
   via: Via | undefined;
@@ -64,22 +66,13 @@ export class LinkCore {
   #lastKeepaliveAt = 0;
   #keepaliveSeq = 0;
   readonly #keepalives = new Map<number, number>();
-  readonly #proven = new Set<string>();
 
   constructor(
     readonly self: number,
     readonly peer: number,
     readonly timing: LinkTiming,
+    readonly sealer: PairSealer,
   ) {}
-
-  /** An endpoint sent a genuine punch packet: data from it is the peer's. */
-  prove(via: Via): void {
-    if (via.path === 'direct') this.#proven.add(endpointKey(via.endpoint));
-  }
-
-  isProven(via: Via): boolean {
-    return via.path === 'relay' || this.#proven.has(endpointKey(via.endpoint));
-  }
 
   get connected(): boolean {
     return this.connectedAt !== undefined && !this.closed;
@@ -118,7 +111,7 @@ export class LinkCore {
     if (this.#keepalives.size > KEEPALIVES_REMEMBERED) {
       this.#keepalives.delete(this.#keepalives.keys().next().value!);
     }
-    const bytes = encodePeerPacket({ type: PeerPacketType.KEEPALIVE, from: this.self, to: this.peer, seq, reply: false });
+    const bytes = this.sealer.seal({ type: PeerPacketType.KEEPALIVE, from: this.self, to: this.peer, seq, reply: false });
     return [{ type: 'send', via: this.via, bytes }];
   }
 
@@ -127,9 +120,9 @@ export class LinkCore {
     this.#lastHeardAt = Math.max(this.#lastHeardAt, now);
   }
 
-  /** DATA, KEEPALIVE and DISCONNECT from a proven path of a connected peer. */
-  receiveConnected(packet: PeerPacket, via: Via, now: number): LinkOutput[] {
-    if (!this.connected || !this.isProven(via)) return [];
+  /** Authentic DATA, KEEPALIVE and DISCONNECT of a connected peer, from any path. */
+  receiveConnected(packet: PeerPacket, now: number): LinkOutput[] {
+    if (!this.connected || !this.via) return [];
     switch (packet.type) {
       case PeerPacketType.DATA:
         this.heard(now);
@@ -137,14 +130,14 @@ export class LinkCore {
       case PeerPacketType.KEEPALIVE: {
         this.heard(now);
         if (!packet.reply) {
-          const bytes = encodePeerPacket({
+          const bytes = this.sealer.seal({
             type: PeerPacketType.KEEPALIVE,
             from: this.self,
             to: this.peer,
             seq: packet.seq,
             reply: true,
           });
-          return [{ type: 'send', via, bytes }];
+          return [{ type: 'send', via: this.via, bytes }];
         }
         const sentAt = this.#keepalives.get(packet.seq);
         if (sentAt !== undefined) {
@@ -164,7 +157,7 @@ export class LinkCore {
   /** A game update on the current path, or nothing when not connected. */
   send(data: Uint8Array): LinkOutput[] {
     if (!this.connected || !this.via) return [];
-    return [{ type: 'send', via: this.via, bytes: encodePeerPacket({ type: PeerPacketType.DATA, from: this.self, to: this.peer, payload: data }) }];
+    return [{ type: 'send', via: this.via, bytes: this.sealer.seal({ type: PeerPacketType.DATA, from: this.self, to: this.peer, payload: data }) }];
   }
 
   /** Goodbye to a connected peer; afterwards the link is inert. */
@@ -173,7 +166,7 @@ export class LinkCore {
     const via = this.via;
     this.closed = true;
     if (!wasConnected || !via) return [];
-    const bytes = encodePeerPacket({
+    const bytes = this.sealer.seal({
       type: PeerPacketType.DISCONNECT,
       from: this.self,
       to: this.peer,

@@ -56,13 +56,16 @@ export function dueAttempt(config: ScheduleConfig, startedAt: number, sent: numb
 }
 
 /**
- * Server pings to a client follow the client's clock: ping `n` at `learnedAt + n × interval`,
+ * Server pings to a client follow the client's clock: round `n` at `learnedAt + n × interval`,
  * for the same `limit` rounds (connection step 7: "every interval until that client connects
- * or its attempts run out"). Returns the next ping number due at `now`, or undefined.
+ * or its attempts run out"). Returns the round to send at `now` given `sent` rounds sent, or
+ * undefined. Unlike attempts, missed rounds are skipped, not caught up: a late timer never
+ * sends a burst, so a client's candidates get at most one ping each per round (amplification).
  */
 export function duePing(config: ScheduleConfig, learnedAt: number, sent: number, now: number): number | undefined {
-  if (config.forceRelay) return undefined;
-  return dueAttempt(config, learnedAt, sent, now);
+  if (config.forceRelay || now < learnedAt) return undefined;
+  const round = Math.min(config.attemptsLimit - 1, Math.floor((now - learnedAt) / config.attemptIntervalMs));
+  return round >= sent ? round : undefined;
 }
 
 /** When the next ping or attempt falls due, or undefined when the rounds are over. */

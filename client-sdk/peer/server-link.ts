@@ -1,20 +1,26 @@
 /**
- * The server's side of one client–server pair (seed 002 connection steps 2, 7, 8, 10, 13):
- * pings to the client's candidates every interval until it connects or its attempts are over,
- * token check, accept on the path the request came by. Sans-IO, like {@link ClientLink}.
+ * The server's side of one client–server pair (seed 002 connection steps 2, 7, 8, 10, 13): a
+ * bounded budget of pings to the client's candidates, an accept for every authentic connect on
+ * the path it came by, and a send path set or moved only after an authenticated round trip
+ * (DESIGN.md §9; packets.ts). Sans-IO, like {@link ClientLink}.
  */
+import { randomBytes } from 'node:crypto';
 import type { UdpEndpoint } from '../../src/runtime/index.js';
-import { LinkCore, endpointKey, sameVia, type LinkOutput, type LinkTiming, type Via } from './link-core.js';
-import { bytesEqual, encodePeerPacket, pairTag, PeerPacketType, RejectReason, type PeerPacket } from './packets.js';
+import { MAX_PENDING_PROBES, PATH_PROBE_INTERVAL_MS } from '../constants.js';
+import { CandidateSet } from './candidates.js';
+import { LinkCore, sameVia, type LinkOutput, type LinkTiming, type Via } from './link-core.js';
+import { PeerPacketType, type PeerPacket } from './packets.js';
 import { duePing, nextRoundAt, type ScheduleConfig } from './schedule.js';
+import type { EphemeralKeyPair } from './key-schedule.js';
+import { PairSealer, sealedBytes } from './sealer.js';
 
 export interface ClientContact {
   /** The client's actor number. */
   actor: number;
   /** Its announced candidates: reflexive and local addresses. */
   candidates: UdpEndpoint[];
-  /** The pair's one-time connect token: the only token this client may connect with. */
-  token: Uint8Array;
+  /** The pair's 32-byte secret from the cloud (never sent on UDP). */
+  pairSecret: Uint8Array;
 }
 
 export interface ServerLinkInit {
@@ -25,27 +31,50 @@ export interface ServerLinkInit {
   learnedAt: number;
   schedule: ScheduleConfig;
   timing: LinkTiming;
+  /** Random u32 that places this link's handshake counters (see PairSealer). */
+  counterBase: number;
+  /** An ephemeral key pair made ahead of time, off the connect's critical path (used once). */
+  ephemeral?: EphemeralKeyPair;
 }
 
 export type ServerPhase = 'waiting' | 'connected' | 'closed';
 
+/** A random value sent to `via`, waiting for a session-sealed keepalive reply from `via`. */
+interface Probe {
+  via: Via;
+  sentAt: number;
+  /** The attempt number of the connect that led to it (for the `connected` output). */
+  attempt: number;
+}
+
+/** A probe keepalive's size: the server probes only in answer to a packet at least this big. */
+const PROBE_BYTES = sealedBytes(5);
+
 export class ServerLink {
   readonly core: LinkCore;
+  readonly sealer: PairSealer;
   #phase: ServerPhase = 'waiting';
-  #learnedAt: number;
+  /** t = 0 of the ping budget: the first address report; later reports never move it. */
+  readonly #learnedAt: number;
   #pingsSent = 0;
-  #token: Uint8Array;
-  #tag: Uint8Array;
-  readonly #candidates = new Map<string, UdpEndpoint>();
+  #lastAttempt = 0;
+  readonly #candidates: CandidateSet;
+  readonly #probes = new Map<number, Probe>();
   readonly #schedule: ScheduleConfig;
 
   constructor(init: ServerLinkInit) {
-    this.core = new LinkCore(init.self, init.client.actor, init.timing);
+    this.sealer = new PairSealer({
+      role: 'server',
+      self: init.self,
+      peer: init.client.actor,
+      pairSecret: init.client.pairSecret,
+      counterBase: init.counterBase,
+      ...(init.ephemeral ? { ephemeral: init.ephemeral } : {}),
+    });
+    this.core = new LinkCore(init.self, init.client.actor, init.timing, this.sealer);
     this.#learnedAt = init.learnedAt;
     this.#schedule = init.schedule;
-    this.#token = init.client.token;
-    this.#tag = pairTag(init.client.token);
-    for (const candidate of init.client.candidates) this.#candidates.set(endpointKey(candidate), candidate);
+    this.#candidates = new CandidateSet(init.client.candidates);
   }
 
   get phase(): ServerPhase {
@@ -57,21 +86,16 @@ export class ServerLink {
   }
 
   get candidates(): UdpEndpoint[] {
-    return [...this.#candidates.values()];
+    return this.#candidates.all();
   }
 
   /**
-   * A newer address event for this client (it re-reported, or rejoined): a fresh token, and,
-   * while it is not connected, a fresh round of pings from `now`.
+   * A newer address event for this client: new candidates join within the cap. The ping budget
+   * (rounds from the first report) is neither restarted nor extended, so re-reporting cannot
+   * turn the server into a packet cannon (DEFAULT_ATTEMPTS_LIMIT rounds, ≤ 16 endpoints).
    */
-  update(client: ClientContact, now: number): void {
-    this.#token = client.token;
-    this.#tag = pairTag(client.token);
-    for (const candidate of client.candidates) this.#candidates.set(endpointKey(candidate), candidate);
-    if (this.#phase === 'waiting') {
-      this.#learnedAt = now;
-      this.#pingsSent = 0;
-    }
+  update(client: ClientContact): void {
+    this.#candidates.announce(client.candidates);
   }
 
   nextDeadline(): number | undefined {
@@ -84,69 +108,37 @@ export class ServerLink {
   poll(now: number): LinkOutput[] {
     if (this.#phase === 'connected') return this.#afterCore(this.core.poll(now));
     if (this.#phase !== 'waiting') return [];
+    // Connection step 7: pings open the server's NAT towards the client's candidates, one
+    // round at most per poll (a late timer skips rounds rather than bursting them).
+    const round = duePing(this.#schedule, this.#learnedAt, this.#pingsSent, now);
+    if (round === undefined) return [];
+    this.#pingsSent = round + 1;
     const out: LinkOutput[] = [];
-    // Connection step 7: pings open the server's NAT towards the client's candidates.
-    for (let n = duePing(this.#schedule, this.#learnedAt, this.#pingsSent, now); n !== undefined; ) {
-      this.#pingsSent = n + 1;
-      const bytes = encodePeerPacket({
-        type: PeerPacketType.PING,
-        from: this.core.self,
-        to: this.core.peer,
-        seq: n,
-        tag: this.#tag,
-      });
-      for (const endpoint of this.#candidates.values()) out.push({ type: 'send', via: { path: 'direct', endpoint }, bytes });
-      n = duePing(this.#schedule, this.#learnedAt, this.#pingsSent, now);
+    for (const endpoint of this.#candidates.all()) {
+      const bytes = this.sealer.seal({ type: PeerPacketType.PING, from: this.core.self, to: this.core.peer, seq: round });
+      out.push({ type: 'send', via: { path: 'direct', endpoint }, bytes });
     }
     return out;
   }
 
-  receive(packet: PeerPacket, via: Via, now: number): LinkOutput[] {
-    if (packet.from !== this.core.peer || packet.to !== this.core.self || this.#phase === 'closed') return [];
-    if (packet.type !== PeerPacketType.CONNECT) return this.#afterCore(this.core.receiveConnected(packet, via, now));
-    if (via.path === 'direct' && this.#schedule.forceRelay) return [];
-    if (!bytesEqual(packet.token, this.#token)) {
-      const bytes = encodePeerPacket({
-        type: PeerPacketType.REJECT,
-        from: this.core.self,
-        to: this.core.peer,
-        nonce: packet.nonce,
-        reason: RejectReason.BAD_TOKEN,
-      });
-      return [{ type: 'rejectedConnect' }, { type: 'send', via, bytes }];
+  /** Sealed bytes from `via`: opened here, so nothing unauthenticated reaches the state machine. */
+  receive(bytes: Uint8Array, via: Via, now: number): LinkOutput[] {
+    if (this.#phase === 'closed') return [];
+    const opened = this.sealer.open(bytes);
+    if (!opened.ok) return [{ type: 'dropped', reason: opened.reason }];
+    const packet = opened.packet;
+    switch (packet.type) {
+      case PeerPacketType.CONNECT:
+        return this.#onConnect(packet, via, now);
+      case PeerPacketType.KEEPALIVE:
+        if (packet.reply) {
+          const out = this.#onProbeReply(packet.seq, via, now);
+          return this.#afterCore([...out, ...this.core.receiveConnected(packet, now)]);
+        }
+        return this.#fromPath(packet, via, now, opened.bytes);
+      default:
+        return this.#fromPath(packet, via, now, opened.bytes);
     }
-    const out: LinkOutput[] = [];
-    if (via.path === 'direct' && !this.#candidates.has(endpointKey(via.endpoint))) {
-      // DESIGN.md §2 item 4: a valid connect from an unannounced endpoint is peer-reflexive.
-      this.#candidates.set(endpointKey(via.endpoint), via.endpoint);
-      out.push({ type: 'learned', endpoint: via.endpoint });
-    }
-    this.core.prove(via);
-    const accept = encodePeerPacket({
-      type: PeerPacketType.ACCEPT,
-      from: this.core.self,
-      to: this.core.peer,
-      nonce: packet.nonce,
-      tag: this.#tag,
-    });
-    if (this.#phase === 'waiting') {
-      // Connection steps 8 (direct socket) and 10 (relay): accept on the path the request came by.
-      this.#phase = 'connected';
-      this.core.connect(via, now, false);
-      out.push({ type: 'connected', via, rttMs: undefined, attempt: packet.attempt, elapsedMs: now - this.#learnedAt });
-    } else {
-      this.core.heard(now);
-      // A connect while connected means the client has no accept yet on that path: the latest
-      // request names the path the client is listening on (a late direct one, or the relay
-      // after our direct accepts were lost).
-      const current = this.core.via;
-      if (!current || !sameVia(current, via)) {
-        this.core.via = via;
-        out.push({ type: 'pathChanged', via });
-      }
-    }
-    out.push({ type: 'send', via, bytes: accept });
-    return out;
   }
 
   send(data: Uint8Array): LinkOutput[] {
@@ -157,6 +149,88 @@ export class ServerLink {
     const out = this.#phase === 'connected' ? this.core.close() : [];
     this.#phase = 'closed';
     return out;
+  }
+
+  /**
+   * Connection steps 8 (direct socket) and 10 (relay): an authentic connect gets an accept on
+   * the path it came by, carrying our ephemeral key and a probe. Nothing else changes here: a
+   * connect may be a capture replayed from anywhere, so the path waits for the probe's answer.
+   */
+  #onConnect(packet: Extract<PeerPacket, { type: typeof PeerPacketType.CONNECT }>, via: Via, now: number): LinkOutput[] {
+    if (via.path === 'direct' && this.#schedule.forceRelay) return [];
+    const established = this.sealer.establish(packet.publicKey);
+    if (established === 'invalid') return [{ type: 'dropped', reason: 'malformed' }];
+    if (established === 'other') return [{ type: 'dropped', reason: 'stale' }];
+    const out: LinkOutput[] = [];
+    // DESIGN.md §2 item 4: an authentic connect from an unannounced endpoint is peer-reflexive.
+    if (via.path === 'direct' && this.#candidates.learn(via.endpoint)) out.push({ type: 'learned', endpoint: via.endpoint });
+    if (this.#phase === 'connected') this.core.heard(now);
+    this.#lastAttempt = packet.attempt;
+    const probe = this.#newProbe(via, now, packet.attempt);
+    const accept = this.sealer.seal({
+      type: PeerPacketType.ACCEPT,
+      from: this.core.self,
+      to: this.core.peer,
+      challenge: packet.challenge,
+      publicKey: this.sealer.publicKey,
+      probe,
+    });
+    out.push({ type: 'send', via, bytes: accept });
+    return out;
+  }
+
+  /**
+   * A session-sealed keepalive reply echoing a probe we sent to `via`, arriving from `via`: the
+   * authenticated round trip that sets (connection steps 8/10 complete) or moves the send path.
+   */
+  #onProbeReply(seq: number, via: Via, now: number): LinkOutput[] {
+    const probe = this.#probes.get(seq);
+    if (!probe || !sameVia(probe.via, via)) return [];
+    this.#probes.delete(seq);
+    if (this.#phase === 'waiting') {
+      this.#phase = 'connected';
+      this.core.connect(via, now, true);
+      const rttMs = now - probe.sentAt;
+      this.core.rttMs = rttMs;
+      return [{ type: 'connected', via, rttMs, attempt: probe.attempt, elapsedMs: now - this.#learnedAt }];
+    }
+    const current = this.core.via;
+    // A direct path beats the relay; a validated direct path replaces another (NAT rebinding).
+    if (current && !sameVia(current, via) && (via.path === 'direct' || current.path === 'relay')) {
+      this.core.via = via;
+      return [{ type: 'pathChanged', via }];
+    }
+    return [];
+  }
+
+  /**
+   * DATA, keepalive requests and goodbyes. Before the round trip completes (a lost confirm), or
+   * from a path other than ours (a late direct path, a NAT rebinding), authentic packets earn
+   * that path a probe, at most one per {@link PATH_PROBE_INTERVAL_MS} and never bigger than the
+   * packet that earned it.
+   */
+  #fromPath(packet: PeerPacket, via: Via, now: number, size: number): LinkOutput[] {
+    const out = this.#phase === 'connected' ? this.core.receiveConnected(packet, now) : [];
+    if (this.#phase === 'connected' && this.core.via && sameVia(this.core.via, via)) return this.#afterCore(out);
+    if (packet.type === PeerPacketType.DISCONNECT || size < PROBE_BYTES || this.#probedRecently(via, now)) return this.#afterCore(out);
+    const seq = this.#newProbe(via, now, this.#lastAttempt);
+    const bytes = this.sealer.seal({ type: PeerPacketType.KEEPALIVE, from: this.core.self, to: this.core.peer, seq, reply: false });
+    return this.#afterCore([...out, { type: 'send', via, bytes }]);
+  }
+
+  #probedRecently(via: Via, now: number): boolean {
+    for (const probe of this.#probes.values()) {
+      if (sameVia(probe.via, via) && now - probe.sentAt < PATH_PROBE_INTERVAL_MS) return true;
+    }
+    return false;
+  }
+
+  #newProbe(via: Via, now: number, attempt: number): number {
+    const seq = randomBytes(4).readUInt32BE(0);
+    this.#probes.delete(seq);
+    this.#probes.set(seq, { via, sentAt: now, attempt });
+    if (this.#probes.size > MAX_PENDING_PROBES) this.#probes.delete(this.#probes.keys().next().value!);
+    return seq;
   }
 
   #afterCore(out: LinkOutput[]): LinkOutput[] {

@@ -448,9 +448,9 @@ export interface PeerJoinedEvent {
 
 /**
  * The other side's addresses (connection steps 1–2): a client receives the server's, the
- * server receives each client's. Both sides of a pair get the same one-time `connectToken`:
- * the client puts it in its connect request, the server accepts only that token from that
- * client. A later event for the same peer replaces the earlier one (new addresses, new token).
+ * server receives each client's. Both sides of a pair get the same 32-byte `pairSecret`, from
+ * which they derive the keys that seal their peer packets (DESIGN.md §9); it never travels on
+ * UDP. A later event for the same peer adds addresses (a rejoin brings a new secret).
  */
 export interface PeerAddressesEvent {
   type: typeof EventType.PEER_ADDRESSES;
@@ -460,7 +460,7 @@ export interface PeerAddressesEvent {
   local: WireEndpoint[];
   reflexive?: WireEndpoint;
   natType?: NatType;
-  connectToken: Uint8Array;
+  pairSecret: Uint8Array;
 }
 
 /** A peer dropped without leaving; it may rejoin until `expiresInMs` passes. */

@@ -235,6 +235,12 @@ const resultSchemas: { [T in RequestType]: Schema<ResultOf[T]> } = {
 };
 
 const token = bytes(PROTOCOL_MAX_TOKEN_BYTES);
+/** Exactly 32 bytes: the SDK derives its packet keys from it (client-sdk/peer/key-schedule.ts). */
+const pairSecret: Schema<Uint8Array> = (value) => {
+  const secret = token(value);
+  if (secret.length !== 32) throw new SchemaError('', 'binary of exactly 32 bytes');
+  return secret;
+};
 
 const eventSchemas: { [T in EventType]: Schema<Extract<Event, { type: T }>> } = {
   [EventType.START]: object<StartEvent>({
@@ -261,7 +267,7 @@ const eventSchemas: { [T in EventType]: Schema<Extract<Event, { type: T }>> } = 
     local: array(wireEndpoint, PROTOCOL_MAX_LOCAL_ENDPOINTS),
     reflexive: optional(wireEndpoint),
     natType: optional(oneOf(NAT_TYPES)),
-    connectToken: token,
+    pairSecret,
   }),
   [EventType.PEER_INACTIVE]: object<PeerInactiveEvent>({
     type: literal(EventType.PEER_INACTIVE),

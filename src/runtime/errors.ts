@@ -35,7 +35,6 @@ export const ErrorCodes = {
   STUN_TIMEOUT: 'The STUN server did not answer the Binding request in time.',
   STUN_FAILED: 'The STUN server answered with an error, or cannot run the requested NAT behaviour test.',
   CLOUD_UNREACHABLE: 'The session service could not be reached or the signaling connection failed.',
-  CONNECT_REJECTED: 'The server refused the connect request: the connect token did not match.',
   SOCKET_UNAVAILABLE: 'The game\'s UDP socket could not be bound (address in use or not available).',
   RUNNER_CLOSED: 'The runner was shut down before the operation completed.',
 } as const;

@@ -317,7 +317,7 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
     mode,
     peerId: token(9),
     rejoinToken: token(18),
-    connectToken: options.randomBytes(16),
+    pairSecret: options.randomBytes(32),
   });
 
   /** Properties and lobby keys together must fit the properties budget, and the keys their count. */
@@ -483,7 +483,7 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
       const session = await store.get(request.sessionId);
       if (session?.appKey !== appKey) throw new RequestError('SESSION_NOT_FOUND', 'no such session for this app');
       const outcome = await applyOutcome(request.sessionId, (s) =>
-        rejoin(s, request.actor, request.rejoinToken, options.randomBytes(16), clock.now()),
+        rejoin(s, request.actor, request.rejoinToken, options.randomBytes(32), clock.now()),
       );
       throwIfRefused(outcome, 'the session closed');
       if (outcome?.ok) welcome(connection, request, outcome.change.next!, outcome.change.result, false, 'rejoin');

@@ -36,8 +36,8 @@ export interface Member {
   readonly active: boolean;
   /** Secret a rejoin must present. */
   readonly rejoinToken: string;
-  /** Clients only: the one-time token both sides of this client–server pair receive. */
-  readonly connectToken: Uint8Array;
+  /** Clients only: the 32-byte secret both sides of this client–server pair receive. */
+  readonly pairSecret: Uint8Array;
   /** While inactive: when the player TTL runs out (clock ms). */
   readonly inactiveUntil?: number;
   readonly addresses?: MemberAddresses;
@@ -87,7 +87,7 @@ export interface NewMember {
   mode: PeerMode;
   peerId: string;
   rejoinToken: string;
-  connectToken: Uint8Array;
+  pairSecret: Uint8Array;
 }
 
 export function appKeyOf(appId: string, appVersion: string): string {
@@ -177,14 +177,14 @@ export function rejoin(
   session: Session,
   actor: number,
   rejoinToken: string,
-  connectToken: Uint8Array,
+  pairSecret: Uint8Array,
   now: number,
 ): Outcome<Member> {
   const member = memberOf(session, actor);
   if (!member || member.active || !tokensEqual(member.rejoinToken, rejoinToken) || (member.inactiveUntil ?? 0) <= now) {
     return fail('REJOIN_NOT_FOUND', `no inactive actor ${actor} with that token in this session`);
   }
-  const back: Member = { ...member, active: true, inactiveUntil: undefined, addresses: undefined, connectToken };
+  const back: Member = { ...member, active: true, inactiveUntil: undefined, addresses: undefined, pairSecret };
   const next = settle(replaceMember(session, back), now);
   return {
     ok: true,
@@ -281,8 +281,8 @@ export function nextDeadline(session: Session): number | undefined {
   return Number.isFinite(deadline) ? deadline : undefined;
 }
 
-/** A PEER_ADDRESSES event about `about`, carrying the pair's token (the client's). */
-function addressesEvent(about: Member, addresses: MemberAddresses, connectToken: Uint8Array): Event {
+/** A PEER_ADDRESSES event about `about`, carrying the pair's secret (the client's). */
+function addressesEvent(about: Member, addresses: MemberAddresses, pairSecret: Uint8Array): Event {
   return {
     type: EventType.PEER_ADDRESSES,
     peerId: about.peerId,
@@ -291,7 +291,7 @@ function addressesEvent(about: Member, addresses: MemberAddresses, connectToken:
     local: addresses.local,
     ...(addresses.reflexive ? { reflexive: addresses.reflexive } : {}),
     ...(addresses.natType ? { natType: addresses.natType } : {}),
-    connectToken,
+    pairSecret,
   };
 }
 
@@ -317,7 +317,7 @@ function counterparts(session: Session, member: Member): Member[] {
 }
 
 function pairToken(a: Member, b: Member): Uint8Array {
-  return a.mode === 'client' ? a.connectToken : b.connectToken;
+  return a.mode === 'client' ? a.pairSecret : b.pairSecret;
 }
 
 /**

@@ -103,7 +103,7 @@ function corkedSender(socket: WebSocket, tcp: Duplex): (frame: Uint8Array) => vo
 
 const info = (peer: Peer): PeerInfo => ({ actor: peer.actor, peerId: peer.peerId, mode: peer.actor === 1 ? 'server' : 'client', active: true });
 
-const CONNECT_TOKEN = new Uint8Array(16);
+const PAIR_SECRET = new Uint8Array(32);
 const REJOIN_TOKEN = 'r'.repeat(24);
 const packr = new Packr({ useRecords: false });
 const unpackr = new Unpackr({ useRecords: false });
@@ -143,7 +143,7 @@ function welcome(peer: Peer, request: Frame, pairing: Pairing): void {
 
 function addresses(to: Peer, about: Peer): void {
   const { local, reflexive } = about.report!;
-  event(to, { type: 32, peerId: about.peerId, actor: about.actor, mode: info(about).mode, local, reflexive, connectToken: CONNECT_TOKEN });
+  event(to, { type: 32, peerId: about.peerId, actor: about.actor, mode: info(about).mode, local, reflexive, pairSecret: PAIR_SECRET });
 }
 
 /** The service's frames for one cycle's requests (hello, create, join, report, leave). */

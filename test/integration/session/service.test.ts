@@ -114,8 +114,8 @@ describe('session service over a real WebSocket', () => {
     await host.request({ type: RequestType.REPORT_ADDRESSES, ...addresses(6000) });
     const toClient = await client.next(EventType.PEER_ADDRESSES);
     expect(toClient).toMatchObject({ actor: 1, mode: 'server', ...addresses(6000) });
-    expect(toClient.connectToken).toEqual(toServer.connectToken);
-    expect(toClient.connectToken.length).toBe(16);
+    expect(toClient.pairSecret).toEqual(toServer.pairSecret);
+    expect(toClient.pairSecret.length).toBe(32);
     await client.request({ type: RequestType.CONNECTED, peerId: toClient.peerId, path: 'direct', ms: 42 });
     expect((await service.app.inject({ url: '/metrics' })).body).toContain('punchthrough_session_connect_ms_count{path="direct"} 1');
   });
@@ -132,7 +132,7 @@ describe('session service over a real WebSocket', () => {
     await client.request({ type: RequestType.REPORT_ADDRESSES, ...addresses(7000) });
     const toServer = await host.next(EventType.PEER_ADDRESSES);
     expect(toServer).toMatchObject({ actor: 2, ...addresses(7000) });
-    expect(toServer.connectToken).toEqual(toClient.connectToken);
+    expect(toServer.pairSecret).toEqual(toClient.pairSecret);
   });
 
   it('closes the session for its clients when the server drops', async () => {

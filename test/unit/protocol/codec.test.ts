@@ -52,7 +52,7 @@ describe('signaling codec', () => {
         actor: 2,
         mode: 'client',
         local: [{ address: '10.0.0.1', port: 1 }],
-        connectToken: new Uint8Array([1, 2, 3]),
+        pairSecret: new Uint8Array(32).fill(3),
       },
       { type: EventType.SESSION_CLOSED, sessionId: 's', reason: 'serverLeft' },
     ];
@@ -60,6 +60,14 @@ describe('signaling codec', () => {
       const decoded = codec.decodeServerMessage(codec.encode(message));
       expect(decoded.ok).toBe(true);
       if (decoded.ok) expect(decoded.value).toEqual(message);
+    }
+  });
+
+  it('takes a pair secret of exactly 32 bytes in PEER_ADDRESSES', () => {
+    const event = { type: EventType.PEER_ADDRESSES, peerId: 'p', actor: 2, mode: 'client', local: [] };
+    expect(codec.decodeServerMessage(codec.encode({ ...event, pairSecret: new Uint8Array(32) } as ServerMessage)).ok).toBe(true);
+    for (const size of [0, 16, 31, 33]) {
+      expect(codec.decodeServerMessage(codec.encode({ ...event, pairSecret: new Uint8Array(size) } as ServerMessage)).ok, `${size}`).toBe(false);
     }
   });
 

@@ -16,14 +16,22 @@ import type { RelayPath, RunnerDeps } from '../../../client-sdk/deps.js';
 import type { Signaling } from '../../../client-sdk/signaling.js';
 import { NetworkRunner } from '../../../client-sdk/runner.js';
 import type { NetworkRunnerOptions } from '../../../client-sdk/types.js';
-import { decodePeerPacket, type PeerPacket } from '../../../client-sdk/peer/packets.js';
+import { SECRET } from './sealed.js';
+import { readHeader, type PeerHeader } from '../../../client-sdk/peer/packets.js';
 
 export const ep = (address: string, port: number): UdpEndpoint => ({ address, port, family: 'IPv4' });
 
 export interface Sent {
   t: number;
   to: string;
-  packet: PeerPacket | undefined;
+  /** The clear header (the body is sealed); undefined for anything that is not a peer packet. */
+  packet: PeerHeader | undefined;
+  bytes: Uint8Array;
+}
+
+function headerOrUndefined(bytes: Uint8Array): PeerHeader | undefined {
+  const read = readHeader(bytes);
+  return read.ok ? read.header : undefined;
 }
 
 export class FakeSocket implements UdpSocket {
@@ -39,8 +47,7 @@ export class FakeSocket implements UdpSocket {
   }
   send(data: Uint8Array, port: number, address: string): void {
     if (this.closed) return;
-    const decoded = decodePeerPacket(data);
-    this.sent.push({ t: this.clock.now(), to: `${address}:${port}`, packet: decoded.ok ? decoded.packet : undefined });
+    this.sent.push({ t: this.clock.now(), to: `${address}:${port}`, packet: headerOrUndefined(data), bytes: new Uint8Array(data) });
   }
   onMessage(handler: UdpMessageHandler): () => void {
     this.#handlers.add(handler);
@@ -64,7 +71,7 @@ export class FakeSocket implements UdpSocket {
 }
 
 export class FakeRelay implements RelayPath {
-  readonly sent: { t: number; toActor: number; packet: PeerPacket | undefined }[] = [];
+  readonly sent: { t: number; toActor: number; packet: PeerHeader | undefined; bytes: Uint8Array }[] = [];
   closed = false;
   readonly #handlers = new Set<(fromActor: number, payload: Uint8Array) => void>();
   constructor(private readonly clock: Clock) {}
@@ -72,8 +79,7 @@ export class FakeRelay implements RelayPath {
     return Promise.resolve();
   }
   send(toActor: number, payload: Uint8Array): boolean {
-    const decoded = decodePeerPacket(payload);
-    this.sent.push({ t: this.clock.now(), toActor, packet: decoded.ok ? decoded.packet : undefined });
+    this.sent.push({ t: this.clock.now(), toActor, packet: headerOrUndefined(payload), bytes: new Uint8Array(payload) });
     return true;
   }
   onMessage(handler: (fromActor: number, payload: Uint8Array) => void): () => void {
@@ -174,7 +180,8 @@ const SESSION: SessionInfo = {
   peers: [],
 };
 
-export const TOKEN = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
+/** The pair secret the scripted cloud hands out (the same as the link helpers' SECRET). */
+export const TOKEN = SECRET;
 
 export interface Rig {
   clock: ManualClock;
@@ -225,6 +232,6 @@ export function addresses(actor: number, mode: 'server' | 'client', local: UdpEn
     mode,
     local: local.map(({ address, port }) => ({ address, port })),
     reflexive: { address: reflexive.address, port: reflexive.port },
-    connectToken: token,
+    pairSecret: token,
   };
 }

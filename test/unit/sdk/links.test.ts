@@ -1,50 +1,21 @@
+// The client and server links as sans-IO state machines: schedule, handshake, paths, connected phase.
 import { describe, expect, it } from 'vitest';
-import type { UdpEndpoint } from '../../../src/runtime/index.js';
-import { ClientLink } from '../../../client-sdk/peer/client-link.js';
+import type { ClientLink } from '../../../client-sdk/peer/client-link.js';
 import type { LinkOutput, Via } from '../../../client-sdk/peer/link-core.js';
-import { decodePeerPacket, encodePeerPacket, pairTag, PeerPacketType, type PeerPacket } from '../../../client-sdk/peer/packets.js';
-import { attemptPath, directAttemptCount, type ScheduleConfig } from '../../../client-sdk/peer/schedule.js';
-import { ServerLink } from '../../../client-sdk/peer/server-link.js';
+import { PeerPacketType } from '../../../client-sdk/peer/packets.js';
+import { attemptPath, directAttemptCount } from '../../../client-sdk/peer/schedule.js';
+import type { ServerLink } from '../../../client-sdk/peer/server-link.js';
+import { clientLink, ep, first, OTHER_SECRET, peek, schedule, sends, serverLink, where } from './sealed.js';
 
-const ep = (address: string, port: number): UdpEndpoint => ({ address, port, family: 'IPv4' });
-const schedule: ScheduleConfig = { attemptsLimit: 10, attemptIntervalMs: 500, directFraction: 2 / 3, forceRelay: false };
-const timing = { keepaliveIntervalMs: 2000, peerTimeoutMs: 10_000 };
-const token = new Uint8Array([9, 8, 7, 6, 5, 4, 3, 2]);
 const serverLocal = ep('10.0.0.1', 4000);
 const serverReflexive = ep('203.0.113.1', 40000);
 const clientLocal = ep('192.168.1.2', 5000);
 const clientReflexive = ep('198.51.100.7', 50000);
+const direct = (endpoint: typeof serverLocal): Via => ({ path: 'direct', endpoint });
+const relay: Via = { path: 'relay' };
 
-function client(overrides: Partial<ScheduleConfig> = {}, relayAvailable = true): ClientLink {
-  return new ClientLink({
-    self: 2,
-    server: { actor: 1, candidates: [serverLocal, serverReflexive], token },
-    startedAt: 0,
-    schedule: { ...schedule, ...overrides },
-    timing,
-    relayAvailable,
-    nonceBase: 1000,
-  });
-}
-
-function server(overrides: Partial<ScheduleConfig> = {}): ServerLink {
-  return new ServerLink({
-    self: 1,
-    client: { actor: 2, candidates: [clientReflexive, clientLocal], token },
-    learnedAt: 0,
-    schedule: { ...schedule, ...overrides },
-    timing,
-  });
-}
-
-const sends = (out: LinkOutput[]) =>
-  out.flatMap((o) => (o.type === 'send' ? [{ via: o.via, packet: decoded(o.bytes) }] : []));
-function decoded(bytes: Uint8Array): PeerPacket {
-  const result = decodePeerPacket(bytes);
-  if (!result.ok) throw new Error(result.error);
-  return result.packet;
-}
-const where = (via: Via) => (via.path === 'relay' ? 'relay' : `${via.endpoint.address}:${via.endpoint.port}`);
+const client = (options: Parameters<typeof clientLink>[0] = {}) => clientLink({ candidates: [serverLocal, serverReflexive], ...options });
+const server = (options: Parameters<typeof serverLink>[0] = {}) => serverLink({ candidates: [clientReflexive, clientLocal], ...options });
 
 /** Runs a link's poll at every deadline up to `until`, recording what it sent and when. */
 function drive(link: ClientLink | ServerLink, until: number) {
@@ -55,6 +26,26 @@ function drive(link: ClientLink | ServerLink, until: number) {
     if (out.length === 0) break;
   }
   return log;
+}
+
+/** The one packet `link` sends in answer to `bytes` from `via`. */
+function answer(link: ClientLink | ServerLink, bytes: Uint8Array, via: Via, now: number): Uint8Array {
+  const out = sends(link.receive(bytes, via, now));
+  expect(out).toHaveLength(1);
+  return out[0]!.bytes;
+}
+
+/**
+ * Connects a client and a server link over `clientVia` (how the server sees the client) and
+ * `serverVia` (how the client sees the server): connect → accept → confirm.
+ */
+function handshake(c: ClientLink, s: ServerLink, clientVia: Via, serverVia: Via, now = 0) {
+  const connect = sends(c.poll(now)).find((p) => where(p.via) === where(serverVia))!.bytes;
+  const accept = answer(s, connect, clientVia, now + 10);
+  const confirm = answer(c, accept, serverVia, now + 20);
+  const done = s.receive(confirm, clientVia, now + 30);
+  expect(first(done, 'connected')).toBeDefined();
+  return { connect, accept, confirm };
 }
 
 describe('schedule', () => {
@@ -90,8 +81,11 @@ describe('client link', () => {
     expect(timeline[10]).toEqual({ t: 5000, attempts: [], to: [], failed: true });
     expect(link.phase).toBe('failed');
     expect(link.nextDeadline()).toBeUndefined();
-    const connect = sends(log[0]!.out)[0]!.packet;
-    expect(connect).toMatchObject({ type: PeerPacketType.CONNECT, from: 2, to: 1, attempt: 0, token });
+    const [a, b] = sends(log[0]!.out).map((s) => peek(s.bytes));
+    expect(a).toMatchObject({ type: PeerPacketType.CONNECT, from: 2, to: 1, attempt: 0, publicKey: Buffer.from(link.sealer.publicKey) });
+    // One ephemeral key per link; a fresh random challenge per connect.
+    if (a?.type !== PeerPacketType.CONNECT || b?.type !== PeerPacketType.CONNECT) throw new Error('expected connects');
+    expect(a.challenge).not.toEqual(b.challenge);
   });
 
   it('catches up attempts missed by a late timer, in order', () => {
@@ -100,79 +94,82 @@ describe('client link', () => {
     expect(out.filter((o) => o.type === 'attempt').map((o) => (o.type === 'attempt' ? o.n : -1))).toEqual([0, 1, 2]);
   });
 
-  it('connects on a direct accept, with RTT and attempt number', () => {
+  it('connects on a direct accept, with RTT and attempt number, and confirms it on its path', () => {
     const link = client();
+    const s = server();
     link.poll(0);
     link.poll(500);
-    const accept = acceptFor(sends(link.poll(1000))[1]!.packet);
-    const out = link.receive(accept, { path: 'direct', endpoint: serverReflexive }, 1030);
-    expect(out).toContainEqual({
-      type: 'connected',
-      via: { path: 'direct', endpoint: serverReflexive },
-      rttMs: 30,
-      attempt: 2,
-      elapsedMs: 1030,
-    });
+    const connect = sends(link.poll(1000))[1]!;
+    const accept = answer(s, connect.bytes, direct(clientReflexive), 1015);
+    const out = link.receive(accept, direct(serverReflexive), 1030);
+    expect(out[0]).toEqual({ type: 'connected', via: direct(serverReflexive), rttMs: 30, attempt: 2, elapsedMs: 1030 });
     expect(link.phase).toBe('connected');
+    expect(sends(out).map((p) => [where(p.via), p.type])).toEqual([['203.0.113.1:40000', PeerPacketType.KEEPALIVE]]);
   });
 
   it('connects on a relay accept, and a late direct accept moves it to direct', () => {
     const link = client();
-    const log = drive(link, 3000);
-    const direct = sends(log[5]!.out)[0]!.packet;
-    const relay = sends(log[6]!.out)[0]!.packet;
-    const viaRelay = link.receive(acceptFor(relay), { path: 'relay' }, 3040);
-    expect(viaRelay.find((o) => o.type === 'connected')).toMatchObject({ via: { path: 'relay' }, attempt: 6, elapsedMs: 3040 });
-    const late = link.receive(acceptFor(direct), { path: 'direct', endpoint: serverLocal }, 3100);
-    expect(late).toContainEqual({ type: 'pathChanged', via: { path: 'direct', endpoint: serverLocal } });
-    expect(link.core.via).toEqual({ path: 'direct', endpoint: serverLocal });
+    const s = server();
+    const log = drive(link, 3500);
+    const directConnect = sends(log[5]!.out)[0]!.bytes;
+    const relayConnect = sends(log[6]!.out)[0]!.bytes;
+    const laterRelayConnect = sends(log[7]!.out)[0]!.bytes;
+    const relayAccept = answer(s, relayConnect, relay, 3020);
+    const viaRelay = link.receive(relayAccept, relay, 3040);
+    expect(first(viaRelay, 'connected')).toMatchObject({ via: relay, attempt: 6, elapsedMs: 3040 });
+    const directAccept = answer(s, directConnect, direct(clientLocal), 3050);
+    const late = link.receive(directAccept, direct(serverLocal), 3100);
+    expect(late).toContainEqual({ type: 'pathChanged', via: direct(serverLocal) });
+    expect(link.core.via).toEqual(direct(serverLocal));
     // A relay accept never displaces a direct path.
-    expect(link.receive(acceptFor(relay), { path: 'relay' }, 3200)).toEqual([]);
+    const again = answer(s, laterRelayConnect, relay, 3200);
+    expect(link.receive(again, relay, 3200).some((o) => o.type === 'pathChanged')).toBe(false);
   });
 
-  it('ignores accepts with a wrong tag or an unknown nonce, and packets for other actors', () => {
+  it('drops accepts that are forged, tampered with, sealed for another pair, or answer no connect of its own', () => {
     const link = client();
-    const connect = sends(link.poll(0))[0]!.packet;
-    const accept = acceptFor(connect);
-    const via: Via = { path: 'direct', endpoint: serverLocal };
-    expect(link.receive({ ...accept, tag: new Uint8Array(8) }, via, 10)).toEqual([]);
-    expect(link.receive({ ...accept, nonce: 5 }, via, 10)).toEqual([]);
-    expect(link.receive({ ...accept, from: 3 }, via, 10)).toEqual([]);
-    expect(link.receive({ ...accept, to: 3 }, via, 10)).toEqual([]);
+    const s = server();
+    const connect = sends(link.poll(0))[0]!.bytes;
+    const accept = answer(s, connect, direct(clientLocal), 5);
+    const via = direct(serverLocal);
+    const tampered = Uint8Array.from(accept);
+    tampered[30] = tampered[30]! ^ 1;
+    expect(link.receive(tampered, via, 10)).toEqual([{ type: 'dropped', reason: 'auth' }]);
+    const foreign = serverLink({ secret: OTHER_SECRET });
+    const foreignAccept = answer(foreign, sends(clientLink({ candidates: [serverLocal], secret: OTHER_SECRET }).poll(0))[0]!.bytes, via, 5);
+    expect(link.receive(foreignAccept, via, 10)).toEqual([{ type: 'dropped', reason: 'auth' }]);
     expect(link.phase).toBe('connecting');
+    expect(first(link.receive(accept, via, 10), 'connected')).toBeDefined();
+    // An authentic accept for a connect this link never sent (another client link of the pair).
+    const strangerAccept = answer(server(), sends(client().poll(0))[0]!.bytes, via, 5);
+    expect(link.receive(strangerAccept, via, 10)).toEqual([{ type: 'dropped', reason: 'stale' }]);
   });
 
-  it('learns a peer-reflexive endpoint from a genuine ping and answers it with a connect', () => {
+  it('learns a peer-reflexive endpoint from a genuine ping and answers it with a connect; a replayed ping does nothing', () => {
     const link = client();
     link.poll(0);
+    const ping = sends(server().poll(0))[0]!.bytes;
     const unknown = ep('203.0.113.1', 40123);
-    const ping = { type: PeerPacketType.PING, from: 1, to: 2, seq: 0, tag: pairTag(token) } as const;
-    const out = link.receive(ping, { path: 'direct', endpoint: unknown }, 100);
+    const out = link.receive(ping, direct(unknown), 100);
     expect(out[0]).toEqual({ type: 'learned', endpoint: unknown });
-    expect(sends(out)).toEqual([{ via: { path: 'direct', endpoint: unknown }, packet: expect.objectContaining({ type: PeerPacketType.CONNECT }) }]);
+    expect(sends(out).map((p) => [where(p.via), p.type, p.bytes.length])).toEqual([['203.0.113.1:40123', PeerPacketType.CONNECT, ping.length]]);
     expect(link.candidates).toContainEqual(unknown);
-    // A forged ping (wrong tag) teaches nothing.
-    expect(link.receive({ ...ping, tag: new Uint8Array(8) }, { path: 'direct', endpoint: ep('6.6.6.6', 1) }, 100)).toEqual([]);
+    // The same ping replayed from elsewhere is dropped before it can teach or trigger anything.
+    expect(link.receive(ping, direct(ep('6.6.6.6', 1)), 100)).toEqual([{ type: 'dropped', reason: 'replay' }]);
+    // A forged ping (right header, random body) is dropped too.
+    const forged = Uint8Array.from(ping);
+    forged.fill(0x33, 18);
+    forged[17] = forged[17]! + 1;
+    expect(link.receive(forged, direct(ep('6.6.6.6', 1)), 100)).toEqual([{ type: 'dropped', reason: 'auth' }]);
     // Later attempts include the learned endpoint.
     expect(sends(link.poll(500)).map((s) => where(s.via))).toContain('203.0.113.1:40123');
   });
 
-  it('fails fast with CONNECT_REJECTED on a reject echoing its nonce, not on a forged one', () => {
-    const link = client();
-    const connect = sends(link.poll(0))[0]!.packet;
-    const nonce = connect.type === PeerPacketType.CONNECT ? connect.nonce : 0;
-    const reject = { type: PeerPacketType.REJECT, from: 1, to: 2, nonce: nonce + 999, reason: 1 } as const;
-    expect(link.receive(reject, { path: 'direct', endpoint: serverLocal }, 5)).toEqual([]);
-    expect(link.receive({ ...reject, nonce }, { path: 'direct', endpoint: serverLocal }, 5)).toEqual([
-      { type: 'failed', code: 'CONNECT_REJECTED' },
-    ]);
-  });
-
   it('with force relay sends every attempt through the relay and ignores pings', () => {
-    const link = client({ forceRelay: true });
+    const link = client({ schedule: { forceRelay: true } });
     expect(sends(link.poll(0)).map((s) => where(s.via))).toEqual(['relay']);
-    const ping = { type: PeerPacketType.PING, from: 1, to: 2, seq: 0, tag: pairTag(token) } as const;
-    expect(sends(link.receive(ping, { path: 'direct', endpoint: serverLocal }, 1))).toEqual([]);
+    const ping = sends(server().poll(0))[0]!.bytes;
+    expect(sends(link.receive(ping, direct(serverLocal), 1))).toEqual([]);
   });
 });
 
@@ -182,59 +179,88 @@ describe('server link', () => {
     const log = drive(link, 20_000);
     expect(log.map((e) => e.t)).toEqual([0, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500]);
     for (const [n, entry] of log.entries()) {
-      expect(sends(entry.out).map((s) => [where(s.via), s.packet.type, s.packet.type === PeerPacketType.PING && s.packet.seq])).toEqual([
-        ['198.51.100.7:50000', PeerPacketType.PING, n],
-        ['192.168.1.2:5000', PeerPacketType.PING, n],
+      expect(sends(entry.out).map((s) => [where(s.via), s.type, peek(s.bytes).type === PeerPacketType.PING && peek(s.bytes)])).toEqual([
+        ['198.51.100.7:50000', PeerPacketType.PING, expect.objectContaining({ seq: n })],
+        ['192.168.1.2:5000', PeerPacketType.PING, expect.objectContaining({ seq: n })],
       ]);
     }
     expect(link.nextDeadline()).toBeUndefined();
-    const connect = { type: PeerPacketType.CONNECT, from: 2, to: 1, nonce: 7, attempt: 9, token } as const;
-    const out = link.receive(connect, { path: 'relay' }, 60_000);
-    expect(out[0]).toMatchObject({ type: 'connected', via: { path: 'relay' }, attempt: 9 });
+    const c = client({ relayAvailable: true });
+    drive(c, 3000);
+    const relayConnect = sends(c.poll(3000))[0];
+    const late = relayConnect ?? sends(client().poll(0))[0]!;
+    const accept = link.receive(late.bytes, relay, 60_000);
+    expect(sends(accept).map((s) => s.type)).toEqual([PeerPacketType.ACCEPT]);
   });
 
-  it('accepts a direct connect on the socket it came by and stops pinging', () => {
+  it('answers a direct connect with an accept on the path it came by; connects only when the confirm comes back from there', () => {
     const link = server();
+    const c = client();
     link.poll(0);
-    const connect = { type: PeerPacketType.CONNECT, from: 2, to: 1, nonce: 7, attempt: 0, token } as const;
-    const out = link.receive(connect, { path: 'direct', endpoint: clientReflexive }, 20);
-    expect(out[0]).toMatchObject({ type: 'connected', via: { path: 'direct', endpoint: clientReflexive } });
-    expect(sends(out)).toEqual([
-      { via: { path: 'direct', endpoint: clientReflexive }, packet: { type: PeerPacketType.ACCEPT, from: 1, to: 2, nonce: 7, tag: pairTag(token) } },
+    const connects = sends(c.poll(0));
+    const connect = connects[1]!.bytes;
+    const out = link.receive(connect, direct(clientReflexive), 20);
+    expect(out.map((o) => o.type)).toEqual(['send']);
+    expect(sends(out).map((s) => [where(s.via), s.type, s.bytes.length])).toEqual([['198.51.100.7:50000', PeerPacketType.ACCEPT, connect.length]]);
+    expect(link.phase).toBe('waiting');
+    const confirm = answer(c, sends(out)[0]!.bytes, direct(serverReflexive), 40);
+    expect(link.receive(confirm, direct(clientReflexive), 60)).toEqual([
+      { type: 'connected', via: direct(clientReflexive), rttMs: 40, attempt: 0, elapsedMs: 60 },
     ]);
-    // No more pings; the first keepalive goes at once, to measure the RTT the accept could not.
-    expect(sends(link.poll(500)).map((s) => s.packet.type)).toEqual([PeerPacketType.KEEPALIVE]);
-    expect(link.poll(1000)).toEqual([]);
+    // No more pings; keepalives from one interval later (the probe measured the RTT).
+    expect(link.poll(500)).toEqual([]);
+    expect(sends(link.poll(2060)).map((s) => s.type)).toEqual([PeerPacketType.KEEPALIVE]);
     // A repeated connect (the accept was lost) gets another accept and no second 'connected'.
-    const again = link.receive({ ...connect, nonce: 8 }, { path: 'direct', endpoint: clientReflexive }, 520);
+    const again = link.receive(connects[0]!.bytes, direct(clientReflexive), 520);
     expect(again.map((o) => o.type)).toEqual(['send']);
   });
 
-  it('rejects a wrong token on the path it came by and stays waiting', () => {
+  it('drops a connect sealed with another pair secret and answers nothing (no reject to forge or reflect)', () => {
     const link = server();
-    const bad = { type: PeerPacketType.CONNECT, from: 2, to: 1, nonce: 7, attempt: 0, token: new Uint8Array([1]) } as const;
-    const out = link.receive(bad, { path: 'relay' }, 20);
-    expect(out[0]).toEqual({ type: 'rejectedConnect' });
-    expect(sends(out)).toEqual([{ via: { path: 'relay' }, packet: { type: PeerPacketType.REJECT, from: 1, to: 2, nonce: 7, reason: 1 } }]);
+    const bad = sends(clientLink({ candidates: [serverLocal], secret: OTHER_SECRET }).poll(0))[0]!.bytes;
+    expect(link.receive(bad, relay, 20)).toEqual([{ type: 'dropped', reason: 'auth' }]);
     expect(link.phase).toBe('waiting');
   });
 
-  it('learns a peer-reflexive endpoint from a valid connect and accepts there (symmetric NAT client)', () => {
+  it('learns a peer-reflexive endpoint from an authentic connect and accepts there (symmetric NAT client)', () => {
     const link = server();
     const mapped = ep('198.51.100.7', 61234);
-    const connect = { type: PeerPacketType.CONNECT, from: 2, to: 1, nonce: 1, attempt: 0, token } as const;
-    const out = link.receive(connect, { path: 'direct', endpoint: mapped }, 5);
+    const out = link.receive(sends(client().poll(0))[0]!.bytes, direct(mapped), 5);
     expect(out[0]).toEqual({ type: 'learned', endpoint: mapped });
-    expect(sends(out)[0]!.via).toEqual({ path: 'direct', endpoint: mapped });
+    expect(sends(out)[0]!.via).toEqual(direct(mapped));
     expect(link.candidates).toContainEqual(mapped);
   });
 
-  it('moves to direct when a late direct connect follows a relay accept', () => {
+  it('moves to direct when a late direct round trip follows a relay one', () => {
     const link = server();
-    const connect = { type: PeerPacketType.CONNECT, from: 2, to: 1, nonce: 1, attempt: 6, token } as const;
-    link.receive(connect, { path: 'relay' }, 3000);
-    const out = link.receive({ ...connect, attempt: 5 }, { path: 'direct', endpoint: clientReflexive }, 3010);
-    expect(out).toContainEqual({ type: 'pathChanged', via: { path: 'direct', endpoint: clientReflexive } });
+    const c = client();
+    const log = drive(c, 3000);
+    const directConnect = sends(log[5]!.out)[0]!.bytes;
+    const relayConnect = sends(log[6]!.out)[0]!.bytes;
+    const relayConfirm = answer(c, answer(link, relayConnect, relay, 3000), relay, 3010);
+    expect(first(link.receive(relayConfirm, relay, 3020), 'connected')).toMatchObject({ via: relay, attempt: 6 });
+    const directConfirm = answer(c, answer(link, directConnect, direct(clientReflexive), 3030), direct(serverLocal), 3040);
+    // The client moved to the server's local endpoint, and confirms from the mapping the server saw.
+    expect(link.receive(directConfirm, direct(clientReflexive), 3050)).toContainEqual({ type: 'pathChanged', via: direct(clientReflexive) });
+    expect(link.core.via).toEqual(direct(clientReflexive));
+  });
+
+  it('recovers from a lost confirm: an authentic packet from the client earns its path a probe', () => {
+    const link = server();
+    const c = client();
+    const connect = sends(c.poll(0))[0]!.bytes;
+    answer(c, answer(link, connect, direct(clientLocal), 10), direct(serverLocal), 20); // the confirm is lost
+    expect(link.phase).toBe('waiting');
+    // Within a probe interval of the accept (which was a probe to that path), nothing more.
+    expect(sends(link.receive(sends(c.send(Buffer.from('early update')))[0]!.bytes, direct(clientLocal), 40))).toEqual([]);
+    const update = sends(c.send(Buffer.from('first update')))[0]!.bytes;
+    const probe = sends(link.receive(update, direct(clientLocal), 600));
+    expect(probe.map((p) => [where(p.via), p.type])).toEqual([['192.168.1.2:5000', PeerPacketType.KEEPALIVE]]);
+    expect(probe[0]!.bytes.length).toBeLessThanOrEqual(update.length);
+    // A second packet within the probe interval earns no second probe.
+    expect(sends(link.receive(sends(c.send(Buffer.from('second update')))[0]!.bytes, direct(clientLocal), 650))).toEqual([]);
+    const reply = answer(c, probe[0]!.bytes, direct(serverLocal), 660);
+    expect(first(link.receive(reply, direct(clientLocal), 670), 'connected')).toMatchObject({ via: direct(clientLocal), rttMs: 70 });
   });
 });
 
@@ -242,28 +268,25 @@ describe('connected pair', () => {
   it('exchanges data and keepalives, measures RTT, and times out a silent peer', () => {
     const c = client();
     const s = server();
-    const viaServer: Via = { path: 'direct', endpoint: serverLocal };
-    const viaClient: Via = { path: 'direct', endpoint: clientLocal };
-    const connect = sends(c.poll(0))[0]!.packet;
-    const accepted = s.receive(connect, viaClient, 10);
-    c.receive(sends(accepted)[0]!.packet, viaServer, 20);
+    const viaServer = direct(serverLocal);
+    const viaClient = direct(clientLocal);
+    handshake(c, s, viaClient, viaServer, 0);
     expect(c.phase).toBe('connected');
     expect(s.phase).toBe('connected');
 
     const data = sends(c.send(new Uint8Array([1, 2, 3])))[0]!;
     expect(data.via).toEqual(viaServer);
-    expect(s.receive(data.packet, viaClient, 30)).toEqual([{ type: 'message', data: new Uint8Array([1, 2, 3]) }]);
-    // Data from an endpoint the client never proved is not the client's.
-    expect(s.receive(data.packet, { path: 'direct', endpoint: ep('6.6.6.6', 6) }, 30)).toEqual([]);
+    expect(Buffer.from(data.bytes).includes(Buffer.from([1, 2, 3]))).toBe(false);
+    expect(s.receive(data.bytes, viaClient, 30)).toEqual([{ type: 'message', data: Buffer.from([1, 2, 3]) }]);
 
     expect(c.nextDeadline()).toBe(2020);
     const keepalive = sends(c.poll(2020))[0]!;
-    const reply = sends(s.receive(keepalive.packet, viaClient, 2030))[0]!;
-    expect(reply.packet).toMatchObject({ type: PeerPacketType.KEEPALIVE, reply: true });
-    c.receive(reply.packet, viaServer, 2060);
+    const reply = sends(s.receive(keepalive.bytes, viaClient, 2030))[0]!;
+    expect(reply.type).toBe(PeerPacketType.KEEPALIVE);
+    expect(reply.via).toEqual(viaClient);
+    c.receive(reply.bytes, viaServer, 2060);
     expect(c.core.rttMs).toBeCloseTo(20 + (40 - 20) / 8);
 
-    // The server hears the client's keepalives; the client's own silence timer runs from its last reply.
     expect(c.nextDeadline()).toBe(4020);
     let out: LinkOutput[] = [];
     for (let t = c.nextDeadline(); t !== undefined && t <= 12_060; t = c.nextDeadline()) out = c.poll(t);
@@ -272,16 +295,11 @@ describe('connected pair', () => {
   });
 
   it('reports a goodbye as a remote disconnect', () => {
+    const c = client();
     const s = server();
-    const viaClient: Via = { path: 'relay' };
-    s.receive({ type: PeerPacketType.CONNECT, from: 2, to: 1, nonce: 1, attempt: 6, token }, viaClient, 0);
-    const bye = decoded(encodePeerPacket({ type: PeerPacketType.DISCONNECT, from: 2, to: 1, reason: 1 }));
-    expect(s.receive(bye, viaClient, 5)).toEqual([{ type: 'disconnected', reason: 'remote' }]);
+    handshake(c, s, direct(clientLocal), direct(serverLocal));
+    const bye = sends(c.close())[0]!.bytes;
+    expect(s.receive(bye, direct(clientLocal), 50)).toEqual([{ type: 'disconnected', reason: 'remote' }]);
     expect(s.phase).toBe('closed');
   });
 });
-
-function acceptFor(connect: PeerPacket): Extract<PeerPacket, { type: typeof PeerPacketType.ACCEPT }> {
-  if (connect.type !== PeerPacketType.CONNECT) throw new Error('not a connect');
-  return { type: PeerPacketType.ACCEPT, from: connect.to, to: connect.from, nonce: connect.nonce, tag: pairTag(connect.token) };
-}

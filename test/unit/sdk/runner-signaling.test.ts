@@ -5,9 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flushAsync, PunchthroughError } from '../../../src/runtime/index.js';
 import { EventType, type Event } from '../../../src/protocol/index.js';
-import { encodePeerPacket, pairTag, PeerPacketType } from '../../../client-sdk/peer/packets.js';
+import { PeerPacketType } from '../../../client-sdk/peer/packets.js';
 import type { PeerDisconnectedEvent, SessionClosedEvent, SignalingLostEvent } from '../../../client-sdk/types.js';
-import { addresses, ep, rig, SESSION_ID, TOKEN, untilReported } from './fakes.js';
+import { addresses, ep, rig, SESSION_ID, untilReported } from './fakes.js';
+import { answer, clientLink, connectFrom, direct, serverLink } from './sealed.js';
 
 const serverLocal = ep('10.0.0.1', 4000);
 const serverReflexive = ep('203.0.113.1', 40000);
@@ -38,9 +39,8 @@ async function connectedClient() {
   started.catch(() => undefined);
   await untilReported(r.signaling);
   r.signaling.emit(addresses(1, 'server', [serverLocal], serverReflexive));
-  const first = r.socket.sent[0]!.packet!;
-  const nonce = first.type === PeerPacketType.CONNECT ? first.nonce : 0;
-  r.socket.receive(encodePeerPacket({ type: PeerPacketType.ACCEPT, from: 1, to: 2, nonce, tag: pairTag(TOKEN) }), serverLocal);
+  const first = r.socket.sent.find((s) => s.to === `${serverLocal.address}:${serverLocal.port}`)!;
+  r.socket.receive(answer(serverLink(), first.bytes, direct(clientLocal)), serverLocal);
   await started;
   return r;
 }
@@ -167,11 +167,16 @@ describe('NetworkRunner: SESSION_CLOSED', () => {
     await runner.startGame({ mode: 'server', sessionName: 'room' });
     const { gone } = listen(runner);
     const other = ep('192.168.1.3', 5001);
-    const token3 = new Uint8Array(16).fill(3);
+    const secret3 = new Uint8Array(32).fill(3);
     signaling.emit(addresses(2, 'client', [clientLocal], clientReflexive));
-    signaling.emit(addresses(3, 'client', [other], other, token3));
-    socket.receive(encodePeerPacket({ type: PeerPacketType.CONNECT, from: 2, to: 1, nonce: 7, attempt: 0, token: TOKEN }), clientLocal);
-    socket.receive(encodePeerPacket({ type: PeerPacketType.CONNECT, from: 3, to: 1, nonce: 8, attempt: 0, token: token3 }), other);
+    signaling.emit(addresses(3, 'client', [other], other, secret3));
+    for (const [client, from] of [
+      [clientLink({ candidates: [serverLocal] }), clientLocal],
+      [clientLink({ candidates: [serverLocal], secret: secret3, self: 3 }), other],
+    ] as const) {
+      socket.receive(connectFrom(client), from);
+      socket.receive(answer(client, socket.sent.at(-1)!.bytes, direct(serverLocal)), from);
+    }
     expect(runner.connectedPeers().sort()).toEqual(['p2', 'p3']);
     signaling.emit({ type: EventType.SESSION_CLOSED, sessionId: SESSION_ID, reason: 'shutdown' });
     expect(gone.sort((a, b) => a.peerId.localeCompare(b.peerId))).toEqual([

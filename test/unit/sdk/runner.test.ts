@@ -1,19 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { flushAsync, isPunchthroughError } from '../../../src/runtime/index.js';
 import { RequestType } from '../../../src/protocol/index.js';
-import { encodePeerPacket, pairTag, PeerPacketType } from '../../../client-sdk/peer/packets.js';
+import { PeerPacketType } from '../../../client-sdk/peer/packets.js';
+import type { ClientLink } from '../../../client-sdk/peer/client-link.js';
 import type { AttemptEvent, PeerConnectedEvent, PeerDisconnectedEvent, ProgressEvent } from '../../../client-sdk/types.js';
-import { addresses, ep, RELAY, rig, TOKEN, untilReported } from './fakes.js';
+import { addresses, ep, RELAY, rig, untilReported } from './fakes.js';
+import { answer, clientLink, connectFrom, direct, OTHER_SECRET, sends, serverLink } from './sealed.js';
 
 const serverLocal = ep('10.0.0.1', 4000);
 const serverReflexive = ep('203.0.113.1', 40000);
 const clientLocal = ep('192.168.1.2', 5000);
 const clientReflexive = ep('198.51.100.7', 50000);
-
-const accept = (nonce: number, token = TOKEN) =>
-  encodePeerPacket({ type: PeerPacketType.ACCEPT, from: 1, to: 2, nonce, tag: pairTag(token) });
-const connect = (nonce: number, token = TOKEN, attempt = 0) =>
-  encodePeerPacket({ type: PeerPacketType.CONNECT, from: 2, to: 1, nonce, attempt, token });
+/** A scripted client link connects to the server runner from `from`: connect, accept, confirm. */
+function connectClient(socket: ReturnType<typeof rig>['socket'], client: ClientLink, from: typeof serverLocal): void {
+  socket.receive(connectFrom(client), from);
+  socket.receive(answer(client, socket.sent.at(-1)!.bytes, direct(serverLocal)), from);
+}
 
 async function startedClient(options = {}) {
   const r = rig('client', options);
@@ -105,7 +107,7 @@ describe('NetworkRunner, client mode (manual clock, scripted sockets)', () => {
     const third = socket.sent.filter((s) => s.t === clock.now())[1]!;
     expect(third.packet?.type).toBe(PeerPacketType.CONNECT);
     await clock.advanceAsync(25);
-    socket.receive(accept(third.packet!.type === PeerPacketType.CONNECT ? third.packet!.nonce : 0), serverReflexive);
+    socket.receive(answer(serverLink(), third.bytes, direct(clientReflexive)), serverReflexive);
     const result = await started;
     expect(result.server).toMatchObject({ peerId: 'p1', actor: 1, path: 'direct', remote: serverReflexive, attempt: 2, rttMs: 25, ms: 1025 });
     await flushAsync();
@@ -124,16 +126,24 @@ describe('NetworkRunner, client mode (manual clock, scripted sockets)', () => {
     await clock.advanceAsync(3000);
     const request = relay.sent[0]!;
     expect([request.t, request.packet?.type]).toEqual([3000, PeerPacketType.CONNECT]);
-    relay.receive(1, accept(request.packet!.type === PeerPacketType.CONNECT ? request.packet!.nonce : 0));
+    const server = serverLink();
+    relay.receive(1, answer(server, request.bytes, { path: 'relay' }, 3000));
     const result = await started;
     expect(result.server).toMatchObject({ path: 'relay', attempt: 6, ms: 3000, remote: RELAY });
     expect(runner.connectionType('p1')).toBe('relay');
-    // Game updates go through the relay.
+    // The client confirmed the accept through the relay: the server link validates the relay path.
+    const confirm = relay.sent.at(-1)!;
+    expect(confirm.packet?.type).toBe(PeerPacketType.KEEPALIVE);
+    expect(server.receive(confirm.bytes, { path: 'relay' }, 3000)).toContainEqual(expect.objectContaining({ type: 'connected' }));
+    // Game updates go through the relay, sealed: only the server link reads them.
     expect(runner.send('p1', new Uint8Array([7]))).toBe(true);
-    expect(relay.sent.at(-1)).toMatchObject({ toActor: 1, packet: { type: PeerPacketType.DATA, payload: new Uint8Array([7]) } });
+    const update = relay.sent.at(-1)!;
+    expect(update).toMatchObject({ toActor: 1, packet: { type: PeerPacketType.DATA } });
+    expect(server.receive(update.bytes, { path: 'relay' }, 3001)).toEqual([{ type: 'message', data: Buffer.from([7]) }]);
     // A late accept of direct attempt 5 moves the pair to the direct path.
-    const direct = socket.sent.at(-1)!;
-    socket.receive(accept(direct.packet!.type === PeerPacketType.CONNECT ? direct.packet!.nonce : 0), serverLocal);
+    const lateDirect = socket.sent.at(-1)!;
+    expect(lateDirect.packet?.type).toBe(PeerPacketType.CONNECT);
+    socket.receive(answer(server, lateDirect.bytes, direct(clientLocal), 3002), serverLocal);
     expect(changes).toEqual(['direct']);
     expect(runner.connectionType('p1')).toBe('direct');
     await runner.shutdown();
@@ -143,24 +153,21 @@ describe('NetworkRunner, client mode (manual clock, scripted sockets)', () => {
     const { clock, socket, signaling, started, runner } = await startedClient();
     signaling.emit(addresses(1, 'server', [serverLocal], serverReflexive));
     const mapped = ep('203.0.113.1', 41999);
-    socket.receive(encodePeerPacket({ type: PeerPacketType.PING, from: 1, to: 2, seq: 0, tag: pairTag(TOKEN) }), mapped);
-    const answer = socket.sent.at(-1)!;
-    expect([answer.to, answer.packet?.type]).toEqual(['203.0.113.1:41999', PeerPacketType.CONNECT]);
+    const server = serverLink({ candidates: [clientReflexive] });
+    const ping = sends(server.poll(0))[0]!;
+    expect(ping.type).toBe(PeerPacketType.PING);
+    socket.receive(ping.bytes, mapped);
+    const reply = socket.sent.at(-1)!;
+    expect([reply.to, reply.packet?.type]).toEqual(['203.0.113.1:41999', PeerPacketType.CONNECT]);
+    // The same ping again (a replay, or a duplicate) is dropped: no second connect.
+    socket.receive(ping.bytes, ep('6.6.6.6', 6));
+    expect(socket.sent.at(-1)).toBe(reply);
+    expect(runner.drops.replay).toBe(1);
     await clock.advanceAsync(500);
     expect(socket.sent.filter((s) => s.t === 500).map((s) => s.to)).toEqual(['10.0.0.1:4000', '203.0.113.1:40000', '203.0.113.1:41999']);
-    socket.receive(accept(answer.packet!.type === PeerPacketType.CONNECT ? answer.packet!.nonce : 0), mapped);
+    socket.receive(answer(server, reply.bytes, direct(clientReflexive)), mapped);
     expect((await started).server).toMatchObject({ path: 'direct', remote: mapped });
     await runner.shutdown();
-  });
-
-  it('fails with CONNECT_REJECTED when the server refuses its token', async () => {
-    const { socket, signaling, started } = await startedClient();
-    signaling.emit(addresses(1, 'server', [serverLocal], serverReflexive));
-    const sent = socket.sent[0]!.packet!;
-    const nonce = sent.type === PeerPacketType.CONNECT ? sent.nonce : 0;
-    socket.receive(encodePeerPacket({ type: PeerPacketType.REJECT, from: 1, to: 2, nonce, reason: 1 }), serverLocal);
-    await expect(started).rejects.toMatchObject({ code: 'CONNECT_REJECTED' });
-    expect(socket.closed).toBe(true);
   });
 
   it('keeps the game connection when the signaling connection drops, sends keepalives, and times out a silent server', async () => {
@@ -168,22 +175,25 @@ describe('NetworkRunner, client mode (manual clock, scripted sockets)', () => {
     const gone: PeerDisconnectedEvent[] = [];
     runner.on('peerDisconnected', (e) => gone.push(e));
     signaling.emit(addresses(1, 'server', [serverLocal], serverReflexive));
-    const first = socket.sent[0]!.packet!;
-    socket.receive(accept(first.type === PeerPacketType.CONNECT ? first.nonce : 0), serverLocal);
+    const server = serverLink();
+    socket.receive(answer(server, socket.sent[0]!.bytes, direct(clientLocal)), serverLocal);
     await started;
+    server.receive(socket.sent.at(-1)!.bytes, direct(clientLocal), 0);
+    expect(server.phase).toBe('connected');
     signaling.drop();
     const connectedAt = clock.now();
     await clock.advanceAsync(3000);
-    const keepalives = socket.sent.filter((s) => s.packet?.type === PeerPacketType.KEEPALIVE);
+    // After the confirm that went with the accept, one keepalive per interval.
+    const keepalives = socket.sent.filter((s) => s.packet?.type === PeerPacketType.KEEPALIVE && s.t > connectedAt);
     expect(keepalives.map((s) => [s.t - connectedAt, s.to])).toEqual([
       [1000, '10.0.0.1:4000'],
       [2000, '10.0.0.1:4000'],
       [3000, '10.0.0.1:4000'],
     ]);
     // The server answers one: RTT is measured and the silence timer restarts.
-    const seq = keepalives[2]!.packet!.type === PeerPacketType.KEEPALIVE ? keepalives[2]!.packet!.seq : 0;
+    const reply = answer(server, keepalives[2]!.bytes, direct(clientLocal), 3000);
     await clock.advanceAsync(40);
-    socket.receive(encodePeerPacket({ type: PeerPacketType.KEEPALIVE, from: 1, to: 2, seq, reply: true }), serverLocal);
+    socket.receive(reply, serverLocal);
     expect(runner.rttMs('p1')).toBeCloseTo(0 + (40 - 0) / 8);
     expect(runner.connectionType('p1')).toBe('direct');
     await clock.advanceAsync(3499);
@@ -208,6 +218,16 @@ describe('NetworkRunner, client mode (manual clock, scripted sockets)', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('connects to at most 8 announced server candidates, always keeping the reflexive one', async () => {
+    const { socket, signaling, runner } = await startedClient();
+    const locals = Array.from({ length: 12 }, (_, i) => ep(`10.0.${i}.1`, 4000));
+    signaling.emit(addresses(1, 'server', locals, serverReflexive));
+    const first = socket.sent.filter((s) => s.packet?.type === PeerPacketType.CONNECT).map((s) => s.to);
+    expect(first).toHaveLength(8);
+    expect(first).toContain('203.0.113.1:40000');
+    await runner.shutdown();
+  });
+
   it('with force relay sends every attempt through the relay from t = 0', async () => {
     const { clock, socket, relay, signaling, runner } = await startedClient({ forceRelay: true });
     signaling.emit(addresses(1, 'server', [serverLocal], serverReflexive));
@@ -222,13 +242,18 @@ describe('NetworkRunner, client mode (manual clock, scripted sockets)', () => {
     signaling.emit(addresses(1, 'server', [serverLocal], serverReflexive));
     socket.receive(new Uint8Array([0xd7, 9, 9]), ep('6.6.6.6', 6));
     socket.receive(new Uint8Array([0x80, 1, 2, 3]), ep('6.6.6.6', 6));
-    socket.receive(connect(1), ep('6.6.6.6', 6));
-    // A forged accept (right nonce, wrong tag) from anywhere changes nothing.
-    socket.receive(encodePeerPacket({ type: PeerPacketType.ACCEPT, from: 1, to: 2, nonce: 1001, tag: new Uint8Array(8) }), ep('6.6.6.6', 6));
-    expect(runner.drops).toEqual({ notPeerPacket: 1, malformed: 1, unknownPeer: 1, rejectedConnects: 0 });
+    // A connect addressed to the server, sent to the client: not for this runner.
+    socket.receive(connectFrom(clientLink({ candidates: [serverLocal] })), ep('6.6.6.6', 6));
+    // A forged accept (right actors, a plausible counter, random body) from anywhere changes nothing.
+    const forged = Buffer.alloc(78, 0x5a);
+    forged.set([0xd7, PeerPacketType.ACCEPT, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 9], 0);
+    socket.receive(forged, ep('6.6.6.6', 6));
+    // An accept sealed for another pair (another secret) does not open either.
+    const foreign = serverLink({ secret: OTHER_SECRET });
+    socket.receive(answer(foreign, connectFrom(clientLink({ candidates: [serverLocal], secret: OTHER_SECRET })), direct(clientLocal)), serverLocal);
+    expect(runner.drops).toEqual({ notPeerPacket: 1, malformed: 1, unknownPeer: 1, auth: 2, replay: 0, stale: 0 });
     expect(runner.connectionType('p1')).toBeUndefined();
-    const first = socket.sent[0]!.packet!;
-    socket.receive(accept(first.type === PeerPacketType.CONNECT ? first.nonce : 0), serverLocal);
+    socket.receive(answer(serverLink(), socket.sent[0]!.bytes, direct(clientLocal)), serverLocal);
     await expect(started).resolves.toMatchObject({ server: { path: 'direct' } });
     await runner.shutdown();
   });
@@ -284,9 +309,32 @@ describe('NetworkRunner, server mode (manual clock, scripted sockets)', () => {
       ]),
     );
     expect(clock.pendingTimers).toBe(0);
-    // Long after the client's attempts, a valid connect is still accepted.
-    socket.receive(connect(5), clientReflexive);
+    // Long after the client's attempts, a valid connect is still accepted, and once the client
+    // confirms the accept from the same endpoint (an authenticated round trip) it is connected.
+    const client = clientLink({ candidates: [serverLocal] });
+    socket.receive(connectFrom(client), clientReflexive);
+    const accept = socket.sent.at(-1)!;
+    expect([accept.to, accept.packet?.type]).toEqual(['198.51.100.7:50000', PeerPacketType.ACCEPT]);
+    expect(connected).toEqual([]);
+    socket.receive(answer(client, accept.bytes, direct(serverLocal)), clientReflexive);
     expect(connected).toMatchObject([{ peerId: 'p2', actor: 2, path: 'direct', remote: clientReflexive }]);
+    await runner.shutdown();
+  });
+
+  it('amplification: 84 address reports in 4 s with changing candidates make it send ≤ 1,000 datagrams to ≤ 16 endpoints', async () => {
+    const { clock, socket, signaling, runner } = await startedServer();
+    const before = socket.sent.length;
+    for (let i = 0; i < 84; i++) {
+      const local = Array.from({ length: 16 }, (_, k) => ep(`100.64.${i}.${k}`, 10_000 + k));
+      signaling.emit(addresses(2, 'client', local, ep('198.51.100.7', 50_000 + i)));
+      await clock.advanceAsync(Math.round(4000 / 84));
+    }
+    await clock.advanceAsync(20_000);
+    const sent = socket.sent.slice(before);
+    expect(sent.length).toBeLessThanOrEqual(1000);
+    expect(new Set(sent.map((s) => s.to)).size).toBeLessThanOrEqual(16);
+    expect(sent.every((s) => s.packet?.type === PeerPacketType.PING)).toBe(true);
+    expect(clock.pendingTimers).toBe(0);
     await runner.shutdown();
   });
 
@@ -296,16 +344,21 @@ describe('NetworkRunner, server mode (manual clock, scripted sockets)', () => {
     runner.on('message', (m) => messages.push(new Uint8Array(m.data)));
     signaling.emit(addresses(2, 'client', [clientLocal], clientReflexive));
     await clock.advanceAsync(700);
-    socket.receive(connect(42, TOKEN, 1), clientReflexive);
-    expect(socket.sent.at(-1)).toMatchObject({ to: '198.51.100.7:50000', packet: { type: PeerPacketType.ACCEPT, nonce: 42, tag: pairTag(TOKEN) } });
-    expect(connected).toMatchObject([{ path: 'direct', attempt: 1, ms: 700 }]);
+    const client = clientLink({ candidates: [serverLocal] });
+    socket.receive(connectFrom(client, 1), clientReflexive);
+    const accept = socket.sent.at(-1)!;
+    expect(accept).toMatchObject({ to: '198.51.100.7:50000', packet: { type: PeerPacketType.ACCEPT, from: 1, to: 2 } });
+    socket.receive(answer(client, accept.bytes, direct(serverLocal)), clientReflexive);
+    expect(connected).toMatchObject([{ path: 'direct', attempt: 1, ms: 700, rttMs: 0 }]);
     const pings = socket.sent.filter((s) => s.packet?.type === PeerPacketType.PING).length;
     await clock.advanceAsync(1500);
     expect(socket.sent.filter((s) => s.packet?.type === PeerPacketType.PING).length).toBe(pings);
-    socket.receive(encodePeerPacket({ type: PeerPacketType.DATA, from: 2, to: 1, payload: new Uint8Array([1, 2]) }), clientReflexive);
+    socket.receive(sends(client.send(new Uint8Array([1, 2])))[0]!.bytes, clientReflexive);
     expect(messages).toEqual([new Uint8Array([1, 2])]);
     expect(runner.broadcast(new Uint8Array([3]))).toBe(1);
-    expect(socket.sent.at(-1)).toMatchObject({ to: '198.51.100.7:50000', packet: { type: PeerPacketType.DATA } });
+    const update = socket.sent.at(-1)!;
+    expect(update).toMatchObject({ to: '198.51.100.7:50000', packet: { type: PeerPacketType.DATA } });
+    expect(client.receive(update.bytes, direct(serverLocal), 2200)).toEqual([{ type: 'message', data: Buffer.from([3]) }]);
     await runner.shutdown();
     expect(socket.sent.at(-1)?.packet?.type).toBe(PeerPacketType.DISCONNECT);
   });
@@ -313,22 +366,27 @@ describe('NetworkRunner, server mode (manual clock, scripted sockets)', () => {
   it('accepts a connect through the relay and answers through the relay', async () => {
     const { relay, signaling, connected, runner } = await startedServer();
     signaling.emit(addresses(2, 'client', [clientLocal], clientReflexive));
-    relay.receive(2, connect(9, TOKEN, 6));
-    expect(relay.sent.at(-1)).toMatchObject({ toActor: 2, packet: { type: PeerPacketType.ACCEPT, nonce: 9 } });
+    const client = clientLink({ candidates: [] });
+    const request = connectFrom(client, 6);
+    relay.receive(2, request);
+    const accept = relay.sent.at(-1)!;
+    expect(accept).toMatchObject({ toActor: 2, packet: { type: PeerPacketType.ACCEPT } });
+    relay.receive(2, answer(client, accept.bytes, { path: 'relay' }));
     expect(connected).toMatchObject([{ path: 'relay', attempt: 6, remote: RELAY }]);
     // The relay's word on the sender wins over the packet's claim.
-    relay.receive(3, connect(9, TOKEN, 6));
+    relay.receive(3, request);
     expect(runner.drops.unknownPeer).toBe(1);
     await runner.shutdown();
   });
 
-  it('rejects a wrong token and does not connect', async () => {
+  it('drops a connect sealed with another pair secret, answers nothing and does not connect', async () => {
     const { socket, signaling, connected, runner } = await startedServer();
     signaling.emit(addresses(2, 'client', [clientLocal], clientReflexive));
-    socket.receive(connect(3, new Uint8Array([9, 9, 9])), clientReflexive);
-    expect(socket.sent.at(-1)).toMatchObject({ to: '198.51.100.7:50000', packet: { type: PeerPacketType.REJECT, nonce: 3 } });
+    const sentBefore = socket.sent.length;
+    socket.receive(connectFrom(clientLink({ candidates: [serverLocal], secret: OTHER_SECRET })), clientReflexive);
+    expect(socket.sent.length).toBe(sentBefore);
     expect(connected).toEqual([]);
-    expect(runner.drops.rejectedConnects).toBe(1);
+    expect(runner.drops.auth).toBe(1);
     await runner.shutdown();
   });
 
@@ -336,8 +394,11 @@ describe('NetworkRunner, server mode (manual clock, scripted sockets)', () => {
     const { socket, signaling, connected, runner } = await startedServer();
     signaling.emit(addresses(2, 'client', [clientLocal], clientReflexive));
     const mapped = ep('198.51.100.7', 61000);
-    socket.receive(connect(4), mapped);
-    expect(socket.sent.at(-1)).toMatchObject({ to: '198.51.100.7:61000', packet: { type: PeerPacketType.ACCEPT } });
+    const client = clientLink({ candidates: [serverLocal] });
+    socket.receive(connectFrom(client), mapped);
+    const accept = socket.sent.at(-1)!;
+    expect(accept).toMatchObject({ to: '198.51.100.7:61000', packet: { type: PeerPacketType.ACCEPT } });
+    socket.receive(answer(client, accept.bytes, direct(serverLocal)), mapped);
     expect(connected).toMatchObject([{ remote: mapped }]);
     await runner.shutdown();
   });
@@ -345,20 +406,28 @@ describe('NetworkRunner, server mode (manual clock, scripted sockets)', () => {
   it('reports a client that goes silent as disconnected, and serves other clients meanwhile', async () => {
     const { clock, socket, signaling, connected, disconnected, runner } = await startedServer({ peerTimeoutMs: 5000 });
     signaling.emit(addresses(2, 'client', [clientLocal], clientReflexive));
-    socket.receive(connect(1), clientReflexive);
+    connectClient(socket, clientLink({ candidates: [serverLocal] }), clientReflexive);
     await clock.advanceAsync(2000);
     const other = ep('198.51.100.8', 50001);
-    signaling.emit(addresses(3, 'client', [], other, new Uint8Array([5, 5, 5])));
-    socket.receive(
-      encodePeerPacket({ type: PeerPacketType.CONNECT, from: 3, to: 1, nonce: 1, attempt: 0, token: new Uint8Array([5, 5, 5]) }),
-      other,
-    );
+    signaling.emit(addresses(3, 'client', [], other, OTHER_SECRET));
+    connectClient(socket, clientLink({ candidates: [serverLocal], secret: OTHER_SECRET, self: 3 }), other);
     expect(connected.map((c) => c.peerId)).toEqual(['p2', 'p3']);
     await clock.advanceAsync(3000);
     expect(disconnected).toEqual([{ peerId: 'p2', reason: 'timeout' }]);
     expect(runner.connectedPeers()).toEqual(['p3']);
     await runner.shutdown();
     expect(disconnected.at(-1)).toEqual({ peerId: 'p3', reason: 'shutdown' });
+  });
+
+  it('a new pair secret for a peer not yet connected (it rejoined) starts a new pair; the old secret no longer opens', async () => {
+    const { socket, signaling, connected, runner } = await startedServer();
+    signaling.emit(addresses(2, 'client', [clientLocal], clientReflexive));
+    signaling.emit(addresses(2, 'client', [clientLocal], clientReflexive, OTHER_SECRET));
+    socket.receive(connectFrom(clientLink({ candidates: [serverLocal] })), clientReflexive);
+    expect(runner.drops.auth).toBe(1);
+    connectClient(socket, clientLink({ candidates: [serverLocal], secret: OTHER_SECRET }), clientReflexive);
+    expect(connected).toMatchObject([{ peerId: 'p2' }]);
+    await runner.shutdown();
   });
 
   it('shutdown is idempotent and closes the socket, the relay, the signaling and every timer', async () => {
@@ -376,7 +445,7 @@ describe('NetworkRunner, server mode (manual clock, scripted sockets)', () => {
       throw new Error('game bug');
     });
     signaling.emit(addresses(2, 'client', [clientLocal], clientReflexive));
-    expect(() => socket.receive(connect(1), clientReflexive)).not.toThrow();
+    expect(() => connectClient(socket, clientLink({ candidates: [serverLocal] }), clientReflexive)).not.toThrow();
     expect(connected).toHaveLength(1);
     await runner.shutdown();
   });

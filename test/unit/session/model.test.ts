@@ -33,7 +33,7 @@ const settings: SessionSettings = {
 let counter = 0;
 const entrant = (mode: 'server' | 'client') => {
   counter += 1;
-  return { mode, peerId: `p${counter}`, rejoinToken: `r${counter}`, connectToken: Uint8Array.of(counter) };
+  return { mode, peerId: `p${counter}`, rejoinToken: `r${counter}`, pairSecret: Uint8Array.of(counter) };
 };
 
 function ok<R>(outcome: Outcome<R>): Change<R> {
@@ -181,17 +181,17 @@ describe('session model', () => {
     const client = session.members[1]!;
     const clientFirst = reportAddresses(session, 2, { local: [{ address: '10.0.0.2', port: 2 }] });
     expect(clientFirst.deliveries).toEqual([
-      { actor: 1, event: expect.objectContaining({ type: EventType.PEER_ADDRESSES, actor: 2, connectToken: client.connectToken }) },
+      { actor: 1, event: expect.objectContaining({ type: EventType.PEER_ADDRESSES, actor: 2, pairSecret: client.pairSecret }) },
     ]);
     session = clientFirst.next!;
     const serverNext = reportAddresses(session, 1, { local: [], reflexive: { address: '1.2.3.4', port: 1 } });
     expect(serverNext.deliveries.map((d) => d.actor)).toEqual([2, 3]);
-    expect(serverNext.deliveries[0]!.event).toMatchObject({ actor: 1, connectToken: client.connectToken });
+    expect(serverNext.deliveries[0]!.event).toMatchObject({ actor: 1, pairSecret: client.pairSecret });
     session = serverNext.next!;
     // A late joiner gets the server's addresses at once; the server gets known clients' on rejoin.
     session = ok(admit(session, entrant('client'), clock.now())).next!;
     expect(knownAddressesFor(session, 4)).toEqual([
-      { actor: 4, event: expect.objectContaining({ actor: 1, connectToken: session.members[3]!.connectToken }) },
+      { actor: 4, event: expect.objectContaining({ actor: 1, pairSecret: session.members[3]!.pairSecret }) },
     ]);
     expect(knownAddressesFor(session, 1).map((d) => d.event)).toEqual([expect.objectContaining({ actor: 2 })]);
   });
