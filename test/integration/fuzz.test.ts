@@ -248,6 +248,10 @@ describe('fuzzing a spawned cloud and game host', () => {
           deadline,
           stopped,
           tickets,
+          insider: {
+            session: SESSION,
+            ctx: { appId: HEALTHY_APP, names: [SESSION], endpoints: gameSources.map((socket) => socket.address()), keepSessionsOpen: true },
+          },
         }),
         runDatagramFuzz({
           name: 'stun',

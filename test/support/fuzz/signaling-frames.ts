@@ -14,8 +14,16 @@ export interface FuzzFrame {
 
 /** What structure-aware frames may name. */
 export interface SignalingContext {
-  /** The fuzzer's app id (never the healthy session's). */
+  /** The app id hello names. */
   appId: string;
+  /**
+   * Addresses reported in REPORT_ADDRESSES. A peer in a real game pings what is reported, so
+   * a connection inside the healthy session reports only the fuzzer's own sockets; elsewhere
+   * nobody acts on them and any loopback port will do.
+   */
+  endpoints?: ReadonlyArray<{ address: string; port: number }>;
+  /** Never ask to close or hide a session (the healthy one must stay joinable and listed). */
+  keepSessionsOpen?: boolean;
   /** Session names the fuzz connections share, so creates, joins and leaves collide. */
   names: readonly string[];
 }
@@ -168,10 +176,11 @@ function weirdKey(rng: Rng, depth: number): Wire {
 
 const NAT_TYPES = ['open', 'fullCone', 'restrictedCone', 'portRestrictedCone', 'symmetric', 'unknown'];
 
-function endpointWire(rng: Rng): Wire {
+function endpointWire(rng: Rng, ctx: SignalingContext): Wire {
+  const own = ctx.endpoints && ctx.endpoints.length > 0 ? rng.pick(ctx.endpoints) : undefined;
   return mp.obj([
-    ['address', mp.str(rng.pick(['127.0.0.1', '::1']))],
-    ['port', mp.int(rng.range(1, 65535))],
+    ['address', mp.str(own?.address ?? rng.pick(['127.0.0.1', '::1']))],
+    ['port', mp.int(own?.port ?? rng.range(1, 65535))],
   ]);
 }
 
@@ -221,15 +230,15 @@ export function validRequest(rng: Rng, type: number, id: number, ctx: SignalingC
       if (rng.chance(0.7)) out.push(['properties', properties(rng)]);
       if (rng.chance(0.3)) out.push(['expected', properties(rng)]);
       if (rng.chance(0.3)) out.push(['lobbyKeys', mp.arr([mp.str('map')])]);
-      if (rng.chance(0.3)) out.push(['open', mp.bool(rng.chance(0.5))]);
-      if (rng.chance(0.3)) out.push(['visible', mp.bool(rng.chance(0.5))]);
+      if (!ctx.keepSessionsOpen && rng.chance(0.3)) out.push(['open', mp.bool(rng.chance(0.5))]);
+      if (!ctx.keepSessionsOpen && rng.chance(0.3)) out.push(['visible', mp.bool(rng.chance(0.5))]);
       return out;
     }
     case RequestType.REPORT_ADDRESSES: {
       const local: Wire[] = [];
-      for (let i = rng.range(0, 3); i > 0; i--) local.push(endpointWire(rng));
+      for (let i = rng.range(0, 3); i > 0; i--) local.push(endpointWire(rng, ctx));
       const out: Array<[string, Wire]> = [...base, ['local', mp.arr(local)]];
-      if (rng.chance(0.7)) out.push(['reflexive', endpointWire(rng)]);
+      if (rng.chance(0.7)) out.push(['reflexive', endpointWire(rng, ctx)]);
       if (rng.chance(0.5)) out.push(['natType', mp.str(rng.pick(NAT_TYPES))]);
       return out;
     }

@@ -23,6 +23,12 @@ export interface SignalingFuzzOptions {
   stopped: () => boolean;
   /** Relay tickets from the fuzzer's own sessions' start events land here. */
   tickets: TicketPool;
+  /**
+   * One more worker that joins the healthy session itself (its app and name) and fuzzes from
+   * inside: property changes, address reports (of `endpoints` only), leaves and rejoins, so
+   * the game host's signaling client sees every event the cloud lets through.
+   */
+  insider?: { ctx: SignalingContext; session: string };
 }
 
 /** One connection's script as sent, kept for crash reports. */
@@ -47,6 +53,24 @@ export interface SignalingFuzzResult {
 }
 
 const decoder = new Unpackr({ useRecords: false, mapsAsObjects: true });
+
+/** The insider's script: join the healthy session, then mutated in-session requests. */
+function insiderScript(rng: Rng, ctx: SignalingContext, session: string): FuzzFrame[] {
+  let id = 1;
+  const frames: FuzzFrame[] = [{ kind: 'valid:1', bytes: mp.obj(validRequest(rng, RequestType.HELLO, id++, ctx)) }];
+  const join = (): FuzzFrame => ({
+    kind: 'valid:3',
+    bytes: mp.obj([['type', mp.int(RequestType.JOIN)], ['id', mp.int(id++)], ['name', mp.str(session)], ['createIfNotExists', mp.bool(false)]]),
+  });
+  frames.push(join());
+  const types = [RequestType.SET_PROPERTIES, RequestType.SET_PROPERTIES, RequestType.REPORT_ADDRESSES, RequestType.REPORT_ADDRESSES, RequestType.CONNECTED, RequestType.LIST, RequestType.LEAVE, RequestType.JOIN_RANDOM, RequestType.REJOIN];
+  for (let n = rng.range(1, 30); n > 0; n--) {
+    const frame = structuredFrame(rng, id++, ctx, types);
+    frames.push(frame);
+    if (frame.kind === `valid:${RequestType.LEAVE}`) frames.push(join());
+  }
+  return frames;
+}
 
 /** A connection's script: before or after hello, structure-aware frames, maybe a hostile end. */
 function script(rng: Rng, ctx: SignalingContext): FuzzFrame[] {
@@ -113,7 +137,7 @@ export async function runSignalingFuzz(options: SignalingFuzzOptions): Promise<S
     }
   };
 
-  const worker = async (index: number, rng: Rng): Promise<void> => {
+  const worker = async (index: number, rng: Rng, insider?: { ctx: SignalingContext; session: string }): Promise<void> => {
     let failuresInRow = 0;
     for (let connection = 0; active(); connection++) {
       const ws = new WebSocket(options.url, { perMessageDeflate: false, maxPayload: 1 << 20 });
@@ -139,7 +163,7 @@ export async function runSignalingFuzz(options: SignalingFuzzOptions): Promise<S
       }
       failuresInRow = 0;
       result.connections++;
-      for (const frame of script(rng, options.ctx)) {
+      for (const frame of insider ? insiderScript(rng, insider.ctx, insider.session) : script(rng, options.ctx)) {
         if (closed || ws.readyState !== WebSocket.OPEN || !active()) break;
         if (!(await sendFrame(ws, frame))) break;
         result.framesSent++;
@@ -160,7 +184,9 @@ export async function runSignalingFuzz(options: SignalingFuzzOptions): Promise<S
     }
   };
 
-  await Promise.all(Array.from({ length: options.workers }, (_, i) => worker(i, options.rng.fork())));
+  const workers = Array.from({ length: options.workers }, (_, i) => worker(i, options.rng.fork()));
+  if (options.insider) workers.push(worker(options.workers, options.rng.fork(), options.insider));
+  await Promise.all(workers);
   return result;
 }
 
@@ -169,3 +195,4 @@ export function describeConnection(record: ConnectionRecord, last = 3): string {
   const frames = record.frames.slice(-last).map((frame, i, all) => `    #${record.frames.length - all.length + i + 1} ${frame.kind}${frame.text ? ' (text frame)' : ''}: ${hexPreview(frame.bytes)}`);
   return `  worker ${record.worker} connection ${record.connection}: ${record.frames.length} frames sent, closed ${record.closeCode ?? 'never'}\n${frames.join('\n')}`;
 }
+
