@@ -333,7 +333,7 @@ function buildReport(
 ): { summary: string; crash: string } {
   const summary = [
     `fuzz seed ${SEED}: ${fuzzMs} ms`,
-    `  signaling: ${signaling.framesSent} frames over ${signaling.connections} connections (${signaling.connectFailures} failed to open), ${signaling.replies} replies, ${tickets} relay tickets`,
+    `  signaling: ${signaling.framesSent} frames (${signaling.insiderFrames} from inside the healthy session) over ${signaling.connections} connections (${signaling.connectFailures} failed to open), ${signaling.replies} replies, ${tickets} relay tickets`,
     `    close codes ${JSON.stringify(signaling.closeCodes)}`,
     `    error codes ${JSON.stringify(signaling.errorCodes)}`,
     ...udp.map((r) => `  ${r.name}: ${r.sent} datagrams, ${replies[r.name] ?? 0} answers to fuzz sources, probes ${r.probesAnswered} answered / ${r.probesTimedOut} timed out\n    ${JSON.stringify(r.kinds)}`),

@@ -27,12 +27,28 @@ function head(marker: number, size: number, length: number): Uint8Array {
 }
 
 const utf8 = new TextEncoder();
+const shortStrings = new Map<string, Wire>();
+
+/** An int32/uint32 in its smallest form, without BigInt (the common case, kept fast). */
+function smallInt(n: number): Wire {
+  if (n >= 0) {
+    if (n <= 0x7f) return Uint8Array.of(n);
+    if (n <= 0xff) return Uint8Array.of(0xcc, n);
+    if (n <= 0xffff) return Uint8Array.of(0xcd, n >>> 8, n & 0xff);
+    return Uint8Array.of(0xce, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+  }
+  if (n >= -32) return Uint8Array.of(n & 0xff);
+  if (n >= -0x80) return Uint8Array.of(0xd0, n & 0xff);
+  if (n >= -0x8000) return Uint8Array.of(0xd1, (n >>> 8) & 0xff, n & 0xff);
+  return Uint8Array.of(0xd2, (n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+}
 
 export const mp = {
   nil: (): Wire => Uint8Array.of(0xc0),
   bool: (value: boolean): Wire => Uint8Array.of(value ? 0xc3 : 0xc2),
   /** An integer in its smallest msgpack form; bigints reach the full int64/uint64 ranges. */
   int(value: number | bigint): Wire {
+    if (typeof value === 'number' && Number.isInteger(value) && value >= -0x80000000 && value <= 0xffffffff) return smallInt(value);
     const n = BigInt(value);
     if (n >= 0n && n <= 0x7fn) return Uint8Array.of(Number(n));
     if (n < 0n && n >= -32n) return Uint8Array.of(Number(n) & 0xff);
@@ -70,7 +86,14 @@ export const mp = {
     return Number.isSafeInteger(value) && !Object.is(value, -0) ? mp.int(value) : mp.float64(value);
   },
   str(value: string): Wire {
-    return mp.strBytes(utf8.encode(value));
+    if (value.length > 24) return mp.strBytes(utf8.encode(value));
+    // Short strings (keys, names) repeat endlessly: encode each once.
+    let cached = shortStrings.get(value);
+    if (!cached) {
+      cached = mp.strBytes(utf8.encode(value));
+      if (shortStrings.size < 20_000) shortStrings.set(value, cached);
+    }
+    return cached;
   },
   strBytes(bytes: Uint8Array): Wire {
     const n = bytes.length;

@@ -92,12 +92,19 @@ function longString(rng: Rng, length: number): string {
   return alphabet.repeat(Math.ceil(length / alphabet.length)).slice(0, length);
 }
 
-/** A property map with `count` keys. */
+const manyKeysCache = new Map<string, Wire>();
+
+/** A property map with `count` keys (built once per shape: the content never varies). */
 function manyKeys(rng: Rng, count: number): Wire {
-  const entries: Array<readonly [string, Wire]> = [];
   const scalar = rng.chance(0.5);
-  for (let i = 0; i < count; i++) entries.push([`k${i}`, scalar ? mp.int(i) : mp.str('v')]);
-  return mp.obj(entries);
+  const key = `${count}:${scalar}`;
+  let map = manyKeysCache.get(key);
+  if (!map) {
+    const entries: Array<readonly [string, Wire]> = [];
+    for (let i = 0; i < count; i++) entries.push([`k${i}`, scalar ? mp.int(i) : mp.str('v')]);
+    manyKeysCache.set(key, (map = mp.obj(entries)));
+  }
+  return map;
 }
 
 /** A hostile value for any field. */

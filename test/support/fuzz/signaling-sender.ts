@@ -43,6 +43,8 @@ export interface ConnectionRecord {
 
 export interface SignalingFuzzResult {
   framesSent: number;
+  /** Of those, frames the insider sent from inside the healthy session. */
+  insiderFrames: number;
   connections: number;
   connectFailures: number;
   replies: number;
@@ -122,7 +124,7 @@ function sendFrame(ws: WebSocket, frame: FuzzFrame): Promise<boolean> {
 }
 
 export async function runSignalingFuzz(options: SignalingFuzzOptions): Promise<SignalingFuzzResult> {
-  const result: SignalingFuzzResult = { framesSent: 0, connections: 0, connectFailures: 0, replies: 0, closeCodes: {}, errorCodes: {}, abnormal: [] };
+  const result: SignalingFuzzResult = { framesSent: 0, insiderFrames: 0, connections: 0, connectFailures: 0, replies: 0, closeCodes: {}, errorCodes: {}, abnormal: [] };
   const active = (): boolean => result.framesSent < options.frames && Date.now() < options.deadline && !options.stopped();
 
   const onReply = (data: WebSocket.RawData): void => {
@@ -167,6 +169,7 @@ export async function runSignalingFuzz(options: SignalingFuzzOptions): Promise<S
         if (closed || ws.readyState !== WebSocket.OPEN || !active()) break;
         if (!(await sendFrame(ws, frame))) break;
         result.framesSent++;
+        if (insider) result.insiderFrames++;
         record.frames.push(frame);
         record.lastSentAt = Date.now();
       }
