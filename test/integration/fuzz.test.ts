@@ -179,7 +179,6 @@ describe('fuzzing a spawned cloud and game host', () => {
       const stunSources = await Promise.all(Array.from({ length: 24 }, (_, i) => bind(`127.0.0.${i + 2}`).catch(() => bind('127.0.0.1'))));
       const stunProbeSocket = await bind('127.0.0.100').catch(() => bind('127.0.0.1'));
       const relaySources = await Promise.all(Array.from({ length: 8 }, () => bind('127.0.0.1')));
-      // The relay answers an unbound address at most once a second: rotate many probe sockets.
       const relayProbeSockets = await Promise.all(Array.from({ length: 40 }, () => bind('127.0.0.1')));
       const gameSources = await Promise.all(Array.from({ length: 8 }, () => bind('127.0.0.1')));
       const replies = { stun: 0, relay: 0, game: 0 };
