@@ -72,7 +72,8 @@ function attach(hub: SignalingHub, socket: WebSocket, tcp: Socket, address: stri
     get bufferedAmount() {
       return socket.bufferedAmount;
     },
-    close: (code, reason) => socket.close(code, reason.slice(0, 120)),
+    // A close reason is at most 123 bytes (RFC 6455 §5.5): ASCII only, so characters are bytes.
+    close: (code, reason) => socket.close(code, reason.replace(/[^\x20-\x7e]/g, '?').slice(0, 120)),
     terminate: () => socket.terminate(),
     ping: () => socket.ping(),
   };
