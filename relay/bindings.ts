@@ -12,6 +12,11 @@ export interface Binding extends TokenBuckets {
   lastSeenMs: number;
   /** Last time an error frame went to this peer (error gate for bound peers). */
   lastErrorMs: number;
+  /**
+   * What an unbind must carry: handed out in bound, to the bound address only (the server draws
+   * a new one whenever the binding is created or moves). Empty: no unbind accepted.
+   */
+  unbindToken: Uint8Array;
   /** The actors of this peer's session: the only bindings it can ever reach. */
   readonly peers: Map<number, Binding>;
 }
@@ -114,6 +119,7 @@ export class BindingTable {
       family: endpoint.family,
       lastSeenMs: now,
       lastErrorMs: Number.NEGATIVE_INFINITY,
+      unbindToken: new Uint8Array(0),
       peers,
       ...fullBuckets(this.limits, now),
     };

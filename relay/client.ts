@@ -122,6 +122,8 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
   let nonce = 0;
   /** The relay's latest cookie for this bind (return-routability proof); none until it challenges. */
   let cookie: Uint8Array | undefined;
+  /** The relay's token for our unbind, from its latest bound answer. */
+  let unbindToken: Uint8Array = new Uint8Array(0);
   const keepalivesInFlight = new Map<number, number>();
 
   const setState = (next: RelayClientState): void => {
@@ -224,7 +226,9 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
         sendBind();
         return;
       case 'bound':
+        if (state !== 'binding' && state !== 'bound') return;
         actor = frame.actor;
+        unbindToken = Uint8Array.from(frame.unbindToken);
         if (state === 'binding') settle(undefined);
         return;
       case 'keepaliveAck': {
@@ -281,7 +285,7 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
     isFromRelay,
     close() {
       if (state === 'closed') return;
-      if (state === 'bound') sendFrame(encodeRelayFrame({ type: 'unbind' }));
+      if (state === 'bound') sendFrame(encodeRelayFrame({ type: 'unbind', unbindToken }));
       setState('closed');
       detach();
       clock.clearInterval(keepaliveTimer);

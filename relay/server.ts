@@ -1,3 +1,4 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   createNodeUdpSocketFactory,
   createRealClock,
@@ -42,6 +43,7 @@ import {
   RELAY_ERROR_BYTES,
   RELAY_PROTOCOL_VERSION,
   RelayFrameType,
+  UNBIND_TOKEN_BYTES,
   decodeRelayFrame,
   encodeRelayFrame,
   readFrameActor,
@@ -122,6 +124,8 @@ export interface RelayDropCounters {
   version: number;
   /** A send, keepalive or unbind from an address with no binding. */
   notBound: number;
+  /** An unbind without its binding's token (a forged source, or a stale token): ignored. */
+  unbindRefused: number;
   /** A send to an actor not bound in the sender's session. */
   peerNotBound: number;
   /** Over the sender's packet or byte rate. */
@@ -260,6 +264,7 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
     malformed: 0,
     version: 0,
     notBound: 0,
+    unbindRefused: 0,
     peerNotBound: 0,
     rateLimited: 0,
     ticketInvalid: 0,
@@ -314,8 +319,11 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
           counters.rebinds++;
           logger.debug({ sessionId, actor, from: outcome.from && formatEndpoint(outcome.from), to: formatEndpoint(from) }, 'relay binding moved');
         }
-        // The source proved it receives our datagrams; the 10-byte answer is smaller than the bind anyway.
-        socket.send(encodeRelayFrame({ type: 'bound', actor, idleTimeoutMs }), from.port, from.address);
+        // A binding that is new or at a new address gets a new unbind token: an address it left
+        // (a NAT mapping another host may get) must not be able to end it.
+        if (outcome.kind !== 'refreshed') outcome.binding.unbindToken = randomBytes(UNBIND_TOKEN_BYTES);
+        // The source proved it receives our datagrams; the 18-byte answer is smaller than the bind anyway.
+        socket.send(encodeRelayFrame({ type: 'bound', actor, idleTimeoutMs, unbindToken: outcome.binding.unbindToken }), from.port, from.address);
         return;
       }
     }
@@ -357,6 +365,10 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
         return;
       case 'unbind':
         if (!binding) break;
+        if (binding.unbindToken.length !== UNBIND_TOKEN_BYTES || !timingSafeEqual(binding.unbindToken, frame.unbindToken)) {
+          dropped.unbindRefused++;
+          return;
+        }
         table.remove(binding);
         counters.unbinds++;
         return;

@@ -22,7 +22,10 @@ export const RelayFrameType = {
    * answers it with a challenge (return routability: only the real source sees the cookie).
    */
   bind: 0x01,
-  /** relay → peer: `[actor u32][idleTimeoutMs u32]` — bound; keep alive within the timeout. */
+  /**
+   * relay → peer: `[actor u32][idleTimeoutMs u32][unbindToken 8]` — bound; keep alive within
+   * the timeout. Only the bound address sees the token, so only it can unbind.
+   */
   bound: 0x02,
   /** peer → relay: `[toActor u32][payload]`. */
   send: 0x03,
@@ -34,7 +37,10 @@ export const RelayFrameType = {
   keepaliveAck: 0x06,
   /** relay → peer: `[code u8][actor u32]` — what went wrong, and with which actor (0: none). */
   error: 0x07,
-  /** peer → relay: nothing — drop my binding now (instead of at idle expiry). */
+  /**
+   * peer → relay: `[unbindToken 8]` — drop my binding now (instead of at idle expiry). The token
+   * from bound keeps a forged-source unbind (anyone who knows the peer's address) from ending it.
+   */
   unbind: 0x08,
   /**
    * relay → peer: `[cookie 16]` — echo this in your bind, with the proof. Stateless at the
@@ -65,8 +71,11 @@ const errorByWire = new Map<number, RelayErrorCode>(
 
 /** Bytes before the payload of a send or deliver frame: version, type, actor. */
 export const RELAY_DATA_HEADER_BYTES = 6;
-/** Size of a bound, keepalive, keepalive-ack and error frame. */
-export const RELAY_BOUND_BYTES = 10;
+/** The secret a bound frame hands the peer for its unbind. */
+export const UNBIND_TOKEN_BYTES = 8;
+/** Size of a bound, keepalive, keepalive-ack, error and unbind frame. */
+export const RELAY_BOUND_BYTES = 10 + UNBIND_TOKEN_BYTES;
+export const RELAY_UNBIND_BYTES = 2 + UNBIND_TOKEN_BYTES;
 export const RELAY_KEEPALIVE_BYTES = 6;
 export const RELAY_ERROR_BYTES = 7;
 /** Cookie and proof of a bind, and the cookie of a challenge. */
@@ -82,13 +91,13 @@ export type RelayFrame =
   /** `cookie` undefined: a first bind (all-zero cookie and proof on the wire). */
   | { type: 'bind'; cookie: Uint8Array | undefined; proof: Uint8Array; body: Uint8Array }
   | { type: 'challenge'; cookie: Uint8Array }
-  | { type: 'bound'; actor: number; idleTimeoutMs: number }
+  | { type: 'bound'; actor: number; idleTimeoutMs: number; unbindToken: Uint8Array }
   | { type: 'send'; toActor: number; payload: Uint8Array }
   | { type: 'deliver'; fromActor: number; payload: Uint8Array }
   | { type: 'keepalive'; nonce: number }
   | { type: 'keepaliveAck'; nonce: number }
   | { type: 'error'; code: RelayErrorCode; actor: number }
-  | { type: 'unbind' };
+  | { type: 'unbind'; unbindToken: Uint8Array };
 
 /** Why a datagram is not a relay frame; the server counts drops under these names. */
 export type RelayDecodeError = 'truncated' | 'version' | 'type' | 'malformed';
@@ -120,7 +129,7 @@ export function decodeRelayFrame(bytes: Uint8Array): Result<RelayFrame, RelayDec
     case 'challenge':
       return bytes.length === RELAY_CHALLENGE_BYTES ? ok({ type, cookie: bytes.subarray(2) }) : err('malformed');
     case 'bound':
-      return bytes.length === RELAY_BOUND_BYTES ? ok({ type, actor: u32(2), idleTimeoutMs: u32(6) }) : err('malformed');
+      return bytes.length === RELAY_BOUND_BYTES ? ok({ type, actor: u32(2), idleTimeoutMs: u32(6), unbindToken: bytes.subarray(10) }) : err('malformed');
     case 'send':
     case 'deliver': {
       if (bytes.length < RELAY_DATA_HEADER_BYTES) return err('truncated');
@@ -136,7 +145,7 @@ export function decodeRelayFrame(bytes: Uint8Array): Result<RelayFrame, RelayDec
       return code ? ok({ type, code, actor: u32(3) }) : err('malformed');
     }
     case 'unbind':
-      return bytes.length === 2 ? ok({ type }) : err('malformed');
+      return bytes.length === RELAY_UNBIND_BYTES ? ok({ type, unbindToken: bytes.subarray(2) }) : err('malformed');
   }
 }
 
@@ -162,6 +171,7 @@ export function encodeRelayFrame(frame: RelayFrame): Uint8Array {
       const out = header(frame.type, RELAY_BOUND_BYTES);
       writeU32(out, 2, frame.actor);
       writeU32(out, 6, frame.idleTimeoutMs);
+      out.set(frame.unbindToken.subarray(0, UNBIND_TOKEN_BYTES), 10);
       return out;
     }
     case 'send':
@@ -183,8 +193,11 @@ export function encodeRelayFrame(frame: RelayFrame): Uint8Array {
       writeU32(out, 3, frame.actor);
       return out;
     }
-    case 'unbind':
-      return header(frame.type, 2);
+    case 'unbind': {
+      const out = header(frame.type, RELAY_UNBIND_BYTES);
+      out.set(frame.unbindToken.subarray(0, UNBIND_TOKEN_BYTES), 2);
+      return out;
+    }
   }
 }
 

@@ -32,7 +32,7 @@ const frames: fc.Arbitrary<RelayFrame> = fc.oneof(
     body: fc.uint8Array({ minLength: 13, maxLength: 76 }),
   }),
   fc.record({ type: fc.constant('challenge' as const), cookie: fc.uint8Array({ minLength: 16, maxLength: 16 }) }),
-  fc.record({ type: fc.constant('bound' as const), actor: u32, idleTimeoutMs: u32 }),
+  fc.record({ type: fc.constant('bound' as const), actor: u32, idleTimeoutMs: u32, unbindToken: fc.uint8Array({ minLength: 8, maxLength: 8 }) }),
   fc.record({ type: fc.constant('send' as const), toActor: u32, payload: bytes() }),
   fc.record({ type: fc.constant('deliver' as const), fromActor: u32, payload: bytes() }),
   fc.record({ type: fc.constant('keepalive' as const), nonce: u32 }),
@@ -42,7 +42,7 @@ const frames: fc.Arbitrary<RelayFrame> = fc.oneof(
     code: fc.constantFrom(...(Object.keys(RelayWireError) as RelayErrorCode[])),
     actor: u32,
   }),
-  fc.record({ type: fc.constant('unbind' as const) }),
+  fc.record({ type: fc.constant('unbind' as const), unbindToken: fc.uint8Array({ minLength: 8, maxLength: 8 }) }),
 );
 
 describe('relay frame codec', () => {

@@ -175,6 +175,23 @@ describe('relay server and client on a manual clock', () => {
     expect(server.stats().bindings).toBe(1); // a keepalive every 10 s is activity
   });
 
+  it('an unbind from a forged source (the peer’s address, without the token from bound) does not end the binding', async () => {
+    const { peer, network, server } = await started();
+    const a = peer('s', 1);
+    const b = peer('s', 2, '10.0.0.2');
+    await Promise.all([a.client.bind(), b.client.bind()]);
+    // Sent from b's address: a spoofer who knows it (another member of the session does).
+    for (let i = 0; i < 50; i++) {
+      network.inject(b.socket.local, RELAY, encodeRelayFrame({ type: 'unbind', unbindToken: Uint8Array.of(i, 0, 0, 0, 0, 0, 0, i) }));
+    }
+    network.inject(b.socket.local, RELAY, encodeRelayFrame({ type: 'unbind', unbindToken: new Uint8Array(8) }));
+    expect(server.stats()).toMatchObject({ bindings: 2, unbinds: 0, dropped: { unbindRefused: 51 } });
+    a.client.send(2, Buffer.from('still here'));
+    expect(b.received).toEqual([[1, 'still here']]);
+    b.client.close(); // the real peer's unbind carries the token
+    expect(server.stats()).toMatchObject({ bindings: 1, unbinds: 1 });
+  });
+
   it('revoke() drops the bindings of an actor or a session and refuses their tickets', async () => {
     const { peer, server, clock } = await started();
     const a = peer('s', 1);
@@ -221,7 +238,7 @@ describe('relay server and client on a manual clock', () => {
       encodeRelayFrame({ type: 'keepalive', nonce: 1 }),
       encodeRelayFrame({ type: 'bind', cookie: undefined, proof: new Uint8Array(0), body: Buffer.alloc(40, 7) }),
       Uint8Array.of(0xf1, 1, 2, 3, 4, 5, 6, 7),
-      encodeRelayFrame({ type: 'unbind' }),
+      encodeRelayFrame({ type: 'unbind', unbindToken: new Uint8Array(8) }),
       encodeRelayFrame({ type: 'error', code: 'NOT_BOUND', actor: 0 }),
       Uint8Array.of(RELAY_PROTOCOL_VERSION, 3, 0),
     ];
