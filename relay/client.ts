@@ -122,6 +122,11 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
   let nonce = 0;
   /** The relay's latest cookie for this bind (return-routability proof); none until it challenges. */
   let cookie: Uint8Array | undefined;
+  /**
+   * Whether a challenge was answered since the last retransmission: one answer per retry
+   * interval, so challenges forged with the relay's address cannot make this peer a reflector.
+   */
+  let answeredChallenge = false;
   /** The relay's token for our unbind, from its latest bound answer. */
   let unbindToken: Uint8Array = new Uint8Array(0);
   const keepalivesInFlight = new Map<number, number>();
@@ -182,6 +187,7 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
         return;
       }
       attempts++;
+      answeredChallenge = false;
       sendBind();
     };
     // The timer exists before the first send: an answer may arrive (and settle) within it.
@@ -223,6 +229,8 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
         // a view into the socket's buffer: keep a copy.
         if (state !== 'binding') return;
         cookie = Uint8Array.from(frame.cookie);
+        if (answeredChallenge) return;
+        answeredChallenge = true;
         sendBind();
         return;
       case 'bound':

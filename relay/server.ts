@@ -146,7 +146,7 @@ export interface RelayDropCounters {
   sessionFull: number;
   /** A bind refused because its source IP holds `maxBindingsPerAddress` (answered RELAY_FULL). */
   addressFull: number;
-  /** A frame only the relay sends (bound, deliver, keepalive-ack, error): never answered. */
+  /** A frame only the relay sends (bound, deliver, keepalive-ack, error, challenge): never answered. */
   unexpected: number;
 }
 

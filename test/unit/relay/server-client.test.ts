@@ -192,6 +192,20 @@ describe('relay server and client on a manual clock', () => {
     expect(server.stats()).toMatchObject({ bindings: 1, unbinds: 1 });
   });
 
+  it('answers one challenge per retry interval, so forged challenges cannot make a binding peer a reflector', async () => {
+    const { network, clock, issuer } = await started();
+    const socket = network.socket('10.0.0.5');
+    const silentRelay = { address: '198.51.100.9', port: 9, family: 'IPv4' as const };
+    const client = createRelayClient({ socket, relay: silentRelay, ticket: issuer.issue('s', 1).ticket, clock, bindRetryIntervalMs: 250, keepaliveIntervalMs: 0 });
+    open!.clients.push(client);
+    void client.bind().catch(() => undefined);
+    for (let i = 0; i < 100; i++) network.inject(silentRelay, socket.local, encodeRelayFrame({ type: 'challenge', cookie: new Uint8Array(16).fill(i + 1) }));
+    const sent = () => network.log.filter((entry) => entry.to === '198.51.100.9:9').length;
+    expect(sent()).toBe(2); // the first bind, and one answer
+    await clock.advanceAsync(250);
+    expect(sent()).toBe(3); // the retransmission carries the latest cookie
+  });
+
   it('revoke() drops the bindings of an actor or a session and refuses their tickets', async () => {
     const { peer, server, clock } = await started();
     const a = peer('s', 1);
