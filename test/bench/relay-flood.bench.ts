@@ -1,3 +1,4 @@
+// Benchmark: a relayed pair beside a forged-bind flood, against this checkout or another one (before/after).
 /**
  * node --import tsx test/bench/relay-flood.bench.ts [checkout] — a relayed pair beside a flood
  * of forged binds: the share of the pair's datagrams the relay still delivers, and what the
