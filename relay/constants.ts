@@ -129,7 +129,8 @@ export const DEFAULT_GLOBAL_BIND_WORK_BURST = 10_000;
 export const DEFAULT_MAX_TRACKED_SOURCES = 16_384;
 
 /**
- * Revocations (a closed session, an actor who left) remembered at once. Each lives until every
+ * Revocations (a closed session, an actor who left) remembered at once; a closed session's one
+ * entry replaces its departed actors'. Each lives until every
  * ticket it covers has expired (`DEFAULT_TICKET_TTL_MS` after it); ~100 B each, ~10 MB at the
  * bound. Past it the oldest is forgotten first (counted in `revocationsEvicted`): its bindings
  * were already dropped, and a forgotten ticket is still bound by its own expiry.

@@ -12,6 +12,8 @@
 export class RevocationList {
   /** key → last covered expiry; insertion order is revocation order (oldest first). */
   readonly #entries = new Map<string, number>();
+  /** Session → its actor keys in `#entries`: a session's revocation replaces them with one entry. */
+  readonly #actorKeys = new Map<string, Set<string>>();
   #evicted = 0;
 
   constructor(
@@ -21,14 +23,29 @@ export class RevocationList {
 
   /** Revokes `actor` of `sessionId`, or the whole session when `actor` is undefined. */
   revoke(sessionId: string, actor: number | undefined, wallNow: number): void {
-    const key = actor === undefined ? sessionKey(sessionId) : actorKey(sessionId, actor);
+    let key: string;
+    if (actor === undefined) {
+      key = sessionKey(sessionId);
+      // The session's entry covers every actor's ticket issued until now, and lives as long as
+      // the newest of them: theirs go, so members leaving one by one cost one entry in the end.
+      for (const actorEntry of this.#actorKeys.get(sessionId) ?? []) this.#entries.delete(actorEntry);
+      this.#actorKeys.delete(sessionId);
+    } else {
+      key = actorKey(sessionId, actor);
+      let keys = this.#actorKeys.get(sessionId);
+      if (!keys) {
+        keys = new Set();
+        this.#actorKeys.set(sessionId, keys);
+      }
+      keys.add(key);
+    }
     // Re-inserted at the end: the newest revocation of a key is the one that lives longest.
     this.#entries.delete(key);
     this.#entries.set(key, wallNow + this.ticketTtlMs);
     while (this.#entries.size > this.maxEntries) {
       const oldest = this.#entries.keys().next().value;
       if (oldest === undefined) break;
-      this.#entries.delete(oldest);
+      this.#forget(oldest);
       this.#evicted++;
     }
   }
@@ -48,7 +65,7 @@ export class RevocationList {
       // Oldest first: the first one still needed ends the walk (a wall clock stepped back only
       // delays the rest to a later sweep; the size bound holds regardless).
       if (until >= wallNow) break;
-      this.#entries.delete(key);
+      this.#forget(key);
       pruned++;
     }
     return pruned;
@@ -56,6 +73,15 @@ export class RevocationList {
 
   get size(): number {
     return this.#entries.size;
+  }
+
+  #forget(key: string): void {
+    this.#entries.delete(key);
+    const parsed = /^a:\d+:(.*)$/s.exec(key);
+    if (!parsed) return;
+    const keys = this.#actorKeys.get(parsed[1]!);
+    keys?.delete(key);
+    if (keys?.size === 0) this.#actorKeys.delete(parsed[1]!);
   }
 
   /** Revocations forgotten early because the list was full. */

@@ -176,6 +176,26 @@ describe('revocation list', () => {
     expect(list.size).toBe(0);
   });
 
+  it('folds a session’s actor revocations into its own when it closes', () => {
+    const list = new RevocationList(60_000, 10);
+    for (let actor = 1; actor <= 5; actor++) list.revoke('s', actor, actor);
+    list.revoke('other', 1, 6);
+    expect(list.size).toBe(6);
+    list.revoke('s', undefined, 10);
+    expect(list.size).toBe(2);
+    for (let actor = 1; actor <= 6; actor++) expect(list.isRevoked('s', actor, 10 + 60_000)).toBe(true);
+    expect(list.isRevoked('other', 1, 6 + 60_000)).toBe(true);
+    // Evicting or pruning an actor's entry forgets it in the session's index too.
+    const small = new RevocationList(60_000, 2);
+    small.revoke('a', 1, 0);
+    small.revoke('a', 2, 0);
+    small.revoke('b', 1, 0);
+    expect(small.evicted).toBe(1);
+    small.revoke('a', undefined, 1);
+    expect(small.size).toBe(2);
+    expect(small.isRevoked('a', 1, 60_000)).toBe(true);
+  });
+
   it('stays within its bound, forgetting the oldest first', () => {
     const list = new RevocationList(60_000, 3);
     for (let i = 0; i < 5; i++) list.revoke(`s${i}`, undefined, i);
