@@ -1,7 +1,7 @@
 // Datagram generators for the fuzz test: mutated STUN Binding requests, relay frames and peer
 // packets (magic 0xD7, every type byte), plus truncated and random bytes.
 import { encodeStunMessage, type StunAttributeInit } from '../../../stun-server/index.js';
-import { encodeRelayFrame, RELAY_PROTOCOL_VERSION } from '../../../relay/index.js';
+import { encodeRelayFrame, splitTicket, RELAY_PROTOCOL_VERSION } from '../../../relay/index.js';
 import type { Rng } from './random.js';
 
 export interface FuzzDatagram {
@@ -142,13 +142,15 @@ export function relayDatagram(rng: Rng, pool: TicketPool): FuzzDatagram {
   const actor = (): number => (rng.chance(0.8) ? rng.pick(ACTORS) : rng.int(0x100000000));
   const ticket = pool.tickets.length > 0 ? rng.pick(pool.tickets) : undefined;
   switch (rng.int(14)) {
+    // A bind carries the ticket's body (never its MAC), a cookie and a proof (relay protocol v2).
     case 0:
-      if (ticket) return { kind: 'relay:bind-valid', bytes: encodeRelayFrame({ type: 'bind', ticket }) };
-      return { kind: 'relay:bind-random', bytes: encodeRelayFrame({ type: 'bind', ticket: rng.bytes(rng.range(1, 120)) }) };
+      if (ticket) return { kind: 'relay:bind-valid', bytes: encodeRelayFrame({ type: 'bind', body: splitTicket(ticket).body, cookie: undefined, proof: new Uint8Array(0) }) };
+      return { kind: 'relay:bind-random', bytes: encodeRelayFrame({ type: 'bind', body: rng.bytes(rng.range(1, 120)), cookie: undefined, proof: new Uint8Array(0) }) };
     case 1: {
-      const base = ticket ?? rng.bytes(45);
+      const base = ticket ? splitTicket(ticket).body : rng.bytes(29);
       const forged = rng.chance(0.5) ? flipBits(rng, base, 0, rng.range(1, 3)) : rng.chance(0.5) ? base.subarray(0, rng.int(base.length)) : new Uint8Array([...base, ...rng.bytes(rng.range(1, 40))]);
-      return { kind: 'relay:bind-forged', bytes: encodeRelayFrame({ type: 'bind', ticket: forged.length > 0 ? forged : Uint8Array.of(1) }) };
+      const cookie = rng.chance(0.5) ? rng.bytes(16) : undefined;
+      return { kind: 'relay:bind-forged', bytes: encodeRelayFrame({ type: 'bind', body: forged.length > 0 ? forged : Uint8Array.of(1), cookie, proof: rng.bytes(16) }) };
     }
     case 2:
     case 3:
@@ -157,10 +159,10 @@ export function relayDatagram(rng: Rng, pool: TicketPool): FuzzDatagram {
     case 5:
       return { kind: 'relay:keepalive', bytes: encodeRelayFrame({ type: 'keepalive', nonce: rng.int(0x100000000) }) };
     case 6:
-      return { kind: 'relay:unbind', bytes: encodeRelayFrame({ type: 'unbind' }) };
+      return { kind: 'relay:unbind', bytes: encodeRelayFrame({ type: 'unbind', unbindToken: rng.bytes(8) }) };
     case 7: {
       // Frames only the relay sends (never answered), any length.
-      const type = rng.pick([0x02, 0x04, 0x06, 0x07]);
+      const type = rng.pick([0x02, 0x04, 0x06, 0x07, 0x09]);
       return { kind: 'relay:server-frame', bytes: Uint8Array.from([RELAY_PROTOCOL_VERSION, type, ...rng.bytes(rng.int(16))]) };
     }
     case 8: {
