@@ -9,7 +9,7 @@ import { encodeStunMessage } from '../../stun-server/index.js';
 import { encodeRelayFrame } from '../../relay/index.js';
 import { spawnCli, type SpawnedCli } from '../support/cli.js';
 import { createProber, runDatagramFuzz, type DatagramFuzzResult } from '../support/fuzz/datagram-sender.js';
-import { peerDatagram, rejectProbe, relayDatagram, stunDatagram, type TicketPool } from '../support/fuzz/datagrams.js';
+import { createRelayExchange, peerDatagram, relayDatagram, stunDatagram, type PairPool, type RelayExchange, type TicketPool } from '../support/fuzz/datagrams.js';
 import { createRng } from '../support/fuzz/random.js';
 import { describeConnection, runSignalingFuzz, type SignalingFuzzResult } from '../support/fuzz/signaling-sender.js';
 import { findKillerFrame, type FreshCloud } from '../support/fuzz/triage.js';
@@ -22,6 +22,8 @@ const DATAGRAMS = { stun: 34_000, relay: 33_000, game: 33_000 };
 const FUZZ_BUDGET_MS = 45_000;
 const UPDATE_INTERVAL_MS = 10;
 const HEALTHY_APP = `fuzz-healthy-${SEED}`;
+/** The game probe's payload marker: the host echoes the probe runner's 12-byte message. */
+const PROBE_MAGIC = 0x9e0be0be;
 const SESSION = 'fuzz-healthy';
 
 const factory = createNodeUdpSocketFactory();
@@ -165,8 +167,16 @@ describe('fuzzing a spawned cloud and game host', () => {
       const direct = await directRunner.startGame({ mode: 'client', sessionName: SESSION });
       const relayRunner = client(true);
       const relayed = await relayRunner.startGame({ mode: 'client', sessionName: SESSION });
+      // A third client, direct, is the game port's pacing probe: nothing answers unauthenticated
+      // packets any more, but the host echoes this client's sealed messages in order with the
+      // fuzz arriving on the same socket.
+      const probeRunner = client(false);
+      const probing = await probeRunner.startGame({ mode: 'client', sessionName: SESSION });
       expect(direct.server).toMatchObject({ path: 'direct', actor: 1 });
       expect(relayed.server).toMatchObject({ path: 'relay' });
+      expect(probing.server).toMatchObject({ path: 'direct', remote: direct.server!.remote });
+      const probeDisconnects: string[] = [];
+      probeRunner.on('peerDisconnected', ({ reason }) => probeDisconnects.push(reason));
       const gamePort = direct.server!.remote.port;
       const healthy = [healthyStream('direct', directRunner, direct), healthyStream('relay', relayRunner, relayed)];
 
@@ -178,11 +188,16 @@ describe('fuzzing a spawned cloud and game host', () => {
       // most datagrams reach its decoder instead of the rate limiter.
       const stunSources = await Promise.all(Array.from({ length: 24 }, (_, i) => bind(`127.0.0.${i + 2}`).catch(() => bind('127.0.0.1'))));
       const stunProbeSocket = await bind('127.0.0.100').catch(() => bind('127.0.0.1'));
-      const relaySources = await Promise.all(Array.from({ length: 8 }, () => bind('127.0.0.1')));
+      // The relay budgets bind work per source IP (cookies minted, failed proofs): relay fuzz
+      // comes from 127.0.2.1–32, so its binds reach the cookie and proof checks and the healthy
+      // peers' address (127.0.0.1) keeps its own budget.
+      const relaySources = await Promise.all(Array.from({ length: 32 }, (_, i) => bind(`127.0.2.${i + 1}`).catch(() => bind('127.0.0.1'))));
       const relayProbeSockets = await Promise.all(Array.from({ length: 40 }, () => bind('127.0.0.1')));
       const gameSources = await Promise.all(Array.from({ length: 8 }, () => bind('127.0.0.1')));
       const replies = { stun: 0, relay: 0, game: 0 };
       const tickets: TicketPool = { tickets: [] };
+      const pairs: PairPool = { pairs: [] };
+      const exchange = createRelayExchange(rng.fork(), { address: '127.0.0.1', port: endpoints.relay }, tickets);
 
       const stunProber = createProber({
         timeoutMs: 200,
@@ -213,25 +228,41 @@ describe('fuzzing a spawned cloud and game host', () => {
           socket.send(encodeRelayFrame({ type: 'send', toActor: 1, payload: new Uint8Array(4) }), endpoints.relay, '127.0.0.1');
         },
         answerOf(_reply, socket) {
+          if (!socket) return undefined;
           const nonce = relayPending.get(socket);
           relayPending.delete(socket);
           return nonce;
         },
       });
       for (const socket of relayProbeSockets) socket.onMessage((reply) => relayProber.onReply(reply, socket));
+      const probeServer = probing.server!.peerId;
       const gameProber = createProber({
         timeoutMs: 100,
         send(nonce) {
-          gameSources[nonce % gameSources.length]!.send(rejectProbe(direct.actor, direct.server!.actor, nonce), gamePort, '127.0.0.1');
+          const probe = Buffer.alloc(12);
+          probe.writeUInt32BE(nonce, 0);
+          probe.writeUInt32BE(PROBE_MAGIC, 4);
+          probeRunner.send(probeServer, probe);
         },
-        answerOf: (reply) => (reply.length === 15 && reply[0] === 0xd7 && reply[1] === 4 ? reply.readUInt32BE(10) : undefined),
+        answerOf: (reply) => (reply.length === 12 && reply.readUInt32BE(4) === PROBE_MAGIC ? reply.readUInt32BE(0) : undefined),
+      });
+      probeRunner.on('message', ({ peerId, data }) => {
+        if (peerId === probeServer) gameProber.onReply(Buffer.from(data.buffer, data.byteOffset, data.byteLength), undefined);
       });
       for (const socket of stunSources) socket.onMessage(() => replies.stun++);
-      for (const socket of relaySources) socket.onMessage(() => replies.relay++);
+      for (const socket of relaySources) {
+        socket.onMessage((reply) => {
+          replies.relay++;
+          exchange.onReply(socket, reply);
+        });
+      }
+      // Peer packets to the fuzz sockets: the host's answers to the insider's sealed packets and its punches.
+      const gameAnswers: Record<string, number> = {};
       for (const socket of gameSources) {
         socket.onMessage((reply) => {
           replies.game++;
-          gameProber.onReply(reply, socket);
+          const type = reply[0] === 0xd7 && reply.length > 1 ? `type-${reply[1]}` : 'other';
+          gameAnswers[type] = (gameAnswers[type] ?? 0) + 1;
         });
       }
 
@@ -247,6 +278,7 @@ describe('fuzzing a spawned cloud and game host', () => {
           deadline,
           stopped,
           tickets,
+          pairs,
           insider: {
             session: SESSION,
             ctx: { appId: HEALTHY_APP, names: [SESSION], endpoints: gameSources.map((socket) => socket.address()), keepSessionsOpen: true },
@@ -271,7 +303,7 @@ describe('fuzzing a spawned cloud and game host', () => {
           address: '127.0.0.1',
           port: endpoints.relay,
           sockets: relaySources,
-          generate: (r) => relayDatagram(r, tickets),
+          generate: (r, socket) => relayDatagram(r, tickets, exchange, socket),
           prober: relayProber,
           count: DATAGRAMS.relay,
           batch: 64,
@@ -284,7 +316,7 @@ describe('fuzzing a spawned cloud and game host', () => {
           address: '127.0.0.1',
           port: gamePort,
           sockets: gameSources,
-          generate: (r) => peerDatagram(r, [direct.server!.actor, direct.actor, relayed.actor]),
+          generate: (r) => peerDatagram(r, [direct.server!.actor, direct.actor, relayed.actor, probing.actor], pairs),
           prober: gameProber,
           count: DATAGRAMS.game,
           batch: 48,
@@ -303,7 +335,7 @@ describe('fuzzing a spawned cloud and game host', () => {
       const listed = alive.cloud ? await helloAndList().catch((error: unknown) => error as Error) : new Error('cloud is not running');
       // A dead cloud: replay the connections it dropped on a fresh one to name the frame.
       const triage = died.some((d) => d.name === 'cloud') ? await findKillerFrame(signaling.abnormal, freshCloud, 20_000) : '';
-      const report = buildReport(signaling, udp, healthy, replies, fuzzMs, tickets.tickets.length, triage);
+      const report = buildReport(signaling, udp, healthy, replies, fuzzMs, tickets.tickets.length, exchange, { answers: gameAnswers, pairs: pairs.pairs.length }, probeDisconnects, triage);
       console.log(report.summary);
 
       expect(died, `a process died (seed ${SEED}):\n${report.crash}`).toEqual([]);
@@ -312,6 +344,13 @@ describe('fuzzing a spawned cloud and game host', () => {
       expect(signaling.framesSent, `signaling frames sent within ${FUZZ_BUDGET_MS} ms (seed ${SEED})`).toBeGreaterThanOrEqual(SIGNALING_FRAMES);
       const datagrams = udp.reduce((sum, r) => sum + r.sent, 0);
       expect(datagrams, `datagrams sent within ${FUZZ_BUDGET_MS} ms (seed ${SEED})`).toBeGreaterThanOrEqual(100_000);
+      expect(
+        signaling.refusals.notRefused.map((record) => describeConnection(record, 1)),
+        `frames the scan must refuse that the cloud read without closing the connection (seed ${SEED})`,
+      ).toEqual([]);
+      // The fuzz reached the relay's bound path: captured tickets went through the whole cookie exchange.
+      if (tickets.tickets.length > 0) expect(exchange.stats.bound, `relay binds of captured tickets that ended bound (seed ${SEED})`).toBeGreaterThan(0);
+      expect(probeDisconnects, `the probe client disconnected (seed ${SEED})`).toEqual([]);
       for (const stream of healthy) {
         expect(stream.disconnects, `healthy ${stream.label} client disconnected (seed ${SEED})`).toEqual([]);
         expect(stream.echoed() / stream.sent(), `healthy ${stream.label} session: ${stream.echoed()}/${stream.sent()} updates echoed (seed ${SEED})`).toBeGreaterThanOrEqual(0.99);
@@ -328,15 +367,22 @@ function buildReport(
   replies: Record<string, number>,
   fuzzMs: number,
   tickets: number,
+  exchange: RelayExchange,
+  game: { answers: Record<string, number>; pairs: number },
+  probeDisconnects: string[],
   triage: string,
 ): { summary: string; crash: string } {
   const summary = [
     `fuzz seed ${SEED}: ${fuzzMs} ms`,
     `  signaling: ${signaling.framesSent} frames (${signaling.insiderFrames} from inside the healthy session) over ${signaling.connections} connections (${signaling.connectFailures} failed to open), ${signaling.replies} replies, ${tickets} relay tickets`,
-    `    close codes ${JSON.stringify(signaling.closeCodes)}`,
+    `    close codes ${JSON.stringify(signaling.closeCodes)}; ${signaling.abnormal.length} ended without a close frame (a reset after a close with unread data, or a crash)`,
     `    error codes ${JSON.stringify(signaling.errorCodes)}`,
+    `    ${signaling.refusals.sent} connections ended on a frame the scan refuses; their close codes ${JSON.stringify(signaling.refusals.closed)}`,
+    `  relay cookie exchange: ${exchange.stats.challenges} challenges, ${exchange.stats.answers} answered (${exchange.stats.wrongAnswers} wrongly), ${exchange.stats.bound} bound, errors ${JSON.stringify(exchange.stats.errors)}`,
     ...udp.map((r) => `  ${r.name}: ${r.sent} datagrams, ${replies[r.name] ?? 0} answers to fuzz sources, probes ${r.probesAnswered} answered / ${r.probesTimedOut} timed out\n    ${JSON.stringify(r.kinds)}`),
+    `  game host's peer packets to the fuzz sockets ${JSON.stringify(game.answers)} (${game.pairs} insider pair secrets held)`,
     ...healthy.map((s) => `  healthy ${s.label} (${s.path}): ${s.echoed()}/${s.sent()} updates echoed, disconnects ${JSON.stringify(s.disconnects)}`),
+    `  probe client: disconnects ${JSON.stringify(probeDisconnects)}`,
   ].join('\n');
   const crash = [
     `FUZZ_SEED=${SEED}`,

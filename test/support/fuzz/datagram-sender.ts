@@ -1,5 +1,7 @@
 // UDP fuzz driver: batches of fuzz datagrams at one target, each batch followed by a probe the
 // target answers, so the target has drained its socket before more arrive (no buffer overflow).
+// A probe travels to the target's socket like the fuzz does, so its answer means the target has
+// read everything sent before it.
 import type { UdpSocket } from '../../../src/runtime/index.js';
 import type { FuzzDatagram } from './datagrams.js';
 import { hexPreview, type Rng } from './random.js';
@@ -8,8 +10,8 @@ import { hexPreview, type Rng } from './random.js';
 export interface ProbeSpec {
   /** Sends probe number `nonce` from one of the probe sockets. */
   send(nonce: number): void;
-  /** The nonce this answer (received on `socket`) answers, or undefined if none. */
-  answerOf(reply: Buffer, socket: UdpSocket): number | undefined;
+  /** The nonce this answer (received on `socket`, if it came on a socket) answers, or undefined if none. */
+  answerOf(reply: Buffer, socket: UdpSocket | undefined): number | undefined;
   timeoutMs: number;
   /** Waits until the next probe may be sent (a target that answers each source rarely). */
   ready?(): Promise<void>;
@@ -18,8 +20,8 @@ export interface ProbeSpec {
 export interface Prober {
   /** Resolves true once the target answered, false after the timeout. */
   probe(): Promise<boolean>;
-  /** Feed every datagram the probe sockets receive here. */
-  onReply(reply: Buffer, socket: UdpSocket): void;
+  /** Feed every datagram (or message) the probe sockets receive here. */
+  onReply(reply: Buffer, socket: UdpSocket | undefined): void;
 }
 
 export function createProber(spec: ProbeSpec): Prober {

@@ -1,5 +1,13 @@
 // Signaling-frame generators for the fuzz test: valid requests with mutated fields (structure-
 // aware), hostile msgpack (extension types, deep nesting, huge maps) and random bytes.
+//
+// The cloud scans every frame before decoding it (src/protocol/scan.ts): an extension type, a
+// non-string map key or nesting deeper than PROTOCOL_MAX_DEPTH anywhere closes the connection
+// (4000). So mutated requests draw only values the scan admits (hostile in every other way:
+// special keys, toString maps, bad UTF-8, huge strings and maps, nesting up to the limit), and
+// reach the validator and the handlers; what the scan refuses comes as frames marked `refused`,
+// each the last of its connection's script.
+import { PROTOCOL_MAX_DEPTH } from '../../../src/constants.js';
 import { RequestType } from '../../../src/protocol/index.js';
 import { mp, type Wire } from './msgpack.js';
 import type { Rng } from './random.js';
@@ -10,7 +18,18 @@ export interface FuzzFrame {
   bytes: Uint8Array;
   /** Send as a WebSocket text frame instead of binary. */
   text?: boolean;
+  /**
+   * Built so the cloud must close the connection for it: it fails the scan (or is a text frame,
+   * or too large). Nothing after it on the connection would be read.
+   */
+  refused?: boolean;
 }
+
+/**
+ * Containers a request's field value may nest and still pass the scan: the request map is one
+ * level of PROTOCOL_MAX_DEPTH, so a field holds at most PROTOCOL_MAX_DEPTH - 1 more.
+ */
+export const FIELD_NESTING_LIMIT = PROTOCOL_MAX_DEPTH - 1;
 
 /** What structure-aware frames may name. */
 export interface SignalingContext {
@@ -107,10 +126,16 @@ function manyKeys(rng: Rng, count: number): Wire {
   return map;
 }
 
-/** A hostile value for any field. */
-export function weird(rng: Rng, depth = 0): { wire: Wire; label: string } {
+/**
+ * A hostile value for a field `depth` containers below the request map. `plain`: only what the
+ * cloud's scan admits (no extensions, string keys, nesting within the limit), so the value
+ * reaches the validator; otherwise anything, and the frame may be refused.
+ */
+export function weird(rng: Rng, depth = 0, plain = false): { wire: Wire; label: string } {
   const leaf = depth > 3;
-  const choice = rng.int(leaf ? 8 : 16);
+  let choice = rng.int(leaf ? 8 : 16);
+  // Extensions in plain mode: a big integer, a float or a map instead (same odds for the rest).
+  if (plain && choice >= 7 && choice <= 9) choice = rng.pick([2, 3, leaf ? 4 : 15]);
   switch (choice) {
     case 0:
       return { wire: mp.nil(), label: 'nil' };
@@ -146,27 +171,29 @@ export function weird(rng: Rng, depth = 0): { wire: Wire; label: string } {
     case 11:
       return { wire: mp.obj([['__proto__', mp.obj([['polluted', mp.bool(true)], ['toString', mp.int(1)]])]]), label: '__proto__-map' };
     case 12: {
-      const depthWanted = rng.pick([50, 500, 3000, 3000, 10_000]);
+      // The value itself is container depth + 1; plain nesting ends exactly at the limit.
+      const room = FIELD_NESTING_LIMIT - depth;
+      const depthWanted = plain ? rng.pick([1, room - 1, room, room]) : rng.pick([room + 1, 50, 500, 3000, 10_000]);
       return { wire: deepNest(rng, depthWanted), label: `nest ${depthWanted}` };
     }
     case 13:
       return { wire: manyKeys(rng, rng.pick([129, 500, 1500])), label: 'many-keys' };
     case 14: {
       const items: Wire[] = [];
-      for (let i = rng.int(5); i > 0; i--) items.push(weird(rng, depth + 1).wire);
+      for (let i = rng.int(5); i > 0; i--) items.push(weird(rng, depth + 1, plain).wire);
       return { wire: mp.arr(items), label: 'array' };
     }
     default: {
       const entries: Entries = [];
-      for (let i = rng.int(5); i > 0; i--) entries.push([weirdKey(rng, depth), weird(rng, depth + 1).wire]);
+      for (let i = rng.int(5); i > 0; i--) entries.push([weirdKey(rng, depth, plain), weird(rng, depth + 1, plain).wire]);
       return { wire: mp.map(entries), label: 'map' };
     }
   }
 }
 
-/** A map key: usually a string (often a special one), sometimes a non-string. */
-function weirdKey(rng: Rng, depth: number): Wire {
-  switch (rng.int(8)) {
+/** A map key: usually a string (often a special one), sometimes (unless `plain`) a non-string. */
+function weirdKey(rng: Rng, depth: number, plain = false): Wire {
+  switch (plain ? rng.range(3, 8) : rng.int(8)) {
     case 0:
       return mp.int(rng.pick([0, 1, -1, 2 ** 32]));
     case 1:
@@ -176,6 +203,8 @@ function weirdKey(rng: Rng, depth: number): Wire {
     case 3:
     case 4:
       return mp.str(rng.pick(SPECIAL_KEYS));
+    case 8: // plain only: a key of bad UTF-8 or a long one
+      return rng.chance(0.5) ? mp.strBytes(rng.pick([Uint8Array.of(0xff, 0xfe), Uint8Array.of(0xed, 0xa0, 0x80)])) : mp.str(longString(rng, rng.range(100, 3000)));
     default:
       return mp.str(rng.pick(['type', 'id', 'name', 'properties', 'x', '']));
   }
@@ -259,6 +288,7 @@ const REQUEST_TYPES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 /** A type value that is not a request type, or a request type in a hostile form. */
 function weirdType(rng: Rng): { wire: Wire; label: string } {
   switch (rng.int(6)) {
+    // Every form here passes the scan (extension-typed types are refusedValue's).
     case 0: {
       const n = rng.pick<number | bigint>([0, 11, 20, 21, 30, 36, 255, -1, 2 ** 32 + 1, 2n ** 64n - 1n]);
       return { wire: mp.int(n), label: `type ${n}` };
@@ -268,9 +298,9 @@ function weirdType(rng: Rng): { wire: Wire; label: string } {
     case 2:
       return { wire: mp.float64(rng.pick([1.5, 1, Number.NaN, Infinity])), label: 'type float' };
     case 3:
-      return { wire: mp.ext(0x42, rng.bytes(rng.pick([1, 8, 9, 16]))), label: 'type ext42-bigint' };
+      return { wire: mp.int(rng.pick<number | bigint>([2n ** 63n, -(2n ** 63n), 2n ** 64n - 1n, 2 ** 53 + 2])), label: 'type int64' };
     default: {
-      const w = weird(rng);
+      const w = weird(rng, 0, true);
       return { wire: w.wire, label: `type ${w.label}` };
     }
   }
@@ -286,7 +316,7 @@ function mutate(rng: Rng, entries: Array<[string, Wire]>): { wire: Wire; label: 
       case 0:
       case 1: {
         if (map.length === 0) break;
-        const w = weird(rng);
+        const w = weird(rng, 0, true);
         map[at]![1] = w.wire;
         labels.push(`field=${w.label}`);
         break;
@@ -296,8 +326,8 @@ function mutate(rng: Rng, entries: Array<[string, Wire]>): { wire: Wire; label: 
         labels.push('drop-field');
         break;
       case 3: {
-        const w = weird(rng);
-        map.push([weirdKey(rng, 0), w.wire]);
+        const w = weird(rng, 0, true);
+        map.push([weirdKey(rng, 0, true), w.wire]);
         labels.push(`extra=${w.label}`);
         break;
       }
@@ -314,13 +344,13 @@ function mutate(rng: Rng, entries: Array<[string, Wire]>): { wire: Wire; label: 
         break;
       }
       case 6: {
-        const w = rng.chance(0.5) ? weird(rng) : { wire: mp.int(rng.pick<number | bigint>([0, -1, 2 ** 31, 2 ** 53, -(2n ** 63n)])), label: 'id-range' };
+        const w = rng.chance(0.5) ? weird(rng, 0, true) : { wire: mp.int(rng.pick<number | bigint>([0, -1, 2 ** 31, 2 ** 53, -(2n ** 63n)])), label: 'id-range' };
         if (map.length > 1) map[1]![1] = w.wire;
         labels.push(`id=${w.label}`);
         break;
       }
       case 7:
-        if (map.length > 0) map[at]![0] = weirdKey(rng, 0);
+        if (map.length > 0) map[at]![0] = weirdKey(rng, 0, true);
         labels.push('key');
         break;
       case 8:
@@ -337,7 +367,48 @@ function mutate(rng: Rng, entries: Array<[string, Wire]>): { wire: Wire; label: 
   return { wire: mp.map(map), label: labels.join(',') };
 }
 
-/** A structure-aware request: valid, or valid with mutated fields. */
+/** A value the scan refuses wherever it stands: an extension, a non-string key, or too deep. */
+function refusedValue(rng: Rng): { wire: Wire; label: string } {
+  switch (rng.int(6)) {
+    case 0:
+      return { wire: bigIntExt(rng), label: 'ext42-bigint' };
+    case 1:
+      return { wire: timestampExt(rng), label: 'ext-timestamp' };
+    case 2:
+      return { wire: otherExt(rng, 0), label: 'ext-other' };
+    case 3: {
+      const depth = rng.pick([FIELD_NESTING_LIMIT + 1, FIELD_NESTING_LIMIT + 1, 50, 3000, 10_000]);
+      return { wire: deepNest(rng, depth), label: `nest ${depth}` };
+    }
+    case 4: {
+      const key = rng.pick([mp.int(rng.pick([0, 1, -1, 2 ** 32])), mp.bin(rng.bytes(rng.int(8))), mp.nil(), mp.bool(true), mp.float64(1.5), mp.arr([mp.str('k')]), mp.obj([['a', mp.int(1)]])]);
+      return { wire: mp.map([[mp.str('ok'), mp.int(1)], [key, weird(rng, 1, true).wire]]), label: 'non-string-key' };
+    }
+    default: {
+      // Deep inside a plain container: the scan looks at every item.
+      const inner = refusedValue(rng);
+      return { wire: mp.arr([mp.str('a'), mp.obj([['b', mp.arr([inner.wire])]])]), label: `inside:${inner.label}` };
+    }
+  }
+}
+
+/**
+ * A request with one refused value (as a field, the type, the id, or under a non-string key
+ * at the top): the cloud must close the connection for it (4000).
+ */
+export function refusedFrame(rng: Rng, id: number, ctx: SignalingContext, types: readonly number[] = REQUEST_TYPES): FuzzFrame {
+  const type = rng.pick(types);
+  const map: Entries = validRequest(rng, type, id, ctx).map(([k, v]) => [mp.str(k), v]);
+  const value = refusedValue(rng);
+  const where = rng.int(4);
+  if (where === 0 && map.length > 0) map[0]![1] = value.wire;
+  else if (where === 1 && map.length > 1) map[1]![1] = value.wire;
+  else if (where === 2) map.splice(rng.int(map.length + 1), 0, [rng.pick([mp.int(rng.int(100)), mp.nil(), mp.bin(rng.bytes(3))]), value.wire]);
+  else map.push([mp.str(rng.pick(['properties', 'filter', 'name', 'x'])), value.wire]);
+  return { kind: `refused:${type}:${['type', 'id', 'key', 'field'][where]}=${value.label}`, bytes: mp.map(map), refused: true };
+}
+
+/** A structure-aware request: valid, or valid with mutated fields (always past the scan). */
 export function structuredFrame(rng: Rng, id: number, ctx: SignalingContext, types: readonly number[] = REQUEST_TYPES): FuzzFrame {
   const type = rng.pick(types);
   const entries = validRequest(rng, type, id, ctx);
@@ -348,16 +419,16 @@ export function structuredFrame(rng: Rng, id: number, ctx: SignalingContext, typ
 
 /** A frame that is not a request at all: random, broken or hostile msgpack. */
 export function hostileFrame(rng: Rng, ctx: SignalingContext): FuzzFrame {
-  switch (rng.int(12)) {
+  switch (rng.int(14)) {
     case 0:
       return { kind: 'random-bytes', bytes: rng.bytes(rng.int(rng.chance(0.1) ? 2000 : 100)) };
     case 1: {
       const valid = mp.obj(validRequest(rng, rng.pick(REQUEST_TYPES), 1, ctx));
-      return { kind: 'truncated', bytes: valid.subarray(0, rng.int(valid.length)) };
+      return { kind: 'truncated', bytes: valid.subarray(0, rng.int(valid.length)), refused: true };
     }
     case 2: {
       const valid = mp.obj(validRequest(rng, rng.pick(REQUEST_TYPES), 1, ctx));
-      return { kind: 'trailing-bytes', bytes: mp.concat([valid, rng.bytes(rng.range(1, 8))]) };
+      return { kind: 'trailing-bytes', bytes: mp.concat([valid, rng.bytes(rng.range(1, 8))]), refused: true };
     }
     case 3: {
       const bytes = new Uint8Array(mp.obj(validRequest(rng, rng.pick(REQUEST_TYPES), 1, ctx)));
@@ -368,27 +439,30 @@ export function hostileFrame(rng: Rng, ctx: SignalingContext): FuzzFrame {
       return { kind: 'bit-flips', bytes };
     }
     case 4: {
-      const depth = rng.pick([3000, 3000, 8000, 15_000]);
-      return { kind: `deep-nest-frame ${depth}`, bytes: deepNest(rng, depth) };
+      const depth = rng.pick([PROTOCOL_MAX_DEPTH + 1, 3000, 8000, 15_000]);
+      return { kind: `deep-nest-frame ${depth}`, bytes: deepNest(rng, depth), refused: true };
     }
     case 5:
       return {
         kind: 'lying-header',
         bytes: rng.pick([mp.arrayHeader(0xffffffff), mp.mapHeader(0xfffffff0), mp.strHeader(0x7fffffff), mp.binHeader(0xffffffff), mp.concat([Uint8Array.of(0x81), mp.strHeader(1e9)])]),
+        refused: true,
       };
     case 6: {
       const w = weird(rng);
       return { kind: `bare-value:${w.label}`, bytes: w.wire };
     }
     case 7:
-      return { kind: 'oversize', bytes: mp.obj([['type', mp.int(7)], ['id', mp.int(1)], ['pad', mp.bin(new Uint8Array(rng.range(16 * 1024, 40 * 1024)))]]) };
+      return { kind: 'oversize', bytes: mp.obj([['type', mp.int(7)], ['id', mp.int(1)], ['pad', mp.bin(new Uint8Array(rng.range(16 * 1024, 40 * 1024)))]]), refused: true };
     case 8:
-      return { kind: 'empty', bytes: new Uint8Array(0) };
+      return { kind: 'empty', bytes: new Uint8Array(0), refused: true };
     case 9:
-      return { kind: 'text', bytes: mp.obj(validRequest(rng, RequestType.LIST, 1, ctx)), text: true };
+      return { kind: 'text', bytes: mp.obj(validRequest(rng, RequestType.LIST, 1, ctx)), text: true, refused: true };
     case 10:
-      return { kind: 'ext-frame', bytes: rng.chance(0.5) ? bigIntExt(rng) : otherExt(rng, 0) };
-    default:
+      return { kind: 'ext-frame', bytes: rng.chance(0.5) ? bigIntExt(rng) : otherExt(rng, 0), refused: true };
+    case 11:
       return { kind: 'many-keys-frame', bytes: manyKeys(rng, rng.pick([129, 2000])) };
+    default:
+      return refusedFrame(rng, 1, ctx);
   }
 }

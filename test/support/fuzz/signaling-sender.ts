@@ -2,11 +2,14 @@
 // cloud's /v1/signaling, reconnecting whenever the cloud closes one (its answer to garbage).
 import { Unpackr } from 'msgpackr';
 import WebSocket from 'ws';
-import { RequestType } from '../../../src/protocol/index.js';
-import type { TicketPool } from './datagrams.js';
+import { CloseCode, RequestType } from '../../../src/protocol/index.js';
+import type { PairPool, TicketPool } from './datagrams.js';
 import { mp } from './msgpack.js';
 import { hexPreview, type Rng } from './random.js';
-import { hostileFrame, structuredFrame, validRequest, type FuzzFrame, type SignalingContext } from './signaling-frames.js';
+import { hostileFrame, refusedFrame, structuredFrame, validRequest, type FuzzFrame, type SignalingContext } from './signaling-frames.js';
+
+/** Close codes that answer a refused frame: malformed (the scan, a text frame), too large, or a violation close that came first. */
+const REFUSAL_CLOSES: ReadonlySet<number> = new Set([CloseCode.MALFORMED_FRAME, CloseCode.FRAME_TOO_LARGE, CloseCode.PROTOCOL_VIOLATION]);
 
 export interface SignalingFuzzOptions {
   /** ws://host:port/v1/signaling */
@@ -29,6 +32,8 @@ export interface SignalingFuzzOptions {
    * the game host's signaling client sees every event the cloud lets through.
    */
   insider?: { ctx: SignalingContext; session: string };
+  /** The insider's pair secrets with the game host (from its peer-addresses events) land here. */
+  pairs?: PairPool;
 }
 
 /** One connection's script as sent, kept for crash reports. */
@@ -39,6 +44,10 @@ export interface ConnectionRecord {
   closeCode?: number;
   closedAt?: number;
   lastSentAt?: number;
+  /** The cloud answered RATE_LIMITED on this connection (a later frame may not have been read). */
+  rateLimited?: boolean;
+  /** This connection's actor in its session (from its start event). */
+  actor?: number;
 }
 
 export interface SignalingFuzzResult {
@@ -50,8 +59,14 @@ export interface SignalingFuzzResult {
   replies: number;
   closeCodes: Record<string, number>;
   errorCodes: Record<string, number>;
-  /** Connections the cloud dropped without a close frame (1006): a crash leaves these. */
+  /** Connections the cloud dropped without a close frame (1006) before we gave up on them: a crash leaves these. */
   abnormal: ConnectionRecord[];
+  /**
+   * Connections whose last frame was built to be refused (FuzzFrame.refused): `closed` counts
+   * them by the close code they got; `notRefused` keeps those the cloud did not close with a
+   * refusal code although it read the frame (no RATE_LIMITED before it).
+   */
+  refusals: { sent: number; closed: Record<string, number>; notRefused: ConnectionRecord[] };
 }
 
 const decoder = new Unpackr({ useRecords: false, mapsAsObjects: true });
@@ -60,6 +75,8 @@ const decoder = new Unpackr({ useRecords: false, mapsAsObjects: true });
 function insiderScript(rng: Rng, ctx: SignalingContext, session: string): FuzzFrame[] {
   let id = 1;
   const frames: FuzzFrame[] = [{ kind: 'valid:1', bytes: mp.obj(validRequest(rng, RequestType.HELLO, id++, ctx)) }];
+  // Now and then the insider's connection ends on a refused frame: the cloud closes it and the
+  // host sees its client drop (and come back on the next connection).
   const join = (): FuzzFrame => ({
     kind: 'valid:3',
     bytes: mp.obj([['type', mp.int(RequestType.JOIN)], ['id', mp.int(id++)], ['name', mp.str(session)], ['createIfNotExists', mp.bool(false)]]),
@@ -71,6 +88,7 @@ function insiderScript(rng: Rng, ctx: SignalingContext, session: string): FuzzFr
     frames.push(frame);
     if (frame.kind === `valid:${RequestType.LEAVE}`) frames.push(join());
   }
+  if (rng.chance(0.1)) frames.push(refusedFrame(rng, id++, ctx, types));
   return frames;
 }
 
@@ -83,7 +101,9 @@ function script(rng: Rng, ctx: SignalingContext): FuzzFrame[] {
     // Before hello: requests that need hello, mutated hellos, and garbage.
     for (let n = rng.range(1, 8); n > 0; n--) {
       const r = rng.next();
-      frames.push(r < 0.55 ? structuredFrame(rng, id++, ctx, nonHello) : r < 0.8 ? structuredFrame(rng, id++, ctx, [RequestType.HELLO]) : hostileFrame(rng, ctx));
+      const frame = r < 0.55 ? structuredFrame(rng, id++, ctx, nonHello) : r < 0.8 ? structuredFrame(rng, id++, ctx, [RequestType.HELLO]) : r < 0.9 ? refusedFrame(rng, id++, ctx) : hostileFrame(rng, ctx);
+      frames.push(frame);
+      if (frame.refused) break; // the cloud closes here: nothing after it is read
     }
     return frames;
   }
@@ -95,8 +115,12 @@ function script(rng: Rng, ctx: SignalingContext): FuzzFrame[] {
   // Within the request burst (40) most of the time, so the handlers see the frames; now and
   // then far beyond it, so rate limiting and the violation close (4001) run too.
   const count = rng.chance(0.05) ? rng.range(60, 120) : rng.range(1, 36);
-  for (let n = 0; n < count; n++) frames.push(rng.chance(0.03) ? hostileFrame(rng, ctx) : structuredFrame(rng, id++, ctx));
-  if (rng.chance(0.35)) frames.push(hostileFrame(rng, ctx));
+  for (let n = 0; n < count; n++) {
+    const frame = rng.chance(0.03) ? hostileFrame(rng, ctx) : structuredFrame(rng, id++, ctx);
+    frames.push(frame);
+    if (frame.refused) return frames; // the cloud closes here: nothing after it is read
+  }
+  if (rng.chance(0.35)) frames.push(rng.chance(0.4) ? refusedFrame(rng, id++, ctx) : hostileFrame(rng, ctx));
   return frames;
 }
 
@@ -124,16 +148,35 @@ function sendFrame(ws: WebSocket, frame: FuzzFrame): Promise<boolean> {
 }
 
 export async function runSignalingFuzz(options: SignalingFuzzOptions): Promise<SignalingFuzzResult> {
-  const result: SignalingFuzzResult = { framesSent: 0, insiderFrames: 0, connections: 0, connectFailures: 0, replies: 0, closeCodes: {}, errorCodes: {}, abnormal: [] };
+  const result: SignalingFuzzResult = {
+    framesSent: 0,
+    insiderFrames: 0,
+    connections: 0,
+    connectFailures: 0,
+    replies: 0,
+    closeCodes: {},
+    errorCodes: {},
+    abnormal: [],
+    refusals: { sent: 0, closed: {}, notRefused: [] },
+  };
   const active = (): boolean => result.framesSent < options.frames && Date.now() < options.deadline && !options.stopped();
 
-  const onReply = (data: WebSocket.RawData): void => {
+  let ticketsSeen = 0;
+  let pairsSeen = 0;
+  const onReply = (data: WebSocket.RawData, record: ConnectionRecord, insider: boolean): void => {
     result.replies++;
     try {
-      const message = decoder.unpack(data as Buffer) as { type?: number; code?: string; relay?: { ticket?: Uint8Array } };
+      const message = decoder.unpack(data as Buffer) as { type?: number; code?: string; actor?: unknown; mode?: unknown; pairSecret?: unknown; relay?: { ticket?: Uint8Array } };
+      if (message.type === 30 && typeof message.actor === 'number') record.actor = message.actor;
+      // The insider is a client of the game host: the host's addresses come with their pair secret.
+      if (insider && options.pairs && message.type === 32 && message.mode === 'server' && typeof message.actor === 'number' && record.actor !== undefined && message.pairSecret instanceof Uint8Array) {
+        options.pairs.pairs[pairsSeen++ % 8] = { secret: new Uint8Array(message.pairSecret), client: record.actor, server: message.actor };
+      }
       if (message.type === 21 && typeof message.code === 'string') result.errorCodes[message.code] = (result.errorCodes[message.code] ?? 0) + 1;
+      if (message.type === 21 && message.code === 'RATE_LIMITED') record.rateLimited = true;
       const ticket = message.type === 30 ? message.relay?.ticket : undefined;
-      if (ticket instanceof Uint8Array && options.tickets.tickets.length < 32) options.tickets.tickets.push(new Uint8Array(ticket));
+      // A rolling pool of the latest 32: tickets of sessions that closed are revoked at the relay.
+      if (ticket instanceof Uint8Array) options.tickets.tickets[ticketsSeen++ % 32] = new Uint8Array(ticket);
     } catch {
       result.errorCodes['<undecodable reply>'] = (result.errorCodes['<undecodable reply>'] ?? 0) + 1;
     }
@@ -155,7 +198,13 @@ export async function runSignalingFuzz(options: SignalingFuzzOptions): Promise<S
         });
       });
       ws.on('error', () => undefined);
-      ws.on('message', onReply);
+      let replied: () => void = () => undefined;
+      const firstReply = new Promise<void>((resolve) => (replied = resolve));
+      ws.on('message', (data) => {
+        replied();
+        onReply(data, record, insider !== undefined);
+      });
+      void closedPromise.then(() => replied());
       if (!(await opened(ws, 3_000))) {
         result.connectFailures++;
         ws.terminate();
@@ -172,18 +221,31 @@ export async function runSignalingFuzz(options: SignalingFuzzOptions): Promise<S
         if (insider) result.insiderFrames++;
         record.frames.push(frame);
         record.lastSentAt = Date.now();
+        // Like a real client, wait for hello's answer: until the cloud has handled hello, it
+        // takes any frame over maxHelloFrameBytes (2 KiB) for a pre-hello one and closes (1009).
+        if (frame.kind === `valid:${RequestType.HELLO}`) await Promise.race([firstReply, new Promise((resolve) => setTimeout(resolve, 1_000))]);
       }
-      // Let the replies to the last frames arrive, then say goodbye (or see the cloud's close).
-      await new Promise((resolve) => setTimeout(resolve, 2));
-      if (!closed) ws.close(1000);
+      // A refused last frame: the cloud must close the connection itself. Otherwise let the
+      // replies to the last frames arrive, then say goodbye (or see the cloud's close).
+      const refused = record.frames.at(-1)?.refused === true;
+      if (!refused) {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        if (!closed) ws.close(1000);
+      }
       let terminated = false;
       const timer = setTimeout(() => {
         terminated = true;
         ws.terminate();
-      }, 2_000);
+      }, refused ? 3_000 : 2_000);
       await closedPromise;
       clearTimeout(timer);
       if (record.closeCode === 1006 && !terminated) result.abnormal.push(record);
+      if (refused) {
+        const code = terminated ? 'still open' : String(record.closeCode);
+        result.refusals.sent++;
+        result.refusals.closed[code] = (result.refusals.closed[code] ?? 0) + 1;
+        if ((terminated || !REFUSAL_CLOSES.has(record.closeCode!)) && !record.rateLimited && record.closeCode !== 1006) result.refusals.notRefused.push(record);
+      }
     }
   };
 
