@@ -283,7 +283,7 @@ export function relayDatagram(rng: Rng, pool: TicketPool, exchange: RelayExchang
     case 8:
       return { kind: 'relay:keepalive', bytes: encodeRelayFrame({ type: 'keepalive', nonce: rng.int(0x100000000) }) };
     case 9:
-      return { kind: 'relay:unbind', bytes: encodeRelayFrame({ type: 'unbind' }) };
+      return { kind: 'relay:unbind', bytes: encodeRelayFrame({ type: 'unbind', unbindToken: rng.bytes(8) }) };
     case 10: {
       // Frames only the relay sends (never answered), any length.
       const type = rng.pick([0x02, 0x04, 0x06, 0x07, 0x09]);
