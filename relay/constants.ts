@@ -98,20 +98,21 @@ export const DEFAULT_COOKIE_SLOT_MS = 10_000;
 export const DEFAULT_MAX_BINDINGS_PER_SESSION = 256;
 
 /**
- * Bound peers per source IP address (all ports; an IPv6 source by its /64, see below). A household, a LAN party or a small CGNAT pool
- * shares one public address; 64 players behind one IP is far beyond a normal game lobby, and an
- * attacker with one address can hold no more than this many slots.
+ * Bound peers per source IP address (all ports; an IPv6 source by its /64, see below). Every
+ * player binds at start, and a household, a LAN party or a carrier-grade NAT pool shares one
+ * public address: this matches the session service's 256 connections per address, so whoever
+ * may be in sessions may also be relayed, and one address still holds at most this many slots.
  */
-export const DEFAULT_MAX_BINDINGS_PER_ADDRESS = 64;
+export const DEFAULT_MAX_BINDINGS_PER_ADDRESS = 256;
 
 /**
  * Bind work per source IP: every cookie the relay mints for a source and every failed
  * verification (stale cookie, wrong proof) costs one token; an empty bucket drops binds unread,
- * before any HMAC. An honest peer spends one token per bind, so 64 peers behind one address
- * can bind at once (the per-address bound) and 32 more every second.
+ * before any HMAC. An honest peer spends one token per bind, so a full address of peers (the
+ * per-address bound) can bind at once, and 64 more every second.
  */
-export const DEFAULT_BIND_WORK_PER_SECOND = 32;
-export const DEFAULT_BIND_WORK_BURST = 64;
+export const DEFAULT_BIND_WORK_PER_SECOND = 64;
+export const DEFAULT_BIND_WORK_BURST = 256;
 
 /**
  * Bind work across all sources: caps the relay's HMAC work under a flood from spoofed, ever

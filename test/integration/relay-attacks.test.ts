@@ -11,6 +11,7 @@ import {
   createTicketIssuer,
   decodeRelayFrame,
   encodeRelayFrame,
+  relayDefaults,
   splitTicket,
   type RelayClient,
   type RelayServer,
@@ -258,31 +259,32 @@ describe('relay attacks on loopback', () => {
 
   it('harvested tickets bound from one address stop at the per-address bound; legitimate peers still bind', async () => {
     const { peer, server, issuer, clock, exchange, endpoint } = await relay({ idleTimeoutMs: 30_000 });
-    const harvested = Array.from({ length: 100 }, (_, i) => issuer.issue(`harvest-${i >> 4}`, i + 1).ticket);
+    const perAddress = relayDefaults.DEFAULT_MAX_BINDINGS_PER_ADDRESS;
+    const harvested = Array.from({ length: perAddress + 36 }, (_, i) => issuer.issue(`harvest-${i >> 4}`, i + 1).ticket);
     const attackers = await Promise.all(harvested.map(() => socket('127.0.0.2')));
     const outcomes: string[] = [];
     for (const [i, ticket] of harvested.entries()) {
       clock.advance(100); // the harvesting pace, which the bind-work budget allows
       outcomes.push(await exchange(attackers[i]!, ticket));
     }
-    expect(outcomes.filter((outcome) => outcome === 'bound')).toHaveLength(64);
+    expect(outcomes.filter((outcome) => outcome === 'bound')).toHaveLength(perAddress);
     expect(outcomes.filter((outcome) => outcome === 'RELAY_FULL')).toHaveLength(36);
     expect(server.stats().dropped.addressFull).toBe(36);
     // The attacker holds its slots with keepalives…
     for (let second = 0; second < 3; second++) {
       for (const attacker of attackers) attacker.socket.send(encodeRelayFrame({ type: 'keepalive', nonce: second }), endpoint.port, endpoint.address);
       const acks = server.stats().keepalives;
-      await until(() => server.stats().keepalives >= acks + 64, 'keepalives');
+      await until(() => server.stats().keepalives >= acks + perAddress, 'keepalives');
       clock.advance(10_000);
     }
-    expect(server.stats().bindings).toBe(64);
+    expect(server.stats().bindings).toBe(perAddress);
     // …and legitimate peers from other addresses bind and relay all the same.
     const host = await peer('game', 1);
     const guest = await peer('game', 2);
     await Promise.all([host.client.bind(), guest.client.bind()]);
     host.client.send(2, Buffer.from('hello'));
     await until(() => guest.payloads.length === 1, 'the legitimate frame');
-    expect(server.stats().bindings).toBe(66);
+    expect(server.stats().bindings).toBe(perAddress + 2);
   });
 
   it('a flood of 20,000 forged binds leaves a relayed pair beside it delivering ≥ 99 %, at a bounded number of HMACs', async () => {
@@ -333,10 +335,11 @@ describe('relay attacks on loopback', () => {
     expect(guest.payloads.length).toBeGreaterThanOrEqual(expected * 0.99);
     expect(host.payloads.length).toBeGreaterThanOrEqual(expected * 0.99);
     const stats = server.stats();
-    // The flooder's address had 64 tokens of bind work (the manual clock never refilled them):
-    // at most four HMACs each (a cookie checked against two slots, then the proof's two).
-    expect(stats.bindHmacs - hmacsBefore).toBeLessThanOrEqual(4 * 64);
-    expect(stats.dropped.bindLimited).toBeGreaterThanOrEqual(total - 64);
+    // The flooder's address had a burst of bind work (the manual clock never refilled it): at
+    // most four HMACs a token (a cookie checked against two slots, then the proof's two).
+    const burst = relayDefaults.DEFAULT_BIND_WORK_BURST;
+    expect(stats.bindHmacs - hmacsBefore).toBeLessThanOrEqual(4 * burst);
+    expect(stats.dropped.bindLimited).toBeGreaterThanOrEqual(total - burst);
     expect(stats.bindings).toBe(2);
   });
 

@@ -22,11 +22,15 @@ export async function startLoopbackCloud(): Promise<LoopbackCloud> {
     secret,
     host: '127.0.0.1',
     port: 0,
-    // Many runs share one loopback source address: lift the per-peer game-traffic limits.
+    // Many runs share one loopback source address: lift the per-peer game-traffic limits and
+    // the per-address bind limits (test/integration/relay-attacks.test.ts covers those).
     ratePacketsPerSecond: 1_000_000,
     burstPackets: 1_000_000,
     rateBytesPerSecond: 1_000_000_000,
     burstBytes: 1_000_000_000,
+    bindWorkPerSecond: 1_000_000,
+    bindWorkBurst: 1_000_000,
+    maxBindingsPerAddress: 1_000_000,
   });
   const issuer = createTicketIssuer({ secret });
   const stunEndpoint = stun.address('IPv4')!;
