@@ -320,14 +320,13 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
     pairSecret: options.randomBytes(32),
   });
 
-  /** Properties and lobby keys together must fit the properties budget, and the keys their count. */
-  const checkPropertiesFit = (properties: Properties, lobbyKeys: readonly string[]): void => {
-    if (lobbyKeys.length > options.maxLobbyKeys) {
-      throw new RequestError('LIMIT_EXCEEDED', `a session may have at most ${options.maxLobbyKeys} lobby keys`);
-    }
+  /** Why properties and lobby keys do not fit (the keys' count, both together the byte budget). */
+  const propertiesMisfit = (properties: Properties, lobbyKeys: readonly string[]): string | undefined => {
+    if (lobbyKeys.length > options.maxLobbyKeys) return `a session may have at most ${options.maxLobbyKeys} lobby keys`;
     if (codec.encode({ properties, lobbyKeys } as never).length > options.maxPropertiesBytes) {
-      throw new RequestError('LIMIT_EXCEEDED', `properties and lobby keys exceed ${options.maxPropertiesBytes} bytes`);
+      return `properties and lobby keys exceed ${options.maxPropertiesBytes} bytes`;
     }
+    return undefined;
   };
 
   /** Seed 002 steps 3–6: the reply (ack), then start with STUN and relay settings. */
@@ -379,7 +378,8 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
       return chosen;
     };
     const lobbyKeys = [...new Set(request.lobbyKeys ?? [])];
-    checkPropertiesFit(request.properties ?? {}, lobbyKeys);
+    const misfit = propertiesMisfit(request.properties ?? {}, lobbyKeys);
+    if (misfit) throw new RequestError('LIMIT_EXCEEDED', misfit);
     return {
       maxPlayers: bounded(request.maxPlayers, options.defaultMaxPlayers, options.maxPlayersLimit, 'maxPlayers'),
       open: request.open ?? true,
@@ -506,13 +506,8 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
       const outcome = await applyOutcome(membership.sessionId, (s) => {
         const result = setProperties(s, membership.actor, request);
         if (!result.ok) return result;
-        try {
-          checkPropertiesFit(result.change.next!.properties, result.change.next!.lobbyKeys);
-        } catch (error) {
-          if (error instanceof RequestError) return { ok: false, code: error.code, message: error.message };
-          throw error;
-        }
-        return result;
+        const misfit = propertiesMisfit(result.change.next!.properties, result.change.next!.lobbyKeys);
+        return misfit ? { ok: false, code: 'LIMIT_EXCEEDED', message: misfit } : result;
       });
       throwIfRefused(outcome, 'the session closed');
       reply(connection, RequestType.SET_PROPERTIES, request.id, {});
