@@ -4,10 +4,9 @@
 import { encode } from 'msgpackr';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { NetworkRunner } from '../../client-sdk/index.js';
-import type { UdpSocketFactory } from '../../src/index.js';
 import { RequestType } from '../../src/protocol/index.js';
-import { createNodeUdpSocketFactory } from '../../src/runtime/index.js';
 import { startLoopbackCloud, type LoopbackCloud } from '../support/sdk-cloud.js';
+import { tappingSocketFactory } from '../support/tap-socket.js';
 import { openRawSignaling } from '../support/ws-attacker.js';
 
 let cloud: LoopbackCloud;
@@ -18,30 +17,13 @@ afterAll(async () => {
   await cloud.close();
 });
 
-/** Real sockets that count every datagram sent, by destination. */
-function countingSocketFactory(sent: Map<string, number>): UdpSocketFactory {
-  const real = createNodeUdpSocketFactory();
-  return {
-    async bind(options) {
-      const socket = await real.bind(options);
-      return {
-        address: () => socket.address(),
-        send: (data, port, address) => {
-          const key = `${address}:${port}`;
-          sent.set(key, (sent.get(key) ?? 0) + 1);
-          socket.send(data, port, address);
-        },
-        onMessage: (handler) => socket.onMessage(handler),
-        onError: (handler) => socket.onError(handler),
-        close: () => socket.close(),
-      };
-    },
-  };
-}
-
 it('84 address reports in 4 s make the host send ≤ 1,000 datagrams to ≤ 16 endpoints', async () => {
   const sent = new Map<string, number>();
-  const host = new NetworkRunner({ cloudUrl: cloud.url, appId: 'amp', bindAddress: '127.0.0.1', socketFactory: countingSocketFactory(sent) });
+  const host = new NetworkRunner({ cloudUrl: cloud.url, appId: 'amp', bindAddress: '127.0.0.1', socketFactory: tappingSocketFactory(({ address, port }) => {
+      const key = `${address}:${port}`;
+      sent.set(key, (sent.get(key) ?? 0) + 1);
+      return true;
+    }), });
   await host.startGame({ mode: 'server', sessionName: 'amp' });
   const infrastructure = new Set([...sent.keys()]);
 

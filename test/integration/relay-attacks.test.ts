@@ -17,17 +17,11 @@ import {
   type RelayServer,
   type RelayServerOptions,
 } from '../../relay/index.js';
+import { waitFor } from '../support/loopback.js';
 
 const secret = 'attack-test secret of 32 bytes!!';
 const factory = createNodeUdpSocketFactory();
 
-async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
 
 const sockets: UdpSocket[] = [];
 const clients: RelayClient[] = [];
@@ -97,7 +91,7 @@ async function relay(options: Partial<RelayServerOptions> = {}) {
     const seen = from.received.length;
     from.socket.send(encodeRelayFrame({ type: 'bind', body, cookie: undefined, proof: new Uint8Array(0) }), endpoint.port, endpoint.address);
     const answer = async (after: number): Promise<ReturnType<typeof decodeRelayFrame>> => {
-      await until(() => from.received.length > after, 'the relay’s answer', 5_000);
+      await waitFor(() => from.received.length > after, 'the relay’s answer', 5_000);
       return decodeRelayFrame(from.received[after]!);
     };
     const first = await answer(seen);
@@ -130,26 +124,26 @@ describe('relay attacks on loopback', () => {
       //    captured proof (the ticket's MAC, which would make a new proof, never travelled).
       const before = server.stats().challenges;
       thief.socket.send(captured[0]!, endpoint.port, endpoint.address);
-      await until(() => server.stats().challenges > before && thief.received.some((data) => data[1] === RelayFrameType.challenge), 'the thief’s cookie');
+      await waitFor(() => server.stats().challenges > before && thief.received.some((data) => data[1] === RelayFrameType.challenge), 'the thief’s cookie');
       const challenge = decodeRelayFrame(thief.received.findLast((data) => data[1] === RelayFrameType.challenge)!);
       const replayed = decodeRelayFrame(captured[1]!);
       if (!challenge.ok || challenge.value.type !== 'challenge' || !replayed.ok || replayed.value.type !== 'bind') throw new Error('unexpected frames');
       const spliced = encodeRelayFrame({ ...replayed.value, cookie: Uint8Array.from(challenge.value.cookie) });
       const refusedBefore = server.stats().dropped.ticketInvalid;
       thief.socket.send(spliced, endpoint.port, endpoint.address);
-      await until(() => server.stats().dropped.ticketInvalid > refusedBefore, 'the spliced bind refused');
+      await waitFor(() => server.stats().dropped.ticketInvalid > refusedBefore, 'the spliced bind refused');
     };
 
     await steal();
     const count = 1_000;
     for (let i = 0; i < count; i++) {
-      if (i - guest.payloads.length >= 64) await until(() => i - guest.payloads.length < 64, 'window');
+      if (i - guest.payloads.length >= 64) await waitFor(() => i - guest.payloads.length < 64, 'window');
       host.client.send(2, Buffer.from(`frame:${i}`));
       if (i === count / 2) await steal(); // and again in the middle of the stream
     }
-    await until(() => guest.payloads.length >= count * 0.99, 'the guest’s frames');
+    await waitFor(() => guest.payloads.length >= count * 0.99, 'the guest’s frames');
     host.client.send(2, Buffer.from('last'));
-    await until(() => guest.payloads.includes('last'), 'the marker');
+    await waitFor(() => guest.payloads.includes('last'), 'the marker');
     expect(guest.payloads.length).toBeGreaterThanOrEqual(count * 0.99);
     expect(delivers(thief.received)).toBe(0);
     expect(server.stats()).toMatchObject({ bindings: 2, rebinds: 0 });
@@ -173,29 +167,29 @@ describe('relay attacks on loopback', () => {
 
     const firstBind = encodeRelayFrame({ type: 'bind', body, cookie: undefined, proof: new Uint8Array(0) });
     spoof(firstBind);
-    await until(() => server.stats().challenges === 1, 'the challenge');
-    await until(() => victim.received.length === 1, 'the challenge at the victim');
+    await waitFor(() => server.stats().challenges === 1, 'the challenge');
+    await waitFor(() => victim.received.length === 1, 'the challenge at the victim');
     expect(victim.bytes()).toBeLessThanOrEqual(firstBind.length);
 
     // Without the cookie, the attacker guesses: its own address's cookie (with a valid proof),
     // and random ones. Each is refused with a fresh challenge, again to the victim.
     const ownCookie = decodeRelayFrame(await (async () => {
       attacker.socket.send(firstBind, endpoint.port, endpoint.address);
-      await until(() => attacker.received.length === 1, 'the attacker’s own challenge');
+      await waitFor(() => attacker.received.length === 1, 'the attacker’s own challenge');
       return attacker.received[0]!;
     })());
     if (!ownCookie.ok || ownCookie.value.type !== 'challenge') throw new Error('no challenge');
     const guesses = [Uint8Array.from(ownCookie.value.cookie), ...Array.from({ length: 9 }, (_, i) => new Uint8Array(16).fill(i + 1))];
     let spoofedBytes = firstBind.length;
     for (const cookie of guesses) spoofedBytes += spoof(encodeRelayFrame({ type: 'bind', body, cookie, proof: bindProof(mac, cookie) }));
-    await until(() => server.stats().dropped.cookieInvalid === guesses.length, 'the guesses refused');
+    await waitFor(() => server.stats().dropped.cookieInvalid === guesses.length, 'the guesses refused');
 
     // The accomplice now streams 120 KB at actor 2, which would be the victim if it were bound.
     const errors: string[] = [];
     accomplice.client.onError((error) => errors.push(error.code));
     for (let i = 0; i < 100; i++) accomplice.client.send(2, Buffer.alloc(1_200, i));
-    await until(() => server.stats().dropped.peerNotBound === 100, 'the stream refused');
-    await until(() => victim.received.length === 1 + guesses.length, 'the challenges at the victim');
+    await waitFor(() => server.stats().dropped.peerNotBound === 100, 'the stream refused');
+    await waitFor(() => victim.received.length === 1 + guesses.length, 'the challenges at the victim');
     expect(victim.received.every((data) => data[1] === RelayFrameType.challenge)).toBe(true);
     expect(victim.bytes()).toBeLessThanOrEqual(spoofedBytes);
     expect(delivers(victim.received)).toBe(0);
@@ -218,14 +212,14 @@ describe('relay attacks on loopback', () => {
         await new Promise((resolve) => setTimeout(resolve, 5));
         await clock.advanceAsync(250);
       }
-      await until(condition, what, 1_000);
+      await waitFor(condition, what, 1_000);
     };
 
     const guestTicket = issuer.issue('match', 2).ticket; // what the guest holds (same claims)
     server.revoke('match', 2); // the guest left
     expect(server.stats()).toMatchObject({ bindings: 3, revoked: 1, revocations: 1 });
     host.client.send(2, Buffer.from('to the guest who left'));
-    await until(() => server.stats().dropped.peerNotBound === 1, 'the send refused');
+    await waitFor(() => server.stats().dropped.peerNotBound === 1, 'the send refused');
     // The guest's client meets NOT_BOUND, binds again by itself, and is refused.
     const states: string[] = [];
     guest.client.onStateChange((state) => states.push(state));
@@ -253,7 +247,7 @@ describe('relay attacks on loopback', () => {
     expect(await exchange(late, lateTicket)).toBe('TICKET_REVOKED');
 
     other.client.send(2, Buffer.from('unaffected'));
-    await until(() => otherGuest.payloads.length === 1, 'the other session’s frame');
+    await waitFor(() => otherGuest.payloads.length === 1, 'the other session’s frame');
     expect(otherGuest.payloads).toEqual(['unaffected']);
   });
 
@@ -274,7 +268,7 @@ describe('relay attacks on loopback', () => {
     for (let second = 0; second < 3; second++) {
       for (const attacker of attackers) attacker.socket.send(encodeRelayFrame({ type: 'keepalive', nonce: second }), endpoint.port, endpoint.address);
       const acks = server.stats().keepalives;
-      await until(() => server.stats().keepalives >= acks + perAddress, 'keepalives');
+      await waitFor(() => server.stats().keepalives >= acks + perAddress, 'keepalives');
       clock.advance(10_000);
     }
     expect(server.stats().bindings).toBe(perAddress);
@@ -283,7 +277,7 @@ describe('relay attacks on loopback', () => {
     const guest = await peer('game', 2);
     await Promise.all([host.client.bind(), guest.client.bind()]);
     host.client.send(2, Buffer.from('hello'));
-    await until(() => guest.payloads.length === 1, 'the legitimate frame');
+    await waitFor(() => guest.payloads.length === 1, 'the legitimate frame');
     expect(server.stats().bindings).toBe(perAddress + 2);
   });
 
@@ -302,7 +296,7 @@ describe('relay attacks on loopback', () => {
     // A real cookie for the flooder's own address, so a share of the flood reaches the proof check.
     const realBody = splitTicket(issuer.issue('pair', 9).ticket).body;
     flooder.socket.send(encodeRelayFrame({ type: 'bind', body: realBody, cookie: undefined, proof: new Uint8Array(0) }), endpoint.port, endpoint.address);
-    await until(() => flooder.received.length === 1, 'a cookie');
+    await waitFor(() => flooder.received.length === 1, 'a cookie');
     const cookieFrame = decodeRelayFrame(flooder.received[0]!);
     if (!cookieFrame.ok || cookieFrame.value.type !== 'challenge') throw new Error('no challenge');
     const realCookie = Uint8Array.from(cookieFrame.value.cookie);
@@ -328,10 +322,10 @@ describe('relay attacks on loopback', () => {
         guest.client.send(1, Buffer.from(`g:${round}:${i}`));
       }
       // Paced by what the relay has handled, so the kernel's receive buffer is never what drops.
-      await until(() => handled() - before >= chunk + 2 * perChunk, `chunk ${round}`);
+      await waitFor(() => handled() - before >= chunk + 2 * perChunk, `chunk ${round}`);
     }
     const expected = (total / chunk) * perChunk;
-    await until(() => guest.payloads.length >= expected * 0.99 && host.payloads.length >= expected * 0.99, 'the pair’s frames', 10_000);
+    await waitFor(() => guest.payloads.length >= expected * 0.99 && host.payloads.length >= expected * 0.99, 'the pair’s frames', 10_000);
     expect(guest.payloads.length).toBeGreaterThanOrEqual(expected * 0.99);
     expect(host.payloads.length).toBeGreaterThanOrEqual(expected * 0.99);
     const stats = server.stats();
@@ -366,9 +360,9 @@ describe('relay attacks on loopback', () => {
       expect(start.server?.path).toBe('relay');
       expect(cloud.relayServer.stats().bindings).toBe(2);
       await client.shutdown(); // leaves: its actor's tickets are revoked
-      await until(() => cloud.relayServer.stats().revocations === 1, 'the member’s revocation');
+      await waitFor(() => cloud.relayServer.stats().revocations === 1, 'the member’s revocation');
       await host.shutdown(); // the last member leaves: the session closes
-      await until(() => calls.some(([, actor]) => actor === undefined), 'the session’s revocation');
+      await waitFor(() => calls.some(([, actor]) => actor === undefined), 'the session’s revocation');
       const sessionId = hosted.sessionId;
       // The member who left, then the whole session (which covers the host's tickets too).
       expect(calls).toEqual([

@@ -13,18 +13,11 @@ import {
   type RelayServer,
   type RelayServerOptions,
 } from '../../relay/index.js';
+import { waitFor } from '../support/loopback.js';
 
 const secret = 'integration secret of 32 bytes!!';
 const factory = createNodeUdpSocketFactory();
 
-/** Waits for a condition the sockets will make true; the timeout is only a failsafe. */
-async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
 
 interface Peer {
   socket: UdpSocket;
@@ -79,7 +72,7 @@ async function relay(options: Partial<RelayServerOptions> = {}) {
 /** Sends `count` numbered datagrams from `a` to actor `to`, at most `window` unacknowledged by `seen()`. */
 async function stream(from: Peer, to: number, count: number, tag: string, seen: () => number, window = 64): Promise<void> {
   for (let i = 0; i < count; i++) {
-    if (i - seen() >= window) await until(() => i - seen() < window, `${tag} window`);
+    if (i - seen() >= window) await waitFor(() => i - seen() < window, `${tag} window`);
     from.client.send(to, Buffer.from(`${tag}:${i}`));
   }
 }
@@ -95,7 +88,7 @@ describe('relay on loopback', () => {
       stream(guest, 1, count, 'g', () => host.received.length),
       stream(host, 2, count, 'h', () => guest.received.length),
     ]);
-    await until(() => host.received.length >= count && guest.received.length >= count, 'all datagrams');
+    await waitFor(() => host.received.length >= count && guest.received.length >= count, 'all datagrams');
     const expected = (tag: string) => Array.from({ length: count }, (_, i) => `${tag}:${i}`).sort();
     expect(host.received.every((message) => message.from === 2)).toBe(true);
     expect(guest.received.every((message) => message.from === 1)).toBe(true);
@@ -134,13 +127,13 @@ describe('relay on loopback', () => {
     // Actors 1 and 3 exist only in the host's session.
     stranger.client.send(1, Buffer.from('cross-session'));
     stranger.client.send(3, Buffer.from('cross-session'));
-    await until(() => server.stats().dropped.peerNotBound === 2, 'the cross-session sends');
+    await waitFor(() => server.stats().dropped.peerNotBound === 2, 'the cross-session sends');
     host.client.send(2, Buffer.from('for the guest only'));
     // The relay handles datagrams in arrival order, so once the guest has this, every earlier one was handled.
-    await until(() => guest.received.length === 1, 'the legitimate datagram');
-    await until(() => server.stats().dropped.notBound >= 6, 'the unbound sends');
+    await waitFor(() => guest.received.length === 1, 'the legitimate datagram');
+    await waitFor(() => server.stats().dropped.notBound >= 6, 'the unbound sends');
     guest.client.send(1, Buffer.from('done'));
-    await until(() => host.received.length === 1, 'the marker');
+    await waitFor(() => host.received.length === 1, 'the marker');
 
     expect(guest.received).toEqual([{ from: 1, text: 'for the guest only' }]);
     expect(host.received).toEqual([{ from: 2, text: 'done' }]);
@@ -162,7 +155,7 @@ describe('relay on loopback', () => {
     const guest = await peer('match', 2);
     await Promise.all([host.client.bind(), guest.client.bind()]);
     host.client.send(2, Buffer.from('before'));
-    await until(() => guest.received.length === 1, 'before');
+    await waitFor(() => guest.received.length === 1, 'before');
 
     // The guest's NAT mapping changed: its next datagrams come from another port.
     const moved = await socket();
@@ -172,15 +165,15 @@ describe('relay on loopback', () => {
     movedClient.onMessage((_, payload) => movedGot.push(Buffer.from(payload).toString()));
     await movedClient.bind();
     for (let i = 0; i < 100; i++) host.client.send(2, Buffer.from(`after:${i}`));
-    await until(() => movedGot.length === 100, 'datagrams at the new address');
+    await waitFor(() => movedGot.length === 100, 'datagrams at the new address');
     movedClient.send(1, Buffer.from('from the new address'));
-    await until(() => host.received.length === 1, 'reply');
+    await waitFor(() => host.received.length === 1, 'reply');
     expect(host.received).toEqual([{ from: 2, text: 'from the new address' }]);
     expect(guest.received.map((message) => message.text)).toEqual(['before']);
     expect(server.stats()).toMatchObject({ bindings: 2, rebinds: 1 });
     // The old address is unbound now: its sends are refused, and its client rebinds when told so.
     guest.client.send(1, Buffer.from('old address'));
-    await until(() => server.stats().dropped.notBound === 1, 'old address refused');
+    await waitFor(() => server.stats().dropped.notBound === 1, 'old address refused');
   });
 
   it('expires an idle binding; the peer rebinds by itself on the relay’s NOT_BOUND', async () => {
@@ -190,19 +183,19 @@ describe('relay on loopback', () => {
     await Promise.all([host.client.bind(), guest.client.bind()]);
     clock.advance(15_000);
     host.client.keepalive();
-    await until(() => server.stats().keepalives === 1 && host.client.rttMs !== undefined, 'keepalive answered');
+    await waitFor(() => server.stats().keepalives === 1 && host.client.rttMs !== undefined, 'keepalive answered');
     clock.advance(16_000);
     expect(server.stats()).toMatchObject({ bindings: 1, expired: 1 });
     expect(server.stats().sessions).toBe(1);
     host.client.send(2, Buffer.from('lost: the guest expired'));
-    await until(() => server.stats().dropped.peerNotBound === 1, 'peer not bound');
+    await waitFor(() => server.stats().dropped.peerNotBound === 1, 'peer not bound');
     const states: string[] = [];
     guest.client.onStateChange((state) => states.push(state));
     guest.client.send(1, Buffer.from('lost: I expired'));
-    await until(() => guest.client.state === 'bound' && states.length === 2, 'automatic rebind');
+    await waitFor(() => guest.client.state === 'bound' && states.length === 2, 'automatic rebind');
     expect(states).toEqual(['binding', 'bound']);
     guest.client.send(1, Buffer.from('back'));
-    await until(() => host.received.length === 1, 'delivery after rebind');
+    await waitFor(() => host.received.length === 1, 'delivery after rebind');
     expect(host.received).toEqual([{ from: 2, text: 'back' }]);
   });
 
@@ -251,13 +244,13 @@ describe('relay on loopback', () => {
       }
       // The flood is handled before this round's healthy traffic, so even a kernel with small
       // socket buffers (net.core.rmem_max) never drops a healthy datagram for lack of room.
-      await until(() => handled() - before >= 800, `round ${round} flood handled`);
+      await waitFor(() => handled() - before >= 800, `round ${round} flood handled`);
       for (let i = 0; i < perRound; i++) {
         host.client.send(2, Buffer.from(`h:${round}:${i}`));
         guest.client.send(1, Buffer.from(`g:${round}:${i}`));
       }
       const expected = (round + 1) * perRound;
-      await until(() => host.received.length >= expected && guest.received.length >= expected, `round ${round}`);
+      await waitFor(() => host.received.length >= expected && guest.received.length >= expected, `round ${round}`);
       clock.advance(1_000);
     }
     const expected = (tag: string) =>

@@ -15,3 +15,15 @@ export async function ipv6LoopbackAvailable(): Promise<boolean> {
 export async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setImmediate(resolve));
 }
+
+/**
+ * Waits for a condition the sockets will make true, polling every 2 ms; the timeout is only a
+ * failsafe, and its error names what was awaited.
+ */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}

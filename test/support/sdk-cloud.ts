@@ -1,10 +1,10 @@
 // The real cloud pieces on loopback, in this process, on port 0: session service, STUN server
 // and relay, wired the way the one-process cloud wires them. For SDK integration tests and the
 // connect benchmark.
-import { buildSessionService, type UdpEndpoint, type UdpSocket, type UdpSocketFactory } from '../../src/index.js';
+import { buildSessionService, type UdpEndpoint, type UdpSocketFactory } from '../../src/index.js';
 import { createRelayServer, createTicketIssuer, generateTicketSecret } from '../../relay/index.js';
 import { createStunServer } from '../../stun-server/index.js';
-import { createNodeUdpSocketFactory } from '../../src/runtime/index.js';
+import { tappingSocketFactory } from './tap-socket.js';
 
 export interface LoopbackCloud {
   /** The session service, `http://127.0.0.1:port`. */
@@ -58,20 +58,5 @@ export async function startLoopbackCloud(): Promise<LoopbackCloud> {
  * blocked in one direction, without touching the rest of the socket.
  */
 export function droppingSocketFactory(drop: (address: string, port: number) => boolean): UdpSocketFactory {
-  const real = createNodeUdpSocketFactory();
-  return {
-    async bind(options) {
-      const socket = await real.bind(options);
-      const wrapped: UdpSocket = {
-        address: () => socket.address(),
-        send: (data, port, address) => {
-          if (!drop(address, port)) socket.send(data, port, address);
-        },
-        onMessage: (handler) => socket.onMessage(handler),
-        onError: (handler) => socket.onError(handler),
-        close: () => socket.close(),
-      };
-      return wrapped;
-    },
-  };
+  return tappingSocketFactory(({ address, port }) => !drop(address, port));
 }
