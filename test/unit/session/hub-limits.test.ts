@@ -11,6 +11,7 @@ import {
   type ServerMessage,
 } from '../../../src/protocol/index.js';
 import type { SessionServiceOptions } from '../../../src/session/options.js';
+import { PROTOCOL_MAX_FRAME_BYTES } from '../../../src/constants.js';
 import { setupHub } from '../../support/fake-hub-peer.js';
 
 const codec = createSignalingCodec({ maxFrameBytes: 1 << 20 });
@@ -66,6 +67,27 @@ describe('authority over a session', () => {
     expect(errorCode(await host.request({ type: RequestType.SET_PROPERTIES, lobbyKeys: few.slice(0, 32) }))).toBeUndefined();
     expect(Math.max(...client.frameSizes, ...host.frameSizes)).toBeLessThan(8 * 1024);
     expect(errorCode(await host.request({ type: RequestType.CREATE, name: 'x' }))).toBe('ALREADY_JOINED');
+    await hub.shutdown();
+  });
+});
+
+describe('frame sizes', () => {
+  it('never sends a member a frame the SDK would refuse: a full session at every limit stays far under 64 KiB', async () => {
+    const { hub, connect } = setup();
+    const host = await connect('203.0.113.1');
+    const lobbyKeys = Array.from({ length: 32 }, (_, i) => `k${i}`);
+    const properties = Object.fromEntries(lobbyKeys.map((key) => [key, 'v'.repeat(80)]));
+    const created = await host.request({ type: RequestType.CREATE, name: 'full', maxPlayers: 256, properties, lobbyKeys });
+    expect(created).toMatchObject({ type: ReplyType.RESPONSE });
+    const clients = [];
+    for (let i = 1; i < 256; i++) {
+      const client = await connect(`198.51.${i >> 8}.${i & 0xff}`);
+      expect(await client.request({ type: RequestType.JOIN, name: 'full' })).toMatchObject({ type: ReplyType.RESPONSE });
+      clients.push(client);
+    }
+    const largest = Math.max(...host.frameSizes, ...clients.flatMap((c) => c.frameSizes));
+    expect(largest).toBeGreaterThan(8 * 1024);
+    expect(largest).toBeLessThan(PROTOCOL_MAX_FRAME_BYTES / 2);
     await hub.shutdown();
   });
 });
