@@ -8,7 +8,8 @@ import { createSignalingCodec, ReplyType, RequestType } from '../../src/protocol
 import { connectSignaling } from '../../client-sdk/signaling.js';
 import { SIGNALING_MAX_FRAME_BYTES } from '../../client-sdk/constants.js';
 import { NetworkRunner } from '../../client-sdk/index.js';
-import { HOSTILE_FRAMES, startRogueCloud, type RogueBehaviour, type RogueCloud } from '../support/rogue-cloud.js';
+import { HOSTILE_FRAMES } from '../support/hostile-frames.js';
+import { startRogueCloud, type RogueBehaviour, type RogueCloud } from '../support/rogue-cloud.js';
 import { spawnCli } from '../support/cli.js';
 
 const MODES = ['server', 'client'] as const;

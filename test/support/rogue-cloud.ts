@@ -1,10 +1,8 @@
 // A rogue cloud for SDK tests: a bare `ws` server on loopback that answers the SDK's hello like the
 // real session service, then misbehaves as the test scripts it (hostile frames, a close before the
 // create/join reply).
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { Packr } from 'msgpackr';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   createSignalingCodec,
@@ -126,61 +124,3 @@ function playHost(socket: WebSocket, request: Request): void {
     socket.send(codec.encode({ type: ReplyType.RESPONSE, id: request.id, request: RequestType.REPORT_ADDRESSES, result: {} }));
   }
 }
-
-// ---------------------------------------------------------------- hostile frames
-
-const packr = new Packr({ useRecords: false, moreTypes: false });
-
-/** msgpack str header + bytes, for keys written by hand. */
-function str(text: string): Buffer {
-  const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length > 31) throw new Error('short strings only');
-  return Buffer.concat([Buffer.from([0xa0 | bytes.length]), bytes]);
-}
-
-/** msgpack uint32 for the request id. */
-function uint(value: number): Buffer {
-  const out = Buffer.alloc(5);
-  out[0] = 0xce;
-  out.writeUInt32BE(value, 1);
-  return out;
-}
-
-/** A map `{ type: <typeBytes>, id }`: a reply-shaped frame whose `type` is hostile. */
-function withType(typeBytes: Buffer, id: number): Uint8Array {
-  return Buffer.concat([Buffer.from([0x82]), str('type'), typeBytes, str('id'), uint(id)]);
-}
-
-/**
- * Frames a hostile cloud sends, by name; each is built for the request id it pretends to answer.
- * Before the cloud's decoder hardening several of these made the SDK's decoder or validator throw
- * (a BigInt through JSON.stringify, an object with a non-callable toString through String(), a
- * 3,000-deep array through recursion); `oversize` exceeds the SDK's 64 KiB frame cap.
- */
-export const HOSTILE_FRAMES: Readonly<Record<string, (id: number) => Uint8Array>> = {
-  /** `type` is msgpackr's extension 0x42, a BigInt. */
-  bigintType: (id) => withType(Buffer.from([0xd4, 0x42, 0x05]), id),
-  /** `type: { toString: 1 }`: String(type) throws. */
-  toStringType: (id) => packr.pack({ type: { toString: 1 }, id }),
-  /** `type: [{ valueOf: 0, toString: 0 }]`: no primitive conversion anywhere. */
-  valueOfType: (id) => packr.pack({ type: [{ valueOf: 0, toString: 0 }], id }),
-  /** `type` is an array nested 3,000 deep. */
-  deepArray: (id) => withType(Buffer.concat([Buffer.alloc(3_000, 0x91), Buffer.from([0x01])]), id),
-  /** A 16 KiB frame whose `type` is an array of extension values (BigInts and timestamps). */
-  extensions16k: (id) => {
-    const values: Buffer[] = [];
-    let size = 0;
-    for (let i = 0; size < 16 * 1024 - 64; i++) {
-      // fixext 8 type 0x42 (BigInt), then fixext 4 type 0xff (a timestamp).
-      const value = i % 2 === 0 ? Buffer.from([0xd7, 0x42, 0, 0, 0, 0, 0, 0, 0, i & 0xff]) : Buffer.from([0xd6, 0xff, 0, 0, 0, i & 0xff]);
-      values.push(value);
-      size += value.length;
-    }
-    const header = Buffer.from([0xdc, (values.length >> 8) & 0xff, values.length & 0xff]);
-    return withType(Buffer.concat([header, ...values]), id);
-  },
-  /** 70 KiB: over the SDK's 64 KiB cap (SIGNALING_MAX_FRAME_BYTES). */
-  oversize: () => Buffer.alloc(70 * 1024, 0xc0),
-  /** 512 random bytes. */
-  randomBytes: () => randomBytes(512),
-};

@@ -4,7 +4,7 @@ import { encode } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode, RequestType } from '../../../src/protocol/index.js';
 import { spawnCli, type SpawnedCli } from '../../support/cli.js';
-import { hostileFrames } from '../../support/hostile-frames.js';
+import { HOSTILE_FRAMES } from '../../support/hostile-frames.js';
 import { openRawSignaling } from '../../support/ws-attacker.js';
 
 // Attackers connect from 127.0.0.2: the per-address limits must not touch the healthy peers.
@@ -31,7 +31,8 @@ describe('a spawned cloud under signaling attacks', () => {
     const client = spawnCli(['client', '--cloud', httpUrl, '--session', 'healthy', '--updates', '300', '--interval-ms', '10', '--json']);
     await client.waitFor((line) => line.event === 'connected');
     for (let round = 0; round < 3; round++) {
-      for (const [name, frame] of Object.entries(hostileFrames)) {
+      for (const [name, build] of Object.entries(HOSTILE_FRAMES)) {
+        const frame = build(1);
         for (const afterHello of [false, true]) {
           const attacker = await openRawSignaling(httpUrl, ATTACKER);
           if (afterHello) await attacker.hello();
@@ -61,7 +62,7 @@ describe('a spawned cloud under signaling attacks', () => {
     while (Date.now() < deadline) {
       const attackers = await Promise.all([0, 1, 2, 3].map(() => openRawSignaling(httpUrl, ATTACKER)));
       for (const attacker of attackers) {
-        attacker.send(hostileFrames.errorExts!);
+        attacker.send(HOSTILE_FRAMES.errorExtensions!(1));
         sent += 1;
       }
       await Promise.all(attackers.map((a) => a.closed));

@@ -4,13 +4,14 @@ import { pack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { createSignalingCodec, isDecodeError } from '../../../src/protocol/index.js';
 import { scanMsgpack } from '../../../src/protocol/scan.js';
-import { hostileFrames } from '../../support/hostile-frames.js';
+import { HOSTILE_FRAMES } from '../../support/hostile-frames.js';
 
 const codec = createSignalingCodec({ maxFrameBytes: 64 * 1024 });
 
 describe('hostile signaling frames', () => {
-  for (const [name, frame] of Object.entries(hostileFrames)) {
+  for (const [name, build] of Object.entries(HOSTILE_FRAMES)) {
     it(`${name}: refused as a value on both sides, never thrown`, () => {
+      const frame = build(1);
       const request = codec.decodeRequest(frame);
       const server = codec.decodeServerMessage(frame);
       expect(request.ok).toBe(false);
@@ -19,16 +20,16 @@ describe('hostile signaling frames', () => {
   }
 
   it('rejects extension types and deep nesting in the scan, before the decoder runs', () => {
-    for (const name of ['bigintExt', 'errorExts', 'deepArray', 'mapKey', 'timestamp', 'hugeCount']) {
-      const decoded = codec.decode(hostileFrames[name]!);
+    for (const name of ['bigintType', 'errorExtensions', 'extensions16k', 'deepArray', 'mapKey', 'hugeCount']) {
+      const decoded = codec.decode(HOSTILE_FRAMES[name]!(1));
       expect(decoded.ok, name).toBe(false);
       if (!decoded.ok) expect(isDecodeError(decoded.error), name).toBe(true);
     }
   });
 
   it('answers plain but wrongly typed values with a validation error that does not quote them', () => {
-    for (const name of ['toStringMap', 'valueOfArray']) {
-      const decoded = codec.decodeRequest(hostileFrames[name]!);
+    for (const name of ['toStringType', 'valueOfType']) {
+      const decoded = codec.decodeRequest(HOSTILE_FRAMES[name]!(1));
       expect(decoded.ok).toBe(false);
       if (decoded.ok) continue;
       expect(isDecodeError(decoded.error)).toBe(false);
