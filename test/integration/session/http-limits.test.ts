@@ -7,6 +7,7 @@ import { createCloud, type Cloud } from '../../../src/index.js';
 import { CloseCode, RequestType } from '../../../src/protocol/index.js';
 import { buildSessionService, type SessionService } from '../../../src/session/service.js';
 import type { SessionServiceOptions } from '../../../src/session/options.js';
+import { waitFor } from '../../support/loopback.js';
 import { openRawSignaling } from '../../support/ws-attacker.js';
 
 const open: Array<SessionService | Cloud> = [];
@@ -41,6 +42,28 @@ describe('session service limits over real sockets', () => {
     for (let i = 0; i < 600; i++) reader.send(encode({ type: RequestType.LIST, id: 10 + i }));
     await expect.poll(() => metricValue(url, 'punchthrough_session_connections_refused_total', 'send_buffer_full'), { timeout: 10_000 }).toBe(1);
     reader.socket.terminate();
+  });
+
+  it('caps the sessions throwaway connections leave behind, per address, while another address still creates', async () => {
+    const url = await serve({ maxSessionsPerAddress: 20 });
+    const codes: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const creator = await openRawSignaling(url, { localAddress: '127.0.0.2' });
+      await creator.hello();
+      const before = creator.received.length;
+      creator.send(encode({ type: RequestType.CREATE, id: 2, playerTtlMs: 300_000, emptySessionTtlMs: 300_000 }));
+      await waitFor(() => creator.received.length > before, 'the create reply');
+      codes.push(Buffer.from(creator.received[before]!).includes('LIMIT_EXCEEDED') ? 'LIMIT_EXCEEDED' : 'created');
+      creator.socket.terminate();
+    }
+    expect(codes.filter((c) => c === 'created')).toHaveLength(20);
+    expect(codes.slice(20).every((c) => c === 'LIMIT_EXCEEDED')).toBe(true);
+    const other = await openRawSignaling(url);
+    await other.hello();
+    other.send(encode({ type: RequestType.CREATE, id: 2 }));
+    await waitFor(() => other.received.length > 1, 'the create reply');
+    expect(Buffer.from(other.received[1]!).includes('LIMIT_EXCEEDED')).toBe(false);
+    other.socket.close();
   });
 
   it('holds half-open HTTP requests from one address to its cap, times them out, and keeps serving others', async () => {
