@@ -2,40 +2,27 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { NetworkRunner } from '../../client-sdk/index.js';
 import { createCloud } from '../../src/index.js';
-import { ManualClock, createNodeUdpSocketFactory, type UdpSocket } from '../../src/runtime/index.js';
+import type { UdpSocket } from '../../src/runtime/index.js';
 import {
   RelayFrameType,
   bindProof,
   createRelayClient,
-  createRelayServer,
   createTicketIssuer,
   decodeRelayFrame,
   encodeRelayFrame,
   relayDefaults,
   splitTicket,
-  type RelayClient,
-  type RelayServer,
   type RelayServerOptions,
 } from '../../relay/index.js';
 import { waitFor } from '../support/loopback.js';
+import { loopbackRelays } from '../support/loopback-relay.js';
 
-const secret = 'attack-test secret of 32 bytes!!';
-const factory = createNodeUdpSocketFactory();
-
-
-const sockets: UdpSocket[] = [];
-const clients: RelayClient[] = [];
-const servers: RelayServer[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-  await Promise.all(sockets.splice(0).map((socket) => socket.close()));
-});
+const relays = loopbackRelays();
+afterEach(() => relays.closeAll());
 
 /** A socket on loopback that records every datagram it receives. */
 async function socket(address = '127.0.0.1') {
-  const bound = await factory.bind({ type: 'udp4', address, receiveBufferSize: 1 << 21, sendBufferSize: 1 << 21 });
-  sockets.push(bound);
+  const bound = await relays.socket(address);
   const received: Buffer[] = [];
   bound.onMessage((data) => received.push(Buffer.from(data)));
   return { socket: bound, received, bytes: () => received.reduce((total, data) => total + data.length, 0) };
@@ -45,22 +32,7 @@ async function socket(address = '127.0.0.1') {
 const delivers = (received: Buffer[]): number => received.filter((data) => data[1] === RelayFrameType.deliver).length;
 
 async function relay(options: Partial<RelayServerOptions> = {}) {
-  const clock = new ManualClock();
-  const server = await createRelayServer({
-    secret,
-    clock,
-    host: '127.0.0.1',
-    port: 0,
-    ratePacketsPerSecond: 1e6,
-    burstPackets: 1e6,
-    rateBytesPerSecond: 1e9,
-    burstBytes: 1e9,
-    ticketTtlMs: 60_000, // the issuer's below
-    ...options,
-  });
-  servers.push(server);
-  const issuer = createTicketIssuer({ secret, clock, ttlMs: 60_000 });
-  const endpoint = { address: '127.0.0.1', port: server.address().port };
+  const { clock, server, issuer, endpoint } = await relays.relay(options);
   /** A peer with the real relay client, optionally over a socket that taps what it sends. */
   const peer = async (sessionId: string, actor: number, tap?: Uint8Array[]) => {
     const own = await socket();
@@ -76,8 +48,7 @@ async function relay(options: Partial<RelayServerOptions> = {}) {
           close: () => own.socket.close(),
         }
       : own.socket;
-    const client = createRelayClient({ socket: used, relay: endpoint, ticket: issuer.issue(sessionId, actor).ticket, clock, keepaliveIntervalMs: 0 });
-    clients.push(client);
+    const client = relays.track(createRelayClient({ socket: used, relay: endpoint, ticket: issuer.issue(sessionId, actor).ticket, clock, keepaliveIntervalMs: 0 }));
     const payloads: string[] = [];
     client.onMessage((_, payload) => payloads.push(Buffer.from(payload).toString()));
     return { ...own, client, payloads };

@@ -1,23 +1,20 @@
+// The relay on loopback sockets: binding, forwarding between peers of one session only, rebinding
+// after a NAT change, limits under a hostile flood, IPv6.
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  ManualClock,
-  createNodeUdpSocketFactory,
-  type UdpSocket,
-} from '../../src/runtime/index.js';
+import type { UdpSocket } from '../../src/runtime/index.js';
 import {
   createRelayClient,
   createRelayServer,
   createTicketIssuer,
   encodeRelayFrame,
   type RelayClient,
-  type RelayServer,
   type RelayServerOptions,
 } from '../../relay/index.js';
 import { waitFor } from '../support/loopback.js';
+import { loopbackRelays, RELAY_TEST_SECRET } from '../support/loopback-relay.js';
 
-const secret = 'integration secret of 32 bytes!!';
-const factory = createNodeUdpSocketFactory();
-
+const relays = loopbackRelays();
+afterEach(() => relays.closeAll());
 
 interface Peer {
   socket: UdpSocket;
@@ -26,42 +23,14 @@ interface Peer {
   received: Array<{ from: number; text: string }>;
 }
 
-const sockets: UdpSocket[] = [];
-const clients: RelayClient[] = [];
-const servers: RelayServer[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-  await Promise.all(sockets.splice(0).map((socket) => socket.close()));
-});
-
-async function socket(): Promise<UdpSocket> {
-  const bound = await factory.bind({ type: 'udp4', address: '127.0.0.1', receiveBufferSize: 1 << 21, sendBufferSize: 1 << 21 });
-  sockets.push(bound);
-  return bound;
-}
+const socket = (): Promise<UdpSocket> => relays.socket();
 
 /** A relay on loopback with a manual clock: real sockets, time only moves when the test says. */
 async function relay(options: Partial<RelayServerOptions> = {}) {
-  const clock = new ManualClock();
-  const server = await createRelayServer({
-    secret,
-    clock,
-    host: '127.0.0.1',
-    port: 0,
-    ratePacketsPerSecond: 1e6,
-    burstPackets: 1e6,
-    rateBytesPerSecond: 1e9,
-    burstBytes: 1e9,
-    ...options,
-  });
-  servers.push(server);
-  const issuer = createTicketIssuer({ secret, clock, ttlMs: 60_000 });
-  const endpoint = { address: '127.0.0.1', port: server.address().port };
+  const { clock, server, issuer, endpoint } = await relays.relay(options);
   const peer = async (sessionId: string, actor: number, ticket = issuer.issue(sessionId, actor).ticket): Promise<Peer> => {
     const own = await socket();
-    const client = createRelayClient({ socket: own, relay: endpoint, ticket, clock, keepaliveIntervalMs: 0 });
-    clients.push(client);
+    const client = relays.track(createRelayClient({ socket: own, relay: endpoint, ticket, clock, keepaliveIntervalMs: 0 }));
     const received: Peer['received'] = [];
     client.onMessage((from, payload) => received.push({ from, text: Buffer.from(payload).toString() }));
     return { socket: own, client, received };
@@ -108,7 +77,7 @@ describe('relay on loopback', () => {
     const forger = await peer('match', 3, createTicketIssuer({ secret: 'not the relay secret, long enough', clock }).issue('match', 3).ticket);
     await expect(forger.client.bind()).rejects.toMatchObject({ code: 'TICKET_INVALID' });
 
-    const expiredTicket = createTicketIssuer({ secret, clock, ttlMs: 1 }).issue('match', 4).ticket;
+    const expiredTicket = createTicketIssuer({ secret: RELAY_TEST_SECRET, clock, ttlMs: 1 }).issue('match', 4).ticket;
     clock.advance(2);
     const late = await peer('match', 4, expiredTicket);
     await expect(late.client.bind()).rejects.toMatchObject({ code: 'TICKET_EXPIRED' });
@@ -159,8 +128,7 @@ describe('relay on loopback', () => {
 
     // The guest's NAT mapping changed: its next datagrams come from another port.
     const moved = await socket();
-    const movedClient = createRelayClient({ socket: moved, relay: endpoint, ticket: issuer.issue('match', 2).ticket, clock, keepaliveIntervalMs: 0 });
-    clients.push(movedClient);
+    const movedClient = relays.track(createRelayClient({ socket: moved, relay: endpoint, ticket: issuer.issue('match', 2).ticket, clock, keepaliveIntervalMs: 0 }));
     const movedGot: string[] = [];
     movedClient.onMessage((_, payload) => movedGot.push(Buffer.from(payload).toString()));
     await movedClient.bind();
@@ -272,17 +240,14 @@ describe('relay on loopback', () => {
 
 describe('relay on IPv6 loopback', () => {
   it('binds and relays between peers on ::1', async () => {
-    const server = await createRelayServer({ secret, host: '::1', port: 0 });
-    servers.push(server);
+    const server = relays.track(await createRelayServer({ secret: RELAY_TEST_SECRET, host: '::1', port: 0 }));
     expect(server.address()).toMatchObject({ address: '::1', family: 'IPv6' });
-    const issuer = createTicketIssuer({ secret });
+    const issuer = createTicketIssuer({ secret: RELAY_TEST_SECRET });
     const relayEndpoint = { address: '::1', port: server.address().port };
     const [a, b] = await Promise.all(
       [1, 2].map(async (actor) => {
-        const own = await factory.bind({ type: 'udp6', address: '::1' });
-        sockets.push(own);
-        const client = createRelayClient({ socket: own, relay: relayEndpoint, ticket: issuer.issue('v6', actor).ticket, keepaliveIntervalMs: 0 });
-        clients.push(client);
+        const own = await relays.socket('::1');
+        const client = relays.track(createRelayClient({ socket: own, relay: relayEndpoint, ticket: issuer.issue('v6', actor).ticket, keepaliveIntervalMs: 0 }));
         await client.bind();
         return client;
       }),
