@@ -1,3 +1,4 @@
+// Vitest configuration: the `unit` and `integration` test projects.
 import { defineConfig } from 'vitest/config';
 
 // Two projects: `unit` runs pure code on manual clocks and fake sockets (fast, parallel);

@@ -1,3 +1,4 @@
+// The relay's binding table: bound peers indexed by source address and by (session, actor).
 import type { UdpEndpoint } from '../src/runtime/index.js';
 import { fullBuckets, sourceKey, type RateLimits, type TokenBuckets } from './limits.js';
 

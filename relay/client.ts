@@ -1,3 +1,4 @@
+// The relay client: binds to the relay over a shared socket and sends and receives through it.
 import {
   PunchthroughError,
   createRealClock,

@@ -1,3 +1,4 @@
+// The relay's UDP server: binds peers with tickets and forwards between bound peers of one session.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   createNodeUdpSocketFactory,

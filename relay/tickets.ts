@@ -1,3 +1,4 @@
+// Relay ticket signing and checking: the cloud's issuer, the relay's verifier, and bind proofs.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { PunchthroughError, createRealClock, err, ok, type Clock, type Result } from '../src/runtime/index.js';
 import { DEFAULT_TICKET_TTL_MS, MIN_TICKET_SECRET_BYTES } from './constants.js';

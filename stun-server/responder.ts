@@ -1,3 +1,4 @@
+// The STUN server's answer to each datagram, as a pure function: a response or a drop reason.
 import type { UdpEndpoint } from '../src/runtime/index.js';
 import {
   AttributeType,

@@ -1,3 +1,4 @@
+// The STUN server: binds its primary and RFC 5780 alternate sockets and answers Binding requests.
 import {
   createNodeUdpSocketFactory,
   createRealClock,

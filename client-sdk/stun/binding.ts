@@ -1,3 +1,4 @@
+// One STUN Binding transaction over a shared socket: learns the reflexive (public) address.
 import { randomBytes } from 'node:crypto';
 import {
   createRealClock,

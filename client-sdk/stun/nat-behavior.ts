@@ -1,3 +1,4 @@
+// RFC 5780 NAT behaviour discovery (mapping and filtering) and the classic NAT type label it implies.
 import { PunchthroughError, isPunchthroughError, type UdpSocket } from '../../src/runtime/index.js';
 import type { StunAddress } from '../../stun-server/codec/index.js';
 import { DEFAULT_NAT_DISCOVERY_RETRANSMISSIONS } from '../constants.js';

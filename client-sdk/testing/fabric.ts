@@ -1,3 +1,4 @@
+// The virtual network's shared core: packets, drop reasons, counters, links and the delivery scheduler.
 import type { Clock, Logger, TimerHandle } from '../../src/runtime/index.js';
 import { PunchthroughError } from '../../src/runtime/index.js';
 import type { Endpoint } from './nat.js';

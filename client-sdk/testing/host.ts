@@ -1,3 +1,4 @@
+// A host on the virtual network: a UdpSocketFactory whose sockets send and receive through it.
 import { isIP } from 'node:net';
 import type {
   UdpBindOptions,

@@ -1,3 +1,4 @@
+// NAT behaviour options and presets (RFC 4787), and NatTable: a NAT's pure translation state.
 import { type RandomSource, randomInt } from './random.js';
 
 /**

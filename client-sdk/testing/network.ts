@@ -1,3 +1,4 @@
+// createVirtualNetwork: builds an empty virtual internet to put hosts and NATs on.
 import { type Clock, type Logger, createRealClock } from '../../src/runtime/index.js';
 import { DEFAULT_SEED } from './constants.js';
 import { type NetworkCounters, type PacketEvent, Fabric, invalid } from './fabric.js';

@@ -1,3 +1,4 @@
+// The virtual network's routers: the internet and NAT devices, routing packets among attached nodes.
 import {
   AUTO_PRIVATE_FIRST_HOST,
   AUTO_PUBLIC_PREFIXES,

@@ -1,3 +1,4 @@
+// The relay's UDP frame format: frame types, error codes and pure encoders and decoders.
 import { err, ok, type ErrorCode, type Result } from '../../src/runtime/index.js';
 import { MAX_TICKET_BODY_BYTES, MIN_TICKET_BODY_BYTES } from './ticket.js';
 

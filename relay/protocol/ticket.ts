@@ -1,3 +1,4 @@
+// The relay ticket's byte layout (version 1): encoding and parsing of the claims it carries.
 import { err, ok, type Result } from '../../src/runtime/index.js';
 
 /**

@@ -1,3 +1,4 @@
+// The `client` command: runs a game client that sends game updates and measures their echoes.
 import { NetworkRunner, type PeerConnectedEvent } from '../../client-sdk/index.js';
 import {
   CLI_ECHO_GRACE_MS,

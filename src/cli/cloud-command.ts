@@ -1,3 +1,4 @@
+// The `cloud` command: runs the session service, STUN server and relay in one process.
 import { relayDefaults } from '../../relay/index.js';
 import { DEFAULT_STUN_PORT } from '../../stun-server/index.js';
 import { createCloud } from '../cloud/create-cloud.js';

@@ -1,3 +1,4 @@
+// The `demo` command: shows the connection process on the virtual NAT network.
 import { DEMO_DEFAULT_CLIENTS } from '../constants.js';
 import { DEMO_NAT_KINDS, runDemo, type DemoEvent, type DemoNatKind } from '../demo/scenario.js';
 import { createLogger } from '../runtime/index.js';

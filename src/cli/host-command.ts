@@ -1,3 +1,4 @@
+// The `host` command: runs a game host that echoes game updates back to clients.
 import { NetworkRunner } from '../../client-sdk/index.js';
 import { createLogger, formatEndpoint } from '../runtime/index.js';
 import { DEFAULT_CLI_APP_ID } from '../constants.js';

@@ -1,3 +1,4 @@
+// What CLI commands share: the command and I/O shapes, exit codes, flag parsing and JSON output.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Writable } from 'node:stream';
 import { isPunchthroughError } from '../runtime/index.js';

@@ -1,3 +1,4 @@
+// The CLI entry point: picks the command from argv, loads it on demand, returns the exit code.
 import { ExitCode, UsageError, type CliCommand, type CliIo } from './io.js';
 
 /** Every command, loaded on demand so `punchthrough stun` does not load the session service. */

@@ -1,3 +1,4 @@
+// CLI output: command events as JSON lines (--json) or readable lines, plus key=value flag parsing.
 import type { Writable } from 'node:stream';
 import { isPunchthroughError } from '../runtime/index.js';
 import { UsageError, writeJson } from './io.js';

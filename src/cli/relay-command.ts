@@ -1,3 +1,4 @@
+// The `relay` command: runs the relay standalone.
 import { createRelayServer, generateTicketSecret, relayDefaults } from '../../relay/index.js';
 import { createLogger, formatEndpoint } from '../runtime/index.js';
 import { ExitCode, intFlag, parseFlags, writeJson, type CliCommand, reportStartFailure } from './io.js';

@@ -1,3 +1,4 @@
+// The relay ticket secret's environment variable, and the length check of a secret from a flag or it.
 import { Buffer } from 'node:buffer';
 import { relayDefaults } from '../../relay/index.js';
 import { UsageError } from './io.js';

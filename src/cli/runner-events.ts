@@ -1,3 +1,4 @@
+// Prints a NetworkRunner's progress and reflexive-address events; shared by `host` and `client`.
 import type { NetworkRunner, ProgressEvent } from '../../client-sdk/index.js';
 import { formatEndpoint, type UdpEndpoint } from '../runtime/index.js';
 import type { Output } from './output.js';

@@ -1,3 +1,4 @@
+// The `stun` command: runs the STUN server.
 import { createLogger, formatEndpoint } from '../runtime/index.js';
 import {
   createStunServer,

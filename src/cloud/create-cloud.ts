@@ -1,3 +1,4 @@
+// createCloud: the one-process cloud (session service, STUN server and relay) started together.
 import {
   createRelayServer,
   createTicketIssuer,

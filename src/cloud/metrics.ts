@@ -1,3 +1,4 @@
+// Adds the STUN server's and relay's counters to the session service's Prometheus registry.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { RelayStats } from '../../relay/index.js';
 import type { StunServerStats } from '../../stun-server/index.js';

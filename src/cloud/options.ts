@@ -1,3 +1,4 @@
+// The options of createCloud: addresses, ports, relay secret, metrics and session settings.
 import type { SessionServiceOptions } from '../session/options.js';
 import type { Clock, Logger, UdpSocketFactory } from '../runtime/index.js';
 

@@ -1,3 +1,4 @@
+// Picks the address the cloud tells peers to use for STUN and the relay.
 import { networkInterfaces } from 'node:os';
 
 const WILDCARDS = new Set(['0.0.0.0', '::', '']);

@@ -1,3 +1,4 @@
+// The demo: a cloud, a host and clients behind virtual NATs connecting, reported as a timeline.
 import { NetworkRunner, type ConnectPath } from '../../client-sdk/index.js';
 import { createVirtualNetwork, type NatPreset, type VirtualHost } from '../../client-sdk/testing/index.js';
 import { createCloud } from '../cloud/create-cloud.js';

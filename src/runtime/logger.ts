@@ -1,3 +1,4 @@
+// Logging: pino loggers that write to stderr, and a silent logger for libraries and tests.
 import { destination, pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger } from 'pino';

@@ -1,3 +1,4 @@
+// The UDP socket interface every component uses, its node:dgram implementation, endpoint helpers.
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 

@@ -1,3 +1,4 @@
+// The session service's Prometheus metrics, in a registry of their own.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { CONNECT_MS_BUCKETS } from '../constants.js';
 

@@ -1,3 +1,4 @@
+// The session service's options, their defaults, and the relay ticket issuer it is given.
 import { randomFillSync } from 'node:crypto';
 import {
   DEFAULT_EMPTY_SESSION_TTL_MS,

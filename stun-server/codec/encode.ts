@@ -1,3 +1,4 @@
+// STUN message encoding into one buffer, with optional MESSAGE-INTEGRITY and FINGERPRINT.
 import { fingerprintOf, hmacOver } from './integrity.js';
 import { ipToBytes } from './ip.js';
 import type { StunAddress, StunAttributeInit, StunMessageInit } from './types.js';

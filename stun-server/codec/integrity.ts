@@ -1,3 +1,4 @@
+// STUN credential keys, FINGERPRINT and MESSAGE-INTEGRITY computation and checking.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { err, ok, type Result } from '../../src/runtime/index.js';

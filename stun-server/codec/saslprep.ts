@@ -1,3 +1,4 @@
+// SASLprep (RFC 4013), for the key of STUN long-term credentials.
 import { err, ok, type Result } from '../../src/runtime/index.js';
 
 /**

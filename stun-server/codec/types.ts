@@ -1,3 +1,4 @@
+// The types of STUN messages, attributes and decode errors that the codec reads and writes.
 import type { StunClassName } from './wire.js';
 
 /** A transport address as STUN carries it. `family` follows Node's naming. */
