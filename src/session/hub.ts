@@ -261,9 +261,11 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
   /** Members gone from a session in a change: their relay tickets stop working. */
   const revokeDeparted = (before: Session, after: Session | null): void => {
     const revoke = options.relay?.revoke;
-    if (!revoke || !after) return;
+    // One change admits or removes, never both: an unchanged count means nobody left.
+    if (!revoke || !after || after.members.length === before.members.length) return;
+    const remaining = new Set(after.members.map((m) => m.actor));
     for (const member of before.members) {
-      if (!after.members.some((m) => m.actor === member.actor)) revoke(before.sessionId, member.actor);
+      if (!remaining.has(member.actor)) revoke(before.sessionId, member.actor);
     }
   };
 

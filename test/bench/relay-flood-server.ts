@@ -1,6 +1,7 @@
 // Child process of relay-flood.bench.ts: the relay of the checkout at argv[2], on 127.0.0.1, reporting its port, CPU time and stats over IPC.
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { LIFTED_GAME_TRAFFIC_LIMITS } from '../support/relay-limits.js';
 
 const root = process.argv[2] ?? process.cwd();
 const secret = process.argv[3] ?? '';
@@ -16,10 +17,7 @@ const server = await relay.createRelayServer({
   secret,
   host: '127.0.0.1',
   port: 0,
-  ratePacketsPerSecond: 1e9,
-  burstPackets: 1e9,
-  rateBytesPerSecond: 1e12,
-  burstBytes: 1e12,
+  ...LIFTED_GAME_TRAFFIC_LIMITS,
 });
 process.on('disconnect', () => process.exit(0));
 process.on('message', (command: { type: 'usage' | 'stop' }) => {

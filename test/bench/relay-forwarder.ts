@@ -6,6 +6,7 @@
  */
 import dgram from 'node:dgram';
 import { createRelayServer, relayDefaults } from '../../relay/index.js';
+import { LIFTED_BIND_LIMITS, LIFTED_GAME_TRAFFIC_LIMITS } from '../support/relay-limits.js';
 
 type Command = { type: 'pairs'; pairs: Array<[number, number]> } | { type: 'usage' } | { type: 'stop' };
 
@@ -29,14 +30,9 @@ if (mode === 'relay') {
     secret,
     host: '127.0.0.1',
     port: 0,
-    ratePacketsPerSecond: 1e9,
-    burstPackets: 1e9,
-    rateBytesPerSecond: 1e12,
-    burstBytes: 1e12,
+    ...LIFTED_GAME_TRAFFIC_LIMITS,
     // Every pair binds from 127.0.0.1 at once: lift the per-address bounds too.
-    maxBindingsPerAddress: 1e9,
-    bindWorkPerSecond: 1e9,
-    bindWorkBurst: 1e9,
+    ...LIFTED_BIND_LIMITS,
   });
   process.on('message', (command: Command) => {
     if (command.type === 'usage') send(usage(server.stats().packetsRelayed));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnCli, type SpawnedCli } from '../support/cli.js';
+import { spawnCli, type SpawnedCli, spawnLoopbackCloud } from '../support/cli.js';
 
 // The real commands as a newcomer runs them: a cloud, a host, and clients in other terminals.
 describe('punchthrough cloud + host + client', () => {
@@ -8,7 +8,7 @@ describe('punchthrough cloud + host + client', () => {
   let cloudUrl: string;
 
   beforeAll(async () => {
-    cloud = spawnCli(['cloud', '--host', '127.0.0.1', '--http-port', '0', '--stun-port', '0', '--stun-alt-port', '0', '--relay-port', '0', '--json']);
+    cloud = spawnLoopbackCloud();
     cloudUrl = String((await cloud.waitFor((line) => line.event === 'ready')).http);
     host = spawnCli(['host', '--cloud', cloudUrl, '--session', 'cli-test', '--prop', 'map=dust', '--json']);
     await host.waitFor((line) => line.event === 'session' && line.name === 'cli-test');

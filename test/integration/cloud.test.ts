@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createCloud, type Cloud } from '../../src/index.js';
 import { createNodeUdpSocketFactory, type UdpSocket } from '../../src/runtime/index.js';
 import { stunBinding } from '../../client-sdk/index.js';
-import { spawnCli } from '../support/cli.js';
+import { spawnCli, spawnLoopbackCloud } from '../support/cli.js';
 
 const LOOPBACK = { host: '127.0.0.1', httpPort: 0, stunPort: 0, stunAltPort: 0, relayPort: 0 } as const;
 
@@ -53,7 +53,7 @@ describe('createCloud', () => {
 
 describe('punchthrough cloud', () => {
   it('prints the ready line with --json and exits 0 on SIGTERM', async () => {
-    const cli = spawnCli(['cloud', '--host', '127.0.0.1', '--http-port', '0', '--stun-port', '0', '--stun-alt-port', '0', '--relay-port', '0', '--json']);
+    const cli = spawnLoopbackCloud();
     const ready = await cli.waitFor((line) => line.event === 'ready');
     expect(cli.lines[0]).toBe(ready);
     expect(Object.keys(ready)).toEqual(['event', 'http', 'stun', 'relay']);

@@ -7,7 +7,7 @@ import { RequestType, SIGNALING_PATH } from '../../src/protocol/index.js';
 import { createNodeUdpSocketFactory, createSilentLogger, type UdpSocket } from '../../src/runtime/index.js';
 import { encodeStunMessage } from '../../stun-server/index.js';
 import { encodeRelayFrame } from '../../relay/index.js';
-import { spawnCli, type SpawnedCli } from '../support/cli.js';
+import { spawnCli, type SpawnedCli, spawnLoopbackCloud } from '../support/cli.js';
 import { createProber, runDatagramFuzz, type DatagramFuzzResult } from '../support/fuzz/datagram-sender.js';
 import { createRelayExchange, peerDatagram, relayDatagram, stunDatagram, type PairPool, type RelayExchange, type TicketPool } from '../support/fuzz/datagrams.js';
 import { createRng } from '../support/fuzz/random.js';
@@ -124,19 +124,15 @@ async function helloAndList(): Promise<{ names: string[] }> {
   }
 }
 
-function spawnCloud(): SpawnedCli {
-  return spawnCli(['cloud', '--host', '127.0.0.1', '--http-port', '0', '--stun-port', '0', '--stun-alt-port', '0', '--relay-port', '0', '--json']);
-}
-
 /** Another cloud, for crash triage after the first one died. */
 async function freshCloud(): Promise<FreshCloud> {
-  const spawned = spawnCloud();
+  const spawned = spawnLoopbackCloud();
   const ready = await spawned.waitFor((line) => line.event === 'ready');
   return { process: spawned, signaling: `${String(ready.http).replace(/^http/, 'ws')}${SIGNALING_PATH}` };
 }
 
 beforeAll(async () => {
-  cloud = spawnCloud();
+  cloud = spawnLoopbackCloud();
   watch('cloud', cloud);
   const ready = await cloud.waitFor((line) => line.event === 'ready');
   const http = String(ready.http);

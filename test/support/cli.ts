@@ -85,3 +85,8 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): SpawnedCl
     },
   };
 }
+
+/** `punchthrough cloud --json` on 127.0.0.1 with every port chosen by the kernel. */
+export function spawnLoopbackCloud(): SpawnedCli {
+  return spawnCli(['cloud', '--host', '127.0.0.1', '--http-port', '0', '--stun-port', '0', '--stun-alt-port', '0', '--relay-port', '0', '--json']);
+}

@@ -1,6 +1,7 @@
 // A relay on loopback for the relay's integration tests: real sockets, a manual clock, the
 // per-peer rate limits lifted, and one place that closes every socket, client and server made.
 import { ManualClock, createNodeUdpSocketFactory, type UdpSocket } from '../../src/runtime/index.js';
+import { LIFTED_GAME_TRAFFIC_LIMITS } from './relay-limits.js';
 import { createRelayServer, createTicketIssuer, type RelayClient, type RelayServer, type RelayServerOptions } from '../../relay/index.js';
 
 /** The secret the relay and the tests' ticket issuers share. */
@@ -43,10 +44,7 @@ export function loopbackRelays(): LoopbackRelays {
         clock,
         host: '127.0.0.1',
         port: 0,
-        ratePacketsPerSecond: 1e6,
-        burstPackets: 1e6,
-        rateBytesPerSecond: 1e9,
-        burstBytes: 1e9,
+        ...LIFTED_GAME_TRAFFIC_LIMITS,
         ticketTtlMs: TICKET_TTL_MS,
         ...options,
       });

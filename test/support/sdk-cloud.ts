@@ -4,6 +4,7 @@
 import { buildSessionService, type UdpEndpoint, type UdpSocketFactory } from '../../src/index.js';
 import { createRelayServer, createTicketIssuer, generateTicketSecret } from '../../relay/index.js';
 import { createStunServer } from '../../stun-server/index.js';
+import { LIFTED_BIND_LIMITS, LIFTED_GAME_TRAFFIC_LIMITS } from './relay-limits.js';
 import { tappingSocketFactory } from './tap-socket.js';
 
 export interface LoopbackCloud {
@@ -24,13 +25,8 @@ export async function startLoopbackCloud(): Promise<LoopbackCloud> {
     port: 0,
     // Many runs share one loopback source address: lift the per-peer game-traffic limits and
     // the per-address bind limits (test/integration/relay-attacks.test.ts covers those).
-    ratePacketsPerSecond: 1_000_000,
-    burstPackets: 1_000_000,
-    rateBytesPerSecond: 1_000_000_000,
-    burstBytes: 1_000_000_000,
-    bindWorkPerSecond: 1_000_000,
-    bindWorkBurst: 1_000_000,
-    maxBindingsPerAddress: 1_000_000,
+    ...LIFTED_GAME_TRAFFIC_LIMITS,
+    ...LIFTED_BIND_LIMITS,
   });
   const issuer = createTicketIssuer({ secret });
   const stunEndpoint = stun.address('IPv4')!;

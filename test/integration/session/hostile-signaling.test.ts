@@ -3,7 +3,7 @@
 import { encode } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode, RequestType } from '../../../src/protocol/index.js';
-import { spawnCli, type SpawnedCli } from '../../support/cli.js';
+import { spawnCli, type SpawnedCli, spawnLoopbackCloud } from '../../support/cli.js';
 import { HOSTILE_FRAMES } from '../../support/hostile-frames.js';
 import { openRawSignaling } from '../../support/ws-attacker.js';
 
@@ -16,7 +16,7 @@ describe('a spawned cloud under signaling attacks', () => {
   let httpUrl: string;
 
   beforeAll(async () => {
-    cloud = spawnCli(['cloud', '--host', '127.0.0.1', '--http-port', '0', '--stun-port', '0', '--stun-alt-port', '0', '--relay-port', '0', '--json']);
+    cloud = spawnLoopbackCloud();
     httpUrl = String((await cloud.waitFor((line) => line.event === 'ready')).http);
     host = spawnCli(['host', '--cloud', httpUrl, '--session', 'healthy', '--json']);
     await host.waitFor((line) => line.event === 'session' && line.name === 'healthy');
