@@ -16,7 +16,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/nat/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/support/build-once.ts'],
           testTimeout: 60_000,

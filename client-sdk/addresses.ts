@@ -3,7 +3,7 @@
  * the same LAN (or the same host) can reach directly.
  */
 import { networkInterfaces } from 'node:os';
-import type { UdpEndpoint } from '../src/runtime/index.js';
+import type { UdpEndpoint } from '../core/index.js';
 import type { WireEndpoint } from '../src/protocol/index.js';
 
 const WILDCARDS = new Set(['0.0.0.0', '::', '']);

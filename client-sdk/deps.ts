@@ -3,11 +3,11 @@
  * STUN client. Defaults are the real implementations; unit tests pass scripted fakes.
  */
 import { randomBytes } from 'node:crypto';
-import type { Clock, Logger, UdpEndpoint, UdpSocket } from '../src/runtime/index.js';
-import { createRelayClient } from '../relay/index.js';
+import type { Clock, Logger, UdpEndpoint, UdpSocket } from '../core/index.js';
+import { createRelayClient } from '../relay/client/index.js';
 import { looksLikeStun } from '../stun-server/codec/index.js';
 import { connectSignaling, type SignalingConnector } from './signaling.js';
-import { discoverNatBehavior, stunBinding, type NatBehavior } from './stun/index.js';
+import { discoverNatBehavior, stunBinding, type NatBehavior } from '../stun-server/client/index.js';
 
 /** What the runner needs of a relay client bound over its shared socket. */
 export interface RelayPath {

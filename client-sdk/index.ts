@@ -11,7 +11,7 @@ export {
   type UdpSocket,
   type UdpSocketFactory,
   type UdpEndpoint,
-} from '../src/runtime/index.js';
+} from '../core/index.js';
 export {
   discoverNatBehavior,
   natTypeOf,
@@ -22,7 +22,7 @@ export {
   type NatType,
   type StunBindingOptions,
   type StunBindingResult,
-} from './stun/index.js';
+} from '../stun-server/client/index.js';
 // The SDK multiplexes STUN and game packets on one socket; this tells them apart.
 export { looksLikeStun, type StunAddress } from '../stun-server/codec/index.js';
 // The runner: server and client mode, seed 002's flows and connection process.

@@ -1,5 +1,5 @@
 // Resolves and checks the runner's connection options against the defaults in constants.ts.
-import { PunchthroughError } from '../src/runtime/index.js';
+import { PunchthroughError } from '../core/index.js';
 import {
   DEFAULT_ATTEMPT_INTERVAL_MS,
   DEFAULT_ATTEMPTS_LIMIT,

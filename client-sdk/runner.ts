@@ -20,7 +20,7 @@ import {
   type TimerHandle,
   type UdpEndpoint,
   type UdpSocket,
-} from '../src/runtime/index.js';
+} from '../core/index.js';
 import {
   EventType,
   RequestType,
@@ -42,7 +42,7 @@ import {
   RELAY_BIND_WAIT_MS,
 } from './constants.js';
 import { defaultDeps, type RelayPath, type RunnerDeps } from './deps.js';
-import type { NatBehavior } from './stun/index.js';
+import type { NatBehavior } from '../stun-server/client/index.js';
 import { ClientLink } from './peer/client-link.js';
 import { generateEphemeral, type EphemeralKeyPair } from './peer/key-schedule.js';
 import type { LinkOutput, LinkTiming, Via } from './peer/link-core.js';

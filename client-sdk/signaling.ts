@@ -10,7 +10,7 @@
  * game process as an uncaught exception.
  */
 import WebSocket from 'ws';
-import { PunchthroughError, type Clock, type Logger, type TimerHandle } from '../src/runtime/index.js';
+import { PunchthroughError, type Clock, type Logger, type TimerHandle } from '../core/index.js';
 import {
   createSignalingCodec,
   PROTOCOL_VERSION,

@@ -1,5 +1,5 @@
 /** The public shapes of the SDK: runner options, startGame arguments and results, events. */
-import type { Clock, ErrorCode, Logger, UdpEndpoint, UdpSocketFactory } from '../src/runtime/index.js';
+import type { Clock, ErrorCode, Logger, UdpEndpoint, UdpSocketFactory } from '../core/index.js';
 import type { Properties, SessionCloseReason } from '../src/protocol/index.js';
 import type { DisconnectReason } from './constants.js';
 import type { ConnectPath } from './peer/schedule.js';

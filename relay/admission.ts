@@ -1,9 +1,9 @@
 // The relay's bind decision: cheap checks, the bind-work budget, the cookie exchange, the ticket proof, the table's bounds.
-import type { UdpEndpoint } from '../src/runtime/index.js';
+import type { UdpEndpoint } from '../core/index.js';
 import type { BindingTable, BindOutcome } from './bindings.js';
 import type { CookieJar } from './cookies.js';
 import { sourceKey, type BindWorkBudget } from './limits.js';
-import { parseTicketBody, type RelayErrorCode, type RelayFrame } from './protocol/index.js';
+import { parseTicketBody, type RelayErrorCode, type RelayFrame } from './wire/index.js';
 import type { RevocationList } from './revocations.js';
 import type { TicketVerifier } from './tickets.js';
 

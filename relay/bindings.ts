@@ -1,5 +1,5 @@
 // The relay's binding table: bound peers indexed by source address and by (session, actor).
-import type { UdpEndpoint } from '../src/runtime/index.js';
+import type { UdpEndpoint } from '../core/index.js';
 import { fullBuckets, sourceKey, type RateLimits, type TokenBuckets } from './limits.js';
 
 /** One bound peer: an actor of a session, at the address its last valid bind came from. */

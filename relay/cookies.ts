@@ -1,6 +1,6 @@
 // Stateless bind cookies: the relay's return-routability check (a TURN/QUIC-style address validation token).
 import { createHmac, randomBytes } from 'node:crypto';
-import { BIND_COOKIE_BYTES } from './protocol/index.js';
+import { BIND_COOKIE_BYTES } from './wire/index.js';
 
 /** Domain separation from ticket MACs and bind proofs. */
 const COOKIE_LABEL = Buffer.from('punchthrough-relay-cookie');

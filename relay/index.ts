@@ -1,8 +1,6 @@
 // punchthrough/relay: the relay's UDP protocol, its tickets, server and client.
-export * from './protocol/index.js';
+export * from './wire/index.js';
 export {
-  bindProof,
-  splitTicket,
   createTicketIssuer,
   createTicketVerifier,
   generateTicketSecret,
@@ -21,12 +19,5 @@ export {
   type RelayServerOptions,
   type RelayStats,
 } from './server.js';
-export {
-  createRelayClient,
-  type RelayClient,
-  type RelayClientOptions,
-  type RelayClientState,
-  type RelayErrorHandler,
-  type RelayMessageHandler,
-} from './client.js';
+export * from './client/index.js';
 export * as relayDefaults from './constants.js';

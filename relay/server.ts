@@ -10,7 +10,7 @@ import {
   type TimerHandle,
   type UdpEndpoint,
   type UdpSocketFactory,
-} from '../src/runtime/index.js';
+} from '../core/index.js';
 import { admitBind, type Admission } from './admission.js';
 import { BindingTable, type Binding } from './bindings.js';
 import {
@@ -51,7 +51,7 @@ import {
   rewriteSendAsDeliver,
   type RelayErrorCode,
   type RelayFrame,
-} from './protocol/index.js';
+} from './wire/index.js';
 import { RevocationList } from './revocations.js';
 import { createTicketVerifier, type TicketSecret } from './tickets.js';
 

@@ -1,15 +1,16 @@
-// Relay ticket signing and checking: the cloud's issuer, the relay's verifier, and bind proofs.
+// Relay ticket signing and checking: the cloud's issuer and the relay's verifier.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { PunchthroughError, createRealClock, err, ok, type Clock, type Result } from '../src/runtime/index.js';
+import { PunchthroughError, createRealClock, err, ok, type Clock, type Result } from '../core/index.js';
 import { DEFAULT_TICKET_TTL_MS, MIN_TICKET_SECRET_BYTES } from './constants.js';
 import {
   BIND_PROOF_BYTES,
   TICKET_MAC_BYTES,
+  bindProof,
   encodeTicketBody,
   parseTicket,
   validateTicketClaims,
   type TicketClaims,
-} from './protocol/index.js';
+} from './wire/index.js';
 
 /**
  * The secret cloud and relay nodes share: a string (used as its UTF-8 bytes) or raw bytes, at
@@ -20,7 +21,6 @@ export type TicketSecret = string | Uint8Array;
 /** Domain separation: a MAC made with the same secret for anything else never verifies here. */
 const MAC_LABEL = Buffer.from('punchthrough-relay-ticket');
 /** Domain separation of bind proofs (keyed with a ticket's MAC) from everything else. */
-const PROOF_LABEL = Buffer.from('punchthrough-relay-bind-proof');
 
 function secretKey(secret: TicketSecret): Buffer {
   const key = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret);
@@ -36,25 +36,6 @@ function secretKey(secret: TicketSecret): Buffer {
  */
 function mac(key: Buffer, signed: Uint8Array): Buffer {
   return createHmac('sha256', key).update(MAC_LABEL).update(signed).digest().subarray(0, TICKET_MAC_BYTES);
-}
-
-/**
- * Splits an issued ticket into the body that travels in bind frames and the MAC that never
- * leaves the peer (it keys the bind proof). Never throws: a ticket too short for a MAC yields an
- * empty MAC, and the relay refuses whatever proof comes of it.
- */
-export function splitTicket(ticket: Uint8Array): { body: Uint8Array; mac: Uint8Array } {
-  const cut = Math.max(0, ticket.length - TICKET_MAC_BYTES);
-  return { body: ticket.subarray(0, cut), mac: ticket.subarray(cut) };
-}
-
-/**
- * The proof a bind carries: HMAC-SHA256(ticket MAC, label ‖ cookie), truncated to 128 bits.
- * The cookie names the source address, so a proof seen on the path is worthless from any other
- * address, and without the MAC (which only the cloud and the peer know) no new one can be made.
- */
-export function bindProof(ticketMac: Uint8Array, cookie: Uint8Array): Uint8Array {
-  return createHmac('sha256', ticketMac).update(PROOF_LABEL).update(cookie).digest().subarray(0, BIND_PROOF_BYTES);
 }
 
 /** A random secret (32 bytes, hex) for a relay started without one. */

@@ -1,37 +1,6 @@
 // Defaults of the cloud session service and the one-process cloud. Units in the names;
 // the reason for each number beside it.
 
-// ---- Signaling protocol: structural caps every decoder enforces (both directions). They only
-// bound work on hostile input; the service's tunable limits (below) are stricter.
-
-/** Longest string field (names, ids, app ids). Generous: real names are far shorter. */
-export const PROTOCOL_MAX_STRING_CHARS = 256;
-/** Longest property string value; a frame holds few of them anyway. */
-export const PROTOCOL_MAX_PROPERTY_VALUE_CHARS = 4096;
-/** Largest frame any SDK accepts (client-sdk's SIGNALING_MAX_FRAME_BYTES): the service never
- *  sends a bigger one, whatever its own options. */
-export const PROTOCOL_MAX_FRAME_BYTES = 64 * 1024;
-/** Largest lobby offset: paging deeper than this is scraping, not browsing. */
-export const PROTOCOL_MAX_LIST_OFFSET = 100_000;
-/** Most entries in one property map or filter. */
-export const PROTOCOL_MAX_PROPERTIES = 128;
-/** Most local endpoints a peer reports (interfaces × families; real hosts have a handful). */
-export const PROTOCOL_MAX_LOCAL_ENDPOINTS = 16;
-/** Longest ticket or connect token (an HMAC plus its fields fits in 128 bytes). */
-export const PROTOCOL_MAX_TOKEN_BYTES = 256;
-/** Most members in a SessionInfo; bounded by max players. */
-export const PROTOCOL_MAX_PEERS = 1024;
-/** Most sessions in one lobby listing. */
-export const PROTOCOL_MAX_LIST_SESSIONS = 1000;
-/** Largest request id: a positive int32, so every msgpack implementation reads it exactly. */
-export const PROTOCOL_MAX_REQUEST_ID = 2 ** 31 - 1;
-/** Deepest nesting of maps and arrays in a frame: the deepest message (a reply's session's peer
- *  list) nests 5; 8 leaves room and keeps hostile nesting (3,000 deep crashed the old decoder)
- *  far from any stack limit. */
-export const PROTOCOL_MAX_DEPTH = 8;
-/** Longest time value on the wire (TTLs, connect ms): one day, far beyond any real value. */
-export const PROTOCOL_MAX_DURATION_MS = 86_400_000;
-
 // ---- Session service defaults (each is an option of buildSessionService).
 
 /** Largest signaling frame, bytes. A full SessionInfo with 64 players and properties fits in ~8 KiB. */
@@ -128,27 +97,3 @@ export const DEFAULT_METRICS_HOST = '127.0.0.1';
 export const METRICS_TOKEN_ENV = 'PUNCHTHROUGH_METRICS_TOKEN';
 /** RFC 5780 alternate port for NAT behaviour discovery: the next one, by common practice. */
 export const DEFAULT_STUN_ALT_PORT = 3479;
-
-// ---- CLI game peers (`punchthrough host` / `client`).
-
-/** App id of the CLI's host and client, so they meet without a flag; games use their own. */
-export const DEFAULT_CLI_APP_ID = 'punchthrough-cli';
-/** Game updates the `client` command sends: enough for RTT percentiles, quick to run. */
-export const DEFAULT_CLI_UPDATES = 100;
-/** Pause between the client's updates, ms: a 50 Hz game tick. */
-export const DEFAULT_CLI_UPDATE_INTERVAL_MS = 20;
-/** How long the client waits for the last echoes after its last update, ms. */
-export const CLI_ECHO_GRACE_MS = 2000;
-/** Share of echoed updates the client needs to exit 0. */
-export const CLI_MIN_ECHO_RATIO = 0.95;
-
-// ---- `punchthrough demo` (the connection process on the virtual NAT network).
-
-/** The demo cloud's public virtual address (TEST-NET-3, never routed on the real internet). */
-export const DEMO_CLOUD_ADDRESS = '203.0.113.10';
-/** App id of the demo's peers. */
-export const DEMO_APP_ID = 'punchthrough-demo';
-/** One-way latency of each demo peer's access link, ms: a plausible home broadband hop. */
-export const DEMO_LINK_LATENCY_MS = 15;
-/** Clients the demo starts when --clients is not given. */
-export const DEMO_DEFAULT_CLIENTS = 2;

@@ -1,5 +1,5 @@
 // punchthrough/cloud: the session service, the one-process cloud, and the shared runtime.
-export * from './runtime/index.js';
+export * from '../core/index.js';
 export * from './protocol/index.js';
 export {
   buildSessionService,
@@ -10,4 +10,6 @@ export { createMemorySessionStore, type SessionStore, type StoreChange } from '.
 export type { Session, Member, MemberAddresses } from './session/model.js';
 export type { SessionMetrics } from './session/metrics.js';
 export { createCloud, type Cloud } from './cloud/create-cloud.js';
+export { proxyMatcher } from './session/http-limits.js';
+export * as cloudDefaults from './constants.js';
 export type { CloudOptions } from './cloud/options.js';

@@ -1,5 +1,5 @@
 // The STUN server's answer to each datagram, as a pure function: a response or a drop reason.
-import type { UdpEndpoint } from '../src/runtime/index.js';
+import type { UdpEndpoint } from '../core/index.js';
 import {
   AttributeType,
   decodeStunMessage,

@@ -9,7 +9,7 @@ import {
   type UdpEndpoint,
   type UdpSocket,
   type UdpSocketFactory,
-} from '../src/runtime/index.js';
+} from '../core/index.js';
 import { ipToBytes } from './codec/index.js';
 import {
   DEFAULT_STUN_HOST_IPV4,

@@ -4,7 +4,7 @@
  * packet sealed (DESIGN.md §9; packets.ts has the format and key schedule).
  */
 import { randomBytes } from 'node:crypto';
-import type { UdpEndpoint } from '../../src/runtime/index.js';
+import type { UdpEndpoint } from '../../core/index.js';
 import { CandidateSet } from './candidates.js';
 import { LinkCore, type LinkOutput, type LinkTiming, type Via } from './link-core.js';
 import { CHALLENGE_BYTES, PeerPacketType, type PeerPacket } from './packets.js';

@@ -3,7 +3,7 @@
  * keepalives that hold the NAT mapping open and measure RTT, and the silent-peer timeout.
  * Sans-IO: inputs are packets and `now`, outputs are {@link LinkOutput}s the runner carries out.
  */
-import type { UdpEndpoint } from '../../src/runtime/index.js';
+import type { UdpEndpoint } from '../../core/index.js';
 import { DisconnectReason, RTT_SMOOTHING } from '../constants.js';
 import { PeerPacketType, WireDisconnectReason, type PeerDropReason, type PeerPacket } from './packets.js';
 import type { PairSealer } from './sealer.js';

@@ -5,7 +5,7 @@
  * (DESIGN.md §9; packets.ts). Sans-IO, like {@link ClientLink}.
  */
 import { randomBytes } from 'node:crypto';
-import type { UdpEndpoint } from '../../src/runtime/index.js';
+import type { UdpEndpoint } from '../../core/index.js';
 import { MAX_PENDING_PROBES, PATH_PROBE_INTERVAL_MS } from '../constants.js';
 import { CandidateSet } from './candidates.js';
 import { LinkCore, sameVia, type LinkOutput, type LinkTiming, type Via } from './link-core.js';

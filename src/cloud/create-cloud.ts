@@ -7,7 +7,7 @@ import {
   type RelayServer,
 } from '../../relay/index.js';
 import { createStunServer, DEFAULT_STUN_PORT, type StunServer } from '../../stun-server/index.js';
-import { formatEndpoint, createRealClock, createSilentLogger, type UdpEndpoint } from '../runtime/index.js';
+import { formatEndpoint, createRealClock, createSilentLogger, type UdpEndpoint } from '../../core/index.js';
 import { SIGNALING_PATH } from '../protocol/index.js';
 import { buildSessionService, type SessionService } from '../session/service.js';
 import {

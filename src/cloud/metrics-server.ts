@@ -2,7 +2,7 @@
 import { createServer } from 'node:http';
 import type { Registry } from 'prom-client';
 import { hasBearerToken } from '../session/service.js';
-import type { UdpEndpoint } from '../runtime/index.js';
+import type { UdpEndpoint } from '../../core/index.js';
 
 export interface MetricsServer {
   readonly endpoint: UdpEndpoint;

@@ -1,6 +1,6 @@
 // The options of createCloud: addresses, ports, relay secret, metrics and session settings.
 import type { SessionServiceOptions } from '../session/options.js';
-import type { Clock, Logger, UdpSocketFactory } from '../runtime/index.js';
+import type { Clock, Logger, UdpSocketFactory } from '../../core/index.js';
 
 export interface CloudOptions {
   /** Address the HTTP/WebSocket listener binds. Default `0.0.0.0` (all IPv4 interfaces). */

@@ -5,8 +5,8 @@
  * and a decode that returns a Result instead of throwing.
  */
 import { Packr, Unpackr } from 'msgpackr';
-import { PROTOCOL_MAX_DEPTH } from '../constants.js';
-import { err, ok, type Result } from '../runtime/index.js';
+import { PROTOCOL_MAX_DEPTH } from './constants.js';
+import { err, ok, type Result } from '../../core/index.js';
 import type { Request, ServerMessage } from './messages.js';
 import { scanMsgpack } from './scan.js';
 import { validateRequest, validateServerMessage, type ValidationError } from './validate.js';

@@ -8,3 +8,4 @@ export {
   type SignalingCodec,
 } from './codec.js';
 export { validateRequest, validateServerMessage, type ValidationError } from './validate.js';
+export * from './constants.js';

@@ -10,7 +10,7 @@
  * The first request on a connection must be {@link HelloRequest}. Step numbers in comments refer
  * to seed 002: session creation/joining steps 1–11, then connection-process steps 1–2.
  */
-import type { ErrorCode } from '../runtime/index.js';
+import type { ErrorCode } from '../../core/index.js';
 
 /** The protocol version this module speaks; {@link HelloRequest.protocolVersion} must equal it. */
 export const PROTOCOL_VERSION = 1;

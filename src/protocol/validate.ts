@@ -14,8 +14,8 @@ import {
   PROTOCOL_MAX_REQUEST_ID,
   PROTOCOL_MAX_STRING_CHARS,
   PROTOCOL_MAX_TOKEN_BYTES,
-} from '../constants.js';
-import { ErrorCodes, err, ok, type ErrorCode, type Result } from '../runtime/index.js';
+} from './constants.js';
+import { ErrorCodes, err, ok, type ErrorCode, type Result } from '../../core/index.js';
 import {
   CONNECT_PATHS,
   EventType,

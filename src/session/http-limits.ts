@@ -2,8 +2,7 @@
 import type { Server } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import { HTTP_RATE_LIMIT_ADDRESSES } from '../constants.js';
-import { PunchthroughError, type Clock } from '../runtime/index.js';
-import { fullBucket, takeToken, type TokenBucket } from './limits.js';
+import { PunchthroughError, fullBucket, takeTokens, type BucketRate, type Clock, type TokenBucket } from '../../core/index.js';
 import type { SessionMetrics } from './metrics.js';
 
 /** TCP connections allowed beyond the signaling limits (in total, and per address): room for lobby
@@ -58,14 +57,16 @@ export function guardTcpConnections(server: Server, proxies: readonly string[], 
 
 /** A per-address token bucket for HTTP requests; remembers a bounded number of addresses. */
 export function createHttpRateLimit(clock: Clock, ratePerSecond: number, burst: number): (address: string) => boolean {
+  const rate: BucketRate = { perSecond: ratePerSecond, burst };
   const buckets = new Map<string, TokenBucket>();
   return (address) => {
     const now = clock.now();
-    const taken = takeToken(buckets.get(address) ?? fullBucket(burst, now), now, ratePerSecond, burst);
+    const bucket = buckets.get(address) ?? fullBucket(rate, now);
+    const allowed = takeTokens(bucket, rate, now);
     buckets.delete(address);
     // Oldest-first eviction: the Map keeps insertion order, and each use re-inserts.
     if (buckets.size >= HTTP_RATE_LIMIT_ADDRESSES) buckets.delete(buckets.keys().next().value!);
-    buckets.set(address, taken.bucket);
-    return taken.allowed;
+    buckets.set(address, bucket);
+    return allowed;
   };
 }

@@ -24,9 +24,9 @@ import {
   type ServerMessage,
   type WireEndpoint,
 } from '../protocol/index.js';
-import { PROTOCOL_MAX_FRAME_BYTES } from '../constants.js';
-import type { ErrorCode, TimerHandle } from '../runtime/index.js';
-import { checkName, fullBucket, takeToken, type TokenBucket } from './limits.js';
+import { PROTOCOL_MAX_FRAME_BYTES } from '../protocol/index.js';
+import { fullBucket, takeTokens, type ErrorCode, type TimerHandle, type TokenBucket } from '../../core/index.js';
+import { checkName } from './limits.js';
 import type { SessionMetrics } from './metrics.js';
 import {
   admit,
@@ -157,6 +157,7 @@ export interface SignalingHub {
 export function createSignalingHub(options: ResolvedOptions, metrics: SessionMetrics): SignalingHub {
   const { clock, store, logger } = options;
   const codec = createSignalingCodec({ maxFrameBytes: options.maxFrameBytes });
+  const requestRate = { perSecond: options.requestsPerSecond, burst: options.requestBurst };
   const connections = new Set<Connection>();
   const perAddress = new Map<string, number>();
   // sessionId → actor → connection, for the members connected to this instance.
@@ -631,9 +632,7 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
       return;
     }
     // The rate limit comes before decoding, so a flood costs a token check per frame, not a decode.
-    const taken = takeToken(connection.bucket, clock.now(), options.requestsPerSecond, options.requestBurst);
-    connection.bucket = taken.bucket;
-    if (!taken.allowed) {
+    if (!takeTokens(connection.bucket, requestRate, clock.now())) {
       metrics.framesDropped.inc({ reason: 'rate_limited' });
       replyError(connection, undefined, 'RATE_LIMITED', `more than ${options.requestsPerSecond} requests per second`);
       violate(connection);
@@ -709,7 +708,7 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
         socket,
         address: remoteAddress,
         sessionsCreated: 0,
-        bucket: fullBucket(options.requestBurst, clock.now()),
+        bucket: fullBucket(requestRate, clock.now()),
         violations: 0,
         alive: true,
         closing: false,

@@ -5,7 +5,7 @@
  * them on a manual clock.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { ErrorCode } from '../runtime/index.js';
+import type { ErrorCode } from '../../core/index.js';
 import {
   EventType,
   type CreateOptions,

@@ -35,7 +35,7 @@ import {
   RANDOM_POOL_BYTES,
 } from '../constants.js';
 import type { WireEndpoint } from '../protocol/index.js';
-import { createRealClock, createSilentLogger, type Clock, type Logger } from '../runtime/index.js';
+import { createRealClock, createSilentLogger, type Clock, type Logger } from '../../core/index.js';
 import { createMemorySessionStore, type SessionStore } from './store.js';
 
 /**

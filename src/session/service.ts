@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { SIGNALING_PATH, type Properties, type WireEndpoint } from '../protocol/index.js';
-import { PROTOCOL_MAX_LIST_OFFSET } from '../constants.js';
+import { PROTOCOL_MAX_LIST_OFFSET } from '../protocol/index.js';
 import { createSignalingHub, type PeerSocket, type SignalingHub } from './hub.js';
 import {
   HTTP_CONNECTION_HEADROOM,

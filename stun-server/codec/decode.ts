@@ -1,5 +1,5 @@
 // STUN message decoding: never throws on received bytes, returns a typed error instead.
-import { err, ok, type Result } from '../../src/runtime/index.js';
+import { err, ok, type Result } from '../../core/index.js';
 import { fingerprintOf } from './integrity.js';
 import { bytesToIp } from './ip.js';
 import type {

@@ -1,7 +1,7 @@
 // STUN credential keys, FINGERPRINT and MESSAGE-INTEGRITY computation and checking.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { err, ok, type Result } from '../../src/runtime/index.js';
+import { err, ok, type Result } from '../../core/index.js';
 import { saslprep } from './saslprep.js';
 import type { StunMessage } from './types.js';
 import { AttributeType, FINGERPRINT_XOR, HEADER_LENGTH_BYTES } from './wire.js';

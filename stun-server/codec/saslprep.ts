@@ -1,5 +1,5 @@
 // SASLprep (RFC 4013), for the key of STUN long-term credentials.
-import { err, ok, type Result } from '../../src/runtime/index.js';
+import { err, ok, type Result } from '../../core/index.js';
 
 /**
  * SASLprep (RFC 4013), needed for long-term credentials: the key is

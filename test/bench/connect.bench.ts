@@ -16,7 +16,7 @@
 import { createNodeUdpSocketFactory, RequestType, EventType, type Event } from '../../src/index.js';
 import { NetworkRunner, stunBinding, type ProgressEvent } from '../../client-sdk/index.js';
 import { connectSignaling } from '../../client-sdk/signaling.js';
-import { createSilentLogger, createRealClock } from '../../src/runtime/index.js';
+import { createSilentLogger, createRealClock } from '../../core/index.js';
 import { droppingSocketFactory, startLoopbackCloud, type LoopbackCloud } from '../support/sdk-cloud.js';
 
 const RUNS = Number(process.env.CONNECT_BENCH_RUNS ?? 100);

@@ -53,7 +53,7 @@ interface Usage {
 
 const load = async <T>(path: string): Promise<T> => (await import(pathToFileURL(join(root, path)).href)) as T;
 const relay = await load<RelayModule>('relay/index.ts');
-const runtime = await load<RuntimeModule>('src/runtime/index.ts');
+const runtime = await load<RuntimeModule>('core/index.ts');
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
 const child = fork(fileURLToPath(new URL('./relay-flood-server.ts', import.meta.url)), [root, secret], {

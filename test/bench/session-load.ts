@@ -3,7 +3,7 @@
 import { once } from 'node:events';
 import WebSocket from 'ws';
 import { EventType, RequestType } from '../../src/protocol/index.js';
-import { TestSignalingClient } from '../integration/session/signaling-client.js';
+import { TestSignalingClient } from '../support/signaling-client.js';
 
 type Command =
   | { cmd: 'idle'; url: string; count: number; hello: boolean }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stunBinding } from '../../client-sdk/index.js';
-import { createNodeUdpSocketFactory } from '../../src/runtime/index.js';
+import { createNodeUdpSocketFactory } from '../../core/index.js';
 
 /** True when coturn's binaries are on PATH (Debian package `coturn`; .ci/run installs it). */
 export function coturnAvailable(): boolean {

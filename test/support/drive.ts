@@ -1,4 +1,4 @@
-import type { ManualClock } from '../../src/runtime/index.js';
+import type { ManualClock } from '../../core/index.js';
 
 export interface DriveOptions {
   /** Clock time per step, ms. Default 10. */

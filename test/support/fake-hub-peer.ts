@@ -9,7 +9,7 @@ import {
   type RequestBody,
   type ServerMessage,
 } from '../../src/protocol/index.js';
-import { ManualClock, flushAsync } from '../../src/runtime/index.js';
+import { ManualClock, flushAsync } from '../../core/index.js';
 import { createSignalingHub, type PeerConnection } from '../../src/session/hub.js';
 import { createSessionMetrics } from '../../src/session/metrics.js';
 import { resolveOptions, type SessionServiceOptions } from '../../src/session/options.js';

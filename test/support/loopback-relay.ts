@@ -1,6 +1,6 @@
 // A relay on loopback for the relay's integration tests: real sockets, a manual clock, the
 // per-peer rate limits lifted, and one place that closes every socket, client and server made.
-import { ManualClock, createNodeUdpSocketFactory, type UdpSocket } from '../../src/runtime/index.js';
+import { ManualClock, createNodeUdpSocketFactory, type UdpSocket } from '../../core/index.js';
 import { LIFTED_GAME_TRAFFIC_LIMITS } from './relay-limits.js';
 import { createRelayServer, createTicketIssuer, type RelayClient, type RelayServer, type RelayServerOptions } from '../../relay/index.js';
 

@@ -1,4 +1,4 @@
-import { createNodeUdpSocketFactory } from '../../src/runtime/index.js';
+import { createNodeUdpSocketFactory } from '../../core/index.js';
 
 /** True when a UDP socket can bind ::1 (containers without IPv6 cannot). */
 export async function ipv6LoopbackAvailable(): Promise<boolean> {

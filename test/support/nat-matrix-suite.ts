@@ -6,7 +6,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NatBehavior } from '../../client-sdk/testing/index.js';
+import type { NatBehavior } from '../../vnet/index.js';
 import { NAT_MATRIX, profileLabel } from './nat-matrix.js';
 import { type SignalingCloud, connectPair, createVirtualWorld, startSignalingCloud } from './virtual-cloud.js';
 import { advanceUntil } from './drive.js';

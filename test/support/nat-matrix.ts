@@ -3,7 +3,7 @@
  * client, and the path the connection process must end on, derived from rules (README
  * "NAT matrix" shows the derivation and this table).
  */
-import { NAT_BEHAVIORS, type NatBehavior } from '../../client-sdk/testing/index.js';
+import { NAT_BEHAVIORS, type NatBehavior } from '../../vnet/index.js';
 
 export interface NatProfile {
   mapping: NatBehavior;

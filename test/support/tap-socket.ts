@@ -1,7 +1,7 @@
 // node:dgram sockets that show every datagram they send to a tap (an on-path attacker's view), which
 // may also keep one from being delivered (captured, as a packet sent to a LAN candidate would be).
 import type { UdpSocket, UdpSocketFactory } from '../../src/index.js';
-import { createNodeUdpSocketFactory } from '../../src/runtime/index.js';
+import { createNodeUdpSocketFactory } from '../../core/index.js';
 
 export interface Tapped {
   bytes: Uint8Array;

@@ -3,7 +3,7 @@
  * real loopback WebSocket (127.0.0.1, port 0), the STUN server and the relay on public virtual
  * hosts, and NetworkRunners on virtual hosts behind virtual NATs, all UDP on one ManualClock.
  */
-import { ManualClock, type UdpEndpoint } from '../../src/runtime/index.js';
+import { ManualClock, type UdpEndpoint } from '../../core/index.js';
 import { buildSessionService, type SessionService } from '../../src/index.js';
 import { createStunServer, type StunServer } from '../../stun-server/index.js';
 import { createRelayServer, createTicketIssuer, type RelayServer } from '../../relay/index.js';
@@ -13,7 +13,7 @@ import {
   type PeerConnectedEvent,
   type StartGameResult,
 } from '../../client-sdk/index.js';
-import { type VirtualHost, type VirtualNetwork, createVirtualNetwork } from '../../client-sdk/testing/index.js';
+import { type VirtualHost, type VirtualNetwork, createVirtualNetwork } from '../../vnet/index.js';
 import { advanceUntilSettled } from './drive.js';
 
 export const STUN_ADDRESS = '203.0.113.1';

@@ -2,7 +2,7 @@
 // target answers, so the target has drained its socket before more arrive (no buffer overflow).
 // A probe travels to the target's socket like the fuzz does, so its answer means the target has
 // read everything sent before it.
-import type { UdpSocket } from '../../../src/runtime/index.js';
+import type { UdpSocket } from '../../../core/index.js';
 import type { FuzzDatagram } from './datagrams.js';
 import { hexPreview, type Rng } from './random.js';
 

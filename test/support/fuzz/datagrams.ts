@@ -16,7 +16,7 @@ import {
   encodeTicketBody,
   splitTicket,
 } from '../../../relay/index.js';
-import type { UdpSocket } from '../../../src/runtime/index.js';
+import type { UdpSocket } from '../../../core/index.js';
 import { encodeStunMessage, type StunAttributeInit } from '../../../stun-server/index.js';
 import type { Rng } from './random.js';
 

@@ -7,7 +7,7 @@
 // special keys, toString maps, bad UTF-8, huge strings and maps, nesting up to the limit), and
 // reach the validator and the handlers; what the scan refuses comes as frames marked `refused`,
 // each the last of its connection's script.
-import { PROTOCOL_MAX_DEPTH } from '../../../src/constants.js';
+import { PROTOCOL_MAX_DEPTH } from '../../../src/protocol/index.js';
 import { RequestType } from '../../../src/protocol/index.js';
 import { mp, type Wire } from './msgpack.js';
 import type { Rng } from './random.js';

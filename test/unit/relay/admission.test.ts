@@ -1,13 +1,13 @@
 // Unit tests of the relay's bind admission and its parts (cookies, revocations, bind-work budget, table bounds) on a manual clock.
 import { describe, expect, it } from 'vitest';
-import { ManualClock, type UdpEndpoint } from '../../../src/runtime/index.js';
+import { ManualClock, type UdpEndpoint } from '../../../core/index.js';
 import { admitBind, type Admission, type BindDecision } from '../../../relay/admission.js';
 import { BindingTable } from '../../../relay/bindings.js';
 import { CookieJar } from '../../../relay/cookies.js';
 import { BindWorkBudget } from '../../../relay/limits.js';
 import { RevocationList } from '../../../relay/revocations.js';
-import { bindProof, createTicketIssuer, createTicketVerifier, splitTicket } from '../../../relay/tickets.js';
-import { decodeRelayFrame, encodeRelayFrame, type RelayFrame } from '../../../relay/protocol/index.js';
+import { createTicketIssuer, createTicketVerifier } from '../../../relay/tickets.js';
+import { bindProof, decodeRelayFrame, encodeRelayFrame, splitTicket, type RelayFrame } from '../../../relay/wire/index.js';
 
 const secret = 'admission unit-test secret, 32 B';
 const limits = { packetsPerSecond: 100, burstPackets: 10, bytesPerSecond: 10_000, burstBytes: 2_000 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, type UdpEndpoint } from '../../../src/runtime/index.js';
+import { ManualClock, type UdpEndpoint } from '../../../core/index.js';
 import { BindingTable } from '../../../relay/bindings.js';
 
 const limits = { packetsPerSecond: 100, burstPackets: 10, bytesPerSecond: 10_000, burstBytes: 2_000 };

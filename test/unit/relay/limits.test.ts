@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/runtime/index.js';
+import { ManualClock } from '../../../core/index.js';
 import { ErrorGate, fullBuckets, sourceKey, takeTokens, type RateLimits } from '../../../relay/limits.js';
 
 const limits: RateLimits = { packetsPerSecond: 100, burstPackets: 10, bytesPerSecond: 10_000, burstBytes: 2_000 };

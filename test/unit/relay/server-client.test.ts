@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock, PunchthroughError } from '../../../src/runtime/index.js';
+import { ManualClock, PunchthroughError } from '../../../core/index.js';
 import {
   createRelayClient,
   createRelayServer,
@@ -12,7 +12,7 @@ import {
   type RelayServer,
   type RelayServerOptions,
 } from '../../../relay/index.js';
-import { FakeUdpNetwork, type FakeSocket } from './fake-udp.js';
+import { FakeUdpNetwork, type FakeSocket } from '../../support/fake-udp.js';
 
 const secret = 'unit-test secret, 32 bytes long!';
 const RELAY = { address: '203.0.113.1', port: 5055 };

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/runtime/index.js';
+import { ManualClock } from '../../../core/index.js';
 import { createTicketIssuer, createTicketVerifier } from '../../../relay/index.js';
-import { TICKET_MAC_BYTES, parseTicket } from '../../../relay/protocol/index.js';
+import { TICKET_MAC_BYTES, parseTicket } from '../../../relay/wire/index.js';
 
 const secret = 'a shared secret of enough length';
 

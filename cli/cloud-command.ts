@@ -1,0 +1,101 @@
+// The `cloud` command: runs the session service, STUN server and relay in one process.
+import { relayDefaults } from '../relay/index.js';
+import { DEFAULT_STUN_PORT } from '../stun-server/index.js';
+import { cloudDefaults, createCloud, proxyMatcher } from '../src/index.js';
+import { createLogger, formatEndpoint } from '../core/index.js';
+import { ExitCode, UsageError, intFlag, parseFlags, writeJson, type CliCommand, reportStartFailure } from './io.js';
+import { RELAY_SECRET_ENV, checkedRelaySecret } from './relay-secret.js';
+
+const usage = `Usage: punchthrough cloud [--host H] [--public-ip IP] [--http-port N] [--stun-port N]
+                         [--stun-alt-port N] [--relay-port N] [--trusted-proxy ADDR]...
+                         [--metrics-port N] [--metrics-host H] [--json]
+
+Runs the whole cloud in one process: the session service (HTTP + signaling WebSocket), the
+STUN server (with an alternate port for NAT behaviour discovery) and the relay, on the
+in-memory store. Stops cleanly on SIGINT or SIGTERM: sessions are told the cloud is going away.
+
+Options:
+  --host H           address to listen on (default ${cloudDefaults.DEFAULT_CLOUD_HOST})
+  --public-ip IP     address advertised to peers for STUN and the relay (default: --host when
+                     it is a specific address, else this machine's first non-internal IPv4)
+  --http-port N      HTTP + WebSocket port (default ${cloudDefaults.DEFAULT_HTTP_PORT}; 0 picks a free port)
+  --stun-port N      STUN port (default ${DEFAULT_STUN_PORT})
+  --stun-alt-port N  RFC 5780 alternate STUN port (default ${cloudDefaults.DEFAULT_STUN_ALT_PORT})
+  --relay-port N     relay port (default ${relayDefaults.DEFAULT_RELAY_PORT})
+  --trusted-proxy ADDR  a reverse proxy (address or CIDR) whose X-Forwarded-For names the
+                     client; per-address limits then count that client; repeatable
+  --metrics-port N   serve /metrics on this port only, not on the HTTP port
+  --metrics-host H   address of the metrics listener (default ${cloudDefaults.DEFAULT_METRICS_HOST})
+  --json             one JSON object per line on stdout; the first is
+                     {"event":"ready","http":"http://IP:${cloudDefaults.DEFAULT_HTTP_PORT}","stun":"IP:${DEFAULT_STUN_PORT}","relay":"IP:${relayDefaults.DEFAULT_RELAY_PORT}"}
+  --help             this text
+
+Environment:
+  ${RELAY_SECRET_ENV}  relay ticket secret (≥ ${relayDefaults.MIN_TICKET_SECRET_BYTES} bytes), to share with standalone relays;
+                 generated at start when unset.
+  ${cloudDefaults.METRICS_TOKEN_ENV}  when set, /metrics needs "Authorization: Bearer <token>".
+  LOG_LEVEL      pino level for the logs on stderr (default info).`;
+
+export const cloudCommand: CliCommand = {
+  summary: 'run the cloud: session service + STUN server + relay',
+  usage,
+  async run(args, io) {
+    const { values } = parseFlags(args, {
+      host: { type: 'string' },
+      'public-ip': { type: 'string' },
+      'http-port': { type: 'string' },
+      'stun-port': { type: 'string' },
+      'stun-alt-port': { type: 'string' },
+      'relay-port': { type: 'string' },
+      'trusted-proxy': { type: 'string', multiple: true },
+      'metrics-port': { type: 'string' },
+      'metrics-host': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    });
+    const trustedProxies = values['trusted-proxy'] ?? [];
+    try {
+      proxyMatcher(trustedProxies);
+    } catch (error) {
+      throw new UsageError(`--trusted-proxy: ${(error as Error).message.replace(/^trustedProxies: /, '')}`);
+    }
+    const secret = checkedRelaySecret(io.env[RELAY_SECRET_ENV] || undefined, RELAY_SECRET_ENV);
+    const logger = createLogger({ name: 'cloud' });
+    let cloud;
+    try {
+      cloud = await createCloud({
+        host: values.host ?? cloudDefaults.DEFAULT_CLOUD_HOST,
+        ...(values['public-ip'] ? { publicIp: values['public-ip'] } : {}),
+        httpPort: intFlag('http-port', values['http-port'], cloudDefaults.DEFAULT_HTTP_PORT),
+        stunPort: intFlag('stun-port', values['stun-port'], DEFAULT_STUN_PORT),
+        stunAltPort: intFlag('stun-alt-port', values['stun-alt-port'], cloudDefaults.DEFAULT_STUN_ALT_PORT),
+        relayPort: intFlag('relay-port', values['relay-port'], relayDefaults.DEFAULT_RELAY_PORT),
+        ...(secret ? { relaySecret: secret } : {}),
+        ...(values['metrics-port'] === undefined ? {} : { metricsPort: intFlag('metrics-port', values['metrics-port'], 0) }),
+        ...(values['metrics-host'] ? { metricsHost: values['metrics-host'] } : {}),
+        session: {
+          trustedProxies,
+          ...(io.env[cloudDefaults.METRICS_TOKEN_ENV] ? { metricsToken: io.env[cloudDefaults.METRICS_TOKEN_ENV] } : {}),
+        },
+        logger,
+      });
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      return reportStartFailure(io, values.json, 'cloud', error, `cannot start the cloud: ${(error as Error).message}`);
+    }
+    const ready = {
+      http: cloud.httpUrl,
+      stun: formatEndpoint(cloud.stun),
+      relay: formatEndpoint(cloud.relay),
+      ...(cloud.metricsEndpoint ? { metrics: `http://${formatEndpoint(cloud.metricsEndpoint)}/metrics` } : {}),
+    };
+    if (values.json) writeJson(io.stdout, { event: 'ready', ...ready });
+    else io.stdout.write(`cloud ready\n  http   ${ready.http}\n  stun   ${ready.stun}\n  relay  ${ready.relay}\n`);
+    const signal = await io.stopSignal;
+    logger.info({ signal }, 'stopping: telling sessions the cloud is going away');
+    await cloud.close();
+    if (values.json) writeJson(io.stdout, { event: 'closed' });
+    return ExitCode.ok;
+  },
+};
+
+export default cloudCommand;

@@ -1,0 +1,31 @@
+// The runtime primitives every folder builds on. Importable from any folder.
+export { createRealClock, ManualClock, flushAsync, type Clock, type TimerHandle } from './clock.js';
+export {
+  createNodeUdpSocketFactory,
+  formatEndpoint,
+  parseEndpoint,
+  type UdpBindOptions,
+  type UdpEndpoint,
+  type UdpMessageHandler,
+  type UdpSocket,
+  type UdpSocketFactory,
+} from './udp.js';
+export { createLogger, createSilentLogger, type Logger, type LoggerFactoryOptions } from './logger.js';
+export {
+  ErrorCodes,
+  PunchthroughError,
+  isPunchthroughError,
+  ok,
+  err,
+  type ErrorCode,
+  type Result,
+} from './errors.js';
+export {
+  canTake,
+  fullBucket,
+  refill,
+  takeTokens,
+  tokensAt,
+  type BucketRate,
+  type TokenBucket,
+} from './token-bucket.js';

@@ -1,0 +1,44 @@
+// The import rules of the layers (docs/architecture.md): each floor imports only the floors
+// below it, a wire format imports only core, and the SDK never imports a server.
+
+const TOP = ['core', 'stun-server', 'relay', 'vnet', 'src', 'client-sdk', 'cli'];
+const up = String.raw`^(\.\./)+`;
+
+/** Another top-level folder is reached only through an index.js (its own or a subfolder's). */
+const throughIndex = {
+  regex: `${up}(${TOP.join('|')})/(?!([\\w-]+/)*index\\.js$)`,
+  message: 'Import another folder through its index.ts (or a subfolder barrel such as codec/, wire/, client/).',
+};
+
+const forbid = (folders, why) => ({ regex: `${up}(${folders.join('|')})/`, message: why });
+
+/** Folder → what it may not import. Tests, benches and fixtures are free to reach in. */
+const floors = {
+  core: [forbid(TOP.filter((f) => f !== 'core'), 'core/ is the ground floor: it imports nothing of the project.')],
+  vnet: [forbid(TOP.filter((f) => f !== 'core' && f !== 'vnet'), 'vnet/ imports only core/.')],
+  'stun-server': [forbid(['relay', 'vnet', 'src', 'client-sdk', 'cli'], 'stun-server/ is floor 2: it imports only core/.')],
+  relay: [forbid(['stun-server', 'vnet', 'src', 'client-sdk', 'cli'], 'relay/ is floor 2: it imports only core/.')],
+  src: [forbid(['vnet', 'client-sdk', 'cli'], 'src/ (the cloud) never imports the SDK, the virtual network or the CLI.')],
+  'client-sdk': [
+    forbid(['vnet', 'cli'], 'client-sdk/ never imports the virtual network or the CLI.'),
+    {
+      regex: `${up}(src/(?!protocol/)|relay/(?!client/|wire/)|stun-server/(?!client/|codec/))`,
+      message: 'The SDK never imports a server: only src/protocol/, relay/client/, relay/wire/, stun-server/client/ and stun-server/codec/.',
+    },
+  ],
+  cli: [],
+};
+
+/** Wire formats: one folder deep inside their component; they import core/ and nothing else. */
+const wires = ['src/protocol', 'relay/wire', 'stun-server/codec'];
+const onlyCore = { regex: String.raw`^\.\./(?!\.\./core/)`, message: 'A wire format imports only core/.' };
+
+const rule = (patterns) => ({ 'no-restricted-imports': ['error', { patterns: [throughIndex, ...patterns] }] });
+
+export const layerRules = [
+  ...Object.entries(floors).map(([folder, patterns]) => ({ files: [`${folder}/**/*.ts`], rules: rule(patterns) })),
+  ...wires.map((wire) => ({
+    files: [`${wire}/**/*.ts`],
+    rules: rule([...floors[wire.split('/')[0]], onlyCore]),
+  })),
+];

@@ -1,0 +1,30 @@
+// Structural caps of the signaling wire that every decoder enforces, in both directions. They only
+// bound work on hostile input; the session service's tunable limits (src/constants.ts) are stricter.
+
+/** Longest string field (names, ids, app ids). Generous: real names are far shorter. */
+export const PROTOCOL_MAX_STRING_CHARS = 256;
+/** Longest property string value; a frame holds few of them anyway. */
+export const PROTOCOL_MAX_PROPERTY_VALUE_CHARS = 4096;
+/** Largest frame any SDK accepts (client-sdk's SIGNALING_MAX_FRAME_BYTES): the service never
+ *  sends a bigger one, whatever its own options. */
+export const PROTOCOL_MAX_FRAME_BYTES = 64 * 1024;
+/** Largest lobby offset: paging deeper than this is scraping, not browsing. */
+export const PROTOCOL_MAX_LIST_OFFSET = 100_000;
+/** Most entries in one property map or filter. */
+export const PROTOCOL_MAX_PROPERTIES = 128;
+/** Most local endpoints a peer reports (interfaces × families; real hosts have a handful). */
+export const PROTOCOL_MAX_LOCAL_ENDPOINTS = 16;
+/** Longest ticket or connect token (an HMAC plus its fields fits in 128 bytes). */
+export const PROTOCOL_MAX_TOKEN_BYTES = 256;
+/** Most members in a SessionInfo; bounded by max players. */
+export const PROTOCOL_MAX_PEERS = 1024;
+/** Most sessions in one lobby listing. */
+export const PROTOCOL_MAX_LIST_SESSIONS = 1000;
+/** Largest request id: a positive int32, so every msgpack implementation reads it exactly. */
+export const PROTOCOL_MAX_REQUEST_ID = 2 ** 31 - 1;
+/** Deepest nesting of maps and arrays in a frame: the deepest message (a reply's session's peer
+ *  list) nests 5; 8 leaves room and keeps hostile nesting (3,000 deep crashed the old decoder)
+ *  far from any stack limit. */
+export const PROTOCOL_MAX_DEPTH = 8;
+/** Longest time value on the wire (TTLs, connect ms): one day, far beyond any real value. */
+export const PROTOCOL_MAX_DURATION_MS = 86_400_000;

@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createNodeUdpSocketFactory, parseEndpoint, type UdpSocket } from '../../../core/index.js';
+import { createRelayClient, createTicketIssuer, type RelayClient } from '../../../relay/index.js';
+import { spawnCli, type SpawnedCli } from '../../support/cli.js';
+
+const secret = 'cli test secret, long enough....';
+
+describe('punchthrough relay', () => {
+  const running: SpawnedCli[] = [];
+  const sockets: UdpSocket[] = [];
+  const clients: RelayClient[] = [];
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.close();
+    await Promise.all(sockets.splice(0).map((socket) => socket.close()));
+    await Promise.all(running.splice(0).map((cli) => cli.stop()));
+  });
+
+  it('prints ready first, relays between two ticket holders, and exits 0 on SIGTERM with its stats', async () => {
+    const cli = spawnCli(['relay', '--host', '127.0.0.1', '--port', '0', '--json'], { PUNCHTHROUGH_RELAY_SECRET: secret });
+    running.push(cli);
+    const ready = await cli.waitFor((line) => line.event === 'ready');
+    expect(cli.lines[0]).toBe(ready);
+    expect(Object.keys(ready)).toEqual(['event', 'relay']);
+    const relay = parseEndpoint(String(ready.relay));
+    expect(relay).toMatchObject({ address: '127.0.0.1' });
+
+    const issuer = createTicketIssuer({ secret });
+    const factory = createNodeUdpSocketFactory();
+    const peers = await Promise.all(
+      [1, 2].map(async (actor) => {
+        const socket = await factory.bind({ type: 'udp4', address: '127.0.0.1' });
+        sockets.push(socket);
+        const client = createRelayClient({ socket, relay: relay!, ticket: issuer.issue('cli-session', actor).ticket });
+        clients.push(client);
+        await client.bind();
+        return client;
+      }),
+    );
+    const got = new Promise<[number, string]>((resolve) => peers[1]!.onMessage((from, payload) => resolve([from, Buffer.from(payload).toString()])));
+    peers[0]!.send(2, Buffer.from('through the CLI relay'));
+    expect(await got).toEqual([1, 'through the CLI relay']);
+
+    expect(await cli.stop()).toBe(0);
+    expect(cli.lines.at(-1)).toMatchObject({ event: 'closed', stats: { bindings: 2, packetsRelayed: 1 } });
+  });
+
+  it('generates a secret when none is given and says so, stops on SIGINT; refuses a short secret with exit 2', async () => {
+    const generated = spawnCli(['relay', '--host', '127.0.0.1', '--port', '0', '--json'], { PUNCHTHROUGH_RELAY_SECRET: '' });
+    running.push(generated);
+    await generated.waitFor((line) => line.event === 'ready');
+    expect(generated.stderr()).toMatch(/generated a random ticket secret/);
+    generated.child.kill('SIGINT');
+    expect(await generated.exited).toBe(0);
+
+    const short = spawnCli(['relay', '--secret', 'short', '--port', '0']);
+    expect(await short.exited).toBe(2);
+    expect(short.stderr()).toMatch(/--secret must be at least 16 bytes/);
+  });
+
+  it('reports a port in use as a failed event and exits 1', async () => {
+    const factory = createNodeUdpSocketFactory();
+    const taken = await factory.bind({ type: 'udp4', address: '127.0.0.1' });
+    sockets.push(taken);
+    const cli = spawnCli(['relay', '--host', '127.0.0.1', '--port', String(taken.address().port), '--json'], { PUNCHTHROUGH_RELAY_SECRET: secret });
+    running.push(cli);
+    expect(await cli.exited).toBe(1);
+    expect(cli.lines[0]).toMatchObject({ event: 'failed', message: expect.stringMatching(/EADDRINUSE/) });
+  });
+
+  it('documents the secret in --help', async () => {
+    const help = spawnCli(['relay', '--help']);
+    expect(await help.exited).toBe(0);
+    expect(help.lines.map((line) => line.raw).join('\n')).toMatch(/refuses every ticket the cloud signs/);
+  });
+});

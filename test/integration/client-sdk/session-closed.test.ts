@@ -1,0 +1,74 @@
+// SESSION_CLOSED reaches the game at once: the real cloud on loopback, a host (a real game
+// process, then an in-process runner) and a connected client; when the host's process dies or the
+// cloud shuts down, every connected peer gets peerDisconnected with reason `sessionClosed` within
+// a second, not after the 10 s peer timeout.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NetworkRunner, type NetworkRunnerOptions, type PeerDisconnectedEvent } from '../../../client-sdk/index.js';
+import { startLoopbackCloud, type LoopbackCloud } from '../../support/sdk-cloud.js';
+import { spawnCli } from '../../support/cli.js';
+
+const APP_ID = 'session-closed-test';
+/** Well under the 10 s peer timeout (DEFAULT_PEER_TIMEOUT_MS): the cloud's event, not silence, ended the pair. */
+const PROMPT_MS = 1_000;
+
+let cloud: LoopbackCloud;
+const runners: NetworkRunner[] = [];
+
+beforeAll(async () => {
+  cloud = await startLoopbackCloud();
+});
+
+afterAll(async () => {
+  await Promise.allSettled(runners.map((r) => r.shutdown()));
+  await cloud?.close();
+});
+
+function runner(options: Partial<NetworkRunnerOptions> = {}): NetworkRunner {
+  const created = new NetworkRunner({ cloudUrl: cloud.url, appId: APP_ID, bindAddress: '127.0.0.1', ...options });
+  runners.push(created);
+  return created;
+}
+
+/** Resolves with the first peerDisconnected event and when it came, ms since the epoch. */
+function nextDisconnect(target: NetworkRunner): Promise<{ event: PeerDisconnectedEvent; at: number }> {
+  return new Promise((resolve) => target.once('peerDisconnected', (event) => resolve({ event, at: Date.now() })));
+}
+
+describe('SESSION_CLOSED', () => {
+  it('the host process is killed: the client hears sessionClosed within a second', async () => {
+    const host = spawnCli(['host', '--cloud', cloud.url, '--session', 'killed-host', '--app-id', APP_ID, '--json']);
+    try {
+      await host.waitFor((line) => line.event === 'session' && line.name === 'killed-host');
+      const client = runner();
+      const { server } = await client.startGame({ mode: 'client', sessionName: 'killed-host' });
+      expect(client.connectedPeers()).toEqual([server!.peerId]);
+      const gone = nextDisconnect(client);
+      const killedAt = Date.now();
+      host.child.kill('SIGKILL');
+      const { event, at } = await gone;
+      expect(event).toEqual({ peerId: server!.peerId, reason: 'sessionClosed' });
+      expect(at - killedAt).toBeLessThan(PROMPT_MS);
+      // The game traffic for the dead session has stopped.
+      expect(client.connectedPeers()).toEqual([]);
+      expect(client.send(server!.peerId, new Uint8Array([1]))).toBe(false);
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it('the cloud shuts down: host and client both hear sessionClosed at once', async () => {
+    const host = runner();
+    await host.startGame({ mode: 'server', sessionName: 'cloud-shutdown' });
+    const client = runner();
+    const { server } = await client.startGame({ mode: 'client', sessionName: 'cloud-shutdown' });
+    const hostGone = nextDisconnect(host);
+    const clientGone = nextDisconnect(client);
+    const closedAt = Date.now();
+    await cloud.close();
+    const [h, c] = await Promise.all([hostGone, clientGone]);
+    expect(c.event).toEqual({ peerId: server!.peerId, reason: 'sessionClosed' });
+    // The host heard the cloud too, unless the client's goodbye (sent as it heard it) won the race.
+    expect(['sessionClosed', 'remote']).toContain(h.event.reason);
+    expect(Math.max(h.at, c.at) - closedAt).toBeLessThan(PROMPT_MS);
+  });
+});

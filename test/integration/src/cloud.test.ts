@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCloud, type Cloud } from '../../../src/index.js';
+import { createNodeUdpSocketFactory, type UdpSocket } from '../../../core/index.js';
+import { stunBinding } from '../../../client-sdk/index.js';
+import { spawnCli, spawnLoopbackCloud } from '../../support/cli.js';
+
+const LOOPBACK = { host: '127.0.0.1', httpPort: 0, stunPort: 0, stunAltPort: 0, relayPort: 0 } as const;
+
+describe('createCloud', () => {
+  const cleanup: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const close of cleanup.splice(0).reverse()) await close();
+  });
+
+  it('runs the session service, STUN and the relay in one process, and closes them all', async () => {
+    const cloud: Cloud = await createCloud(LOOPBACK);
+    cleanup.push(() => cloud.close());
+    expect(cloud.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(cloud.signalingUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/v1\/signaling$/);
+
+    const health = await fetch(`${cloud.httpUrl}/health`);
+    expect(health.status).toBe(200);
+
+    const socket: UdpSocket = await createNodeUdpSocketFactory().bind({ type: 'udp4', address: '127.0.0.1' });
+    cleanup.push(() => socket.close());
+    const reflexive = await stunBinding(socket, cloud.stun);
+    expect(reflexive.port).toBe(socket.address().port);
+
+    const metrics = await (await fetch(`${cloud.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^punchthrough_stun_success_responses_total 1$/m);
+    expect(metrics).toMatch(/^punchthrough_relay_bindings 0$/m);
+    expect(metrics).toMatch(/punchthrough_session_connected_peers/);
+
+    await cloud.close();
+    await cloud.close();
+    await expect(fetch(`${cloud.httpUrl}/health`)).rejects.toThrow();
+  });
+
+  it('advertises --public-ip for STUN and the relay', async () => {
+    const cloud = await createCloud({ ...LOOPBACK, publicIp: '127.0.0.1' });
+    cleanup.push(() => cloud.close());
+    expect(cloud.stun.address).toBe('127.0.0.1');
+    expect(cloud.relay.address).toBe('127.0.0.1');
+    expect(cloud.relay.port).toBe(cloud.relayServer.address().port);
+  });
+
+  it('closes what it opened when a port is taken', async () => {
+    const first = await createCloud(LOOPBACK);
+    cleanup.push(() => first.close());
+    await expect(createCloud({ ...LOOPBACK, relayPort: first.relay.port })).rejects.toThrow(/EADDRINUSE/);
+  });
+});
+
+describe('punchthrough cloud', () => {
+  it('prints the ready line with --json and exits 0 on SIGTERM', async () => {
+    const cli = spawnLoopbackCloud();
+    const ready = await cli.waitFor((line) => line.event === 'ready');
+    expect(cli.lines[0]).toBe(ready);
+    expect(Object.keys(ready)).toEqual(['event', 'http', 'stun', 'relay']);
+    expect(ready.http).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(ready.stun).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(ready.relay).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(await cli.stop()).toBe(0);
+  });
+
+  it('exits 2 with usage for a bad flag', async () => {
+    const cli = spawnCli(['cloud', '--http-port', 'seventy']);
+    expect(await cli.exited).toBe(2);
+    expect(cli.stderr()).toMatch(/--http-port must be an integer/);
+    expect(cli.stderr()).toMatch(/Usage: punchthrough cloud/);
+  });
+});
