@@ -29,3 +29,4 @@ export {
   type BucketRate,
   type TokenBucket,
 } from './token-bucket.js';
+export { createEnv, type Env, type RandomBytes } from './env.js';
