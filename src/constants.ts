@@ -47,9 +47,10 @@ export const DEFAULT_MAX_LIST_SESSIONS = 100;
 /** Largest lobby reply, bytes of encoded entries: a 13-byte LIST once drew a 390 KiB reply;
  *  32 KiB holds ~100 entries with a few lobby fields and stays under every SDK's frame cap. */
 export const DEFAULT_MAX_LIST_BYTES = 32 * 1024;
-/** Largest frame before hello, bytes: a hello is ~60 B; room for an auth token later, and far
- *  below the 16 KiB that let a pre-hello frame of extensions cost 150 ms of CPU. */
-export const DEFAULT_MAX_HELLO_FRAME_BYTES = 2 * 1024;
+/** Largest frame before hello, bytes: a hello is ~60 B, plus at most 4 KiB of `auth` and two
+ *  256-character ids; 6 KiB holds the largest and stays far below the 16 KiB that let a pre-hello
+ *  frame of extensions cost 150 ms of CPU. */
+export const DEFAULT_MAX_HELLO_FRAME_BYTES = 6 * 1024;
 /** Bytes queued for one connection before it is closed (4004): a healthy peer drains within a
  *  round trip; a peer that stops reading once had 369 MiB buffered after 25 s. */
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
@@ -80,6 +81,9 @@ export const DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS = 5_000;
 export const HTTP_RATE_LIMIT_ADDRESSES = 10_000;
 /** Connect-time histogram buckets, ms: direct connects land in tens of ms, relay after ~3 s. */
 export const CONNECT_MS_BUCKETS = [10, 25, 50, 100, 250, 500, 1000, 2500, 3500, 5000, 10_000];
+/** Tries of one session change against the store before giving up (a versioned compare-and-set
+ *  that keeps losing): one process never conflicts; eight outlast any real burst of writers. */
+export const STORE_MAX_ATTEMPTS = 8;
 /** Random bytes fetched per refill of the id/token pool: ~100 joins per getrandom() call. */
 export const RANDOM_POOL_BYTES = 4096;
 

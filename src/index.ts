@@ -6,8 +6,41 @@ export {
   type SessionService,
 } from './session/service.js';
 export type { RelayTicketIssuer, SessionServiceOptions } from './session/options.js';
-export { createMemorySessionStore, type SessionStore, type StoreChange } from './session/store.js';
+export {
+  createMemorySessionStore,
+  type SessionStore,
+  type StoredSession,
+  type WriteOutcome,
+} from './session/store.js';
+export { matchesQuery, type SessionQuery } from './session/views.js';
 export type { Session, Member, MemberAddresses } from './session/model.js';
+export type {
+  SessionEvent,
+  SessionCreated,
+  MemberJoined,
+  MemberInactive,
+  MemberLeft,
+  PropertiesChanged,
+  SessionClosed,
+} from './session/domain-events.js';
+export {
+  noHooks,
+  type SessionHooks,
+  type HelloContext,
+  type Identity,
+  type CallerContext,
+  type CreateContext,
+  type JoinContext,
+  type ChangeContext,
+} from './session/hooks.js';
+export {
+  createLocalEventBus,
+  createLocalDeadlines,
+  type EventBus,
+  type EventSink,
+  type DeadlineScheduler,
+} from './session/presence.js';
+export type { PeerSocket, PeerConnection } from './session/gateway.js';
 export type { SessionMetrics } from './session/metrics.js';
 export { createCloud, type Cloud } from './cloud/create-cloud.js';
 export { proxyMatcher } from './session/http-limits.js';

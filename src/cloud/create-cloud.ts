@@ -94,6 +94,7 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
     const issuer = createTicketIssuer({ secret, clock, ttlMs: relayDefaults.DEFAULT_TICKET_TTL_MS });
     const sessionService = buildSessionService({
       ...options.session,
+      ...(options.hooks ? { hooks: options.hooks } : {}),
       metricsElsewhere: options.metricsPort !== undefined,
       clock,
       logger: logger.child({ service: 'session' }),

@@ -1,4 +1,5 @@
 // The options of createCloud: addresses, ports, relay secret, metrics and session settings.
+import type { SessionHooks } from '../session/hooks.js';
 import type { SessionServiceOptions } from '../session/options.js';
 import type { Clock, Logger, UdpSocketFactory } from '../../core/index.js';
 
@@ -43,6 +44,8 @@ export interface CloudOptions {
   metricsPort?: number;
   /** Address of the metrics listener. Default 127.0.0.1: metrics stay on the machine. */
   metricsHost?: string;
+  /** The session service's hooks (authentication, authorization, lifecycle callbacks). Default: none. */
+  hooks?: SessionHooks;
   /** Further session-service options (limits, TTLs); the cloud sets stunServers and relay itself. */
   session?: Omit<SessionServiceOptions, 'clock' | 'logger' | 'stunServers' | 'relay' | 'metricsElsewhere'>;
 }

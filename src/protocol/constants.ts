@@ -28,3 +28,6 @@ export const PROTOCOL_MAX_REQUEST_ID = 2 ** 31 - 1;
 export const PROTOCOL_MAX_DEPTH = 8;
 /** Longest time value on the wire (TTLs, connect ms): one day, far beyond any real value. */
 export const PROTOCOL_MAX_DURATION_MS = 86_400_000;
+/** Largest hello `auth` value, bytes of UTF-8: a signed token (a JWT with a few claims is 0.5–2 KiB)
+ *  with room to spare, and small enough that a pre-hello frame stays cheap to decode. */
+export const PROTOCOL_MAX_AUTH_BYTES = 4096;

@@ -4,6 +4,7 @@
  * service sends.
  */
 import {
+  PROTOCOL_MAX_AUTH_BYTES,
   PROTOCOL_MAX_DURATION_MS,
   PROTOCOL_MAX_LIST_OFFSET,
   PROTOCOL_MAX_LIST_SESSIONS,
@@ -97,6 +98,11 @@ const propertyValue: Schema<PropertyValue> = (value) => {
   if (typeof value === 'string' && value.length <= PROTOCOL_MAX_PROPERTY_VALUE_CHARS) return value;
   throw new SchemaError('', 'a string, finite number, boolean or nil');
 };
+/** Hello's credentials: a string bounded in bytes (what it costs to carry and hand to a hook). */
+const authValue: Schema<string> = (value) => {
+  if (typeof value === 'string' && Buffer.byteLength(value, 'utf8') <= PROTOCOL_MAX_AUTH_BYTES) return value;
+  throw new SchemaError('', `a string of at most ${PROTOCOL_MAX_AUTH_BYTES} bytes`);
+};
 const properties: Schema<Properties> = record(text, propertyValue, PROTOCOL_MAX_PROPERTIES);
 const keyList = array(text, PROTOCOL_MAX_PROPERTIES);
 
@@ -117,6 +123,7 @@ const requestSchemas: { [T in RequestType]: Schema<Extract<Request, { type: T }>
     appId: string(PROTOCOL_MAX_STRING_CHARS, 1),
     appVersion: text,
     protocolVersion: integer(0, 0xffff),
+    auth: optional(authValue),
   }),
   [RequestType.CREATE]: object<CreateRequest>({
     type: literal(RequestType.CREATE),

@@ -12,6 +12,7 @@ export interface SessionMetrics {
   readonly framesDropped: Counter<'reason'>;
   readonly connectionsRefused: Counter<'reason'>;
   readonly handlerErrors: Counter;
+  readonly hookErrors: Counter<'hook'>;
   readonly httpRateLimited: Counter;
   readonly connectMs: Histogram<'path'>;
   readonly natTypes: Counter<'nat_type'>;
@@ -55,6 +56,12 @@ export function createSessionMetrics(): SessionMetrics {
     handlerErrors: new Counter({
       name: 'punchthrough_session_handler_errors_total',
       help: 'Unexpected failures while handling a connection (each closed that one connection).',
+      registers,
+    }),
+    hookErrors: new Counter({
+      name: 'punchthrough_session_hook_errors_total',
+      help: 'Session hooks that threw or rejected (a refusal with a code is not counted), by hook.',
+      labelNames: ['hook'],
       registers,
     }),
     httpRateLimited: new Counter({

@@ -1,8 +1,8 @@
 /**
- * The session model (Photon's room semantics, seeds 001/004): pure functions from a session's
- * state and `now` to its next state and the events to deliver. No I/O, no clock reads, no
- * randomness (ids and tokens come in as arguments), so the store may retry them and tests run
- * them on a manual clock.
+ * The session model (Photon's room semantics): pure functions from a session's state and `now`
+ * to its next state, the events to deliver to members, and the domain events that happened. No
+ * I/O, no clock reads, no randomness (ids and tokens come in as arguments), so the store may
+ * retry them and tests run them on a manual clock.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { ErrorCode } from '../../core/index.js';
@@ -10,19 +10,18 @@ import {
   EventType,
   type CreateOptions,
   type Event,
-  type LobbySession,
   type NatType,
   type PeerInfo,
   type PeerLeftReason,
   type PeerMode,
   type Properties,
   type SessionCloseReason,
-  type SessionInfo,
   type SetPropertiesRequest,
   type WireEndpoint,
 } from '../protocol/index.js';
+import type { SessionEvent } from './domain-events.js';
 
-/** What a peer reported about where it can be reached (seed 002 step 11). */
+/** What a peer reported about where it can be reached (creation and joining step 11). */
 export interface MemberAddresses {
   local: WireEndpoint[];
   reflexive?: WireEndpoint;
@@ -38,6 +37,8 @@ export interface Member {
   readonly rejoinToken: string;
   /** Clients only: the 32-byte secret both sides of this client–server pair receive. */
   readonly pairSecret: Uint8Array;
+  /** Who the authenticate hook said this member is (never sent to other peers). */
+  readonly userId?: string;
   /** While inactive: when the player TTL runs out (clock ms). */
   readonly inactiveUntil?: number;
   readonly addresses?: MemberAddresses;
@@ -70,10 +71,14 @@ export interface Delivery {
   event: Event;
 }
 
-/** The outcome of a change: the next state (null = the session is gone) and what to tell whom. */
+/**
+ * The outcome of a change: the next state (null = the session is gone), what to tell whom, and
+ * what happened (domain events, in order; present even when nobody is left to tell).
+ */
 export interface Change<R = undefined> {
   next: Session | null;
   deliveries: Delivery[];
+  events: SessionEvent[];
   result: R;
 }
 
@@ -88,19 +93,14 @@ export interface NewMember {
   peerId: string;
   rejoinToken: string;
   pairSecret: Uint8Array;
+  userId?: string;
 }
 
 export function appKeyOf(appId: string, appVersion: string): string {
   return `${appId}\u0000${appVersion}`;
 }
 
-export function newSession(
-  sessionId: string,
-  appKey: string,
-  name: string,
-  settings: SessionSettings,
-  now: number,
-): Session {
+export function newSession(sessionId: string, appKey: string, name: string, settings: SessionSettings, now: number): Session {
   return {
     sessionId,
     appKey,
@@ -127,7 +127,13 @@ function fail(code: ErrorCode, message: string): Outcome<never> {
   return { ok: false, code, message };
 }
 
-const peerInfo = (member: Member): PeerInfo => ({
+const unchanged = (session: Session): Change => ({ next: session, deliveries: [], events: [], result: undefined });
+
+const fact = (session: Session) => ({ sessionId: session.sessionId, appKey: session.appKey });
+
+const userOf = (member: Member) => (member.userId === undefined ? {} : { userId: member.userId });
+
+export const peerInfo = (member: Member): PeerInfo => ({
   actor: member.actor,
   peerId: member.peerId,
   mode: member.mode,
@@ -135,7 +141,7 @@ const peerInfo = (member: Member): PeerInfo => ({
 });
 
 /** Events to every active member except `except`. */
-function toOthers(session: Session, except: number, event: Event): Delivery[] {
+export function toOthers(session: Session, except: number, event: Event): Delivery[] {
   return session.members
     .filter((member) => member.active && member.actor !== except)
     .map((member) => ({ actor: member.actor, event }));
@@ -146,6 +152,22 @@ function settle(session: Session, now: number): Session {
   const anyActive = session.members.some((member) => member.active);
   if (anyActive) return session.emptySince === undefined ? session : { ...session, emptySince: undefined };
   return session.emptySince === undefined ? { ...session, emptySince: now } : session;
+}
+
+/** A new session with its creator as the server (creation steps 2–5 of docs/connection-process.md). */
+export function create(
+  sessionId: string,
+  appKey: string,
+  name: string,
+  settings: SessionSettings,
+  creator: NewMember,
+  now: number,
+): Outcome<Member> {
+  const session = newSession(sessionId, appKey, name, settings, now);
+  const admitted = admit(session, creator, now);
+  if (!admitted.ok) return admitted;
+  const created = { type: 'sessionCreated', ...fact(session), name } as const;
+  return { ok: true, change: { ...admitted.change, events: [created, ...admitted.change.events] } };
 }
 
 /**
@@ -160,26 +182,26 @@ export function admit(session: Session, entrant: NewMember, now: number): Outcom
     return fail('SESSION_FULL', `session "${session.name}" is full (${session.maxPlayers} players)`);
   }
   if (entrant.mode === 'server' && serverOf(session)) return fail('SESSION_EXISTS', 'the session already has a server');
-  const member: Member = { actor: session.nextActor, active: true, ...entrant };
+  const { userId, ...identity } = entrant;
+  const member: Member = { actor: session.nextActor, active: true, ...identity, ...(userId === undefined ? {} : { userId }) };
   const next = settle({ ...session, members: [...session.members, member], nextActor: session.nextActor + 1 }, now);
   return {
     ok: true,
     change: {
       next,
       deliveries: toOthers(next, member.actor, { type: EventType.PEER_JOINED, peer: peerInfo(member), rejoined: false }),
+      events: [joinedEvent(session, member, false)],
       result: member,
     },
   };
 }
 
+function joinedEvent(session: Session, member: Member, rejoined: boolean): SessionEvent {
+  return { type: 'memberJoined', ...fact(session), actor: member.actor, peerId: member.peerId, mode: member.mode, rejoined, ...userOf(member) };
+}
+
 /** An inactive member comes back within its player TTL, keeping actor number and peer id. */
-export function rejoin(
-  session: Session,
-  actor: number,
-  rejoinToken: string,
-  pairSecret: Uint8Array,
-  now: number,
-): Outcome<Member> {
+export function rejoin(session: Session, actor: number, rejoinToken: string, pairSecret: Uint8Array, now: number): Outcome<Member> {
   const member = memberOf(session, actor);
   if (!member || member.active || !tokensEqual(member.rejoinToken, rejoinToken) || (member.inactiveUntil ?? 0) <= now) {
     return fail('REJOIN_NOT_FOUND', `no inactive actor ${actor} with that token in this session`);
@@ -191,6 +213,7 @@ export function rejoin(
     change: {
       next,
       deliveries: toOthers(next, actor, { type: EventType.PEER_JOINED, peer: peerInfo(back), rejoined: true }),
+      events: [joinedEvent(session, back, true)],
       result: back,
     },
   };
@@ -203,26 +226,36 @@ function tokensEqual(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-function replaceMember(session: Session, member: Member): Session {
+export function replaceMember(session: Session, member: Member): Session {
   return { ...session, members: session.members.map((m) => (m.actor === member.actor ? member : m)) };
 }
 
 /** Closes the session: every active member is told why. */
 export function close(session: Session, reason: SessionCloseReason): Change {
   const event: Event = { type: EventType.SESSION_CLOSED, sessionId: session.sessionId, reason };
-  return { next: null, deliveries: toOthers(session, 0, event), result: undefined };
+  return {
+    next: null,
+    deliveries: toOthers(session, 0, event),
+    events: [{ type: 'sessionClosed', ...fact(session), reason }],
+    result: undefined,
+  };
 }
 
 /** Removes a member; removing the server closes the session. */
 export function remove(session: Session, actor: number, reason: PeerLeftReason, now: number): Change {
   const member = memberOf(session, actor);
-  if (!member) return { next: session, deliveries: [], result: undefined };
+  if (!member) return unchanged(session);
+  const left: SessionEvent = { type: 'memberLeft', ...fact(session), actor, peerId: member.peerId, mode: member.mode, reason, ...userOf(member) };
   const rest = { ...session, members: session.members.filter((m) => m.actor !== actor) };
-  if (member.mode === 'server') return close(rest, reason === 'left' ? 'serverLeft' : 'serverDropped');
+  if (member.mode === 'server') {
+    const closed = close(rest, reason === 'left' ? 'serverLeft' : 'serverDropped');
+    return { ...closed, events: [left, ...closed.events] };
+  }
   const next = settle(rest, now);
   return {
     next,
     deliveries: toOthers(next, actor, { type: EventType.PEER_LEFT, peerId: member.peerId, actor, reason }),
+    events: [left],
     result: undefined,
   };
 }
@@ -230,23 +263,25 @@ export function remove(session: Session, actor: number, reason: PeerLeftReason, 
 /** A member's connection dropped without a leave: inactive for the player TTL, or removed. */
 export function drop(session: Session, actor: number, now: number): Change {
   const member = memberOf(session, actor);
-  if (!member?.active) return { next: session, deliveries: [], result: undefined };
-  if (session.playerTtlMs <= 0) return expireIfEmpty(remove(session, actor, 'timeout', now), now);
+  if (!member?.active) return unchanged(session);
+  if (session.playerTtlMs <= 0) return then(remove(session, actor, 'timeout', now), (s) => expire(s, now));
   const inactive: Member = { ...member, active: false, inactiveUntil: now + session.playerTtlMs };
   const next = settle(replaceMember(session, inactive), now);
-  const event: Event = {
-    type: EventType.PEER_INACTIVE,
-    peerId: member.peerId,
-    actor,
-    expiresInMs: session.playerTtlMs,
-  };
-  return expireIfEmpty({ next, deliveries: toOthers(next, actor, event), result: undefined }, now);
+  const event: Event = { type: EventType.PEER_INACTIVE, peerId: member.peerId, actor, expiresInMs: session.playerTtlMs };
+  const fell: SessionEvent = { type: 'memberInactive', ...fact(session), actor, peerId: member.peerId, expiresInMs: session.playerTtlMs };
+  return then({ next, deliveries: toOthers(next, actor, event), events: [fell], result: undefined }, (s) => expire(s, now));
 }
 
-function expireIfEmpty(change: Change, now: number): Change {
+/** Runs `after` on the state `change` leaves (if any), joining their deliveries and events. */
+function then(change: Change, after: (session: Session) => Change): Change {
   if (!change.next) return change;
-  const expired = expire(change.next, now);
-  return { next: expired.next, deliveries: [...change.deliveries, ...expired.deliveries], result: undefined };
+  const more = after(change.next);
+  return {
+    next: more.next,
+    deliveries: [...change.deliveries, ...more.deliveries],
+    events: [...change.events, ...more.events],
+    result: undefined,
+  };
 }
 
 /**
@@ -255,21 +290,13 @@ function expireIfEmpty(change: Change, now: number): Change {
  * empty-session TTL closes.
  */
 export function expire(session: Session, now: number): Change {
-  let current: Session | null = session;
-  const deliveries: Delivery[] = [];
+  let change = unchanged(session);
   for (const member of session.members) {
-    if (!current) break;
     if (!member.active && member.inactiveUntil !== undefined && member.inactiveUntil <= now) {
-      const change = remove(current, member.actor, 'timeout', now);
-      current = change.next;
-      deliveries.push(...change.deliveries);
+      change = then(change, (s) => remove(s, member.actor, 'timeout', now));
     }
   }
-  if (current?.emptySince !== undefined && current.emptySince + current.emptySessionTtlMs <= now) {
-    const change = close(current, 'empty');
-    return { next: null, deliveries: [...deliveries, ...change.deliveries], result: undefined };
-  }
-  return { next: current, deliveries, result: undefined };
+  return then(change, (s) => (s.emptySince !== undefined && s.emptySince + s.emptySessionTtlMs <= now ? close(s, 'empty') : unchanged(s)));
 }
 
 /** When `expire` next has something to do (clock ms), or undefined if nothing is pending. */
@@ -279,80 +306,6 @@ export function nextDeadline(session: Session): number | undefined {
     if (member.inactiveUntil !== undefined) deadline = Math.min(deadline, member.inactiveUntil);
   }
   return Number.isFinite(deadline) ? deadline : undefined;
-}
-
-/** A PEER_ADDRESSES event about `about`, carrying the pair's secret (the client's). */
-function addressesEvent(about: Member, addresses: MemberAddresses, pairSecret: Uint8Array): Event {
-  return {
-    type: EventType.PEER_ADDRESSES,
-    peerId: about.peerId,
-    actor: about.actor,
-    mode: about.mode,
-    local: addresses.local,
-    ...(addresses.reflexive ? { reflexive: addresses.reflexive } : {}),
-    ...(addresses.natType ? { natType: addresses.natType } : {}),
-    pairSecret,
-  };
-}
-
-/**
- * The counterparts' addresses already known, for a member that just entered (connection
- * steps 1–2 when the other side reported first): a client gets the server's, the server
- * gets every active client's.
- */
-export function knownAddressesFor(session: Session, actor: number): Delivery[] {
-  const member = memberOf(session, actor);
-  if (!member) return [];
-  return counterparts(session, member).flatMap((other) =>
-    other.addresses
-      ? [{ actor, event: addressesEvent(other, other.addresses, pairToken(member, other)) }]
-      : [],
-  );
-}
-
-function counterparts(session: Session, member: Member): Member[] {
-  return member.mode === 'server'
-    ? session.members.filter((m) => m.mode === 'client' && m.active)
-    : session.members.filter((m) => m.mode === 'server' && m.active);
-}
-
-function pairToken(a: Member, b: Member): Uint8Array {
-  return a.mode === 'client' ? a.pairSecret : b.pairSecret;
-}
-
-/**
- * A member reported its addresses (seed 002 step 11): store them and send them to its active
- * counterparts (connection step 1 for the server's, step 2 for a client's).
- */
-export function reportAddresses(session: Session, actor: number, addresses: MemberAddresses): Change {
-  const member = memberOf(session, actor);
-  if (!member) return { next: session, deliveries: [], result: undefined };
-  const updated: Member = { ...member, addresses };
-  const next = replaceMember(session, updated);
-  const deliveries = counterparts(next, updated).map((other) => ({
-    actor: other.actor,
-    event: addressesEvent(updated, addresses, pairToken(updated, other)),
-  }));
-  return { next, deliveries, result: undefined };
-}
-
-/** Whether every entry of `filter` equals the session's lobby-visible property. */
-export function matchesFilter(session: Session, filter: Properties | undefined): boolean {
-  if (!filter) return true;
-  for (const [key, value] of Object.entries(filter)) {
-    if (!session.lobbyKeys.includes(key) || !Object.hasOwn(session.properties, key)) return false;
-    if (session.properties[key] !== value) return false;
-  }
-  return true;
-}
-
-/** Listed in the lobby and eligible for random joins. */
-export function isListed(session: Session): boolean {
-  return session.open && session.visible;
-}
-
-export function canJoinRandomly(session: Session, filter: Properties | undefined): boolean {
-  return isListed(session) && session.members.length < session.maxPlayers && matchesFilter(session, filter);
 }
 
 /** Applies `properties` (nil deletes) if every `expected` value matches (nil = absent). */
@@ -383,35 +336,20 @@ export function setProperties(
     open: next.open,
     visible: next.visible,
   };
-  return { ok: true, change: { next, deliveries: toOthers(next, actor, event), result: undefined } };
+  const happened: SessionEvent = {
+    type: 'propertiesChanged',
+    ...fact(session),
+    actor,
+    properties: changed,
+    lobbyKeys: [...next.lobbyKeys],
+    open: next.open,
+    visible: next.visible,
+  };
+  return { ok: true, change: { next, deliveries: toOthers(next, actor, event), events: [happened], result: undefined } };
 }
 
 function dropNulls(properties: Properties): Properties {
   const out: Properties = {};
   for (const [key, value] of Object.entries(properties)) if (value !== null) out[key] = value;
   return out;
-}
-
-export function sessionInfo(session: Session): SessionInfo {
-  return {
-    sessionId: session.sessionId,
-    name: session.name,
-    maxPlayers: session.maxPlayers,
-    open: session.open,
-    visible: session.visible,
-    properties: { ...session.properties },
-    lobbyKeys: [...session.lobbyKeys],
-    playerTtlMs: session.playerTtlMs,
-    emptySessionTtlMs: session.emptySessionTtlMs,
-    peers: session.members.map(peerInfo),
-  };
-}
-
-export function lobbyEntry(session: Session): LobbySession {
-  const properties: Properties = {};
-  for (const key of session.lobbyKeys) {
-    const value = session.properties[key];
-    if (value !== undefined) properties[key] = value;
-  }
-  return { name: session.name, players: session.members.length, maxPlayers: session.maxPlayers, properties };
 }

@@ -36,6 +36,8 @@ import {
 } from '../constants.js';
 import type { WireEndpoint } from '../protocol/index.js';
 import { createRealClock, createSilentLogger, type Clock, type Logger } from '../../core/index.js';
+import { noHooks, type SessionHooks } from './hooks.js';
+import type { DeadlineScheduler, EventBus } from './presence.js';
 import { createMemorySessionStore, type SessionStore } from './store.js';
 
 /**
@@ -59,7 +61,7 @@ export interface SessionServiceOptions {
   logger?: Logger;
   /** Session state. Default: a new in-memory store (closed with the service). */
   store?: SessionStore;
-  /** STUN servers handed to peers in the start event (seed 002 step 6). Default: none. */
+  /** STUN servers handed to peers in the start event (creation and joining step 6, docs/connection-process.md). Default: none. */
   stunServers?: WireEndpoint[];
   /** Relay ticket issuer; without one, start events carry no relay grant. */
   relay?: RelayTicketIssuer;
@@ -136,10 +138,16 @@ export interface SessionServiceOptions {
   metricsElsewhere?: boolean;
   /** Random bytes for ids and tokens. Default: node:crypto randomBytes. */
   randomBytes?: (length: number) => Uint8Array;
+  /** Authentication, authorization and lifecycle callbacks (see SessionHooks). Default: none. */
+  hooks?: SessionHooks;
+  /** Delivers events to whichever process holds a member's socket. Default: this process only. */
+  eventBus?: EventBus;
+  /** Makes the scheduler of session deadlines (TTLs), given what to call when one comes. Default: clock timers here. */
+  deadlines?: (onDue: (sessionId: string) => void) => DeadlineScheduler;
 }
 
-export type ResolvedOptions = Required<Omit<SessionServiceOptions, 'relay' | 'metricsToken'>> &
-  Pick<SessionServiceOptions, 'relay' | 'metricsToken'>;
+type Optional = 'relay' | 'metricsToken' | 'eventBus' | 'deadlines';
+export type ResolvedOptions = Required<Omit<SessionServiceOptions, Optional>> & Pick<SessionServiceOptions, Optional>;
 
 export function resolveOptions(options: SessionServiceOptions): ResolvedOptions {
   return {
@@ -183,6 +191,9 @@ export function resolveOptions(options: SessionServiceOptions): ResolvedOptions 
     metricsToken: options.metricsToken,
     metricsElsewhere: options.metricsElsewhere ?? false,
     randomBytes: options.randomBytes ?? pooledRandomBytes(),
+    hooks: options.hooks ?? noHooks,
+    eventBus: options.eventBus,
+    deadlines: options.deadlines,
   };
 }
 

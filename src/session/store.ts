@@ -1,31 +1,31 @@
 /**
  * Where sessions live. The service reaches session state only through this interface, so a
- * distributed store can replace the in-memory one. Every change goes through `update` with a
- * pure function, which a store with optimistic concurrency may call more than once.
+ * distributed store (Redis) can replace the in-memory one: records carry a version, every write
+ * is a compare-and-set on it (the service re-reads and re-applies its pure change on a conflict),
+ * and searches are data ({@link SessionQuery}), never closures.
  */
 import type { Session } from './model.js';
+import { matchesQuery, type SessionQuery } from './views.js';
 
-/** What `update`'s change function returns: the next state (null deletes) and a result. */
-export interface StoreChange<R> {
-  next: Session | null;
-  result: R;
+/** A session as stored, with the version a compare-and-set must name. */
+export interface StoredSession {
+  readonly session: Session;
+  /** Changes with every write; only equality matters. */
+  readonly version: number;
 }
 
+/** What a compare-and-set did: wrote, found a newer version (nothing written), or found no session. */
+export type WriteOutcome = 'ok' | 'conflict' | 'missing';
+
 export interface SessionStore {
-  /** Inserts a session; resolves false (and stores nothing) when its name is taken in its app. */
+  /** Inserts a session; resolves false (and stores nothing) when its id, or its name in its app, is taken. */
   insert(session: Session): Promise<boolean>;
-  get(sessionId: string): Promise<Session | undefined>;
+  get(sessionId: string): Promise<StoredSession | undefined>;
   findByName(appKey: string, name: string): Promise<Session | undefined>;
-  /** Sessions of one app partition, oldest first, that satisfy `predicate`; at most `limit`. */
-  find(appKey: string, predicate: (session: Session) => boolean, limit: number): Promise<Session[]>;
-  /**
-   * Atomically replaces a session with `change(current).next` (null deletes it). Resolves
-   * `{ found: false }` when no session has that id.
-   */
-  update<R>(
-    sessionId: string,
-    change: (current: Session) => StoreChange<R>,
-  ): Promise<{ found: true; result: R } | { found: false }>;
+  /** Sessions that match `query` (see matchesQuery), oldest first, paged by its offset and limit. */
+  find(query: SessionQuery): Promise<Session[]>;
+  /** Replaces the session (null deletes it) if its stored version is still `version`. */
+  compareAndSet(sessionId: string, version: number, next: Session | null): Promise<WriteOutcome>;
   /** Number of sessions. */
   count(): Promise<number>;
   /** Releases the store's resources; idempotent. */
@@ -34,7 +34,7 @@ export interface SessionStore {
 
 /** The embedded default: two maps in this process. */
 export function createMemorySessionStore(): SessionStore {
-  const byId = new Map<string, Session>();
+  const byId = new Map<string, StoredSession>();
   // appKey → name → sessionId; insertion order per app gives "oldest first".
   const byName = new Map<string, Map<string, string>>();
 
@@ -50,7 +50,7 @@ export function createMemorySessionStore(): SessionStore {
       if (names?.has(session.name) || byId.has(session.sessionId)) return false;
       if (!names) byName.set(session.appKey, (names = new Map()));
       names.set(session.name, session.sessionId);
-      byId.set(session.sessionId, session);
+      byId.set(session.sessionId, { session, version: 1 });
       return true;
     },
     async get(sessionId) {
@@ -58,28 +58,31 @@ export function createMemorySessionStore(): SessionStore {
     },
     async findByName(appKey, name) {
       const id = byName.get(appKey)?.get(name);
-      return id === undefined ? undefined : byId.get(id);
+      return id === undefined ? undefined : byId.get(id)?.session;
     },
-    async find(appKey, predicate, limit) {
+    async find(query) {
       const out: Session[] = [];
-      for (const id of byName.get(appKey)?.values() ?? []) {
-        if (out.length >= limit) break;
-        const session = byId.get(id);
-        if (session && predicate(session)) out.push(session);
+      let skip = query.offset ?? 0;
+      for (const id of byName.get(query.appKey)?.values() ?? []) {
+        if (out.length >= query.limit) break;
+        const session = byId.get(id)?.session;
+        if (!session || !matchesQuery(session, query)) continue;
+        if (skip > 0) skip -= 1;
+        else out.push(session);
       }
       return out;
     },
-    async update(sessionId, change) {
+    async compareAndSet(sessionId, version, next) {
       const current = byId.get(sessionId);
-      if (!current) return { found: false };
-      const { next, result } = change(current);
+      if (!current) return 'missing';
+      if (current.version !== version) return 'conflict';
       if (next) {
-        byId.set(sessionId, next);
+        byId.set(sessionId, { session: next, version: version + 1 });
       } else {
         byId.delete(sessionId);
-        unindex(current);
+        unindex(current.session);
       }
-      return { found: true, result };
+      return 'ok';
     },
     async count() {
       return byId.size;

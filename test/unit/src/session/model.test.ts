@@ -3,15 +3,12 @@ import { EventType } from '../../../../src/protocol/index.js';
 import { ManualClock } from '../../../../core/index.js';
 import {
   admit,
-  canJoinRandomly,
   drop,
   expire,
-  knownAddressesFor,
   newSession,
   nextDeadline,
   rejoin,
   remove,
-  reportAddresses,
   setProperties,
   type Change,
   type Member,
@@ -19,6 +16,8 @@ import {
   type Session,
   type SessionSettings,
 } from '../../../../src/session/model.js';
+import { knownAddressesFor, reportAddresses } from '../../../../src/session/addresses.js';
+import { canJoinRandomly } from '../../../../src/session/views.js';
 
 const settings: SessionSettings = {
   maxPlayers: 4,

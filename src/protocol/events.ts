@@ -1,0 +1,96 @@
+// Events (service → peer): pushed without an id when something happens in the session.
+import type { EventType } from './codes.js';
+import type { NatType, PeerInfo, PeerLeftReason, PeerMode, Properties, SessionCloseReason, SessionInfo, WireEndpoint } from './values.js';
+import type { ErrorMessage, ResponseMessage } from './replies.js';
+
+/** A relay allocation for this peer: bind to `endpoint` with `ticket` before `expiresAtMs`. */
+export interface RelayGrant {
+  endpoint: WireEndpoint;
+  /** Opaque; the relay verifies it (HMAC over session id, actor and expiry). */
+  ticket: Uint8Array;
+  /** Wall-clock expiry, ms since the Unix epoch. */
+  expiresAtMs: number;
+}
+
+/** Start the runner (creation and joining step 6, docs/connection-process.md): gather addresses, ask STUN, then report addresses. */
+export interface StartEvent {
+  type: typeof EventType.START;
+  session: SessionInfo;
+  actor: number;
+  peerId: string;
+  mode: PeerMode;
+  /** STUN servers to send the Binding request to (creation and joining step 9). */
+  stunServers: WireEndpoint[];
+  /** Absent when the service runs without a relay. */
+  relay?: RelayGrant;
+}
+
+/** A peer entered (or re-entered, `rejoined`) the session. */
+export interface PeerJoinedEvent {
+  type: typeof EventType.PEER_JOINED;
+  peer: PeerInfo;
+  rejoined: boolean;
+}
+
+/**
+ * The other side's addresses (connection steps 1–2): a client receives the server's, the
+ * server receives each client's. Both sides of a pair get the same 32-byte `pairSecret`, from
+ * which they derive the keys that seal their peer packets (docs/protocols.md); it never travels on
+ * UDP. A later event for the same peer adds addresses (a rejoin brings a new secret).
+ */
+export interface PeerAddressesEvent {
+  type: typeof EventType.PEER_ADDRESSES;
+  peerId: string;
+  actor: number;
+  mode: PeerMode;
+  local: WireEndpoint[];
+  reflexive?: WireEndpoint;
+  natType?: NatType;
+  pairSecret: Uint8Array;
+}
+
+/** A peer dropped without leaving; it may rejoin until `expiresInMs` passes. */
+export interface PeerInactiveEvent {
+  type: typeof EventType.PEER_INACTIVE;
+  peerId: string;
+  actor: number;
+  expiresInMs: number;
+}
+
+/** A peer is no longer in the session. */
+export interface PeerLeftEvent {
+  type: typeof EventType.PEER_LEFT;
+  peerId: string;
+  actor: number;
+  reason: PeerLeftReason;
+}
+
+/** Session properties changed (only the changed keys; `null` = deleted). */
+export interface PropertiesChangedEvent {
+  type: typeof EventType.PROPERTIES_CHANGED;
+  /** Who changed them. */
+  actor: number;
+  properties: Properties;
+  lobbyKeys: string[];
+  open: boolean;
+  visible: boolean;
+}
+
+/** The session closed; the receiving peer is no longer in it. */
+export interface SessionClosedEvent {
+  type: typeof EventType.SESSION_CLOSED;
+  sessionId: string;
+  reason: SessionCloseReason;
+}
+
+export type Event =
+  | StartEvent
+  | PeerJoinedEvent
+  | PeerAddressesEvent
+  | PeerInactiveEvent
+  | PeerLeftEvent
+  | PropertiesChangedEvent
+  | SessionClosedEvent;
+
+/** Anything the service sends. */
+export type ServerMessage = ResponseMessage | ErrorMessage | Event;

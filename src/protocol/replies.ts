@@ -1,0 +1,61 @@
+// Replies (service → peer): the result of each request type, the response and the error message.
+import type { ErrorCode } from '../../core/index.js';
+import type { ReplyType, RequestType } from './codes.js';
+import type { LobbySession, PeerMode, SessionInfo } from './values.js';
+
+export interface HelloResult {
+  protocolVersion: number;
+  /** The service's maximum frame size in bytes; larger frames close the connection. */
+  maxFrameBytes: number;
+}
+
+/** Result of create, join, join-random and rejoin. A {@link StartEvent} follows. */
+export interface JoinResult {
+  session: SessionInfo;
+  actor: number;
+  peerId: string;
+  mode: PeerMode;
+  /** True when this request created the session. */
+  created: boolean;
+  /** Secret for {@link RejoinRequest}; keep it private. */
+  rejoinToken: string;
+}
+
+/** Result of list. */
+export interface ListResult {
+  sessions: LobbySession[];
+  /** True when more sessions match after this page. */
+  more?: boolean;
+}
+
+/** Result of requests that only succeed or fail. */
+export type EmptyResult = Record<string, never>;
+
+/** The result type of each request type. */
+export interface ResultOf {
+  [RequestType.HELLO]: HelloResult;
+  [RequestType.CREATE]: JoinResult;
+  [RequestType.JOIN]: JoinResult;
+  [RequestType.JOIN_RANDOM]: JoinResult;
+  [RequestType.REJOIN]: JoinResult;
+  [RequestType.LEAVE]: EmptyResult;
+  [RequestType.LIST]: ListResult;
+  [RequestType.SET_PROPERTIES]: EmptyResult;
+  [RequestType.REPORT_ADDRESSES]: EmptyResult;
+  [RequestType.CONNECTED]: EmptyResult;
+}
+
+/** Success reply. `request` repeats the request's type so the result can be validated alone. */
+export type ResponseMessage = {
+  [T in RequestType]: { type: typeof ReplyType.RESPONSE; id: number; request: T; result: ResultOf[T] };
+}[RequestType];
+
+/** Failure reply. `id` is absent only when the request's id could not be read. */
+export interface ErrorMessage {
+  type: typeof ReplyType.ERROR;
+  id?: number;
+  /** Stable code from `ErrorCodes` (src/runtime/errors.ts). */
+  code: ErrorCode;
+  /** Human-readable detail. */
+  message: string;
+}

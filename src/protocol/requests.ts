@@ -1,0 +1,165 @@
+// Requests (peer → service): one interface per request type, and their union.
+import type { RequestType } from './codes.js';
+import type { ConnectPath, NatType, Properties, WireEndpoint } from './values.js';
+
+interface RequestBase {
+  /** Positive integer (1 … 2^31−1) the peer picks; echoed in the reply. */
+  id: number;
+}
+
+/** Must be the first request. Sessions are partitioned by `appId` and `appVersion`. */
+export interface HelloRequest extends RequestBase {
+  type: typeof RequestType.HELLO;
+  /** The game's application id. */
+  appId: string;
+  /** The game's version: peers of different versions never meet. */
+  appVersion: string;
+  /** Must equal {@link PROTOCOL_VERSION}, or the reply is `UNSUPPORTED_VERSION`. */
+  protocolVersion: number;
+  /**
+   * Credentials for the service's authenticate hook (a token, a ticket, a signed user id), at
+   * most PROTOCOL_MAX_AUTH_BYTES of UTF-8. Optional: a service without such a hook ignores it,
+   * and one from before it ignores the unknown key, so the protocol version stays 1.
+   */
+  auth?: string;
+}
+
+/** Options a session is created with (create, or join with `createIfNotExists`). */
+export interface CreateOptions {
+  /** Maximum peers, server included; default and cap are service options. */
+  maxPlayers?: number;
+  /** Default true. */
+  open?: boolean;
+  /** Default true. */
+  visible?: boolean;
+  /** Initial custom properties (creation step 4 of docs/connection-process.md: "the session's custom properties"). */
+  properties?: Properties;
+  /** Keys of `properties` visible in the lobby (and usable in random-join filters). */
+  lobbyKeys?: string[];
+  /** Player TTL in ms; default and cap are service options. */
+  playerTtlMs?: number;
+  /** Empty-session TTL in ms; default and cap are service options. */
+  emptySessionTtlMs?: number;
+}
+
+/**
+ * Create a session and enter it as its **server** (actor 1). Errors: `SESSION_EXISTS`,
+ * `ALREADY_JOINED`, `INVALID_REQUEST`, `LIMIT_EXCEEDED`. Answered with a {@link JoinResult},
+ * then a {@link StartEvent}.
+ */
+export interface CreateRequest extends RequestBase, CreateOptions {
+  type: typeof RequestType.CREATE;
+  /** Session name; when absent the service generates one. */
+  name?: string;
+}
+
+/**
+ * Join a session by name as a **client**. With `createIfNotExists`, a missing session is
+ * created and the peer enters it as its server (Photon's JoinMode.CreateIfNotExists; Fusion's
+ * AutoHostOrClient). Errors: `SESSION_NOT_FOUND`, `SESSION_FULL`, `SESSION_CLOSED`,
+ * `ALREADY_JOINED`. Answered with a {@link JoinResult}, then a {@link StartEvent}.
+ */
+export interface JoinRequest extends RequestBase, CreateOptions {
+  type: typeof RequestType.JOIN;
+  name: string;
+  /** Create the session (as its server) when no session has this name. */
+  createIfNotExists?: boolean;
+}
+
+/**
+ * Join, as a client, the oldest open, visible, non-full session whose lobby-visible properties
+ * equal every key/value of `filter` (Photon's FillRoom matchmaking). Errors: `NO_MATCH`,
+ * `ALREADY_JOINED`.
+ */
+export interface JoinRandomRequest extends RequestBase {
+  type: typeof RequestType.JOIN_RANDOM;
+  /** Every entry must match; absent or empty matches any session. */
+  filter?: Properties;
+}
+
+/**
+ * Re-enter a session as the inactive peer `actor`, within its player TTL, keeping the actor
+ * number and peer id. Errors: `REJOIN_NOT_FOUND`, `SESSION_NOT_FOUND`, `ALREADY_JOINED`.
+ */
+export interface RejoinRequest extends RequestBase {
+  type: typeof RequestType.REJOIN;
+  sessionId: string;
+  actor: number;
+  /** The secret from the original {@link JoinResult}. */
+  rejoinToken: string;
+}
+
+/** Leave the current session for good. A server leaving closes the session. Error: `NOT_IN_SESSION`. */
+export interface LeaveRequest extends RequestBase {
+  type: typeof RequestType.LEAVE;
+}
+
+/** List the lobby. Answered with a {@link ListResult}. */
+export interface ListRequest extends RequestBase {
+  type: typeof RequestType.LIST;
+  /** Only sessions whose lobby-visible properties match every entry. */
+  filter?: Properties;
+  /** At most this many sessions (the service caps it too, in count and bytes). */
+  limit?: number;
+  /** Skip this many matching sessions (the next page starts at offset + sessions.length). */
+  offset?: number;
+}
+
+/**
+ * Change session properties. A `null` value deletes the key. With `expected`, the change
+ * applies only if every expected key currently has exactly that value (`null` = absent);
+ * otherwise the reply is `PROPERTIES_MISMATCH`. Members get a {@link PropertiesChangedEvent}.
+ * Errors: `NOT_IN_SESSION`, `PROPERTIES_MISMATCH`, `LIMIT_EXCEEDED`.
+ */
+export interface SetPropertiesRequest extends RequestBase {
+  type: typeof RequestType.SET_PROPERTIES;
+  properties?: Properties;
+  expected?: Properties;
+  /** Keys to add to the lobby-visible list. */
+  lobbyKeys?: string[];
+  open?: boolean;
+  visible?: boolean;
+}
+
+/**
+ * The peer's addresses, after STUN (creation and joining step 11, docs/connection-process.md). The service then sends
+ * them to the other side (connection steps 1–2). May be repeated when addresses change.
+ * Error: `NOT_IN_SESSION`.
+ */
+export interface ReportAddressesRequest extends RequestBase {
+  type: typeof RequestType.REPORT_ADDRESSES;
+  /** Addresses of the peer's own interfaces (same-LAN candidates). */
+  local: WireEndpoint[];
+  /** The address the STUN server saw; absent when STUN failed. */
+  reflexive?: WireEndpoint;
+  natType?: NatType;
+}
+
+/**
+ * A client connected to the server (after its accept), by `path`, `ms` after it received the
+ * server's addresses. The service records it in a histogram of connect time by path.
+ */
+export interface ConnectedRequest extends RequestBase {
+  type: typeof RequestType.CONNECTED;
+  /** The server's peer id. */
+  peerId: string;
+  path: ConnectPath;
+  /** Milliseconds from receiving the server's addresses to the accept; ≥ 0. */
+  ms: number;
+}
+
+export type Request =
+  | HelloRequest
+  | CreateRequest
+  | JoinRequest
+  | JoinRandomRequest
+  | RejoinRequest
+  | LeaveRequest
+  | ListRequest
+  | SetPropertiesRequest
+  | ReportAddressesRequest
+  | ConnectedRequest;
+
+/** A request as the peer builds it: the `id` is added by whoever tracks replies. */
+export type RequestBody<R extends Request = Request> = R extends Request ? Omit<R, 'id'> : never;
+

@@ -1,0 +1,101 @@
+// The values messages carry: endpoints, properties, peer modes, NAT types, reasons, session views.
+
+/** A UDP endpoint on the wire. `address` is an IPv4 or IPv6 literal. */
+export interface WireEndpoint {
+  address: string;
+  /** 1–65535. */
+  port: number;
+}
+
+/** A property value: msgpack scalars only, so filters compare by value. */
+export type PropertyValue = string | number | boolean | null;
+
+/** Custom session properties: string keys, scalar values. */
+export type Properties = Record<string, PropertyValue>;
+
+/** Whether a peer hosts the session (`server`, one per session) or plays in it (`client`). */
+export type PeerMode = 'server' | 'client';
+export const PEER_MODES: readonly PeerMode[] = ['server', 'client'];
+
+/**
+ * NAT behaviour a peer discovered (RFC 3489 names; `open` = no NAT). Informational: the service
+ * forwards it to the other side and counts it; the connection process works without it.
+ */
+export type NatType = 'open' | 'fullCone' | 'restrictedCone' | 'portRestrictedCone' | 'symmetric' | 'unknown';
+export const NAT_TYPES: readonly NatType[] = [
+  'open',
+  'fullCone',
+  'restrictedCone',
+  'portRestrictedCone',
+  'symmetric',
+  'unknown',
+];
+
+/** The path a client connected by. */
+export type ConnectPath = 'direct' | 'relay';
+export const CONNECT_PATHS: readonly ConnectPath[] = ['direct', 'relay'];
+
+/** Why a session closed. */
+export type SessionCloseReason =
+  /** The server peer sent a leave request. */
+  | 'serverLeft'
+  /** The server peer dropped and did not rejoin within the player TTL. */
+  | 'serverDropped'
+  /** No active peer for the empty-session TTL. */
+  | 'empty'
+  /** The service is shutting down. */
+  | 'shutdown';
+export const SESSION_CLOSE_REASONS: readonly SessionCloseReason[] = ['serverLeft', 'serverDropped', 'empty', 'shutdown'];
+
+/** Why a peer left a session. */
+export type PeerLeftReason =
+  /** It sent a leave request. */
+  | 'left'
+  /** It dropped and its player TTL ran out (or the TTL was 0). */
+  | 'timeout';
+export const PEER_LEFT_REASONS: readonly PeerLeftReason[] = ['left', 'timeout'];
+
+/** A member of a session as other members see it. */
+export interface PeerInfo {
+  /** Starts at 1 for the creator; never reused within a session. */
+  actor: number;
+  /** Opaque id of this member, stable across rejoin; names the peer in events. */
+  peerId: string;
+  mode: PeerMode;
+  /** False while the peer is inactive (dropped, within its player TTL). */
+  active: boolean;
+}
+
+/** What a member knows about its session. */
+export interface SessionInfo {
+  /** Unique, URL-safe; names the session to the relay and in rejoin. */
+  sessionId: string;
+  /** Unique within the app id and version. */
+  name: string;
+  /** Maximum number of peers (server included), active and inactive. */
+  maxPlayers: number;
+  /** Whether new peers may join. */
+  open: boolean;
+  /** Whether the session appears in the lobby and in random joins. */
+  visible: boolean;
+  /** All custom properties. */
+  properties: Properties;
+  /** Keys of `properties` shown in the lobby and matched by random-join filters. */
+  lobbyKeys: string[];
+  /** How long a dropped peer stays inactive (may rejoin) before it is removed, in ms. */
+  playerTtlMs: number;
+  /** How long the session lives with no active peer, in ms. */
+  emptySessionTtlMs: number;
+  /** Current members, active and inactive. */
+  peers: PeerInfo[];
+}
+
+/** A session as the lobby lists it. */
+export interface LobbySession {
+  name: string;
+  /** Members (active and inactive), server included. */
+  players: number;
+  maxPlayers: number;
+  /** Only the lobby-visible properties. */
+  properties: Properties;
+}

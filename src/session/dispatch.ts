@@ -1,0 +1,87 @@
+// Request dispatch: a typed table from request type to its handler, and the one place a failed
+// request becomes its error reply.
+import { PunchthroughError, type Env, type ErrorCode } from '../../core/index.js';
+import { ReplyType, RequestType, type Request, type ResultOf, type ServerMessage } from '../protocol/index.js';
+import type { SessionMetrics } from './metrics.js';
+import type { Peer } from './peer.js';
+import { refuse } from './request-error.js';
+import type { Sessions } from './sessions.js';
+
+/** One request being handled: who sent it, what it is, how to answer it. */
+export interface RequestContext<T extends RequestType> {
+  readonly peer: Peer;
+  readonly request: Extract<Request, { type: T }>;
+  reply(result: ResultOf[T]): void;
+}
+
+export type HandlerTable = { [T in RequestType]: (context: RequestContext<T>) => Promise<void> | void };
+
+/** Handles one decoded request of one peer; never throws (a failure is the request's error reply). */
+export type Dispatch = (peer: Peer, request: Request) => Promise<void>;
+
+export interface DispatchOptions {
+  sessions: Sessions;
+  metrics: SessionMetrics;
+}
+
+/** The requests that put a connection into a session: refused while it is in one. */
+const ENTERING = new Set<RequestType>([RequestType.CREATE, RequestType.JOIN, RequestType.JOIN_RANDOM, RequestType.REJOIN]);
+
+export function handlerTable(sessions: Sessions): HandlerTable {
+  return {
+    [RequestType.HELLO]: async ({ peer, request, reply }) => {
+      if (peer.hello) refuse('INVALID_REQUEST', 'hello was already sent on this connection');
+      reply(await sessions.hello(peer, request));
+    },
+    [RequestType.CREATE]: ({ peer, request, reply }) => sessions.create(peer, request, reply),
+    [RequestType.JOIN]: ({ peer, request, reply }) => sessions.join(peer, request, reply),
+    [RequestType.JOIN_RANDOM]: ({ peer, request, reply }) => sessions.joinRandom(peer, request, reply),
+    [RequestType.REJOIN]: ({ peer, request, reply }) => sessions.rejoin(peer, request, reply),
+    [RequestType.LEAVE]: async ({ peer, reply }) => {
+      await sessions.leave(peer);
+      reply({});
+    },
+    [RequestType.LIST]: async ({ peer, request, reply }) => {
+      reply(await sessions.list(peer.hello!.appKey, request.filter, request.limit, request.offset));
+    },
+    [RequestType.SET_PROPERTIES]: async ({ peer, request, reply }) => {
+      await sessions.setProperties(peer, request);
+      reply({});
+    },
+    [RequestType.REPORT_ADDRESSES]: ({ peer, request, reply }) => sessions.reportAddresses(peer, request, () => reply({})),
+    [RequestType.CONNECTED]: ({ peer, request, reply }) => {
+      sessions.connected(peer, request);
+      reply({});
+    },
+  };
+}
+
+export function createDispatch(env: Env, options: DispatchOptions): Dispatch {
+  const { metrics } = options;
+  const handlers = handlerTable(options.sessions);
+
+  const replyError = (peer: Peer, id: number, code: ErrorCode, message: string): void => {
+    metrics.errors.inc({ code });
+    peer.send({ type: ReplyType.ERROR, id, code, message });
+  };
+
+  return async (peer, request) => {
+    try {
+      if (!peer.hello && request.type !== RequestType.HELLO) refuse('INVALID_REQUEST', 'the first request must be hello');
+      if (ENTERING.has(request.type) && peer.membership) refuse('ALREADY_JOINED', 'this connection is already in a session; leave it first');
+      const handler = handlers[request.type] as (context: RequestContext<RequestType>) => Promise<void> | void;
+      await handler({
+        peer,
+        request,
+        reply: (result) => peer.send({ type: ReplyType.RESPONSE, id: request.id, request: request.type, result } as ServerMessage),
+      });
+    } catch (error) {
+      if (error instanceof PunchthroughError) {
+        replyError(peer, request.id, error.code, error.message);
+      } else {
+        env.logger.error({ err: error, type: request.type }, 'request failed');
+        replyError(peer, request.id, 'INVALID_REQUEST', 'the service could not process this request');
+      }
+    }
+  };
+}

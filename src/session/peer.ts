@@ -1,0 +1,33 @@
+// One signaling connection as the session service sees it: who it is, which session it is in,
+// and how to reach its socket. The gateway owns it; dispatch and the sessions service read and
+// update it.
+import type { Event, PeerMode, ServerMessage } from '../protocol/index.js';
+
+/** The connection's place in a session (set on entry, cleared on leave, drop or close). */
+export interface Membership {
+  readonly sessionId: string;
+  readonly actor: number;
+  readonly mode: PeerMode;
+  /** Stops the event bus delivering this member's events to this connection. */
+  readonly detach: () => void;
+}
+
+export interface Peer {
+  /** The client's address (the TCP peer, or what a trusted proxy says): limits count by it. */
+  readonly address: string;
+  /** Set by hello: the app id and version, and their partition key. */
+  hello?: { readonly appId: string; readonly appVersion: string; readonly appKey: string };
+  /** Who the authenticate hook said this peer is, when it said. */
+  userId?: string;
+  membership?: Membership;
+  /** Sessions this connection created over its lifetime. */
+  sessionsCreated: number;
+  /** When this connection's last address report that changed its candidates was taken. */
+  reportedAt?: number;
+  /** The socket closed (the membership, if any, is the gateway's to drop). */
+  readonly closed: boolean;
+  /** Sends one message to this peer (dropped once the connection is closing). */
+  send(message: ServerMessage): void;
+  /** Sends an event that other peers may receive too: it is encoded once for all of them. */
+  deliver(event: Event): void;
+}

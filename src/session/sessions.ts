@@ -1,0 +1,387 @@
+/**
+ * The sessions service: every request that touches a session runs here. It reads the session,
+ * applies the pure model change, stores it with a versioned compare-and-set (re-reading and
+ * re-applying on a conflict), then publishes the deliveries, re-arms the session's deadline and
+ * calls the lifecycle hooks. Step numbers are those of docs/connection-process.md.
+ */
+import { STORE_MAX_ATTEMPTS } from '../constants.js';
+import { PunchthroughError, type Env } from '../../core/index.js';
+import {
+  EventType,
+  PROTOCOL_VERSION,
+  createSignalingCodec,
+  type ConnectedRequest,
+  type CreateRequest,
+  type HelloRequest,
+  type HelloResult,
+  type JoinRandomRequest,
+  type JoinRequest,
+  type JoinResult,
+  type ListResult,
+  type LobbySession,
+  type PeerMode,
+  type Properties,
+  type RejoinRequest,
+  type ReportAddressesRequest,
+  type SetPropertiesRequest,
+} from '../protocol/index.js';
+import { boundedAddresses, knownAddressesFor, reportAddresses, sameAddresses } from './addresses.js';
+import { createRequestChecks } from './checks.js';
+import type { HookRunner } from './hook-runner.js';
+import type { CallerContext } from './hooks.js';
+import type { SessionMetrics } from './metrics.js';
+import { admit, appKeyOf, create, drop, expire, memberOf, nextDeadline, rejoin, remove, setProperties } from './model.js';
+import type { Change, Member, NewMember, Outcome, Session } from './model.js';
+import type { ResolvedOptions } from './options.js';
+import type { Peer } from './peer.js';
+import type { DeadlineScheduler, EventBus } from './presence.js';
+import { refuse } from './request-error.js';
+import { lobbyEntry, sessionInfo } from './views.js';
+
+/** Sends a join's reply; the start event and known addresses follow it in the same tick. */
+export type JoinReply = (result: JoinResult) => void;
+
+export interface Sessions {
+  hello(peer: Peer, request: HelloRequest): Promise<HelloResult>;
+  create(peer: Peer, request: CreateRequest, reply: JoinReply): Promise<void>;
+  join(peer: Peer, request: JoinRequest, reply: JoinReply): Promise<void>;
+  joinRandom(peer: Peer, request: JoinRandomRequest, reply: JoinReply): Promise<void>;
+  rejoin(peer: Peer, request: RejoinRequest, reply: JoinReply): Promise<void>;
+  leave(peer: Peer): Promise<void>;
+  /** One lobby page: at most `limit` entries and the byte budget, from `offset` on. */
+  list(appKey: string, filter: Properties | undefined, limit: number | undefined, offset: number | undefined): Promise<ListResult>;
+  setProperties(peer: Peer, request: SetPropertiesRequest): Promise<void>;
+  /** `reply` is sent before the change is applied (a repeat or a refusal sends nothing else). */
+  reportAddresses(peer: Peer, request: ReportAddressesRequest, reply: () => void): Promise<void>;
+  connected(peer: Peer, request: ConnectedRequest): void;
+  /** The peer's socket is gone: its member turns inactive (or leaves, with a zero player TTL). */
+  drop(peer: Peer): Promise<void>;
+  /** Tells the sessions of `peers` the service is going away and stops every deadline. */
+  shutdown(peers: Iterable<Peer>): void;
+}
+
+export interface SessionsOptions {
+  settings: ResolvedOptions;
+  metrics: SessionMetrics;
+  bus: EventBus;
+  /** Makes the deadline scheduler, given what to do when a session's deadline comes. */
+  deadlines: (onDue: (sessionId: string) => void) => DeadlineScheduler;
+  hooks: HookRunner;
+}
+
+const JOIN_RANDOM_CANDIDATES = 8;
+
+/** App ids and versions: a safe character set, so no two (id, version) pairs share a key. */
+const APP_ID_PATTERN = /^[A-Za-z0-9._+:-]+$/;
+const APP_VERSION_PATTERN = /^[A-Za-z0-9._+:-]*$/;
+
+export function createSessions(env: Env, options: SessionsOptions): Sessions {
+  const { settings, metrics, bus, hooks } = options;
+  const { clock, logger } = env;
+  const { store } = settings;
+  const codec = createSignalingCodec({ maxFrameBytes: settings.maxFrameBytes });
+  const checks = createRequestChecks(settings, codec);
+  // Quotas of this process: sessionId → the address that created it, live sessions per address.
+  const creators = new Map<string, string>();
+  const sessionsPerAddress = new Map<string, number>();
+
+  const countAddress = (address: string, delta: number): void => {
+    const next = (sessionsPerAddress.get(address) ?? 0) + delta;
+    if (next > 0) sessionsPerAddress.set(address, next);
+    else sessionsPerAddress.delete(address);
+  };
+
+  const deadlines = options.deadlines((sessionId) => {
+    void update(sessionId, (s) => ({ ok: true, change: expire(s, clock.now()) })).catch((error: unknown) => {
+      metrics.handlerErrors.inc();
+      logger.error({ err: error, sessionId }, 'session expiry failed');
+    });
+  });
+
+  /** After a change is stored: deliveries, relay tickets, the deadline, the lifecycle hooks. */
+  const commit = (before: Session, change: Change<unknown>): void => {
+    const { sessionId } = before;
+    bus.publish(sessionId, change.deliveries);
+    const revoke = settings.relay?.revoke;
+    if (!change.next) {
+      bus.forget(sessionId);
+      deadlines.arm(sessionId, undefined);
+      const creator = creators.get(sessionId);
+      if (creator !== undefined) countAddress(creator, -1);
+      creators.delete(sessionId);
+      revoke?.(sessionId);
+      metrics.sessions.dec();
+    } else {
+      // Members gone from the session: their relay tickets stop working.
+      for (const event of change.events) if (event.type === 'memberLeft') revoke?.(sessionId, event.actor);
+      deadlines.arm(sessionId, nextDeadline(change.next));
+    }
+    hooks.committed(change.events, change.next);
+  };
+
+  /**
+   * Applies a pure change to the stored session: read, apply, compare-and-set, and again on a
+   * conflict (the change is pure, so re-running it is safe). Undefined when there is no such session.
+   */
+  const update = async <R>(sessionId: string, attempt: (s: Session) => Outcome<R>): Promise<Outcome<R> | undefined> => {
+    for (let tries = 0; tries < STORE_MAX_ATTEMPTS; tries++) {
+      const stored = await store.get(sessionId);
+      if (!stored) return undefined;
+      const outcome = attempt(stored.session);
+      if (!outcome.ok) return outcome;
+      const written = outcome.change.next === stored.session ? 'ok' : await store.compareAndSet(sessionId, stored.version, outcome.change.next);
+      if (written === 'missing') return undefined;
+      if (written === 'ok') {
+        commit(stored.session, outcome.change);
+        return outcome;
+      }
+    }
+    throw new Error(`session ${sessionId} kept changing under ${STORE_MAX_ATTEMPTS} attempts to update it`);
+  };
+
+  const token = (bytes: number): string => Buffer.from(settings.randomBytes(bytes)).toString('base64url');
+
+  const newMember = (peer: Peer, mode: PeerMode): NewMember => ({
+    mode,
+    peerId: token(9),
+    rejoinToken: token(18),
+    pairSecret: settings.randomBytes(32),
+    ...(peer.userId === undefined ? {} : { userId: peer.userId }),
+  });
+
+  const caller = (peer: Peer): CallerContext => ({
+    appId: peer.hello?.appId ?? '',
+    appVersion: peer.hello?.appVersion ?? '',
+    ...(peer.userId === undefined ? {} : { userId: peer.userId }),
+    remoteAddress: peer.address,
+  });
+
+  const appKey = (peer: Peer): string => peer.hello?.appKey ?? refuse('INVALID_REQUEST', 'the first request must be hello');
+
+  /** Creation and joining steps 3–6: the reply, then start with STUN and relay settings. */
+  const welcome = (peer: Peer, reply: JoinReply, session: Session, member: Member, created: boolean, kind: string): void => {
+    const { sessionId } = session;
+    const detach = bus.attach(sessionId, member.actor, (event) => {
+      // The session closed: this connection is no longer in it (wherever the close happened).
+      if (event.type === EventType.SESSION_CLOSED && peer.membership?.sessionId === sessionId) peer.membership = undefined;
+      peer.deliver(event);
+    });
+    peer.membership = { sessionId, actor: member.actor, mode: member.mode, detach };
+    peer.reportedAt = undefined;
+    metrics.joins.inc({ kind });
+    const info = sessionInfo(session);
+    reply({ session: info, actor: member.actor, peerId: member.peerId, mode: member.mode, created, rejoinToken: member.rejoinToken });
+    const relay = settings.relay;
+    const grant = relay ? relay.issueTicket(sessionId, member.actor) : undefined;
+    peer.send({
+      type: EventType.START,
+      session: info,
+      actor: member.actor,
+      peerId: member.peerId,
+      mode: member.mode,
+      stunServers: settings.stunServers,
+      ...(relay && grant ? { relay: { endpoint: relay.endpoint, ...grant } } : {}),
+    });
+    // Connection steps 1–2 when the other side reported first.
+    bus.publish(sessionId, knownAddressesFor(session, member.actor));
+  };
+
+  const unbind = (peer: Peer) => {
+    const membership = peer.membership;
+    if (!membership) return undefined;
+    peer.membership = undefined;
+    membership.detach();
+    return membership;
+  };
+
+  const requireMembership = (peer: Peer) => peer.membership ?? refuse('NOT_IN_SESSION', 'not in a session');
+
+  const throwIfRefused = (outcome: Outcome<unknown> | undefined, notFound: string): void => {
+    if (!outcome) refuse('SESSION_NOT_FOUND', notFound);
+    if (!outcome.ok) refuse(outcome.code, outcome.message);
+  };
+
+  /** Creation steps 2–5: create the session with its properties, enter as its server. False: the name is taken. */
+  const createSession = async (peer: Peer, request: CreateRequest | JoinRequest, name: string | undefined, reply: JoinReply): Promise<boolean> => {
+    if (peer.sessionsCreated >= settings.maxSessionsPerConnection) {
+      refuse('LIMIT_EXCEEDED', `a connection may create at most ${settings.maxSessionsPerConnection} sessions`);
+    }
+    if (creators.size >= settings.maxSessions) refuse('LIMIT_EXCEEDED', `the service holds its maximum of ${settings.maxSessions} sessions`);
+    if ((sessionsPerAddress.get(peer.address) ?? 0) >= settings.maxSessionsPerAddress) {
+      refuse('LIMIT_EXCEEDED', `at most ${settings.maxSessionsPerAddress} live sessions may be created from one address`);
+    }
+    const sessionSettings = checks.settingsFrom(request);
+    const sessionId = token(12);
+    await hooks.authorizeCreate({ ...caller(peer), name: name ?? sessionId, settings: sessionSettings });
+    // The hook may have taken a while: the limits above are checked again where they could have moved.
+    if (creators.size >= settings.maxSessions) refuse('LIMIT_EXCEEDED', `the service holds its maximum of ${settings.maxSessions} sessions`);
+    const now = clock.now();
+    const created = create(sessionId, appKey(peer), name ?? sessionId, sessionSettings, newMember(peer, 'server'), now);
+    if (!created.ok) refuse(created.code, created.message);
+    const session = created.change.next!;
+    if (!(await store.insert(session))) return false;
+    peer.sessionsCreated += 1;
+    creators.set(sessionId, peer.address);
+    countAddress(peer.address, 1);
+    metrics.sessions.inc();
+    welcome(peer, reply, session, created.change.result, true, 'create');
+    deadlines.arm(sessionId, nextDeadline(session));
+    hooks.committed(created.change.events, session);
+    return true;
+  };
+
+  /** Joining steps 2–5: enter an existing session as a client. */
+  const enter = async (peer: Peer, session: Session, kind: 'join' | 'random', reply: JoinReply): Promise<Outcome<Member> | undefined> => {
+    await hooks.authorizeJoin({ ...caller(peer), session, kind });
+    const outcome = await update(session.sessionId, (s) => admit(s, newMember(peer, 'client'), clock.now()));
+    if (outcome?.ok) welcome(peer, reply, outcome.change.next!, outcome.change.result, false, kind);
+    return outcome;
+  };
+
+  const sessions: Sessions = {
+    async hello(peer, request) {
+      if (request.protocolVersion !== PROTOCOL_VERSION) {
+        refuse('UNSUPPORTED_VERSION', `protocol version ${request.protocolVersion} is not supported; this service speaks ${PROTOCOL_VERSION}`);
+      }
+      if (!APP_ID_PATTERN.test(request.appId) || !APP_VERSION_PATTERN.test(request.appVersion)) {
+        refuse('INVALID_REQUEST', 'app ids and versions may hold only letters, digits and . _ - + :');
+      }
+      const { appId, appVersion } = request;
+      const identity = await hooks.authenticate({
+        appId,
+        appVersion,
+        ...(request.auth === undefined ? {} : { auth: request.auth }),
+        remoteAddress: peer.address,
+      });
+      peer.hello = { appId, appVersion, appKey: appKeyOf(appId, appVersion) };
+      if (identity.userId !== undefined) peer.userId = identity.userId;
+      return { protocolVersion: PROTOCOL_VERSION, maxFrameBytes: settings.maxFrameBytes };
+    },
+
+    async create(peer, request, reply) {
+      const name = request.name === undefined ? undefined : checks.validName(request.name);
+      if (!(await createSession(peer, request, name, reply))) refuse('SESSION_EXISTS', `a session named "${name}" already exists`);
+    },
+
+    async join(peer, request, reply) {
+      const name = checks.validName(request.name);
+      // Twice: the session may close, or be created, between the look-up and the entry.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const existing = await store.findByName(appKey(peer), name);
+        if (existing) {
+          const outcome = await enter(peer, existing, 'join', reply);
+          if (outcome) return throwIfRefused(outcome, '');
+        } else if (request.createIfNotExists) {
+          if (await createSession(peer, request, name, reply)) return;
+        } else {
+          break;
+        }
+      }
+      refuse('SESSION_NOT_FOUND', `no session named "${name}"`);
+    },
+
+    async joinRandom(peer, request, reply) {
+      checks.checkProperties(request.filter);
+      const query = { appKey: appKey(peer), listed: true, notFull: true, limit: JOIN_RANDOM_CANDIDATES };
+      const candidates = await store.find(request.filter ? { ...query, filter: request.filter } : query);
+      for (const candidate of candidates) {
+        // A candidate that filled up, closed or refuses this peer since the search: try the next.
+        try {
+          if ((await enter(peer, candidate, 'random', reply))?.ok) return;
+        } catch (error) {
+          if (!(error instanceof PunchthroughError)) throw error;
+        }
+      }
+      refuse('NO_MATCH', 'no open, visible session matches the filter');
+    },
+
+    async rejoin(peer, request, reply) {
+      const stored = await store.get(request.sessionId);
+      if (stored?.session.appKey !== appKey(peer)) refuse('SESSION_NOT_FOUND', 'no such session for this app');
+      await hooks.authorizeJoin({ ...caller(peer), session: stored.session, kind: 'rejoin' });
+      const outcome = await update(request.sessionId, (s) => rejoin(s, request.actor, request.rejoinToken, settings.randomBytes(32), clock.now()));
+      throwIfRefused(outcome, 'the session closed');
+      if (outcome?.ok) welcome(peer, reply, outcome.change.next!, outcome.change.result, false, 'rejoin');
+    },
+
+    async leave(peer) {
+      const membership = unbind(peer) ?? refuse('NOT_IN_SESSION', 'not in a session');
+      await update(membership.sessionId, (s) => ({ ok: true, change: remove(s, membership.actor, 'left', clock.now()) }));
+    },
+
+    async list(key, filter, limit, offset) {
+      const count = Math.min(limit ?? settings.maxListSessions, settings.maxListSessions);
+      // One more than the page, to tell whether another page follows.
+      const query = { appKey: key, listed: true, offset: offset ?? 0, limit: count + 1 };
+      const found = await store.find(filter ? { ...query, filter } : query);
+      const entries: LobbySession[] = [];
+      let bytes = 0;
+      for (const session of found.slice(0, count)) {
+        const entry = lobbyEntry(session);
+        bytes += codec.encode(entry as never).length;
+        if (bytes > settings.maxListBytes && entries.length > 0) break;
+        entries.push(entry);
+      }
+      return entries.length < found.length ? { sessions: entries, more: true } : { sessions: entries };
+    },
+
+    async setProperties(peer, request) {
+      const membership = requireMembership(peer);
+      if (membership.mode !== 'server') refuse('NOT_ALLOWED', "only the session's server may change its properties, open or visible");
+      checks.checkProperties(request.properties);
+      const stored = await store.get(membership.sessionId);
+      if (!stored) refuse('SESSION_NOT_FOUND', 'the session closed');
+      const { properties, expected, lobbyKeys, open, visible } = request;
+      const change = { properties, expected, lobbyKeys, open, visible };
+      await hooks.authorizeChange({ ...caller(peer), session: stored.session, actor: membership.actor, change });
+      const outcome = await update(membership.sessionId, (s) => {
+        const result = setProperties(s, membership.actor, request);
+        if (!result.ok) return result;
+        // Checked on the state being written: a concurrent change may have grown it since the read.
+        const misfit = checks.propertiesMisfit(result.change.next!.properties, result.change.next!.lobbyKeys);
+        return misfit ? { ok: false, code: 'LIMIT_EXCEEDED', message: misfit } : result;
+      });
+      throwIfRefused(outcome, 'the session closed');
+    },
+
+    async reportAddresses(peer, request, reply) {
+      const membership = requireMembership(peer);
+      const addresses = boundedAddresses(request, settings.maxCandidates);
+      const now = clock.now();
+      const stored = await store.get(membership.sessionId);
+      const current = stored && memberOf(stored.session, membership.actor)?.addresses;
+      // A repeat changes nothing: no new events, so no new pings at the counterparts.
+      if (current && sameAddresses(current, addresses)) return reply();
+      if (peer.reportedAt !== undefined && now - peer.reportedAt < settings.minReportIntervalMs) {
+        refuse('RATE_LIMITED', `addresses may change at most once every ${settings.minReportIntervalMs} ms`);
+      }
+      peer.reportedAt = now;
+      metrics.natTypes.inc({ nat_type: request.natType ?? 'unreported' });
+      reply();
+      // Creation and joining step 11, then connection steps 1–2 inside reportAddresses.
+      await update(membership.sessionId, (s) => ({ ok: true, change: reportAddresses(s, membership.actor, addresses) }));
+    },
+
+    connected(peer, request) {
+      requireMembership(peer);
+      metrics.connectMs.observe({ path: request.path }, request.ms);
+    },
+
+    async drop(peer) {
+      const membership = unbind(peer);
+      if (membership) await update(membership.sessionId, (s) => ({ ok: true, change: drop(s, membership.actor, clock.now()) }));
+    },
+
+    shutdown(peers) {
+      deadlines.close();
+      for (const peer of peers) {
+        const membership = peer.membership;
+        if (!membership) continue;
+        // Told, not changed: the stored session outlives this process (another may hold it).
+        peer.deliver({ type: EventType.SESSION_CLOSED, sessionId: membership.sessionId, reason: 'shutdown' });
+        peer.membership = undefined;
+      }
+    },
+  };
+  return sessions;
+}
