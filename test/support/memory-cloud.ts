@@ -1,0 +1,89 @@
+/**
+ * A whole punchthrough on one ManualClock with no real socket: the session service's core (the
+ * signaling hub, reached through the in-memory signaling pair), the STUN server and the relay on
+ * public hosts of a virtual network, and NetworkRunners on virtual hosts.
+ */
+import { ManualClock } from '../../core/index.js';
+import { NetworkRunner, type NetworkRunnerOptions } from '../../client-sdk/index.js';
+import { createRelayServer, createTicketIssuer, type RelayServer } from '../../relay/index.js';
+import { createSignalingHub, type SignalingHub } from '../../src/session/hub.js';
+import { createSessionMetrics, type SessionMetrics } from '../../src/session/metrics.js';
+import { resolveOptions, type SessionServiceOptions } from '../../src/session/options.js';
+import { createStunServer, type StunServer } from '../../stun-server/index.js';
+import { createVirtualNetwork, type VirtualHost, type VirtualNetwork } from '../../vnet/index.js';
+import { memorySignaling } from './memory-signaling.js';
+import { RELAY_ADDRESS, RELAY_PORT, STUN_ADDRESS, STUN_ALTERNATE_ADDRESS, STUN_ALTERNATE_PORT, STUN_PORT } from './virtual-cloud.js';
+
+const RELAY_SECRET = 'punchthrough-memory-cloud-relay-secret-0123456789';
+
+export interface MemoryCloud {
+  clock: ManualClock;
+  network: VirtualNetwork;
+  hub: SignalingHub;
+  metrics: SessionMetrics;
+  stun: StunServer;
+  relay: RelayServer;
+  /** A runner whose sockets live on `host` and whose signaling is the in-memory pair. */
+  runner(host: VirtualHost, overrides?: Partial<NetworkRunnerOptions>, auth?: string): NetworkRunner;
+  close(): Promise<void>;
+}
+
+export async function createMemoryCloud(seed: number, session: SessionServiceOptions = {}): Promise<MemoryCloud> {
+  const clock = new ManualClock();
+  const network = createVirtualNetwork({ clock, seed });
+  const stunHost = network.addHost({ name: 'stun', addresses: [STUN_ADDRESS, STUN_ALTERNATE_ADDRESS] });
+  const relayHost = network.addHost({ name: 'relay', addresses: [RELAY_ADDRESS] });
+  const stun = await createStunServer({
+    ipv4: { host: STUN_ADDRESS, port: STUN_PORT, alternateHost: STUN_ALTERNATE_ADDRESS, alternatePort: STUN_ALTERNATE_PORT },
+    socketFactory: stunHost,
+    clock,
+    rateLimit: false,
+  });
+  const relay = await createRelayServer({ secret: RELAY_SECRET, host: RELAY_ADDRESS, port: RELAY_PORT, socketFactory: relayHost, clock });
+  const issuer = createTicketIssuer({ secret: RELAY_SECRET, clock });
+  const metrics = createSessionMetrics();
+  const hub = createSignalingHub(
+    resolveOptions({
+      clock,
+      stunServers: [{ address: STUN_ADDRESS, port: STUN_PORT }],
+      relay: {
+        endpoint: { address: RELAY_ADDRESS, port: RELAY_PORT },
+        issueTicket: (sessionId, actor) => issuer.issue(sessionId, actor),
+        revoke: (sessionId, actor) => relay.revoke(sessionId, actor),
+      },
+      ...session,
+    }),
+    metrics,
+  );
+  const runners: NetworkRunner[] = [];
+  return {
+    clock,
+    network,
+    hub,
+    metrics,
+    stun,
+    relay,
+    runner(host, overrides = {}, auth) {
+      const connectSignaling = memorySignaling({ connect: hub.connect, remoteAddress: host.addresses[0] ?? '198.51.100.10', ...(auth ? { auth } : {}) });
+      const runner = new NetworkRunner(
+        {
+          cloudUrl: 'http://memory.invalid',
+          appId: 'memory-tests',
+          socketFactory: host,
+          clock,
+          localAddresses: () => host.addresses,
+          ...overrides,
+        },
+        { connectSignaling },
+      );
+      runners.push(runner);
+      return runner;
+    },
+    async close() {
+      await Promise.all(runners.map((runner) => runner.shutdown()));
+      await hub.shutdown();
+      await Promise.all([stun.close(), relay.close()]);
+      await network.close();
+    },
+  };
+}
