@@ -54,7 +54,7 @@ export type ResponseMessage = {
 export interface ErrorMessage {
   type: typeof ReplyType.ERROR;
   id?: number;
-  /** Stable code from `ErrorCodes` (src/runtime/errors.ts). */
+  /** Stable code from `ErrorCodes` (core/errors.ts). */
   code: ErrorCode;
   /** Human-readable detail. */
   message: string;
