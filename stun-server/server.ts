@@ -3,6 +3,7 @@ import {
   createNodeUdpSocketFactory,
   createRealClock,
   createSilentLogger,
+  formatEndpoint,
   PunchthroughError,
   type Clock,
   type Logger,
@@ -146,7 +147,7 @@ export async function createStunServer(options: StunServerOptions = {}): Promise
     await close();
     throw error;
   }
-  logger.info({ endpoints: endpoints.map((e) => `${e.role} ${e.address}:${e.port}`) }, 'stun server listening');
+  logger.info({ endpoints: endpoints.map((e) => `${e.role} ${formatEndpoint(e)}`) }, 'stun server listening');
 
   async function bindFamily(type: 'udp4' | 'udp6', listen: StunListenOptions): Promise<void> {
     const host = listen.host ?? (type === 'udp4' ? DEFAULT_STUN_HOST_IPV4 : undefined);
