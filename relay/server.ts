@@ -202,7 +202,10 @@ export interface RelayServer {
   close(): Promise<void>;
 }
 
-/** Starts the relay (DESIGN.md §3 "Relay"; seed 002 connection steps 4–5 and 10–13). */
+/**
+ * Starts the relay (wire format: docs/protocols.md, "Relay"; it carries
+ * docs/connection-process.md, connection steps 4–5 and 10–13).
+ */
 export async function createRelayServer(options: RelayServerOptions): Promise<RelayServer> {
   const clock = options.clock ?? createRealClock();
   const logger = options.logger ?? createSilentLogger();
@@ -380,9 +383,9 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
     sendError(from, undefined, 'NOT_BOUND', 0, data.length, now);
   };
 
-  // Seed 002 steps 5 and 10–13: forward a bound peer's frame to its session peer, tagged
-  // with the sender's actor. The hot path reads the header in place and rewrites the
-  // received buffer into the deliver frame: no decode, no allocation.
+  // Connection steps 5, 11 and 13 (docs/connection-process.md): forward a bound peer's frame
+  // to its session peer, tagged with the sender's actor. The hot path reads the header in
+  // place and rewrites the received buffer into the deliver frame: no decode, no allocation.
   const detach = socket.onMessage((data, from) => {
     const now = clock.now();
     if (data.length > maxDatagramBytes) {
