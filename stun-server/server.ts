@@ -104,7 +104,7 @@ const ROLES: Record<`${0 | 1}${0 | 1}`, StunSlotRole> = {
   '11': 'alternate-address-and-port',
 };
 
-/** Starts the STUN server (steps 9–10 of seed 002's flows are answered here). */
+/** Starts the STUN server: it answers creation and joining steps 9–10 (docs/connection-process.md). */
 export async function createStunServer(options: StunServerOptions = {}): Promise<StunServer> {
   const factory = options.socketFactory ?? createNodeUdpSocketFactory();
   const clock = options.clock ?? createRealClock();
