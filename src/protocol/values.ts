@@ -1,4 +1,5 @@
 // The values messages carry: endpoints, properties, peer modes, NAT types, reasons, session views.
+import { REPORTED_NAT_TYPES, type ReportedNatType } from '../../core/index.js';
 
 /** A UDP endpoint on the wire. `address` is an IPv4 or IPv6 literal. */
 export interface WireEndpoint {
@@ -21,15 +22,8 @@ export const PEER_MODES: readonly PeerMode[] = ['server', 'client'];
  * NAT behaviour a peer discovered (RFC 3489 names; `open` = no NAT). Informational: the service
  * forwards it to the other side and counts it; the connection process works without it.
  */
-export type NatType = 'open' | 'fullCone' | 'restrictedCone' | 'portRestrictedCone' | 'symmetric' | 'unknown';
-export const NAT_TYPES: readonly NatType[] = [
-  'open',
-  'fullCone',
-  'restrictedCone',
-  'portRestrictedCone',
-  'symmetric',
-  'unknown',
-];
+export type NatType = ReportedNatType;
+export const NAT_TYPES: readonly NatType[] = REPORTED_NAT_TYPES;
 
 /** The path a client connected by. */
 export type ConnectPath = 'direct' | 'relay';
