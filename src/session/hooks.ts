@@ -63,7 +63,7 @@ export interface SessionHooks {
   authenticate?(hello: HelloContext): MaybePromise<Identity | void>;
   /** Before a session is created (create, or join with createIfNotExists). */
   authorizeCreate?(context: CreateContext): MaybePromise<void>;
-  /** Before a peer enters an existing session (join, join-random candidate, rejoin). */
+  /** Before a peer enters an existing session (join, rejoin, each join-random candidate: a refused candidate is skipped). */
   authorizeJoin?(context: JoinContext): MaybePromise<void>;
   /** Before the server changes properties, open or visible. */
   authorizeChange?(context: ChangeContext): MaybePromise<void>;
