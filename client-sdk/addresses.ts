@@ -1,6 +1,7 @@
 /**
- * Seed 002 step 8 of both flows: the runner's local network addresses, the candidates a peer on
- * the same LAN (or the same host) can reach directly.
+ * The SDK's endpoint helpers (wire ⇄ UDP endpoints, keys) and creation/joining step 8 of
+ * docs/connection-process.md: the local addresses, the candidates a peer on the same LAN (or the
+ * same host) can reach directly.
  */
 import { networkInterfaces } from 'node:os';
 import type { UdpEndpoint } from '../core/index.js';
@@ -14,6 +15,11 @@ export function familyOf(address: string): 'IPv4' | 'IPv6' {
 
 export function toEndpoint(wire: WireEndpoint): UdpEndpoint {
   return { address: wire.address, port: wire.port, family: familyOf(wire.address) };
+}
+
+/** A map key for an endpoint (address and port; the family follows from the address). */
+export function endpointKey(endpoint: { address: string; port: number }): string {
+  return `${endpoint.address}|${endpoint.port}`;
 }
 
 export function toWire(endpoint: { address: string; port: number }): WireEndpoint {

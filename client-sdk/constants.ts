@@ -92,6 +92,28 @@ export const MAX_LEARNED_CANDIDATES = 8;
 export const PATH_PROBE_INTERVAL_MS = 500;
 
 /**
+ * Added to a relay path's RTT when paths are compared, ms: the relay adds a hop and costs the
+ * cloud bandwidth, so a direct path wins unless it is over a second slower, which no playable
+ * path is (GameNetworkingSockets penalises unconfirmed routes the same way, by a large constant).
+ */
+export const RELAY_PENALTY_MS = 1_000;
+
+/**
+ * Hysteresis of the path comparator (GameNetworkingSockets' sticky rule, `score × 11/10 + 5`):
+ * a challenger must beat the current path by 10 % plus 5 ms, so jitter between two paths of
+ * about the same quality never flips the send path back and forth.
+ */
+export const PATH_SWITCH_RATIO = 1.1;
+export const PATH_SWITCH_MARGIN_MS = 5;
+
+/**
+ * A current path silent this long while another proven path is heard has been left by the peer
+ * (a NAT rebinding moved its packets), ms: one path-probe interval, the pace at which the other
+ * end probes a new path, so a genuine move is followed at the first round trip after it.
+ */
+export const PATH_QUIET_MS = 500;
+
+/**
  * Outstanding path probes a server link remembers (accept probes and probe keepalives). One per
  * connect answered per attempt round is the most a genuine client causes; older ones are forgotten.
  */

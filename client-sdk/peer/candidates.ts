@@ -5,7 +5,7 @@
  */
 import type { UdpEndpoint } from '../../core/index.js';
 import { MAX_ANNOUNCED_CANDIDATES, MAX_LEARNED_CANDIDATES } from '../constants.js';
-import { endpointKey } from './link-core.js';
+import { endpointKey } from '../addresses.js';
 
 export class CandidateSet {
   readonly #announced = new Map<string, UdpEndpoint>();
