@@ -6,7 +6,7 @@
 import type { Clock, Logger, TimerHandle, UdpEndpoint } from '../core/index.js';
 import type { PeerAddressesEvent } from '../src/protocol/index.js';
 import { toEndpoint } from './addresses.js';
-import { DisconnectReason, MAX_ANNOUNCED_CANDIDATES } from './constants.js';
+import { MAX_ANNOUNCED_CANDIDATES, type DisconnectReason } from './constants.js';
 import { ClientLink } from './peer/client-link.js';
 import { generateEphemeral, type EphemeralKeyPair } from './peer/key-schedule.js';
 import type { LinkOutput, LinkTiming } from './peer/link-core.js';
