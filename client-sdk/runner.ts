@@ -32,8 +32,6 @@ import type {
   StartGameResult,
 } from './types.js';
 
-export type { RunnerDropCounters, SignalingFrameCounters } from './types.js';
-
 type Phase = 'idle' | 'starting' | 'running' | 'closed';
 
 const STEP_NAMES: Record<ProgressFlow, Readonly<Record<number, string>>> = { create: CREATE_STEPS, join: JOIN_STEPS, connect: CONNECT_STEPS };
