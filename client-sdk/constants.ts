@@ -1,17 +1,17 @@
 // Defaults of the client SDK (NetworkRunner and the connection process). Units in the names;
-// the reason for each number beside it. DESIGN.md §2 fixes the connection schedule.
+// the reason for each number beside it. docs/connection-process.md fixes the connection schedule.
 
-/** Connection attempts before a client gives up (seed 002: "the connection attempts limit is set to 10"). */
+/** Connection attempts before a client gives up (docs/connection-process.md: "the connection attempts limit is set to 10"). */
 export const DEFAULT_ATTEMPTS_LIMIT = 10;
 
 /** Largest `attemptsLimit`: the attempt number is one byte in the connect packet. */
 export const MAX_ATTEMPTS = 255;
 
-/** Time between connection attempts (seed 002: "the connection attempts interval is fixed at 500ms"). */
+/** Time between connection attempts (docs/connection-process.md: "the connection attempts interval is fixed at 500ms"). */
 export const DEFAULT_ATTEMPT_INTERVAL_MS = 500;
 
 /**
- * Share of the attempts that go direct before the client switches to the relay (seed 002 step 3:
+ * Share of the attempts that go direct before the client switches to the relay (connection step 3:
  * "if the attempt is less than 2/3 of the Connection Attempts Limit"): attempts 0–5 of 10.
  */
 export const DEFAULT_DIRECT_FRACTION = 2 / 3;
@@ -78,7 +78,8 @@ export const REPLAY_WINDOW_COUNTERS = 128;
 export const MAX_ANNOUNCED_CANDIDATES = 8;
 
 /**
- * Peer-reflexive candidates a link learns from authentic punch packets (DESIGN.md §2 item 4).
+ * Peer-reflexive candidates a link learns from authentic punch packets (connection steps 7–8:
+ * a symmetric NAT shows the other end a mapping nobody announced).
  * One per NAT mapping the peer shows us; 8 covers a symmetric NAT's per-destination mappings for
  * every announced candidate we answer, and with the 8 announced ones keeps a pair at ≤ 16 targets.
  */

@@ -1,4 +1,4 @@
-// Names of the seed 002 steps the runner announces in `progress` events (README, "SDK").
+// Names of the docs/connection-process.md steps the runner announces in `progress` events.
 
 /** Session creation (server mode), by step number. */
 export const CREATE_STEPS = [

@@ -1,5 +1,5 @@
 /**
- * The connection schedule of DESIGN.md §2 as pure functions of configuration, state and `now`
+ * The connection schedule (docs/connection-process.md, connection steps 3–7) as pure functions of configuration, state and `now`
  * (tailscale magicsock style: no timers in here, so tests reason about exact times).
  */
 

@@ -1,6 +1,6 @@
 /**
  * The client's path after an accept that comes from another port than the connect went to
- * (a server behind an address-dependent mapping): found by the NAT matrix (README, R4).
+ * (a server behind an address-dependent mapping): found by the NAT matrix (docs/nat-matrix.md).
  */
 import { expect, it } from 'vitest';
 import type { Via } from '../../../client-sdk/peer/link-core.js';
