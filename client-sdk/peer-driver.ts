@@ -57,11 +57,44 @@ export interface PeerDriverConfig {
 /** Counters of the datagrams the links dropped, by reason. */
 export type LinkDropCounters = Record<PeerDropReason | 'unknownPeer', number>;
 
-/** What differs by role when a pair is made: the other end's mode and the connection step announced. */
-const ROLES = {
-  client: { peerMode: 'server', addressesStep: 1 },
-  server: { peerMode: 'client', addressesStep: 2 },
-} as const;
+/** A link's settings that do not depend on its role. */
+interface LinkSettings {
+  self: number;
+  schedule: ScheduleConfig;
+  timing: LinkTiming;
+  counterBase: number;
+  ephemeral?: EphemeralKeyPair;
+}
+
+/** What differs between the roles, in one place instead of branches. */
+interface RoleRules {
+  /** The mode of the peers this role pairs with. */
+  peerMode: 'client' | 'server';
+  /** Connection step announced when a peer's addresses arrive. */
+  addressesStep: number;
+  /** Connection step announced when a pair connects through the relay. */
+  relayAcceptStep: number;
+  /** Whether this role pings a new peer's candidates at once (connection step 7). */
+  pings: boolean;
+  link(settings: LinkSettings, contact: PeerContact, at: number, relayAvailable: boolean): Link;
+}
+
+const ROLES: Record<PairRole, RoleRules> = {
+  client: {
+    peerMode: 'server',
+    addressesStep: 1,
+    relayAcceptStep: 11,
+    pings: false,
+    link: (settings, server, startedAt, relayAvailable) => new ClientLink({ ...settings, server, startedAt, relayAvailable }),
+  },
+  server: {
+    peerMode: 'client',
+    addressesStep: 2,
+    relayAcceptStep: 10,
+    pings: true,
+    link: (settings, client, learnedAt) => new ServerLink({ ...settings, client, learnedAt }),
+  },
+};
 
 export class PeerDriver {
   readonly #peers = new Map<string, PeerEntry>();
@@ -156,17 +189,18 @@ export class PeerDriver {
       return;
     }
     if (existing) this.#forget(existing);
-    const entry: PeerEntry = { peerId: event.peerId, actor: event.actor, link: this.#newLink(self, contact, at), addressesAt: at };
+    const link = role.link(this.#linkSettings(self.actor), contact, at, this.hooks.relayAvailable());
+    const entry: PeerEntry = { peerId: event.peerId, actor: event.actor, link, addressesAt: at };
     const previous = this.#byActor.get(event.actor);
     if (previous) this.#forget(previous);
     this.#peers.set(entry.peerId, entry);
     this.#byActor.set(entry.actor, entry);
     this.hooks.progress('connect', role.addressesStep, entry.peerId, { candidates: contact.candidates.length });
     // Connection step 7: the server pings the client's candidates (none when forced to the relay).
-    if (self.role === 'server' && !this.config.schedule.forceRelay) this.hooks.progress('connect', 7, entry.peerId);
+    if (role.pings && !this.config.schedule.forceRelay) this.hooks.progress('connect', 7, entry.peerId);
     this.#tick();
-    // The first pings are out: the next client's key pair is made while they travel.
-    if (self.role === 'server') this.prepareKey();
+    // The first pings are out: the next peer's key pair is made while they travel.
+    if (role.pings) this.prepareKey();
   }
 
   /** The peer left the session: a pair still connecting is dropped; a connected one carries on. */
@@ -203,15 +237,12 @@ export class PeerDriver {
     }
   }
 
-  #newLink(self: { actor: number; role: PairRole }, contact: PeerContact, at: number): Link {
+  /** A new link's settings; it takes the spare key pair, if one is ready. */
+  #linkSettings(self: number): LinkSettings {
     const { schedule, timing } = this.config;
-    const counterBase = this.config.randomNonce();
     const ephemeral = this.#spareKey;
     this.#spareKey = undefined;
-    const common = { self: self.actor, schedule, timing, counterBase, ...(ephemeral ? { ephemeral } : {}) };
-    return self.role === 'client'
-      ? new ClientLink({ ...common, server: contact, startedAt: at, relayAvailable: this.hooks.relayAvailable() })
-      : new ServerLink({ ...common, client: contact, learnedAt: at });
+    return { self, schedule, timing, counterBase: this.config.randomNonce(), ...(ephemeral ? { ephemeral } : {}) };
   }
 
   /** Polls every link at `now`, carries out what they decided, and re-arms the one timer. */
@@ -299,7 +330,7 @@ export class PeerDriver {
       ms: now - entry.addressesAt,
       sinceStartMs: now - this.#startedAt,
     };
-    const step = via.path === 'direct' ? 8 : entry.link.role === 'client' ? 11 : 10;
+    const step = via.path === 'direct' ? 8 : ROLES[entry.link.role].relayAcceptStep;
     this.hooks.progress('connect', step, entry.peerId, { attempt });
     this.hooks.emit('peerConnected', event);
     this.hooks.connected(event);
