@@ -3,7 +3,7 @@
  * peer addresses (held back until the start is done), peers leaving, the session closing, the
  * signaling connection being lost, and the `connected` report (connection step 12's histogram).
  */
-import { PunchthroughError, type TimerHandle } from '../core/index.js';
+import { PunchthroughError, type Env, type TimerHandle } from '../core/index.js';
 import { EventType, RequestType, type Event, type JoinResult, type PeerAddressesEvent, type SessionClosedEvent } from '../src/protocol/index.js';
 import { DisconnectReason, MAX_EARLY_ADDRESS_EVENTS } from './constants.js';
 import type { ResolvedOptions } from './options.js';
@@ -42,7 +42,8 @@ export class CloudEvents {
   #waiter: Waiter | undefined;
 
   constructor(
-    private readonly options: Pick<ResolvedOptions, 'clock' | 'logger' | 'requestTimeoutMs'>,
+    private readonly env: Pick<Env, 'clock' | 'logger'>,
+    private readonly options: Pick<ResolvedOptions, 'requestTimeoutMs'>,
     private readonly hooks: CloudEventsHooks,
   ) {}
 
@@ -54,10 +55,10 @@ export class CloudEvents {
   onEvent(event: Event): void {
     switch (event.type) {
       case EventType.PEER_ADDRESSES: {
-        const at = this.options.clock.now();
+        const at = this.env.clock.now();
         if (this.hooks.running()) this.#addresses(event, at);
         else if (this.#early.length < MAX_EARLY_ADDRESS_EVENTS) this.#early.push({ event, at });
-        else this.options.logger.warn({ peerId: event.peerId }, 'too many address events before the start finished; dropped');
+        else this.env.logger.warn({ peerId: event.peerId }, 'too many address events before the start finished; dropped');
         return;
       }
       case EventType.PEER_LEFT:
@@ -79,7 +80,7 @@ export class CloudEvents {
 
   onSignalingLost(error: PunchthroughError): void {
     if (this.hooks.stopped()) return;
-    this.options.logger.warn({ code: error.code, reason: error.message }, 'signaling connection lost; connected peers carry on');
+    this.env.logger.warn({ code: error.code, reason: error.message }, 'signaling connection lost; connected peers carry on');
     // A client that has not even learned the server's addresses cannot connect any more.
     if (this.self?.mode === 'client' && this.#waiter && this.hooks.driver().size === 0) {
       this.rejectStart(error);
@@ -94,7 +95,7 @@ export class CloudEvents {
     if (this.self?.mode !== 'client') return;
     signaling
       ?.request({ type: RequestType.CONNECTED, peerId: event.peerId, path: event.path, ms: Math.max(0, Math.round(event.ms)) })
-      .catch((error: unknown) => this.options.logger.debug({ err: error }, 'connect report not delivered'));
+      .catch((error: unknown) => this.env.logger.debug({ err: error }, 'connect report not delivered'));
     this.#waiter?.resolve(event);
     this.#waiter = undefined;
   }
@@ -113,7 +114,8 @@ export class CloudEvents {
     // The schedule's clock starts with the server's addresses; a server that never reports
     // them (its start stalled) must not leave the client waiting forever.
     if (this.hooks.driver().size === 0) {
-      const { clock, requestTimeoutMs } = this.options;
+      const { clock } = this.env;
+      const { requestTimeoutMs } = this.options;
       const timer: TimerHandle = clock.setTimeout(() => {
         if (this.hooks.driver().size > 0 || !this.#waiter) return;
         this.hooks.progress('connect', 6, undefined, { code: 'CONNECT_TIMEOUT' });
@@ -143,7 +145,7 @@ export class CloudEvents {
     }
     if (event.sessionId !== self.sessionId || this.sessionClosed) return;
     this.sessionClosed = true;
-    this.options.logger.info({ reason: event.reason }, 'the cloud closed the session');
+    this.env.logger.info({ reason: event.reason }, 'the cloud closed the session');
     this.#early.length = 0;
     const driver = this.hooks.driver();
     driver.closeAll(DisconnectReason.SESSION_CLOSED);

@@ -3,7 +3,7 @@
  * client's frames and the peer packets, told apart on arrival; sending by path (a UDP endpoint,
  * or the relay by actor); and the relay binding, whose failures are reported, not swallowed.
  */
-import { PunchthroughError, type Clock, type Logger, type UdpEndpoint, type UdpSocket } from '../core/index.js';
+import { PunchthroughError, type Env, type UdpEndpoint, type UdpSocket } from '../core/index.js';
 import type { StartEvent } from '../src/protocol/index.js';
 import { toEndpoint } from './addresses.js';
 import type { RelayPath, RunnerDeps } from './deps.js';
@@ -40,7 +40,7 @@ export class GameSocket {
   readonly #cleanups: (() => void)[] = [];
 
   constructor(
-    private readonly env: { clock: Clock; logger: Logger },
+    private readonly env: Pick<Env, 'clock' | 'logger' | 'sockets'>,
     private readonly options: SocketOptions,
     private readonly deps: Pick<RunnerDeps, 'createRelay' | 'looksLikeStun'>,
     private readonly handlers: GameSocketHandlers,
@@ -66,7 +66,8 @@ export class GameSocket {
    * leaves the runner on IPv4. `closed` is asked after the binds: a shutdown meanwhile closes them.
    */
   async bind(closed: () => boolean): Promise<void> {
-    const { factory, bindAddress, bindAddress6, port, ipv6 } = this.options;
+    const { bindAddress, bindAddress6, port, ipv6 } = this.options;
+    const factory = this.env.sockets;
     const bind4 = factory.bind({ type: 'udp4', address: bindAddress, port });
     const bind6 = ipv6 ? factory.bind({ type: 'udp6', address: bindAddress6 }) : undefined;
     const [v4, v6] = await Promise.allSettled([bind4, bind6]);

@@ -1,15 +1,5 @@
 // The runner's options resolved once, at construction: defaults from constants.ts, range checks.
-import {
-  createNodeUdpSocketFactory,
-  createRealClock,
-  createSilentLogger,
-  parseEndpoint,
-  PunchthroughError,
-  type Clock,
-  type Logger,
-  type UdpEndpoint,
-  type UdpSocketFactory,
-} from '../core/index.js';
+import { createEnv, parseEndpoint, PunchthroughError, type Env, type UdpEndpoint } from '../core/index.js';
 import {
   DEFAULT_ATTEMPT_INTERVAL_MS,
   DEFAULT_ATTEMPTS_LIMIT,
@@ -27,7 +17,6 @@ import type { NetworkRunnerOptions } from './types.js';
 
 /** Where and how the game socket(s) bind. */
 export interface SocketOptions {
-  factory: UdpSocketFactory;
   bindAddress: string;
   bindAddress6: string;
   port: number;
@@ -36,8 +25,8 @@ export interface SocketOptions {
 
 /** {@link NetworkRunnerOptions} with every default applied and every value checked. */
 export interface ResolvedOptions {
-  clock: Clock;
-  logger: Logger;
+  /** Clock, logger and the game socket factory from the options; real ones by default. */
+  env: Env;
   schedule: ScheduleConfig;
   timing: LinkTiming;
   /** Opens the signaling connection: the game's own connector, or the WebSocket one. */
@@ -53,12 +42,15 @@ export interface ResolvedOptions {
 
 /** Throws INVALID_OPTIONS for a value out of range. */
 export function resolveOptions(options: NetworkRunnerOptions): ResolvedOptions {
-  const clock = options.clock ?? createRealClock();
-  const logger = options.logger ?? createSilentLogger();
+  const env = createEnv({
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.socketFactory ? { sockets: options.socketFactory } : {}),
+  });
+  const { clock, logger } = env;
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   return {
-    clock,
-    logger,
+    env,
     schedule: resolveSchedule(options),
     timing: resolveTiming(options),
     connectSignaling: options.signaling ?? connectSignaling,
@@ -73,7 +65,6 @@ export function resolveOptions(options: NetworkRunnerOptions): ResolvedOptions {
     },
     requestTimeoutMs,
     sockets: {
-      factory: options.socketFactory ?? createNodeUdpSocketFactory(),
       bindAddress: options.bindAddress ?? '0.0.0.0',
       bindAddress6: options.bindAddress6 ?? '::',
       port: options.port ?? 0,

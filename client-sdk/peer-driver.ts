@@ -3,7 +3,7 @@
  * polls them, and the translation of their outputs into runner events. Sans-IO apart from the
  * timer: bytes leave through the `send` hook (the game socket) and arrive through `receive`.
  */
-import type { Clock, Logger, TimerHandle, UdpEndpoint } from '../core/index.js';
+import type { Env, TimerHandle, UdpEndpoint } from '../core/index.js';
 import type { PeerAddressesEvent } from '../src/protocol/index.js';
 import { toEndpoint } from './addresses.js';
 import { MAX_ANNOUNCED_CANDIDATES, type DisconnectReason } from './constants.js';
@@ -46,8 +46,6 @@ export interface PeerDriverHooks {
 }
 
 export interface PeerDriverConfig {
-  clock: Clock;
-  logger: Logger;
   schedule: ScheduleConfig;
   timing: LinkTiming;
   /** First handshake counter base of a link. */
@@ -109,6 +107,7 @@ export class PeerDriver {
   readonly drops: LinkDropCounters = { malformed: 0, unknownPeer: 0, auth: 0, replay: 0, stale: 0 };
 
   constructor(
+    private readonly env: Pick<Env, 'clock' | 'logger'>,
     private readonly config: PeerDriverConfig,
     private readonly hooks: PeerDriverHooks,
   ) {}
@@ -138,7 +137,7 @@ export class PeerDriver {
   /** No more timer; the links stay as they are until closed. */
   stop(): void {
     this.#running = false;
-    this.config.clock.clearTimeout(this.#timer);
+    this.env.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#timerDue = undefined;
   }
@@ -223,7 +222,7 @@ export class PeerDriver {
       this.drops.unknownPeer++;
       return;
     }
-    this.#carryOut(entry, entry.link.receive(bytes, via, this.config.clock.now()));
+    this.#carryOut(entry, entry.link.receive(bytes, via, this.env.clock.now()));
     this.#reschedule();
   }
 
@@ -248,7 +247,7 @@ export class PeerDriver {
   /** Polls every link at `now`, carries out what they decided, and re-arms the one timer. */
   #tick(): void {
     if (!this.#running) return;
-    const now = this.config.clock.now();
+    const now = this.env.clock.now();
     for (const entry of [...this.#peers.values()]) this.#carryOut(entry, entry.link.poll(now));
     this.#reschedule();
   }
@@ -261,7 +260,7 @@ export class PeerDriver {
       if (next !== undefined && (due === undefined || next < due)) due = next;
     }
     if (due === this.#timerDue && this.#timer) return;
-    const { clock } = this.config;
+    const { clock } = this.env;
     clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#timerDue = due;
@@ -284,7 +283,7 @@ export class PeerDriver {
           this.#onAttempt(entry, output.n, output.path);
           break;
         case 'learned':
-          this.config.logger.debug({ peerId: entry.peerId, endpoint: output.endpoint }, 'peer-reflexive candidate');
+          this.env.logger.debug({ peerId: entry.peerId, endpoint: output.endpoint }, 'peer-reflexive candidate');
           break;
         case 'connected':
           this.#onConnected(entry, output.via, output.rttMs, output.attempt);
@@ -310,7 +309,7 @@ export class PeerDriver {
   }
 
   #onAttempt(entry: PeerEntry, n: number, path: ConnectPath): void {
-    const ms = this.config.clock.now() - entry.addressesAt;
+    const ms = this.env.clock.now() - entry.addressesAt;
     // Connection steps 3 (direct) and 4 (through the cloud's relay), announced when each begins.
     const firstOfPath = n === 0 || (path === 'relay' && n === directAttemptCount(this.config.schedule));
     if (firstOfPath) this.hooks.progress('connect', path === 'direct' ? 3 : 4, entry.peerId, { attempt: n });
@@ -319,7 +318,7 @@ export class PeerDriver {
 
   /** Connection steps 8 (direct), 10 (server, relay) and 11 (client, relay). */
   #onConnected(entry: PeerEntry, via: Via, rttMs: number | undefined, attempt: number): void {
-    const now = this.config.clock.now();
+    const now = this.env.clock.now();
     const event: PeerConnectedEvent = {
       peerId: entry.peerId,
       actor: entry.actor,

@@ -56,17 +56,18 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
    */
   constructor(options: NetworkRunnerOptions, deps: Partial<RunnerDeps> = {}) {
     super();
-    this.#options = resolveOptions(options);
     this.#deps = { ...defaultDeps(), ...deps };
+    const resolved = resolveOptions(options);
+    this.#options = this.#deps.connectSignaling ? { ...resolved, connectSignaling: this.#deps.connectSignaling } : resolved;
     const emit = this.#emit.bind(this);
     const guard = this.#guard.bind(this);
     const progress = this.#progress.bind(this);
-    this.#socket = new GameSocket(this.#options, this.#options.sockets, this.#deps, {
+    this.#socket = new GameSocket(this.#options.env, this.#options.sockets, this.#deps, {
       packet: (bytes, via, relayedFrom) => this.#driver.receive(bytes, via, relayedFrom),
       relayError: (event) => emit('relayError', event),
       guard,
     });
-    this.#cloud = new CloudEvents(this.#options, {
+    this.#cloud = new CloudEvents(this.#options.env, this.#options, {
       emit,
       progress,
       running: () => this.#phase === 'running',
@@ -76,6 +77,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       driver: () => this.#driver,
     });
     this.#driver = new PeerDriver(
+      this.#options.env,
       { ...this.#options, randomNonce: this.#deps.randomNonce },
       {
         send: (actor, via, bytes) => this.#socket.send(actor, via, bytes),
@@ -152,13 +154,13 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
   async startGame(options: StartGameOptions): Promise<StartGameResult> {
     if (this.#phase !== 'idle') throw new PunchthroughError('INVALID_REQUEST', 'startGame can be called once per runner');
     this.#phase = 'starting';
-    this.#startedAt = this.#options.clock.now();
+    this.#startedAt = this.#options.env.clock.now();
     try {
       return await startSequence(this.#startHost(), options);
     } catch (error) {
       // A shutdown during the start surfaces as RUNNER_CLOSED, whatever step it interrupted.
       const failure = this.#isClosed() ? closedError() : asPunchthroughError(error);
-      this.#options.logger.info({ code: failure.code, message: failure.message }, 'start failed');
+      this.#options.env.logger.info({ code: failure.code, message: failure.message }, 'start failed');
       await this.shutdown();
       throw failure;
     }
@@ -186,7 +188,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     // Best effort: the close right after tells the cloud anyway.
     if (signaling && this.#cloud.self) signaling.request({ type: RequestType.LEAVE }).catch(() => undefined);
     await Promise.allSettled([signaling?.close(), this.#socket.close()]);
-    if (wasRunning) this.#options.logger.debug('runner shut down');
+    if (wasRunning) this.#options.env.logger.debug('runner shut down');
   }
 
   /** The start sequence's view of this runner. */
@@ -205,7 +207,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       isClosed: () => this.#isClosed(),
       attach: (signaling) => {
         this.#signaling = signaling;
-        const watch = watchSignaling(signaling, options.clock, options.requestTimeoutMs, {
+        const watch = watchSignaling(signaling, options.env.clock, options.requestTimeoutMs, {
           onEvent: (event) => this.#guard(() => this.#cloud.onEvent(event)),
           onLost: (error) => this.#guard(() => this.#cloud.onSignalingLost(error)),
         });
@@ -228,7 +230,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
   }
 
   #progress(flow: ProgressFlow, step: number, peerId?: string, detail?: Record<string, unknown>): void {
-    const atMs = this.#options.clock.now();
+    const atMs = this.#options.env.clock.now();
     const event: ProgressEvent = {
       flow,
       step,
@@ -238,7 +240,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       ...(peerId !== undefined ? { peerId } : {}),
       ...(detail !== undefined ? { detail } : {}),
     };
-    this.#options.logger.debug(event, 'progress');
+    this.#options.env.logger.debug(event, 'progress');
     this.#emit('progress', event);
   }
 
@@ -247,7 +249,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     try {
       (this.emit as (event: K, ...rest: NetworkRunnerEvents[K]) => boolean)(name, ...args);
     } catch (error) {
-      this.#options.logger.error({ err: error, event: name }, 'event listener threw');
+      this.#options.env.logger.error({ err: error, event: name }, 'event listener threw');
     }
   }
 
@@ -256,7 +258,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     try {
       action();
     } catch (error) {
-      this.#options.logger.error({ err: error }, 'runner callback failed');
+      this.#options.env.logger.error({ err: error }, 'runner callback failed');
     }
   }
 

@@ -49,7 +49,7 @@ export async function startSequence(host: StartHost, game: StartGameOptions): Pr
   // The game socket binds while the cloud answers: it is needed by step 7.
   const sockets = host.socket.bind(() => host.isClosed());
   sockets.catch(() => undefined);
-  const signaling = await (host.deps.connectSignaling ?? options.connectSignaling)(options.signaling);
+  const signaling = await options.connectSignaling(options.signaling);
   if (host.isClosed()) {
     await signaling.close();
     throw new PunchthroughError('RUNNER_CLOSED', 'the runner was shut down');
@@ -85,7 +85,7 @@ export async function startSequence(host: StartHost, game: StartGameOptions): Pr
   step(10, reflexive ? { reflexive, natType } : { error: 'STUN_TIMEOUT' });
   // The relay should be bound before a peer's relay attempts arrive; a slow bind goes on in the
   // background rather than hold up the start.
-  await atMost(options.clock, relayBound, RELAY_BIND_WAIT_MS);
+  await atMost(options.env.clock, relayBound, RELAY_BIND_WAIT_MS);
   host.ensureRunning();
   await signaling.request({
     type: RequestType.REPORT_ADDRESSES,
@@ -187,7 +187,7 @@ async function reflexiveAddress(host: StartHost, start: StartEvent): Promise<{ r
   const socket = host.socket.v4;
   if (!probe || !socket) return undefined;
   const servers = options.stunServers ?? start.stunServers.map(toEndpoint);
-  const probeOptions = { clock: options.clock, signal: host.signal };
+  const probeOptions = { clock: options.env.clock, signal: host.signal };
   const discover = options.discoverNat ? deps.discoverNat : undefined;
   const closed = (): PunchthroughError => new PunchthroughError('RUNNER_CLOSED', 'the runner was shut down');
   for (const server of servers.filter((s) => s.family === 'IPv4')) {
@@ -197,14 +197,14 @@ async function reflexiveAddress(host: StartHost, start: StartEvent): Promise<{ r
         return { reflexive: asEndpoint(found.mappedAddress), natType: NAT_TYPE_NAMES[found.natType] };
       } catch (error) {
         if (host.isClosed()) throw closed();
-        options.logger.info({ err: error, server }, 'NAT behaviour discovery unavailable; plain Binding request');
+        options.env.logger.info({ err: error, server }, 'NAT behaviour discovery unavailable; plain Binding request');
       }
     }
     try {
       return { reflexive: asEndpoint(await probe(socket, server, probeOptions)) };
     } catch (error) {
       if (host.isClosed()) throw closed();
-      options.logger.warn({ err: error, server }, 'STUN server did not answer');
+      options.env.logger.warn({ err: error, server }, 'STUN server did not answer');
     }
   }
   return undefined;
