@@ -124,7 +124,7 @@ export interface ProgressEvent {
   flow: ProgressFlow;
   /** The step's number within the flow, as docs/connection-process.md numbers it. */
   step: number;
-  /** The step's name (see the README's SDK section). */
+  /** The step's name (`CREATE_STEPS`, `JOIN_STEPS`, `CONNECT_STEPS` in client-sdk/steps.ts). */
   name: string;
   /** `clock.now()` when the step happened, ms. */
   atMs: number;
