@@ -9,6 +9,7 @@ import { EventType, RequestType, type Event, type JoinResult, type NatType, type
 import type { NatBehavior } from '../stun-server/client/index.js';
 import { familyOf, localCandidates, toEndpoint, toWire } from './addresses.js';
 import { RELAY_BIND_WAIT_MS } from './constants.js';
+import { START_STEP } from './steps.js';
 import type { RunnerDeps } from './deps.js';
 import type { GameSocket } from './game-socket.js';
 import type { ResolvedOptions } from './options.js';
@@ -45,8 +46,8 @@ export async function startSequence(host: StartHost, game: StartGameOptions): Pr
   const { options } = host;
   const flow = game.mode === 'server' ? 'create' : 'join';
   const step = (n: number, detail?: Record<string, unknown>): void => host.progress(flow, n, undefined, detail);
-  step(1, { mode: game.mode });
-  // The game socket binds while the cloud answers: it is needed by step 7.
+  step(START_STEP.startGame, { mode: game.mode });
+  // The game socket binds while the cloud answers: it is needed by `runnerStarted`.
   const sockets = host.socket.bind(() => host.isClosed());
   sockets.catch(() => undefined);
   const signaling = await options.connectSignaling(options.signaling);
@@ -58,31 +59,31 @@ export async function startSequence(host: StartHost, game: StartGameOptions): Pr
   // the reply's rejection is the one startGame reports.
   const started = host.attach(signaling);
   started.catch(() => undefined);
-  step(2, game.sessionName === undefined ? {} : { sessionName: game.sessionName });
+  step(START_STEP.enter, game.sessionName === undefined ? {} : { sessionName: game.sessionName });
   const joined = await enter(signaling, game);
   host.joined(joined);
   host.ensureRunning();
-  step(3, { sessionName: joined.session.name, actor: joined.actor });
+  step(START_STEP.entered, { sessionName: joined.session.name, actor: joined.actor });
   // Steps 4–5 ride on the same round trip: the create/join request carries the session's custom
   // properties (server) or registers the client.
-  step(4, { merged: true });
-  step(5, { merged: true });
+  step(START_STEP.joinRequest, { merged: true });
+  step(START_STEP.joinAcknowledged, { merged: true });
   const start = await started;
-  step(6);
+  step(START_STEP.startRequested);
   await sockets;
   host.ensureRunning();
   const v4 = host.socket.v4!;
-  step(7, { socket: v4.address() });
+  step(START_STEP.runnerStarted, { socket: v4.address() });
   const local = localCandidates({ v4: v4.address(), v6: host.socket.v6?.address() }, options.sockets.ipv6, options.localAddresses);
-  step(8, { local });
+  step(START_STEP.localAddresses, { local });
   host.prepareKey();
   const relayBound = host.socket.openRelay(start.relay);
-  step(9);
+  step(START_STEP.stunRequest);
   const stun = await reflexiveAddress(host, start);
   const reflexive = stun?.reflexive;
   const natType = stun?.natType ?? (reflexive && local.some((l) => l.address === reflexive.address && l.port === reflexive.port) ? 'open' : 'unknown');
   host.setNatType(natType);
-  step(10, reflexive ? { reflexive, natType } : { error: 'STUN_TIMEOUT' });
+  step(START_STEP.reflexiveAddress, reflexive ? { reflexive, natType } : { error: 'STUN_TIMEOUT' });
   // The relay should be bound before a peer's relay attempts arrive; a slow bind goes on in the
   // background rather than hold up the start.
   await atMost(options.env.clock, relayBound, RELAY_BIND_WAIT_MS);
@@ -94,7 +95,7 @@ export async function startSequence(host: StartHost, game: StartGameOptions): Pr
     natType,
   });
   host.ensureRunning();
-  step(11);
+  step(START_STEP.addressesReported);
   host.running();
   const result: StartGameResult = {
     mode: joined.mode,
