@@ -7,7 +7,7 @@ import { ExitCode, UsageError, intFlag, parseFlags, writeJson, type CliCommand }
 const kinds = DEMO_NAT_KINDS.join(', ');
 const usage = `Usage: punchthrough demo [--host-nat KIND] [--client-nat KIND] [--clients N] [--json]
 
-Shows seed 002's whole process on the virtual NAT network: a cloud (session service, STUN,
+Shows the whole connection process on the virtual NAT network: a cloud (session service, STUN,
 relay) on a public virtual host, a game host and N clients each behind its own NAT. Prints a
 timeline of the steps with millisecond timestamps, each client's connection attempts and the
 path it ended on (direct, or through the relay). Exits 0 when every client connected.

@@ -1,6 +1,6 @@
 /**
- * Time is injected everywhere (DESIGN.md: decisions are pure functions of state and `now`),
- * so protocol code runs unchanged on the wall clock and on a manual clock in tests.
+ * Time is injected everywhere (decisions are pure functions of state and `now`), so protocol
+ * code runs unchanged on the wall clock and on a manual clock in tests.
  */
 export interface TimerHandle {
   /** Opaque; only meaningful to the clock that created it. */

@@ -1,10 +1,10 @@
 /**
- * Every error punchthrough reports carries one of these stable codes. The README's
- * "Error codes" table lists the same codes; test/unit/error-codes.test.ts keeps them in step.
- * Add a code here and a row there together.
+ * Every error punchthrough reports carries one of these stable codes. The table in
+ * docs/errors.md lists the same codes with these messages; test/unit/core/error-codes.test.ts
+ * keeps them in step. Add a code here and a row there together.
  */
 export const ErrorCodes = {
-  // Signaling / session service (Photon equivalents in the README).
+  // Signaling / session service (Photon equivalents in docs/errors.md).
   INVALID_REQUEST: 'The request was malformed or failed schema validation.',
   UNSUPPORTED_VERSION: 'The protocol version the peer speaks is not supported.',
   SESSION_NOT_FOUND: 'No session with that name exists for this app id and version.',

@@ -2,8 +2,10 @@
 export { createRealClock, ManualClock, flushAsync, type Clock, type TimerHandle } from './clock.js';
 export {
   createNodeUdpSocketFactory,
+  endpointKey,
   formatEndpoint,
   parseEndpoint,
+  type Endpoint,
   type UdpBindOptions,
   type UdpEndpoint,
   type UdpMessageHandler,
@@ -30,3 +32,15 @@ export {
   type TokenBucket,
 } from './token-bucket.js';
 export { createEnv, type Env, type RandomBytes } from './env.js';
+export {
+  CLASSIC_NAT_AXES,
+  NAT_BEHAVIOR_KINDS,
+  REPORTED_NAT_TYPES,
+  natTypeOf,
+  reportedNatType,
+  type ClassicNatType,
+  type NatAxes,
+  type NatBehaviorKind,
+  type MeasuredNatType,
+  type ReportedNatType,
+} from './nat.js';

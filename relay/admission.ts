@@ -51,7 +51,7 @@ const refusalCode = { RELAY_FULL: 'RELAY_FULL', SESSION_FULL: 'SESSION_FULL', AD
 const refusalDrop = { RELAY_FULL: 'relayFull', SESSION_FULL: 'sessionFull', ADDRESS_FULL: 'addressFull' } as const;
 
 /**
- * Decides a bind frame from `from` (DESIGN.md §3 "Relay"). A function of the state and the two
+ * Decides a bind frame from `from` (docs/protocols.md, "Relay"). A function of the state and the two
  * clocks (`now` monotonic for cookies and buckets, `wallNow` for ticket expiry and revocation);
  * it mutates the table, the budget and the counters, nothing else, and never throws.
  *

@@ -1,9 +1,9 @@
 // The relay's binding table: bound peers indexed by source address and by (session, actor).
-import type { UdpEndpoint } from '../core/index.js';
-import { fullBuckets, sourceKey, type RateLimits, type TokenBuckets } from './limits.js';
+import type { Endpoint, UdpEndpoint } from '../core/index.js';
+import { fullPeerBuckets, peerRates, sourceKey, type PeerBuckets, type PeerRates, type RateLimits } from './limits.js';
 
 /** One bound peer: an actor of a session, at the address its last valid bind came from. */
-export interface Binding extends TokenBuckets {
+export interface Binding extends PeerBuckets {
   readonly sessionId: string;
   readonly actor: number;
   address: string;
@@ -26,7 +26,7 @@ export interface Binding extends TokenBuckets {
 export type BindRefusal = 'RELAY_FULL' | 'SESSION_FULL' | 'ADDRESS_FULL';
 
 export type BindOutcome =
-  | { ok: true; binding: Binding; kind: 'new' | 'refreshed' | 'moved'; from?: { address: string; port: number } }
+  | { ok: true; binding: Binding; kind: 'new' | 'refreshed' | 'moved'; from?: Endpoint }
   | { ok: false; error: BindRefusal };
 
 /**
@@ -40,6 +40,7 @@ export class BindingTable {
   readonly #sessions = new Map<string, Map<number, Binding>>();
   /** Bindings per source (`sourceKey`: an IPv4 address, an IPv6 /64), for `maxPerAddress`. */
   readonly #perSource = new Map<string, number>();
+  readonly #rates: PeerRates;
   #size = 0;
 
   /**
@@ -48,11 +49,13 @@ export class BindingTable {
    * @param maxPerAddress bindings from one source IP address (all its ports)
    */
   constructor(
-    private readonly limits: RateLimits,
+    limits: RateLimits,
     private readonly maxBindings: number,
     private readonly maxPerSession = Number.POSITIVE_INFINITY,
     private readonly maxPerAddress = Number.POSITIVE_INFINITY,
-  ) {}
+  ) {
+    this.#rates = peerRates(limits);
+  }
 
   get size(): number {
     return this.#size;
@@ -122,7 +125,7 @@ export class BindingTable {
       lastErrorMs: Number.NEGATIVE_INFINITY,
       unbindToken: new Uint8Array(0),
       peers,
-      ...fullBuckets(this.limits, now),
+      ...fullPeerBuckets(this.#rates, now),
     };
     peers.set(actor, binding);
     this.#indexAddress(binding);

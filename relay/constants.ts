@@ -72,7 +72,7 @@ export const DEFAULT_BIND_RETRY_INTERVAL_MS = 250;
 
 /**
  * Client: bind attempts before it gives up with RELAY_TIMEOUT — 3 s in all, well inside the
- * 5 s the connection process allows a client (seed 002, steps 3–6).
+ * 5 s the connection process allows a client (docs/connection-process.md, connection steps 3–6).
  */
 export const DEFAULT_BIND_ATTEMPTS = 12;
 

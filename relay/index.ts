@@ -12,12 +12,8 @@ export {
   type TicketVerifier,
   type TicketVerifierOptions,
 } from './tickets.js';
-export {
-  createRelayServer,
-  type RelayDropCounters,
-  type RelayServer,
-  type RelayServerOptions,
-  type RelayStats,
-} from './server.js';
+export { createRelayServer, type RelayServer } from './server.js';
+export type { RelayServerOptions } from './server-options.js';
+export type { RelayDropCounters, RelayStats } from './stats.js';
 export * from './client/index.js';
 export * as relayDefaults from './constants.js';

@@ -1,7 +1,8 @@
 /**
  * Per-peer token buckets, the error gate and the bind-work budget: pure functions of state and
- * `now`, so the server's limits are unit-tested on a manual clock.
+ * `now`, so the server's limits are unit-tested on a manual clock. Every bucket is core's.
  */
+import { canTake, fullBucket, tokensAt, type BucketRate, type TokenBucket } from '../core/index.js';
 import { IPV6_SOURCE_PREFIX_BITS } from './constants.js';
 
 /** Per-peer limits: two token buckets, one counting packets and one counting bytes. */
@@ -16,35 +17,38 @@ export interface RateLimits {
   burstBytes: number;
 }
 
-/** The mutable bucket state a binding carries (fields, not objects: no per-packet allocation). */
-export interface TokenBuckets {
-  packetTokens: number;
-  byteTokens: number;
-  refilledAtMs: number;
+/** The rates of a peer's two buckets, made once from the limits (never per packet). */
+export interface PeerRates {
+  readonly packets: BucketRate;
+  readonly bytes: BucketRate;
 }
 
-const TOKEN_EPSILON = 1e-6;
+export function peerRates(limits: RateLimits): PeerRates {
+  return {
+    packets: { perSecond: limits.packetsPerSecond, burst: limits.burstPackets },
+    bytes: { perSecond: limits.bytesPerSecond, burst: limits.burstBytes },
+  };
+}
+
+/** A peer's two buckets: a binding holds them and the data path mutates them in place (no per-packet allocation). */
+export interface PeerBuckets {
+  readonly packetBucket: TokenBucket;
+  readonly byteBucket: TokenBucket;
+}
 
 /** Full buckets: a new peer may burst at once. */
-export function fullBuckets(limits: RateLimits, now: number): TokenBuckets {
-  return { packetTokens: limits.burstPackets, byteTokens: limits.burstBytes, refilledAtMs: now };
+export function fullPeerBuckets(rates: PeerRates, now: number): PeerBuckets {
+  return { packetBucket: fullBucket(rates.packets, now), byteBucket: fullBucket(rates.bytes, now) };
 }
 
 /**
- * Refills by the time since the last call, then takes one packet and `bytes` bytes if both
- * buckets hold enough. Returns false (and takes nothing) when either would go below zero.
+ * Takes one packet and `bytes` bytes if both buckets hold enough. Returns false (and takes
+ * nothing) when either lacks: a refused packet costs the peer nothing.
  */
-export function takeTokens(state: TokenBuckets, limits: RateLimits, now: number, bytes: number): boolean {
-  const elapsedMs = now - state.refilledAtMs;
-  if (elapsedMs > 0) {
-    state.packetTokens = Math.min(limits.burstPackets, state.packetTokens + (elapsedMs * limits.packetsPerSecond) / 1000);
-    state.byteTokens = Math.min(limits.burstBytes, state.byteTokens + (elapsedMs * limits.bytesPerSecond) / 1000);
-    state.refilledAtMs = now;
-  }
-  // The epsilon absorbs float drift from many fractional refills (0.1 + 0.1 + … < 1).
-  if (state.packetTokens < 1 - TOKEN_EPSILON || state.byteTokens < bytes - TOKEN_EPSILON) return false;
-  state.packetTokens -= 1;
-  state.byteTokens -= bytes;
+export function takePacket(buckets: PeerBuckets, rates: PeerRates, now: number, bytes: number): boolean {
+  if (!canTake(buckets.packetBucket, rates.packets, now) || !canTake(buckets.byteBucket, rates.bytes, now, bytes)) return false;
+  buckets.packetBucket.tokens -= 1;
+  buckets.byteBucket.tokens -= bytes;
   return true;
 }
 
@@ -73,19 +77,6 @@ export class ErrorGate {
   }
 }
 
-/** A single token bucket's rate: tokens per second and the bucket's size. */
-export interface Budget {
-  perSecond: number;
-  burst: number;
-}
-
-const asRateLimits = (budget: Budget): RateLimits => ({
-  packetsPerSecond: budget.perSecond,
-  burstPackets: budget.burst,
-  bytesPerSecond: Number.POSITIVE_INFINITY,
-  burstBytes: Number.POSITIVE_INFINITY,
-});
-
 /**
  * The relay's bind work (HMACs spent on binds that have not proved anything yet), budgeted per
  * source IP and in all. A bind takes a token before the relay computes anything for it, so an
@@ -96,47 +87,42 @@ const asRateLimits = (budget: Budget): RateLimits => ({
  * remembered; beyond that (between sweeps) a new source draws on the global bucket only.
  */
 export class BindWorkBudget {
-  readonly #sources = new Map<string, TokenBuckets>();
-  readonly #global: TokenBuckets;
-  readonly #perSource: RateLimits;
-  readonly #total: RateLimits;
+  readonly #sources = new Map<string, TokenBucket>();
+  readonly #global: TokenBucket;
 
   constructor(
-    perSource: Budget,
-    total: Budget,
+    private readonly perSource: BucketRate,
+    private readonly total: BucketRate,
     private readonly maxSources: number,
     now: number,
   ) {
-    this.#perSource = asRateLimits(perSource);
-    this.#total = asRateLimits(total);
-    this.#global = fullBuckets(this.#total, now);
+    this.#global = fullBucket(total, now);
   }
 
   /** Takes one token from `source`'s bucket and the global one; false (taking none) if either is empty. */
   spend(source: string, now: number): boolean {
     let own = this.#sources.get(source);
     if (own === undefined && this.#sources.size < this.maxSources) {
-      own = fullBuckets(this.#perSource, now);
+      own = fullBucket(this.perSource, now);
       this.#sources.set(source, own);
     }
-    if (own !== undefined && !takeTokens(own, this.#perSource, now, 0)) return false;
-    if (takeTokens(this.#global, this.#total, now, 0)) return true;
-    if (own !== undefined) own.packetTokens += 1;
-    return false;
+    if ((own !== undefined && !canTake(own, this.perSource, now)) || !canTake(this.#global, this.total, now)) return false;
+    if (own !== undefined) own.tokens -= 1;
+    this.#global.tokens -= 1;
+    return true;
   }
 
   /** Gives back the token of a bind that proved its ticket. */
   refund(source: string): void {
     const own = this.#sources.get(source);
-    if (own) own.packetTokens = Math.min(this.#perSource.burstPackets, own.packetTokens + 1);
-    this.#global.packetTokens = Math.min(this.#total.burstPackets, this.#global.packetTokens + 1);
+    if (own) own.tokens = Math.min(this.perSource.burst, own.tokens + 1);
+    this.#global.tokens = Math.min(this.total.burst, this.#global.tokens + 1);
   }
 
   /** Forgets sources whose bucket has refilled: a forgotten source starts full, the same state. */
   sweep(now: number): void {
-    for (const [source, state] of this.#sources) {
-      const refilled = state.packetTokens + ((now - state.refilledAtMs) * this.#perSource.packetsPerSecond) / 1000;
-      if (refilled >= this.#perSource.burstPackets) this.#sources.delete(source);
+    for (const [source, bucket] of this.#sources) {
+      if (tokensAt(bucket, this.perSource, now) >= this.perSource.burst) this.#sources.delete(source);
     }
   }
 

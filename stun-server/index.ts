@@ -19,4 +19,6 @@ export {
   type StunOutcome,
   type StunResponder,
 } from './responder.js';
-export { SourceRateLimiter, tokensAt, type RateLimitOptions, type TokenBucket } from './rate-limit.js';
+export { SourceRateLimiter, type RateLimitOptions } from './rate-limit.js';
+// The bucket is core's, the one every rate limit uses.
+export { tokensAt, type BucketRate, type TokenBucket } from '../core/index.js';

@@ -3,6 +3,7 @@ import {
   createNodeUdpSocketFactory,
   createRealClock,
   createSilentLogger,
+  formatEndpoint,
   PunchthroughError,
   type Clock,
   type Logger,
@@ -103,7 +104,7 @@ const ROLES: Record<`${0 | 1}${0 | 1}`, StunSlotRole> = {
   '11': 'alternate-address-and-port',
 };
 
-/** Starts the STUN server (steps 9–10 of seed 002's flows are answered here). */
+/** Starts the STUN server: it answers creation and joining steps 9–10 (docs/connection-process.md). */
 export async function createStunServer(options: StunServerOptions = {}): Promise<StunServer> {
   const factory = options.socketFactory ?? createNodeUdpSocketFactory();
   const clock = options.clock ?? createRealClock();
@@ -146,7 +147,7 @@ export async function createStunServer(options: StunServerOptions = {}): Promise
     await close();
     throw error;
   }
-  logger.info({ endpoints: endpoints.map((e) => `${e.role} ${e.address}:${e.port}`) }, 'stun server listening');
+  logger.info({ endpoints: endpoints.map((e) => `${e.role} ${formatEndpoint(e)}`) }, 'stun server listening');
 
   async function bindFamily(type: 'udp4' | 'udp6', listen: StunListenOptions): Promise<void> {
     const host = listen.host ?? (type === 'udp4' ? DEFAULT_STUN_HOST_IPV4 : undefined);

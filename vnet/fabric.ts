@@ -1,7 +1,6 @@
 // The virtual network's shared core: packets, drop reasons, counters, links and the delivery scheduler.
-import type { Clock, Logger, TimerHandle } from '../core/index.js';
+import type { Clock, Endpoint, Logger, TimerHandle } from '../core/index.js';
 import { PunchthroughError } from '../core/index.js';
-import type { Endpoint } from './nat.js';
 import { type RandomSource, createSeededRandom, deriveSeed } from './random.js';
 
 /** A datagram in flight. Headers are rewritten by NATs; the payload is copied once, at send. */

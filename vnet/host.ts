@@ -1,11 +1,12 @@
 // A host on the virtual network: a UdpSocketFactory whose sockets send and receive through it.
 import { isIP } from 'node:net';
-import type {
-  UdpBindOptions,
-  UdpEndpoint,
-  UdpMessageHandler,
-  UdpSocket,
-  UdpSocketFactory,
+import {
+  endpointKey,
+  type UdpBindOptions,
+  type UdpEndpoint,
+  type UdpMessageHandler,
+  type UdpSocket,
+  type UdpSocketFactory,
 } from '../core/index.js';
 import {
   EPHEMERAL_PORT_MAX,
@@ -153,7 +154,7 @@ export class HostNode implements VirtualHost, NetworkNode {
       return Promise.reject(systemError('EADDRINUSE', 'bind', where));
     }
     const socket = new VirtualUdpSocket(this, { address, port, family }, this.#fabric);
-    this.#sockets.set(`${address}|${port}`, socket);
+    this.#sockets.set(endpointKey({ address, port }), socket);
     return Promise.resolve(socket);
   }
 
@@ -163,8 +164,8 @@ export class HostNode implements VirtualHost, NetworkNode {
   }
 
   unbind(socket: VirtualUdpSocket): void {
-    const { address, port } = socket.address();
-    if (this.#sockets.get(`${address}|${port}`) === socket) this.#sockets.delete(`${address}|${port}`);
+    const key = endpointKey(socket.address());
+    if (this.#sockets.get(key) === socket) this.#sockets.delete(key);
   }
 
   /** A socket's send, after the socket checked it is open. */
@@ -215,8 +216,8 @@ export class HostNode implements VirtualHost, NetworkNode {
 
   #deliver(packet: Packet): void {
     const socket =
-      this.#sockets.get(`${packet.dst.address}|${packet.dst.port}`) ??
-      this.#sockets.get(`${WILDCARD[packet.family]}|${packet.dst.port}`);
+      this.#sockets.get(endpointKey(packet.dst)) ??
+      this.#sockets.get(endpointKey({ address: WILDCARD[packet.family], port: packet.dst.port }));
     if (!socket) return this.#fabric.drop(packet, this.name, 'no-socket');
     this.#fabric.counters.delivered++;
     this.#fabric.emit('deliver', packet, this.name);

@@ -1,11 +1,19 @@
 // NAT behaviour options and presets (RFC 4787), and NatTable: a NAT's pure translation state.
+import {
+  CLASSIC_NAT_AXES,
+  NAT_BEHAVIOR_KINDS,
+  endpointKey,
+  type ClassicNatType,
+  type Endpoint,
+  type NatBehaviorKind,
+} from '../core/index.js';
 import { type RandomSource, randomInt } from './random.js';
 
 /**
  * How a NAT's behaviour depends on the remote endpoint, on RFC 4787's axes (§4.1 mapping,
  * §5 filtering): not at all, on the remote address, or on the remote address and port.
  */
-export type NatBehavior = 'endpoint-independent' | 'address-dependent' | 'address-and-port-dependent';
+export type NatBehavior = NatBehaviorKind;
 
 /**
  * How a NAT picks the external port of a new mapping (RFC 4787 §4.2.1): keep the internal port
@@ -15,7 +23,7 @@ export type NatBehavior = 'endpoint-independent' | 'address-dependent' | 'addres
 export type PortAllocation = 'preserving' | 'sequential' | 'random';
 
 /** The classic (RFC 3489) NAT names, as presets over RFC 4787's axes. */
-export type NatPreset = 'full-cone' | 'restricted-cone' | 'port-restricted-cone' | 'symmetric';
+export type NatPreset = ClassicNatType;
 
 /** Everything that decides how a NAT treats packets. */
 export interface NatBehaviorOptions {
@@ -37,43 +45,15 @@ export interface NatBehaviorOptions {
  * NATs do, so its ports cannot be predicted.
  */
 export const NAT_PRESETS: Readonly<Record<NatPreset, Readonly<Omit<NatBehaviorOptions, 'mappingLifetimeMs'>>>> = {
-  'full-cone': {
-    mapping: 'endpoint-independent',
-    filtering: 'endpoint-independent',
-    portAllocation: 'preserving',
-    hairpinning: false,
-  },
-  'restricted-cone': {
-    mapping: 'endpoint-independent',
-    filtering: 'address-dependent',
-    portAllocation: 'preserving',
-    hairpinning: false,
-  },
-  'port-restricted-cone': {
-    mapping: 'endpoint-independent',
-    filtering: 'address-and-port-dependent',
-    portAllocation: 'preserving',
-    hairpinning: false,
-  },
-  symmetric: {
-    mapping: 'address-and-port-dependent',
-    filtering: 'address-and-port-dependent',
-    portAllocation: 'random',
-    hairpinning: false,
-  },
+  'full-cone': { ...CLASSIC_NAT_AXES['full-cone'], portAllocation: 'preserving', hairpinning: false },
+  'restricted-cone': { ...CLASSIC_NAT_AXES['restricted-cone'], portAllocation: 'preserving', hairpinning: false },
+  'port-restricted-cone': { ...CLASSIC_NAT_AXES['port-restricted-cone'], portAllocation: 'preserving', hairpinning: false },
+  symmetric: { ...CLASSIC_NAT_AXES.symmetric, portAllocation: 'random', hairpinning: false },
 };
 
 /** The three behaviours, in the order the NAT matrix lists them. */
-export const NAT_BEHAVIORS: readonly NatBehavior[] = [
-  'endpoint-independent',
-  'address-dependent',
-  'address-and-port-dependent',
-];
+export const NAT_BEHAVIORS: readonly NatBehavior[] = NAT_BEHAVIOR_KINDS;
 
-export interface Endpoint {
-  address: string;
-  port: number;
-}
 
 /** One live mapping, as `nat.mappings()` reports it. */
 export interface NatMapping {
@@ -119,7 +99,7 @@ function dependentKey(behavior: NatBehavior, remote: Endpoint): string {
     case 'address-dependent':
       return remote.address;
     case 'address-and-port-dependent':
-      return `${remote.address}|${remote.port}`;
+      return endpointKey(remote);
   }
 }
 
@@ -149,7 +129,7 @@ export class NatTable {
    */
   outbound(internal: Endpoint, remote: Endpoint, nowMs: number): OutboundResult {
     const { behavior } = this.#options;
-    const key = `${internal.address}|${internal.port}|${dependentKey(behavior.mapping, remote)}`;
+    const key = `${endpointKey(internal)}|${dependentKey(behavior.mapping, remote)}`;
     let mapping = this.#live(this.#byKey.get(key), nowMs);
     if (!mapping) {
       const externalPort = this.#allocatePort(internal.port, nowMs);

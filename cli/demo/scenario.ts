@@ -32,8 +32,9 @@ export interface DemoResult {
 }
 
 /**
- * The seed's whole process on the virtual NAT network: a cloud on a public virtual host
- * (signaling on real loopback), a host and `clients` clients each behind its own NAT.
+ * The whole connection process (docs/connection-process.md) on the virtual NAT network: a
+ * cloud on a public virtual host (signaling on real loopback), a host and `clients` clients
+ * each behind its own NAT.
  * Runs on the real clock so a person sees the schedule as it happens.
  */
 export async function runDemo(options: DemoOptions, onEvent: (event: DemoEvent) => void): Promise<DemoResult> {
@@ -75,7 +76,7 @@ export async function runDemo(options: DemoOptions, onEvent: (event: DemoEvent) 
   };
 
   try {
-    // The timeline starts when the host starts its game (t = 0 of seed 002's creation flow).
+    // The timeline starts when the host starts its game (creation step 1, docs/connection-process.md).
     startedAt = clock.now();
     const hostRunner = runnerOn('host', machine('host', options.hostNat));
     const session = await hostRunner.startGame({ mode: 'server', sessionName: 'demo' });

@@ -98,8 +98,9 @@ const fatalBindErrors: ReadonlySet<RelayErrorCode> = new Set([
 ]);
 
 /**
- * A relay client over a shared socket (seed 002, connection steps 4 and 10–12: the client's
- * connect request and then game updates go through the relay; the server answers the same way).
+ * A relay client over a shared socket (docs/connection-process.md, connection steps 4 and
+ * 10–12: the client's connect request and then game updates go through the relay; the server
+ * answers the same way).
  */
 export function createRelayClient(options: RelayClientOptions): RelayClient {
   const { socket, relay } = options;

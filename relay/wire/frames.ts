@@ -3,7 +3,7 @@ import { err, ok, type ErrorCode, type Result } from '../../core/index.js';
 import { MAX_TICKET_BODY_BYTES, MIN_TICKET_BODY_BYTES } from './ticket.js';
 
 /**
- * The relay's UDP framing (README, "Wire protocols: relay"). Pure: no I/O, never throws on
+ * The relay's UDP framing (docs/protocols.md, "Relay"). Pure: no I/O, never throws on
  * received bytes — a decode returns a Result so the server can count and drop.
  *
  * Every frame starts `[version][type]`. The version byte is 0xF2: its top two bits (11) set it

@@ -4,7 +4,7 @@ import { err, ok, type Result } from '../../core/index.js';
 import { BIND_PROOF_BYTES } from './frames.js';
 
 /**
- * Relay ticket layout, version 1 (README, "Wire protocols: relay"). The cloud issues a ticket
+ * Relay ticket layout, version 1 (docs/protocols.md, "Relay"). The cloud issues a ticket
  * to a peer; the peer hands it to the relay in a bind frame; the relay checks the MAC with the
  * shared secret, so no round trip to the cloud is needed.
  *

@@ -10,7 +10,7 @@
  * The first request on a connection must be {@link HelloRequest}. Step numbers in comments refer
  * to seed 002: session creation/joining steps 1–11, then connection-process steps 1–2.
  */
-import type { ErrorCode } from '../../core/index.js';
+import { REPORTED_NAT_TYPES, type ErrorCode, type ReportedNatType } from '../../core/index.js';
 
 /** The protocol version this module speaks; {@link HelloRequest.protocolVersion} must equal it. */
 export const PROTOCOL_VERSION = 1;
@@ -119,15 +119,8 @@ export const PEER_MODES: readonly PeerMode[] = ['server', 'client'];
  * NAT behaviour a peer discovered (RFC 3489 names; `open` = no NAT). Informational: the service
  * forwards it to the other side and counts it; the connection process works without it.
  */
-export type NatType = 'open' | 'fullCone' | 'restrictedCone' | 'portRestrictedCone' | 'symmetric' | 'unknown';
-export const NAT_TYPES: readonly NatType[] = [
-  'open',
-  'fullCone',
-  'restrictedCone',
-  'portRestrictedCone',
-  'symmetric',
-  'unknown',
-];
+export type NatType = ReportedNatType;
+export const NAT_TYPES: readonly NatType[] = REPORTED_NAT_TYPES;
 
 /** The path a client connected by. */
 export type ConnectPath = 'direct' | 'relay';

@@ -52,9 +52,9 @@ export interface StunBindingResult extends StunAddress {
 
 /**
  * One STUN Binding transaction over an existing socket that may carry other traffic (the
- * game socket): steps 9–10 of both start flows in seed 002 — send the Binding request, learn
- * the reflexive address. Only a response with this transaction's id is consumed; everything
- * else is left to the socket's other handlers. Retransmits per RFC 8489 §6.2.1; rejects with
+ * game socket): creation and joining steps 9–10 (docs/connection-process.md) — send the
+ * Binding request, learn the reflexive address. Only a response with this transaction's id is
+ * consumed; everything else is left to the socket's other handlers. Retransmits per RFC 8489 §6.2.1; rejects with
  * `PunchthroughError('STUN_TIMEOUT')` when no answer comes, `STUN_FAILED` on an error response.
  */
 export function stunBinding(

@@ -1,11 +1,6 @@
 // The SDK's STUN client: one Binding transaction, and RFC 5780 NAT behaviour discovery.
 export { stunBinding, type StunBindingOptions, type StunBindingResult } from './binding.js';
-export {
-  discoverNatBehavior,
-  natTypeOf,
-  type NatBehavior,
-  type NatBehaviorKind,
-  type NatDiscoveryOptions,
-  type NatType,
-} from './nat-behavior.js';
+export { discoverNatBehavior, type NatBehavior, type NatDiscoveryOptions } from './nat-behavior.js';
+// The NAT vocabulary is core's: one for discovery, the signaling protocol and the virtual network.
+export { natTypeOf, type NatBehaviorKind, type MeasuredNatType as NatType } from '../../core/index.js';
 export { retransmitSchedule, type RetransmitSchedule } from './schedule.js';

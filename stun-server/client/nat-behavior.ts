@@ -1,19 +1,20 @@
 // RFC 5780 NAT behaviour discovery (mapping and filtering) and the classic NAT type label it implies.
-import { PunchthroughError, isPunchthroughError, type UdpSocket } from '../../core/index.js';
+import {
+  PunchthroughError,
+  isPunchthroughError,
+  natTypeOf,
+  type NatBehaviorKind,
+  type MeasuredNatType,
+  type UdpSocket,
+} from '../../core/index.js';
 import type { StunAddress } from '../codec/index.js';
 import { DEFAULT_NAT_DISCOVERY_RETRANSMISSIONS } from './constants.js';
 import { stunBinding, type StunBindingOptions, type StunBindingResult } from './binding.js';
 
-/** RFC 4787 behaviours, as RFC 5780 measures them. */
-export type NatBehaviorKind = 'endpoint-independent' | 'address-dependent' | 'address-and-port-dependent';
-
-/** The classic (RFC 3489) label derived from mapping and filtering, for humans and logs. */
-export type NatType = 'open-internet' | 'full-cone' | 'restricted-cone' | 'port-restricted-cone' | 'symmetric';
-
 export interface NatBehavior {
   mapping: NatBehaviorKind;
   filtering: NatBehaviorKind;
-  natType: NatType;
+  natType: MeasuredNatType;
   /** False when the reflexive address equals the socket's own: no NAT on the path. */
   natted: boolean;
   /** The reflexive address from the first test. */
@@ -75,13 +76,6 @@ export async function discoverNatBehavior(
     }
   }
   return { mapping, filtering, natType: natTypeOf(natted, mapping, filtering), natted, mappedAddress: strip(first) };
-}
-
-/** Pure: the classic label for a measured behaviour. */
-export function natTypeOf(natted: boolean, mapping: NatBehaviorKind, filtering: NatBehaviorKind): NatType {
-  if (mapping !== 'endpoint-independent') return 'symmetric';
-  if (filtering === 'endpoint-independent') return natted ? 'full-cone' : 'open-internet';
-  return filtering === 'address-dependent' ? 'restricted-cone' : 'port-restricted-cone';
 }
 
 /** True when the probe got a response, false when it timed out (the filter dropped it). */

@@ -1,4 +1,4 @@
-// NAT matrix cases whose server NAT has endpoint-independent mapping (README "NAT matrix").
+// NAT matrix cases whose server NAT has endpoint-independent mapping (docs/nat-matrix.md).
 import { defineNatMatrix } from '../support/nat-matrix-suite.js';
 
 defineNatMatrix('endpoint-independent');

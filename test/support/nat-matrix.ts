@@ -1,7 +1,7 @@
 /**
  * The NAT matrix: every pair of the 9 mapping × filtering behaviours for the server and the
- * client, and the path the connection process must end on, derived from rules (README
- * "NAT matrix" shows the derivation and this table).
+ * client, and the path the connection process must end on, derived from rules (docs/nat-matrix.md
+ * shows the derivation and this table).
  */
 import { NAT_BEHAVIORS, type NatBehavior } from '../../vnet/index.js';
 
@@ -20,7 +20,7 @@ export interface MatrixCase {
   rule: string;
 }
 
-/** The nine profiles, mapping-major, in the order the README table lists them. */
+/** The nine profiles, mapping-major, in the order the docs/nat-matrix.md table lists them. */
 export const NAT_PROFILES: readonly NatProfile[] = NAT_BEHAVIORS.flatMap((mapping) =>
   NAT_BEHAVIORS.map((filtering) => ({ mapping, filtering })),
 );
@@ -74,7 +74,7 @@ export function profileLabel(profile: NatProfile): string {
   return `${SHORT[profile.mapping]}M/${SHORT[profile.filtering]}F`;
 }
 
-/** The README table: servers down, clients across; D = direct, R = relay, with the rule. */
+/** The docs/nat-matrix.md table: servers down, clients across; D = direct, R = relay, with the rule. */
 export function matrixTable(): string {
   const header = `| server ↓ / client → | ${NAT_PROFILES.map(profileLabel).join(' | ')} |`;
   const rule = `|---|${NAT_PROFILES.map(() => ':-:').join('|')}|`;

@@ -141,7 +141,7 @@ export function buildKernelNetwork(nats: KernelNatSpec[]): KernelNetwork {
       inNs(routerNs, spec.kind === 'symmetric' ? [...masquerade, '--random-fully'] : masquerade);
       // A real router drops unsolicited packets on its WAN side. Without this, a peer's early
       // punch to the router's address creates a conntrack entry that takes the port the
-      // inside's mapping would have used (see README "Virtual NAT network").
+      // inside's mapping would have used (see docs/testing.md, "NAT behaviour").
       for (const chain of ['INPUT', 'FORWARD']) {
         inNs(routerNs, ['iptables', '-A', chain, '-i', 'wan', '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT']);
         inNs(routerNs, ['iptables', '-A', chain, '-i', 'wan', '-j', 'DROP']);

@@ -15,7 +15,7 @@ describe('punchthrough demo', () => {
         { peer: 'client-2', path: 'relay' },
       ],
     });
-    // The timeline shows the seed's steps and the schedule: six direct attempts, then the relay.
+    // The timeline shows the connection process's steps and the schedule: six direct attempts, then the relay.
     const hostSteps = demo.lines.filter((line) => line.peer === 'host' && line.flow === 'create').map((line) => line.step);
     expect(hostSteps).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     const attempts = demo.lines.filter((line) => line.event === 'attempt' && line.peer === 'client-1');

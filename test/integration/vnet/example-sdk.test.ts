@@ -1,4 +1,4 @@
-// The README's "Virtual NAT network" game example, verbatim (test/unit/vnet-readme.test.ts keeps
+// The game example of docs/testing.md, verbatim (test/unit/docs/examples.test.ts keeps
 // the two in step; in your project the imports read 'punchthrough', 'punchthrough/cloud' and
 // 'punchthrough/testing').
 import { afterEach, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 /**
  * The client's path after an accept that comes from another port than the connect went to
- * (a server behind an address-dependent mapping): found by the NAT matrix (docs/nat-matrix.md).
+ * (a server behind an address-dependent mapping): found by the NAT matrix (docs/nat-matrix.md, rule R4).
  */
 import { expect, it } from 'vitest';
 import type { Via } from '../../../client-sdk/peer/link-core.js';

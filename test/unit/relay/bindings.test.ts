@@ -34,12 +34,12 @@ describe('binding table', () => {
     const table = new BindingTable(limits, 10);
     const first = table.bind('s', 1, at(1000), 0);
     const binding = first.ok ? first.binding : undefined;
-    binding!.packetTokens = 0;
+    binding!.packetBucket.tokens = 0;
     const moved = table.bind('s', 1, at(2000, '10.9.9.9'), 100);
     expect(moved).toMatchObject({ ok: true, kind: 'moved', from: { address: '10.0.0.1', port: 1000 } });
     expect(table.lookup('10.0.0.1', 1000)).toBeUndefined();
     expect(table.lookup('10.9.9.9', 2000)).toBe(binding);
-    expect(binding!.packetTokens).toBe(0);
+    expect(binding!.packetBucket.tokens).toBe(0);
     expect(table.size).toBe(1);
   });
 

@@ -1,49 +1,49 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../core/index.js';
-import { ErrorGate, fullBuckets, sourceKey, takeTokens, type RateLimits } from '../../../relay/limits.js';
+import { ErrorGate, fullPeerBuckets, peerRates, sourceKey, takePacket } from '../../../relay/limits.js';
 
-const limits: RateLimits = { packetsPerSecond: 100, burstPackets: 10, bytesPerSecond: 10_000, burstBytes: 2_000 };
+const rates = peerRates({ packetsPerSecond: 100, burstPackets: 10, bytesPerSecond: 10_000, burstBytes: 2_000 });
 
-describe('token buckets', () => {
+describe('a peer\'s two token buckets', () => {
   it('allow a burst, then the average rate', () => {
     const clock = new ManualClock();
-    const state = fullBuckets(limits, clock.now());
+    const state = fullPeerBuckets(rates, clock.now());
     let passed = 0;
-    for (let i = 0; i < 50; i++) if (takeTokens(state, limits, clock.now(), 10)) passed++;
+    for (let i = 0; i < 50; i++) if (takePacket(state, rates, clock.now(), 10)) passed++;
     expect(passed).toBe(10);
     // 100 packets/s: one token every 10 ms.
     clock.advance(9);
-    expect(takeTokens(state, limits, clock.now(), 10)).toBe(false);
+    expect(takePacket(state, rates, clock.now(), 10)).toBe(false);
     clock.advance(1);
-    expect(takeTokens(state, limits, clock.now(), 10)).toBe(true);
-    expect(takeTokens(state, limits, clock.now(), 10)).toBe(false);
+    expect(takePacket(state, rates, clock.now(), 10)).toBe(true);
+    expect(takePacket(state, rates, clock.now(), 10)).toBe(false);
     // Over a long run the rate holds at the average, plus one burst.
     passed = 0;
     for (let ms = 0; ms < 10_000; ms++) {
       clock.advance(1);
-      for (let i = 0; i < 5; i++) if (takeTokens(state, limits, clock.now(), 10)) passed++;
+      for (let i = 0; i < 5; i++) if (takePacket(state, rates, clock.now(), 10)) passed++;
     }
     expect(passed).toBe(1000);
   });
 
   it('never refill beyond the burst after a long silence', () => {
     const clock = new ManualClock();
-    const state = fullBuckets(limits, 0);
+    const state = fullPeerBuckets(rates, 0);
     clock.advance(3_600_000);
     let passed = 0;
-    for (let i = 0; i < 50; i++) if (takeTokens(state, limits, clock.now(), 1)) passed++;
+    for (let i = 0; i < 50; i++) if (takePacket(state, rates, clock.now(), 1)) passed++;
     expect(passed).toBe(10);
   });
 
   it('limit bytes independently of packets, and take nothing from a refused packet', () => {
-    const state = fullBuckets(limits, 0);
-    expect(takeTokens(state, limits, 0, 1_500)).toBe(true);
-    expect(takeTokens(state, limits, 0, 1_500)).toBe(false);
-    expect(state.packetTokens).toBe(9);
-    expect(takeTokens(state, limits, 0, 500)).toBe(true);
+    const state = fullPeerBuckets(rates, 0);
+    expect(takePacket(state, rates, 0, 1_500)).toBe(true);
+    expect(takePacket(state, rates, 0, 1_500)).toBe(false);
+    expect(state.packetBucket.tokens).toBe(9);
+    expect(takePacket(state, rates, 0, 500)).toBe(true);
     // 10,000 bytes/s: 1,500 bytes take 150 ms to earn.
-    expect(takeTokens(state, limits, 149, 1_500)).toBe(false);
-    expect(takeTokens(state, limits, 150, 1_500)).toBe(true);
+    expect(takePacket(state, rates, 149, 1_500)).toBe(false);
+    expect(takePacket(state, rates, 150, 1_500)).toBe(true);
   });
 });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { UdpEndpoint } from '../../../core/index.js';
+import { fullBucket, type UdpEndpoint } from '../../../core/index.js';
 import {
   SourceRateLimiter,
   decodeStunMessage,
@@ -110,11 +110,12 @@ describe('rate limiting', () => {
   const options = { ratePerSecond: 10, burst: 2 };
 
   it('tokensAt: a full burst for a new source, refilled at the average rate, capped at the burst', () => {
-    expect(tokensAt(undefined, 0, options)).toBe(2);
-    expect(tokensAt({ tokens: 0, updatedAtMs: 0 }, 99, options)).toBeCloseTo(0.99);
-    expect(tokensAt({ tokens: 0, updatedAtMs: 0 }, 100, options)).toBe(1); // 10/s: one token per 100 ms
-    expect(tokensAt({ tokens: 0.5, updatedAtMs: 0 }, 60_000, options)).toBe(2);
-    expect(tokensAt({ tokens: 1, updatedAtMs: 50 }, 0, options)).toBe(1); // a clock that went back adds nothing
+    const rate = { perSecond: options.ratePerSecond, burst: options.burst };
+    expect(tokensAt(fullBucket(rate, 0), rate, 0)).toBe(2);
+    expect(tokensAt({ tokens: 0, refilledAtMs: 0 }, rate, 99)).toBeCloseTo(0.99);
+    expect(tokensAt({ tokens: 0, refilledAtMs: 0 }, rate, 100)).toBe(1); // 10/s: one token per 100 ms
+    expect(tokensAt({ tokens: 0.5, refilledAtMs: 0 }, rate, 60_000)).toBe(2);
+    expect(tokensAt({ tokens: 1, refilledAtMs: 50 }, rate, 0)).toBe(1); // a clock that went back adds nothing
   });
 
   it('SourceRateLimiter: a burst, then the average rate', () => {

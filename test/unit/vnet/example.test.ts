@@ -1,4 +1,4 @@
-// The README's "Virtual NAT network" example, verbatim (test/unit/vnet-readme.test.ts keeps the
+// The bare-socket example of docs/testing.md, verbatim (test/unit/docs/examples.test.ts keeps the
 // two in step; in your project the imports read 'punchthrough' and 'punchthrough/testing').
 import { afterEach, expect, it } from 'vitest';
 import { ManualClock, type UdpSocket } from '../../../client-sdk/index.js';

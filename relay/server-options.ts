@@ -1,0 +1,63 @@
+// The relay server's options: every limit, timeout and size, each with its default in constants.ts.
+import type { Clock, Logger, UdpSocketFactory } from '../core/index.js';
+import type { TicketSecret } from './tickets.js';
+
+export interface RelayServerOptions {
+  /** The secret shared with the cloud that issues tickets (see `createTicketIssuer`). */
+  secret: TicketSecret;
+  /** Local address to listen on; an IPv6 literal makes a udp6 socket. Default `0.0.0.0`. */
+  host?: string;
+  /** UDP port; 0 picks a free one. Default `DEFAULT_RELAY_PORT` (5055). */
+  port?: number;
+  /** Opens the socket. Default: node:dgram (`createNodeUdpSocketFactory`). */
+  socketFactory?: UdpSocketFactory;
+  /** Monotonic time for idle expiry and rate limits, wall time for ticket expiry. Default: real clock. */
+  clock?: Clock;
+  /** Default: silent. */
+  logger?: Logger;
+  /** A binding silent for longer than this is dropped. Default `DEFAULT_IDLE_TIMEOUT_MS`. */
+  idleTimeoutMs?: number;
+  /** How often idle bindings are swept. Default `DEFAULT_SWEEP_INTERVAL_MS`. */
+  sweepIntervalMs?: number;
+  /** Per-peer average packets/s. Default `DEFAULT_RATE_PACKETS_PER_SECOND`. */
+  ratePacketsPerSecond?: number;
+  /** Per-peer packet burst. Default `DEFAULT_BURST_PACKETS`. */
+  burstPackets?: number;
+  /** Per-peer average bytes/s. Default `DEFAULT_RATE_BYTES_PER_SECOND`. */
+  rateBytesPerSecond?: number;
+  /** Per-peer byte burst. Default `DEFAULT_BURST_BYTES`. */
+  burstBytes?: number;
+  /** Datagrams longer than this are dropped unread. Default `DEFAULT_MAX_DATAGRAM_BYTES`. */
+  maxDatagramBytes?: number;
+  /** At most one error frame per address per window. Default `DEFAULT_ERROR_WINDOW_MS`. */
+  errorWindowMs?: number;
+  /** At most this many unbound addresses get an error per window. Default `DEFAULT_MAX_ERRORS_PER_WINDOW`. */
+  maxErrorsPerWindow?: number;
+  /** Bound peers across all sessions. Default `DEFAULT_MAX_BINDINGS`. */
+  maxBindings?: number;
+  /** Bound peers of one session. Default `DEFAULT_MAX_BINDINGS_PER_SESSION`. */
+  maxBindingsPerSession?: number;
+  /** Bound peers from one source IP address (all ports). Default `DEFAULT_MAX_BINDINGS_PER_ADDRESS`. */
+  maxBindingsPerAddress?: number;
+  /** Cookies minted plus failed verifications per second per source IP. Default `DEFAULT_BIND_WORK_PER_SECOND`. */
+  bindWorkPerSecond?: number;
+  /** Burst of the above. Default `DEFAULT_BIND_WORK_BURST`. */
+  bindWorkBurst?: number;
+  /** The same across all sources. Default `DEFAULT_GLOBAL_BIND_WORK_PER_SECOND`. */
+  globalBindWorkPerSecond?: number;
+  /** Burst of the above. Default `DEFAULT_GLOBAL_BIND_WORK_BURST`. */
+  globalBindWorkBurst?: number;
+  /** Source IPs whose bind-work bucket is remembered at once. Default `DEFAULT_MAX_TRACKED_SOURCES`. */
+  maxTrackedSources?: number;
+  /** Width of a cookie's time slot; a cookie lives one to two slots. Default `DEFAULT_COOKIE_SLOT_MS`. */
+  cookieSlotMs?: number;
+  /**
+   * The issuer's ticket TTL (`createTicketIssuer`'s `ttlMs`): a revocation covers the tickets
+   * expiring within this of it, and is forgotten after. Default `DEFAULT_TICKET_TTL_MS`.
+   */
+  ticketTtlMs?: number;
+  /** Revocations remembered at once (oldest forgotten first). Default `DEFAULT_MAX_REVOCATIONS`. */
+  maxRevocations?: number;
+  /** SO_RCVBUF and SO_SNDBUF in bytes (the kernel may cap it). Default `DEFAULT_SOCKET_BUFFER_BYTES`. */
+  socketBufferBytes?: number;
+}
