@@ -1,5 +1,5 @@
 /**
- * The SDK's endpoint helpers (wire ⇄ UDP endpoints, keys) and creation/joining step 8 of
+ * The SDK's endpoint helpers (wire ⇄ UDP endpoints) and creation/joining step 8 of
  * docs/connection-process.md: the local addresses, the candidates a peer on the same LAN (or the
  * same host) can reach directly.
  */
@@ -15,11 +15,6 @@ export function familyOf(address: string): 'IPv4' | 'IPv6' {
 
 export function toEndpoint(wire: WireEndpoint): UdpEndpoint {
   return { address: wire.address, port: wire.port, family: familyOf(wire.address) };
-}
-
-/** A map key for an endpoint (address and port; the family follows from the address). */
-export function endpointKey(endpoint: { address: string; port: number }): string {
-  return `${endpoint.address}|${endpoint.port}`;
 }
 
 export function toWire(endpoint: { address: string; port: number }): WireEndpoint {

@@ -4,9 +4,8 @@
  * connect signaling → create or join → the cloud's start → game socket(s) → local addresses →
  * relay binding → STUN → report the addresses → (client) connect to the server.
  */
-import { PunchthroughError, type Clock, type TimerHandle, type UdpEndpoint } from '../core/index.js';
+import { PunchthroughError, reportedNatType, type Clock, type TimerHandle, type UdpEndpoint } from '../core/index.js';
 import { EventType, RequestType, type Event, type JoinResult, type NatType, type StartEvent } from '../src/protocol/index.js';
-import type { NatBehavior } from '../stun-server/client/index.js';
 import { familyOf, localCandidates, toEndpoint, toWire } from './addresses.js';
 import { RELAY_BIND_WAIT_MS } from './constants.js';
 import { START_STEP } from './steps.js';
@@ -168,15 +167,6 @@ export function watchSignaling(
   return { start, cleanups };
 }
 
-/** RFC 5780 discovery's names → the signaling protocol's. */
-const NAT_TYPE_NAMES: Record<NatBehavior['natType'], NatType> = {
-  'open-internet': 'open',
-  'full-cone': 'fullCone',
-  'restricted-cone': 'restrictedCone',
-  'port-restricted-cone': 'portRestrictedCone',
-  symmetric: 'symmetric',
-};
-
 /**
  * Steps 9–10: the reflexive address from the first STUN server that answers, with RFC 5780
  * behaviour discovery first when `discoverNat` is on (it learns the same address on the way; a
@@ -195,7 +185,7 @@ async function reflexiveAddress(host: StartHost, start: StartEvent): Promise<{ r
     if (discover) {
       try {
         const found = await discover(socket, server, probeOptions);
-        return { reflexive: asEndpoint(found.mappedAddress), natType: NAT_TYPE_NAMES[found.natType] };
+        return { reflexive: asEndpoint(found.mappedAddress), natType: reportedNatType(found.natType) };
       } catch (error) {
         if (host.isClosed()) throw closed();
         options.env.logger.info({ err: error, server }, 'NAT behaviour discovery unavailable; plain Binding request');

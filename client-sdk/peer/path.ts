@@ -4,9 +4,8 @@
  * penalty for the relay and hysteresis, as a function of state and `now` only (tailscale
  * magicsock's `betterAddr`, GameNetworkingSockets' route scores with a sticky margin).
  */
-import type { UdpEndpoint } from '../../core/index.js';
+import { endpointKey, type UdpEndpoint } from '../../core/index.js';
 import type { ConnectPath } from '../../src/protocol/index.js';
-import { endpointKey } from '../addresses.js';
 import { PATH_QUIET_MS, PATH_SWITCH_MARGIN_MS, PATH_SWITCH_RATIO, RELAY_PENALTY_MS } from '../constants.js';
 
 export type { ConnectPath } from '../../src/protocol/index.js';
