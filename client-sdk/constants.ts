@@ -1,18 +1,18 @@
 // Defaults of the client SDK (NetworkRunner and the connection process). Units in the names;
 // the reason for each number beside it. docs/connection-process.md fixes the connection schedule.
 
-/** Connection attempts before a client gives up (docs/connection-process.md: "the connection attempts limit is set to 10"). */
+/** Connection attempts before a client gives up (connection step 6 of docs/connection-process.md: 10). */
 export const DEFAULT_ATTEMPTS_LIMIT = 10;
 
 /** Largest `attemptsLimit`: the attempt number is one byte in the connect packet. */
 export const MAX_ATTEMPTS = 255;
 
-/** Time between connection attempts (docs/connection-process.md: "the connection attempts interval is fixed at 500ms"). */
+/** Time between connection attempts (connection step 3 of docs/connection-process.md: every 500 ms). */
 export const DEFAULT_ATTEMPT_INTERVAL_MS = 500;
 
 /**
  * Share of the attempts that go direct before the client switches to the relay (connection step 3:
- * "if the attempt is less than 2/3 of the Connection Attempts Limit"): attempts 0–5 of 10.
+ * "while the attempt number is below 2/3 of the limit"): attempts 0–5 of 10.
  */
 export const DEFAULT_DIRECT_FRACTION = 2 / 3;
 
