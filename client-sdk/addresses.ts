@@ -1,6 +1,7 @@
 /**
- * Seed 002 step 8 of both flows: the runner's local network addresses, the candidates a peer on
- * the same LAN (or the same host) can reach directly.
+ * The SDK's endpoint helpers (wire ⇄ UDP endpoints) and creation/joining step 8 of
+ * docs/connection-process.md: the local addresses, the candidates a peer on the same LAN (or the
+ * same host) can reach directly.
  */
 import { networkInterfaces } from 'node:os';
 import type { UdpEndpoint } from '../core/index.js';

@@ -1,18 +1,18 @@
 // Defaults of the client SDK (NetworkRunner and the connection process). Units in the names;
-// the reason for each number beside it. DESIGN.md §2 fixes the connection schedule.
+// the reason for each number beside it. docs/connection-process.md fixes the connection schedule.
 
-/** Connection attempts before a client gives up (seed 002: "the connection attempts limit is set to 10"). */
+/** Connection attempts before a client gives up (connection step 6 of docs/connection-process.md: 10). */
 export const DEFAULT_ATTEMPTS_LIMIT = 10;
 
 /** Largest `attemptsLimit`: the attempt number is one byte in the connect packet. */
 export const MAX_ATTEMPTS = 255;
 
-/** Time between connection attempts (seed 002: "the connection attempts interval is fixed at 500ms"). */
+/** Time between connection attempts (connection step 3 of docs/connection-process.md: every 500 ms). */
 export const DEFAULT_ATTEMPT_INTERVAL_MS = 500;
 
 /**
- * Share of the attempts that go direct before the client switches to the relay (seed 002 step 3:
- * "if the attempt is less than 2/3 of the Connection Attempts Limit"): attempts 0–5 of 10.
+ * Share of the attempts that go direct before the client switches to the relay (connection step 3:
+ * "while the attempt number is below 2/3 of the limit"): attempts 0–5 of 10.
  */
 export const DEFAULT_DIRECT_FRACTION = 2 / 3;
 
@@ -78,7 +78,8 @@ export const REPLAY_WINDOW_COUNTERS = 128;
 export const MAX_ANNOUNCED_CANDIDATES = 8;
 
 /**
- * Peer-reflexive candidates a link learns from authentic punch packets (DESIGN.md §2 item 4).
+ * Peer-reflexive candidates a link learns from authentic punch packets (connection steps 7–8:
+ * a symmetric NAT shows the other end a mapping nobody announced).
  * One per NAT mapping the peer shows us; 8 covers a symmetric NAT's per-destination mappings for
  * every announced candidate we answer, and with the 8 announced ones keeps a pair at ≤ 16 targets.
  */
@@ -90,6 +91,28 @@ export const MAX_LEARNED_CANDIDATES = 8;
  * validated (a lost confirm, a NAT rebinding), so a burst of them costs at most one probe.
  */
 export const PATH_PROBE_INTERVAL_MS = 500;
+
+/**
+ * Added to a relay path's RTT when paths are compared, ms: the relay adds a hop and costs the
+ * cloud bandwidth, so a direct path wins unless it is over a second slower, which no playable
+ * path is (GameNetworkingSockets penalises unconfirmed routes the same way, by a large constant).
+ */
+export const RELAY_PENALTY_MS = 1_000;
+
+/**
+ * Hysteresis of the path comparator (GameNetworkingSockets' sticky rule, `score × 11/10 + 5`):
+ * a challenger must beat the current path by 10 % plus 5 ms, so jitter between two paths of
+ * about the same quality never flips the send path back and forth.
+ */
+export const PATH_SWITCH_RATIO = 1.1;
+export const PATH_SWITCH_MARGIN_MS = 5;
+
+/**
+ * A current path silent this long while another proven path is heard has been left by the peer
+ * (a NAT rebinding moved its packets), ms: one path-probe interval, the pace at which the other
+ * end probes a new path, so a genuine move is followed at the first round trip after it.
+ */
+export const PATH_QUIET_MS = 500;
 
 /**
  * Outstanding path probes a server link remembers (accept probes and probe keepalives). One per

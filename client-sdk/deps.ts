@@ -1,12 +1,13 @@
 /**
- * The runner's seams to the other parts of punchthrough: signaling, the relay client and the
- * STUN client. Defaults are the real implementations; unit tests pass scripted fakes.
+ * The runner's internal seams to the other parts of punchthrough: the relay client and the STUN
+ * client. Defaults are the real implementations; unit tests pass scripted fakes. (Signaling is a
+ * public option: `NetworkRunnerOptions.signaling`.)
  */
 import { randomBytes } from 'node:crypto';
-import type { Clock, Logger, UdpEndpoint, UdpSocket } from '../core/index.js';
-import { createRelayClient } from '../relay/client/index.js';
+import type { Clock, Logger, PunchthroughError, UdpEndpoint, UdpSocket } from '../core/index.js';
+import { createRelayClient, type RelayClientState } from '../relay/client/index.js';
 import { looksLikeStun } from '../stun-server/codec/index.js';
-import { connectSignaling, type SignalingConnector } from './signaling.js';
+import type { SignalingConnector } from './signaling.js';
 import { discoverNatBehavior, stunBinding, type NatBehavior } from '../stun-server/client/index.js';
 
 /** What the runner needs of a relay client bound over its shared socket. */
@@ -21,6 +22,10 @@ export interface RelayPath {
   isFromRelay(from: { address: string; port: number }): boolean;
   /** Unbinds; never closes the shared socket. Idempotent. */
   close(): void;
+  /** Errors the relay reports (with the other actor when it names one); absent: none surface. */
+  onError?(handler: (error: PunchthroughError, actor: number | undefined) => void): () => void;
+  /** Binding state changes (`binding` again after `bound`: a rebind); absent: rebinds go unseen. */
+  onStateChange?(handler: (state: RelayClientState) => void): () => void;
 }
 
 export type RelayConnector = (options: {
@@ -46,7 +51,8 @@ export type NatProbe = (
 ) => Promise<Pick<NatBehavior, 'natType' | 'mappedAddress'>>;
 
 export interface RunnerDeps {
-  connectSignaling: SignalingConnector;
+  /** Replaces the `signaling` option (older test harnesses); undefined: the option decides. */
+  connectSignaling: SignalingConnector | undefined;
   /** Undefined: no relay path (attempts stay direct). */
   createRelay: RelayConnector | undefined;
   /** Undefined: no reflexive address (local candidates and the relay only). */
@@ -61,7 +67,7 @@ export interface RunnerDeps {
 
 export function defaultDeps(): RunnerDeps {
   return {
-    connectSignaling,
+    connectSignaling: undefined,
     createRelay: createRelayClient,
     stunBinding,
     discoverNat: discoverNatBehavior,

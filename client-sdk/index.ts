@@ -25,8 +25,10 @@ export {
 } from '../stun-server/client/index.js';
 // The SDK multiplexes STUN and game packets on one socket; this tells them apart.
 export { looksLikeStun, type StunAddress } from '../stun-server/codec/index.js';
-// The runner: server and client mode, seed 002's flows and connection process.
-export { NetworkRunner, type RunnerDropCounters, type SignalingFrameCounters } from './runner.js';
+// The runner: server and client mode, docs/connection-process.md's flows and connection process.
+export { NetworkRunner } from './runner.js';
+// Signaling a game can bring its own of (`NetworkRunnerOptions.signaling`), or wrap the default.
+export { connectSignaling, type Signaling, type SignalingConnector, type SignalingOptions } from './signaling.js';
 export type {
   AttemptEvent,
   ConnectPath,
@@ -40,7 +42,10 @@ export type {
   ProgressFlow,
   Properties,
   PropertyValue,
+  RelayErrorEvent,
+  RunnerDropCounters,
   SessionClosedEvent,
+  SignalingFrameCounters,
   SignalingLostEvent,
   StartGameOptions,
   StartGameResult,

@@ -1,18 +1,82 @@
-// Resolves and checks the runner's connection options against the defaults in constants.ts.
-import { PunchthroughError } from '../core/index.js';
+// The runner's options resolved once, at construction: defaults from constants.ts, range checks.
+import { createEnv, parseEndpoint, PunchthroughError, type Env, type UdpEndpoint } from '../core/index.js';
 import {
   DEFAULT_ATTEMPT_INTERVAL_MS,
   DEFAULT_ATTEMPTS_LIMIT,
+  DEFAULT_CLOUD_CONNECT_TIMEOUT_MS,
   DEFAULT_DIRECT_FRACTION,
   DEFAULT_KEEPALIVE_INTERVAL_MS,
   DEFAULT_PEER_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   MAX_ATTEMPTS,
 } from './constants.js';
 import type { LinkTiming } from './peer/link-core.js';
 import type { ScheduleConfig } from './peer/schedule.js';
+import { connectSignaling, type SignalingConnector, type SignalingOptions } from './signaling.js';
 import type { NetworkRunnerOptions } from './types.js';
 
-/** The connection schedule (DESIGN.md §2); throws INVALID_OPTIONS for a value out of range. */
+/** Where and how the game socket(s) bind. */
+export interface SocketOptions {
+  bindAddress: string;
+  bindAddress6: string;
+  port: number;
+  ipv6: boolean;
+}
+
+/** {@link NetworkRunnerOptions} with every default applied and every value checked. */
+export interface ResolvedOptions {
+  /** Clock, logger and the game socket factory from the options; real ones by default. */
+  env: Env;
+  schedule: ScheduleConfig;
+  timing: LinkTiming;
+  /** Opens the signaling connection: the game's own connector, or the WebSocket one. */
+  connectSignaling: SignalingConnector;
+  signaling: SignalingOptions;
+  requestTimeoutMs: number;
+  sockets: SocketOptions;
+  localAddresses: (() => readonly string[]) | undefined;
+  /** The game's STUN servers (unparsable entries skipped); undefined: the ones the cloud hands out. */
+  stunServers: UdpEndpoint[] | undefined;
+  discoverNat: boolean;
+}
+
+/** Throws INVALID_OPTIONS for a value out of range. */
+export function resolveOptions(options: NetworkRunnerOptions): ResolvedOptions {
+  const env = createEnv({
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.socketFactory ? { sockets: options.socketFactory } : {}),
+  });
+  const { clock, logger } = env;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  return {
+    env,
+    schedule: resolveSchedule(options),
+    timing: resolveTiming(options),
+    connectSignaling: options.signaling ?? connectSignaling,
+    signaling: {
+      url: options.cloudUrl,
+      appId: options.appId,
+      appVersion: options.appVersion ?? '1',
+      clock,
+      logger,
+      connectTimeoutMs: options.cloudConnectTimeoutMs ?? DEFAULT_CLOUD_CONNECT_TIMEOUT_MS,
+      requestTimeoutMs,
+    },
+    requestTimeoutMs,
+    sockets: {
+      bindAddress: options.bindAddress ?? '0.0.0.0',
+      bindAddress6: options.bindAddress6 ?? '::',
+      port: options.port ?? 0,
+      ipv6: options.ipv6 ?? false,
+    },
+    localAddresses: options.localAddresses,
+    stunServers: options.stunServers?.flatMap((text) => parseEndpoint(text) ?? []),
+    discoverNat: options.discoverNat ?? false,
+  };
+}
+
+/** The connection schedule (docs/connection-process.md, connection steps 3–6). */
 export function resolveSchedule(options: NetworkRunnerOptions): ScheduleConfig {
   return {
     attemptsLimit: attempts(options.attemptsLimit ?? DEFAULT_ATTEMPTS_LIMIT),
@@ -22,7 +86,7 @@ export function resolveSchedule(options: NetworkRunnerOptions): ScheduleConfig {
   };
 }
 
-/** Keepalive and peer timeout; throws INVALID_OPTIONS for a value out of range. */
+/** Keepalive and peer timeout. */
 export function resolveTiming(options: NetworkRunnerOptions): LinkTiming {
   return {
     keepaliveIntervalMs: positive(options.keepaliveIntervalMs, DEFAULT_KEEPALIVE_INTERVAL_MS, 'keepaliveIntervalMs'),

@@ -1,4 +1,4 @@
-// Names of the seed 002 steps the runner announces in `progress` events (README, "SDK").
+// Names of the docs/connection-process.md steps the runner announces in `progress` events.
 
 /** Session creation (server mode), by step number. */
 export const CREATE_STEPS = [
@@ -15,6 +15,22 @@ export const CREATE_STEPS = [
   'reflexiveAddress',
   'addressesReported',
 ] as const;
+
+/** Creation and joining steps by what they do, for the start sequence (start.ts). */
+export const START_STEP = {
+  startGame: 1,
+  /** Create (server) or join (client) the session. */
+  enter: 2,
+  entered: 3,
+  joinRequest: 4,
+  joinAcknowledged: 5,
+  startRequested: 6,
+  runnerStarted: 7,
+  localAddresses: 8,
+  stunRequest: 9,
+  reflexiveAddress: 10,
+  addressesReported: 11,
+} as const;
 
 /** Joining (client mode): the same steps, with join in place of create. */
 export const JOIN_STEPS = ['', 'startGame', 'joinSession', 'sessionJoined', ...CREATE_STEPS.slice(4)] as const;

@@ -1,10 +1,11 @@
 /** The public shapes of the SDK: runner options, startGame arguments and results, events. */
 import type { Clock, ErrorCode, Logger, UdpEndpoint, UdpSocketFactory } from '../core/index.js';
 import type { Properties, SessionCloseReason } from '../src/protocol/index.js';
+import type { ConnectPath } from '../src/protocol/index.js';
 import type { DisconnectReason } from './constants.js';
-import type { ConnectPath } from './peer/schedule.js';
+import type { SignalingConnector } from './signaling.js';
 
-export type { ConnectPath } from './peer/schedule.js';
+export type { ConnectPath } from '../src/protocol/index.js';
 export type { NatType, Properties, PropertyValue } from '../src/protocol/index.js';
 
 export interface NetworkRunnerOptions {
@@ -20,9 +21,9 @@ export interface NetworkRunnerOptions {
   clock?: Clock;
   /** pino logger. Default: silent. */
   logger?: Logger;
-  /** Connection attempts before a client gives up. Default 10 (seed 002). */
+  /** Connection attempts before a client gives up. Default 10 (docs/connection-process.md). */
   attemptsLimit?: number;
-  /** Time between connection attempts, ms. Default 500 (seed 002). */
+  /** Time between connection attempts, ms. Default 500 (docs/connection-process.md). */
   attemptIntervalMs?: number;
   /** Share of the attempts that go direct before the relay. Default 2/3 (attempts 0–5 of 10). */
   directFraction?: number;
@@ -62,6 +63,22 @@ export interface NetworkRunnerOptions {
   cloudConnectTimeoutMs?: number;
   /** Each signaling request (and the cloud's start) must arrive within this time, ms. Default 10000. */
   requestTimeoutMs?: number;
+  /**
+   * Brings your own signaling (as Valve's GameNetworkingSockets lets a game do): a function that
+   * opens a connection to something that speaks the signaling protocol's requests and events
+   * (`punchthrough/cloud`'s session service, a proxy in front of it, your backend, or an
+   * in-memory pair in tests) and resolves once its hello is answered. The runner calls it once
+   * per `startGame` with the resolved {@link SignalingOptions} (`cloudUrl` as `url`, `appId`,
+   * `appVersion`, clock, logger and the two timeouts) and then only uses the returned
+   * {@link Signaling}: `request` for create/join, addresses, `connected` and leave; `onEvent` for
+   * the cloud's start, peer addresses, peer left and session closed; `onClose` for a lost
+   * connection; `close` at shutdown. A connector must reject with a PunchthroughError (e.g.
+   * CLOUD_UNREACHABLE) rather than throw, and should validate what it receives: the runner
+   * trusts a resolved `Signaling` as much as the WebSocket one. Wrap the default
+   * `connectSignaling` to add headers, logging or counters. Default: the WebSocket connection
+   * to `cloudUrl`.
+   */
+  signaling?: SignalingConnector;
 }
 
 export interface StartGameOptions {
@@ -100,14 +117,14 @@ export interface StartGameResult {
   server?: PeerConnectedEvent;
 }
 
-/** Which of the seed's flows a progress step belongs to. */
+/** Which flow of docs/connection-process.md a progress step belongs to: creation, joining or connection. */
 export type ProgressFlow = 'create' | 'join' | 'connect';
 
 export interface ProgressEvent {
   flow: ProgressFlow;
-  /** The seed's step number within the flow. */
+  /** The step's number within the flow, as docs/connection-process.md numbers it. */
   step: number;
-  /** The step's name (see the README's SDK section). */
+  /** The step's name (`CREATE_STEPS`, `JOIN_STEPS`, `CONNECT_STEPS` in client-sdk/steps.ts). */
   name: string;
   /** `clock.now()` when the step happened, ms. */
   atMs: number;
@@ -179,6 +196,48 @@ export interface MessageEvent {
   data: Uint8Array;
 }
 
+/**
+ * The relay path failed or reported an error. Attempts that would go through a relay nobody can
+ * reach stay direct, and a pair already connected through the relay stops hearing its peer and
+ * times out (or finds a direct path); this event says why, where the runner used to say nothing.
+ */
+export interface RelayErrorEvent {
+  /**
+   * Why: the bind's rejection at start or on a rebind (`RELAY_TIMEOUT`, `TICKET_INVALID`,
+   * `TICKET_EXPIRED`, `TICKET_REVOKED` when the session closed or this peer left, `RELAY_FULL`,
+   * `SESSION_FULL`, `UNSUPPORTED_VERSION`), or an error the relay reported while bound
+   * (`PEER_NOT_BOUND`: the other peer has no relay binding).
+   */
+  code: ErrorCode;
+  message: string;
+  /** The other peer's actor when the relay named one (`PEER_NOT_BOUND`). */
+  actor?: number;
+  /** Whether the relay path still works (bound, or binding again); false once it is lost. */
+  usable: boolean;
+}
+
+/** Datagrams the runner dropped, by reason ({@link NetworkRunner.drops}). */
+export interface RunnerDropCounters {
+  /** Not a peer packet (and not STUN or relay traffic). */
+  notPeerPacket: number;
+  /** A peer packet that failed to decode: too short, unknown type, wrong length, bad key. */
+  malformed: number;
+  /** Addressed to another actor, or from an actor this runner has no pair with. */
+  unknownPeer: number;
+  /** Failed authentication: forged, tampered with, or sealed with another pair's keys. */
+  auth: number;
+  /** A counter seen before or older than the replay window: a replay (or a duplicate). */
+  replay: number;
+  /** Authentic, but for a handshake the link is no longer in (an old link's connect, an unknown challenge). */
+  stale: number;
+}
+
+/** Signaling frames the runner did not act on ({@link NetworkRunner.signalingFrames}). */
+export interface SignalingFrameCounters {
+  dropped: number;
+  failed: number;
+}
+
 /** Event name → listener arguments. */
 export interface NetworkRunnerEvents {
   progress: [ProgressEvent];
@@ -189,4 +248,5 @@ export interface NetworkRunnerEvents {
   message: [MessageEvent];
   signalingLost: [SignalingLostEvent];
   sessionClosed: [SessionClosedEvent];
+  relayError: [RelayErrorEvent];
 }

@@ -3,9 +3,8 @@
  * peer-reflexive ones (learned from authentic punch packets), each capped, so no address report
  * and no stream of packets can grow the set of endpoints this end sends punches to.
  */
-import type { UdpEndpoint } from '../../core/index.js';
+import { endpointKey, type UdpEndpoint } from '../../core/index.js';
 import { MAX_ANNOUNCED_CANDIDATES, MAX_LEARNED_CANDIDATES } from '../constants.js';
-import { endpointKey } from './link-core.js';
 
 export class CandidateSet {
   readonly #announced = new Map<string, UdpEndpoint>();

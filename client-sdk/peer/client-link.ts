@@ -1,32 +1,19 @@
 /**
- * The client's side of one client–server pair: the connection process of DESIGN.md §2 (seed 002
- * connection steps 3–6, 8–12) as a sans-IO state machine driven by packets and `now`, with every
- * packet sealed (DESIGN.md §9; packets.ts has the format and key schedule).
+ * The client's role in a client–server pair (docs/connection-process.md, connection steps 3–6,
+ * 8 and 11): connect attempts on the schedule, direct then through the relay, answers to the
+ * server's pings, and the accept that completes the handshake. Every packet is sealed
+ * (packets.ts has the format and key schedule); link.ts holds what both roles share.
  */
 import { randomBytes } from 'node:crypto';
-import type { UdpEndpoint } from '../../core/index.js';
-import { CandidateSet } from './candidates.js';
-import { LinkCore, type LinkOutput, type LinkTiming, type Via } from './link-core.js';
-import { CHALLENGE_BYTES, PeerPacketType, type PeerPacket } from './packets.js';
-import {
-  attemptPath,
-  dueAttempt,
-  giveUpAt,
-  nextRoundAt,
-  preferredPath,
-  type ScheduleConfig,
-} from './schedule.js';
 import type { EphemeralKeyPair } from './key-schedule.js';
-import { PairSealer } from './sealer.js';
+import type { LinkOutput, LinkTiming } from './link-core.js';
+import { PeerLink, type LinkRole, type PeerContact } from './link.js';
+import { CHALLENGE_BYTES, PeerPacketType, type PeerPacket } from './packets.js';
+import { shouldSwitch, type Via } from './path.js';
+import { attemptPath, dueAttempt, giveUpAt, nextRoundAt, type ScheduleConfig } from './schedule.js';
 
-export interface ServerContact {
-  /** The server's actor number. */
-  actor: number;
-  /** Its announced candidates: local addresses and the reflexive one. */
-  candidates: UdpEndpoint[];
-  /** The pair's 32-byte secret from the cloud (never sent on UDP). */
-  pairSecret: Uint8Array;
-}
+/** The server as the client knows it. */
+export type ServerContact = PeerContact;
 
 export interface ClientLinkInit {
   /** This client's actor number. */
@@ -56,106 +43,54 @@ interface SentConnect {
 /** Connects remembered to match accepts (every candidate of every attempt, plus ping answers). */
 const CONNECTS_REMEMBERED = 256;
 
-export class ClientLink {
-  readonly core: LinkCore;
-  readonly sealer: PairSealer;
-  readonly startedAt: number;
-  #phase: ClientPhase = 'connecting';
-  #attemptsSent = 0;
-  readonly #candidates: CandidateSet;
+class ClientRole implements LinkRole {
+  readonly waitingPhase = 'connecting';
+  attemptsSent = 0;
   /** By challenge (hex). */
   readonly #sent = new Map<string, SentConnect>();
-  readonly #schedule: ScheduleConfig;
-  readonly #relayAvailable: boolean;
 
-  constructor(init: ClientLinkInit) {
-    this.sealer = new PairSealer({
-      role: 'client',
-      self: init.self,
-      peer: init.server.actor,
-      pairSecret: init.server.pairSecret,
-      counterBase: init.counterBase,
-      ...(init.ephemeral ? { ephemeral: init.ephemeral } : {}),
-    });
-    this.core = new LinkCore(init.self, init.server.actor, init.timing, this.sealer);
-    this.startedAt = init.startedAt;
-    this.#schedule = init.schedule;
-    this.#relayAvailable = init.relayAvailable;
-    this.#candidates = new CandidateSet(init.server.candidates);
+  constructor(
+    private readonly link: PeerLink,
+    private readonly startedAt: number,
+    private readonly schedule: ScheduleConfig,
+    private readonly relayAvailable: boolean,
+  ) {}
+
+  handshakeDeadline(): number | undefined {
+    return nextRoundAt(this.schedule, this.startedAt, this.attemptsSent) ?? giveUpAt(this.schedule, this.startedAt);
   }
 
-  get phase(): ClientPhase {
-    return this.#phase;
-  }
-
-  get attemptsSent(): number {
-    return this.#attemptsSent;
-  }
-
-  get candidates(): UdpEndpoint[] {
-    return this.#candidates.all();
-  }
-
-  /** A newer address event for the server: more candidates (within the cap); the schedule keeps its t = 0. */
-  update(server: ServerContact): void {
-    this.#candidates.announce(server.candidates);
-  }
-
-  nextDeadline(): number | undefined {
-    if (this.#phase === 'connecting') {
-      return nextRoundAt(this.#schedule, this.startedAt, this.#attemptsSent) ?? giveUpAt(this.#schedule, this.startedAt);
-    }
-    return this.#phase === 'connected' ? this.core.nextDeadline() : undefined;
-  }
-
-  poll(now: number): LinkOutput[] {
-    if (this.#phase === 'connected') return this.#afterCore(this.core.poll(now));
-    if (this.#phase !== 'connecting') return [];
+  pollHandshake(now: number): LinkOutput[] {
     const out: LinkOutput[] = [];
-    for (let n = dueAttempt(this.#schedule, this.startedAt, this.#attemptsSent, now); n !== undefined; ) {
-      this.#attemptsSent = n + 1;
-      const path = attemptPath(this.#schedule, n, this.#relayAvailable);
+    for (let n = dueAttempt(this.schedule, this.startedAt, this.attemptsSent, now); n !== undefined; ) {
+      this.attemptsSent = n + 1;
+      const path = attemptPath(this.schedule, n, this.relayAvailable);
       out.push({ type: 'attempt', n, path });
       if (path === 'direct') {
-        for (const endpoint of this.#candidates.all()) out.push(this.#connect({ path: 'direct', endpoint }, n, now));
+        for (const endpoint of this.link.candidateSet.all()) out.push(this.#connect({ path: 'direct', endpoint }, n, now));
       } else {
         // Connection steps 4–5: the request goes to the cloud's relay, which hands it to the server.
         out.push(this.#connect({ path: 'relay' }, n, now));
       }
-      n = dueAttempt(this.#schedule, this.startedAt, this.#attemptsSent, now);
+      n = dueAttempt(this.schedule, this.startedAt, this.attemptsSent, now);
     }
     // Connection step 6: the limit is reached; the runner shuts the client's network down.
-    if (now >= giveUpAt(this.#schedule, this.startedAt)) {
-      this.#phase = 'failed';
+    if (now >= giveUpAt(this.schedule, this.startedAt)) {
+      this.link.failed();
       out.push({ type: 'failed', code: 'CONNECT_TIMEOUT' });
     }
     return out;
   }
 
-  /** Sealed bytes from `via`: opened here, so nothing unauthenticated reaches the state machine. */
-  receive(bytes: Uint8Array, via: Via, now: number): LinkOutput[] {
-    if (this.#phase === 'failed' || this.#phase === 'closed') return [];
-    const opened = this.sealer.open(bytes);
-    if (!opened.ok) return [{ type: 'dropped', reason: opened.reason }];
-    const packet = opened.packet;
+  receive(packet: PeerPacket, via: Via, now: number): LinkOutput[] {
     switch (packet.type) {
       case PeerPacketType.PING:
         return this.#onPing(via, now);
       case PeerPacketType.ACCEPT:
         return this.#onAccept(packet, via, now);
       default:
-        return this.#afterCore(this.core.receiveConnected(packet, now));
+        return this.link.core.receiveConnected(packet, now);
     }
-  }
-
-  send(data: Uint8Array): LinkOutput[] {
-    return this.#phase === 'connected' ? this.core.send(data) : [];
-  }
-
-  close(): LinkOutput[] {
-    const out = this.#phase === 'connected' ? this.core.close() : [];
-    this.#phase = 'closed';
-    return out;
   }
 
   /**
@@ -164,11 +99,11 @@ export class ClientLink {
    * replayed ping is dropped by the replay window, so pings cannot be used to aim connects.
    */
   #onPing(via: Via, now: number): LinkOutput[] {
-    if (via.path !== 'direct' || this.#phase !== 'connecting' || this.#schedule.forceRelay) return [];
+    if (via.path !== 'direct' || this.link.phase !== 'connecting' || this.schedule.forceRelay) return [];
     const out: LinkOutput[] = [];
-    if (this.#candidates.learn(via.endpoint)) out.push({ type: 'learned', endpoint: via.endpoint });
-    else if (!this.#candidates.has(via.endpoint)) return out;
-    out.push(this.#connect(via, Math.max(0, this.#attemptsSent - 1), now));
+    if (this.link.candidateSet.learn(via.endpoint)) out.push({ type: 'learned', endpoint: via.endpoint });
+    else if (!this.link.candidateSet.has(via.endpoint)) return out;
+    out.push(this.#connect(via, Math.max(0, this.attemptsSent - 1), now));
     return out;
   }
 
@@ -176,36 +111,37 @@ export class ClientLink {
   #onAccept(packet: Extract<PeerPacket, { type: typeof PeerPacketType.ACCEPT }>, via: Via, now: number): LinkOutput[] {
     const sent = this.#sent.get(Buffer.from(packet.challenge).toString('hex'));
     if (!sent) return [{ type: 'dropped', reason: 'stale' }];
-    if (via.path === 'direct' && this.#schedule.forceRelay) return [];
-    const established = this.sealer.establish(packet.publicKey);
+    if (via.path === 'direct' && this.schedule.forceRelay) return [];
+    const { core, sealer } = this.link;
+    const established = sealer.establish(packet.publicKey);
     if (established === 'invalid') return [{ type: 'dropped', reason: 'malformed' }];
     if (established === 'other') return [{ type: 'dropped', reason: 'stale' }];
     const out: LinkOutput[] = [];
     // The path is where the accepted connect went, not where the accept came from: the echoed
     // challenge proves the server got that very connect there (an authenticated round trip),
     // while behind an address- or port-dependent mapping the server answers from another port
-    // whose packets would leave the client's NAT through a mapping the server never saw (README
-    // "NAT matrix", R4).
+    // whose packets would leave the client's NAT through a mapping the server never saw.
     const path = sent.via;
-    if (this.#phase === 'connecting') {
-      this.#phase = 'connected';
-      this.core.connect(path, now, true);
-      const rttMs = now - sent.sentAt;
-      this.core.rttMs = rttMs;
+    const rttMs = now - sent.sentAt;
+    if (this.link.phase === 'connecting') {
+      this.link.established(path, now, rttMs);
       out.push({ type: 'connected', via: path, rttMs, attempt: sent.attempt, elapsedMs: now - this.startedAt });
     } else {
-      this.core.heard(now);
-      const current = this.core.via;
-      if (current && current.path === 'relay' && preferredPath(current.path, path.path) !== current.path) {
-        this.core.via = path;
+      core.heard(now);
+      const current = core.via;
+      // The client hears the server on whatever port it sends from, not per path: both paths
+      // count as heard now, so quality alone decides (a late direct accept beats the relay).
+      const offered = { path: path.path, proven: true, rttMs, lastHeardAt: now };
+      if (current && shouldSwitch({ path: current.path, proven: true, rttMs: core.rttMs, lastHeardAt: now }, offered, now)) {
+        core.via = path;
         out.push({ type: 'pathChanged', via: path });
       }
     }
     // Every accept is confirmed, on our own path: a session-sealed keepalive reply echoing the
     // accept's probe lets the server validate the path it hears it from.
-    if (this.core.via) {
-      const confirm = this.sealer.seal({ type: PeerPacketType.KEEPALIVE, from: this.core.self, to: this.core.peer, seq: packet.probe, reply: true });
-      out.push({ type: 'send', via: this.core.via, bytes: confirm });
+    if (core.via) {
+      const confirm = sealer.seal({ type: PeerPacketType.KEEPALIVE, from: core.self, to: core.peer, seq: packet.probe, reply: true });
+      out.push({ type: 'send', via: core.via, bytes: confirm });
     }
     return out;
   }
@@ -214,19 +150,32 @@ export class ClientLink {
     const challenge = randomBytes(CHALLENGE_BYTES);
     this.#sent.set(challenge.toString('hex'), { sentAt: now, attempt, via });
     if (this.#sent.size > CONNECTS_REMEMBERED) this.#sent.delete(this.#sent.keys().next().value!);
-    const bytes = this.sealer.seal({
-      type: PeerPacketType.CONNECT,
-      from: this.core.self,
-      to: this.core.peer,
-      attempt,
-      publicKey: this.sealer.publicKey,
-      challenge,
-    });
+    const { core, sealer } = this.link;
+    const bytes = sealer.seal({ type: PeerPacketType.CONNECT, from: core.self, to: core.peer, attempt, publicKey: sealer.publicKey, challenge });
     return { type: 'send', via, bytes };
   }
+}
 
-  #afterCore(out: LinkOutput[]): LinkOutput[] {
-    if (out.some((o) => o.type === 'disconnected')) this.#phase = 'closed';
-    return out;
+/** The client's end of a pair: a {@link PeerLink} with the client's role. */
+export class ClientLink extends PeerLink {
+  readonly startedAt: number;
+  readonly #role: ClientRole;
+
+  constructor(init: ClientLinkInit) {
+    let role!: ClientRole;
+    super(
+      { role: 'client', self: init.self, peer: init.server, timing: init.timing, counterBase: init.counterBase, ...(init.ephemeral ? { ephemeral: init.ephemeral } : {}) },
+      (link) => (role = new ClientRole(link, init.startedAt, init.schedule, init.relayAvailable)),
+    );
+    this.#role = role;
+    this.startedAt = init.startedAt;
+  }
+
+  override get phase(): ClientPhase {
+    return super.phase as ClientPhase;
+  }
+
+  get attemptsSent(): number {
+    return this.#role.attemptsSent;
   }
 }

@@ -1,5 +1,6 @@
 /**
- * What both ends of a client–server pair do once connected (DESIGN.md §2 item 5): game updates,
+ * What both ends of a client–server pair do once connected (docs/connection-process.md,
+ * connection steps 9, 12 and 13): game updates,
  * keepalives that hold the NAT mapping open and measure RTT, and the silent-peer timeout.
  * Sans-IO: inputs are packets and `now`, outputs are {@link LinkOutput}s the runner carries out.
  */
@@ -7,10 +8,10 @@ import type { UdpEndpoint } from '../../core/index.js';
 import { DisconnectReason, RTT_SMOOTHING } from '../constants.js';
 import { PeerPacketType, WireDisconnectReason, type PeerDropReason, type PeerPacket } from './packets.js';
 import type { PairSealer } from './sealer.js';
-import { keepaliveDueAt, peerTimeoutAt, smoothRtt, type ConnectPath } from './schedule.js';
+import type { ConnectPath, Via } from './path.js';
+import { keepaliveDueAt, peerTimeoutAt, smoothRtt } from './schedule.js';
 
-/** Where a packet came from or goes to: a UDP endpoint, or the relay (addressed by actor). */
-export type Via = { path: 'direct'; endpoint: UdpEndpoint } | { path: 'relay' };
+export type { Via } from './path.js';
 
 export type LinkOutput =
   /** Send these bytes on this path. */
@@ -42,15 +43,6 @@ export interface LinkTiming {
 /** Keepalive sequence numbers remembered for RTT: older replies are ignored. */
 const KEEPALIVES_REMEMBERED = 8;
 
-export function endpointKey(endpoint: { address: string; port: number }): string {
-  return `${endpoint.address}|${endpoint.port}`;
-}
-
-export function sameVia(a: Via, b: Via): boolean {
-  if (a.path === 'relay' || b.path === 'relay') return a.path === b.path;
-  return endpointKey(a.endpoint) === endpointKey(b.endpoint);
-}
-
 /**
  * The connected phase, shared by both ends. Session packets are authentic whatever address they
  * come from (the sealer checked them), so data and keepalives are taken from any path and the two
@@ -73,6 +65,11 @@ export class LinkCore {
     readonly timing: LinkTiming,
     readonly sealer: PairSealer,
   ) {}
+
+  /** When anything genuine last arrived from the peer, on any path. */
+  get lastHeardAt(): number {
+    return this.#lastHeardAt;
+  }
 
   get connected(): boolean {
     return this.connectedAt !== undefined && !this.closed;

@@ -1,6 +1,6 @@
 /**
  * Peer packets: what a client and a server send each other, byte for byte the same whether
- * they travel directly over UDP or inside relay frames (DESIGN.md §3, §9). Every one is sealed.
+ * they travel directly over UDP or inside relay frames (docs/protocols.md). Every one is sealed.
  *
  * Wire format (big-endian):
  *

@@ -1,10 +1,11 @@
 /**
- * The connection schedule of DESIGN.md §2 as pure functions of configuration, state and `now`
+ * The connection schedule (docs/connection-process.md, connection steps 3–7) as pure functions of configuration, state and `now`
  * (tailscale magicsock style: no timers in here, so tests reason about exact times).
  */
 
-/** A connection path. */
-export type ConnectPath = 'direct' | 'relay';
+import type { ConnectPath } from '../../src/protocol/index.js';
+
+export type { ConnectPath } from '../../src/protocol/index.js';
 
 export interface ScheduleConfig {
   /** Attempts before the client gives up (default 10). */
@@ -71,11 +72,6 @@ export function duePing(config: ScheduleConfig, learnedAt: number, sent: number,
 /** When the next ping or attempt falls due, or undefined when the rounds are over. */
 export function nextRoundAt(config: ScheduleConfig, startedAt: number, sent: number): number | undefined {
   return sent < config.attemptsLimit ? attemptDueAt(config, startedAt, sent) : undefined;
-}
-
-/** Path choice once both may work (DESIGN.md §2: a late direct accept beats the relay). */
-export function preferredPath(current: ConnectPath | undefined, offered: ConnectPath): ConnectPath {
-  return current === 'direct' || offered === 'direct' ? 'direct' : 'relay';
 }
 
 /** Keepalive `n` after connecting is due every `intervalMs` since the last one sent. */

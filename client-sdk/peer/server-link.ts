@@ -1,27 +1,21 @@
 /**
- * The server's side of one client–server pair (seed 002 connection steps 2, 7, 8, 10, 13): a
- * bounded budget of pings to the client's candidates, an accept for every authentic connect on
- * the path it came by, and a send path set or moved only after an authenticated round trip
- * (DESIGN.md §9; packets.ts). Sans-IO, like {@link ClientLink}.
+ * The server's role in a client–server pair (docs/connection-process.md, connection steps 2, 7,
+ * 8 and 10): a bounded budget of pings to the client's candidates, an accept for every authentic
+ * connect on the path it came by, and a send path set or moved only after an authenticated round
+ * trip (packets.ts). link.ts holds what both roles share.
  */
 import { randomBytes } from 'node:crypto';
-import type { UdpEndpoint } from '../../core/index.js';
 import { MAX_PENDING_PROBES, PATH_PROBE_INTERVAL_MS } from '../constants.js';
-import { CandidateSet } from './candidates.js';
-import { LinkCore, sameVia, type LinkOutput, type LinkTiming, type Via } from './link-core.js';
-import { PeerPacketType, type PeerPacket } from './packets.js';
-import { duePing, nextRoundAt, type ScheduleConfig } from './schedule.js';
 import type { EphemeralKeyPair } from './key-schedule.js';
-import { PairSealer, sealedBytes } from './sealer.js';
+import type { LinkOutput, LinkTiming } from './link-core.js';
+import { PeerLink, type LinkRole, type PeerContact } from './link.js';
+import { PeerPacketType, type PeerPacket } from './packets.js';
+import { sameVia, shouldSwitch, type Via } from './path.js';
+import { duePing, nextRoundAt, type ScheduleConfig } from './schedule.js';
+import { sealedBytes } from './sealer.js';
 
-export interface ClientContact {
-  /** The client's actor number. */
-  actor: number;
-  /** Its announced candidates: reflexive and local addresses. */
-  candidates: UdpEndpoint[];
-  /** The pair's 32-byte secret from the cloud (never sent on UDP). */
-  pairSecret: Uint8Array;
-}
+/** The client as the server knows it. */
+export type ClientContact = PeerContact;
 
 export interface ServerLinkInit {
   /** The server's actor number. */
@@ -50,105 +44,58 @@ interface Probe {
 /** A probe keepalive's size: the server probes only in answer to a packet at least this big. */
 const PROBE_BYTES = sealedBytes(5);
 
-export class ServerLink {
-  readonly core: LinkCore;
-  readonly sealer: PairSealer;
-  #phase: ServerPhase = 'waiting';
-  /** t = 0 of the ping budget: the first address report; later reports never move it. */
-  readonly #learnedAt: number;
-  #pingsSent = 0;
+class ServerRole implements LinkRole {
+  readonly waitingPhase = 'waiting';
+  pingsSent = 0;
   #lastAttempt = 0;
-  readonly #candidates: CandidateSet;
+  /** When an authentic packet last came from the current send path (the comparator's "last heard"). */
+  #pathHeardAt = 0;
   readonly #probes = new Map<number, Probe>();
-  readonly #schedule: ScheduleConfig;
 
-  constructor(init: ServerLinkInit) {
-    this.sealer = new PairSealer({
-      role: 'server',
-      self: init.self,
-      peer: init.client.actor,
-      pairSecret: init.client.pairSecret,
-      counterBase: init.counterBase,
-      ...(init.ephemeral ? { ephemeral: init.ephemeral } : {}),
-    });
-    this.core = new LinkCore(init.self, init.client.actor, init.timing, this.sealer);
-    this.#learnedAt = init.learnedAt;
-    this.#schedule = init.schedule;
-    this.#candidates = new CandidateSet(init.client.candidates);
-  }
+  constructor(
+    private readonly link: PeerLink,
+    /** t = 0 of the ping budget: the first address report; later reports never move it. */
+    private readonly learnedAt: number,
+    private readonly schedule: ScheduleConfig,
+  ) {}
 
-  get phase(): ServerPhase {
-    return this.#phase;
-  }
-
-  get pingsSent(): number {
-    return this.#pingsSent;
-  }
-
-  get candidates(): UdpEndpoint[] {
-    return this.#candidates.all();
+  handshakeDeadline(): number | undefined {
+    return this.schedule.forceRelay ? undefined : nextRoundAt(this.schedule, this.learnedAt, this.pingsSent);
   }
 
   /**
-   * A newer address event for this client: new candidates join within the cap. The ping budget
-   * (rounds from the first report) is neither restarted nor extended, so re-reporting cannot
-   * turn the server into a packet cannon (DEFAULT_ATTEMPTS_LIMIT rounds, ≤ 16 endpoints).
+   * Connection step 7: pings open the server's NAT towards the client's candidates, one round at
+   * most per poll (a late timer skips rounds rather than bursting them). Re-reported addresses
+   * neither restart nor extend the budget, so the server is never a packet cannon
+   * (DEFAULT_ATTEMPTS_LIMIT rounds, ≤ 16 endpoints).
    */
-  update(client: ClientContact): void {
-    this.#candidates.announce(client.candidates);
-  }
-
-  nextDeadline(): number | undefined {
-    if (this.#phase === 'waiting') {
-      return this.#schedule.forceRelay ? undefined : nextRoundAt(this.#schedule, this.#learnedAt, this.#pingsSent);
-    }
-    return this.#phase === 'connected' ? this.core.nextDeadline() : undefined;
-  }
-
-  poll(now: number): LinkOutput[] {
-    if (this.#phase === 'connected') return this.#afterCore(this.core.poll(now));
-    if (this.#phase !== 'waiting') return [];
-    // Connection step 7: pings open the server's NAT towards the client's candidates, one
-    // round at most per poll (a late timer skips rounds rather than bursting them).
-    const round = duePing(this.#schedule, this.#learnedAt, this.#pingsSent, now);
+  pollHandshake(now: number): LinkOutput[] {
+    const round = duePing(this.schedule, this.learnedAt, this.pingsSent, now);
     if (round === undefined) return [];
-    this.#pingsSent = round + 1;
+    this.pingsSent = round + 1;
+    const { core, sealer } = this.link;
     const out: LinkOutput[] = [];
-    for (const endpoint of this.#candidates.all()) {
-      const bytes = this.sealer.seal({ type: PeerPacketType.PING, from: this.core.self, to: this.core.peer, seq: round });
+    for (const endpoint of this.link.candidateSet.all()) {
+      const bytes = sealer.seal({ type: PeerPacketType.PING, from: core.self, to: core.peer, seq: round });
       out.push({ type: 'send', via: { path: 'direct', endpoint }, bytes });
     }
     return out;
   }
 
-  /** Sealed bytes from `via`: opened here, so nothing unauthenticated reaches the state machine. */
-  receive(bytes: Uint8Array, via: Via, now: number): LinkOutput[] {
-    if (this.#phase === 'closed') return [];
-    const opened = this.sealer.open(bytes);
-    if (!opened.ok) return [{ type: 'dropped', reason: opened.reason }];
-    const packet = opened.packet;
+  receive(packet: PeerPacket, via: Via, now: number, size: number): LinkOutput[] {
     switch (packet.type) {
       case PeerPacketType.CONNECT:
         return this.#onConnect(packet, via, now);
       case PeerPacketType.KEEPALIVE:
         if (packet.reply) {
           const out = this.#onProbeReply(packet.seq, via, now);
-          return this.#afterCore([...out, ...this.core.receiveConnected(packet, now)]);
+          const connected = this.link.core.receiveConnected(packet, now);
+          return out.length === 0 ? connected : [...out, ...connected];
         }
-        return this.#fromPath(packet, via, now, opened.bytes);
+        return this.#fromPath(packet, via, now, size);
       default:
-        return this.#fromPath(packet, via, now, opened.bytes);
+        return this.#fromPath(packet, via, now, size);
     }
-  }
-
-  send(data: Uint8Array): LinkOutput[] {
-    return this.#phase === 'connected' ? this.core.send(data) : [];
-  }
-
-  close(): LinkOutput[] {
-    const out = this.#phase === 'connected' ? this.core.close() : [];
-    this.#phase = 'closed';
-    return out;
   }
 
   /**
@@ -157,24 +104,18 @@ export class ServerLink {
    * connect may be a capture replayed from anywhere, so the path waits for the probe's answer.
    */
   #onConnect(packet: Extract<PeerPacket, { type: typeof PeerPacketType.CONNECT }>, via: Via, now: number): LinkOutput[] {
-    if (via.path === 'direct' && this.#schedule.forceRelay) return [];
-    const established = this.sealer.establish(packet.publicKey);
+    if (via.path === 'direct' && this.schedule.forceRelay) return [];
+    const { core, sealer } = this.link;
+    const established = sealer.establish(packet.publicKey);
     if (established === 'invalid') return [{ type: 'dropped', reason: 'malformed' }];
     if (established === 'other') return [{ type: 'dropped', reason: 'stale' }];
     const out: LinkOutput[] = [];
-    // DESIGN.md §2 item 4: an authentic connect from an unannounced endpoint is peer-reflexive.
-    if (via.path === 'direct' && this.#candidates.learn(via.endpoint)) out.push({ type: 'learned', endpoint: via.endpoint });
-    if (this.#phase === 'connected') this.core.heard(now);
+    // An authentic connect from an unannounced endpoint is peer-reflexive (a symmetric NAT's mapping).
+    if (via.path === 'direct' && this.link.candidateSet.learn(via.endpoint)) out.push({ type: 'learned', endpoint: via.endpoint });
+    if (this.link.phase === 'connected') core.heard(now);
     this.#lastAttempt = packet.attempt;
     const probe = this.#newProbe(via, now, packet.attempt);
-    const accept = this.sealer.seal({
-      type: PeerPacketType.ACCEPT,
-      from: this.core.self,
-      to: this.core.peer,
-      challenge: packet.challenge,
-      publicKey: this.sealer.publicKey,
-      probe,
-    });
+    const accept = sealer.seal({ type: PeerPacketType.ACCEPT, from: core.self, to: core.peer, challenge: packet.challenge, publicKey: sealer.publicKey, probe });
     out.push({ type: 'send', via, bytes: accept });
     return out;
   }
@@ -187,20 +128,22 @@ export class ServerLink {
     const probe = this.#probes.get(seq);
     if (!probe || !sameVia(probe.via, via)) return [];
     this.#probes.delete(seq);
-    if (this.#phase === 'waiting') {
-      this.#phase = 'connected';
-      this.core.connect(via, now, true);
-      const rttMs = now - probe.sentAt;
-      this.core.rttMs = rttMs;
-      return [{ type: 'connected', via, rttMs, attempt: probe.attempt, elapsedMs: now - this.#learnedAt }];
+    const core = this.link.core;
+    const rttMs = now - probe.sentAt;
+    if (this.link.phase === 'waiting') {
+      this.link.established(via, now, rttMs);
+      this.#pathHeardAt = now;
+      return [{ type: 'connected', via, rttMs, attempt: probe.attempt, elapsedMs: now - this.learnedAt }];
     }
-    const current = this.core.via;
-    // A direct path beats the relay; a validated direct path replaces another (NAT rebinding).
-    if (current && !sameVia(current, via) && (via.path === 'direct' || current.path === 'relay')) {
-      this.core.via = via;
-      return [{ type: 'pathChanged', via }];
-    }
-    return [];
+    const current = core.via;
+    if (!current || sameVia(current, via)) return [];
+    // A direct path beats the relay; a path the client's packets moved to (a NAT rebinding)
+    // replaces the one they left.
+    const offered = { path: via.path, proven: true, rttMs, lastHeardAt: now };
+    if (!shouldSwitch({ path: current.path, proven: true, rttMs: core.rttMs, lastHeardAt: this.#pathHeardAt }, offered, now)) return [];
+    core.via = via;
+    this.#pathHeardAt = now;
+    return [{ type: 'pathChanged', via }];
   }
 
   /**
@@ -210,12 +153,17 @@ export class ServerLink {
    * packet that earned it.
    */
   #fromPath(packet: PeerPacket, via: Via, now: number, size: number): LinkOutput[] {
-    const out = this.#phase === 'connected' ? this.core.receiveConnected(packet, now) : [];
-    if (this.#phase === 'connected' && this.core.via && sameVia(this.core.via, via)) return this.#afterCore(out);
-    if (packet.type === PeerPacketType.DISCONNECT || size < PROBE_BYTES || this.#probedRecently(via, now)) return this.#afterCore(out);
+    const core = this.link.core;
+    const connected = this.link.phase === 'connected';
+    const out = connected ? core.receiveConnected(packet, now) : [];
+    if (connected && core.via && sameVia(core.via, via)) {
+      this.#pathHeardAt = now;
+      return out;
+    }
+    if (packet.type === PeerPacketType.DISCONNECT || size < PROBE_BYTES || this.#probedRecently(via, now)) return out;
     const seq = this.#newProbe(via, now, this.#lastAttempt);
-    const bytes = this.sealer.seal({ type: PeerPacketType.KEEPALIVE, from: this.core.self, to: this.core.peer, seq, reply: false });
-    return this.#afterCore([...out, { type: 'send', via, bytes }]);
+    const bytes = this.link.sealer.seal({ type: PeerPacketType.KEEPALIVE, from: core.self, to: core.peer, seq, reply: false });
+    return [...out, { type: 'send', via, bytes }];
   }
 
   #probedRecently(via: Via, now: number): boolean {
@@ -232,9 +180,26 @@ export class ServerLink {
     if (this.#probes.size > MAX_PENDING_PROBES) this.#probes.delete(this.#probes.keys().next().value!);
     return seq;
   }
+}
 
-  #afterCore(out: LinkOutput[]): LinkOutput[] {
-    if (out.some((o) => o.type === 'disconnected')) this.#phase = 'closed';
-    return out;
+/** The server's end of a pair: a {@link PeerLink} with the server's role. */
+export class ServerLink extends PeerLink {
+  readonly #role: ServerRole;
+
+  constructor(init: ServerLinkInit) {
+    let role!: ServerRole;
+    super(
+      { role: 'server', self: init.self, peer: init.client, timing: init.timing, counterBase: init.counterBase, ...(init.ephemeral ? { ephemeral: init.ephemeral } : {}) },
+      (link) => (role = new ServerRole(link, init.learnedAt, init.schedule)),
+    );
+    this.#role = role;
+  }
+
+  override get phase(): ServerPhase {
+    return super.phase as ServerPhase;
+  }
+
+  get pingsSent(): number {
+    return this.#role.pingsSent;
   }
 }

@@ -13,6 +13,7 @@ import {
   type StartEvent,
 } from '../../src/protocol/index.js';
 import type { RelayPath, RunnerDeps } from '../../client-sdk/deps.js';
+import type { RelayClientState } from '../../relay/client/index.js';
 import type { Signaling } from '../../client-sdk/signaling.js';
 import { NetworkRunner } from '../../client-sdk/runner.js';
 import type { NetworkRunnerOptions } from '../../client-sdk/types.js';
@@ -73,10 +74,30 @@ export class FakeSocket implements UdpSocket {
 export class FakeRelay implements RelayPath {
   readonly sent: { t: number; toActor: number; packet: PeerHeader | undefined; bytes: Uint8Array }[] = [];
   closed = false;
+  /** Set before the start: binds reject with it (bind failure, revoked ticket). */
+  bindError: PunchthroughError | undefined;
   readonly #handlers = new Set<(fromActor: number, payload: Uint8Array) => void>();
+  readonly #errors = new Set<(error: PunchthroughError, actor: number | undefined) => void>();
+  readonly #states = new Set<(state: RelayClientState) => void>();
   constructor(private readonly clock: Clock) {}
   bind(): Promise<void> {
-    return Promise.resolve();
+    return this.bindError ? Promise.reject(this.bindError) : Promise.resolve();
+  }
+  onError(handler: (error: PunchthroughError, actor: number | undefined) => void): () => void {
+    this.#errors.add(handler);
+    return () => this.#errors.delete(handler);
+  }
+  onStateChange(handler: (state: RelayClientState) => void): () => void {
+    this.#states.add(handler);
+    return () => this.#states.delete(handler);
+  }
+  /** The relay reports an error (PEER_NOT_BOUND names the other actor). */
+  reportError(error: PunchthroughError, actor?: number): void {
+    for (const handler of this.#errors) handler(error, actor);
+  }
+  /** The relay client changes state (`binding` after `bound`: a rebind). */
+  setState(state: RelayClientState): void {
+    for (const handler of this.#states) handler(state);
   }
   send(toActor: number, payload: Uint8Array): boolean {
     this.sent.push({ t: this.clock.now(), toActor, packet: headerOrUndefined(payload), bytes: new Uint8Array(payload) });
@@ -206,9 +227,9 @@ export function rig(
   const factory: UdpSocketFactory = { bind: () => Promise.resolve(socket) };
   const reflexive = mode === 'server' ? ep('203.0.113.1', 40000) : ep('198.51.100.7', 50000);
   const runner = new NetworkRunner(
-    { cloudUrl: 'http://cloud.invalid', appId: 'game', socketFactory: factory, clock, ...options },
+    // The scripted cloud comes in through the public option a game would use for its own signaling.
+    { cloudUrl: 'http://cloud.invalid', appId: 'game', socketFactory: factory, clock, signaling: () => Promise.resolve(signaling), ...options },
     {
-      connectSignaling: () => Promise.resolve(signaling),
       createRelay: () => relay,
       stunBinding: () => Promise.resolve(reflexive),
       randomNonce: () => 1000,

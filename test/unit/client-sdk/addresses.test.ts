@@ -5,7 +5,7 @@ import { signalingUrl } from '../../../client-sdk/signaling.js';
 const v4 = (address: string, port: number) => ({ address, port, family: 'IPv4' as const });
 const v6 = (address: string, port: number) => ({ address, port, family: 'IPv6' as const });
 
-describe('local candidates (seed 002 step 8)', () => {
+describe('local candidates (creation and joining step 8)', () => {
   it('uses the bound address when the socket is bound to one', () => {
     expect(localCandidates({ v4: v4('127.0.0.1', 4000) }, false, undefined)).toEqual([v4('127.0.0.1', 4000)]);
   });

@@ -1,4 +1,4 @@
-// Regression tests for the attacks measured on the unsealed protocol (DESIGN.md §9): each input
+// Regression tests for the attacks measured on the unsealed protocol (docs/protocols.md, sealed peer packets): each input
 // is the attack itself, run against the sans-IO links on a manual timeline.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// AEAD seal/open, the replay window, the key schedule and the pair sealer (DESIGN.md §9).
+// AEAD seal/open, the replay window, the key schedule and the pair sealer (docs/protocols.md, sealed peer packets).
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { openPacket, sealPacket } from '../../../client-sdk/peer/aead.js';

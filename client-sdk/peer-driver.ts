@@ -1,0 +1,350 @@
+/**
+ * The peer driver: the table of client–server pairs (one {@link Link} each), the one timer that
+ * polls them, and the translation of their outputs into runner events. Sans-IO apart from the
+ * timer: bytes leave through the `send` hook (the game socket) and arrive through `receive`.
+ */
+import type { Env, TimerHandle, UdpEndpoint } from '../core/index.js';
+import type { PeerAddressesEvent } from '../src/protocol/index.js';
+import { toEndpoint } from './addresses.js';
+import { MAX_ANNOUNCED_CANDIDATES, type DisconnectReason } from './constants.js';
+import { ClientLink } from './peer/client-link.js';
+import { generateEphemeral, type EphemeralKeyPair } from './peer/key-schedule.js';
+import type { LinkOutput, LinkTiming } from './peer/link-core.js';
+import type { Link, PeerContact } from './peer/link.js';
+import { readHeader, type PeerDropReason } from './peer/packets.js';
+import type { ConnectPath, Via } from './peer/path.js';
+import { directAttemptCount, type ScheduleConfig } from './peer/schedule.js';
+import type { PairRole } from './peer/sealer.js';
+import { ServerLink } from './peer/server-link.js';
+import type { NetworkRunnerEvents, PeerConnectedEvent, ProgressFlow } from './types.js';
+
+interface PeerEntry {
+  peerId: string;
+  actor: number;
+  link: Link;
+  /** When this side received the other's addresses (t = 0 of the pair's schedule). */
+  addressesAt: number;
+}
+
+export type Emit = <K extends keyof NetworkRunnerEvents>(name: K, ...args: NetworkRunnerEvents[K]) => void;
+export type Progress = (flow: ProgressFlow, step: number, peerId?: string, detail?: Record<string, unknown>) => void;
+
+export interface PeerDriverHooks {
+  /** Sends on a path (the game socket). */
+  send(actor: number, via: Via, bytes: Uint8Array): void;
+  /** The endpoint an event names for a path. */
+  remote(via: Via): UdpEndpoint;
+  /** Whether relay attempts can go out (read when a client link is made). */
+  relayAvailable(): boolean;
+  emit: Emit;
+  progress: Progress;
+  guard(action: () => void): void;
+  /** A pair connected (already announced as `peerConnected`). */
+  connected(event: PeerConnectedEvent): void;
+  /** A client's attempts ran out. */
+  failed(code: 'CONNECT_TIMEOUT', message: string): void;
+}
+
+export interface PeerDriverConfig {
+  schedule: ScheduleConfig;
+  timing: LinkTiming;
+  /** First handshake counter base of a link. */
+  randomNonce: () => number;
+}
+
+/** Counters of the datagrams the links dropped, by reason. */
+export type LinkDropCounters = Record<PeerDropReason | 'unknownPeer', number>;
+
+/** A link's settings that do not depend on its role. */
+interface LinkSettings {
+  self: number;
+  schedule: ScheduleConfig;
+  timing: LinkTiming;
+  counterBase: number;
+  ephemeral?: EphemeralKeyPair;
+}
+
+/** What differs between the roles, in one place instead of branches. */
+interface RoleRules {
+  /** The mode of the peers this role pairs with. */
+  peerMode: 'client' | 'server';
+  /** Connection step announced when a peer's addresses arrive. */
+  addressesStep: number;
+  /** Connection step announced when a pair connects through the relay. */
+  relayAcceptStep: number;
+  /** Whether this role pings a new peer's candidates at once (connection step 7). */
+  pings: boolean;
+  link(settings: LinkSettings, contact: PeerContact, at: number, relayAvailable: boolean): Link;
+}
+
+const ROLES: Record<PairRole, RoleRules> = {
+  client: {
+    peerMode: 'server',
+    addressesStep: 1,
+    relayAcceptStep: 11,
+    pings: false,
+    link: (settings, server, startedAt, relayAvailable) => new ClientLink({ ...settings, server, startedAt, relayAvailable }),
+  },
+  server: {
+    peerMode: 'client',
+    addressesStep: 2,
+    relayAcceptStep: 10,
+    pings: true,
+    link: (settings, client, learnedAt) => new ServerLink({ ...settings, client, learnedAt }),
+  },
+};
+
+export class PeerDriver {
+  readonly #peers = new Map<string, PeerEntry>();
+  readonly #byActor = new Map<number, PeerEntry>();
+  #self: { actor: number; role: PairRole } | undefined;
+  #running = false;
+  #startedAt = 0;
+  #timer: TimerHandle | undefined;
+  #timerDue: number | undefined;
+  /** The next link's X25519 key pair, made while nothing waits on it (after a link's first sends). */
+  #spareKey: EphemeralKeyPair | undefined;
+  readonly drops: LinkDropCounters = { malformed: 0, unknownPeer: 0, auth: 0, replay: 0, stale: 0 };
+
+  constructor(
+    private readonly env: Pick<Env, 'clock' | 'logger'>,
+    private readonly config: PeerDriverConfig,
+    private readonly hooks: PeerDriverHooks,
+  ) {}
+
+  /** How many pairs exist (connected or not). */
+  get size(): number {
+    return this.#peers.size;
+  }
+
+  /** This runner joined the session as `actor`; `startedAt` is when startGame was called. */
+  joined(self: { actor: number; role: PairRole }, startedAt: number): void {
+    this.#self = self;
+    this.#startedAt = startedAt;
+  }
+
+  /** Makes a key pair ahead of the first link, while the start waits on the network. */
+  prepareKey(): void {
+    this.#spareKey ??= generateEphemeral();
+  }
+
+  /** The start finished: links are polled from now on. */
+  run(): void {
+    this.#running = true;
+    this.#tick();
+  }
+
+  /** No more timer; the links stay as they are until closed. */
+  stop(): void {
+    this.#running = false;
+    this.env.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerDue = undefined;
+  }
+
+  link(peerId: string): Link | undefined {
+    return this.#peers.get(peerId)?.link;
+  }
+
+  connectedPeers(): string[] {
+    return [...this.#peers.values()].filter((p) => p.link.core.connected).map((p) => p.peerId);
+  }
+
+  /** A game update to a connected peer: false when it is not connected. */
+  send(peerId: string, data: Uint8Array): boolean {
+    const entry = this.#peers.get(peerId);
+    if (!entry?.link.core.connected) return false;
+    this.#carryOut(entry, entry.link.send(data));
+    return true;
+  }
+
+  broadcast(data: Uint8Array): number {
+    let sent = 0;
+    for (const entry of this.#peers.values()) {
+      if (!entry.link.core.connected) continue;
+      this.#carryOut(entry, entry.link.send(data));
+      sent++;
+    }
+    return sent;
+  }
+
+  /** Connection steps 1 (client: the server's addresses) and 2 (server: a client's). */
+  addresses(event: PeerAddressesEvent, at: number, ipv6: boolean): void {
+    const self = this.#self;
+    if (!self) return;
+    const role = ROLES[self.role];
+    if (event.mode !== role.peerMode || event.actor === self.actor) return;
+    const usable = (c: UdpEndpoint): boolean => c.family === 'IPv4' || ipv6;
+    const reflexive = event.reflexive ? [toEndpoint(event.reflexive)].filter(usable) : [];
+    // A link keeps MAX_ANNOUNCED_CANDIDATES: a host with many interfaces must not crowd out its reflexive address.
+    const local = event.local.map(toEndpoint).filter(usable).slice(0, MAX_ANNOUNCED_CANDIDATES - reflexive.length);
+    const contact: PeerContact = { actor: event.actor, candidates: [...local, ...reflexive], pairSecret: event.pairSecret };
+    const existing = this.#peers.get(event.peerId);
+    // The same pair (same secret) only gains candidates; a new secret (the peer rejoined) is a
+    // new pair, unless the old one is still connected and carries on.
+    if (existing && (existing.link.sealer.hasSecret(event.pairSecret) || existing.link.core.connected)) {
+      existing.link.update(contact);
+      this.#tick();
+      return;
+    }
+    if (existing) this.#forget(existing);
+    const link = role.link(this.#linkSettings(self.actor), contact, at, this.hooks.relayAvailable());
+    const entry: PeerEntry = { peerId: event.peerId, actor: event.actor, link, addressesAt: at };
+    const previous = this.#byActor.get(event.actor);
+    if (previous) this.#forget(previous);
+    this.#peers.set(entry.peerId, entry);
+    this.#byActor.set(entry.actor, entry);
+    this.hooks.progress('connect', role.addressesStep, entry.peerId, { candidates: contact.candidates.length });
+    // Connection step 7: the server pings the client's candidates (none when forced to the relay).
+    if (role.pings && !this.config.schedule.forceRelay) this.hooks.progress('connect', 7, entry.peerId);
+    this.#tick();
+    // The first pings are out: the next peer's key pair is made while they travel.
+    if (role.pings) this.prepareKey();
+  }
+
+  /** The peer left the session: a pair still connecting is dropped; a connected one carries on. */
+  left(peerId: string): void {
+    const entry = this.#peers.get(peerId);
+    if (entry && !entry.link.core.connected) this.#forget(entry);
+  }
+
+  /** Routes sealed bytes to their pair's link by the clear header; the link opens them. */
+  receive(bytes: Uint8Array, via: Via, relayedFrom: number | undefined): void {
+    const read = readHeader(bytes);
+    if (!read.ok) {
+      this.drops.malformed++;
+      return;
+    }
+    const header = read.header;
+    const entry = this.#byActor.get(header.from);
+    // Through the relay, the sender is who the relay says it is, whatever the packet claims.
+    if (!entry || header.to !== this.#self?.actor || (relayedFrom !== undefined && relayedFrom !== header.from)) {
+      this.drops.unknownPeer++;
+      return;
+    }
+    this.#carryOut(entry, entry.link.receive(bytes, via, this.env.clock.now()));
+    this.#reschedule();
+  }
+
+  /** Says goodbye on every link and forgets them all; connected peers get `peerDisconnected` with `reason`. */
+  closeAll(reason: DisconnectReason): void {
+    for (const entry of [...this.#peers.values()]) {
+      const connected = entry.link.core.connected;
+      this.#carryOut(entry, entry.link.close());
+      this.#forget(entry);
+      if (connected) this.hooks.emit('peerDisconnected', { peerId: entry.peerId, reason });
+    }
+  }
+
+  /** A new link's settings; it takes the spare key pair, if one is ready. */
+  #linkSettings(self: number): LinkSettings {
+    const { schedule, timing } = this.config;
+    const ephemeral = this.#spareKey;
+    this.#spareKey = undefined;
+    return { self, schedule, timing, counterBase: this.config.randomNonce(), ...(ephemeral ? { ephemeral } : {}) };
+  }
+
+  /** Polls every link at `now`, carries out what they decided, and re-arms the one timer. */
+  #tick(): void {
+    if (!this.#running) return;
+    const now = this.env.clock.now();
+    for (const entry of [...this.#peers.values()]) this.#carryOut(entry, entry.link.poll(now));
+    this.#reschedule();
+  }
+
+  #reschedule(): void {
+    if (!this.#running) return;
+    let due: number | undefined;
+    for (const entry of this.#peers.values()) {
+      const next = entry.link.nextDeadline();
+      if (next !== undefined && (due === undefined || next < due)) due = next;
+    }
+    if (due === this.#timerDue && this.#timer) return;
+    const { clock } = this.env;
+    clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerDue = due;
+    if (due === undefined) return;
+    this.#timer = clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerDue = undefined;
+      this.hooks.guard(() => this.#tick());
+    }, Math.max(0, due - clock.now()));
+  }
+
+  #carryOut(entry: PeerEntry, outputs: LinkOutput[]): void {
+    const { hooks } = this;
+    for (const output of outputs) {
+      switch (output.type) {
+        case 'send':
+          hooks.send(entry.actor, output.via, output.bytes);
+          break;
+        case 'attempt':
+          this.#onAttempt(entry, output.n, output.path);
+          break;
+        case 'learned':
+          this.env.logger.debug({ peerId: entry.peerId, endpoint: output.endpoint }, 'peer-reflexive candidate');
+          break;
+        case 'connected':
+          this.#onConnected(entry, output.via, output.rttMs, output.attempt);
+          break;
+        case 'pathChanged':
+          hooks.emit('pathChanged', { peerId: entry.peerId, path: output.via.path, remote: hooks.remote(output.via) });
+          break;
+        case 'dropped':
+          this.drops[output.reason]++;
+          break;
+        case 'failed':
+          this.#onFailed(entry, output.code);
+          break;
+        case 'disconnected':
+          this.#forget(entry);
+          hooks.emit('peerDisconnected', { peerId: entry.peerId, reason: output.reason });
+          break;
+        case 'message':
+          hooks.emit('message', { peerId: entry.peerId, data: output.data });
+          break;
+      }
+    }
+  }
+
+  #onAttempt(entry: PeerEntry, n: number, path: ConnectPath): void {
+    const ms = this.env.clock.now() - entry.addressesAt;
+    // Connection steps 3 (direct) and 4 (through the cloud's relay), announced when each begins.
+    const firstOfPath = n === 0 || (path === 'relay' && n === directAttemptCount(this.config.schedule));
+    if (firstOfPath) this.hooks.progress('connect', path === 'direct' ? 3 : 4, entry.peerId, { attempt: n });
+    this.hooks.emit('attempt', { peerId: entry.peerId, n, path, ms });
+  }
+
+  /** Connection steps 8 (direct), 10 (server, relay) and 11 (client, relay). */
+  #onConnected(entry: PeerEntry, via: Via, rttMs: number | undefined, attempt: number): void {
+    const now = this.env.clock.now();
+    const event: PeerConnectedEvent = {
+      peerId: entry.peerId,
+      actor: entry.actor,
+      path: via.path,
+      remote: this.hooks.remote(via),
+      rttMs,
+      attempt,
+      ms: now - entry.addressesAt,
+      sinceStartMs: now - this.#startedAt,
+    };
+    const step = via.path === 'direct' ? 8 : ROLES[entry.link.role].relayAcceptStep;
+    this.hooks.progress('connect', step, entry.peerId, { attempt });
+    this.hooks.emit('peerConnected', event);
+    this.hooks.connected(event);
+  }
+
+  /** Connection step 6: the client stops trying; the runner shuts its network operations down. */
+  #onFailed(entry: PeerEntry, code: 'CONNECT_TIMEOUT'): void {
+    this.hooks.progress('connect', 6, entry.peerId, { code });
+    const { attemptsLimit, attemptIntervalMs } = this.config.schedule;
+    this.#forget(entry);
+    this.hooks.failed(code, `no accept from the server after ${attemptsLimit} attempts (${attemptsLimit * attemptIntervalMs} ms)`);
+  }
+
+  #forget(entry: PeerEntry): void {
+    if (this.#peers.get(entry.peerId) === entry) this.#peers.delete(entry.peerId);
+    if (this.#byActor.get(entry.actor) === entry) this.#byActor.delete(entry.actor);
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * The start sequence of `startGame`, as docs/connection-process.md numbers it (creation steps
+ * 1–11 for a server, joining steps 1–11 for a client, each announced as a `progress` event):
+ * connect signaling → create or join → the cloud's start → game socket(s) → local addresses →
+ * relay binding → STUN → report the addresses → (client) connect to the server.
+ */
+import { PunchthroughError, reportedNatType, type Clock, type TimerHandle, type UdpEndpoint } from '../core/index.js';
+import { EventType, RequestType, type Event, type JoinResult, type NatType, type StartEvent } from '../src/protocol/index.js';
+import { familyOf, localCandidates, toEndpoint, toWire } from './addresses.js';
+import { RELAY_BIND_WAIT_MS } from './constants.js';
+import { START_STEP } from './steps.js';
+import type { RunnerDeps } from './deps.js';
+import type { GameSocket } from './game-socket.js';
+import type { ResolvedOptions } from './options.js';
+import type { Progress } from './peer-driver.js';
+import type { Signaling } from './signaling.js';
+import type { PeerConnectedEvent, StartGameOptions, StartGameResult } from './types.js';
+
+/** What the start needs of the runner. */
+export interface StartHost {
+  readonly options: ResolvedOptions;
+  readonly deps: RunnerDeps;
+  readonly socket: GameSocket;
+  /** Aborted at shutdown: pending STUN transactions stop. */
+  readonly signal: AbortSignal;
+  progress: Progress;
+  /** Throws RUNNER_CLOSED after a shutdown, SESSION_CLOSED after the cloud closed the session. */
+  ensureRunning(): void;
+  isClosed(): boolean;
+  /** Keeps the connection (closed at shutdown) and routes its events; resolves with the cloud's start event. */
+  attach(signaling: Signaling): Promise<StartEvent>;
+  /** The create/join reply: this runner's place in the session. */
+  joined(result: JoinResult): void;
+  /** Step 10 measured (or guessed) the NAT type: `runner.natType` from now on. */
+  setNatType(natType: NatType): void;
+  /** The start is done: links run and the address events held back meanwhile are applied. */
+  running(): void;
+  /** Client: resolves once connected to the server. */
+  whenConnected(): Promise<PeerConnectedEvent>;
+  /** Makes the first link's key pair while the start waits on the network. */
+  prepareKey(): void;
+}
+
+export async function startSequence(host: StartHost, game: StartGameOptions): Promise<StartGameResult> {
+  const { options } = host;
+  const flow = game.mode === 'server' ? 'create' : 'join';
+  const step = (n: number, detail?: Record<string, unknown>): void => host.progress(flow, n, undefined, detail);
+  step(START_STEP.startGame, { mode: game.mode });
+  // The game socket binds while the cloud answers: it is needed by `runnerStarted`.
+  const sockets = host.socket.bind(() => host.isClosed());
+  sockets.catch(() => undefined);
+  const signaling = await options.connectSignaling(options.signaling);
+  if (host.isClosed()) {
+    await signaling.close();
+    throw new PunchthroughError('RUNNER_CLOSED', 'the runner was shut down');
+  }
+  // Awaited only after the create/join reply: a connection lost before then rejects both, and
+  // the reply's rejection is the one startGame reports.
+  const started = host.attach(signaling);
+  started.catch(() => undefined);
+  step(START_STEP.enter, game.sessionName === undefined ? {} : { sessionName: game.sessionName });
+  const joined = await enter(signaling, game);
+  host.joined(joined);
+  host.ensureRunning();
+  step(START_STEP.entered, { sessionName: joined.session.name, actor: joined.actor });
+  // Steps 4–5 ride on the same round trip: the create/join request carries the session's custom
+  // properties (server) or registers the client.
+  step(START_STEP.joinRequest, { merged: true });
+  step(START_STEP.joinAcknowledged, { merged: true });
+  const start = await started;
+  step(START_STEP.startRequested);
+  await sockets;
+  host.ensureRunning();
+  const v4 = host.socket.v4!;
+  step(START_STEP.runnerStarted, { socket: v4.address() });
+  const local = localCandidates({ v4: v4.address(), v6: host.socket.v6?.address() }, options.sockets.ipv6, options.localAddresses);
+  step(START_STEP.localAddresses, { local });
+  host.prepareKey();
+  const relayBound = host.socket.openRelay(start.relay);
+  step(START_STEP.stunRequest);
+  const stun = await reflexiveAddress(host, start);
+  const reflexive = stun?.reflexive;
+  const natType = stun?.natType ?? (reflexive && local.some((l) => l.address === reflexive.address && l.port === reflexive.port) ? 'open' : 'unknown');
+  host.setNatType(natType);
+  step(START_STEP.reflexiveAddress, reflexive ? { reflexive, natType } : { error: 'STUN_TIMEOUT' });
+  // The relay should be bound before a peer's relay attempts arrive; a slow bind goes on in the
+  // background rather than hold up the start.
+  await atMost(options.env.clock, relayBound, RELAY_BIND_WAIT_MS);
+  host.ensureRunning();
+  await signaling.request({
+    type: RequestType.REPORT_ADDRESSES,
+    local: local.map(toWire),
+    ...(reflexive ? { reflexive: toWire(reflexive) } : {}),
+    natType,
+  });
+  host.ensureRunning();
+  step(START_STEP.addressesReported);
+  host.running();
+  const result: StartGameResult = {
+    mode: joined.mode,
+    sessionName: joined.session.name,
+    sessionId: joined.session.sessionId,
+    actor: joined.actor,
+    peerId: joined.peerId,
+    local,
+    reflexive,
+  };
+  if (game.mode === 'server') return result;
+  return { ...result, server: await host.whenConnected() };
+}
+
+/** Creation or joining step 2: create the session (server), or join it by name or at random. */
+function enter(signaling: Signaling, game: StartGameOptions): Promise<JoinResult> {
+  if (game.mode === 'server') {
+    const properties = game.sessionProperties ?? {};
+    return signaling.request({
+      type: RequestType.CREATE,
+      ...(game.sessionName !== undefined ? { name: game.sessionName } : {}),
+      ...(game.maxPlayers !== undefined ? { maxPlayers: game.maxPlayers } : {}),
+      ...(game.open !== undefined ? { open: game.open } : {}),
+      ...(game.visible !== undefined ? { visible: game.visible } : {}),
+      properties,
+      lobbyKeys: Object.keys(properties),
+    });
+  }
+  if (game.sessionName !== undefined) return signaling.request({ type: RequestType.JOIN, name: game.sessionName });
+  return signaling.request({ type: RequestType.JOIN_RANDOM, ...(game.filter ? { filter: game.filter } : {}) });
+}
+
+/**
+ * Step 6: subscribes to the cloud's events and resolves with its start event, or rejects when it
+ * does not come within the request timeout or the connection is lost. Every other event goes to
+ * `onEvent`, a lost connection also to `onLost`. Returns the subscriptions' removers too.
+ */
+export function watchSignaling(
+  signaling: Signaling,
+  clock: Clock,
+  timeoutMs: number,
+  handlers: { onEvent(event: Event): void; onLost(error: PunchthroughError): void },
+): { start: Promise<StartEvent>; cleanups: (() => void)[] } {
+  const cleanups: (() => void)[] = [];
+  const start = new Promise<StartEvent>((resolve, reject) => {
+    let timer: TimerHandle | undefined = clock.setTimeout(() => {
+      timer = undefined;
+      reject(new PunchthroughError('CLOUD_UNREACHABLE', `the cloud did not start the runner within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const settle = (): void => {
+      clock.clearTimeout(timer);
+      timer = undefined;
+    };
+    cleanups.push(settle);
+    cleanups.push(
+      signaling.onEvent((event) => {
+        if (event.type !== EventType.START) return handlers.onEvent(event);
+        settle();
+        resolve(event);
+      }),
+    );
+    cleanups.push(
+      signaling.onClose((error) => {
+        settle();
+        reject(error);
+        handlers.onLost(error);
+      }),
+    );
+  });
+  return { start, cleanups };
+}
+
+/**
+ * Steps 9–10: the reflexive address from the first STUN server that answers, with RFC 5780
+ * behaviour discovery first when `discoverNat` is on (it learns the same address on the way; a
+ * server without an alternate address falls back to the plain Binding request).
+ */
+async function reflexiveAddress(host: StartHost, start: StartEvent): Promise<{ reflexive: UdpEndpoint; natType?: NatType } | undefined> {
+  const { options, deps } = host;
+  const probe = deps.stunBinding;
+  const socket = host.socket.v4;
+  if (!probe || !socket) return undefined;
+  const servers = options.stunServers ?? start.stunServers.map(toEndpoint);
+  const probeOptions = { clock: options.env.clock, signal: host.signal };
+  const discover = options.discoverNat ? deps.discoverNat : undefined;
+  const closed = (): PunchthroughError => new PunchthroughError('RUNNER_CLOSED', 'the runner was shut down');
+  for (const server of servers.filter((s) => s.family === 'IPv4')) {
+    if (discover) {
+      try {
+        const found = await discover(socket, server, probeOptions);
+        return { reflexive: asEndpoint(found.mappedAddress), natType: reportedNatType(found.natType) };
+      } catch (error) {
+        if (host.isClosed()) throw closed();
+        options.env.logger.info({ err: error, server }, 'NAT behaviour discovery unavailable; plain Binding request');
+      }
+    }
+    try {
+      return { reflexive: asEndpoint(await probe(socket, server, probeOptions)) };
+    } catch (error) {
+      if (host.isClosed()) throw closed();
+      options.env.logger.warn({ err: error, server }, 'STUN server did not answer');
+    }
+  }
+  return undefined;
+}
+
+/** Waits for `promise` (which never rejects), but no longer than `ms` on `clock`. */
+function atMost(clock: Clock, promise: Promise<void>, ms: number): Promise<void> {
+  let timer: TimerHandle | undefined;
+  const limit = new Promise<void>((resolve) => {
+    timer = clock.setTimeout(resolve, ms);
+  });
+  return Promise.race([promise, limit]).finally(() => clock.clearTimeout(timer));
+}
+
+function asEndpoint(seen: { address: string; port: number }): UdpEndpoint {
+  return { address: seen.address, port: seen.port, family: familyOf(seen.address) };
+}
