@@ -5,14 +5,14 @@
  */
 import { ManualClock } from '../../core/index.js';
 import { NetworkRunner, type NetworkRunnerOptions } from '../../client-sdk/index.js';
-import { createRelayServer, createTicketIssuer, type RelayServer } from '../../relay/index.js';
+import { createTicketIssuer, type RelayServer } from '../../relay/index.js';
 import { createSignalingHub, type SignalingHub } from '../../src/session/hub.js';
 import { createSessionMetrics, type SessionMetrics } from '../../src/session/metrics.js';
 import { resolveOptions, type SessionServiceOptions } from '../../src/session/options.js';
-import { createStunServer, type StunServer } from '../../stun-server/index.js';
-import { createVirtualNetwork, type VirtualHost, type VirtualNetwork } from '../../vnet/index.js';
+import type { StunServer } from '../../stun-server/index.js';
+import type { VirtualHost, VirtualNetwork } from '../../vnet/index.js';
 import { memorySignaling } from './memory-signaling.js';
-import { RELAY_ADDRESS, RELAY_PORT, STUN_ADDRESS, STUN_ALTERNATE_ADDRESS, STUN_ALTERNATE_PORT, STUN_PORT } from './virtual-cloud.js';
+import { RELAY_ADDRESS, RELAY_PORT, STUN_ADDRESS, STUN_PORT, createVirtualServers } from './virtual-cloud.js';
 
 const RELAY_SECRET = 'punchthrough-memory-cloud-relay-secret-0123456789';
 
@@ -30,16 +30,7 @@ export interface MemoryCloud {
 
 export async function createMemoryCloud(seed: number, session: SessionServiceOptions = {}): Promise<MemoryCloud> {
   const clock = new ManualClock();
-  const network = createVirtualNetwork({ clock, seed });
-  const stunHost = network.addHost({ name: 'stun', addresses: [STUN_ADDRESS, STUN_ALTERNATE_ADDRESS] });
-  const relayHost = network.addHost({ name: 'relay', addresses: [RELAY_ADDRESS] });
-  const stun = await createStunServer({
-    ipv4: { host: STUN_ADDRESS, port: STUN_PORT, alternateHost: STUN_ALTERNATE_ADDRESS, alternatePort: STUN_ALTERNATE_PORT },
-    socketFactory: stunHost,
-    clock,
-    rateLimit: false,
-  });
-  const relay = await createRelayServer({ secret: RELAY_SECRET, host: RELAY_ADDRESS, port: RELAY_PORT, socketFactory: relayHost, clock });
+  const { network, stun, relay } = await createVirtualServers(clock, seed, RELAY_SECRET);
   const issuer = createTicketIssuer({ secret: RELAY_SECRET, clock });
   const metrics = createSessionMetrics();
   const hub = createSignalingHub(
@@ -64,18 +55,16 @@ export async function createMemoryCloud(seed: number, session: SessionServiceOpt
     stun,
     relay,
     runner(host, overrides = {}, auth) {
-      const connectSignaling = memorySignaling({ connect: hub.connect, remoteAddress: host.addresses[0] ?? '198.51.100.10', ...(auth ? { auth } : {}) });
-      const runner = new NetworkRunner(
-        {
-          cloudUrl: 'http://memory.invalid',
-          appId: 'memory-tests',
-          socketFactory: host,
-          clock,
-          localAddresses: () => host.addresses,
-          ...overrides,
-        },
-        { connectSignaling },
-      );
+      const signaling = memorySignaling({ connect: hub.connect, remoteAddress: host.addresses[0] ?? '198.51.100.10', ...(auth ? { auth } : {}) });
+      const runner = new NetworkRunner({
+        cloudUrl: 'http://memory.invalid',
+        appId: 'memory-tests',
+        socketFactory: host,
+        clock,
+        localAddresses: () => host.addresses,
+        signaling,
+        ...overrides,
+      });
       runners.push(runner);
       return runner;
     },

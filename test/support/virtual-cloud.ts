@@ -62,8 +62,12 @@ export interface VirtualWorld {
   close(): Promise<void>;
 }
 
-export async function createVirtualWorld(cloud: SignalingCloud, seed: number): Promise<VirtualWorld> {
-  const clock = new ManualClock();
+/** A virtual internet on `clock` with the STUN server and the relay on their public hosts. */
+export async function createVirtualServers(
+  clock: ManualClock,
+  seed: number,
+  relaySecret = RELAY_SECRET,
+): Promise<Pick<VirtualWorld, 'network' | 'stun' | 'relay'>> {
   const network = createVirtualNetwork({ clock, seed });
   const stunHost = network.addHost({ name: 'stun', addresses: [STUN_ADDRESS, STUN_ALTERNATE_ADDRESS] });
   const relayHost = network.addHost({ name: 'relay', addresses: [RELAY_ADDRESS] });
@@ -73,13 +77,13 @@ export async function createVirtualWorld(cloud: SignalingCloud, seed: number): P
     clock,
     rateLimit: false,
   });
-  const relay = await createRelayServer({
-    secret: RELAY_SECRET,
-    host: RELAY_ADDRESS,
-    port: RELAY_PORT,
-    socketFactory: relayHost,
-    clock,
-  });
+  const relay = await createRelayServer({ secret: relaySecret, host: RELAY_ADDRESS, port: RELAY_PORT, socketFactory: relayHost, clock });
+  return { network, stun, relay };
+}
+
+export async function createVirtualWorld(cloud: SignalingCloud, seed: number): Promise<VirtualWorld> {
+  const clock = new ManualClock();
+  const { network, stun, relay } = await createVirtualServers(clock, seed);
   const runners: NetworkRunner[] = [];
   return {
     clock,
