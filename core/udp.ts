@@ -25,9 +25,11 @@ export interface UdpSocket {
   /**
    * Fire-and-forget send. Never throws for network conditions: a send that fails
    * (unreachable, closed socket) is reported to the error handlers and otherwise ignored,
-   * because UDP is lossy anyway.
+   * because UDP is lossy anyway. `ttl` (IP TTL / IPv6 hop limit) sends this one datagram with a
+   * small hop count: it opens the sender's own NAT mapping and expires before the peer's NAT
+   * (low-TTL priming); omitted, the system default applies.
    */
-  send(data: Uint8Array, port: number, address: string): void;
+  send(data: Uint8Array, port: number, address: string, ttl?: number): void;
   /** Adds a receive handler; returns a function that removes it. */
   onMessage(handler: UdpMessageHandler): () => void;
   /** Adds an error handler (socket-level errors, failed sends); returns its remover. */
@@ -71,6 +73,9 @@ export function createNodeUdpSocketFactory(): UdpSocketFactory {
   };
 }
 
+/** The TTL a socket is restored to after a low-TTL send: Linux's and macOS's default. */
+const DEFAULT_TTL = 64;
+
 function wrapDgramSocket(socket: dgram.Socket): UdpSocket {
   const errorHandlers = new Set<(error: Error) => void>();
   let closed: Promise<void> | undefined;
@@ -79,6 +84,23 @@ function wrapDgramSocket(socket: dgram.Socket): UdpSocket {
   };
   // An 'error' listener is always attached, so a socket error can never crash the process.
   socket.on('error', reportError);
+  // node:dgram sets the TTL per socket and resolves a send's destination on the next tick, so a
+  // low-TTL send restores the default from its completion callback; sends made in between also
+  // go out low, which is why primes are sent in a burst before full-TTL traffic starts.
+  const sendWithTtl = (data: Uint8Array, port: number, address: string, ttl: number): void => {
+    try {
+      socket.setTTL(ttl);
+      socket.send(data, port, address, () => {
+        try {
+          socket.setTTL(DEFAULT_TTL);
+        } catch (error) {
+          reportError(error as Error);
+        }
+      });
+    } catch (error) {
+      reportError(error as Error);
+    }
+  };
   const local = socket.address();
   const bound: UdpEndpoint = {
     address: local.address,
@@ -87,8 +109,9 @@ function wrapDgramSocket(socket: dgram.Socket): UdpSocket {
   };
   return {
     address: () => ({ ...bound }),
-    send(data, port, address) {
+    send(data, port, address, ttl) {
       if (closed) return;
+      if (ttl !== undefined) return sendWithTtl(data, port, address, ttl);
       try {
         // No callback on purpose: without one, Node tries a synchronous send (uv_udp_try_send)
         // and skips a completion event per datagram (~2× the packet rate of a busy server).

@@ -20,6 +20,25 @@ describe('node:dgram UdpSocketFactory', () => {
     await expect(received).resolves.toEqual({ text: 'hello', port: a.address().port });
   });
 
+  it('sends a low-TTL datagram (loopback is zero hops away), then full-TTL ones, on IPv4 and IPv6', async () => {
+    const factory = createNodeUdpSocketFactory();
+    for (const [type, address] of [['udp4', '127.0.0.1'], ['udp6', '::1']] as const) {
+      const a = await factory.bind({ type, address });
+      const b = await factory.bind({ type, address });
+      open.push(a, b);
+      const errors: Error[] = [];
+      a.onError((error) => errors.push(error));
+      const texts: string[] = [];
+      const both = new Promise<void>((resolve) => b.onMessage((data) => texts.push(data.toString()) === 2 && resolve()));
+      a.send(Buffer.from('prime'), b.address().port, address, 1);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      a.send(Buffer.from('full'), b.address().port, address);
+      await both;
+      expect(texts).toEqual(['prime', 'full']);
+      expect(errors).toEqual([]);
+    }
+  });
+
   it('reports a bad send to error handlers instead of throwing, and closes idempotently', async () => {
     const socket = await createNodeUdpSocketFactory().bind({ type: 'udp4', address: '127.0.0.1' });
     const errors: Error[] = [];
