@@ -104,13 +104,13 @@ export class NatTable {
           : behavior.mapping === 'address-dependent'
             ? { address: remote.address }
             : { ...remote };
-      mapping = this.#insert(key, internal, externalPort, dependent);
+      mapping = this.#insert(key, internal, externalPort, dependent, nowMs);
     }
     if (this.#tuples && this.#ownedByOther(mapping, remote, nowMs)) {
       // Linux picks another source port for this one flow, so the reply tuple stays unique.
       const externalPort = this.#allocatePort(internal.port, nowMs, remote);
       if (externalPort === undefined) return { ok: false, reason: 'port-exhausted' };
-      const flow = this.#insert(this.#flowKey(internal, remote), internal, externalPort, { ...remote });
+      const flow = this.#insert(this.#flowKey(internal, remote), internal, externalPort, { ...remote }, nowMs);
       return { ok: true, externalPort: this.#touchOut(flow, remote, nowMs), clashed: true };
     }
     return { ok: true, externalPort: this.#touchOut(mapping, remote, nowMs), clashed: false };
@@ -228,7 +228,13 @@ export class NatTable {
     return `${endpointKey(internal)}|~${endpointKey(remote)}`;
   }
 
-  #insert(key: string, internal: Endpoint, externalPort: number, remote: MappingState['remote']): MappingState {
+  #insert(
+    key: string,
+    internal: Endpoint,
+    externalPort: number,
+    remote: MappingState['remote'],
+    nowMs: number,
+  ): MappingState {
     const mapping: MappingState = {
       key,
       internal: { ...internal },
@@ -237,7 +243,8 @@ export class NatTable {
       admits: new Set(),
       sentTo: new Set(),
       assured: false,
-      expiresAtMs: 0,
+      // Live from birth: the tuple checks between insert and the first refresh must see it.
+      expiresAtMs: nowMs + this.#unrepliedLifetimeMs,
     };
     this.#byKey.set(key, mapping);
     this.#indexPort(mapping);
