@@ -101,3 +101,12 @@ export const DEFAULT_METRICS_HOST = '127.0.0.1';
 export const METRICS_TOKEN_ENV = 'PUNCHTHROUGH_METRICS_TOKEN';
 /** RFC 5780 alternate port for NAT behaviour discovery: the next one, by common practice. */
 export const DEFAULT_STUN_ALT_PORT = 3479;
+
+// ---- Relay ticket refresh.
+
+/** Share of a relay ticket's remaining life after which the service sends a fresh one: at half,
+ *  a signaling outage as long as the other half still leaves the current ticket valid for a rebind. */
+export const TICKET_REFRESH_FRACTION = 0.5;
+/** Shortest wait before a refresh, ms: a ticket issued with a tiny TTL (tests, a skewed clock)
+ *  must not make the service re-issue in a loop. */
+export const MIN_TICKET_REFRESH_MS = 1_000;
