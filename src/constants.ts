@@ -92,6 +92,8 @@ export const RANDOM_POOL_BYTES = 4096;
 
 /** Listen on every IPv4 interface: an operator's cloud must be reachable from other hosts. */
 export const DEFAULT_CLOUD_HOST = '0.0.0.0';
+/** The IPv6 side of a dual-stack cloud: every IPv6 interface, beside the IPv4 wildcard. */
+export const DEFAULT_CLOUD_HOST6 = '::';
 /** HTTP + signaling WebSocket port: unprivileged and clear of common dev-server ports. */
 export const DEFAULT_HTTP_PORT = 7070;
 /** Address of a separate metrics listener: loopback, so metrics leave the machine only when an

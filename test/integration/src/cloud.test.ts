@@ -36,6 +36,28 @@ describe('createCloud', () => {
     await expect(fetch(`${cloud.httpUrl}/health`)).rejects.toThrow();
   });
 
+  it('is dual-stack: STUN answers on IPv6 too, and peers are told both endpoints (IPv4 first)', async () => {
+    const cloud = await createCloud({ ...LOOPBACK, udpHost6: '::1' });
+    cleanup.push(() => cloud.close());
+    expect(cloud.stun6).toMatchObject({ address: '::1', family: 'IPv6' });
+    const socket: UdpSocket = await createNodeUdpSocketFactory().bind({ type: 'udp6', address: '::1' });
+    cleanup.push(() => socket.close());
+    const reflexive = await stunBinding(socket, cloud.stun6!);
+    expect(reflexive).toMatchObject({ address: '::1', port: socket.address().port });
+  });
+
+  it('stays IPv4-only with ipv6: false, and falls back to IPv4 when the IPv6 bind fails', async () => {
+    const off = await createCloud({ ...LOOPBACK, udpHost6: '::1', ipv6: false });
+    cleanup.push(() => off.close());
+    expect(off.stun6).toBeUndefined();
+    expect(off.stunServer.address('IPv6')).toBeUndefined();
+    // An address this machine does not have: EADDRNOTAVAIL on IPv6, and the cloud starts anyway.
+    const fallback = await createCloud({ ...LOOPBACK, udpHost6: '2001:db8::7' });
+    cleanup.push(() => fallback.close());
+    expect(fallback.stun6).toBeUndefined();
+    expect(fallback.stun.port).toBeGreaterThan(0);
+  });
+
   it('advertises --public-ip for STUN and the relay', async () => {
     const cloud = await createCloud({ ...LOOPBACK, publicIp: '127.0.0.1' });
     cleanup.push(() => cloud.close());
