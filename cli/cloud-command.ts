@@ -26,9 +26,9 @@ Options:
                      client; per-address limits then count that client; repeatable
   --metrics-port N   serve /metrics on this port only, not on the HTTP port
   --metrics-host H   address of the metrics listener (default ${cloudDefaults.DEFAULT_METRICS_HOST})
-  --no-ipv6          IPv4 only; by default STUN also listens on IPv6 (${cloudDefaults.DEFAULT_CLOUD_HOST6}) when --host
-                     is the IPv4 wildcard, and peers get its IPv6 endpoint when this machine
-                     has a global IPv6 address
+  --no-ipv6          IPv4 only; by default STUN and the relay also listen on IPv6
+                     (${cloudDefaults.DEFAULT_CLOUD_HOST6}) when --host is the IPv4 wildcard, and peers get the IPv6
+                     STUN endpoint when this machine has a global IPv6 address
   --json             one JSON object per line on stdout; the first is
                      {"event":"ready","http":"http://IP:${cloudDefaults.DEFAULT_HTTP_PORT}","stun":"IP:${DEFAULT_STUN_PORT}","relay":"IP:${relayDefaults.DEFAULT_RELAY_PORT}"}
   --help             this text

@@ -35,6 +35,11 @@ export interface Cloud {
   readonly stun6?: UdpEndpoint;
   /** The relay endpoint handed to peers. */
   readonly relay: UdpEndpoint;
+  /**
+   * The relay's IPv6 endpoint on a dual-stack cloud (same binding table as `relay`: peers bound
+   * over either family reach each other). Grants name `relay`, which the SDK binds over IPv4.
+   */
+  readonly relay6?: UdpEndpoint;
   readonly sessionService: SessionService;
   readonly stunServer: StunServer;
   readonly relayServer: RelayServer;
@@ -84,7 +89,7 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
       stunServer = await createStunServer(stunOptions);
     }
     opened.push(stunServer);
-    const relayServer = await createRelayServer({
+    const relayOptions = {
       secret,
       // Revocations must outlive the tickets they cover: the issuer below uses this TTL.
       ticketTtlMs: relayDefaults.DEFAULT_TICKET_TTL_MS,
@@ -93,7 +98,15 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
       ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
       clock,
       logger: logger.child({ service: 'relay' }),
-    });
+    };
+    let relayServer: RelayServer;
+    try {
+      relayServer = await createRelayServer(dualStack ? { ...relayOptions, host6: udpHost6 } : relayOptions);
+    } catch (error) {
+      if (!dualStack) throw error;
+      logger.warn({ err: error }, 'relay over IPv6 unavailable; IPv4 only');
+      relayServer = await createRelayServer(relayOptions);
+    }
     opened.push(relayServer);
 
     const advertise = (endpoint: UdpEndpoint | undefined): UdpEndpoint => ({
@@ -105,6 +118,10 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
     const listening6 = stunServer.address('IPv6');
     const publicIp6 = listening6 ? (options.publicIp6 ?? advertisedAddress6(udpHost6)) : undefined;
     const stun6: UdpEndpoint | undefined = listening6 && publicIp6 ? { address: publicIp6, port: listening6.port, family: 'IPv6' } : undefined;
+    const relayListening6 = relayServer.address6();
+    const relayPublic6 = relayListening6 ? (options.publicIp6 ?? advertisedAddress6(udpHost6)) : undefined;
+    const relay6: UdpEndpoint | undefined =
+      relayListening6 && relayPublic6 ? { address: relayPublic6, port: relayListening6.port, family: 'IPv6' } : undefined;
     const relay = advertise(relayServer.address());
     const issuer = createTicketIssuer({ secret, clock, ttlMs: relayDefaults.DEFAULT_TICKET_TTL_MS });
     const sessionService = buildSessionService({
@@ -135,7 +152,9 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
           );
     if (metricsServer) opened.push(metricsServer);
     const httpUrl = `http://${formatEndpoint({ address: publicIp, port: http.port })}`;
-    logger.info({ http: httpUrl, stun: formatEndpoint(stun), ...(stun6 ? { stun6: formatEndpoint(stun6) } : {}), relay: formatEndpoint(relay) }, 'cloud ready');
+    const ready = { http: httpUrl, stun: formatEndpoint(stun), relay: formatEndpoint(relay) };
+    const ready6 = { ...(stun6 ? { stun6: formatEndpoint(stun6) } : {}), ...(relay6 ? { relay6: formatEndpoint(relay6) } : {}) };
+    logger.info({ ...ready, ...ready6 }, 'cloud ready');
 
     let closing: Promise<void> | undefined;
     return {
@@ -145,6 +164,7 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
       stun,
       ...(stun6 ? { stun6 } : {}),
       relay,
+      ...(relay6 ? { relay6 } : {}),
       sessionService,
       stunServer,
       relayServer,
