@@ -63,4 +63,40 @@ describe('relay ticket refresh', () => {
     expect(client.connectionType(started.server!.peerId)).toBe('relay');
   });
 
+  it('held across a clock jump of 11 minutes, survives nat.rebind() on both sides: both rebind at the relay with refreshed tickets', async () => {
+    const c = (cloud = await createMemoryCloud(15));
+    const hostNat = c.network.addNat({ preset: 'symmetric' });
+    const clientNat = c.network.addNat({ preset: 'symmetric' });
+    const host = c.runner(hostNat.addHost());
+    const client = c.runner(clientNat.addHost());
+    const disconnected: string[] = [];
+    host.on('peerDisconnected', (event) => disconnected.push(`host: ${event.reason}`));
+    client.on('peerDisconnected', (event) => disconnected.push(`client: ${event.reason}`));
+    await advanceUntilSettled(c.clock, host.startGame({ mode: 'server', sessionName: 'rebind' }), 'host start');
+    const started = await advanceUntilSettled(c.clock, client.startGame({ mode: 'client', sessionName: 'rebind' }), 'client start');
+    expect(started.server).toMatchObject({ path: 'relay' });
+
+    await c.clock.advanceAsync(11 * 60_000);
+    const before = c.relay.stats().rebinds;
+    expect(hostNat.rebind().length).toBeGreaterThan(0);
+    expect(clientNat.rebind().length).toBeGreaterThan(0);
+
+    const atHost: string[] = [];
+    const atClient: string[] = [];
+    host.on('message', (event) => atHost.push(Buffer.from(event.data).toString()));
+    client.on('message', (event) => atClient.push(Buffer.from(event.data).toString()));
+    await advanceUntil(
+      c.clock,
+      () => {
+        if (atHost.length === 0) client.broadcast(Buffer.from('to the host'));
+        if (atClient.length === 0) host.broadcast(Buffer.from('to the client'));
+        return atHost.length > 0 && atClient.length > 0;
+      },
+      'updates both ways after both NATs rebound',
+      { stepMs: 100, maxMs: 30_000 },
+    );
+    expect(c.relay.stats().rebinds).toBeGreaterThanOrEqual(before + 2);
+    expect(c.relay.stats().dropped.ticketExpired).toBe(0);
+    expect(disconnected).toEqual([]);
+  });
 });
