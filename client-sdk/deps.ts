@@ -23,6 +23,8 @@ export interface RelayPath {
   close(): void;
   /** Errors the relay reports (with the other actor when it names one); absent: none surface. */
   onError?(handler: (error: PunchthroughError, actor: number | undefined) => void): () => void;
+  /** Replaces the ticket for the next (re)bind (the cloud re-issued it); absent: tickets are not renewed. */
+  setTicket?(ticket: Uint8Array): void;
   /** Binding state changes (`binding` again after `bound`: a rebind); absent: rebinds go unseen. */
   onStateChange?(handler: (state: RelayClientState) => void): () => void;
 }

@@ -72,6 +72,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       running: () => this.#phase === 'running',
       stopped: () => this.#isClosed(),
       closeRelay: () => this.#socket.closeRelay(),
+      renewTicket: (ticket) => this.#socket.renewTicket(ticket),
       ipv6: () => this.#socket.v6 !== undefined,
       driver: () => this.#driver,
     });
