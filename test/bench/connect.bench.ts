@@ -26,9 +26,8 @@ const RUNS = Number(process.env.CONNECT_BENCH_RUNS ?? 100);
 const RELAY_CONCURRENCY = 10;
 const DIRECT_TARGET_MS = 50;
 const RELAY_TARGET_MS = 3100;
-/** The race policy's relayed connect: the 100 ms from the addresses, on loopback. */
+/** The race policy's relayed connect: the 100 ms from the addresses (target: the floor median plus this). */
 const RACE_RELAY_TARGET_MS = 100;
-// (printed target: the floor median plus these 100 ms)
 const SCHEDULE_FLOOR_MS = 3000;
 
 interface Run {
