@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ClientLink } from '../../../client-sdk/peer/client-link.js';
 import type { LinkOutput, Via } from '../../../client-sdk/peer/link-core.js';
 import { PeerPacketType } from '../../../client-sdk/peer/packets.js';
+import { resolveSchedule } from '../../../client-sdk/options.js';
 import { PrimeTracker, separatePrimes } from '../../../client-sdk/peer/priming.js';
 import { attemptPaths, directOutlook, serverPings } from '../../../client-sdk/peer/race.js';
 import { burstDueAt, dueBurst, firstAttemptOfPath, nextBurstAt, type ScheduleConfig } from '../../../client-sdk/peer/schedule.js';
@@ -179,5 +180,20 @@ describe('server link pings', () => {
     expect(first(s.receive(confirm, relay, 1030), 'connected')).toBeDefined();
     expect(s.nextDeadline()).toBe(1500);
     expect(sends(s.poll(1500)).map((p) => [where(p.via), p.type])).toEqual([['198.51.100.7:50000', PeerPacketType.PING]]);
+  });
+});
+
+describe('options', () => {
+  const base = { cloudUrl: 'http://127.0.0.1:1', appId: 'a' };
+  it('default: the sequential seed schedule, two sends per attempt, TTL-2 primes with a 250 ms lead', () => {
+    expect(resolveSchedule(base)).toEqual({ ...schedule, policy: 'sequential', copies: 2, priming: { ttl: 2, leadMs: 250 } });
+    expect(resolveSchedule({ ...base, connectPolicy: 'race', lowTtlPriming: false }).priming).toBeUndefined();
+    expect(resolveSchedule({ ...base, attemptIntervalMs: 200, primeTtl: 3 }).priming).toEqual({ ttl: 3, leadMs: 100 });
+  });
+
+  it('rejects an unknown policy and a TTL out of 1–255', () => {
+    for (const bad of [{ connectPolicy: 'eager' as 'race' }, { primeTtl: 0 }, { primeTtl: 256 }, { primeTtl: 1.5 }]) {
+      expect(() => resolveSchedule({ ...base, ...bad })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
+    }
   });
 });
