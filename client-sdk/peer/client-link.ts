@@ -53,7 +53,7 @@ class ClientRole implements LinkRole {
   attemptsSent = 0;
   /** Bursts sent: each attempt is `copiesOf(schedule)` bursts spaced within its interval. */
   #burstsSent = 0;
-  /** Full-TTL sends held back from a poll that sent primes, and when that poll ran. */
+  /** Primes held back from a poll that also sent full-TTL packets (priming.ts), and when that poll ran. */
   #later: LinkOutput[] = [];
   #laterAt = 0;
   readonly #primes: PrimeTracker;

@@ -37,14 +37,14 @@ export class PrimeTracker {
 }
 
 /**
- * Splits a poll's outputs when they hold primes: everything but the full-TTL sends now, those
- * on the next poll. A socket sets the TTL per datagram only through its per-socket option
- * (core/udp.ts), so a full-TTL send in the same turn as a prime could leave with the low TTL.
+ * Splits a poll's outputs when they mix primes with full-TTL sends: the primes go on the next
+ * poll, everything else now. node:dgram sets the TTL per socket and sends on the next tick, and
+ * a prime restores the default only from its completion callback (core/udp.ts), so a full-TTL
+ * send made after a prime in the same turn of the event loop could leave with the low TTL; one
+ * made in an earlier turn has already left.
  */
 export function separatePrimes(out: LinkOutput[]): { now: LinkOutput[]; later: LinkOutput[] } {
-  if (!out.some((o) => o.type === 'send' && o.ttl !== undefined)) return { now: out, later: [] };
-  const now: LinkOutput[] = [];
-  const later: LinkOutput[] = [];
-  for (const o of out) (o.type === 'send' && o.ttl === undefined ? later : now).push(o);
-  return { now, later };
+  const isPrime = (o: LinkOutput): boolean => o.type === 'send' && o.ttl !== undefined;
+  if (!out.some(isPrime) || !out.some((o) => o.type === 'send' && o.ttl === undefined)) return { now: out, later: [] };
+  return { now: out.filter((o) => !isPrime(o)), later: out.filter(isPrime) };
 }

@@ -58,7 +58,7 @@ class ServerRole implements LinkRole {
   readonly #probes = new Map<number, Probe>();
   readonly #primes: PrimeTracker;
   readonly #pings: boolean;
-  /** Full-TTL pings held back from a round that sent primes, and when that round ran. */
+  /** Primes held back from a round that also sent full-TTL pings (priming.ts), and when that round ran. */
   #later: LinkOutput[] = [];
   #laterAt = 0;
 

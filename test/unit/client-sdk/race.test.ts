@@ -101,21 +101,22 @@ describe('priming', () => {
     expect(new PrimeTracker(undefined).decide(serverLocal, 0)).toBe('full');
   });
 
-  it('holds the full-TTL sends of a poll that sends primes for the next poll', () => {
+  it('holds the primes of a poll that also sends full-TTL packets for the next poll', () => {
     const send = (ttl?: number): LinkOutput => ({ type: 'send', via: relay, bytes: new Uint8Array(1), ...(ttl ? { ttl } : {}) });
     const attempt: LinkOutput = { type: 'attempt', n: 0, path: 'relay' };
     expect(separatePrimes([attempt, send()])).toEqual({ now: [attempt, send()], later: [] });
-    expect(separatePrimes([attempt, send(2), send()])).toEqual({ now: [attempt, send(2)], later: [send()] });
+    expect(separatePrimes([attempt, send(2)])).toEqual({ now: [attempt, send(2)], later: [] });
+    expect(separatePrimes([attempt, send(2), send()])).toEqual({ now: [attempt, send()], later: [send(2)] });
   });
 });
 
 describe('client link, race policy with priming and two copies', () => {
-  it('primes at 0 and sends the relay connect in the next poll, full-TTL connects from 250 ms, then relay-only after the direct window', () => {
+  it('sends the relay connect at 0 and the primes in the next poll, full-TTL connects from 250 ms, then relay-only after the direct window', () => {
     const link = clientLink({ candidates: [serverLocal, serverReflexive], schedule: { ...race, ...primed } });
     const log = drive(link, 3250);
     expect(log.slice(0, 4)).toEqual([
-      [0, ['10.0.0.1:4000:ttl2', '203.0.113.1:40000:ttl2'], ['0:direct', '0:relay']],
-      [0, ['relay'], []],
+      [0, ['relay'], ['0:direct', '0:relay']],
+      [0, ['10.0.0.1:4000:ttl2', '203.0.113.1:40000:ttl2'], []],
       [250, ['10.0.0.1:4000', '203.0.113.1:40000', 'relay'], []],
       [500, ['10.0.0.1:4000', '203.0.113.1:40000', 'relay'], ['1:direct', '1:relay']],
     ]);
