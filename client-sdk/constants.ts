@@ -17,6 +17,36 @@ export const DEFAULT_ATTEMPT_INTERVAL_MS = 500;
 export const DEFAULT_DIRECT_FRACTION = 2 / 3;
 
 /**
+ * The connect policy when none is given: `sequential`, the seed's schedule (direct attempts, then
+ * the relay). `race` starts the relay at once beside the direct attempts (docs/connection-process.md).
+ */
+export const DEFAULT_CONNECT_POLICY = 'sequential';
+
+/**
+ * Sends of each connection attempt, spaced evenly within its interval (at 0 and 250 ms of a
+ * 500 ms slot). With 20 % loss on each NAT link a connect and its accept both arrive about 41 %
+ * of the time, so six single attempts all fail about 4 % of the time (1 start in 25 falls to the
+ * relay); twelve sends make that 0.2 %. The attempt number and times stay the seed's.
+ */
+export const DEFAULT_ATTEMPT_COPIES = 2;
+
+/**
+ * IP TTL of a low-TTL prime: the first hop is the home router (the NAT, which makes the
+ * mapping), the second the ISP's first router, where the prime expires well before the peer's
+ * NAT. The measured prototype on Linux NATs (docs/nat-matrix.md, Real Linux NAT) used 2.
+ */
+export const DEFAULT_PRIME_TTL = 2;
+
+/**
+ * Time from a candidate's prime to its first full-TTL packet, ms (capped at half the attempt
+ * interval, so attempt 0 still sends full-TTL connects). It must exceed the gap between the two
+ * ends' starts, or the earlier end's full packet can still reach the later end's NAT first; the
+ * cloud sends both their addresses at once, so the gap is the difference of their signaling
+ * latencies. The trade-off: a direct connect takes this much longer (attempt 0 still connects).
+ */
+export const PRIME_LEAD_MS = 250;
+
+/**
  * Keepalive period on a connected path. Home NATs drop idle UDP mappings after as little as
  * 30 s (RFC 4787 REQ-5 asks for at least 2 min, many routers use 30 s); 2 s keeps the mapping
  * open with a wide margin and gives a fresh RTT sample every few seconds at ~30 B/s.

@@ -138,13 +138,13 @@ export class GameSocket {
   }
 
   /** Sends on a path: to the endpoint's socket, or to the actor through the relay. */
-  send(actor: number, via: Via, bytes: Uint8Array): void {
+  send(actor: number, via: Via, bytes: Uint8Array, ttl?: number): void {
     if (via.path === 'relay') {
       this.#relay?.send(actor, bytes);
       return;
     }
     const socket = via.endpoint.family === 'IPv6' ? this.#v6 : this.#v4;
-    socket?.send(bytes, via.endpoint.port, via.endpoint.address);
+    socket?.send(bytes, via.endpoint.port, via.endpoint.address, ttl);
   }
 
   /** A fresh plain endpoint for events: the peer's (direct) or the relay's. */

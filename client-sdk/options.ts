@@ -1,14 +1,18 @@
 // The runner's options resolved once, at construction: defaults from constants.ts, range checks.
 import { createEnv, parseEndpoint, PunchthroughError, type Env, type UdpEndpoint } from '../core/index.js';
 import {
+  DEFAULT_ATTEMPT_COPIES,
   DEFAULT_ATTEMPT_INTERVAL_MS,
   DEFAULT_ATTEMPTS_LIMIT,
   DEFAULT_CLOUD_CONNECT_TIMEOUT_MS,
+  DEFAULT_CONNECT_POLICY,
   DEFAULT_DIRECT_FRACTION,
   DEFAULT_KEEPALIVE_INTERVAL_MS,
   DEFAULT_PEER_TIMEOUT_MS,
+  DEFAULT_PRIME_TTL,
   DEFAULT_REQUEST_TIMEOUT_MS,
   MAX_ATTEMPTS,
+  PRIME_LEAD_MS,
 } from './constants.js';
 import type { LinkTiming } from './peer/link-core.js';
 import type { ScheduleConfig } from './peer/schedule.js';
@@ -87,11 +91,19 @@ function defaultIpv6(options: NetworkRunnerOptions): boolean {
 
 /** The connection schedule (docs/connection-process.md, connection steps 3–6). */
 export function resolveSchedule(options: NetworkRunnerOptions): ScheduleConfig {
+  const attemptIntervalMs = positive(options.attemptIntervalMs, DEFAULT_ATTEMPT_INTERVAL_MS, 'attemptIntervalMs');
+  const policy = options.connectPolicy ?? DEFAULT_CONNECT_POLICY;
+  if (policy !== 'sequential' && policy !== 'race') throw new PunchthroughError('INVALID_OPTIONS', `connectPolicy must be 'sequential' or 'race', got ${String(policy)}`);
+  const ttl = options.primeTtl ?? DEFAULT_PRIME_TTL;
+  if (!Number.isInteger(ttl) || ttl < 1 || ttl > 255) throw new PunchthroughError('INVALID_OPTIONS', `primeTtl must be an integer from 1 to 255, got ${ttl}`);
   return {
     attemptsLimit: attempts(options.attemptsLimit ?? DEFAULT_ATTEMPTS_LIMIT),
-    attemptIntervalMs: positive(options.attemptIntervalMs, DEFAULT_ATTEMPT_INTERVAL_MS, 'attemptIntervalMs'),
+    attemptIntervalMs,
     directFraction: fraction(options.directFraction ?? DEFAULT_DIRECT_FRACTION),
     forceRelay: options.forceRelay ?? false,
+    policy,
+    copies: DEFAULT_ATTEMPT_COPIES,
+    ...((options.lowTtlPriming ?? true) ? { priming: { ttl, leadMs: Math.min(PRIME_LEAD_MS, attemptIntervalMs / 2) } } : {}),
   };
 }
 

@@ -4,7 +4,7 @@
  * timer: bytes leave through the `send` hook (the game socket) and arrive through `receive`.
  */
 import type { Env, TimerHandle, UdpEndpoint } from '../core/index.js';
-import type { PeerAddressesEvent } from '../src/protocol/index.js';
+import type { NatType, PeerAddressesEvent } from '../src/protocol/index.js';
 import { toEndpoint } from './addresses.js';
 import { MAX_ANNOUNCED_CANDIDATES, type DisconnectReason } from './constants.js';
 import { ClientLink } from './peer/client-link.js';
@@ -13,7 +13,7 @@ import type { LinkOutput, LinkTiming } from './peer/link-core.js';
 import type { Link, PeerContact } from './peer/link.js';
 import { readHeader, type PeerDropReason } from './peer/packets.js';
 import type { ConnectPath, Via } from './peer/path.js';
-import { directAttemptCount, type ScheduleConfig } from './peer/schedule.js';
+import { firstAttemptOfPath, type ScheduleConfig } from './peer/schedule.js';
 import type { PairRole } from './peer/sealer.js';
 import { ServerLink } from './peer/server-link.js';
 import type { NetworkRunnerEvents, PeerConnectedEvent, ProgressFlow } from './types.js';
@@ -30,8 +30,10 @@ export type Emit = <K extends keyof NetworkRunnerEvents>(name: K, ...args: Netwo
 export type Progress = (flow: ProgressFlow, step: number, peerId?: string, detail?: Record<string, unknown>) => void;
 
 export interface PeerDriverHooks {
-  /** Sends on a path (the game socket). */
-  send(actor: number, via: Via, bytes: Uint8Array): void;
+  /** Sends on a path (the game socket); `ttl` sets the IP TTL of a direct datagram. */
+  send(actor: number, via: Via, bytes: Uint8Array, ttl?: number): void;
+  /** This runner's NAT type as far as it knows it (the race policy's rules). */
+  natType?(): NatType;
   /** The endpoint an event names for a path. */
   remote(via: Via): UdpEndpoint;
   /** Whether relay attempts can go out (read when a client link is made). */
@@ -62,6 +64,8 @@ interface LinkSettings {
   timing: LinkTiming;
   counterBase: number;
   ephemeral?: EphemeralKeyPair;
+  /** Both ends' reported NAT types (the race policy's rules), `unknown` when not measured. */
+  natTypes: { self: NatType; peer: NatType };
 }
 
 /** What differs between the roles, in one place instead of branches. */
@@ -188,7 +192,8 @@ export class PeerDriver {
       return;
     }
     if (existing) this.#forget(existing);
-    const link = role.link(this.#linkSettings(self.actor), contact, at, this.hooks.relayAvailable());
+    const settings = { ...this.#linkSettings(self.actor), natTypes: { self: this.hooks.natType?.() ?? 'unknown', peer: event.natType ?? 'unknown' } };
+    const link = role.link(settings, contact, at, this.hooks.relayAvailable());
     const entry: PeerEntry = { peerId: event.peerId, actor: event.actor, link, addressesAt: at };
     const previous = this.#byActor.get(event.actor);
     if (previous) this.#forget(previous);
@@ -237,7 +242,7 @@ export class PeerDriver {
   }
 
   /** A new link's settings; it takes the spare key pair, if one is ready. */
-  #linkSettings(self: number): LinkSettings {
+  #linkSettings(self: number): Omit<LinkSettings, 'natTypes'> {
     const { schedule, timing } = this.config;
     const ephemeral = this.#spareKey;
     this.#spareKey = undefined;
@@ -277,7 +282,7 @@ export class PeerDriver {
     for (const output of outputs) {
       switch (output.type) {
         case 'send':
-          hooks.send(entry.actor, output.via, output.bytes);
+          hooks.send(entry.actor, output.via, output.bytes, output.ttl);
           break;
         case 'attempt':
           this.#onAttempt(entry, output.n, output.path);
@@ -311,8 +316,7 @@ export class PeerDriver {
   #onAttempt(entry: PeerEntry, n: number, path: ConnectPath): void {
     const ms = this.env.clock.now() - entry.addressesAt;
     // Connection steps 3 (direct) and 4 (through the cloud's relay), announced when each begins.
-    const firstOfPath = n === 0 || (path === 'relay' && n === directAttemptCount(this.config.schedule));
-    if (firstOfPath) this.hooks.progress('connect', path === 'direct' ? 3 : 4, entry.peerId, { attempt: n });
+    if (firstAttemptOfPath(this.config.schedule, n, path)) this.hooks.progress('connect', path === 'direct' ? 3 : 4, entry.peerId, { attempt: n });
     this.hooks.emit('attempt', { peerId: entry.peerId, n, path, ms });
   }
 

@@ -80,7 +80,8 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       this.#options.env,
       { ...this.#options, randomNonce: this.#deps.randomNonce },
       {
-        send: (actor, via, bytes) => this.#socket.send(actor, via, bytes),
+        send: (actor, via, bytes, ttl) => this.#socket.send(actor, via, bytes, ttl),
+        natType: () => this.#natType,
         remote: (via) => this.#socket.remote(via),
         relayAvailable: () => this.#socket.relayAvailable,
         emit,

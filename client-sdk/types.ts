@@ -32,6 +32,23 @@ export interface NetworkRunnerOptions {
    * DisableNATPunchthrough). Default false.
    */
   forceRelay?: boolean;
+  /**
+   * How the relay is scheduled against the direct attempts. `sequential` (default): the seed's
+   * schedule, direct for attempts 0–5, then the relay. `race`: a connect through the relay goes
+   * out with every attempt from attempt 0, beside the direct ones; the first path proven carries
+   * the traffic and a direct accept takes over from the relay (`pathChanged`). A pair whose
+   * reported NAT types rule direct out (`discoverNat` on both ends) skips the direct attempts.
+   */
+  connectPolicy?: 'sequential' | 'race';
+  /**
+   * Low-TTL priming: the first packet towards each new candidate goes out with IP TTL
+   * `primeTtl`, opening this end's NAT without reaching the peer's, and full-TTL packets follow
+   * 250 ms later (half an attempt interval at most), so the peer's early packet cannot steal the
+   * port on a router that keeps state for unsolicited inbound. Default true.
+   */
+  lowTtlPriming?: boolean;
+  /** IP TTL of a prime (1–255). Default 2: past the home router, not to the peer's. */
+  primeTtl?: number;
   /** STUN servers as `ip:port`, tried in order. Default: the ones the cloud hands out; `[]` skips STUN. */
   stunServers?: readonly string[];
   /**

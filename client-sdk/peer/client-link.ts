@@ -5,12 +5,15 @@
  * (packets.ts has the format and key schedule); link.ts holds what both roles share.
  */
 import { randomBytes } from 'node:crypto';
+import type { NatType } from '../../src/protocol/index.js';
 import type { EphemeralKeyPair } from './key-schedule.js';
 import type { LinkOutput, LinkTiming } from './link-core.js';
 import { PeerLink, type LinkRole, type PeerContact } from './link.js';
 import { CHALLENGE_BYTES, PeerPacketType, type PeerPacket } from './packets.js';
 import { shouldSwitch, type Via } from './path.js';
-import { attemptPath, dueAttempt, giveUpAt, nextRoundAt, type ScheduleConfig } from './schedule.js';
+import { PrimeTracker, separatePrimes } from './priming.js';
+import { attemptPaths, directOutlook, type DirectOutlook } from './race.js';
+import { burstDueAt, copiesOf, directAttemptCount, dueBurst, giveUpAt, nextBurstAt, type ScheduleConfig } from './schedule.js';
 
 /** The server as the client knows it. */
 export type ServerContact = PeerContact;
@@ -29,6 +32,8 @@ export interface ClientLinkInit {
   counterBase: number;
   /** An ephemeral key pair made ahead of time, off the connect's critical path (used once). */
   ephemeral?: EphemeralKeyPair;
+  /** Both ends' reported NAT types: the race policy skips a direct path they rule out. */
+  natTypes?: { self: NatType; peer: NatType };
 }
 
 export type ClientPhase = 'connecting' | 'connected' | 'failed' | 'closed';
@@ -40,12 +45,19 @@ interface SentConnect {
   via: Via;
 }
 
-/** Connects remembered to match accepts (every candidate of every attempt, plus ping answers). */
-const CONNECTS_REMEMBERED = 256;
+/** Connects remembered to match accepts (every candidate of every burst and prime, plus ping answers). */
+const CONNECTS_REMEMBERED = 512;
 
 class ClientRole implements LinkRole {
   readonly waitingPhase = 'connecting';
   attemptsSent = 0;
+  /** Bursts sent: each attempt is `copiesOf(schedule)` bursts spaced within its interval. */
+  #burstsSent = 0;
+  /** Primes held back from a poll that also sent full-TTL packets (priming.ts), and when that poll ran. */
+  #later: LinkOutput[] = [];
+  #laterAt = 0;
+  readonly #primes: PrimeTracker;
+  readonly #outlook: DirectOutlook;
   /** By challenge (hex). */
   readonly #sent = new Map<string, SentConnect>();
 
@@ -54,32 +66,82 @@ class ClientRole implements LinkRole {
     private readonly startedAt: number,
     private readonly schedule: ScheduleConfig,
     private readonly relayAvailable: boolean,
-  ) {}
+    natTypes: { self: NatType; peer: NatType } | undefined,
+  ) {
+    this.#primes = new PrimeTracker(schedule.priming);
+    this.#outlook = natTypes ? directOutlook(natTypes.peer, natTypes.self) : 'unknown';
+  }
 
   handshakeDeadline(): number | undefined {
-    return nextRoundAt(this.schedule, this.startedAt, this.attemptsSent) ?? giveUpAt(this.schedule, this.startedAt);
+    if (this.#later.length > 0) return this.#laterAt;
+    return nextBurstAt(this.schedule, this.startedAt, this.#burstsSent) ?? giveUpAt(this.schedule, this.startedAt);
   }
 
   pollHandshake(now: number): LinkOutput[] {
-    const out: LinkOutput[] = [];
-    for (let n = dueAttempt(this.schedule, this.startedAt, this.attemptsSent, now); n !== undefined; ) {
-      this.attemptsSent = n + 1;
-      const path = attemptPath(this.schedule, n, this.relayAvailable);
-      out.push({ type: 'attempt', n, path });
-      if (path === 'direct') {
-        for (const endpoint of this.link.candidateSet.all()) out.push(this.#connect({ path: 'direct', endpoint }, n, now));
-      } else {
-        // Connection steps 4–5: the request goes to the cloud's relay, which hands it to the server.
-        out.push(this.#connect({ path: 'relay' }, n, now));
-      }
-      n = dueAttempt(this.schedule, this.startedAt, this.attemptsSent, now);
-    }
+    const out = this.#bursts(now, false);
     // Connection step 6: the limit is reached; the runner shuts the client's network down.
     if (now >= giveUpAt(this.schedule, this.startedAt)) {
       this.link.failed();
       out.push({ type: 'failed', code: 'CONNECT_TIMEOUT' });
     }
     return out;
+  }
+
+  /**
+   * Race policy, connected through the relay: the direct attempts go on for the direct window,
+   * so a direct accept can take over (see #onAccept). Undefined otherwise.
+   */
+  connectedDeadline(): number | undefined {
+    if (!this.#racingDirect()) return undefined;
+    if (this.#later.length > 0) return this.#laterAt;
+    return nextBurstAt(this.schedule, this.startedAt, this.#burstsSent);
+  }
+
+  pollConnected(now: number): LinkOutput[] {
+    return this.#racingDirect() ? this.#bursts(now, true) : [];
+  }
+
+  /** Race policy, on the relay, with direct attempts left in the window. */
+  #racingDirect(): boolean {
+    if (this.schedule.policy !== 'race' || this.link.core.via?.path !== 'relay' || this.#outlook === 'relay') return false;
+    return this.#burstsSent < directAttemptCount(this.schedule) * copiesOf(this.schedule) || this.#later.length > 0;
+  }
+
+  /**
+   * Connection steps 3–4: the bursts due at `now` (a late timer catches up, in order). Attempt
+   * `n` takes the paths of its policy (race.ts); new candidates get a low-TTL prime first and
+   * full-TTL connects once its lead has passed (priming.ts). Once connected, only direct.
+   */
+  #bursts(now: number, connected: boolean): LinkOutput[] {
+    const out: LinkOutput[] = this.#later.splice(0);
+    const copies = copiesOf(this.schedule);
+    for (let i = dueBurst(this.schedule, this.startedAt, this.#burstsSent, now); i !== undefined; ) {
+      this.#burstsSent = i + 1;
+      const n = Math.floor(i / copies);
+      const at = burstDueAt(this.schedule, this.startedAt, i);
+      const paths = attemptPaths(this.schedule, n, this.relayAvailable, this.#outlook);
+      const relay = paths.relay && !connected;
+      if (i % copies === 0) {
+        this.attemptsSent = n + 1;
+        if (paths.direct) out.push({ type: 'attempt', n, path: 'direct' });
+        if (relay) out.push({ type: 'attempt', n, path: 'relay' });
+      }
+      if (paths.direct) {
+        for (const endpoint of this.link.candidateSet.all()) {
+          const send = this.#primes.decide(endpoint, at);
+          if (send !== 'wait') out.push(this.#connect({ path: 'direct', endpoint }, n, now, send === 'prime' ? this.schedule.priming?.ttl : undefined));
+        }
+      }
+      // Connection steps 4–5: the request goes to the cloud's relay, which hands it to the server.
+      if (relay) out.push(this.#connect({ path: 'relay' }, n, now));
+      i = dueBurst(this.schedule, this.startedAt, this.#burstsSent, now);
+    }
+    const split = separatePrimes(out);
+    if (split.later.length > 0) {
+      this.#later = split.later;
+      this.#laterAt = now;
+    }
+    return split.now;
   }
 
   receive(packet: PeerPacket, via: Via, now: number): LinkOutput[] {
@@ -99,7 +161,10 @@ class ClientRole implements LinkRole {
    * replayed ping is dropped by the replay window, so pings cannot be used to aim connects.
    */
   #onPing(via: Via, now: number): LinkOutput[] {
-    if (via.path !== 'direct' || this.link.phase !== 'connecting' || this.schedule.forceRelay) return [];
+    if (via.path !== 'direct' || this.schedule.forceRelay) return [];
+    if (this.link.phase !== 'connecting' && !(this.link.phase === 'connected' && this.#racingDirect())) return [];
+    // Its packets pass our NAT already: no prime needed towards it.
+    this.#primes.heard(via.endpoint);
     const out: LinkOutput[] = [];
     if (this.link.candidateSet.learn(via.endpoint)) out.push({ type: 'learned', endpoint: via.endpoint });
     else if (!this.link.candidateSet.has(via.endpoint)) return out;
@@ -146,13 +211,13 @@ class ClientRole implements LinkRole {
     return out;
   }
 
-  #connect(via: Via, attempt: number, now: number): LinkOutput {
+  #connect(via: Via, attempt: number, now: number, ttl?: number): LinkOutput {
     const challenge = randomBytes(CHALLENGE_BYTES);
     this.#sent.set(challenge.toString('hex'), { sentAt: now, attempt, via });
     if (this.#sent.size > CONNECTS_REMEMBERED) this.#sent.delete(this.#sent.keys().next().value!);
     const { core, sealer } = this.link;
     const bytes = sealer.seal({ type: PeerPacketType.CONNECT, from: core.self, to: core.peer, attempt, publicKey: sealer.publicKey, challenge });
-    return { type: 'send', via, bytes };
+    return ttl === undefined ? { type: 'send', via, bytes } : { type: 'send', via, bytes, ttl };
   }
 }
 
@@ -165,10 +230,22 @@ export class ClientLink extends PeerLink {
     let role!: ClientRole;
     super(
       { role: 'client', self: init.self, peer: init.server, timing: init.timing, counterBase: init.counterBase, ...(init.ephemeral ? { ephemeral: init.ephemeral } : {}) },
-      (link) => (role = new ClientRole(link, init.startedAt, init.schedule, init.relayAvailable)),
+      (link) => (role = new ClientRole(link, init.startedAt, init.schedule, init.relayAvailable, init.natTypes)),
     );
     this.#role = role;
     this.startedAt = init.startedAt;
+  }
+
+  /** The race policy's direct attempts go on while connected through the relay. */
+  override nextDeadline(): number | undefined {
+    const base = super.nextDeadline();
+    const racing = this.phase === 'connected' ? this.#role.connectedDeadline() : undefined;
+    return racing === undefined || (base !== undefined && base <= racing) ? base : racing;
+  }
+
+  override poll(now: number): LinkOutput[] {
+    const out = super.poll(now);
+    return this.phase === 'connected' ? [...out, ...this.#role.pollConnected(now)] : out;
   }
 
   override get phase(): ClientPhase {

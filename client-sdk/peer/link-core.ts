@@ -14,8 +14,8 @@ import { keepaliveDueAt, peerTimeoutAt, smoothRtt } from './schedule.js';
 export type { Via } from './path.js';
 
 export type LinkOutput =
-  /** Send these bytes on this path. */
-  | { type: 'send'; via: Via; bytes: Uint8Array }
+  /** Send these bytes on this path; `ttl`: with this IP TTL (a low-TTL prime, priming.ts). */
+  | { type: 'send'; via: Via; bytes: Uint8Array; ttl?: number }
   /** Client: connection attempt `n` went out on `path`. */
   | { type: 'attempt'; n: number; path: ConnectPath }
   /** A valid punch packet came from an endpoint the peer had not announced (peer-reflexive). */

@@ -16,6 +16,25 @@ export interface ScheduleConfig {
   directFraction: number;
   /** Every attempt goes through the relay (no punching). */
   forceRelay: boolean;
+  /**
+   * `sequential` (the default): direct for the first attempts, then the relay. `race`: the relay
+   * beside the direct attempts from attempt 0 (race.ts).
+   */
+  policy?: ConnectPolicy;
+  /** Sends of each attempt, spaced evenly within its interval (loss). Default 1. */
+  copies?: number;
+  /** Low-TTL priming of new candidates (priming.ts); undefined: none. */
+  priming?: PrimingConfig;
+}
+
+/** How the client schedules the relay against the direct attempts. */
+export type ConnectPolicy = 'sequential' | 'race';
+
+export interface PrimingConfig {
+  /** IP TTL of a prime: enough to leave this end's NAT, too little to reach the peer's. */
+  ttl: number;
+  /** Full-TTL packets to a primed candidate start this long after its prime, ms. */
+  leadMs: number;
 }
 
 /**
@@ -72,6 +91,40 @@ export function duePing(config: ScheduleConfig, learnedAt: number, sent: number,
 /** When the next ping or attempt falls due, or undefined when the rounds are over. */
 export function nextRoundAt(config: ScheduleConfig, startedAt: number, sent: number): number | undefined {
   return sent < config.attemptsLimit ? attemptDueAt(config, startedAt, sent) : undefined;
+}
+
+/** Sends per attempt (at least 1). */
+export function copiesOf(config: ScheduleConfig): number {
+  return Math.max(1, Math.floor(config.copies ?? 1));
+}
+
+/**
+ * Burst `i` of the schedule: copy `i mod copies` of attempt `floor(i / copies)`, the copies
+ * spaced evenly within the attempt's interval, so copy 0 keeps the attempt's exact time.
+ */
+export function burstDueAt(config: ScheduleConfig, startedAt: number, i: number): number {
+  const copies = copiesOf(config);
+  return attemptDueAt(config, startedAt, Math.floor(i / copies)) + (i % copies) * (config.attemptIntervalMs / copies);
+}
+
+/** The next burst to send at `now` given `sent` bursts sent, or undefined (the caller loops). */
+export function dueBurst(config: ScheduleConfig, startedAt: number, sent: number, now: number): number | undefined {
+  if (sent >= config.attemptsLimit * copiesOf(config)) return undefined;
+  return burstDueAt(config, startedAt, sent) <= now ? sent : undefined;
+}
+
+/** When the next burst falls due, or undefined when all are sent. */
+export function nextBurstAt(config: ScheduleConfig, startedAt: number, sent: number): number | undefined {
+  return sent < config.attemptsLimit * copiesOf(config) ? burstDueAt(config, startedAt, sent) : undefined;
+}
+
+/**
+ * Whether attempt `n` is the first on `path` (connection steps 3 and 4 are announced then):
+ * attempt 0, or under the sequential policy the first relay attempt after the direct ones.
+ */
+export function firstAttemptOfPath(config: ScheduleConfig, n: number, path: ConnectPath): boolean {
+  if (n === 0) return true;
+  return config.policy !== 'race' && path === 'relay' && n === directAttemptCount(config);
 }
 
 /** Keepalive `n` after connecting is due every `intervalMs` since the last one sent. */

@@ -5,13 +5,16 @@
  * trip (packets.ts). link.ts holds what both roles share.
  */
 import { randomBytes } from 'node:crypto';
+import type { NatType } from '../../src/protocol/index.js';
 import { MAX_PENDING_PROBES, PATH_PROBE_INTERVAL_MS } from '../constants.js';
 import type { EphemeralKeyPair } from './key-schedule.js';
 import type { LinkOutput, LinkTiming } from './link-core.js';
 import { PeerLink, type LinkRole, type PeerContact } from './link.js';
 import { PeerPacketType, type PeerPacket } from './packets.js';
 import { sameVia, shouldSwitch, type Via } from './path.js';
-import { duePing, nextRoundAt, type ScheduleConfig } from './schedule.js';
+import { PrimeTracker, separatePrimes } from './priming.js';
+import { directOutlook, serverPings } from './race.js';
+import { attemptDueAt, duePing, nextRoundAt, type ScheduleConfig } from './schedule.js';
 import { sealedBytes } from './sealer.js';
 
 /** The client as the server knows it. */
@@ -29,6 +32,8 @@ export interface ServerLinkInit {
   counterBase: number;
   /** An ephemeral key pair made ahead of time, off the connect's critical path (used once). */
   ephemeral?: EphemeralKeyPair;
+  /** Both ends' reported NAT types: the race policy skips pings they rule out. */
+  natTypes?: { self: NatType; peer: NatType };
 }
 
 export type ServerPhase = 'waiting' | 'connected' | 'closed';
@@ -51,35 +56,63 @@ class ServerRole implements LinkRole {
   /** When an authentic packet last came from the current send path (the comparator's "last heard"). */
   #pathHeardAt = 0;
   readonly #probes = new Map<number, Probe>();
+  readonly #primes: PrimeTracker;
+  readonly #pings: boolean;
+  /** Primes held back from a round that also sent full-TTL pings (priming.ts), and when that round ran. */
+  #later: LinkOutput[] = [];
+  #laterAt = 0;
 
   constructor(
     private readonly link: PeerLink,
     /** t = 0 of the ping budget: the first address report; later reports never move it. */
     private readonly learnedAt: number,
     private readonly schedule: ScheduleConfig,
-  ) {}
+    natTypes: { self: NatType; peer: NatType } | undefined,
+  ) {
+    this.#primes = new PrimeTracker(schedule.priming);
+    this.#pings = serverPings(schedule, natTypes ? directOutlook(natTypes.self, natTypes.peer) : 'unknown');
+  }
 
   handshakeDeadline(): number | undefined {
-    return this.schedule.forceRelay ? undefined : nextRoundAt(this.schedule, this.learnedAt, this.pingsSent);
+    if (this.#later.length > 0) return this.#laterAt;
+    return this.#pings ? nextRoundAt(this.schedule, this.learnedAt, this.pingsSent) : undefined;
   }
 
   /**
    * Connection step 7: pings open the server's NAT towards the client's candidates, one round at
    * most per poll (a late timer skips rounds rather than bursting them). Re-reported addresses
    * neither restart nor extend the budget, so the server is never a packet cannon
-   * (DEFAULT_ATTEMPTS_LIMIT rounds, ≤ 16 endpoints).
+   * (DEFAULT_ATTEMPTS_LIMIT rounds, ≤ 16 endpoints, one packet each per round). A candidate's
+   * first ping is its low-TTL prime (priming.ts), so priming adds no packet to the budget.
    */
   pollHandshake(now: number): LinkOutput[] {
-    const round = duePing(this.schedule, this.learnedAt, this.pingsSent, now);
-    if (round === undefined) return [];
+    const out = this.#later.splice(0);
+    const round = this.#pings ? duePing(this.schedule, this.learnedAt, this.pingsSent, now) : undefined;
+    if (round === undefined) return out;
     this.pingsSent = round + 1;
     const { core, sealer } = this.link;
-    const out: LinkOutput[] = [];
+    const at = attemptDueAt(this.schedule, this.learnedAt, round);
     for (const endpoint of this.link.candidateSet.all()) {
+      const send = this.#primes.decide(endpoint, at);
+      if (send === 'wait') continue;
       const bytes = sealer.seal({ type: PeerPacketType.PING, from: core.self, to: core.peer, seq: round });
-      out.push({ type: 'send', via: { path: 'direct', endpoint }, bytes });
+      const via: Via = { path: 'direct', endpoint };
+      out.push(send === 'prime' && this.schedule.priming ? { type: 'send', via, bytes, ttl: this.schedule.priming.ttl } : { type: 'send', via, bytes });
     }
-    return out;
+    const split = separatePrimes(out);
+    if (split.later.length > 0) {
+      this.#later = split.later;
+      this.#laterAt = now;
+    }
+    return split.now;
+  }
+
+  /**
+   * Connected through the relay, the server keeps its ping budget: the pings open its NAT and
+   * show a client its peer-reflexive port for a direct path to take over (race policy).
+   */
+  pingsWhileRelayed(): boolean {
+    return this.link.core.via?.path === 'relay';
   }
 
   receive(packet: PeerPacket, via: Via, now: number, size: number): LinkOutput[] {
@@ -112,6 +145,8 @@ class ServerRole implements LinkRole {
     const out: LinkOutput[] = [];
     // An authentic connect from an unannounced endpoint is peer-reflexive (a symmetric NAT's mapping).
     if (via.path === 'direct' && this.link.candidateSet.learn(via.endpoint)) out.push({ type: 'learned', endpoint: via.endpoint });
+    // Its packets pass our NAT already: no prime needed towards it.
+    if (via.path === 'direct') this.#primes.heard(via.endpoint);
     if (this.link.phase === 'connected') core.heard(now);
     this.#lastAttempt = packet.attempt;
     const probe = this.#newProbe(via, now, packet.attempt);
@@ -190,9 +225,21 @@ export class ServerLink extends PeerLink {
     let role!: ServerRole;
     super(
       { role: 'server', self: init.self, peer: init.client, timing: init.timing, counterBase: init.counterBase, ...(init.ephemeral ? { ephemeral: init.ephemeral } : {}) },
-      (link) => (role = new ServerRole(link, init.learnedAt, init.schedule)),
+      (link) => (role = new ServerRole(link, init.learnedAt, init.schedule, init.natTypes)),
     );
     this.#role = role;
+  }
+
+  /** Connected through the relay, the ping rounds go on (see ServerRole.pingsWhileRelayed). */
+  override nextDeadline(): number | undefined {
+    const base = super.nextDeadline();
+    const pings = this.phase === 'connected' && this.#role.pingsWhileRelayed() ? this.#role.handshakeDeadline() : undefined;
+    return pings === undefined || (base !== undefined && base <= pings) ? base : pings;
+  }
+
+  override poll(now: number): LinkOutput[] {
+    const out = super.poll(now);
+    return this.phase === 'connected' && this.#role.pingsWhileRelayed() ? [...out, ...this.#role.pollHandshake(now)] : out;
   }
 
   override get phase(): ServerPhase {

@@ -4,7 +4,7 @@
  * flushed mid-session. The SDK, STUN and relay run on virtual hosts on one ManualClock.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { NetworkRunner, PeerConnectedEvent } from '../../client-sdk/index.js';
+import type { NetworkRunner, NetworkRunnerOptions, PeerConnectedEvent } from '../../client-sdk/index.js';
 import { LINUX_CONNTRACK_NAT } from '../../vnet/index.js';
 import { advanceUntil } from '../support/drive.js';
 import {
@@ -42,17 +42,20 @@ function inbox(runner: NetworkRunner): string[] {
  * client's LAN is 20 ms slow, and both schedules start at the same clock time (paths.md §2 #7:
  * "the host's pings always leave first" in the kernel lab).
  */
-async function kernelPair(serverExposed: boolean, clientExposed: boolean) {
+async function kernelPair(serverExposed: boolean, clientExposed: boolean, options: Partial<NetworkRunnerOptions> = {}) {
   world = await createVirtualWorld(cloud, 11);
   const serverNat = world.network.addNat(serverExposed ? LINUX_CONNTRACK_NAT : {});
   const clientNat = world.network.addNat(clientExposed ? LINUX_CONNTRACK_NAT : {});
-  const outcome = await connectPair(world, serverNat.addHost(), clientNat.addHost({ link: { latencyMs: 20 } }));
+  const outcome = await connectPair(world, serverNat.addHost(), clientNat.addHost({ link: { latencyMs: 20 } }), { server: options, client: options });
   return { serverNat, clientNat, event: connected(outcome) };
 }
 
-describe('kernel-like NATs (LINUX_CONNTRACK_NAT): port stealing decides the path, as measured', () => {
+/** The seed's packets, as the kernel lab measured them: no low-TTL priming. */
+const UNPRIMED = { lowTtlPriming: false };
+
+describe('kernel-like NATs (LINUX_CONNTRACK_NAT): port stealing decides the path, as measured (priming off)', () => {
   it('both routers exposed (nofw): the host’s early ping steals the client’s port, and the pair ends on the relay (#7)', async () => {
-    const { serverNat, clientNat, event } = await kernelPair(true, true);
+    const { serverNat, clientNat, event } = await kernelPair(true, true, UNPRIMED);
     expect(event).toMatchObject({ path: 'relay', attempt: 6 });
     expect(clientNat.counters()).toMatchObject({ unrepliedEntriesCreated: 1, portClashes: 1 });
     // The client's CONNECTs from the detour port then leave their own unreplied entry at the host's NAT.
@@ -60,15 +63,29 @@ describe('kernel-like NATs (LINUX_CONNTRACK_NAT): port stealing decides the path
   });
 
   it('only the client’s router exposed (nofw2): relay (#8)', async () => {
-    const { clientNat, event } = await kernelPair(false, true);
+    const { clientNat, event } = await kernelPair(false, true, UNPRIMED);
     expect(event).toMatchObject({ path: 'relay', attempt: 6 });
     expect(clientNat.counters().portClashes).toBe(1);
   });
 
   it('only the host’s router exposed (nofw1): direct at attempt 0 (#9)', async () => {
-    const { event } = await kernelPair(true, false);
+    const { event } = await kernelPair(true, false, UNPRIMED);
     expect(event).toMatchObject({ path: 'direct', attempt: 0 });
   });
+});
+
+describe('the same routers with low-TTL priming (the default)', () => {
+  for (const [label, serverExposed, clientExposed] of [
+    ['both routers exposed', true, true],
+    ['only the client’s router exposed', false, true],
+    ['only the host’s router exposed', true, false],
+  ] as const) {
+    it(`${label}: the primes die one router out, nothing is stolen, direct at attempt 0`, async () => {
+      const { serverNat, clientNat, event } = await kernelPair(serverExposed, clientExposed);
+      expect(event).toMatchObject({ path: 'direct', attempt: 0 });
+      expect(clientNat.counters().portClashes + serverNat.counters().portClashes).toBe(0);
+    });
+  }
 });
 
 describe('a NAT flushed mid-session', () => {

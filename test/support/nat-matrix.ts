@@ -87,3 +87,28 @@ export function matrixTable(): string {
   });
   return [header, rule, ...rows].join('\n');
 }
+
+/**
+ * The race policy's outcome for a pair (docs/nat-matrix.md, the race table): the relay connect
+ * goes out at attempt 0 and is answered before any direct connect (those wait for their low-TTL
+ * prime's lead), so every pair connects through the relay at attempt 0; a pair the rules make
+ * direct then moves to direct within the direct window, and the others stay on the relay.
+ */
+export function raceExpected(server: NatProfile, client: NatProfile): { first: ExpectedPath; final: ExpectedPath; rule: string } {
+  const { path, rule } = expectedPath(server, client);
+  return { first: 'relay', final: path, rule };
+}
+
+/** The race table of docs/nat-matrix.md: R→D = relay at attempt 0, then direct; R = relay throughout. */
+export function raceMatrixTable(): string {
+  const header = `| server ↓ / client → | ${NAT_PROFILES.map(profileLabel).join(' | ')} |`;
+  const rule = `|---|${NAT_PROFILES.map(() => ':-:').join('|')}|`;
+  const rows = NAT_PROFILES.map((server) => {
+    const cells = NAT_PROFILES.map((client) => {
+      const { final, rule: r } = raceExpected(server, client);
+      return `${final === 'direct' ? 'R→D' : 'R'} ${r}`;
+    });
+    return `| **${profileLabel(server)}** | ${cells.join(' | ')} |`;
+  });
+  return [header, rule, ...rows].join('\n');
+}

@@ -28,6 +28,8 @@ export interface Sent {
   /** The clear header (the body is sealed); undefined for anything that is not a peer packet. */
   packet: PeerHeader | undefined;
   bytes: Uint8Array;
+  /** The IP TTL the send asked for (a low-TTL prime); absent for the default. */
+  ttl?: number;
 }
 
 function headerOrUndefined(bytes: Uint8Array): PeerHeader | undefined {
@@ -46,9 +48,9 @@ export class FakeSocket implements UdpSocket {
   address(): UdpEndpoint {
     return { ...this.local };
   }
-  send(data: Uint8Array, port: number, address: string): void {
+  send(data: Uint8Array, port: number, address: string, ttl?: number): void {
     if (this.closed) return;
-    this.sent.push({ t: this.clock.now(), to: `${address}:${port}`, packet: headerOrUndefined(data), bytes: new Uint8Array(data) });
+    this.sent.push({ t: this.clock.now(), to: `${address}:${port}`, packet: headerOrUndefined(data), bytes: new Uint8Array(data), ...(ttl === undefined ? {} : { ttl }) });
   }
   onMessage(handler: UdpMessageHandler): () => void {
     this.#handlers.add(handler);

@@ -63,7 +63,7 @@ describe('NetworkRunner, client mode (manual clock, scripted sockets)', () => {
     });
   });
 
-  it('sends 6 direct attempts at 0…2500 ms to every candidate, relay attempts at 3000…4500 ms, fails at 5000 ms and shuts down', async () => {
+  it('sends 6 direct attempts at 0…2500 ms to every candidate (each twice, 250 ms apart; the first a low-TTL prime), relay attempts at 3000…4500 ms, fails at 5000 ms and shuts down', async () => {
     const { clock, runner, socket, relay, signaling, started, attempts } = await startedClient();
     const t0 = clock.now();
     signaling.emit(addresses(1, 'server', [serverLocal], serverReflexive));
@@ -83,13 +83,15 @@ describe('NetworkRunner, client mode (manual clock, scripted sockets)', () => {
       [9, 'relay', 4500],
     ]);
     expect(socket.sent.map((s) => [s.t - t0, s.to, s.packet?.type])).toEqual(
-      [0, 500, 1000, 1500, 2000, 2500].flatMap((t) => [
+      [0, 250, 500, 750, 1000, 1250, 1500, 1750, 2000, 2250, 2500, 2750].flatMap((t) => [
         [t, '10.0.0.1:4000', PeerPacketType.CONNECT],
         [t, '203.0.113.1:40000', PeerPacketType.CONNECT],
       ]),
     );
+    // Low-TTL priming: the first connect to each candidate has TTL 2, every later one the default.
+    expect(socket.sent.map((s) => s.ttl)).toEqual([2, 2, ...Array(22).fill(undefined)]);
     expect(relay.sent.map((s) => [s.t - t0, s.toActor, s.packet?.type])).toEqual(
-      [3000, 3500, 4000, 4500].map((t) => [t, 1, PeerPacketType.CONNECT]),
+      [3000, 3250, 3500, 3750, 4000, 4250, 4500, 4750].map((t) => [t, 1, PeerPacketType.CONNECT]),
     );
     await flushAsync();
     expect(isPunchthroughError(failure) && failure.code).toBe('CONNECT_TIMEOUT');
@@ -232,7 +234,7 @@ describe('NetworkRunner, client mode (manual clock, scripted sockets)', () => {
     const { clock, socket, relay, signaling, runner } = await startedClient({ forceRelay: true });
     signaling.emit(addresses(1, 'server', [serverLocal], serverReflexive));
     await clock.advanceAsync(1000);
-    expect(relay.sent.map((s) => s.t)).toEqual([0, 500, 1000]);
+    expect(relay.sent.map((s) => s.t)).toEqual([0, 250, 500, 750, 1000]);
     expect(socket.sent).toEqual([]);
     await runner.shutdown();
   });

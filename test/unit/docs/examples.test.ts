@@ -2,7 +2,7 @@
 // README.md's NAT test, docs/testing.md's two virtual network examples, docs/nat-matrix.md's table.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { matrixTable } from '../../support/nat-matrix.js';
+import { matrixTable, raceMatrixTable } from '../../support/nat-matrix.js';
 
 const read = (path: string): string => readFileSync(new URL(path, import.meta.url), 'utf8');
 
@@ -40,5 +40,10 @@ describe('the NAT matrix in docs/nat-matrix.md', () => {
     const after = read('../../../docs/nat-matrix.md').split('<!-- table: nat matrix -->\n')[1] ?? '';
     const table = after.split('\n\n')[0];
     expect(table).toBe(matrixTable());
+  });
+
+  it('shows the race table test/support/nat-matrix.ts derives', () => {
+    const after = read('../../../docs/nat-matrix.md').split('<!-- table: race matrix -->\n')[1] ?? '';
+    expect(after.split('\n\n')[0]).toBe(raceMatrixTable());
   });
 });
