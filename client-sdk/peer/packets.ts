@@ -88,6 +88,8 @@ export const PUBLIC_KEY_BYTES = 32;
 export const CHALLENGE_BYTES = 8;
 /** PING, CONNECT and ACCEPT bodies are all this long (ACCEPT's natural size). */
 export const HANDSHAKE_BODY_BYTES = CHALLENGE_BYTES + PUBLIC_KEY_BYTES + 4;
+/** A KEEPALIVE body: `seq u32 | reply u8`. */
+export const KEEPALIVE_BODY_BYTES = 5;
 /** What the cloud hands both ends of a pair. */
 export const PAIR_SECRET_BYTES = 32;
 
@@ -123,7 +125,9 @@ export type PeerDropReason =
   /** A counter already seen, or older than the replay window. */
   | 'replay'
   /** Authentic, but for a handshake this link is no longer in (another ephemeral key, an unknown challenge). */
-  | 'stale';
+  | 'stale'
+  /** Authentic, but from an endpoint no round trip has proven, where only a proven one counts (a ping from outside the candidates, a probe's reply from elsewhere, a full path table). */
+  | 'unproven';
 
 export type HeaderResult = { ok: true; header: PeerHeader } | { ok: false; error: PeerDropReason };
 
@@ -169,7 +173,7 @@ export function bodyBytes(packet: PeerPacket): number {
     case PeerPacketType.DATA:
       return packet.payload.length;
     case PeerPacketType.KEEPALIVE:
-      return 5;
+      return KEEPALIVE_BODY_BYTES;
     case PeerPacketType.DISCONNECT:
       return 1;
   }
