@@ -48,3 +48,32 @@ export const AUTO_PRIVATE_FIRST_HOST = 2;
  * router (and Linux MASQUERADE) does.
  */
 export const DEFAULT_NAT_PRESET = 'port-restricted-cone';
+
+/**
+ * The IP TTL of a datagram sent without one: Linux's and macOS's default (net.ipv4.ip_default_ttl),
+ * the same value core/udp.ts restores a node:dgram socket to after a low-TTL send.
+ */
+export const DEFAULT_TTL = 64;
+
+/**
+ * Routers a packet crosses on the internet between two attached nodes (two NATs, a NAT and the
+ * cloud). One, as in the kernel lab's routed-hop setup (paths.md §1 `hop`): the smallest count
+ * at which a TTL-2 prime opens the sender's own NAT and dies before the peer's, which is what
+ * low-TTL priming needs. 0 models a shared segment, where it would reach the peer's NAT.
+ */
+export const DEFAULT_INTERNET_HOPS = 1;
+
+/**
+ * Linux conntrack's UDP timeouts (nf_conntrack_udp_timeout and …_udp_timeout_stream): 30 s for
+ * an entry that has only seen one direction, 120 s once it is assured (paths.md §4 measured
+ * 119–120 s on `[ASSURED]` entries). Used by `LINUX_CONNTRACK_NAT`.
+ */
+export const LINUX_UNREPLIED_LIFETIME_MS = 30_000;
+export const LINUX_ASSURED_LIFETIME_MS = 120_000;
+
+/**
+ * Most unreplied entries (unsolicited inbound state) a NAT keeps, as conntrack's table limit
+ * (nf_conntrack_max) does: inbound packets are untrusted, and a spray from many remotes must not
+ * grow a NAT's table without bound. When full, an unsolicited packet is dropped without state.
+ */
+export const MAX_UNREPLIED_ENTRIES = 4_096;

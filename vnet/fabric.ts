@@ -8,6 +8,8 @@ export interface Packet {
   src: Endpoint;
   dst: Endpoint;
   family: 'IPv4' | 'IPv6';
+  /** IP TTL (IPv6 hop limit): each router hop takes one off, and a router drops the packet at 0. */
+  ttl: number;
   data: Buffer;
 }
 
@@ -30,7 +32,9 @@ export type DropReason =
   /** No host or NAT owns the destination address. */
   | 'unroutable'
   /** The destination host has no socket bound on that port. */
-  | 'no-socket';
+  | 'no-socket'
+  /** A router hop found the TTL spent (a low-TTL prime dies this way before the peer's NAT). */
+  | 'ttl-expired';
 
 /** Network-wide packet counters. `sent` = `delivered` + every drop + packets still in flight. */
 export interface NetworkCounters {
@@ -47,6 +51,8 @@ export interface NetworkCounters {
   droppedPortExhausted: number;
   droppedUnroutable: number;
   droppedNoSocket: number;
+  /** Packets whose TTL ran out at a router (a NAT or an internet hop). */
+  droppedTtlExpired: number;
 }
 
 const dropCounter: Record<DropReason, keyof NetworkCounters> = {
@@ -59,6 +65,7 @@ const dropCounter: Record<DropReason, keyof NetworkCounters> = {
   'port-exhausted': 'droppedPortExhausted',
   unroutable: 'droppedUnroutable',
   'no-socket': 'droppedNoSocket',
+  'ttl-expired': 'droppedTtlExpired',
 };
 
 /** One step of a packet's life, for `network.onPacket` listeners (debugging a failing test). */
@@ -73,6 +80,8 @@ export interface PacketEvent {
   src: Endpoint;
   dst: Endpoint;
   bytes: number;
+  /** The packet's TTL at that point. */
+  ttl: number;
   /** Set when `kind` is `drop`. */
   reason?: DropReason;
 }
@@ -148,6 +157,7 @@ export class Fabric {
     droppedPortExhausted: 0,
     droppedUnroutable: 0,
     droppedNoSocket: 0,
+    droppedTtlExpired: 0,
   };
   readonly #firewall = new Map<number, { a: string; b: string }>();
   #nextRuleId = 1;
@@ -196,6 +206,20 @@ export class Fabric {
     this.schedule(delayMs, () => arrive(packet));
   }
 
+  /**
+   * Passes `packet` through `hops` forwarding routers at `node`: a router drops a packet that
+   * arrives with TTL 1 or less (as Linux's ip_forward does) and otherwise takes one off. Returns
+   * the packet with its new TTL, or undefined when it was dropped (counted as `ttl-expired`).
+   */
+  hop(packet: Packet, hops: number, node: string): Packet | undefined {
+    if (hops === 0) return packet;
+    if (packet.ttl <= hops) {
+      this.drop(packet, node, 'ttl-expired');
+      return undefined;
+    }
+    return { ...packet, ttl: packet.ttl - hops };
+  }
+
   drop(packet: Packet, node: string, reason: DropReason): void {
     this.counters[dropCounter[reason]]++;
     this.logger?.trace({ node, src: packet.src, dst: packet.dst, reason }, 'vnet drop');
@@ -211,6 +235,7 @@ export class Fabric {
       src: { ...packet.src },
       dst: { ...packet.dst },
       bytes: packet.data.length,
+      ttl: packet.ttl,
       ...(reason ? { reason } : {}),
     };
     for (const listener of this.#listeners) listener(event);

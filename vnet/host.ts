@@ -9,6 +9,7 @@ import {
   type UdpSocketFactory,
 } from '../core/index.js';
 import {
+  DEFAULT_TTL,
   EPHEMERAL_PORT_MAX,
   EPHEMERAL_PORT_MIN,
   MAX_UDP_PAYLOAD_IPV4_BYTES,
@@ -169,7 +170,7 @@ export class HostNode implements VirtualHost, NetworkNode {
   }
 
   /** A socket's send, after the socket checked it is open. */
-  send(socket: VirtualUdpSocket, data: Uint8Array, port: number, address: string): void {
+  send(socket: VirtualUdpSocket, data: Uint8Array, port: number, address: string, ttl = DEFAULT_TTL): void {
     const bound = socket.address();
     const fail = (error: Error): void => this.#fabric.schedule(0, () => socket.reportError(error));
     if (!Number.isInteger(port) || port < 1 || port > 65_535) {
@@ -178,6 +179,10 @@ export class HostNode implements VirtualHost, NetworkNode {
           code: 'ERR_SOCKET_BAD_PORT',
         }),
       );
+    }
+    // node:dgram's setTTL throws outside 1–255; here the bad send is reported like any failed send.
+    if (!Number.isInteger(ttl) || ttl < 1 || ttl > 255) {
+      return fail(systemError('EINVAL', 'send', `ttl ${ttl} (must be an integer in 1–255)`));
     }
     const family = familyOf(address);
     if (!family) return fail(systemError('ENOTFOUND', 'send', `${address} (the virtual network has no DNS)`));
@@ -197,6 +202,7 @@ export class HostNode implements VirtualHost, NetworkNode {
       src: { address: source, port: bound.port },
       dst: { address, port },
       family,
+      ttl,
       data: Buffer.from(data),
     };
     this.#fabric.counters.sent++;
@@ -267,9 +273,9 @@ class VirtualUdpSocket implements UdpSocket {
     return { ...this.#bound };
   }
 
-  send(data: Uint8Array, port: number, address: string): void {
+  send(data: Uint8Array, port: number, address: string, ttl?: number): void {
     if (this.#closed || this.#fabric.closed) return;
-    this.#host.send(this, data, port, address);
+    this.#host.send(this, data, port, address, ttl);
   }
 
   onMessage(handler: UdpMessageHandler): () => void {

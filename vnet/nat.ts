@@ -1,13 +1,20 @@
-// NAT behaviour options and presets (RFC 4787), and NatTable: a NAT's pure translation state.
+// NAT behaviour options and presets (RFC 4787, plus Linux conntrack's quirks), and the shapes NatTable reports.
 import {
   CLASSIC_NAT_AXES,
   NAT_BEHAVIOR_KINDS,
-  endpointKey,
   type ClassicNatType,
   type Endpoint,
   type NatBehaviorKind,
 } from '../core/index.js';
-import { type RandomSource, randomInt } from './random.js';
+import {
+  DEFAULT_MAPPING_LIFETIME_MS,
+  DEFAULT_NAT_PRESET,
+  LINUX_ASSURED_LIFETIME_MS,
+  LINUX_UNREPLIED_LIFETIME_MS,
+} from './constants.js';
+import { invalid } from './fabric.js';
+
+export { NatTable, type InboundResult, type NatTableOptions, type OutboundResult } from './nat-table.js';
 
 /**
  * How a NAT's behaviour depends on the remote endpoint, on RFC 4787's axes (§4.1 mapping,
@@ -37,7 +44,40 @@ export interface NatBehaviorOptions {
   mappingLifetimeMs: number;
   /** Whether a packet from inside to the NAT's own public address is looped back inside (RFC 4787 §6). */
   hairpinning: boolean;
+  /**
+   * Linux conntrack without an INPUT drop: an unsolicited inbound packet (no mapping admits it)
+   * leaves an unreplied entry that owns (external port, remote) for `unrepliedLifetimeMs`, so an
+   * inside host that then sends to that remote from that port leaves through another port (port
+   * stealing, paths.md §2 #7). Default false: dropped without state.
+   */
+  unsolicitedCreatesState?: boolean;
+  /** Admitted inbound packets refresh their mapping, as Linux conntrack does for any packet. Default false (outbound only). */
+  refreshOnInbound?: boolean;
+  /** Lifetime of a mapping that has only seen outbound traffic, and of an unreplied entry. Default `mappingLifetimeMs`. */
+  unrepliedLifetimeMs?: number;
+  /** Lifetime of a mapping once it has admitted an inbound packet (assured). Default `mappingLifetimeMs`. */
+  assuredLifetimeMs?: number;
+  /**
+   * Two inside endpoints may hold the same external port for different remotes, as Linux does
+   * (it only keeps each (external port, remote) pair unique). Default false: one mapping per port.
+   */
+  portOverloading?: boolean;
 }
+
+/**
+ * The options that make a NAT behave like Linux MASQUERADE on a router with no INPUT firewall,
+ * as measured in paths.md (§2 #7, #14, #31; §4): port-preserving endpoint-independent mapping,
+ * address-and-port-dependent filtering, unsolicited inbound state (port stealing), refresh on
+ * inbound, 30 s / 120 s lifetimes and port overloading. Spread it into `addNat`.
+ */
+export const LINUX_CONNTRACK_NAT = Object.freeze({
+  preset: 'port-restricted-cone',
+  unsolicitedCreatesState: true,
+  refreshOnInbound: true,
+  unrepliedLifetimeMs: LINUX_UNREPLIED_LIFETIME_MS,
+  assuredLifetimeMs: LINUX_ASSURED_LIFETIME_MS,
+  portOverloading: true,
+} as const);
 
 /**
  * The presets. Cones preserve ports when they can, as most home routers (and Linux
@@ -65,167 +105,63 @@ export interface NatMapping {
   remote?: { address: string; port?: number };
   /** Remotes the filter admits (empty for endpoint-independent filtering, which admits all), as `address` or `address:port`. */
   admits: string[];
-  /** Clock time at which the mapping expires unless an outbound packet refreshes it. */
+  /** Has admitted an inbound packet (traffic both ways); its lifetime is then `assuredLifetimeMs`. */
+  assured: boolean;
+  /** Clock time at which the mapping expires unless a packet refreshes it. */
   expiresAtMs: number;
 }
 
-interface MappingState {
-  key: string;
+/** An unreplied entry left by an unsolicited inbound packet (`unsolicitedCreatesState`), as `nat.unrepliedEntries()` reports it. */
+export interface NatUnrepliedEntry {
+  /** The NAT's public address and the port the packet was sent to. */
+  external: Endpoint;
+  /** Who sent it: the entry owns the pair (external port, remote). */
+  remote: Endpoint;
+  /** Clock time at which it expires unless another packet from `remote` refreshes it. */
+  expiresAtMs: number;
+}
+
+/** One mapping moved by `nat.rebind()`. */
+export interface NatRebinding {
   internal: Endpoint;
-  externalPort: number;
-  remote: { address: string; port?: number } | undefined;
-  admits: Set<string>;
-  expiresAtMs: number;
+  fromPort: number;
+  toPort: number;
 }
 
-export type OutboundResult = { ok: true; externalPort: number } | { ok: false; reason: 'port-exhausted' };
-export type InboundResult = { ok: true; internal: Endpoint } | { ok: false; reason: 'no-mapping' | 'filtered' };
 
-export interface NatTableOptions {
-  behavior: NatBehaviorOptions;
-  /** Lowest external port for sequential/random allocation and preservation fallback. */
-  portMin: number;
-  /** Highest external port (inclusive). */
-  portMax: number;
-  /** Draws random ports; seeded by the network. */
-  random: RandomSource;
-}
+const ALLOCATIONS: readonly PortAllocation[] = ['preserving', 'sequential', 'random'];
+const BEHAVIOR_KEYS = [
+  'mapping',
+  'filtering',
+  'portAllocation',
+  'mappingLifetimeMs',
+  'hairpinning',
+  'unsolicitedCreatesState',
+  'refreshOnInbound',
+  'unrepliedLifetimeMs',
+  'assuredLifetimeMs',
+  'portOverloading',
+] as const;
 
-/** The part of an endpoint a behaviour depends on, as a map key ('' when independent). */
-function dependentKey(behavior: NatBehavior, remote: Endpoint): string {
-  switch (behavior) {
-    case 'endpoint-independent':
-      return '';
-    case 'address-dependent':
-      return remote.address;
-    case 'address-and-port-dependent':
-      return endpointKey(remote);
+/** A NAT's behaviour: the preset (default port-restricted cone), then every field given, checked. */
+export function resolveBehavior(options: Partial<NatBehaviorOptions> & { preset?: NatPreset }): NatBehaviorOptions {
+  const preset = options.preset ?? DEFAULT_NAT_PRESET;
+  if (!(preset in NAT_PRESETS)) invalid(`unknown NAT preset ${JSON.stringify(preset)}`);
+  const behavior: NatBehaviorOptions = {
+    ...NAT_PRESETS[preset],
+    mappingLifetimeMs: DEFAULT_MAPPING_LIFETIME_MS,
+    ...Object.fromEntries(BEHAVIOR_KEYS.filter((key) => options[key] !== undefined).map((key) => [key, options[key]])),
+  };
+  if (!NAT_BEHAVIORS.includes(behavior.mapping)) invalid(`unknown mapping behaviour ${JSON.stringify(behavior.mapping)}`);
+  if (!NAT_BEHAVIORS.includes(behavior.filtering)) {
+    invalid(`unknown filtering behaviour ${JSON.stringify(behavior.filtering)}`);
   }
-}
-
-/**
- * A NAT's translation state: mappings, their filters and their lifetimes. Pure: every decision
- * is a function of the table and the `nowMs` passed in, and expiry is checked lazily against it,
- * so the table owns no timers.
- */
-export class NatTable {
-  readonly #options: NatTableOptions;
-  readonly #byKey = new Map<string, MappingState>();
-  readonly #byPort = new Map<number, MappingState>();
-  #nextSequentialPort: number;
-
-  constructor(options: NatTableOptions) {
-    this.#options = options;
-    this.#nextSequentialPort = options.portMin;
+  if (!ALLOCATIONS.includes(behavior.portAllocation)) {
+    invalid(`unknown port allocation ${JSON.stringify(behavior.portAllocation)}`);
   }
-
-  get behavior(): NatBehaviorOptions {
-    return this.#options.behavior;
+  for (const key of ['mappingLifetimeMs', 'unrepliedLifetimeMs', 'assuredLifetimeMs'] as const) {
+    const value = behavior[key];
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) invalid(`${key} must be > 0, got ${value}`);
   }
-
-  /**
-   * An inside endpoint sends to `remote`: find or create its mapping, refresh it, and let the
-   * filter admit `remote` from now on.
-   */
-  outbound(internal: Endpoint, remote: Endpoint, nowMs: number): OutboundResult {
-    const { behavior } = this.#options;
-    const key = `${endpointKey(internal)}|${dependentKey(behavior.mapping, remote)}`;
-    let mapping = this.#live(this.#byKey.get(key), nowMs);
-    if (!mapping) {
-      const externalPort = this.#allocatePort(internal.port, nowMs);
-      if (externalPort === undefined) return { ok: false, reason: 'port-exhausted' };
-      mapping = {
-        key,
-        internal: { ...internal },
-        externalPort,
-        remote:
-          behavior.mapping === 'endpoint-independent'
-            ? undefined
-            : behavior.mapping === 'address-dependent'
-              ? { address: remote.address }
-              : { ...remote },
-        admits: new Set(),
-        expiresAtMs: 0,
-      };
-      this.#byKey.set(key, mapping);
-      this.#byPort.set(externalPort, mapping);
-    }
-    mapping.expiresAtMs = nowMs + behavior.mappingLifetimeMs;
-    if (behavior.filtering !== 'endpoint-independent') {
-      mapping.admits.add(dependentKey(behavior.filtering, remote));
-    }
-    return { ok: true, externalPort: mapping.externalPort };
-  }
-
-  /**
-   * A packet from `remote` arrives for external port `externalPort`. Unsolicited packets (no
-   * live mapping on that port) are dropped and never create one, as on real routers; inbound
-   * traffic does not refresh a mapping.
-   */
-  inbound(externalPort: number, remote: Endpoint, nowMs: number): InboundResult {
-    const mapping = this.#live(this.#byPort.get(externalPort), nowMs);
-    if (!mapping) return { ok: false, reason: 'no-mapping' };
-    const { filtering } = this.#options.behavior;
-    if (filtering !== 'endpoint-independent' && !mapping.admits.has(dependentKey(filtering, remote))) {
-      return { ok: false, reason: 'filtered' };
-    }
-    return { ok: true, internal: { ...mapping.internal } };
-  }
-
-  /** The live mappings, oldest first. */
-  list(publicAddress: string, nowMs: number): NatMapping[] {
-    const result: NatMapping[] = [];
-    for (const state of [...this.#byKey.values()]) {
-      const mapping = this.#live(state, nowMs);
-      if (!mapping) continue;
-      result.push({
-        internal: { ...mapping.internal },
-        external: { address: publicAddress, port: mapping.externalPort },
-        ...(mapping.remote ? { remote: { ...mapping.remote } } : {}),
-        admits: [...mapping.admits].map((entry) => entry.replace('|', ':')),
-        expiresAtMs: mapping.expiresAtMs,
-      });
-    }
-    return result;
-  }
-
-  /** Returns the mapping if it has not expired; drops it from the table if it has. */
-  #live(mapping: MappingState | undefined, nowMs: number): MappingState | undefined {
-    if (!mapping) return undefined;
-    if (nowMs < mapping.expiresAtMs) return mapping;
-    this.#byKey.delete(mapping.key);
-    if (this.#byPort.get(mapping.externalPort) === mapping) this.#byPort.delete(mapping.externalPort);
-    return undefined;
-  }
-
-  #isFree(port: number, nowMs: number): boolean {
-    return this.#live(this.#byPort.get(port), nowMs) === undefined;
-  }
-
-  #allocatePort(internalPort: number, nowMs: number): number | undefined {
-    const { portMin, portMax, random, behavior } = this.#options;
-    const span = portMax - portMin + 1;
-    if (behavior.portAllocation === 'preserving' && this.#isFree(internalPort, nowMs)) return internalPort;
-    if (behavior.portAllocation === 'random') {
-      // A few random draws nearly always succeed; the scan below bounds the worst case.
-      for (let attempt = 0; attempt < 16; attempt++) {
-        const port = randomInt(random, portMin, portMax);
-        if (this.#isFree(port, nowMs)) return port;
-      }
-      return this.#scanFrom(randomInt(random, portMin, portMax), span, nowMs);
-    }
-    // Sequential, and the fallback of a preserving NAT whose internal port is taken.
-    const port = this.#scanFrom(this.#nextSequentialPort, span, nowMs);
-    if (port !== undefined) this.#nextSequentialPort = port === portMax ? portMin : port + 1;
-    return port;
-  }
-
-  #scanFrom(start: number, span: number, nowMs: number): number | undefined {
-    const { portMin } = this.#options;
-    for (let i = 0; i < span; i++) {
-      const port = portMin + ((start - portMin + i) % span);
-      if (this.#isFree(port, nowMs)) return port;
-    }
-    return undefined;
-  }
+  return Object.freeze(behavior);
 }

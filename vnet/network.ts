@@ -1,6 +1,6 @@
 // createVirtualNetwork: builds an empty virtual internet to put hosts and NATs on.
 import { type Clock, type Logger, createRealClock } from '../core/index.js';
-import { DEFAULT_SEED } from './constants.js';
+import { DEFAULT_INTERNET_HOPS, DEFAULT_SEED } from './constants.js';
 import { type NetworkCounters, type PacketEvent, Fabric, invalid } from './fabric.js';
 import type { HostOptions, VirtualHost } from './host.js';
 import { type NatOptions, type Registry, type VirtualNat, Internet } from './topology.js';
@@ -17,6 +17,12 @@ export interface VirtualNetworkOptions {
   seed?: number;
   /** Receives a `trace`-level line for every dropped packet. Default: none. */
   logger?: Logger;
+  /**
+   * Routers between any two nodes on the internet; each takes one off a packet's TTL (a NAT
+   * takes one more). Default 1, so a TTL-2 packet opens its sender's NAT and dies before the
+   * peer's (low-TTL priming); 0 models a shared segment.
+   */
+  internetHops?: number;
 }
 
 /** The internet, with public hosts and NATs on it. Create one with `createVirtualNetwork`. */
@@ -47,7 +53,9 @@ export function createVirtualNetwork(options: VirtualNetworkOptions = {}): Virtu
   if (!Number.isInteger(seed)) invalid(`seed must be an integer, got ${seed}`);
   const fabric = new Fabric(options.clock ?? createRealClock(), seed, options.logger);
   const registry: Registry = { hosts: [], nextHost: 1, nextNat: 1 };
-  const internet = new Internet(fabric, registry);
+  const hops = options.internetHops ?? DEFAULT_INTERNET_HOPS;
+  if (!(Number.isInteger(hops) && hops >= 0 && hops <= 255)) invalid(`internetHops must be an integer in 0–255, got ${hops}`);
+  const internet = new Internet(fabric, registry, hops);
   let closing: Promise<void> | undefined;
   return {
     addHost: (hostOptions) => internet.addHost(hostOptions),

@@ -2,10 +2,8 @@
 import {
   AUTO_PRIVATE_FIRST_HOST,
   AUTO_PUBLIC_PREFIXES,
-  DEFAULT_MAPPING_LIFETIME_MS,
   DEFAULT_NAT_PORT_MAX,
   DEFAULT_NAT_PORT_MIN,
-  DEFAULT_NAT_PRESET,
 } from './constants.js';
 import { type DropReason, type Fabric, type LinkConditions, type Packet, Link, invalid } from './fabric.js';
 import { type HostOptions, type NetworkNode, type ParentRouter, type VirtualHost, HostNode, familyOf } from './host.js';
@@ -13,10 +11,10 @@ import {
   type NatBehaviorOptions,
   type NatMapping,
   type NatPreset,
-  type PortAllocation,
-  NAT_BEHAVIORS,
-  NAT_PRESETS,
+  type NatRebinding,
+  type NatUnrepliedEntry,
   NatTable,
+  resolveBehavior,
 } from './nat.js';
 
 /** Options of `network.addNat()` / `nat.addNat()`. Behaviour fields override the preset's. */
@@ -49,6 +47,12 @@ export interface NatCounters {
   droppedHairpinDisabled: number;
   /** New mappings refused because no external port was free. */
   droppedPortExhausted: number;
+  /** Packets whose TTL ran out at this NAT (forwarding takes one off; it drops at 1 or less). */
+  droppedTtlExpired: number;
+  /** Unreplied entries created by unsolicited inbound packets (`unsolicitedCreatesState`). */
+  unrepliedEntriesCreated: number;
+  /** Outbound flows sent from another port than their mapping's, because an unreplied entry or another host owned (port, remote): stolen ports. */
+  portClashes: number;
 }
 
 /** A NAT device: a public address on its outer network, and a LAN of hosts (and NATs) behind it. */
@@ -67,6 +71,15 @@ export interface VirtualNat {
   addNat(options?: NatOptions): VirtualNat;
   /** The live mappings (expired ones are left out). */
   mappings(): NatMapping[];
+  /** The live unreplied entries left by unsolicited inbound packets (only with `unsolicitedCreatesState`). */
+  unrepliedEntries(): NatUnrepliedEntry[];
+  /**
+   * Rebinding mid-session (a new port range, a CGNAT reassignment): every live mapping moves to
+   * an external port none of them held before; packets to the old ports find nothing. Returns the moves.
+   */
+  rebind(): NatRebinding[];
+  /** Forgets every mapping and unreplied entry (a conntrack flush, a reboot); a port-preserving NAT then hands the same ports out again. */
+  flush(): void;
   counters(): NatCounters;
 }
 
@@ -76,8 +89,6 @@ export interface Registry {
   nextHost: number;
   nextNat: number;
 }
-
-const ALLOCATIONS: readonly PortAllocation[] = ['preserving', 'sequential', 'random'];
 
 /** A network segment that routes by exact destination address among its attached nodes. */
 export abstract class RouterBase implements ParentRouter {
@@ -150,11 +161,19 @@ export abstract class RouterBase implements ParentRouter {
 /** The internet: public hosts and NATs, routed by address; anything else is unroutable. */
 export class Internet extends RouterBase {
   readonly name = 'internet';
+  readonly #hops: number;
+
+  /** `hops`: routers every packet crosses between two attached nodes (each takes one off the TTL). */
+  constructor(fabric: Fabric, registry: Registry, hops: number) {
+    super(fabric, registry);
+    this.#hops = hops;
+  }
 
   fromChild(packet: Packet, _child: NetworkNode): void {
     const node = this.attached.get(packet.dst.address);
     if (!node) return this.fabric.drop(packet, this.name, 'unroutable');
-    this.down(node, packet);
+    const hopped = this.fabric.hop(packet, this.#hops, this.name);
+    if (hopped) this.down(node, hopped);
   }
 
   protected autoAddress(): string {
@@ -166,29 +185,6 @@ export class Internet extends RouterBase {
     }
     return invalid('no auto-assignable public address left; pass addresses explicitly');
   }
-}
-
-function resolveBehavior(options: NatOptions): NatBehaviorOptions {
-  const preset = options.preset ?? DEFAULT_NAT_PRESET;
-  if (!(preset in NAT_PRESETS)) invalid(`unknown NAT preset ${JSON.stringify(preset)}`);
-  const behavior: NatBehaviorOptions = {
-    ...NAT_PRESETS[preset],
-    mappingLifetimeMs: DEFAULT_MAPPING_LIFETIME_MS,
-    ...Object.fromEntries(
-      (['mapping', 'filtering', 'portAllocation', 'mappingLifetimeMs', 'hairpinning'] as const)
-        .filter((key) => options[key] !== undefined)
-        .map((key) => [key, options[key]]),
-    ),
-  };
-  if (!NAT_BEHAVIORS.includes(behavior.mapping)) invalid(`unknown mapping behaviour ${JSON.stringify(behavior.mapping)}`);
-  if (!NAT_BEHAVIORS.includes(behavior.filtering)) {
-    invalid(`unknown filtering behaviour ${JSON.stringify(behavior.filtering)}`);
-  }
-  if (!ALLOCATIONS.includes(behavior.portAllocation)) {
-    invalid(`unknown port allocation ${JSON.stringify(behavior.portAllocation)}`);
-  }
-  if (!(behavior.mappingLifetimeMs > 0)) invalid(`mappingLifetimeMs must be > 0, got ${behavior.mappingLifetimeMs}`);
-  return Object.freeze(behavior);
 }
 
 export class NatDevice extends RouterBase implements VirtualNat, NetworkNode {
@@ -207,6 +203,9 @@ export class NatDevice extends RouterBase implements VirtualNat, NetworkNode {
     droppedNoMapping: 0,
     droppedHairpinDisabled: 0,
     droppedPortExhausted: 0,
+    droppedTtlExpired: 0,
+    unrepliedEntriesCreated: 0,
+    portClashes: 0,
   };
 
   constructor(
@@ -248,6 +247,18 @@ export class NatDevice extends RouterBase implements VirtualNat, NetworkNode {
     return this.#table.list(this.publicAddress, this.fabric.clock.now());
   }
 
+  unrepliedEntries(): NatUnrepliedEntry[] {
+    return this.#table.listUnreplied(this.publicAddress, this.fabric.clock.now());
+  }
+
+  rebind(): NatRebinding[] {
+    return this.#table.rebind(this.fabric.clock.now());
+  }
+
+  flush(): void {
+    this.#table.flush();
+  }
+
   counters(): NatCounters {
     return { ...this.#counters };
   }
@@ -260,15 +271,23 @@ export class NatDevice extends RouterBase implements VirtualNat, NetworkNode {
     if (packet.dst.address === this.publicAddress && !this.behavior.hairpinning) {
       return this.#drop(packet, 'hairpin-disabled');
     }
+    // Forwarding drops a packet that arrives with TTL 1 before SNAT, so it opens no mapping.
+    if (packet.ttl <= 1) return this.#drop(packet, 'ttl-expired');
     const mapped = this.#table.outbound(packet.src, packet.dst, this.fabric.clock.now());
     if (!mapped.ok) return this.#drop(packet, 'port-exhausted');
-    const translated: Packet = { ...packet, src: { address: this.publicAddress, port: mapped.externalPort } };
+    if (mapped.clashed) this.#counters.portClashes++;
+    const translated: Packet = {
+      ...packet,
+      src: { address: this.publicAddress, port: mapped.externalPort },
+      ttl: packet.ttl - 1,
+    };
     this.fabric.emit('translate', translated, this.name);
     if (packet.dst.address === this.publicAddress) {
       // Hairpinning (RFC 4787 §6): the packet comes back in from the sender's *external*
       // endpoint, and the receiving mapping's filter judges it like any inbound packet.
       this.#counters.hairpinned++;
-      return this.#inbound(translated);
+      // One pass through the router: the inbound half takes the TTL off.
+      return this.#inbound({ ...translated, ttl: packet.ttl });
     }
     this.#counters.forwardedOutbound++;
     this.fabric.cross(this.linkState, translated, this.name, (arrived) => this.#parent.fromChild(arrived, this));
@@ -294,8 +313,13 @@ export class NatDevice extends RouterBase implements VirtualNat, NetworkNode {
 
   #inbound(packet: Packet): void {
     const admitted = this.#table.inbound(packet.dst.port, packet.src, this.fabric.clock.now());
-    if (!admitted.ok) return this.#drop(packet, admitted.reason);
-    const translated: Packet = { ...packet, dst: admitted.internal };
+    if (!admitted.ok) {
+      if (admitted.createdState) this.#counters.unrepliedEntriesCreated++;
+      return this.#drop(packet, admitted.reason);
+    }
+    // Conntrack has seen (and refreshed) the entry before forwarding finds the TTL spent.
+    if (packet.ttl <= 1) return this.#drop(packet, 'ttl-expired');
+    const translated: Packet = { ...packet, dst: admitted.internal, ttl: packet.ttl - 1 };
     const lanNode = this.attached.get(admitted.internal.address);
     if (!lanNode) return this.fabric.drop(translated, this.name, 'unroutable');
     this.#counters.forwardedInbound++;
@@ -303,8 +327,12 @@ export class NatDevice extends RouterBase implements VirtualNat, NetworkNode {
     this.down(lanNode, translated);
   }
 
-  #drop(packet: Packet, reason: Extract<DropReason, 'filtered' | 'no-mapping' | 'hairpin-disabled' | 'port-exhausted'>): void {
+  #drop(
+    packet: Packet,
+    reason: Extract<DropReason, 'filtered' | 'no-mapping' | 'hairpin-disabled' | 'port-exhausted' | 'ttl-expired'>,
+  ): void {
     const counter = {
+      'ttl-expired': 'droppedTtlExpired',
       filtered: 'droppedByFiltering',
       'no-mapping': 'droppedNoMapping',
       'hairpin-disabled': 'droppedHairpinDisabled',

@@ -1,0 +1,94 @@
+/**
+ * Scenarios on NATs that behave like the measured Linux kernel (LINUX_CONNTRACK_NAT: no INPUT
+ * drop, so unsolicited packets create state and steal ports; paths.md §2 #7–#9, #20), and a NAT
+ * flushed mid-session. The SDK, STUN and relay run on virtual hosts on one ManualClock.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { NetworkRunner, PeerConnectedEvent } from '../../client-sdk/index.js';
+import { LINUX_CONNTRACK_NAT } from '../../vnet/index.js';
+import { advanceUntil } from '../support/drive.js';
+import {
+  type SignalingCloud,
+  type VirtualWorld,
+  connectPair,
+  createVirtualWorld,
+  startSignalingCloud,
+} from '../support/virtual-cloud.js';
+
+let cloud: SignalingCloud;
+let world: VirtualWorld | undefined;
+beforeAll(async () => {
+  cloud = await startSignalingCloud();
+});
+afterAll(() => cloud.close());
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+function connected(outcome: Awaited<ReturnType<typeof connectPair>>): PeerConnectedEvent {
+  if (!outcome.result.ok) throw new Error(`did not connect: ${outcome.result.code}`);
+  return outcome.result.connected;
+}
+
+function inbox(runner: NetworkRunner): string[] {
+  const received: string[] = [];
+  runner.on('message', (event) => received.push(Buffer.from(event.data).toString()));
+  return received;
+}
+
+/**
+ * The host's first ping reaches the client's NAT before the client's CONNECT leaves it: the
+ * client's LAN is 20 ms slow, and both schedules start at the same clock time (paths.md §2 #7:
+ * "the host's pings always leave first" in the kernel lab).
+ */
+async function kernelPair(serverExposed: boolean, clientExposed: boolean) {
+  world = await createVirtualWorld(cloud, 11);
+  const serverNat = world.network.addNat(serverExposed ? LINUX_CONNTRACK_NAT : {});
+  const clientNat = world.network.addNat(clientExposed ? LINUX_CONNTRACK_NAT : {});
+  const outcome = await connectPair(world, serverNat.addHost(), clientNat.addHost({ link: { latencyMs: 20 } }));
+  return { serverNat, clientNat, event: connected(outcome) };
+}
+
+describe('kernel-like NATs (LINUX_CONNTRACK_NAT): port stealing decides the path, as measured', () => {
+  it('both routers exposed (nofw): the host’s early ping steals the client’s port, and the pair ends on the relay (#7)', async () => {
+    const { serverNat, clientNat, event } = await kernelPair(true, true);
+    expect(event).toMatchObject({ path: 'relay', attempt: 6 });
+    expect(clientNat.counters()).toMatchObject({ unrepliedEntriesCreated: 1, portClashes: 1 });
+    // The client's CONNECTs from the detour port then leave their own unreplied entry at the host's NAT.
+    expect(serverNat.counters().unrepliedEntriesCreated).toBeGreaterThan(0);
+  });
+
+  it('only the client’s router exposed (nofw2): relay (#8)', async () => {
+    const { clientNat, event } = await kernelPair(false, true);
+    expect(event).toMatchObject({ path: 'relay', attempt: 6 });
+    expect(clientNat.counters().portClashes).toBe(1);
+  });
+
+  it('only the host’s router exposed (nofw1): direct at attempt 0 (#9)', async () => {
+    const { event } = await kernelPair(true, false);
+    expect(event).toMatchObject({ path: 'direct', attempt: 0 });
+  });
+});
+
+describe('a NAT flushed mid-session', () => {
+  it('a port-preserving client NAT flushed while direct gives the same port back, and the pair survives (#20)', async () => {
+    world = await createVirtualWorld(cloud, 12);
+    const serverNat = world.network.addNat({ preset: 'port-restricted-cone' });
+    const clientNat = world.network.addNat({ preset: 'port-restricted-cone' });
+    const outcome = await connectPair(world, serverNat.addHost(), clientNat.addHost());
+    const event = connected(outcome);
+    expect(event.path).toBe('direct');
+    const before = clientNat.mappings().map((mapping) => mapping.external.port);
+    clientNat.flush();
+    expect(clientNat.mappings()).toEqual([]);
+    const atServer = inbox(outcome.server);
+    const atClient = inbox(outcome.client);
+    outcome.client.send(event.peerId, Buffer.from('after the flush'));
+    await advanceUntil(world.clock, () => atServer.length > 0, 'update to the host', { maxMs: 5_000 });
+    outcome.server.broadcast(Buffer.from('echo'));
+    await advanceUntil(world.clock, () => atClient.length > 0, 'update to the client', { maxMs: 5_000 });
+    expect([atServer, atClient]).toEqual([['after the flush'], ['echo']]);
+    expect(clientNat.mappings().map((mapping) => mapping.external.port)).toEqual(expect.arrayContaining([before[0]]));
+  });
+});
