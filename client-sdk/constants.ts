@@ -129,17 +129,19 @@ export const MAX_PENDING_PROBES = 32;
 export const RELAY_WARM_INTERVAL_MS = 5_000;
 
 /**
- * A direct send path silent this long is suspicious, ms: a game at 20 updates per second hears
- * its peer every 50 ms, an idle pair at least every keepalive; from here probes go out faster.
+ * A direct send path we sent on but did not hear from for this long is suspicious, ms (or twice
+ * the RTT when that is longer): a game at 20 updates per second hears its peer every 50 ms, so
+ * 8 missing updates; from here probes go out faster.
  */
-export const PATH_SUSPECT_AFTER_MS = 500;
+export const PATH_SUSPECT_AFTER_MS = 400;
 
 /**
- * Probes on a suspicious path go this often, ms; after {@link PATH_SUSPECT_PROBES} unanswered
- * ones the pair falls back to the relay: 500 + 3 × 300 = 1.4 s after the last packet, inside
- * the 2 s a player notices.
+ * Probes on a suspicious path go this often, ms (or twice the RTT when that is longer, so a slow
+ * path's replies are not counted missing); after {@link PATH_SUSPECT_PROBES} unanswered ones the
+ * pair falls back to the relay: 400 + 3 × 250 = 1.15 s after the last packet on a fast path,
+ * inside the 2 s a player notices, and every update lost meanwhile is one a rebinding costs.
  */
-export const PATH_SUSPECT_PROBE_INTERVAL_MS = 300;
+export const PATH_SUSPECT_PROBE_INTERVAL_MS = 250;
 export const PATH_SUSPECT_PROBES = 3;
 
 /**
@@ -158,6 +160,13 @@ export const MAX_PATH_RECORDS = 24;
 
 /** Keepalives and probes a link remembers waiting for a reply (a probe round is ≤ 16 of them). */
 export const MAX_PENDING_REQUESTS = 64;
+
+/**
+ * Least time between two re-runs of STUN after a fallback (the own NAT may have rebound), ms:
+ * the cloud accepts an address change at most once a second, and a flapping path must not turn
+ * into a STUN stream.
+ */
+export const REFLEXIVE_CHECK_INTERVAL_MS = 1_000;
 
 /**
  * Smoothing factor of the RTT estimate (RFC 6298's alpha = 1/8): one slow keepalive moves the

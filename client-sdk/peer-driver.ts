@@ -43,6 +43,8 @@ export interface PeerDriverHooks {
   connected(event: PeerConnectedEvent): void;
   /** A client's attempts ran out. */
   failed(code: 'CONNECT_TIMEOUT', message: string): void;
+  /** A connected pair fell back to the relay: this end's own NAT may have rebound. */
+  fellBack?(): void;
 }
 
 export interface PeerDriverConfig {
@@ -303,6 +305,7 @@ export class PeerDriver {
             previousRemote: hooks.remote(output.from),
             reason: output.reason,
           });
+          if (output.reason === 'fallback') hooks.fellBack?.();
           break;
         case 'dropped':
           this.drops[output.reason]++;

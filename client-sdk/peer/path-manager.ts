@@ -98,6 +98,8 @@ export class PathManager {
   /** While on the relay (or after a fallback): when background probing started, and rounds sent. */
   #probingSince: number | undefined;
   #probeRounds = 0;
+  /** Candidates known when connected or since: one announced later (the peer roamed) gets a probe at once. */
+  readonly #knownCandidates = new Set<string>();
 
   constructor(readonly config: PathManagerConfig) {}
 
@@ -109,6 +111,7 @@ export class PathManager {
     record.rttMs = rttMs;
     this.#setCurrent(record, now);
     this.rttMs = rttMs;
+    for (const endpoint of this.config.candidates()) this.#knownCandidates.add(endpointKey(endpoint));
     this.#lastKeepaliveAt = measured ? now : now - this.config.keepaliveIntervalMs;
     // The first relay round trip goes with the first keepalive, so a fallback soon has a proven relay.
     this.#relayWarmAt = now - RELAY_WARM_INTERVAL_MS + Math.min(this.config.keepaliveIntervalMs, RELAY_WARM_INTERVAL_MS);
@@ -173,8 +176,8 @@ export class PathManager {
       // showed life; a data send that arms it asks the driver for a new deadline
       // (PeerDriver.send), keepalives arm it from here.
       if (this.sentSinceAlive && this.#paths.get('relay')?.proven) {
-        const suspectAt = (current.aliveAt ?? 0) + PATH_SUSPECT_AFTER_MS;
-        due = Math.min(due, Math.max(suspectAt, this.#lastCheckAt + PATH_SUSPECT_PROBE_INTERVAL_MS));
+        const suspectAt = (current.aliveAt ?? 0) + this.#suspectAfter();
+        due = Math.min(due, Math.max(suspectAt, this.#lastCheckAt + this.#suspectInterval()));
       }
     }
     if (this.#probingSince !== undefined) due = Math.min(due, nextProbeRoundAt(this.#probingSince, this.#probeRounds));
@@ -200,6 +203,7 @@ export class PathManager {
       this.#relayWarmAt = now;
       this.#push(requests, { path: 'relay' }, now);
     }
+    if (!this.config.forceRelay) this.#probeNewCandidates(via, now, requests);
     if (this.#probingSince !== undefined && now >= nextProbeRoundAt(this.#probingSince, this.#probeRounds)) {
       this.#probeRounds++;
       for (const endpoint of this.config.candidates()) {
@@ -212,12 +216,27 @@ export class PathManager {
     return { requests, change };
   }
 
+  /** Candidates the peer announced since (it re-reported its addresses after a rebinding): probed once, now. */
+  #probeNewCandidates(via: Via, now: number, requests: PathRequest[]): void {
+    const candidates = this.config.candidates();
+    if (candidates.length === this.#knownCandidates.size) return;
+    for (const endpoint of candidates) {
+      const key = endpointKey(endpoint);
+      if (this.#knownCandidates.has(key)) continue;
+      this.#knownCandidates.add(key);
+      const candidate: Via = { path: 'direct', endpoint };
+      if (isVia(via, candidate)) continue;
+      const request = this.probe(candidate, now);
+      if (request) requests.push(request);
+    }
+  }
+
   /** Suspicion on a silent direct path we send on: faster probes, then the relay. */
   #checkDirect(current: PathRecord, now: number, requests: PathRequest[]): PathChange | undefined {
     const relay = this.#paths.get('relay');
     const silentFor = now - (current.aliveAt ?? 0);
-    if (!relay?.proven || silentFor < PATH_SUSPECT_AFTER_MS || !this.sentSinceAlive) return undefined;
-    if (now - this.#lastCheckAt < PATH_SUSPECT_PROBE_INTERVAL_MS) return undefined;
+    if (!relay?.proven || silentFor < this.#suspectAfter() || !this.sentSinceAlive) return undefined;
+    if (now - this.#lastCheckAt < this.#suspectInterval()) return undefined;
     this.#lastCheckAt = now;
     if (this.#suspectProbes < PATH_SUSPECT_PROBES) {
       this.#suspectProbes++;
@@ -227,6 +246,16 @@ export class PathManager {
     // Three probes unanswered: the direct path is gone until a round trip proves it again.
     current.proven = false;
     return this.#switch(relay, 'fallback', now);
+  }
+
+  /** Silence that makes the current path suspicious: longer on a slow path. */
+  #suspectAfter(): number {
+    return Math.max(PATH_SUSPECT_AFTER_MS, 2 * (this.rttMs ?? 0));
+  }
+
+  /** Time a suspicion probe gets for its reply: longer on a slow path. */
+  #suspectInterval(): number {
+    return Math.max(PATH_SUSPECT_PROBE_INTERVAL_MS, 2 * (this.rttMs ?? 0));
   }
 
   /** Compares the current path with the best fresh, proven alternative (direct ones only: the relay is a fallback). */
@@ -240,7 +269,7 @@ export class PathManager {
       if (!best || (record.rttMs ?? Infinity) < (best.rttMs ?? Infinity)) best = record;
     }
     if (!best || !shouldSwitch(quality(current), quality(best), now)) return undefined;
-    const reason: PathChangeReason = current.via.path === 'relay' ? 'upgrade' : current.proven && now - (current.aliveAt ?? 0) < PATH_SUSPECT_AFTER_MS ? 'better' : 'roamed';
+    const reason: PathChangeReason = current.via.path === 'relay' ? 'upgrade' : current.proven && now - (current.aliveAt ?? 0) < this.#suspectAfter() ? 'better' : 'roamed';
     return this.#switch(best, reason, now);
   }
 

@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NetworkRunner, PathChangedEvent, PeerDisconnectedEvent } from '../../client-sdk/index.js';
-import type { VirtualHost } from '../../vnet/index.js';
+import type { VirtualHost, VirtualNat } from '../../vnet/index.js';
 import { advanceUntilSettled } from '../support/drive.js';
 import { createMemoryCloud, type MemoryCloud } from '../support/memory-cloud.js';
 
@@ -168,4 +168,50 @@ describe('paths after connect', () => {
     expect(await lost(s, sentOnDirect)).toEqual([]);
     expect(s.disconnected).toEqual([]);
   });
+
+  it('roaming: the host\'s NAT rebinds mid-session: its direct client keeps the session and is on direct again within 5 s', async () => {
+    let hostNat: VirtualNat | undefined;
+    const s = await session(134, (c) => {
+      hostNat = c.network.addNat({ preset: 'port-restricted-cone' });
+      const clientNat = c.network.addNat({ preset: 'port-restricted-cone' });
+      return { hostHost: hostNat.addHost(), clientHost: clientNat.addHost() };
+    });
+    expect(bothOn(s, 'direct')).toBe(true);
+    await s.play(5_000);
+    expect(hostNat!.rebind().length).toBeGreaterThan(0);
+    const reboundAt = s.c.clock.now();
+    const directAt = await s.play(5_000, () => bothOn(s, 'direct') && s.changes.some((c) => c.event.reason === 'roamed' || c.event.reason === 'upgrade'));
+    expect(directAt - reboundAt).toBeLessThanOrEqual(5_000);
+    await s.play(reboundAt + 25_000 - s.c.clock.now());
+    const missing = await lost(s);
+    expect(missing.length / s.sent).toBeLessThanOrEqual(0.05);
+    expect(bothOn(s, 'direct')).toBe(true);
+    expect(s.disconnected).toEqual([]);
+  });
+
+  for (const [name, hostPreset] of [
+    ['port-restricted cone (the Linux MASQUERADE case)', 'port-restricted-cone'],
+    ['address-restricted cone', 'restricted-cone'],
+  ] as const) {
+    it(`roaming: the client's NAT rebinds mid-session behind a ${name} host: the session goes on, ≥ 95 % of updates echoed, direct again within 5 s`, async () => {
+      let clientNat: VirtualNat | undefined;
+      const s = await session(133, (c) => {
+        const hostNat = c.network.addNat({ preset: hostPreset });
+        clientNat = c.network.addNat({ preset: 'port-restricted-cone' });
+        return { hostHost: hostNat.addHost(), clientHost: clientNat.addHost() };
+      });
+      expect(bothOn(s, 'direct')).toBe(true);
+      await s.play(5_000);
+      expect(clientNat!.rebind().length).toBeGreaterThan(0);
+      const reboundAt = s.c.clock.now();
+      const directAt = await s.play(5_000, () => bothOn(s, 'direct') && s.changes.some((c) => c.event.reason === 'roamed' || c.event.reason === 'upgrade'));
+      expect(bothOn(s, 'direct')).toBe(true);
+      expect(directAt - reboundAt).toBeLessThanOrEqual(5_000);
+      // A 30 s session: 5 s before the rebinding, 25 s after.
+      await s.play(reboundAt + 25_000 - s.c.clock.now());
+      const missing = await lost(s);
+      expect(missing.length / s.sent).toBeLessThanOrEqual(0.05);
+      expect(s.disconnected).toEqual([]);
+    });
+  }
 });
