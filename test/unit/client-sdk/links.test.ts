@@ -216,6 +216,16 @@ describe('server link', () => {
     expect(again.map((o) => o.type)).toEqual(['send']);
   });
 
+  it('counts a confirm that arrives from another endpoint than its probe went to as unproven, and stays waiting', () => {
+    const link = server();
+    const c = client();
+    const connect = sends(c.poll(0))[1]!.bytes;
+    const accept = sends(link.receive(connect, direct(clientReflexive), 20))[0]!.bytes;
+    const confirm = answer(c, accept, direct(serverReflexive), 40);
+    expect(link.receive(confirm, direct(clientLocal), 60)).toEqual([{ type: 'dropped', reason: 'unproven' }]);
+    expect(link.phase).toBe('waiting');
+  });
+
   it('drops a connect sealed with another pair secret and answers nothing (no reject to forge or reflect)', () => {
     const link = server();
     const bad = sends(clientLink({ candidates: [serverLocal], secret: OTHER_SECRET }).poll(0))[0]!.bytes;
