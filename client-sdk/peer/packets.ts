@@ -51,6 +51,10 @@
  *   arrives from V echoing a random probe the server sent to V (the ACCEPT's probe, or a probe
  *   keepalive sent when authentic packets arrive from a path not yet validated). A replayed
  *   CONNECT gets an ACCEPT back but never moves the server's path.
+ * - Once connected, both ends prove paths the same way (path-manager.ts): a KEEPALIVE request
+ *   sent on a path, answered by a reply echoing its `seq`, proves the path it was sent on
+ *   (RFC 9000 §8.2.2), wherever the reply comes from. Requests are answered on the path they came
+ *   by, with a reply of the same size; a replayed request is dropped by the replay window.
  */
 
 export const PEER_PACKET_MAGIC = 0xd7;
