@@ -123,7 +123,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     return { dropped: this.#signaling?.droppedFrames ?? 0, failed: this.#signaling?.failedFrames ?? 0 };
   }
 
-  /** The path to a connected peer, or undefined when it is not connected. */
+  /** The path carrying traffic to a connected peer now (it follows `pathChanged`), or undefined when not connected. */
   connectionType(peerId: string): ConnectPath | undefined {
     const core = this.#driver.link(peerId)?.core;
     return core?.connected ? core.via?.path : undefined;
