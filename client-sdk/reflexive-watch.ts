@@ -1,6 +1,6 @@
 /**
  * Roaming seen from this end (docs/connection-process.md, "After the connection"): when a path
- * falls back to the relay, this end's own NAT may have rebound (new external port, another
+ * falls back to the relay, or the relay forgets our binding, this end's own NAT may have rebound (new external port, another
  * network), and a peer behind an address-and-port-dependent filter cannot take packets from the
  * new port until it sends there. So STUN runs again on the game socket and, if the reflexive
  * address moved, the addresses are reported to the cloud again (REPORT_ADDRESSES), which hands

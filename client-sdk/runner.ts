@@ -68,6 +68,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       packet: (bytes, via, relayedFrom) => this.#driver.receive(bytes, via, relayedFrom),
       relayError: (event) => emit('relayError', event),
       guard,
+      relayRebinding: () => this.#watch.check(),
     });
     this.#cloud = new CloudEvents(this.#options.env, this.#options, {
       emit,

@@ -214,4 +214,22 @@ describe('paths after connect', () => {
       expect(s.disconnected).toEqual([]);
     });
   }
+
+  it('a relayed pair whose client NAT rebinds stays on the relay (it binds again) and loses no session', async () => {
+    let clientNat: VirtualNat | undefined;
+    const s = await session(135, (c) => {
+      const hostNat = c.network.addNat({ preset: 'symmetric' });
+      clientNat = c.network.addNat({ preset: 'symmetric' });
+      return { hostHost: hostNat.addHost(), clientHost: clientNat.addHost() };
+    });
+    expect(bothOn(s, 'relay')).toBe(true);
+    await s.play(5_000);
+    expect(clientNat!.rebind().length).toBeGreaterThan(0);
+    const reboundAt = s.c.clock.now();
+    await s.play(reboundAt + 25_000 - s.c.clock.now());
+    const missing = await lost(s);
+    expect(missing.length / s.sent).toBeLessThanOrEqual(0.05);
+    expect(bothOn(s, 'relay')).toBe(true);
+    expect(s.disconnected).toEqual([]);
+  });
 });
