@@ -15,7 +15,8 @@ import { reportProgress } from './runner-events.js';
 import { percentile } from './percentile.js';
 
 const usage = `Usage: punchthrough client --cloud URL [--session NAME] [--filter key=value]... [--updates N]
-                          [--interval-ms N] [--force-relay] [--app-id ID] [--app-version V] [--json]
+                          [--interval-ms N] [--force-relay] [--app-id ID] [--app-version V]
+                          [--no-ipv6] [--json]
 
 Runs a game client: a NetworkRunner in client mode that joins a session, connects to its host
 (directly through NATs, or through the relay), sends game updates, waits for the host's echoes,
@@ -30,6 +31,7 @@ Options:
   --force-relay       connect through the relay only (no direct attempts)
   --app-id ID         application id, as the host's (default ${DEFAULT_CLI_APP_ID})
   --app-version V     application version, as the host's (default 1)
+  --no-ipv6           IPv4 only: no IPv6 socket, no IPv6 candidates (IPv6 is on by default)
   --json              one JSON object per line on stdout: progress, reflexive, attempt,
                       connected, updates, failed
   --help              this text`;
@@ -50,6 +52,7 @@ export const clientCommand: CliCommand = {
       'force-relay': { type: 'boolean', default: false },
       'app-id': { type: 'string' },
       'app-version': { type: 'string' },
+      'no-ipv6': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     });
     const cloudUrl = requireCloud(values.cloud);
@@ -62,6 +65,7 @@ export const clientCommand: CliCommand = {
       appId: values['app-id'] ?? DEFAULT_CLI_APP_ID,
       appVersion: values['app-version'] ?? '1',
       forceRelay: values['force-relay'],
+      ...(values['no-ipv6'] ? { ipv6: false } : {}),
       logger: createLogger({ name: 'client' }),
     });
     reportProgress(runner, out);

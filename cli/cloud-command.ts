@@ -8,7 +8,7 @@ import { RELAY_SECRET_ENV, checkedRelaySecret } from './relay-secret.js';
 
 const usage = `Usage: punchthrough cloud [--host H] [--public-ip IP] [--http-port N] [--stun-port N]
                          [--stun-alt-port N] [--relay-port N] [--trusted-proxy ADDR]...
-                         [--metrics-port N] [--metrics-host H] [--json]
+                         [--metrics-port N] [--metrics-host H] [--no-ipv6] [--json]
 
 Runs the whole cloud in one process: the session service (HTTP + signaling WebSocket), the
 STUN server (with an alternate port for NAT behaviour discovery) and the relay, on the
@@ -26,6 +26,9 @@ Options:
                      client; per-address limits then count that client; repeatable
   --metrics-port N   serve /metrics on this port only, not on the HTTP port
   --metrics-host H   address of the metrics listener (default ${cloudDefaults.DEFAULT_METRICS_HOST})
+  --no-ipv6          IPv4 only; by default STUN and the relay also listen on IPv6
+                     (${cloudDefaults.DEFAULT_CLOUD_HOST6}) when --host is the IPv4 wildcard, and peers get the IPv6
+                     STUN endpoint when this machine has a global IPv6 address
   --json             one JSON object per line on stdout; the first is
                      {"event":"ready","http":"http://IP:${cloudDefaults.DEFAULT_HTTP_PORT}","stun":"IP:${DEFAULT_STUN_PORT}","relay":"IP:${relayDefaults.DEFAULT_RELAY_PORT}"}
   --help             this text
@@ -50,6 +53,7 @@ export const cloudCommand: CliCommand = {
       'trusted-proxy': { type: 'string', multiple: true },
       'metrics-port': { type: 'string' },
       'metrics-host': { type: 'string' },
+      'no-ipv6': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     });
     const trustedProxies = values['trusted-proxy'] ?? [];
@@ -70,6 +74,7 @@ export const cloudCommand: CliCommand = {
         stunAltPort: intFlag('stun-alt-port', values['stun-alt-port'], cloudDefaults.DEFAULT_STUN_ALT_PORT),
         relayPort: intFlag('relay-port', values['relay-port'], relayDefaults.DEFAULT_RELAY_PORT),
         ...(secret ? { relaySecret: secret } : {}),
+        ipv6: !values['no-ipv6'],
         ...(values['metrics-port'] === undefined ? {} : { metricsPort: intFlag('metrics-port', values['metrics-port'], 0) }),
         ...(values['metrics-host'] ? { metricsHost: values['metrics-host'] } : {}),
         session: {

@@ -7,7 +7,7 @@ import { createOutput, keyValues } from './output.js';
 import { reportProgress } from './runner-events.js';
 
 const usage = `Usage: punchthrough host --cloud URL [--session NAME] [--max-players N] [--prop key=value]...
-                        [--app-id ID] [--app-version V] [--json]
+                        [--app-id ID] [--app-version V] [--no-ipv6] [--json]
 
 Runs a game host: a NetworkRunner in server mode that creates a session on the cloud, accepts
 clients (directly through NATs, or through the relay) and echoes every game update it receives
@@ -20,6 +20,7 @@ Options:
   --prop key=value    a session property, visible in the lobby; repeatable
   --app-id ID         application id; clients must use the same (default ${DEFAULT_CLI_APP_ID})
   --app-version V     application version; clients must use the same (default 1)
+  --no-ipv6           IPv4 only: no IPv6 socket, no IPv6 candidates (IPv6 is on by default)
   --json              one JSON object per line on stdout: progress, session, reflexive,
                       peer-connected, peer-disconnected, failed
   --help              this text`;
@@ -35,6 +36,7 @@ export const hostCommand: CliCommand = {
       prop: { type: 'string', multiple: true },
       'app-id': { type: 'string' },
       'app-version': { type: 'string' },
+      'no-ipv6': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     });
     const cloudUrl = requireCloud(values.cloud);
@@ -45,6 +47,7 @@ export const hostCommand: CliCommand = {
       cloudUrl,
       appId: values['app-id'] ?? DEFAULT_CLI_APP_ID,
       appVersion: values['app-version'] ?? '1',
+      ...(values['no-ipv6'] ? { ipv6: false } : {}),
       logger: createLogger({ name: 'host' }),
     });
     reportProgress(runner, out);

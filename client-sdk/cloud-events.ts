@@ -19,6 +19,8 @@ export interface CloudEventsHooks {
   /** The runner is shut down. */
   stopped(): boolean;
   closeRelay(): void;
+  /** The cloud re-issued this runner's relay ticket. */
+  renewTicket(ticket: Uint8Array): void;
   /** Whether an IPv6 socket is open (IPv6 candidates are usable). */
   ipv6(): boolean;
   driver(): PeerDriver;
@@ -68,6 +70,9 @@ export class CloudEvents {
         return;
       case EventType.SESSION_CLOSED:
         this.#onSessionClosed(event);
+        return;
+      case EventType.RELAY_TICKET:
+        if (!this.sessionClosed) this.hooks.renewTicket(event.ticket);
         return;
       default:
         return;

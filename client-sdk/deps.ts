@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import type { Clock, Logger, PunchthroughError, UdpEndpoint, UdpSocket } from '../core/index.js';
 import { createRelayClient, type RelayClientState } from '../relay/client/index.js';
 import { looksLikeStun } from '../stun-server/codec/index.js';
-import type { SignalingConnector } from './signaling.js';
 import { discoverNatBehavior, stunBinding, type NatBehavior } from '../stun-server/client/index.js';
 
 /** What the runner needs of a relay client bound over its shared socket. */
@@ -24,6 +23,8 @@ export interface RelayPath {
   close(): void;
   /** Errors the relay reports (with the other actor when it names one); absent: none surface. */
   onError?(handler: (error: PunchthroughError, actor: number | undefined) => void): () => void;
+  /** Replaces the ticket for the next (re)bind (the cloud re-issued it); absent: tickets are not renewed. */
+  setTicket?(ticket: Uint8Array): void;
   /** Binding state changes (`binding` again after `bound`: a rebind); absent: rebinds go unseen. */
   onStateChange?(handler: (state: RelayClientState) => void): () => void;
 }
@@ -51,8 +52,6 @@ export type NatProbe = (
 ) => Promise<Pick<NatBehavior, 'natType' | 'mappedAddress'>>;
 
 export interface RunnerDeps {
-  /** Replaces the `signaling` option (older test harnesses); undefined: the option decides. */
-  connectSignaling: SignalingConnector | undefined;
   /** Undefined: no relay path (attempts stay direct). */
   createRelay: RelayConnector | undefined;
   /** Undefined: no reflexive address (local candidates and the relay only). */
@@ -67,7 +66,6 @@ export interface RunnerDeps {
 
 export function defaultDeps(): RunnerDeps {
   return {
-    connectSignaling: undefined,
     createRelay: createRelayClient,
     stunBinding,
     discoverNat: discoverNatBehavior,

@@ -35,6 +35,10 @@ export class GameSocket {
   #relay: RelayPath | undefined;
   #relayEndpoint: UdpEndpoint | undefined;
   #relayUsable = false;
+  /** Binds again after a failed bind (with a fresh ticket); set by `openRelay`. */
+  #retryBind: (() => void) | undefined;
+  /** A ticket the cloud re-issued before the relay was opened: it replaces the start's. */
+  #freshTicket: Uint8Array | undefined;
   /** Unbound on purpose (shutdown, session closed): what the relay does next is no failure. */
   #relayClosed = false;
   /** Datagrams that were neither peer packets nor STUN (relay frames go to the relay client). */
@@ -95,7 +99,8 @@ export class GameSocket {
     if (!grant || !create || !this.#v4) return Promise.resolve();
     this.#relayEndpoint = toEndpoint(grant.endpoint);
     const { clock, logger } = this.env;
-    const relay = create({ socket: this.#v4, relay: grant.endpoint, ticket: grant.ticket, clock, logger });
+    const ticket = this.#freshTicket ?? grant.ticket;
+    const relay = create({ socket: this.#v4, relay: grant.endpoint, ticket, clock, logger });
     this.#relay = relay;
     this.#relayUsable = true;
     const { guard } = this.handlers;
@@ -116,7 +121,23 @@ export class GameSocket {
     });
     if (errors) this.#cleanups.push(errors);
     if (states) this.#cleanups.push(states);
+    this.#retryBind = () => void this.#follow(relay, () => (bound = true));
     return this.#follow(relay, () => (bound = true));
+  }
+
+  /**
+   * The cloud re-issued the relay ticket: the next (re)bind uses it, so a rebind after the
+   * start's ticket expired still binds. A relay whose bind had failed gets one more try with it.
+   */
+  renewTicket(ticket: Uint8Array): void {
+    if (this.#relayClosed) return;
+    const relay = this.#relay;
+    if (!relay) {
+      this.#freshTicket = ticket;
+      return;
+    }
+    relay.setTicket?.(ticket);
+    if (!this.#relayUsable) this.#retryBind?.();
   }
 
   /** Sends on a path: to the endpoint's socket, or to the actor through the relay. */
@@ -168,7 +189,11 @@ export class GameSocket {
 
   /** Waits for the relay's (re)bind: usable when it succeeds, a `relayError` when it fails. */
   #follow(relay: RelayPath, onBound: () => void): Promise<void> {
-    return relay.bind().then(onBound, (error: unknown) => {
+    return relay.bind().then(() => {
+      if (this.#relayClosed) return;
+      this.#relayUsable = true;
+      onBound();
+    }, (error: unknown) => {
       if (this.#relayClosed) return;
       this.#relayUsable = false;
       this.env.logger.warn({ err: error }, 'relay bind failed; direct paths only');

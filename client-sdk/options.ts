@@ -68,12 +68,21 @@ export function resolveOptions(options: NetworkRunnerOptions): ResolvedOptions {
       bindAddress: options.bindAddress ?? '0.0.0.0',
       bindAddress6: options.bindAddress6 ?? '::',
       port: options.port ?? 0,
-      ipv6: options.ipv6 ?? false,
+      ipv6: options.ipv6 ?? defaultIpv6(options),
     },
     localAddresses: options.localAddresses,
     stunServers: options.stunServers?.flatMap((text) => parseEndpoint(text) ?? []),
     discoverNat: options.discoverNat ?? false,
   };
+}
+
+/**
+ * IPv6 is on unless the runner is pinned to one IPv4 address (loopback tests, a chosen
+ * interface) without an IPv6 address beside it: there it would add the machine's other addresses.
+ */
+function defaultIpv6(options: NetworkRunnerOptions): boolean {
+  const pinned = options.bindAddress !== undefined && options.bindAddress !== '0.0.0.0';
+  return options.bindAddress6 !== undefined || !pinned;
 }
 
 /** The connection schedule (docs/connection-process.md, connection steps 3–6). */

@@ -59,8 +59,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
   constructor(options: NetworkRunnerOptions, deps: Partial<RunnerDeps> = {}) {
     super();
     this.#deps = { ...defaultDeps(), ...deps };
-    const resolved = resolveOptions(options);
-    this.#options = this.#deps.connectSignaling ? { ...resolved, connectSignaling: this.#deps.connectSignaling } : resolved;
+    this.#options = resolveOptions(options);
     const emit = this.#emit.bind(this);
     const guard = this.#guard.bind(this);
     const progress = this.#progress.bind(this);
@@ -76,6 +75,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       running: () => this.#phase === 'running',
       stopped: () => this.#isClosed(),
       closeRelay: () => this.#socket.closeRelay(),
+      renewTicket: (ticket) => this.#socket.renewTicket(ticket),
       ipv6: () => this.#socket.v6 !== undefined,
       driver: () => this.#driver,
     });

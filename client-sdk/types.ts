@@ -46,7 +46,12 @@ export interface NetworkRunnerOptions {
   keepaliveIntervalMs?: number;
   /** A connected peer silent this long is reported disconnected, ms. Default 10000. */
   peerTimeoutMs?: number;
-  /** Also open an IPv6 socket and use IPv6 candidates. Default false. */
+  /**
+   * Also open an IPv6 socket and use IPv6 candidates (global ones; link-local is skipped). An
+   * IPv6 path often needs no hole punching at all. Default true, except when `bindAddress` names
+   * one IPv4 address and `bindAddress6` is not given (a runner pinned to one interface stays on
+   * it). A failed IPv6 bind leaves the runner on IPv4.
+   */
   ipv6?: boolean;
   /** Address the IPv4 game socket binds. Default `0.0.0.0` (all interfaces). */
   bindAddress?: string;

@@ -21,7 +21,8 @@ import {
 
 /** What the handler reads and mutates: the relay's state, made once by `createRelayServer`. */
 export interface RelayDatagramState {
-  readonly socket: UdpSocket;
+  /** Sends on the socket of the destination's family (a dual-stack relay has two). */
+  readonly socket: Pick<UdpSocket, 'send'>;
   readonly table: BindingTable;
   readonly admission: Admission;
   /** Per-peer packet and byte rates. */

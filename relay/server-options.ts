@@ -9,6 +9,12 @@ export interface RelayServerOptions {
   host?: string;
   /** UDP port; 0 picks a free one. Default `DEFAULT_RELAY_PORT` (5055). */
   port?: number;
+  /**
+   * Also listen on this IPv6 address, on the same port as `host`'s socket: peers of either family
+   * share one binding table, so an IPv4 peer and an IPv6 peer of a session reach each other.
+   * Default: none (one socket, on `host`).
+   */
+  host6?: string;
   /** Opens the socket. Default: node:dgram (`createNodeUdpSocketFactory`). */
   socketFactory?: UdpSocketFactory;
   /** Monotonic time for idle expiry and rate limits, wall time for ticket expiry. Default: real clock. */

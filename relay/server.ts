@@ -1,5 +1,5 @@
 // The relay's UDP server: binds peers with tickets and forwards between bound peers of one session.
-import { createEnv, formatEndpoint, type TimerHandle, type UdpEndpoint } from '../core/index.js';
+import { createEnv, formatEndpoint, type TimerHandle, type UdpEndpoint, type UdpSocket } from '../core/index.js';
 import type { Admission } from './admission.js';
 import { BindingTable } from './bindings.js';
 import {
@@ -37,6 +37,8 @@ import { createTicketVerifier } from './tickets.js';
 export interface RelayServer {
   /** The bound local endpoint (with the real port when 0 was asked for). */
   address(): UdpEndpoint;
+  /** The IPv6 socket's endpoint when the relay listens on `host6` too. */
+  address6(): UdpEndpoint | undefined;
   /** A snapshot of the counters. */
   stats(): RelayStats;
   /**
@@ -83,32 +85,43 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
   };
   const host = options.host ?? '0.0.0.0';
   const bufferBytes = options.socketBufferBytes ?? DEFAULT_SOCKET_BUFFER_BYTES;
-  const socket = await env.sockets.bind({
-    type: host.includes(':') ? 'udp6' : 'udp4',
-    address: host,
-    port: options.port ?? DEFAULT_RELAY_PORT,
-    receiveBufferSize: bufferBytes,
-    sendBufferSize: bufferBytes,
-  });
+  const bind = (address: string, port: number) =>
+    env.sockets.bind({ type: address.includes(':') ? 'udp6' : 'udp4', address, port, receiveBufferSize: bufferBytes, sendBufferSize: bufferBytes });
+  const socket = await bind(host, options.port ?? DEFAULT_RELAY_PORT);
+  let socket6: UdpSocket | undefined;
+  if (options.host6 !== undefined) {
+    try {
+      socket6 = await bind(options.host6, socket.address().port);
+    } catch (error) {
+      await socket.close();
+      throw error;
+    }
+  }
+  const v6 = socket6;
+  // Answers and forwards leave by the destination's family; one socket needs no choosing.
+  const sender: Pick<UdpSocket, 'send'> = v6
+    ? { send: (data, port, address, ttl) => (address.includes(':') ? v6 : socket).send(data, port, address, ttl) }
+    : socket;
 
   const counters = createRelayCounters();
   const dropped = createDropCounters();
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-  const detach = socket.onMessage(
-    createRelayDatagramHandler(env, {
-      socket,
-      table,
-      admission,
-      rates: peerRates(limits),
-      unboundErrors: new ErrorGate(errorWindowMs, options.maxErrorsPerWindow ?? DEFAULT_MAX_ERRORS_PER_WINDOW),
-      counters,
-      dropped,
-      idleTimeoutMs,
-      maxDatagramBytes: options.maxDatagramBytes ?? DEFAULT_MAX_DATAGRAM_BYTES,
-      errorWindowMs,
-    }),
-  );
+  const handler = createRelayDatagramHandler(env, {
+    socket: sender,
+    table,
+    admission,
+    rates: peerRates(limits),
+    unboundErrors: new ErrorGate(errorWindowMs, options.maxErrorsPerWindow ?? DEFAULT_MAX_ERRORS_PER_WINDOW),
+    counters,
+    dropped,
+    idleTimeoutMs,
+    maxDatagramBytes: options.maxDatagramBytes ?? DEFAULT_MAX_DATAGRAM_BYTES,
+    errorWindowMs,
+  });
+  const detach = socket.onMessage(handler);
+  const detach6 = socket6?.onMessage(handler);
   const detachErrors = socket.onError((error) => logger.debug({ err: error }, 'relay socket error'));
+  const detachErrors6 = socket6?.onError((error) => logger.debug({ err: error }, 'relay socket error'));
 
   const sweep = clock.setInterval(() => {
     const now = clock.now();
@@ -124,10 +137,12 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
   let sweepTimer: TimerHandle | undefined = sweep;
   let closing: Promise<void> | undefined;
   const local = socket.address();
-  logger.info({ relay: formatEndpoint(local) }, 'relay listening');
+  const local6 = socket6?.address();
+  logger.info({ relay: formatEndpoint(local), ...(local6 ? { relay6: formatEndpoint(local6) } : {}) }, 'relay listening');
 
   return {
     address: () => ({ ...local }),
+    address6: () => (local6 ? { ...local6 } : undefined),
     stats: () => ({
       bindings: table.size,
       sessions: table.sessionCount,
@@ -151,7 +166,9 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
         sweepTimer = undefined;
         detach();
         detachErrors();
-        await socket.close();
+        detach6?.();
+        detachErrors6?.();
+        await Promise.all([socket.close(), socket6?.close()]);
         logger.info('relay closed');
       })();
       return closing;

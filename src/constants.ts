@@ -92,6 +92,8 @@ export const RANDOM_POOL_BYTES = 4096;
 
 /** Listen on every IPv4 interface: an operator's cloud must be reachable from other hosts. */
 export const DEFAULT_CLOUD_HOST = '0.0.0.0';
+/** The IPv6 side of a dual-stack cloud: every IPv6 interface, beside the IPv4 wildcard. */
+export const DEFAULT_CLOUD_HOST6 = '::';
 /** HTTP + signaling WebSocket port: unprivileged and clear of common dev-server ports. */
 export const DEFAULT_HTTP_PORT = 7070;
 /** Address of a separate metrics listener: loopback, so metrics leave the machine only when an
@@ -101,3 +103,12 @@ export const DEFAULT_METRICS_HOST = '127.0.0.1';
 export const METRICS_TOKEN_ENV = 'PUNCHTHROUGH_METRICS_TOKEN';
 /** RFC 5780 alternate port for NAT behaviour discovery: the next one, by common practice. */
 export const DEFAULT_STUN_ALT_PORT = 3479;
+
+// ---- Relay ticket refresh.
+
+/** Share of a relay ticket's remaining life after which the service sends a fresh one: at half,
+ *  a signaling outage as long as the other half still leaves the current ticket valid for a rebind. */
+export const TICKET_REFRESH_FRACTION = 0.5;
+/** Shortest wait before a refresh, ms: a ticket issued with a tiny TTL (tests, a skewed clock)
+ *  must not make the service re-issue in a loop. */
+export const MIN_TICKET_REFRESH_MS = 1_000;

@@ -29,6 +29,12 @@ export interface NatOptions extends Partial<NatBehaviorOptions> {
   portRange?: { min: number; max: number };
   /** Conditions of the NAT's link to its outer network. Default: perfect. */
   link?: LinkConditions;
+  /**
+   * Route the LAN's IPv6 untranslated (a NAT44 home router with a delegated IPv6 prefix): IPv6
+   * addresses of hosts behind it are reachable from its outer network, with no filtering.
+   * Default false (IPv6 is unroutable through an IPv4 NAT).
+   */
+  routeIpv6?: boolean;
 }
 
 /** A NAT's packet counters. */
@@ -133,6 +139,12 @@ export abstract class RouterBase implements ParentRouter {
     return nat;
   }
 
+  /** A node below this segment (behind a NAT that routes IPv6) is reachable at `address`. */
+  announce(address: string, via: NetworkNode): void {
+    this.#checkFree([address]);
+    this.attached.set(address, via);
+  }
+
   /** Sends a packet down to an attached node, across that node's link. */
   protected down(node: NetworkNode, packet: Packet): void {
     this.fabric.cross(node.linkState, packet, node.name, (arrived) => node.fromParent(arrived));
@@ -195,6 +207,7 @@ export class NatDevice extends RouterBase implements VirtualNat, NetworkNode {
   readonly #index: number;
   readonly #parent: ParentRouter;
   readonly #table: NatTable;
+  readonly #routeIpv6: boolean;
   readonly #counters: NatCounters = {
     forwardedOutbound: 0,
     forwardedInbound: 0,
@@ -222,6 +235,7 @@ export class NatDevice extends RouterBase implements VirtualNat, NetworkNode {
     this.name = options.name ?? `nat-${index}`;
     this.publicAddress = publicAddress;
     this.behavior = resolveBehavior(options);
+    this.#routeIpv6 = options.routeIpv6 ?? false;
     const { min = DEFAULT_NAT_PORT_MIN, max = DEFAULT_NAT_PORT_MAX } = options.portRange ?? {};
     if (!(Number.isInteger(min) && Number.isInteger(max) && min >= 1 && max <= 65_535 && min <= max)) {
       invalid(`portRange must satisfy 1 <= min <= max <= 65535, got ${min}–${max}`);
@@ -263,10 +277,28 @@ export class NatDevice extends RouterBase implements VirtualNat, NetworkNode {
     return { ...this.#counters };
   }
 
-  /** A packet from the LAN: switch it locally, hairpin it, or translate it and send it out. */
+  override addHost(options: HostOptions = {}): VirtualHost {
+    const host = super.addHost(options);
+    if (this.#routeIpv6) for (const address of host.addresses) if (familyOf(address) === 'IPv6') this.announce(address, this);
+    return host;
+  }
+
+  /** Routed IPv6 addresses below are announced further up, where this NAT's parent routes them to it. */
+  override announce(address: string, via: NetworkNode): void {
+    if (via !== this) super.announce(address, via);
+    if (familyOf(address) === 'IPv6' && this.#routeIpv6 && this.#parent instanceof RouterBase) this.#parent.announce(address, this);
+  }
+
+  /** A packet from the LAN: switch it locally, hairpin it, route it (IPv6), or translate it and send it out. */
   fromChild(packet: Packet, _child: NetworkNode): void {
     const lanNode = this.attached.get(packet.dst.address);
     if (lanNode) return this.down(lanNode, packet);
+    if (this.#routeIpv6 && packet.family === 'IPv6' && familyOf(this.publicAddress) === 'IPv4') {
+      // Routed, not translated: a router hop all the same (one off the TTL).
+      if (packet.ttl <= 1) return this.#drop(packet, 'ttl-expired');
+      const routed: Packet = { ...packet, ttl: packet.ttl - 1 };
+      return this.fabric.cross(this.linkState, routed, this.name, (arrived) => this.#parent.fromChild(arrived, this));
+    }
     if (packet.family !== familyOf(this.publicAddress)) return this.fabric.drop(packet, this.name, 'unroutable');
     if (packet.dst.address === this.publicAddress && !this.behavior.hairpinning) {
       return this.#drop(packet, 'hairpin-disabled');
@@ -293,8 +325,13 @@ export class NatDevice extends RouterBase implements VirtualNat, NetworkNode {
     this.fabric.cross(this.linkState, translated, this.name, (arrived) => this.#parent.fromChild(arrived, this));
   }
 
-  /** A packet from the outer network, addressed to the public address. */
+  /** A packet from the outer network, addressed to the public address (or routed to an IPv6 host inside). */
   fromParent(packet: Packet): void {
+    const routed = this.#routeIpv6 && packet.family === 'IPv6' ? this.attached.get(packet.dst.address) : undefined;
+    if (routed) {
+      if (packet.ttl <= 1) return this.#drop(packet, 'ttl-expired');
+      return this.down(routed, { ...packet, ttl: packet.ttl - 1 });
+    }
     this.#inbound(packet);
   }
 

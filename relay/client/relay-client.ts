@@ -68,6 +68,11 @@ export interface RelayClient {
    * Calls while a bind is in flight share its outcome.
    */
   bind(ticket?: Uint8Array): Promise<void>;
+  /**
+   * Replaces the ticket for the next (re)bind without binding now (the cloud re-issues tickets
+   * before they expire). A bind in flight carries the new one from its next retransmission.
+   */
+  setTicket(ticket: Uint8Array): void;
   /** Sends `payload` to `toActor` of the same session. Returns false (sends nothing) unless bound. */
   send(toActor: number, payload: Uint8Array): boolean;
   /** Sends one keepalive now (also measures `rttMs`). No-op unless bound. */
@@ -273,6 +278,11 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
       return rttMs;
     },
     bind,
+    setTicket(newTicket) {
+      if (state === 'closed') return;
+      ticket = newTicket;
+      cookie = undefined; // a cookie names the ticket body it was minted for
+    },
     send(toActor, payload) {
       if (state !== 'bound') return false;
       sendFrame(encodeRelayFrame({ type: 'send', toActor, payload }));

@@ -6,12 +6,13 @@ import {
   relayDefaults,
   type RelayServer,
 } from '../../relay/index.js';
-import { createStunServer, DEFAULT_STUN_PORT, type StunServer } from '../../stun-server/index.js';
+import { createStunServer, DEFAULT_STUN_PORT, type StunServer, type StunServerOptions } from '../../stun-server/index.js';
 import { formatEndpoint, createRealClock, createSilentLogger, type UdpEndpoint } from '../../core/index.js';
 import { SIGNALING_PATH } from '../protocol/index.js';
 import { buildSessionService, type SessionService } from '../session/service.js';
 import {
   DEFAULT_CLOUD_HOST,
+  DEFAULT_CLOUD_HOST6,
   DEFAULT_HTTP_PORT,
   DEFAULT_METRICS_HOST,
   DEFAULT_STUN_ALT_PORT,
@@ -19,7 +20,7 @@ import {
 import { registerUdpServiceMetrics } from './metrics.js';
 import { serveMetrics } from './metrics-server.js';
 import type { CloudOptions } from './options.js';
-import { advertisedAddress } from './public-ip.js';
+import { advertisedAddress, advertisedAddress6 } from './public-ip.js';
 
 export interface Cloud {
   /** Base URL of the session service, with the advertised address: `http://IP:7070`. */
@@ -30,8 +31,15 @@ export interface Cloud {
   readonly http: UdpEndpoint;
   /** The STUN endpoint handed to peers. */
   readonly stun: UdpEndpoint;
+  /** The IPv6 STUN endpoint handed to peers too, when the cloud is dual-stack and has a global IPv6 address. */
+  readonly stun6?: UdpEndpoint;
   /** The relay endpoint handed to peers. */
   readonly relay: UdpEndpoint;
+  /**
+   * The relay's IPv6 endpoint on a dual-stack cloud (same binding table as `relay`: peers bound
+   * over either family reach each other). Grants name `relay`, which the SDK binds over IPv4.
+   */
+  readonly relay6?: UdpEndpoint;
   readonly sessionService: SessionService;
   readonly stunServer: StunServer;
   readonly relayServer: RelayServer;
@@ -61,18 +69,27 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
 
   try {
     const stunAltPort = options.stunAltPort === undefined ? DEFAULT_STUN_ALT_PORT : options.stunAltPort;
-    const stunServer = await createStunServer({
-      ipv4: {
-        host: udpHost,
-        port: options.stunPort ?? DEFAULT_STUN_PORT,
-        ...(stunAltPort === null ? {} : { alternatePort: stunAltPort }),
-      },
+    const stunPort = options.stunPort ?? DEFAULT_STUN_PORT;
+    const alternate = stunAltPort === null ? {} : { alternatePort: stunAltPort };
+    const stunOptions: StunServerOptions = {
+      ipv4: { host: udpHost, port: stunPort, ...alternate },
       ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
       clock,
       logger: logger.child({ service: 'stun' }),
-    });
+    };
+    // Dual stack beside the IPv4 wildcard (or where asked): the same ports on IPv6.
+    const udpHost6 = options.udpHost6 ?? DEFAULT_CLOUD_HOST6;
+    const dualStack = (options.ipv6 ?? true) && !udpHost.includes(':') && (options.udpHost6 !== undefined || udpHost === DEFAULT_CLOUD_HOST);
+    let stunServer: StunServer;
+    try {
+      stunServer = await createStunServer(dualStack ? { ...stunOptions, ipv6: { host: udpHost6, port: stunPort, ...alternate } } : stunOptions);
+    } catch (error) {
+      if (!dualStack) throw error;
+      logger.warn({ err: error }, 'STUN over IPv6 unavailable; IPv4 only');
+      stunServer = await createStunServer(stunOptions);
+    }
     opened.push(stunServer);
-    const relayServer = await createRelayServer({
+    const relayOptions = {
       secret,
       // Revocations must outlive the tickets they cover: the issuer below uses this TTL.
       ticketTtlMs: relayDefaults.DEFAULT_TICKET_TTL_MS,
@@ -81,7 +98,15 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
       ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
       clock,
       logger: logger.child({ service: 'relay' }),
-    });
+    };
+    let relayServer: RelayServer;
+    try {
+      relayServer = await createRelayServer(dualStack ? { ...relayOptions, host6: udpHost6 } : relayOptions);
+    } catch (error) {
+      if (!dualStack) throw error;
+      logger.warn({ err: error }, 'relay over IPv6 unavailable; IPv4 only');
+      relayServer = await createRelayServer(relayOptions);
+    }
     opened.push(relayServer);
 
     const advertise = (endpoint: UdpEndpoint | undefined): UdpEndpoint => ({
@@ -90,6 +115,13 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
       family: publicIp.includes(':') ? 'IPv6' : 'IPv4',
     });
     const stun = advertise(stunServer.address('IPv4'));
+    const listening6 = stunServer.address('IPv6');
+    const publicIp6 = listening6 ? (options.publicIp6 ?? advertisedAddress6(udpHost6)) : undefined;
+    const stun6: UdpEndpoint | undefined = listening6 && publicIp6 ? { address: publicIp6, port: listening6.port, family: 'IPv6' } : undefined;
+    const relayListening6 = relayServer.address6();
+    const relayPublic6 = relayListening6 ? (options.publicIp6 ?? advertisedAddress6(udpHost6)) : undefined;
+    const relay6: UdpEndpoint | undefined =
+      relayListening6 && relayPublic6 ? { address: relayPublic6, port: relayListening6.port, family: 'IPv6' } : undefined;
     const relay = advertise(relayServer.address());
     const issuer = createTicketIssuer({ secret, clock, ttlMs: relayDefaults.DEFAULT_TICKET_TTL_MS });
     const sessionService = buildSessionService({
@@ -98,7 +130,8 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
       metricsElsewhere: options.metricsPort !== undefined,
       clock,
       logger: logger.child({ service: 'session' }),
-      stunServers: [{ address: stun.address, port: stun.port }],
+      // IPv4 first: SDKs ask the first STUN server of their socket's family.
+      stunServers: [{ address: stun.address, port: stun.port }, ...(stun6 ? [{ address: stun6.address, port: stun6.port }] : [])],
       relay: {
         endpoint: { address: relay.address, port: relay.port },
         issueTicket: (sessionId, actor) => issuer.issue(sessionId, actor),
@@ -119,7 +152,9 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
           );
     if (metricsServer) opened.push(metricsServer);
     const httpUrl = `http://${formatEndpoint({ address: publicIp, port: http.port })}`;
-    logger.info({ http: httpUrl, stun: formatEndpoint(stun), relay: formatEndpoint(relay) }, 'cloud ready');
+    const ready = { http: httpUrl, stun: formatEndpoint(stun), relay: formatEndpoint(relay) };
+    const ready6 = { ...(stun6 ? { stun6: formatEndpoint(stun6) } : {}), ...(relay6 ? { relay6: formatEndpoint(relay6) } : {}) };
+    logger.info({ ...ready, ...ready6 }, 'cloud ready');
 
     let closing: Promise<void> | undefined;
     return {
@@ -127,7 +162,9 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
       signalingUrl: `${httpUrl.replace(/^http/, 'ws')}${SIGNALING_PATH}`,
       http: { address: http.address, port: http.port, family: http.address.includes(':') ? 'IPv6' : 'IPv4' },
       stun,
+      ...(stun6 ? { stun6 } : {}),
       relay,
+      ...(relay6 ? { relay6 } : {}),
       sessionService,
       stunServer,
       relayServer,

@@ -18,6 +18,18 @@ export interface CloudOptions {
    * port-forwarding router or a cloud provider's 1:1 NAT.
    */
   publicIp?: string;
+  /**
+   * Dual stack: the STUN server and the relay also listen on IPv6 (`udpHost6`, same ports) and
+   * peers are told the IPv6 STUN endpoint when the machine has a global IPv6 address (or
+   * `publicIp6` names one); the relay's sockets share one binding table. Applies when
+   * the UDP host is the IPv4 wildcard or `udpHost6` is given; a failed IPv6 bind leaves the cloud
+   * on IPv4 (logged). Default true.
+   */
+  ipv6?: boolean;
+  /** Address the IPv6 STUN and relay listeners bind. Default `::` (all IPv6 interfaces). */
+  udpHost6?: string;
+  /** IPv6 address advertised for STUN and the relay. Default: `udpHost6` when specific, else the first global IPv6 interface address. */
+  publicIp6?: string;
   /** HTTP + signaling WebSocket port; 0 picks a free one. Default 7070. */
   httpPort?: number;
   /** STUN port; 0 picks a free one. Default 3478 (IANA's STUN port). */

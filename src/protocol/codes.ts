@@ -66,6 +66,8 @@ export const EventType = {
   PROPERTIES_CHANGED: 35,
   /** {@link SessionClosedEvent}: the session is gone; the peer is no longer in it. */
   SESSION_CLOSED: 36,
+  /** {@link RelayTicketEvent}: a fresh relay ticket before the current one expires (an SDK without it drops the frame). */
+  RELAY_TICKET: 37,
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 

@@ -83,6 +83,19 @@ export interface SessionClosedEvent {
   reason: SessionCloseReason;
 }
 
+/**
+ * A fresh relay ticket for the grant of the start event, sent before the current one expires
+ * (session service, at half the ticket's lifetime), so a rebind hours later still binds. Same
+ * relay endpoint; the ticket replaces the current one for the next (re)bind. An SDK that does
+ * not know this event drops the frame (unknown message type) and keeps its current ticket.
+ */
+export interface RelayTicketEvent {
+  type: typeof EventType.RELAY_TICKET;
+  ticket: Uint8Array;
+  /** Wall-clock expiry, ms since the Unix epoch. */
+  expiresAtMs: number;
+}
+
 export type Event =
   | StartEvent
   | PeerJoinedEvent
@@ -90,7 +103,8 @@ export type Event =
   | PeerInactiveEvent
   | PeerLeftEvent
   | PropertiesChangedEvent
-  | SessionClosedEvent;
+  | SessionClosedEvent
+  | RelayTicketEvent;
 
 /** Anything the service sends. */
 export type ServerMessage = ResponseMessage | ErrorMessage | Event;

@@ -54,6 +54,7 @@ import {
   type ResponseMessage,
   type ResultOf,
   type SessionClosedEvent,
+  type RelayTicketEvent,
   type SessionInfo,
   type SetPropertiesRequest,
   type StartEvent,
@@ -249,6 +250,8 @@ const pairSecret: Schema<Uint8Array> = (value) => {
   return secret;
 };
 
+const epochMs = integer(0, Number.MAX_SAFE_INTEGER);
+
 const eventSchemas: { [T in EventType]: Schema<Extract<Event, { type: T }>> } = {
   [EventType.START]: object<StartEvent>({
     type: literal(EventType.START),
@@ -257,9 +260,7 @@ const eventSchemas: { [T in EventType]: Schema<Extract<Event, { type: T }>> } = 
     peerId: text,
     mode: oneOf(PEER_MODES),
     stunServers: array(wireEndpoint, PROTOCOL_MAX_LOCAL_ENDPOINTS),
-    relay: optional(
-      object<RelayGrant>({ endpoint: wireEndpoint, ticket: token, expiresAtMs: integer(0, Number.MAX_SAFE_INTEGER) }),
-    ),
+    relay: optional(object<RelayGrant>({ endpoint: wireEndpoint, ticket: token, expiresAtMs: epochMs })),
   }),
   [EventType.PEER_JOINED]: object<PeerJoinedEvent>({
     type: literal(EventType.PEER_JOINED),
@@ -300,6 +301,11 @@ const eventSchemas: { [T in EventType]: Schema<Extract<Event, { type: T }>> } = 
     type: literal(EventType.SESSION_CLOSED),
     sessionId: text,
     reason: oneOf(SESSION_CLOSE_REASONS),
+  }),
+  [EventType.RELAY_TICKET]: object<RelayTicketEvent>({
+    type: literal(EventType.RELAY_TICKET),
+    ticket: token,
+    expiresAtMs: epochMs,
   }),
 };
 

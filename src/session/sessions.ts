@@ -36,6 +36,7 @@ import type { ResolvedOptions } from './options.js';
 import type { Peer } from './peer.js';
 import type { DeadlineScheduler, EventBus } from './presence.js';
 import { refuse } from './request-error.js';
+import { createTicketRefresher } from './ticket-refresh.js';
 import { lobbyEntry, sessionInfo } from './views.js';
 
 /** Sends a join's reply; the start event and known addresses follow it in the same tick. */
@@ -81,6 +82,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   const { store } = settings;
   const codec = createSignalingCodec({ maxFrameBytes: settings.maxFrameBytes });
   const checks = createRequestChecks(settings, codec);
+  const tickets = createTicketRefresher(clock, logger, settings.relay);
   // Quotas of this process: sessionId → the address that created it, live sessions per address.
   const creators = new Map<string, string>();
   const sessionsPerAddress = new Map<string, number>();
@@ -163,7 +165,10 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     const { sessionId } = session;
     const detach = bus.attach(sessionId, member.actor, (event) => {
       // The session closed: this connection is no longer in it (wherever the close happened).
-      if (event.type === EventType.SESSION_CLOSED && peer.membership?.sessionId === sessionId) peer.membership = undefined;
+      if (event.type === EventType.SESSION_CLOSED && peer.membership?.sessionId === sessionId) {
+        peer.membership = undefined;
+        tickets.disarm(peer);
+      }
       peer.deliver(event);
     });
     peer.membership = { sessionId, actor: member.actor, mode: member.mode, detach };
@@ -172,7 +177,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     const info = sessionInfo(session);
     reply({ session: info, actor: member.actor, peerId: member.peerId, mode: member.mode, created, rejoinToken: member.rejoinToken });
     const relay = settings.relay;
-    const grant = relay ? relay.issueTicket(sessionId, member.actor) : undefined;
+    const grant = tickets.grant(peer, sessionId, member.actor);
     peer.send({
       type: EventType.START,
       session: info,
@@ -191,6 +196,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     if (!membership) return undefined;
     peer.membership = undefined;
     membership.detach();
+    tickets.disarm(peer);
     return membership;
   };
 
@@ -374,6 +380,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
 
     shutdown(peers) {
       deadlines.close();
+      tickets.close();
       for (const peer of peers) {
         const membership = peer.membership;
         if (!membership) continue;

@@ -12,6 +12,7 @@ import { resolveOptions, type SessionServiceOptions } from '../../src/session/op
 import type { StunServer } from '../../stun-server/index.js';
 import type { VirtualHost, VirtualNetwork } from '../../vnet/index.js';
 import { memorySignaling } from './memory-signaling.js';
+import type { HasLink } from './signaling-link.js';
 import { RELAY_ADDRESS, RELAY_PORT, STUN_ADDRESS, STUN_PORT, createVirtualServers } from './virtual-cloud.js';
 
 const RELAY_SECRET = 'punchthrough-memory-cloud-relay-secret-0123456789';
@@ -23,8 +24,11 @@ export interface MemoryCloud {
   metrics: SessionMetrics;
   stun: StunServer;
   relay: RelayServer;
-  /** A runner whose sockets live on `host` and whose signaling is the in-memory pair. */
-  runner(host: VirtualHost, overrides?: Partial<NetworkRunnerOptions>, auth?: string): NetworkRunner;
+  /**
+   * A runner whose sockets live on `host` and whose signaling is the in-memory pair; with
+   * `signalingLinks` (e.g. `[host, nat]`) its signaling frames cross those links' delay and loss.
+   */
+  runner(host: VirtualHost, overrides?: Partial<NetworkRunnerOptions>, auth?: string, signalingLinks?: readonly HasLink[]): NetworkRunner;
   close(): Promise<void>;
 }
 
@@ -54,8 +58,13 @@ export async function createMemoryCloud(seed: number, session: SessionServiceOpt
     metrics,
     stun,
     relay,
-    runner(host, overrides = {}, auth) {
-      const signaling = memorySignaling({ connect: hub.connect, remoteAddress: host.addresses[0] ?? '198.51.100.10', ...(auth ? { auth } : {}) });
+    runner(host, overrides = {}, auth, signalingLinks) {
+      const signaling = memorySignaling({
+        connect: hub.connect,
+        remoteAddress: host.addresses[0] ?? '198.51.100.10',
+        ...(auth ? { auth } : {}),
+        ...(signalingLinks ? { links: signalingLinks, seed } : {}),
+      });
       const runner = new NetworkRunner({
         cloudUrl: 'http://memory.invalid',
         appId: 'memory-tests',

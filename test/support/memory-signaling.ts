@@ -18,6 +18,7 @@ import {
   type Request,
 } from '../../src/protocol/index.js';
 import type { PeerConnection, PeerSocket } from '../../src/session/gateway.js';
+import { type HasLink, signalingStreams } from './signaling-link.js';
 
 export interface MemorySignalingOptions {
   /** The service's end: the gateway's (or the hub's) `connect`. */
@@ -26,6 +27,14 @@ export interface MemorySignalingOptions {
   remoteAddress?: string;
   /** Sent in the hello's `auth` field. Default: none. */
   auth?: string;
+  /**
+   * The virtual links the connection crosses (the runner's host, its NATs): frames are then
+   * delayed by them and lost frames retransmitted TCP-style (test/support/signaling-link.ts).
+   * Default: none, frames cross on the microtask queue.
+   */
+  links?: readonly HasLink[];
+  /** Seeds the links' loss and jitter draws. Default 1. */
+  seed?: number;
 }
 
 export interface MemorySignalingStats {
@@ -47,6 +56,12 @@ export function memorySignaling(options: MemorySignalingOptions): SignalingConne
     let dropped = 0;
     let gone: PunchthroughError | undefined;
     const later = (work: () => void): void => void Promise.resolve().then(work);
+    const streams = options.links ? signalingStreams(clock, options.links, (options.seed ?? 1) + stats.opened) : undefined;
+    /** Carries a frame one way: over the links when given (a stream that gives up closes the connection). */
+    const carry = (direction: 'up' | 'down', work: () => void): void => {
+      if (!streams) return later(work);
+      if (!streams[direction].send(() => !gone && work())) later(() => finish('retransmission limit'));
+    };
 
     const finish = (reason: string): void => {
       if (gone) return;
@@ -81,7 +96,7 @@ export function memorySignaling(options: MemorySignalingOptions): SignalingConne
     const socket: PeerSocket = {
       send: (frame) => {
         const copy = frame.slice();
-        later(() => onServerFrame(copy));
+        carry('down', () => onServerFrame(copy));
       },
       bufferedAmount: 0,
       close: (code, reason) => {
@@ -115,7 +130,7 @@ export function memorySignaling(options: MemorySignalingOptions): SignalingConne
               reject(error);
             },
           });
-          later(() => !gone && connection.onFrame(frame, true));
+          carry('up', () => !gone && connection.onFrame(frame, true));
         });
       },
       onEvent(handler) {

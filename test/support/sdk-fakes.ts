@@ -228,7 +228,8 @@ export function rig(
   const reflexive = mode === 'server' ? ep('203.0.113.1', 40000) : ep('198.51.100.7', 50000);
   const runner = new NetworkRunner(
     // The scripted cloud comes in through the public option a game would use for its own signaling.
-    { cloudUrl: 'http://cloud.invalid', appId: 'game', socketFactory: factory, clock, signaling: () => Promise.resolve(signaling), ...options },
+    // One scripted IPv4 socket: no IPv6 socket beside it (the factory would hand back the same one).
+    { cloudUrl: 'http://cloud.invalid', appId: 'game', socketFactory: factory, clock, signaling: () => Promise.resolve(signaling), ipv6: false, ...options },
     {
       createRelay: () => relay,
       stunBinding: () => Promise.resolve(reflexive),

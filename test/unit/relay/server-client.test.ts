@@ -158,6 +158,28 @@ describe('relay server and client on a manual clock', () => {
     expect(kept.received).toEqual([[2, 'delivered']]);
   });
 
+  it('setTicket replaces the ticket for the next rebind without binding now: a rebind after the first ticket expired binds', async () => {
+    const { peer, clock, server, issuer, network } = await started({ idleTimeoutMs: 30_000, sweepIntervalMs: 1_000 });
+    const host = peer('s', 1, '10.0.0.1', { keepaliveIntervalMs: 10_000 });
+    const guest = peer('s', 2, '10.0.0.2', { keepaliveIntervalMs: 10_000 });
+    await Promise.all([host.client.bind(), guest.client.bind()]);
+    await clock.advanceAsync(30_000);
+    const sent = network.log.length;
+    guest.client.setTicket(issuer.issue('s', 2).ticket);
+    expect(network.log.length).toBe(sent);
+    expect(guest.client.state).toBe('bound');
+    // Past the first ticket's life, the relay forgets the guest (restart, NAT rebinding); its
+    // rebind carries the fresh ticket.
+    await clock.advanceAsync(40_000);
+    const states: string[] = [];
+    guest.client.onStateChange((state) => states.push(state));
+    await guest.client.bind();
+    expect(states).toEqual(['binding', 'bound']);
+    expect(server.stats().dropped.ticketExpired).toBe(0);
+    expect(guest.client.send(1, Buffer.from('fresh'))).toBe(true);
+    expect(host.received).toEqual([[2, 'fresh']]);
+  });
+
   it('expires idle bindings on the manual clock; sends to absent actors do not hold a binding open, keepalives do', async () => {
     const { peer, clock, server } = await started({ idleTimeoutMs: 30_000, sweepIntervalMs: 1_000 });
     // Three harvested slots: one silent, one sending to nobody, one keeping alive.

@@ -551,3 +551,23 @@ describe('virtual network: links, firewall and switch', () => {
     ]);
   });
 });
+
+describe('virtual network: routed IPv6 beside a NAT44', () => {
+  it('routes the LAN’s IPv6 untranslated both ways when routeIpv6 is on; unroutable otherwise', async () => {
+    const net = setup();
+    const server = net.addHost({ addresses: ['2001:db8::1'] });
+    const routed = net.addNat({ preset: 'symmetric', routeIpv6: true }).addHost({ addresses: ['10.9.0.2', '2001:db8:9::2'] });
+    const plain = net.addNat({ preset: 'symmetric' }).addHost({ addresses: ['10.8.0.2', '2001:db8:8::2'] });
+    const serverSocket = await server.bind({ type: 'udp6', port: 4000 });
+    const atServer = collect(serverSocket);
+    const routedSocket = await routed.bind({ type: 'udp6', port: 5000 });
+    const atRouted = collect(routedSocket);
+    const plainSocket = await plain.bind({ type: 'udp6', port: 5000 });
+    routedSocket.send(Buffer.from('out'), 4000, '2001:db8::1');
+    plainSocket.send(Buffer.from('lost'), 4000, '2001:db8::1');
+    serverSocket.send(Buffer.from('unsolicited in'), 5000, '2001:db8:9::2');
+    clock.advance(100);
+    expect(atServer.map((r) => [r.text, r.from])).toEqual([['out', '2001:db8:9::2:5000']]);
+    expect(atRouted.map((r) => r.text)).toEqual(['unsolicited in']);
+  });
+});

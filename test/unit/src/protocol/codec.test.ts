@@ -55,6 +55,7 @@ describe('signaling codec', () => {
         pairSecret: new Uint8Array(32).fill(3),
       },
       { type: EventType.SESSION_CLOSED, sessionId: 's', reason: 'serverLeft' },
+      { type: EventType.RELAY_TICKET, ticket: new Uint8Array(48).fill(7), expiresAtMs: 1_800_000_000_000 },
     ];
     for (const message of messages) {
       const decoded = codec.decodeServerMessage(codec.encode(message));
@@ -68,6 +69,14 @@ describe('signaling codec', () => {
     expect(codec.decodeServerMessage(codec.encode({ ...event, pairSecret: new Uint8Array(32) } as ServerMessage)).ok).toBe(true);
     for (const size of [0, 16, 31, 33]) {
       expect(codec.decodeServerMessage(codec.encode({ ...event, pairSecret: new Uint8Array(size) } as ServerMessage)).ok, `${size}`).toBe(false);
+    }
+  });
+
+  it('checks a RELAY_TICKET: a bounded binary ticket and an epoch expiry', () => {
+    const event = { type: EventType.RELAY_TICKET, ticket: new Uint8Array(48), expiresAtMs: 1 };
+    expect(codec.decodeServerMessage(codec.encode(event as ServerMessage)).ok).toBe(true);
+    for (const bad of [{ ticket: 'text' }, { ticket: new Uint8Array(4096) }, { expiresAtMs: -1 }, { expiresAtMs: 1.5 }, { ticket: undefined }]) {
+      expect(codec.decodeServerMessage(loose.pack({ ...event, ...bad })).ok, JSON.stringify(bad)).toBe(false);
     }
   });
 
