@@ -151,6 +151,54 @@ export const PATH_QUIET_MS = 500;
 export const MAX_PENDING_PROBES = 32;
 
 /**
+ * Path management after connect (docs/connection-process.md, "After the connection").
+ * While a direct path carries traffic, a keepalive goes through the relay this often, ms, so the
+ * relay path stays proven (an authenticated round trip) for a fallback at any moment: one small
+ * packet every 5 s, under the relay client's own 10 s binding keepalive.
+ */
+export const RELAY_WARM_INTERVAL_MS = 5_000;
+
+/**
+ * A direct send path we sent on but did not hear from for this long is suspicious, ms (or twice
+ * the RTT when that is longer): a game at 20 updates per second hears its peer every 50 ms, so
+ * 8 missing updates; from here probes go out faster.
+ */
+export const PATH_SUSPECT_AFTER_MS = 400;
+
+/**
+ * Probes on a suspicious path go this often, ms (or twice the RTT when that is longer, so a slow
+ * path's replies are not counted missing); after {@link PATH_SUSPECT_PROBES} unanswered ones the
+ * pair falls back to the relay: 400 + 3 × 250 = 1.15 s after the last packet on a fast path,
+ * inside the 2 s a player notices, and every update lost meanwhile is one a rebinding costs.
+ */
+export const PATH_SUSPECT_PROBE_INTERVAL_MS = 250;
+export const PATH_SUSPECT_PROBES = 3;
+
+/**
+ * Gaps between the background rounds that probe every direct candidate while the pair is on the
+ * relay, ms: quick at first (a path that opens late, a NAT that forgot a stolen entry), then
+ * past 30 s, Linux conntrack's unreplied timeout, so rounds never keep a stolen entry alive
+ * (measured in the real-NAT audit, shared/specs/paths.md H4); every 35 s after the last one.
+ */
+export const PROBE_ROUND_GAPS_MS: readonly number[] = [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 35_000];
+
+/** A proven alternative path counts for switching while heard within this long, ms. */
+export const PATH_FRESH_MS = 5_000;
+
+/** Paths a link keeps records of (16 candidates, the relay, a few roamed endpoints); the oldest goes first. */
+export const MAX_PATH_RECORDS = 24;
+
+/** Keepalives and probes a link remembers waiting for a reply (a probe round is ≤ 16 of them). */
+export const MAX_PENDING_REQUESTS = 64;
+
+/**
+ * Least time between two re-runs of STUN after a fallback (the own NAT may have rebound), ms:
+ * the cloud accepts an address change at most once a second, and a flapping path must not turn
+ * into a STUN stream.
+ */
+export const REFLEXIVE_CHECK_INTERVAL_MS = 1_000;
+
+/**
  * Smoothing factor of the RTT estimate (RFC 6298's alpha = 1/8): one slow keepalive moves the
  * estimate a little, a sustained change moves it within a few samples.
  */

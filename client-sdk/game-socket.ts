@@ -19,6 +19,8 @@ export interface GameSocketHandlers {
   relayError(event: RelayErrorEvent): void;
   /** Runs a socket or relay callback so that nothing it throws escapes into the socket. */
   guard(action: () => void): void;
+  /** The relay forgot our binding and the client binds again: our own NAT mapping may have moved. */
+  relayRebinding?(): void;
 }
 
 /** Relayed packets all come by the same path: one object, not one per packet. */
@@ -113,6 +115,7 @@ export class GameSocket {
       // the client binds again; its outcome is this bind's.
       if (state === 'binding' && bound) {
         bound = false;
+        if (this.handlers.relayRebinding) guard(() => this.handlers.relayRebinding!());
         guard(() => this.#follow(relay, () => (bound = true)));
       }
     });

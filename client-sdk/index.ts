@@ -35,6 +35,7 @@ export type {
   MessageEvent,
   NetworkRunnerEvents,
   NetworkRunnerOptions,
+  PathChangeReason,
   PathChangedEvent,
   PeerConnectedEvent,
   PeerDisconnectedEvent,

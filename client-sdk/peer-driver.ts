@@ -45,6 +45,8 @@ export interface PeerDriverHooks {
   connected(event: PeerConnectedEvent): void;
   /** A client's attempts ran out. */
   failed(code: 'CONNECT_TIMEOUT', message: string): void;
+  /** A connected pair fell back to the relay: this end's own NAT may have rebound. */
+  fellBack?(): void;
 }
 
 export interface PeerDriverConfig {
@@ -108,7 +110,7 @@ export class PeerDriver {
   #timerDue: number | undefined;
   /** The next link's X25519 key pair, made while nothing waits on it (after a link's first sends). */
   #spareKey: EphemeralKeyPair | undefined;
-  readonly drops: LinkDropCounters = { malformed: 0, unknownPeer: 0, auth: 0, replay: 0, stale: 0 };
+  readonly drops: LinkDropCounters = { malformed: 0, unknownPeer: 0, auth: 0, replay: 0, stale: 0, unproven: 0 };
 
   constructor(
     private readonly env: Pick<Env, 'clock' | 'logger'>,
@@ -158,17 +160,23 @@ export class PeerDriver {
   send(peerId: string, data: Uint8Array): boolean {
     const entry = this.#peers.get(peerId);
     if (!entry?.link.core.connected) return false;
+    const armed = entry.link.core.paths.sentSinceAlive;
     this.#carryOut(entry, entry.link.send(data));
+    // The first send since the path last showed life arms its silence check (path-manager.ts).
+    if (!armed) this.#reschedule();
     return true;
   }
 
   broadcast(data: Uint8Array): number {
     let sent = 0;
+    let arming = false;
     for (const entry of this.#peers.values()) {
       if (!entry.link.core.connected) continue;
+      arming ||= !entry.link.core.paths.sentSinceAlive;
       this.#carryOut(entry, entry.link.send(data));
       sent++;
     }
+    if (arming) this.#reschedule();
     return sent;
   }
 
@@ -294,7 +302,15 @@ export class PeerDriver {
           this.#onConnected(entry, output.via, output.rttMs, output.attempt);
           break;
         case 'pathChanged':
-          hooks.emit('pathChanged', { peerId: entry.peerId, path: output.via.path, remote: hooks.remote(output.via) });
+          hooks.emit('pathChanged', {
+            peerId: entry.peerId,
+            path: output.via.path,
+            remote: hooks.remote(output.via),
+            from: output.from.path,
+            previousRemote: hooks.remote(output.from),
+            reason: output.reason,
+          });
+          if (output.reason === 'fallback') hooks.fellBack?.();
           break;
         case 'dropped':
           this.drops[output.reason]++;

@@ -18,6 +18,7 @@ import { GameSocket } from './game-socket.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
 import type { ConnectPath } from './peer/path.js';
 import { PeerDriver } from './peer-driver.js';
+import { ReflexiveWatch } from './reflexive-watch.js';
 import type { Signaling } from './signaling.js';
 import { startSequence, watchSignaling, type StartHost } from './start.js';
 import { CONNECT_STEPS, CREATE_STEPS, JOIN_STEPS } from './steps.js';
@@ -42,6 +43,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
   readonly #socket: GameSocket;
   readonly #driver: PeerDriver;
   readonly #cloud: CloudEvents;
+  readonly #watch: ReflexiveWatch;
   #phase: Phase = 'idle';
   #startedAt = 0;
   #signaling: Signaling | undefined;
@@ -65,6 +67,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       packet: (bytes, via, relayedFrom) => this.#driver.receive(bytes, via, relayedFrom),
       relayError: (event) => emit('relayError', event),
       guard,
+      relayRebinding: () => this.#watch.check(),
     });
     this.#cloud = new CloudEvents(this.#options.env, this.#options, {
       emit,
@@ -89,8 +92,15 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
         guard,
         connected: (event) => this.#cloud.connected(event, this.#signaling),
         failed: (code, message) => this.#cloud.rejectStart(new PunchthroughError(code, message)),
+        fellBack: () => this.#watch.check(),
       },
     );
+    this.#watch = new ReflexiveWatch(this.#options.env, {
+      stunBinding: this.#deps.stunBinding,
+      socket: () => this.#socket.v4,
+      signal: this.#abort.signal,
+      request: (request) => this.#signaling?.request(request) ?? Promise.resolve(),
+    });
   }
 
   /**
@@ -115,7 +125,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     return { dropped: this.#signaling?.droppedFrames ?? 0, failed: this.#signaling?.failedFrames ?? 0 };
   }
 
-  /** The path to a connected peer, or undefined when it is not connected. */
+  /** The path carrying traffic to a connected peer now (it follows `pathChanged`), or undefined when not connected. */
   connectionType(peerId: string): ConnectPath | undefined {
     const core = this.#driver.link(peerId)?.core;
     return core?.connected ? core.via?.path : undefined;
@@ -227,6 +237,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       },
       whenConnected: () => this.#cloud.whenConnected(this.#cleanups),
       prepareKey: () => this.#driver.prepareKey(),
+      reported: (addresses) => this.#watch.reported(addresses),
     };
   }
 

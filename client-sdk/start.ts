@@ -13,6 +13,7 @@ import type { RunnerDeps } from './deps.js';
 import type { GameSocket } from './game-socket.js';
 import type { ResolvedOptions } from './options.js';
 import type { Progress } from './peer-driver.js';
+import type { ReportedAddresses } from './reflexive-watch.js';
 import type { Signaling } from './signaling.js';
 import type { PeerConnectedEvent, StartGameOptions, StartGameResult } from './types.js';
 
@@ -39,6 +40,8 @@ export interface StartHost {
   whenConnected(): Promise<PeerConnectedEvent>;
   /** Makes the first link's key pair while the start waits on the network. */
   prepareKey(): void;
+  /** Step 11 reported these addresses (kept to report them again after a NAT rebinding). */
+  reported(addresses: ReportedAddresses): void;
 }
 
 export async function startSequence(host: StartHost, game: StartGameOptions): Promise<StartGameResult> {
@@ -94,6 +97,7 @@ export async function startSequence(host: StartHost, game: StartGameOptions): Pr
     natType,
   });
   host.ensureRunning();
+  host.reported({ local, reflexive, natType, stunServers: options.stunServers ?? start.stunServers.map(toEndpoint) });
   step(START_STEP.addressesReported);
   host.running();
   const result: StartGameResult = {

@@ -3,6 +3,7 @@ import type { Clock, ErrorCode, Logger, UdpEndpoint, UdpSocketFactory } from '..
 import type { Properties, SessionCloseReason } from '../src/protocol/index.js';
 import type { ConnectPath } from '../src/protocol/index.js';
 import type { DisconnectReason } from './constants.js';
+import type { PathChangeReason } from './peer/path-manager.js';
 import type { SignalingConnector } from './signaling.js';
 
 export type { ConnectPath } from '../src/protocol/index.js';
@@ -184,10 +185,19 @@ export interface PeerConnectedEvent {
   sinceStartMs: number;
 }
 
+export type { PathChangeReason };
+
 export interface PathChangedEvent {
   peerId: string;
+  /** The path now carrying traffic. */
   path: ConnectPath;
+  /** The peer's endpoint (direct), or the relay's endpoint (relay). */
   remote: UdpEndpoint;
+  /** The path it left. */
+  from: ConnectPath;
+  /** The endpoint it left (the peer's, or the relay's). */
+  previousRemote: UdpEndpoint;
+  reason: PathChangeReason;
 }
 
 export interface PeerDisconnectedEvent {
@@ -252,6 +262,11 @@ export interface RunnerDropCounters {
   replay: number;
   /** Authentic, but for a handshake the link is no longer in (an old link's connect, an unknown challenge). */
   stale: number;
+  /**
+   * Authentic, but from an endpoint no round trip has proven, where only a proven one may act:
+   * a ping from outside the candidates, a probe's reply from another endpoint.
+   */
+  unproven: number;
 }
 
 /** Signaling frames the runner did not act on ({@link NetworkRunner.signalingFrames}). */

@@ -10,7 +10,7 @@ import type { EphemeralKeyPair } from './key-schedule.js';
 import type { LinkOutput, LinkTiming } from './link-core.js';
 import { PeerLink, type LinkRole, type PeerContact } from './link.js';
 import { CHALLENGE_BYTES, PeerPacketType, type PeerPacket } from './packets.js';
-import { shouldSwitch, type Via } from './path.js';
+import type { Via } from './path.js';
 import { PrimeTracker, separatePrimes } from './priming.js';
 import { attemptPaths, directOutlook, type DirectOutlook } from './race.js';
 import { burstDueAt, copiesOf, directAttemptCount, dueBurst, giveUpAt, nextBurstAt, type ScheduleConfig } from './schedule.js';
@@ -151,7 +151,7 @@ class ClientRole implements LinkRole {
       case PeerPacketType.ACCEPT:
         return this.#onAccept(packet, via, now);
       default:
-        return this.link.core.receiveConnected(packet, now);
+        return this.link.core.receiveConnected(packet, via, now);
     }
   }
 
@@ -167,7 +167,7 @@ class ClientRole implements LinkRole {
     this.#primes.heard(via.endpoint);
     const out: LinkOutput[] = [];
     if (this.link.candidateSet.learn(via.endpoint)) out.push({ type: 'learned', endpoint: via.endpoint });
-    else if (!this.link.candidateSet.has(via.endpoint)) return out;
+    else if (!this.link.candidateSet.has(via.endpoint)) return [{ type: 'dropped', reason: 'unproven' }];
     out.push(this.#connect(via, Math.max(0, this.attemptsSent - 1), now));
     return out;
   }
@@ -192,15 +192,9 @@ class ClientRole implements LinkRole {
       this.link.established(path, now, rttMs);
       out.push({ type: 'connected', via: path, rttMs, attempt: sent.attempt, elapsedMs: now - this.startedAt });
     } else {
-      core.heard(now);
-      const current = core.via;
-      // The client hears the server on whatever port it sends from, not per path: both paths
-      // count as heard now, so quality alone decides (a late direct accept beats the relay).
-      const offered = { path: path.path, proven: true, rttMs, lastHeardAt: now };
-      if (current && shouldSwitch({ path: current.path, proven: true, rttMs: core.rttMs, lastHeardAt: now }, offered, now)) {
-        core.via = path;
-        out.push({ type: 'pathChanged', via: path });
-      }
+      // A late accept is a round trip on `path`: the path manager's comparator decides (a late
+      // direct accept beats the relay).
+      out.push(...core.offer(path, rttMs, now));
     }
     // Every accept is confirmed, on our own path: a session-sealed keepalive reply echoing the
     // accept's probe lets the server validate the path it hears it from.
@@ -229,7 +223,7 @@ export class ClientLink extends PeerLink {
   constructor(init: ClientLinkInit) {
     let role!: ClientRole;
     super(
-      { role: 'client', self: init.self, peer: init.server, timing: init.timing, counterBase: init.counterBase, ...(init.ephemeral ? { ephemeral: init.ephemeral } : {}) },
+      { role: 'client', self: init.self, peer: init.server, timing: init.timing, counterBase: init.counterBase, forceRelay: init.schedule.forceRelay, ...(init.ephemeral ? { ephemeral: init.ephemeral } : {}) },
       (link) => (role = new ClientRole(link, init.startedAt, init.schedule, init.relayAvailable, init.natTypes)),
     );
     this.#role = role;

@@ -1,15 +1,17 @@
 /**
  * What both ends of a client–server pair do once connected (docs/connection-process.md,
- * connection steps 9, 12 and 13): game updates,
- * keepalives that hold the NAT mapping open and measure RTT, and the silent-peer timeout.
+ * connection steps 9, 12 and 13, and "After the connection"): game updates, keepalives that hold
+ * the NAT mapping open and measure RTT, the paths (path-manager.ts) and the silent-peer timeout.
  * Sans-IO: inputs are packets and `now`, outputs are {@link LinkOutput}s the runner carries out.
  */
 import type { UdpEndpoint } from '../../core/index.js';
-import { DisconnectReason, RTT_SMOOTHING } from '../constants.js';
-import { PeerPacketType, WireDisconnectReason, type PeerDropReason, type PeerPacket } from './packets.js';
+import { DisconnectReason } from '../constants.js';
+import { KEEPALIVE_BODY_BYTES, PeerPacketType, WireDisconnectReason, type PeerDropReason, type PeerPacket } from './packets.js';
+import { PathManager, type PathChange, type PathChangeReason, type PathRequest } from './path-manager.js';
 import type { PairSealer } from './sealer.js';
 import type { ConnectPath, Via } from './path.js';
-import { keepaliveDueAt, peerTimeoutAt, smoothRtt } from './schedule.js';
+import { sealProbe } from './probing.js';
+import { peerTimeoutAt } from './schedule.js';
 
 export type { Via } from './path.js';
 
@@ -22,8 +24,8 @@ export type LinkOutput =
   | { type: 'learned'; endpoint: UdpEndpoint }
   /** The pair is connected on `via`. */
   | { type: 'connected'; via: Via; rttMs: number | undefined; attempt: number; elapsedMs: number }
-  /** A connected pair moved to another path (a late direct accept beats the relay). */
-  | { type: 'pathChanged'; via: Via }
+  /** A connected pair moved from one path to another, after an authenticated round trip on `via`. */
+  | { type: 'pathChanged'; via: Via; from: Via; reason: PathChangeReason }
   /** A datagram for this pair that did not open (or was not for this handshake): counted by the runner. */
   | { type: 'dropped'; reason: PeerDropReason }
   /** Client: the start failed; the attempts ran out. */
@@ -40,31 +42,50 @@ export interface LinkTiming {
   peerTimeoutMs: number;
 }
 
-/** Keepalive sequence numbers remembered for RTT: older replies are ignored. */
-const KEEPALIVES_REMEMBERED = 8;
+export interface LinkCoreOptions {
+  /** Every packet goes through the relay: no direct probing. */
+  forceRelay?: boolean;
+  /** The peer's candidates (announced and learned), probed while the pair is on the relay. */
+  candidates?: () => UdpEndpoint[];
+}
 
 /**
  * The connected phase, shared by both ends. Session packets are authentic whatever address they
  * come from (the sealer checked them), so data and keepalives are taken from any path and the two
- * ends may briefly disagree on the path without losing traffic; what comes back always goes on
- * this end's own path, never to a packet's source, so a replayed packet cannot aim anything.
+ * ends may briefly disagree on the path without losing traffic. Game data always goes on this
+ * end's own path; a keepalive request is answered on the path it came by (one reply of the same
+ * size per packet, and a replayed packet is dropped by the replay window), which is what lets
+ * each path be proven by its own round trip. Nothing a packet says moves the path by itself.
  */
 export class LinkCore {
-  via: Via | undefined;
   connectedAt: number | undefined;
-  rttMs: number | undefined;
   closed = false;
+  readonly paths: PathManager;
   #lastHeardAt = 0;
-  #lastKeepaliveAt = 0;
-  #keepaliveSeq = 0;
-  readonly #keepalives = new Map<number, number>();
 
   constructor(
     readonly self: number,
     readonly peer: number,
     readonly timing: LinkTiming,
     readonly sealer: PairSealer,
-  ) {}
+    options: LinkCoreOptions = {},
+  ) {
+    this.paths = new PathManager({
+      keepaliveIntervalMs: timing.keepaliveIntervalMs,
+      forceRelay: options.forceRelay ?? false,
+      candidates: options.candidates ?? (() => []),
+    });
+  }
+
+  /** The send path. */
+  get via(): Via | undefined {
+    return this.paths.current;
+  }
+
+  /** Smoothed RTT of the send path, ms. */
+  get rttMs(): number | undefined {
+    return this.paths.rttMs;
+  }
 
   /** When anything genuine last arrived from the peer, on any path. */
   get lastHeardAt(): number {
@@ -79,37 +100,31 @@ export class LinkCore {
    * @param measured whether the handshake measured RTT (client: connect → accept). When it did
    *   not (server), the first keepalive goes at once to measure it; otherwise one interval later.
    */
-  connect(via: Via, now: number, measured: boolean): void {
-    this.via = via;
+  connect(via: Via, now: number, measured: boolean, rttMs?: number): void {
     this.connectedAt = now;
     this.#lastHeardAt = now;
-    this.#lastKeepaliveAt = measured ? now : now - this.timing.keepaliveIntervalMs;
+    this.paths.connect(via, now, measured, rttMs);
   }
 
   nextDeadline(): number | undefined {
     if (!this.connected) return undefined;
-    return Math.min(
-      keepaliveDueAt(this.#lastKeepaliveAt, this.timing.keepaliveIntervalMs),
-      peerTimeoutAt(this.#lastHeardAt, this.timing.peerTimeoutMs),
-    );
+    const paths = this.paths.nextDeadline();
+    const timeout = peerTimeoutAt(this.#lastHeardAt, this.timing.peerTimeoutMs);
+    return paths === undefined ? timeout : Math.min(paths, timeout);
   }
 
-  /** Keepalive and timeout decisions at `now`. */
+  /** Keepalive, path and timeout decisions at `now`. */
   poll(now: number): LinkOutput[] {
     if (!this.connected || !this.via) return [];
     if (now >= peerTimeoutAt(this.#lastHeardAt, this.timing.peerTimeoutMs)) {
       this.closed = true;
       return [{ type: 'disconnected', reason: DisconnectReason.TIMEOUT }];
     }
-    if (now < keepaliveDueAt(this.#lastKeepaliveAt, this.timing.keepaliveIntervalMs)) return [];
-    this.#lastKeepaliveAt = now;
-    const seq = (this.#keepaliveSeq = (this.#keepaliveSeq + 1) >>> 0);
-    this.#keepalives.set(seq, now);
-    if (this.#keepalives.size > KEEPALIVES_REMEMBERED) {
-      this.#keepalives.delete(this.#keepalives.keys().next().value!);
-    }
-    const bytes = this.sealer.seal({ type: PeerPacketType.KEEPALIVE, from: this.self, to: this.peer, seq, reply: false });
-    return [{ type: 'send', via: this.via, bytes }];
+    const { requests, change } = this.paths.poll(now);
+    const out: LinkOutput[] = [];
+    if (change) out.push(changed(change));
+    for (const request of requests) out.push(this.#request(request));
+    return out;
   }
 
   /** Anything genuine from the peer keeps it alive. */
@@ -117,31 +132,38 @@ export class LinkCore {
     this.#lastHeardAt = Math.max(this.#lastHeardAt, now);
   }
 
+  /**
+   * `via` completed an authenticated round trip of `rttMs` outside the keepalives (a late accept,
+   * a handshake probe's reply): the comparator may move the send path to it.
+   */
+  offer(via: Via, rttMs: number, now: number): LinkOutput[] {
+    if (!this.connected) return [];
+    this.heard(now);
+    const change = this.paths.offer(via, rttMs, now);
+    return change ? [changed(change)] : [];
+  }
+
   /** Authentic DATA, KEEPALIVE and DISCONNECT of a connected peer, from any path. */
-  receiveConnected(packet: PeerPacket, now: number): LinkOutput[] {
+  receiveConnected(packet: PeerPacket, via: Via, now: number): LinkOutput[] {
     if (!this.connected || !this.via) return [];
+    this.heard(now);
     switch (packet.type) {
-      case PeerPacketType.DATA:
-        this.heard(now);
-        return [{ type: 'message', data: packet.payload }];
+      case PeerPacketType.DATA: {
+        const message: LinkOutput = { type: 'message', data: packet.payload };
+        // A probe is never bigger than the packet that earned it (anti-amplification).
+        const probe = this.paths.heard(via, now) && packet.payload.length >= KEEPALIVE_BODY_BYTES;
+        return probe ? this.#probe(via, now, message) : [message];
+      }
       case PeerPacketType.KEEPALIVE: {
-        this.heard(now);
-        if (!packet.reply) {
-          const bytes = this.sealer.seal({
-            type: PeerPacketType.KEEPALIVE,
-            from: this.self,
-            to: this.peer,
-            seq: packet.seq,
-            reply: true,
-          });
-          return [{ type: 'send', via: this.via, bytes }];
+        const probe = this.paths.heard(via, now);
+        if (packet.reply) {
+          const change = this.paths.reply(packet.seq, now);
+          const out: LinkOutput[] = change ? [changed(change)] : [];
+          return probe ? this.#probe(via, now, ...out) : out;
         }
-        const sentAt = this.#keepalives.get(packet.seq);
-        if (sentAt !== undefined) {
-          this.#keepalives.delete(packet.seq);
-          this.rttMs = smoothRtt(this.rttMs, now - sentAt, RTT_SMOOTHING);
-        }
-        return [];
+        const bytes = this.sealer.seal({ type: PeerPacketType.KEEPALIVE, from: this.self, to: this.peer, seq: packet.seq, reply: true });
+        const answer: LinkOutput = { type: 'send', via, bytes };
+        return probe ? this.#probe(via, now, answer) : [answer];
       }
       case PeerPacketType.DISCONNECT:
         this.closed = true;
@@ -153,8 +175,10 @@ export class LinkCore {
 
   /** A game update on the current path, or nothing when not connected. */
   send(data: Uint8Array): LinkOutput[] {
-    if (!this.connected || !this.via) return [];
-    return [{ type: 'send', via: this.via, bytes: this.sealer.seal({ type: PeerPacketType.DATA, from: this.self, to: this.peer, payload: data }) }];
+    const via = this.paths.current;
+    if (!via || !this.connected) return [];
+    this.paths.sentSinceAlive = true;
+    return [{ type: 'send', via, bytes: this.sealer.seal({ type: PeerPacketType.DATA, from: this.self, to: this.peer, payload: data }) }];
   }
 
   /** Goodbye to a connected peer; afterwards the link is inert. */
@@ -171,4 +195,18 @@ export class LinkCore {
     });
     return [{ type: 'send', via, bytes }];
   }
+
+  /** An authentic packet from a path not proven: it earns that path one probe. */
+  #probe(via: Via, now: number, ...before: LinkOutput[]): LinkOutput[] {
+    const request = this.paths.probe(via, now);
+    return request ? [...before, this.#request(request)] : before;
+  }
+
+  #request(request: PathRequest): LinkOutput {
+    return { type: 'send', via: request.via, bytes: sealProbe(this.sealer, this.self, this.peer, request.seq) };
+  }
+}
+
+function changed(change: PathChange): LinkOutput {
+  return { type: 'pathChanged', via: change.to, from: change.from, reason: change.reason };
 }

@@ -72,6 +72,8 @@ export interface LinkInit {
   counterBase: number;
   /** An ephemeral key pair made ahead of time, off the connect's critical path (used once). */
   ephemeral?: EphemeralKeyPair;
+  /** Every packet goes through the relay: once connected, no direct path is probed. */
+  forceRelay?: boolean;
 }
 
 export class PeerLink implements Link {
@@ -93,8 +95,11 @@ export class PeerLink implements Link {
       counterBase: init.counterBase,
       ...(init.ephemeral ? { ephemeral: init.ephemeral } : {}),
     });
-    this.core = new LinkCore(init.self, init.peer.actor, init.timing, this.sealer);
     this.candidateSet = new CandidateSet(init.peer.candidates);
+    this.core = new LinkCore(init.self, init.peer.actor, init.timing, this.sealer, {
+      forceRelay: init.forceRelay ?? false,
+      candidates: () => this.candidateSet.all(),
+    });
     this.#strategy = strategy(this);
     this.#phase = this.#strategy.waitingPhase;
   }
@@ -141,8 +146,7 @@ export class PeerLink implements Link {
   /** For the role: the handshake completed on `via` after an authenticated round trip of `rttMs`. */
   established(via: Via, now: number, rttMs: number): void {
     this.#phase = 'connected';
-    this.core.connect(via, now, true);
-    this.core.rttMs = rttMs;
+    this.core.connect(via, now, true, rttMs);
   }
 
   /** For the client role: the attempts ran out. */

@@ -51,6 +51,10 @@
  *   arrives from V echoing a random probe the server sent to V (the ACCEPT's probe, or a probe
  *   keepalive sent when authentic packets arrive from a path not yet validated). A replayed
  *   CONNECT gets an ACCEPT back but never moves the server's path.
+ * - Once connected, both ends prove paths the same way (path-manager.ts): a KEEPALIVE request
+ *   sent on a path, answered by a reply echoing its `seq`, proves the path it was sent on
+ *   (RFC 9000 §8.2.2), wherever the reply comes from. Requests are answered on the path they came
+ *   by, with a reply of the same size; a replayed request is dropped by the replay window.
  */
 
 export const PEER_PACKET_MAGIC = 0xd7;
@@ -88,6 +92,8 @@ export const PUBLIC_KEY_BYTES = 32;
 export const CHALLENGE_BYTES = 8;
 /** PING, CONNECT and ACCEPT bodies are all this long (ACCEPT's natural size). */
 export const HANDSHAKE_BODY_BYTES = CHALLENGE_BYTES + PUBLIC_KEY_BYTES + 4;
+/** A KEEPALIVE body: `seq u32 | reply u8`. */
+export const KEEPALIVE_BODY_BYTES = 5;
 /** What the cloud hands both ends of a pair. */
 export const PAIR_SECRET_BYTES = 32;
 
@@ -123,7 +129,9 @@ export type PeerDropReason =
   /** A counter already seen, or older than the replay window. */
   | 'replay'
   /** Authentic, but for a handshake this link is no longer in (another ephemeral key, an unknown challenge). */
-  | 'stale';
+  | 'stale'
+  /** Authentic, but from an endpoint no round trip has proven, where only a proven one counts (a ping from outside the candidates, a probe's reply from elsewhere, a full path table). */
+  | 'unproven';
 
 export type HeaderResult = { ok: true; header: PeerHeader } | { ok: false; error: PeerDropReason };
 
@@ -169,7 +177,7 @@ export function bodyBytes(packet: PeerPacket): number {
     case PeerPacketType.DATA:
       return packet.payload.length;
     case PeerPacketType.KEEPALIVE:
-      return 5;
+      return KEEPALIVE_BODY_BYTES;
     case PeerPacketType.DISCONNECT:
       return 1;
   }

@@ -11,7 +11,7 @@ import type { EphemeralKeyPair } from './key-schedule.js';
 import type { LinkOutput, LinkTiming } from './link-core.js';
 import { PeerLink, type LinkRole, type PeerContact } from './link.js';
 import { PeerPacketType, type PeerPacket } from './packets.js';
-import { sameVia, shouldSwitch, type Via } from './path.js';
+import { sameVia, type Via } from './path.js';
 import { PrimeTracker, separatePrimes } from './priming.js';
 import { directOutlook, serverPings } from './race.js';
 import { attemptDueAt, duePing, nextRoundAt, type ScheduleConfig } from './schedule.js';
@@ -53,8 +53,6 @@ class ServerRole implements LinkRole {
   readonly waitingPhase = 'waiting';
   pingsSent = 0;
   #lastAttempt = 0;
-  /** When an authentic packet last came from the current send path (the comparator's "last heard"). */
-  #pathHeardAt = 0;
   readonly #probes = new Map<number, Probe>();
   readonly #primes: PrimeTracker;
   readonly #pings: boolean;
@@ -120,11 +118,7 @@ class ServerRole implements LinkRole {
       case PeerPacketType.CONNECT:
         return this.#onConnect(packet, via, now);
       case PeerPacketType.KEEPALIVE:
-        if (packet.reply) {
-          const out = this.#onProbeReply(packet.seq, via, now);
-          const connected = this.link.core.receiveConnected(packet, now);
-          return out.length === 0 ? connected : [...out, ...connected];
-        }
+        if (packet.reply && this.#probes.has(packet.seq)) return this.#onProbeReply(packet.seq, via, now);
         return this.#fromPath(packet, via, now, size);
       default:
         return this.#fromPath(packet, via, now, size);
@@ -160,25 +154,17 @@ class ServerRole implements LinkRole {
    * authenticated round trip that sets (connection steps 8/10 complete) or moves the send path.
    */
   #onProbeReply(seq: number, via: Via, now: number): LinkOutput[] {
-    const probe = this.#probes.get(seq);
-    if (!probe || !sameVia(probe.via, via)) return [];
+    const probe = this.#probes.get(seq)!;
+    // A reply from elsewhere proves nothing about `probe.via`: counted, the path stays.
+    if (!sameVia(probe.via, via)) return [{ type: 'dropped', reason: 'unproven' }];
     this.#probes.delete(seq);
-    const core = this.link.core;
     const rttMs = now - probe.sentAt;
     if (this.link.phase === 'waiting') {
       this.link.established(via, now, rttMs);
-      this.#pathHeardAt = now;
       return [{ type: 'connected', via, rttMs, attempt: probe.attempt, elapsedMs: now - this.learnedAt }];
     }
-    const current = core.via;
-    if (!current || sameVia(current, via)) return [];
-    // A direct path beats the relay; a path the client's packets moved to (a NAT rebinding)
-    // replaces the one they left.
-    const offered = { path: via.path, proven: true, rttMs, lastHeardAt: now };
-    if (!shouldSwitch({ path: current.path, proven: true, rttMs: core.rttMs, lastHeardAt: this.#pathHeardAt }, offered, now)) return [];
-    core.via = via;
-    this.#pathHeardAt = now;
-    return [{ type: 'pathChanged', via }];
+    // Connected: a round trip on `via` (a late direct path beats the relay; the comparator decides).
+    return this.link.core.offer(via, rttMs, now);
   }
 
   /**
@@ -189,16 +175,12 @@ class ServerRole implements LinkRole {
    */
   #fromPath(packet: PeerPacket, via: Via, now: number, size: number): LinkOutput[] {
     const core = this.link.core;
-    const connected = this.link.phase === 'connected';
-    const out = connected ? core.receiveConnected(packet, now) : [];
-    if (connected && core.via && sameVia(core.via, via)) {
-      this.#pathHeardAt = now;
-      return out;
-    }
-    if (packet.type === PeerPacketType.DISCONNECT || size < PROBE_BYTES || this.#probedRecently(via, now)) return out;
+    // Connected: the link core answers, and probes paths its packets come from (path-manager.ts).
+    if (this.link.phase === 'connected') return core.receiveConnected(packet, via, now);
+    if (packet.type === PeerPacketType.DISCONNECT || size < PROBE_BYTES || this.#probedRecently(via, now)) return [];
     const seq = this.#newProbe(via, now, this.#lastAttempt);
     const bytes = this.link.sealer.seal({ type: PeerPacketType.KEEPALIVE, from: core.self, to: core.peer, seq, reply: false });
-    return [...out, { type: 'send', via, bytes }];
+    return [{ type: 'send', via, bytes }];
   }
 
   #probedRecently(via: Via, now: number): boolean {
@@ -224,7 +206,7 @@ export class ServerLink extends PeerLink {
   constructor(init: ServerLinkInit) {
     let role!: ServerRole;
     super(
-      { role: 'server', self: init.self, peer: init.client, timing: init.timing, counterBase: init.counterBase, ...(init.ephemeral ? { ephemeral: init.ephemeral } : {}) },
+      { role: 'server', self: init.self, peer: init.client, timing: init.timing, counterBase: init.counterBase, forceRelay: init.schedule.forceRelay, ...(init.ephemeral ? { ephemeral: init.ephemeral } : {}) },
       (link) => (role = new ServerRole(link, init.learnedAt, init.schedule, init.natTypes)),
     );
     this.#role = role;

@@ -27,5 +27,9 @@ it('keeps sending where the accepted connect went, and takes the server packets 
   expect(sends(link.send(Buffer.from('update'))).map((s) => where(s.via))).toEqual(['203.0.113.4:40000']);
   // The server's own packets come from the port it accepted from: authentic, so they are the peer's.
   const data = sends(server.send(Buffer.from('state')))[0]!.bytes;
-  expect(link.receive(data, fromOtherPort, 50)).toEqual([{ type: 'message', data: Buffer.from('state') }]);
+  const fromServer = link.receive(data, fromOtherPort, 50);
+  expect(fromServer[0]).toEqual({ type: 'message', data: Buffer.from('state') });
+  // That port is not proven: it earns one probe, and the send path stays until a round trip proves it.
+  expect(sends(fromServer).map((s) => where(s.via))).toEqual(['203.0.113.4:41234']);
+  expect(where(link.core.via!)).toBe('203.0.113.4:40000');
 });

@@ -125,7 +125,7 @@ describe('blind forgery with the right actor numbers', () => {
 });
 
 describe('path moves only after an authenticated round trip', () => {
-  it('a NAT rebinding moves the server only once the probe comes back from the new endpoint', () => {
+  it('a NAT rebinding moves the server only once the probe sent to the new endpoint is answered, and only there', () => {
     const { c, s } = connectedPair();
     const rebound = ep('198.51.100.7', 50123);
     const out = s.receive(sends(c.send(Buffer.from('after rebinding')))[0]!.bytes, direct(rebound), 1000);
@@ -133,14 +133,19 @@ describe('path moves only after an authenticated round trip', () => {
     expect(s.core.via).toEqual(direct(clientReflexive));
     const probe = sends(out)[0]!;
     expect(where(probe.via)).toBe('198.51.100.7:50123');
-    const reply = sends(c.receive(probe.bytes, direct(serverReflexive), 1010))[0]!.bytes;
-    // The reply echoing the rebound endpoint's probe, arriving from anywhere else, moves nothing.
-    const copy = Uint8Array.from(reply);
-    expect(s.receive(copy, direct(attacker), 1015).some((o) => o.type === 'pathChanged')).toBe(false);
-    // (That copy used the counter up; the client answers the next probe and the round trip completes.)
-    const next = sends(s.receive(sends(c.send(Buffer.from('again')))[0]!.bytes, direct(rebound), 1600))[0]!;
-    const reply2 = sends(c.receive(next.bytes, direct(serverReflexive), 1610))[0]!.bytes;
-    expect(s.receive(reply2, direct(rebound), 1620)).toContainEqual({ type: 'pathChanged', via: direct(rebound) });
+    // The client answers on the path the probe came by.
+    const reply = sends(c.receive(probe.bytes, direct(serverReflexive), 1010))[0]!;
+    expect(reply.via).toEqual(direct(serverReflexive));
+    // The reply proves the path the probe went on (RFC 9000 §8.2.2: a response on any path
+    // validates the path the challenge was sent on), whoever forwards it: the server moves to
+    // the rebound endpoint, never to the forwarder.
+    const moved = s.receive(Uint8Array.from(reply.bytes), direct(attacker), 1015);
+    expect(moved).toContainEqual({ type: 'pathChanged', via: direct(rebound), from: direct(clientReflexive), reason: 'roamed' });
+    expect(s.core.via).toEqual(direct(rebound));
+    // A forged reply moves nothing.
+    const forged = Buffer.alloc(39, 1);
+    writeHeader(forged, PeerPacketType.KEEPALIVE, CLIENT, SERVER, 999);
+    expect(kinds(s.receive(forged, direct(attacker), 1020))).toEqual(['dropped:auth']);
     expect(s.core.via).toEqual(direct(rebound));
   });
 

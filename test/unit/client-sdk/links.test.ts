@@ -119,7 +119,7 @@ describe('client link', () => {
     expect(first(viaRelay, 'connected')).toMatchObject({ via: relay, attempt: 6, elapsedMs: 3040 });
     const directAccept = answer(s, directConnect, direct(clientLocal), 3050);
     const late = link.receive(directAccept, direct(serverLocal), 3100);
-    expect(late).toContainEqual({ type: 'pathChanged', via: direct(serverLocal) });
+    expect(late).toContainEqual({ type: 'pathChanged', via: direct(serverLocal), from: relay, reason: 'upgrade' });
     expect(link.core.via).toEqual(direct(serverLocal));
     // A relay accept never displaces a direct path.
     const again = answer(s, laterRelayConnect, relay, 3200);
@@ -204,12 +204,26 @@ describe('server link', () => {
     expect(link.receive(confirm, direct(clientReflexive), 60)).toEqual([
       { type: 'connected', via: direct(clientReflexive), rttMs: 40, attempt: 0, elapsedMs: 60 },
     ]);
-    // No more pings; keepalives from one interval later (the probe measured the RTT).
+    // No more pings; keepalives from one interval later (the probe measured the RTT), and with
+    // the first one a keepalive through the relay, which keeps the fallback path proven.
     expect(link.poll(500)).toEqual([]);
-    expect(sends(link.poll(2060)).map((s) => s.type)).toEqual([PeerPacketType.KEEPALIVE]);
+    expect(sends(link.poll(2060)).map((s) => [s.via.path, s.type])).toEqual([
+      ['direct', PeerPacketType.KEEPALIVE],
+      ['relay', PeerPacketType.KEEPALIVE],
+    ]);
     // A repeated connect (the accept was lost) gets another accept and no second 'connected'.
     const again = link.receive(connects[0]!.bytes, direct(clientReflexive), 520);
     expect(again.map((o) => o.type)).toEqual(['send']);
+  });
+
+  it('counts a confirm that arrives from another endpoint than its probe went to as unproven, and stays waiting', () => {
+    const link = server();
+    const c = client();
+    const connect = sends(c.poll(0))[1]!.bytes;
+    const accept = sends(link.receive(connect, direct(clientReflexive), 20))[0]!.bytes;
+    const confirm = answer(c, accept, direct(serverReflexive), 40);
+    expect(link.receive(confirm, direct(clientLocal), 60)).toEqual([{ type: 'dropped', reason: 'unproven' }]);
+    expect(link.phase).toBe('waiting');
   });
 
   it('drops a connect sealed with another pair secret and answers nothing (no reject to forge or reflect)', () => {
@@ -238,7 +252,12 @@ describe('server link', () => {
     expect(first(link.receive(relayConfirm, relay, 3020), 'connected')).toMatchObject({ via: relay, attempt: 6 });
     const directConfirm = answer(c, answer(link, directConnect, direct(clientReflexive), 3030), direct(serverLocal), 3040);
     // The client moved to the server's local endpoint, and confirms from the mapping the server saw.
-    expect(link.receive(directConfirm, direct(clientReflexive), 3050)).toContainEqual({ type: 'pathChanged', via: direct(clientReflexive) });
+    expect(link.receive(directConfirm, direct(clientReflexive), 3050)).toContainEqual({
+      type: 'pathChanged',
+      via: direct(clientReflexive),
+      from: relay,
+      reason: 'upgrade',
+    });
     expect(link.core.via).toEqual(direct(clientReflexive));
   });
 

@@ -141,7 +141,7 @@ describe('client link, race policy with priming and two copies', () => {
     expect(answer.map((p) => [where(p.via), p.type])).toEqual([['203.0.113.1:41999', PeerPacketType.CONNECT]]);
     const directAccept = sends(s.receive(answer[0]!.bytes, direct(clientReflexive), 520))[0]!.bytes;
     const moved = link.receive(directAccept, direct(mapped), 530);
-    expect(first(moved, 'pathChanged')).toEqual({ type: 'pathChanged', via: direct(mapped) });
+    expect(first(moved, 'pathChanged')).toEqual({ type: 'pathChanged', via: direct(mapped), from: { path: 'relay' }, reason: 'upgrade' });
     // On direct, the race is over: the next deadline is the keepalive, and attempt 2 never goes.
     expect(link.nextDeadline()).toBe(2020);
     expect(sends(link.poll(1000))).toEqual([]);

@@ -253,7 +253,7 @@ describe('NetworkRunner, client mode (manual clock, scripted sockets)', () => {
     // An accept sealed for another pair (another secret) does not open either.
     const foreign = serverLink({ secret: OTHER_SECRET });
     socket.receive(answer(foreign, connectFrom(clientLink({ candidates: [serverLocal], secret: OTHER_SECRET })), direct(clientLocal)), serverLocal);
-    expect(runner.drops).toEqual({ notPeerPacket: 1, malformed: 1, unknownPeer: 1, auth: 2, replay: 0, stale: 0 });
+    expect(runner.drops).toEqual({ notPeerPacket: 1, malformed: 1, unknownPeer: 1, auth: 2, replay: 0, stale: 0, unproven: 0 });
     expect(runner.connectionType('p1')).toBeUndefined();
     socket.receive(answer(serverLink(), socket.sent[0]!.bytes, direct(clientLocal)), serverLocal);
     await expect(started).resolves.toMatchObject({ server: { path: 'direct' } });

@@ -1,0 +1,92 @@
+/**
+ * Roaming seen from this end (docs/connection-process.md, "After the connection"): when a path
+ * falls back to the relay, or the relay forgets our binding, this end's own NAT may have rebound (new external port, another
+ * network), and a peer behind an address-and-port-dependent filter cannot take packets from the
+ * new port until it sends there. So STUN runs again on the game socket and, if the reflexive
+ * address moved, the addresses are reported to the cloud again (REPORT_ADDRESSES), which hands
+ * them to the peers: their links probe the new endpoint at once.
+ */
+import { endpointKey, type Clock, type Logger, type UdpEndpoint, type UdpSocket } from '../core/index.js';
+import { RequestType, type NatType, type RequestBody } from '../src/protocol/index.js';
+import { familyOf, toWire } from './addresses.js';
+import { REFLEXIVE_CHECK_INTERVAL_MS } from './constants.js';
+import type { StunProbe } from './deps.js';
+
+/** What the start reported (creation and joining step 11), kept for a report again. */
+export interface ReportedAddresses {
+  local: UdpEndpoint[];
+  reflexive: UdpEndpoint | undefined;
+  natType: NatType;
+  /** The STUN servers the start used. */
+  stunServers: UdpEndpoint[];
+}
+
+export interface ReflexiveWatchHooks {
+  stunBinding: StunProbe | undefined;
+  /** The game socket (IPv4), while open. */
+  socket(): UdpSocket | undefined;
+  signal: AbortSignal;
+  /** Sends the request on the signaling connection, if there is one. */
+  request(request: Extract<RequestBody, { type: typeof RequestType.REPORT_ADDRESSES }>): Promise<unknown>;
+}
+
+export class ReflexiveWatch {
+  #reported: ReportedAddresses | undefined;
+  #lastCheckAt = -Infinity;
+  #checking = false;
+  /** Address changes reported to the cloud. */
+  changes = 0;
+
+  constructor(
+    private readonly env: { clock: Clock; logger: Logger },
+    private readonly hooks: ReflexiveWatchHooks,
+  ) {}
+
+  /** The start reported these addresses: checks compare against them from now on. */
+  reported(addresses: ReportedAddresses): void {
+    this.#reported = addresses;
+  }
+
+  /** Something suggests this end's mapping moved: re-runs STUN (at most once per interval) and re-reports a change. */
+  check(): void {
+    const now = this.env.clock.now();
+    if (this.#checking || !this.#reported?.reflexive || now - this.#lastCheckAt < REFLEXIVE_CHECK_INTERVAL_MS) return;
+    this.#lastCheckAt = now;
+    this.#checking = true;
+    void this.#run(this.#reported).finally(() => (this.#checking = false));
+  }
+
+  async #run(reported: ReportedAddresses): Promise<void> {
+    try {
+      const seen = await this.#stun(reported.stunServers);
+      if (!seen || (reported.reflexive && endpointKey(seen) === endpointKey(reported.reflexive))) return;
+      this.env.logger.info({ from: reported.reflexive, to: seen }, 'reflexive address changed; reporting the addresses again');
+      this.#reported = { ...reported, reflexive: seen };
+      this.changes++;
+      await this.hooks.request({
+        type: RequestType.REPORT_ADDRESSES,
+        local: reported.local.map(toWire),
+        reflexive: toWire(seen),
+        natType: reported.natType,
+      });
+    } catch (error) {
+      this.env.logger.debug({ err: error }, 'reflexive address check failed');
+    }
+  }
+
+  /** The reflexive address from the first IPv4 STUN server that answers. */
+  async #stun(servers: UdpEndpoint[]): Promise<UdpEndpoint | undefined> {
+    const { stunBinding, signal } = this.hooks;
+    for (const server of servers.filter((s) => s.family === 'IPv4')) {
+      const socket = this.hooks.socket();
+      if (!stunBinding || !socket || signal.aborted) return undefined;
+      try {
+        const seen = await stunBinding(socket, server, { clock: this.env.clock, signal });
+        return { address: seen.address, port: seen.port, family: familyOf(seen.address) };
+      } catch {
+        // The next server, if any.
+      }
+    }
+    return undefined;
+  }
+}
