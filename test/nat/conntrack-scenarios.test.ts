@@ -3,28 +3,14 @@
  * drop, so unsolicited packets create state and steal ports; paths.md §2 #7–#9, #20), and a NAT
  * flushed mid-session. The SDK, STUN and relay run on virtual hosts on one ManualClock.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NetworkRunner, NetworkRunnerOptions, PeerConnectedEvent } from '../../client-sdk/index.js';
 import { LINUX_CONNTRACK_NAT } from '../../vnet/index.js';
 import { advanceUntil } from '../support/drive.js';
-import {
-  type SignalingCloud,
-  type VirtualWorld,
-  connectPair,
-  createVirtualWorld,
-  startSignalingCloud,
-} from '../support/virtual-cloud.js';
+import { connectPair } from '../support/virtual-cloud.js';
+import { useVirtualWorlds } from '../support/virtual-worlds.js';
 
-let cloud: SignalingCloud;
-let world: VirtualWorld | undefined;
-beforeAll(async () => {
-  cloud = await startSignalingCloud();
-});
-afterAll(() => cloud.close());
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
+const worlds = useVirtualWorlds();
 
 function connected(outcome: Awaited<ReturnType<typeof connectPair>>): PeerConnectedEvent {
   if (!outcome.result.ok) throw new Error(`did not connect: ${outcome.result.code}`);
@@ -43,7 +29,7 @@ function inbox(runner: NetworkRunner): string[] {
  * "the host's pings always leave first" in the kernel lab).
  */
 async function kernelPair(serverExposed: boolean, clientExposed: boolean, options: Partial<NetworkRunnerOptions> = {}) {
-  world = await createVirtualWorld(cloud, 11);
+  const world = await worlds.open(11);
   const serverNat = world.network.addNat(serverExposed ? LINUX_CONNTRACK_NAT : {});
   const clientNat = world.network.addNat(clientExposed ? LINUX_CONNTRACK_NAT : {});
   const outcome = await connectPair(world, serverNat.addHost(), clientNat.addHost({ link: { latencyMs: 20 } }), { server: options, client: options });
@@ -90,7 +76,7 @@ describe('the same routers with low-TTL priming (the default)', () => {
 
 describe('a NAT flushed mid-session', () => {
   it('a port-preserving client NAT flushed while direct gives the same port back, and the pair survives (#20)', async () => {
-    world = await createVirtualWorld(cloud, 12);
+    const world = await worlds.open(12);
     const serverNat = world.network.addNat({ preset: 'port-restricted-cone' });
     const clientNat = world.network.addNat({ preset: 'port-restricted-cone' });
     const outcome = await connectPair(world, serverNat.addHost(), clientNat.addHost());

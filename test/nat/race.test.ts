@@ -3,22 +3,14 @@
  * updates, a cone pair still going direct at attempt 0, and the reported NAT types sparing a
  * pair the direct attempts they rule out. SDK, STUN server and relay on one ManualClock.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NetworkRunner, NetworkRunnerOptions } from '../../client-sdk/index.js';
 import type { NatOptions } from '../../vnet/index.js';
 import { advanceUntil } from '../support/drive.js';
-import { type SignalingCloud, type VirtualWorld, connectPair, createVirtualWorld, startSignalingCloud } from '../support/virtual-cloud.js';
+import { type VirtualWorld, connectPair } from '../support/virtual-cloud.js';
+import { useVirtualWorlds } from '../support/virtual-worlds.js';
 
-let cloud: SignalingCloud;
-let world: VirtualWorld | undefined;
-beforeAll(async () => {
-  cloud = await startSignalingCloud();
-});
-afterAll(() => cloud.close());
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
+const worlds = useVirtualWorlds();
 
 /** 10 ms each way on every NAT's link: relay round trips are 40 ms, direct ones 40 ms too. */
 const LINK = { latencyMs: 10 };
@@ -39,8 +31,7 @@ interface Timeline {
  * connects and the server echoes every update back.
  */
 async function race(seed: number, serverNat: NatOptions, clientNat: NatOptions, options: Partial<NetworkRunnerOptions>) {
-  world = await createVirtualWorld(cloud, seed);
-  const w = world;
+  const w = await worlds.open(seed);
   const timeline: Timeline = { addressesAt: undefined, echoAt: undefined, changes: [], punches: 0 };
   let client: NetworkRunner | undefined;
   const watch = (server: NetworkRunner, c: NetworkRunner): void => {
@@ -95,7 +86,7 @@ describe('race policy', () => {
     const raced = await race(1, { preset: 'symmetric' }, { preset: 'symmetric' }, { connectPolicy: 'race' });
     expect(raced.connected).toMatchObject({ path: 'relay', attempt: 0 });
     expect(raced.timeline.echoAt! - raced.timeline.addressesAt!).toBeLessThanOrEqual(100);
-    await world!.close();
+    await worlds.current.close();
     const sequential = await race(1, { preset: 'symmetric' }, { preset: 'symmetric' }, {});
     expect(sequential.connected).toMatchObject({ path: 'relay', attempt: 6 });
     expect(sequential.timeline.echoAt! - sequential.timeline.addressesAt!).toBeGreaterThanOrEqual(3000);
@@ -104,12 +95,12 @@ describe('race policy', () => {
   it('cone ↔ cone: on the relay at once, then direct from attempt 0 (within its 500 ms slot); sequentially direct at attempt 0', async () => {
     const raced = await race(2, { preset: 'port-restricted-cone' }, { preset: 'port-restricted-cone' }, { connectPolicy: 'race' });
     expect(raced.connected).toMatchObject({ path: 'relay', attempt: 0 });
-    await world!.clock.advanceAsync(1000);
+    await worlds.current.clock.advanceAsync(1000);
     expect(raced.timeline.changes).toHaveLength(1);
     expect(raced.timeline.changes[0]!.path).toBe('direct');
     expect(raced.timeline.changes[0]!.at - raced.timeline.addressesAt!).toBeLessThan(500);
     expect(raced.client.connectionType(raced.connected.peerId)).toBe('direct');
-    await world!.close();
+    await worlds.current.close();
     const sequential = await race(2, { preset: 'port-restricted-cone' }, { preset: 'port-restricted-cone' }, {});
     expect(sequential.connected).toMatchObject({ path: 'direct', attempt: 0 });
   });
@@ -120,18 +111,18 @@ describe('race policy', () => {
     expect(raced.client.natType).toBe('symmetric');
     expect(raced.connected).toMatchObject({ path: 'relay', attempt: 0 });
     // Through the direct window (attempts 0-5) no punch crossed between the two NATs.
-    await world!.clock.advanceAsync(900);
+    await worlds.current.clock.advanceAsync(900);
     expect(raced.timeline.punches).toBe(0);
     // Later, only the relayed pair's background upgrade probes (1 s and 3 s after the relay).
-    await world!.clock.advanceAsync(2100);
+    await worlds.current.clock.advanceAsync(2100);
     const aware = raced.timeline.punches;
     expect(raced.client.connectionType(raced.connected.peerId)).toBe('relay');
-    await world!.close();
+    await worlds.current.close();
     // Without the types the same pair punches beside the relay, in vain, from attempt 0.
     const blind = await race(3, { preset: 'port-restricted-cone' }, { preset: 'symmetric' }, { connectPolicy: 'race' });
-    await world!.clock.advanceAsync(900);
+    await worlds.current.clock.advanceAsync(900);
     expect(blind.timeline.punches).toBeGreaterThan(0);
-    await world!.clock.advanceAsync(2100);
+    await worlds.current.clock.advanceAsync(2100);
     expect(blind.timeline.punches).toBeGreaterThan(aware);
     expect(blind.client.connectionType(blind.connected.peerId)).toBe('relay');
   });

@@ -4,31 +4,16 @@
  * The SDK, the STUN server and the relay run on virtual hosts and one ManualClock; signaling
  * runs on a real loopback WebSocket.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NetworkRunner, PeerConnectedEvent } from '../../client-sdk/index.js';
-import {
-  type SignalingCloud,
-  type VirtualWorld,
-  connectPair,
-  createVirtualWorld,
-  startSignalingCloud,
-} from '../support/virtual-cloud.js';
+import { type VirtualWorld, connectPair } from '../support/virtual-cloud.js';
+import { useVirtualWorlds } from '../support/virtual-worlds.js';
 import { advanceUntil } from '../support/drive.js';
 
-let cloud: SignalingCloud;
-let world: VirtualWorld | undefined;
-beforeAll(async () => {
-  cloud = await startSignalingCloud();
-});
-afterAll(() => cloud.close());
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
+const worlds = useVirtualWorlds();
 
 async function newWorld(seed: number): Promise<VirtualWorld> {
-  world = await createVirtualWorld(cloud, seed);
-  return world;
+  return worlds.open(seed);
 }
 
 function connected(outcome: Awaited<ReturnType<typeof connectPair>>): PeerConnectedEvent {
