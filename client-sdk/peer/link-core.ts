@@ -150,6 +150,8 @@ export class LinkCore {
     switch (packet.type) {
       case PeerPacketType.DATA: {
         const message: LinkOutput = { type: 'message', data: packet.payload };
+        const fellBack = via.path === 'relay' ? this.paths.dataOnRelay(now) : undefined;
+        if (fellBack) return [changed(fellBack), message];
         // A probe is never bigger than the packet that earned it (anti-amplification).
         const probe = this.paths.heard(via, now) && packet.payload.length >= KEEPALIVE_BODY_BYTES;
         return probe ? this.#probe(via, now, message) : [message];

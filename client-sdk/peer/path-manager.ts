@@ -135,6 +135,20 @@ export class PathManager {
     return now - record.probedAt >= PATH_PROBE_INTERVAL_MS;
   }
 
+  /**
+   * Game data came through the relay while we send direct: the peer fell back after its own
+   * unanswered probes, so a direct path silent past the suspicion time is gone now, without our
+   * own three probes (the host that only echoes would otherwise trail the client by ~0.75 s).
+   */
+  dataOnRelay(now: number): PathChange | undefined {
+    const current = this.#currentRecord;
+    const relay = this.#paths.get('relay');
+    if (current?.via.path !== 'direct' || !relay?.proven) return undefined;
+    if (now - (current.aliveAt ?? 0) < this.#suspectAfter()) return undefined;
+    current.proven = false;
+    return this.#switch(relay, 'fallback', now);
+  }
+
   /** A probe request to `via` (a keepalive with a fresh sequence number). */
   probe(via: Via, now: number): PathRequest | undefined {
     const record = this.#record(via, now);

@@ -83,6 +83,22 @@ describe('path manager', () => {
     expect(again.map((r) => where(r.request.via))).toEqual(['10.0.0.2:5000', '198.51.100.7:50000']);
   });
 
+  it('follows a peer that fell back: its data through the relay moves a silent direct path at once', () => {
+    const m = manager();
+    m.connect(direct(peerReflexive), 0, true, 20);
+    const warm = m.poll(2_000).requests;
+    m.reply(warm[1]!.seq, 2_060);
+    m.reply(warm[0]!.seq, 2_020);
+    // Relay data while direct is fresh (the peer races or is still moving): no change.
+    expect(m.dataOnRelay(2_300)).toBeUndefined();
+    expect(m.current).toEqual(direct(peerReflexive));
+    // Direct silent past the suspicion time: the peer's relay data is the fallback's evidence.
+    expect(m.dataOnRelay(2_500)).toEqual({ from: direct(peerReflexive), to: RELAY, reason: 'fallback' });
+    expect(m.current).toEqual(RELAY);
+    // And probing resumes from the relay.
+    expect(pollUntil(m, 3_500).map((r) => where(r.request.via))).toContain('198.51.100.7:50000');
+  });
+
   it('does not suspect a quiet path it is not sending on, nor one without a proven relay to fall back to', () => {
     const idle = manager();
     idle.connect(direct(peerReflexive), 0, true, 20);
