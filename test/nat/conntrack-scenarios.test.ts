@@ -4,24 +4,13 @@
  * flushed mid-session. The SDK, STUN and relay run on virtual hosts on one ManualClock.
  */
 import { describe, expect, it } from 'vitest';
-import type { NetworkRunner, NetworkRunnerOptions, PeerConnectedEvent } from '../../client-sdk/index.js';
+import type { NetworkRunnerOptions } from '../../client-sdk/index.js';
 import { LINUX_CONNTRACK_NAT } from '../../vnet/index.js';
 import { advanceUntil } from '../support/drive.js';
 import { connectPair } from '../support/virtual-cloud.js';
-import { useVirtualWorlds } from '../support/virtual-worlds.js';
+import { connected, inbox, useVirtualWorlds } from '../support/virtual-worlds.js';
 
 const worlds = useVirtualWorlds();
-
-function connected(outcome: Awaited<ReturnType<typeof connectPair>>): PeerConnectedEvent {
-  if (!outcome.result.ok) throw new Error(`did not connect: ${outcome.result.code}`);
-  return outcome.result.connected;
-}
-
-function inbox(runner: NetworkRunner): string[] {
-  const received: string[] = [];
-  runner.on('message', (event) => received.push(Buffer.from(event.data).toString()));
-  return received;
-}
 
 /**
  * The host's first ping reaches the client's NAT before the client's CONNECT leaves it: the

@@ -5,27 +5,14 @@
  * runs on a real loopback WebSocket.
  */
 import { describe, expect, it } from 'vitest';
-import type { NetworkRunner, PeerConnectedEvent } from '../../client-sdk/index.js';
 import { type VirtualWorld, connectPair } from '../support/virtual-cloud.js';
-import { useVirtualWorlds } from '../support/virtual-worlds.js';
+import { connected, inbox, useVirtualWorlds } from '../support/virtual-worlds.js';
 import { advanceUntil } from '../support/drive.js';
 
 const worlds = useVirtualWorlds();
 
 async function newWorld(seed: number): Promise<VirtualWorld> {
   return worlds.open(seed);
-}
-
-function connected(outcome: Awaited<ReturnType<typeof connectPair>>): PeerConnectedEvent {
-  if (!outcome.result.ok) throw new Error(`did not connect: ${outcome.result.code}`);
-  return outcome.result.connected;
-}
-
-/** Messages `runner` receives, as text. */
-function inbox(runner: NetworkRunner): string[] {
-  const received: string[] = [];
-  runner.on('message', (event) => received.push(Buffer.from(event.data).toString()));
-  return received;
 }
 
 describe('NAT scenarios', () => {

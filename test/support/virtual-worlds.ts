@@ -1,6 +1,7 @@
 // A test file's virtual worlds: one signaling cloud for the file, and each test's world closed after it.
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { createVirtualWorld, startSignalingCloud, type SignalingCloud, type VirtualWorld } from './virtual-cloud.js';
+import type { NetworkRunner, PeerConnectedEvent } from '../../client-sdk/index.js';
+import { createVirtualWorld, startSignalingCloud, type PairOutcome, type SignalingCloud, type VirtualWorld } from './virtual-cloud.js';
 
 export interface VirtualWorlds {
   /** Opens this test's world (closed after the test). */
@@ -32,4 +33,17 @@ export function useVirtualWorlds(): VirtualWorlds {
       return world;
     },
   };
+}
+
+/** The client's connected event of a pair that must have connected. */
+export function connected(outcome: PairOutcome): PeerConnectedEvent {
+  if (!outcome.result.ok) throw new Error(`did not connect: ${outcome.result.code}`);
+  return outcome.result.connected;
+}
+
+/** Messages `runner` receives, as text. */
+export function inbox(runner: NetworkRunner): string[] {
+  const received: string[] = [];
+  runner.on('message', (event) => received.push(Buffer.from(event.data).toString()));
+  return received;
 }
