@@ -8,12 +8,11 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { followJsonLines } from '../support/json-lines.js';
+import { punchBarePeers } from '../support/kernel-bare-peers.js';
 import { type KernelNatKind, type KernelNetwork, buildKernelNetwork, kernelNatSupport } from '../support/netns.js';
 
 const unsupported = kernelNatSupport();
-const PEER = fileURLToPath(new URL('../support/kernel-peer.ts', import.meta.url));
 const CLI = fileURLToPath(new URL('../../bin/punchthrough.js', import.meta.url));
-const tsNode = (args: string[]): [string, string[]] => [process.execPath, ['--import', 'tsx', PEER, ...args]];
 
 let network: KernelNetwork | undefined;
 afterEach(() => {
@@ -25,20 +24,7 @@ afterEach(() => {
 async function punch(kind: KernelNatKind) {
   network = buildKernelNetwork([{ kind }, { kind }]);
   const net = network;
-  const echo = followJsonLines(net.spawnIn(net.cloudNs, ...tsNode(['echo', '3478', '3479'])));
-  await echo.waitFor((line) => line.event === 'listening', 'echo server');
-  const peers = net.nats.map((nat) => {
-    const child = net.spawnIn(nat.hostNs, ...tsNode(['peer', net.cloudAddress, '3478', '3479']));
-    return { child, out: followJsonLines(child), nat };
-  });
-  const reflexive = await Promise.all(
-    peers.map((peer) => peer.out.waitFor((line) => line.event === 'reflexive', `reflexive of ${peer.nat.hostNs}`)),
-  );
-  peers.forEach((peer, index) => {
-    const other = reflexive[1 - index]!;
-    peer.child.stdin.write(`${JSON.stringify({ address: other.address, port: other.port })}\n`);
-  });
-  const done = await Promise.all(peers.map((peer) => peer.out.waitFor((line) => line.event === 'done', 'punching')));
+  const { reflexive, done } = await punchBarePeers(net);
   return { reflexive, done, nats: net.nats };
 }
 

@@ -5,14 +5,11 @@
  * lab's rebinding action. What LINUX_CONNTRACK_NAT models on the virtual network
  * (test/nat/conntrack-scenarios.test.ts). Skips, saying why, where namespaces cannot be built.
  */
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { followJsonLines } from '../support/json-lines.js';
+import { punchBarePeers, spawnKernelPeer, startEcho } from '../support/kernel-bare-peers.js';
 import { type KernelNatSpec, type KernelNetwork, buildKernelNetwork, kernelNatSupport } from '../support/netns.js';
 
 const unsupported = kernelNatSupport();
-const PEER = fileURLToPath(new URL('../support/kernel-peer.ts', import.meta.url));
-const tsNode = (args: string[]): [string, string[]] => [process.execPath, ['--import', 'tsx', PEER, ...args]];
 
 let network: KernelNetwork | undefined;
 afterEach(() => {
@@ -27,22 +24,8 @@ afterEach(() => {
  */
 async function latePunch(specs: KernelNatSpec[], hop: boolean, primeTtl?: number) {
   network = buildKernelNetwork(specs, { hop });
-  const net = network;
-  const echo = followJsonLines(net.spawnIn(net.cloudNs, ...tsNode(['echo', '3478', '3479'])));
-  await echo.waitFor((line) => line.event === 'listening', 'echo server');
-  const peers = net.nats.map((nat) => {
-    const child = net.spawnIn(nat.hostNs, ...tsNode(['peer', net.cloudAddress, '3478', '3479']));
-    return { child, out: followJsonLines(child), nat };
-  });
-  const reflexive = await Promise.all(
-    peers.map((peer) => peer.out.waitFor((line) => line.event === 'reflexive', `reflexive of ${peer.nat.hostNs}`)),
-  );
-  peers.forEach((peer, index) => {
-    const other = reflexive[1 - index]!;
-    const target = { address: other.address, port: other.port, delayMs: index === 0 ? 0 : 300, ...(primeTtl ? { primeTtl } : {}) };
-    peer.child.stdin.write(`${JSON.stringify(target)}\n`);
-  });
-  return Promise.all(peers.map((peer) => peer.out.waitFor((line) => line.event === 'done', 'punching')));
+  const { done } = await punchBarePeers(network, (index) => ({ delayMs: index === 0 ? 0 : 300, ...(primeTtl ? { primeTtl } : {}) }));
+  return done;
 }
 
 const exposed: KernelNatSpec = { kind: 'port-restricted-cone', firewall: false };
@@ -61,9 +44,8 @@ describe.skipIf(Boolean(unsupported))(`real-kernel NAT without an INPUT firewall
   it('rebind(): the router moves to a new port range and forgets its entries, so a running flow leaves from a new port', async () => {
     network = buildKernelNetwork([{ kind: 'port-restricted-cone' }]);
     const net = network;
-    const echo = followJsonLines(net.spawnIn(net.cloudNs, ...tsNode(['echo', '3478', '3479'])));
-    await echo.waitFor((line) => line.event === 'listening', 'echo server');
-    const watcher = followJsonLines(net.spawnIn(net.nats[0]!.hostNs, ...tsNode(['watch', net.cloudAddress, '3478'])));
+    await startEcho(net);
+    const watcher = spawnKernelPeer(net, net.nats[0]!.hostNs, ['watch', net.cloudAddress, '3478']);
     const before = await watcher.waitFor((line) => line.event === 'reflexive', 'reflexive before');
     expect(before.port).not.toBeLessThan(21_000);
     net.rebind(0, '20000-20999');
