@@ -75,6 +75,8 @@ export function createNodeUdpSocketFactory(): UdpSocketFactory {
 
 /** The TTL a socket is restored to after a low-TTL send: Linux's and macOS's default. */
 const DEFAULT_TTL = 64;
+/** Sends held while a low-TTL datagram is in flight (one event-loop turn): a burst's worth. */
+const MAX_HELD_SENDS = 1024;
 
 function wrapDgramSocket(socket: dgram.Socket): UdpSocket {
   const errorHandlers = new Set<(error: Error) => void>();
@@ -85,21 +87,63 @@ function wrapDgramSocket(socket: dgram.Socket): UdpSocket {
   // An 'error' listener is always attached, so a socket error can never crash the process.
   socket.on('error', reportError);
   // node:dgram sets the TTL per socket and resolves a send's destination on the next tick, so a
-  // low-TTL send restores the default from its completion callback; sends made in between also
-  // go out low, which is why primes are sent in a burst before full-TTL traffic starts.
-  const sendWithTtl = (data: Uint8Array, port: number, address: string, ttl: number): void => {
+  // low-TTL send holds the socket's other sends until its completion callback has restored the
+  // default: every datagram leaves with the TTL it was sent with, whichever link sent it.
+  let lowTtlInFlight = 0;
+  let inFlightTtl = DEFAULT_TTL;
+  const held: { data: Uint8Array; port: number; address: string; ttl: number | undefined }[] = [];
+  const sendNow = (data: Uint8Array, port: number, address: string): void => {
     try {
-      socket.setTTL(ttl);
-      socket.send(data, port, address, () => {
-        try {
-          socket.setTTL(DEFAULT_TTL);
-        } catch (error) {
-          reportError(error as Error);
-        }
-      });
+      // No callback on purpose: without one, Node tries a synchronous send (uv_udp_try_send)
+      // and skips a completion event per datagram (~2× the packet rate of a busy server).
+      // A failed send is then emitted as 'error', which reaches the same handlers.
+      socket.send(data, port, address);
+    } catch (error) {
+      // Synchronous throws: bad port/address arguments from a caller's untrusted input.
+      reportError(error as Error);
+    }
+  };
+  const restored = (): void => {
+    try {
+      socket.setTTL(DEFAULT_TTL);
     } catch (error) {
       reportError(error as Error);
     }
+    while (held.length > 0 && lowTtlInFlight === 0) {
+      const next = held.shift()!;
+      send(next.data, next.port, next.address, next.ttl);
+    }
+  };
+  const sendWithTtl = (data: Uint8Array, port: number, address: string, ttl: number): void => {
+    if (lowTtlInFlight === 0) {
+      try {
+        socket.setTTL(ttl);
+      } catch (error) {
+        reportError(error as Error);
+        return;
+      }
+      inFlightTtl = ttl;
+    }
+    lowTtlInFlight++;
+    const done = (): void => {
+      if (--lowTtlInFlight === 0) restored();
+    };
+    try {
+      socket.send(data, port, address, done);
+    } catch (error) {
+      reportError(error as Error);
+      done();
+    }
+  };
+  const send = (data: Uint8Array, port: number, address: string, ttl: number | undefined): void => {
+    if (closed) return;
+    if (lowTtlInFlight > 0 && ttl !== inFlightTtl) {
+      // UDP is lossy anyway: beyond the cap a held datagram is dropped, never queued without end.
+      if (held.length < MAX_HELD_SENDS) held.push({ data, port, address, ttl });
+      return;
+    }
+    if (ttl === undefined) sendNow(data, port, address);
+    else sendWithTtl(data, port, address, ttl); // a burst of primes shares one TTL change
   };
   const local = socket.address();
   const bound: UdpEndpoint = {
@@ -109,19 +153,7 @@ function wrapDgramSocket(socket: dgram.Socket): UdpSocket {
   };
   return {
     address: () => ({ ...bound }),
-    send(data, port, address, ttl) {
-      if (closed) return;
-      if (ttl !== undefined) return sendWithTtl(data, port, address, ttl);
-      try {
-        // No callback on purpose: without one, Node tries a synchronous send (uv_udp_try_send)
-        // and skips a completion event per datagram (~2× the packet rate of a busy server).
-        // A failed send is then emitted as 'error', which reaches the same handlers.
-        socket.send(data, port, address);
-      } catch (error) {
-        // Synchronous throws: bad port/address arguments from a caller's untrusted input.
-        reportError(error as Error);
-      }
-    },
+    send,
     onMessage(handler) {
       // node:dgram's RemoteInfo already has the UdpEndpoint shape ('IPv4' | 'IPv6' families
       // since Node 18): handing it over avoids an object per datagram on busy servers.

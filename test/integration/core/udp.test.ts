@@ -20,7 +20,7 @@ describe('node:dgram UdpSocketFactory', () => {
     await expect(received).resolves.toEqual({ text: 'hello', port: a.address().port });
   });
 
-  it('sends a low-TTL datagram (loopback is zero hops away), then full-TTL ones, on IPv4 and IPv6', async () => {
+  it('sends low-TTL datagrams (loopback is zero hops away) before a full-TTL one sent in the same turn, on IPv4 and IPv6', async () => {
     const factory = createNodeUdpSocketFactory();
     for (const [type, address] of [['udp4', '127.0.0.1'], ['udp6', '::1']] as const) {
       const a = await factory.bind({ type, address });
@@ -29,12 +29,13 @@ describe('node:dgram UdpSocketFactory', () => {
       const errors: Error[] = [];
       a.onError((error) => errors.push(error));
       const texts: string[] = [];
-      const both = new Promise<void>((resolve) => b.onMessage((data) => texts.push(data.toString()) === 2 && resolve()));
+      const all = new Promise<void>((resolve) => b.onMessage((data) => texts.push(data.toString()) === 3 && resolve()));
+      // In one turn: the full-TTL send waits for the primes (one TTL change serves both).
       a.send(Buffer.from('prime'), b.address().port, address, 1);
-      await new Promise((resolve) => setTimeout(resolve, 10));
       a.send(Buffer.from('full'), b.address().port, address);
-      await both;
-      expect(texts).toEqual(['prime', 'full']);
+      a.send(Buffer.from('prime 2'), b.address().port, address, 1);
+      await all;
+      expect(texts).toEqual(['prime', 'prime 2', 'full']);
       expect(errors).toEqual([]);
     }
   });
