@@ -44,6 +44,8 @@ export type {
   Properties,
   PropertyValue,
   RelayErrorEvent,
+  ShutdownEvent,
+  ShutdownReason,
   RunnerDropCounters,
   SessionClosedEvent,
   SignalingFrameCounters,

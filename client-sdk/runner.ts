@@ -28,6 +28,8 @@ import type {
   ProgressEvent,
   ProgressFlow,
   RunnerDropCounters,
+  ShutdownEvent,
+  ShutdownReason,
   SignalingFrameCounters,
   StartGameOptions,
   StartGameResult,
@@ -172,7 +174,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       // A shutdown during the start surfaces as RUNNER_CLOSED, whatever step it interrupted.
       const failure = this.#isClosed() ? closedError() : asPunchthroughError(error);
       this.#options.env.logger.info({ code: failure.code, message: failure.message }, 'start failed');
-      await this.shutdown();
+      await this.#shutdownFor(shutdownEventOf(failure));
       throw failure;
     }
   }
@@ -183,7 +185,12 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
    * rejects. Idempotent.
    */
   shutdown(): Promise<void> {
-    this.#closing ??= this.#close();
+    return this.#shutdownFor({ reason: 'ok', message: 'the game called shutdown()' });
+  }
+
+  /** Shuts down once; the first caller's reason is the one the `shutdown` event carries. */
+  #shutdownFor(event: ShutdownEvent): Promise<void> {
+    this.#closing ??= this.#close().then(() => this.#emit('shutdown', event));
     return this.#closing;
   }
 
@@ -287,6 +294,26 @@ function closedError(): PunchthroughError {
 function asPunchthroughError(error: unknown): PunchthroughError {
   if (isPunchthroughError(error)) return error;
   return new PunchthroughError('CLOUD_UNREACHABLE', error instanceof Error ? error.message : String(error), { cause: error });
+}
+
+const SHUTDOWN_REASONS: Partial<Record<PunchthroughError['code'], ShutdownReason>> = {
+  RUNNER_CLOSED: 'ok',
+  INVALID_OPTIONS: 'invalidArguments',
+  INVALID_REQUEST: 'invalidArguments',
+  SESSION_NOT_FOUND: 'gameNotFound',
+  NO_MATCH: 'gameNotFound',
+  SESSION_FULL: 'gameIsFull',
+  SESSION_EXISTS: 'gameIdAlreadyExists',
+  SESSION_CLOSED: 'gameClosed',
+  CONNECT_TIMEOUT: 'connectionTimeout',
+  CONNECT_REFUSED: 'connectionRefused',
+  KICKED: 'kicked',
+  CLOUD_UNREACHABLE: 'cloudTimeout',
+};
+
+/** The shutdown an error causes (Fusion's ShutdownReason for the error). */
+export function shutdownEventOf(error: PunchthroughError): ShutdownEvent {
+  return { reason: SHUTDOWN_REASONS[error.code] ?? 'error', code: error.code, message: error.message };
 }
 
 function checkSize(data: Uint8Array): void {

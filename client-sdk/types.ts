@@ -275,6 +275,31 @@ export interface SignalingFrameCounters {
   failed: number;
 }
 
+/**
+ * Why a runner stopped (Fusion's ShutdownReason, camel-cased): `ok` when the game called
+ * `shutdown()`; the others name what ended it.
+ */
+export type ShutdownReason =
+  | 'ok'
+  | 'error'
+  | 'invalidArguments'
+  | 'gameNotFound'
+  | 'gameIsFull'
+  | 'gameIdAlreadyExists'
+  | 'gameClosed'
+  | 'connectionTimeout'
+  | 'connectionRefused'
+  | 'kicked'
+  | 'cloudTimeout';
+
+/** The runner stopped: emitted once, after its sockets and signaling are closed. */
+export interface ShutdownEvent {
+  reason: ShutdownReason;
+  /** The error behind it, when an error ended the runner. */
+  code?: ErrorCode;
+  message: string;
+}
+
 /** Event name → listener arguments. */
 export interface NetworkRunnerEvents {
   progress: [ProgressEvent];
@@ -286,4 +311,5 @@ export interface NetworkRunnerEvents {
   signalingLost: [SignalingLostEvent];
   sessionClosed: [SessionClosedEvent];
   relayError: [RelayErrorEvent];
+  shutdown: [ShutdownEvent];
 }

@@ -37,6 +37,8 @@ export const ErrorCodes = {
   CLOUD_UNREACHABLE: 'The session service could not be reached or the signaling connection failed.',
   SOCKET_UNAVAILABLE: 'The game\'s UDP socket could not be bound (address in use or not available).',
   RUNNER_CLOSED: 'The runner was shut down before the operation completed.',
+  CONNECT_REFUSED: 'The server refused the connection (its onConnectRequest said no; the message gives its reason).',
+  KICKED: 'The server removed this player from the session (the message gives its reason).',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
