@@ -38,7 +38,7 @@ async function raw(): Promise<TestSignalingClient> {
 }
 
 function next<T>(target: NetworkRunner, name: 'shutdown' | 'playerLeft' | 'peerDisconnected'): Promise<T> {
-  return new Promise((resolve) => target.once(name, (event: never) => resolve(event as T)));
+  return new Promise((resolve) => (target.once as (name: string, listener: (event: T) => void) => void)(name, resolve));
 }
 
 /** The first `peerDisconnected` about `peerId` (another peer's goodbye may come first). */

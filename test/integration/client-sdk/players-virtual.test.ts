@@ -29,7 +29,7 @@ function runnerOn(c: MemoryCloud, overrides: Parameters<MemoryCloud['runner']>[1
 
 function record<T>(runner: NetworkRunner, name: 'playerLeft' | 'shutdown' | 'playerJoined' | 'peerDisconnected'): T[] {
   const seen: T[] = [];
-  runner.on(name, (event: never) => void seen.push(event as T));
+  (runner.on as (name: string, listener: (event: T) => void) => void)(name, (event) => void seen.push(event));
   return seen;
 }
 
@@ -201,7 +201,7 @@ describe('connection tokens on the virtual network', () => {
         calls++;
         if (actor === 3) throw new Error('the callback broke');
         if (actor === 4) return new Promise<boolean>(() => undefined);
-        await new Promise((resolve) => c.clock.setTimeout(resolve, 300));
+        await new Promise<void>((resolve) => c.clock.setTimeout(resolve, 300));
         return { accept: true };
       },
     });
