@@ -109,10 +109,11 @@ export class CloudEvents {
       case EventType.PEER_LEFT:
         this.players.onEvent(event);
         this.#requests.forget(event.peerId);
-        // The server kicked it: the pair says goodbye now. Otherwise a connected pair carries on:
-        // its own keepalives and goodbye decide (the signaling connection may drop while the game
+        // This server kicked it: the pair says goodbye now (a client has no pair with another
+        // client, and no one kicks the server). Otherwise a connected pair carries on: its own
+        // keepalives and goodbye decide (the signaling connection may drop while the game
         // connection is fine).
-        if (event.reason === 'kicked') this.hooks.driver().disconnect(event.peerId, DisconnectReason.KICKED);
+        if (event.reason === 'kicked' && this.self?.mode === 'server') this.hooks.driver().disconnect(event.peerId, DisconnectReason.KICKED);
         else this.hooks.driver().left(event.peerId);
         return;
       case EventType.KICKED:

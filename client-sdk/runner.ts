@@ -184,7 +184,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     try {
       return await startSequence(this.#startHost(), options);
     } catch (error) {
-      // A shutdown during the start surfaces as RUNNER_CLOSED, whatever step it interrupted.
+      // A kick (or a refused connect request) names itself; a shutdown during the start surfaces as RUNNER_CLOSED, whatever step it interrupted.
       const failure = this.#cloud.ended ?? (this.#isClosed() ? closedError() : asPunchthroughError(error));
       this.#options.env.logger.info({ code: failure.code, message: failure.message }, 'start failed');
       await this.#shutdownFor(shutdownEventOf(failure));
