@@ -18,8 +18,8 @@ afterEach(async () => {
   cloud = undefined;
 });
 
-async function world(): Promise<MemoryCloud> {
-  cloud = await createMemoryCloud(11);
+async function world(session: Parameters<typeof createMemoryCloud>[1] = {}): Promise<MemoryCloud> {
+  cloud = await createMemoryCloud(11, session);
   return cloud;
 }
 
@@ -36,6 +36,10 @@ function record<T>(runner: NetworkRunner, name: 'playerLeft' | 'shutdown' | 'pla
 /** A bare signaling connection to the memory cloud, with the events it received. */
 async function rawClient(c: MemoryCloud): Promise<{ signaling: Signaling; events: Event[] }> {
   const connect = memorySignaling({ connect: c.hub.connect, remoteAddress: '198.51.100.77' });
+  return rawOn(c, connect);
+}
+
+async function rawOn(c: MemoryCloud, connect: ReturnType<typeof memorySignaling>): Promise<{ signaling: Signaling; events: Event[] }> {
   const signaling = await connect({
     url: 'http://memory.invalid',
     appId: 'memory-tests',
@@ -91,6 +95,39 @@ describe('players on the virtual network', () => {
     expect(leftAtHost).toEqual([{ actor: 3, peerId: startedB.peerId, reason: 'timeout' }]);
     expect(leftAtA).toEqual(leftAtHost);
     expect(actors(host)).toEqual([[1, true], [2, false]]);
+  });
+});
+
+describe('inactive players on the virtual network', () => {
+  it('a dropped player is inactive, comes back as rejoined, and leaves with timeout when its TTL runs out', async () => {
+    const c = await world({ defaultPlayerTtlMs: 5_000 });
+    const host = runnerOn(c);
+    const hosted = await advanceUntilSettled(c.clock, host.startGame({ mode: 'server', sessionName: 'ttl' }), 'host');
+    const events: [string, unknown][] = [];
+    for (const name of ['playerJoined', 'playerInactive', 'playerLeft'] as const) {
+      (host.on as (name: string, listener: (event: unknown) => void) => void)(name, (event) => void events.push([name, event]));
+    }
+    const first = await rawClient(c);
+    const joined = await advanceUntilSettled(c.clock, first.signaling.request({ type: RequestType.JOIN, name: 'ttl' }), 'join');
+    await advanceUntilSettled(c.clock, first.signaling.close(), 'drop');
+    await advanceUntil(c.clock, () => events.length === 2, 'inactive');
+    expect(host.players.find((p) => p.actor === joined.actor)).toMatchObject({ active: false });
+    const second = await rawClient(c);
+    const rejoin = { type: RequestType.REJOIN, sessionId: hosted.sessionId, actor: joined.actor, rejoinToken: joined.rejoinToken } as const;
+    await advanceUntilSettled(c.clock, second.signaling.request(rejoin), 'rejoin');
+    await advanceUntil(c.clock, () => events.length === 3, 'rejoined');
+    expect(host.players.find((p) => p.actor === joined.actor)).toMatchObject({ active: true });
+    await advanceUntilSettled(c.clock, second.signaling.close(), 'drop again');
+    await advanceUntil(c.clock, () => events.length === 5, 'timeout');
+    const who = { actor: joined.actor, peerId: joined.peerId };
+    expect(events).toEqual([
+      ['playerJoined', { ...who, mode: 'client', rejoined: false }],
+      ['playerInactive', { ...who, expiresInMs: 5_000 }],
+      ['playerJoined', { ...who, mode: 'client', rejoined: true }],
+      ['playerInactive', { ...who, expiresInMs: 5_000 }],
+      ['playerLeft', { ...who, reason: 'timeout' }],
+    ]);
+    expect(host.players).toHaveLength(1);
   });
 });
 
