@@ -61,7 +61,7 @@ export class Players {
     this.hooks.emit('playerLeft', { actor: event.actor, peerId: event.peerId, reason: event.reason });
   }
 
-  /** Every member known, this runner first; empty before the join and after the session ended. */
+  /** Every member known, this runner first; empty before the join and after the session closed or this runner was removed. */
   list(): PlayerInfo[] {
     const all = [...(this.#roster?.values() ?? [])].map((player) => ({ ...player }));
     return all.sort((a, b) => Number(b.local) - Number(a.local) || a.actor - b.actor);

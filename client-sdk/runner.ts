@@ -143,7 +143,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
 
   /** Every member of the session this runner knows, itself first (Fusion's ActivePlayers: those `active`). */
   get players(): PlayerInfo[] {
-    return this.#cloud.players.list();
+    return this.#isClosed() ? [] : this.#cloud.players.list();
   }
 
   /** Server mode: removes a player (Fusion's Disconnect(PlayerRef)); it shuts down with reason `kicked` and `message`. */
