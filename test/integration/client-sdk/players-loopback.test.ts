@@ -77,6 +77,7 @@ describe('players and kick on loopback', () => {
 
     const cLeft = next<PlayerLeftEvent>(host, 'playerLeft');
     await c.shutdown();
+    expect(c.players).toEqual([]);
     expect(await cLeft).toEqual({ actor: 4, peerId: cId, reason: 'left' });
 
     const aShutdown = next<ShutdownEvent>(a, 'shutdown');
