@@ -1,6 +1,6 @@
 // Events (service → peer): pushed without an id when something happens in the session.
 import type { EventType } from './codes.js';
-import type { NatType, PeerInfo, PeerLeftReason, PeerMode, Properties, SessionCloseReason, SessionInfo, WireEndpoint } from './values.js';
+import type { LobbySession, NatType, PeerInfo, PeerLeftReason, PeerMode, Properties, SessionCloseReason, SessionInfo, WireEndpoint } from './values.js';
 import type { ErrorMessage, ResponseMessage } from './replies.js';
 
 /** A relay allocation for this peer: bind to `endpoint` with `ticket` before `expiresAtMs`. */
@@ -96,6 +96,18 @@ export interface RelayTicketEvent {
   expiresAtMs: number;
 }
 
+/**
+ * The lobby list of a subscribed connection ({@link LobbySubscribeRequest}), pushed after a
+ * lobby-visible change: the whole current list (filter and limit of the subscription, capped in
+ * count and bytes like a LIST reply), never a diff. An SDK that does not know it drops the frame.
+ */
+export interface LobbyUpdateEvent {
+  type: typeof EventType.LOBBY_UPDATE;
+  sessions: LobbySession[];
+  /** True when more sessions match than the list holds. */
+  more?: boolean;
+}
+
 export type Event =
   | StartEvent
   | PeerJoinedEvent
@@ -104,7 +116,8 @@ export type Event =
   | PeerLeftEvent
   | PropertiesChangedEvent
   | SessionClosedEvent
-  | RelayTicketEvent;
+  | RelayTicketEvent
+  | LobbyUpdateEvent;
 
 /** Anything the service sends. */
 export type ServerMessage = ResponseMessage | ErrorMessage | Event;
