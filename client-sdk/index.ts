@@ -53,5 +53,15 @@ export type {
   StartGameOptions,
   StartGameResult,
 } from './types.js';
+// Sessions and lobby (Fusion's SessionInfo, SessionLobby, OnSessionListUpdated).
+export type {
+  ListSessionsOptions,
+  LobbyOptions,
+  SessionInfo,
+  SessionListUpdatedEvent,
+  SessionPropertiesChangedEvent,
+  SessionsAndLobby,
+  SetSessionPropertiesOptions,
+} from './types.js';
 export type { NatType as ReportedNatType } from '../src/protocol/index.js';
 export { DisconnectReason, MAX_DATA_BYTES } from './constants.js';
