@@ -30,6 +30,15 @@ describe('typed filters from the command line', () => {
     expect(client.lines.find((line) => line.event === 'connected')).toBeDefined();
     const lobby = await fetch(`${cloudUrl}/v1/sessions?appId=${DEFAULT_CLI_APP_ID}&appVersion=1&rank=5&ranked=true`);
     expect(((await lobby.json()) as { sessions: { name: string }[] }).sessions.map((s) => s.name)).toContain(hosted.sessionName);
+    const list = spawnCli(['list', '--cloud', cloudUrl, '--filter', 'rank=5', '--filter', 'ranked=true', '--json']);
+    expect(await list.exited).toBe(0);
+    expect(list.lines).toMatchObject([
+      { event: 'session', name: hosted.sessionName, players: 1, properties: { rank: 5, ranked: true } },
+      { event: 'listed', count: 1 },
+    ]);
+    const none = spawnCli(['list', '--cloud', cloudUrl, '--filter', 'rank="5"', '--json']);
+    expect(await none.exited).toBe(0);
+    expect(none.lines).toEqual([{ event: 'listed', count: 0 }]);
   });
 
   it('a host with --prop rank=7 lists the number 7, and a client filtering on the string "7" does not find it', async () => {
