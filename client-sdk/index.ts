@@ -61,6 +61,16 @@ export type {
   StartGameOptions,
   StartGameResult,
 } from './types.js';
+// Sessions and lobby (Fusion's SessionInfo, SessionLobby, OnSessionListUpdated).
+export type {
+  ListSessionsOptions,
+  LobbyOptions,
+  SessionInfo,
+  SessionListUpdatedEvent,
+  SessionPropertiesChangedEvent,
+  SessionsAndLobby,
+  SetSessionPropertiesOptions,
+} from './types.js';
 export type { NatType as ReportedNatType } from '../src/protocol/index.js';
 export { DisconnectReason, MAX_DATA_BYTES } from './constants.js';
 export { CONNECT_REQUEST_TIMEOUT_MS, MAX_CONNECTION_TOKEN_BYTES, MAX_KICK_MESSAGE_CHARS } from './constants.js';

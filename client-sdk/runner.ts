@@ -12,6 +12,8 @@ import { EventEmitter } from 'node:events';
 import { isPunchthroughError, PunchthroughError } from '../core/index.js';
 import { RequestType, type JoinResult, type NatType } from '../src/protocol/index.js';
 import { CloudEvents } from './cloud-events.js';
+import { Lobby } from './lobby.js';
+import { SessionView } from './session-info.js';
 import { DisconnectReason, MAX_DATA_BYTES } from './constants.js';
 import { defaultDeps, type RunnerDeps } from './deps.js';
 import { GameSocket } from './game-socket.js';
@@ -22,6 +24,8 @@ import { ReflexiveWatch } from './reflexive-watch.js';
 import type { Signaling } from './signaling.js';
 import { startSequence, watchSignaling, type StartHost } from './start.js';
 import { CONNECT_STEPS, CREATE_STEPS, JOIN_STEPS } from './steps.js';
+import type { Properties } from '../src/protocol/index.js';
+import type { ListSessionsOptions, LobbyOptions, SessionInfo, SessionsAndLobby, SetSessionPropertiesOptions } from './types.js';
 import type {
   NetworkRunnerEvents,
   NetworkRunnerOptions,
@@ -40,13 +44,15 @@ type Phase = 'idle' | 'starting' | 'running' | 'closed';
 
 const STEP_NAMES: Record<ProgressFlow, Readonly<Record<number, string>>> = { create: CREATE_STEPS, join: JOIN_STEPS, connect: CONNECT_STEPS };
 
-export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
+export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements SessionsAndLobby {
   readonly #options: ResolvedOptions;
   readonly #deps: RunnerDeps;
   readonly #socket: GameSocket;
   readonly #driver: PeerDriver;
   readonly #cloud: CloudEvents;
   readonly #watch: ReflexiveWatch;
+  readonly #lobby: Lobby;
+  readonly #session: SessionView;
   #phase: Phase = 'idle';
   #startedAt = 0;
   #signaling: Signaling | undefined;
@@ -100,6 +106,8 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
         fellBack: () => this.#watch.check(),
       },
     );
+    this.#lobby = new Lobby(this.#options, emit);
+    this.#session = new SessionView(emit);
     this.#watch = new ReflexiveWatch(this.#options.env, {
       stunBinding: this.#deps.stunBinding,
       socket: () => this.#socket.v4,
@@ -171,6 +179,19 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     return this.#driver.broadcast(data);
   }
 
+  // Sessions and lobby (documented on SessionsAndLobby in types.ts): lobby.ts, session-info.ts.
+  get session(): SessionInfo | undefined {
+    return this.#session.info;
+  }
+  listSessions(options?: ListSessionsOptions): Promise<SessionInfo[]> { return this.#lobby.list(options); }
+  joinLobby(options?: LobbyOptions): Promise<SessionInfo[]> { return this.#lobby.join(options); }
+  leaveLobby(): Promise<void> { return this.#lobby.leave(); }
+  setSessionProperties(properties: Properties, options: SetSessionPropertiesOptions = {}): Promise<void> {
+    return this.#session.change(this.#signaling, { properties, ...(options.expected ? { expected: options.expected } : {}) });
+  }
+  setSessionOpen(open: boolean): Promise<void> { return this.#session.change(this.#signaling, { open }); }
+  setSessionVisible(visible: boolean): Promise<void> { return this.#session.change(this.#signaling, { visible }); }
+
   /**
    * Starts the game: server mode creates the session and resolves once its addresses are
    * reported (docs/connection-process.md, creation steps 1–11); client mode joins (joining steps
@@ -218,7 +239,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     const signaling = this.#signaling;
     // Best effort: the close right after tells the cloud anyway.
     if (signaling && this.#cloud.self) signaling.request({ type: RequestType.LEAVE }).catch(() => undefined);
-    await Promise.allSettled([signaling?.close(), this.#socket.close()]);
+    await Promise.allSettled([signaling?.close(), this.#socket.close(), this.#lobby.close()]);
     if (wasRunning) this.#options.env.logger.debug('runner shut down');
   }
 
@@ -239,7 +260,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       attach: (signaling) => {
         this.#signaling = signaling;
         const watch = watchSignaling(signaling, options.env.clock, options.requestTimeoutMs, {
-          onEvent: (event) => this.#guard(() => this.#cloud.onEvent(event)),
+          onEvent: (event) => this.#guard(() => (this.#session.onEvent(event), this.#cloud.onEvent(event))),
           onLost: (error) => this.#guard(() => this.#cloud.onSignalingLost(error)),
         });
         this.#cleanups.push(...watch.cleanups);
@@ -248,6 +269,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       joined: (result: JoinResult) => {
         this.#driver.joined({ actor: result.actor, role: result.mode }, this.#startedAt);
         this.#cloud.joined(result);
+        this.#session.joined(result);
       },
       setNatType: (natType) => (this.#natType = natType),
       running: () => {

@@ -114,18 +114,28 @@ export interface NetworkRunnerOptions {
 }
 
 export interface StartGameOptions {
-  /** `server` creates and hosts the session; `client` joins one and connects to its server. */
-  mode: 'server' | 'client';
+  /**
+   * `server` creates and hosts the session; `client` joins one and connects to its server;
+   * `autoHostOrClient` (Fusion's GameMode.AutoHostOrClient) joins the named session, or with no
+   * name a random match of `filter`, and creates and hosts it when there is none. The cloud does
+   * that atomically: of two runners starting at once one hosts and the other joins.
+   * `StartGameResult.mode` says which it became; the server options apply when it hosts.
+   */
+  mode: 'server' | 'client' | 'autoHostOrClient';
   /**
    * Server: the session's name (default: the cloud generates one; a taken name fails with
    * SESSION_EXISTS). Client: the session to join (default: join at random with `filter`).
+   * autoHostOrClient: the session to join or create (default: a random match, or a new session).
    */
   sessionName?: string;
   /** Server: the session's custom properties; all of them are visible in the lobby. */
   sessionProperties?: Properties;
   /** Server: players allowed, server included. Default: the cloud's. */
   maxPlayers?: number;
-  /** Client, random join: every key/value must match the session's lobby properties. */
+  /**
+   * Client and autoHostOrClient, random join: every key/value must equal the session's lobby
+   * property, typed (5 is not "5"). A session autoHostOrClient creates carries the filter's entries.
+   */
   filter?: Properties;
   /** Server: listed in the lobby and found by random joins. Default true. */
   visible?: boolean;
@@ -139,6 +149,7 @@ export interface StartGameOptions {
 }
 
 export interface StartGameResult {
+  /** What this runner became (with `autoHostOrClient`, whether it hosts or joined). */
   mode: 'server' | 'client';
   sessionName: string;
   sessionId: string;
@@ -360,6 +371,88 @@ export interface ConnectRequest {
 export type ConnectRequestDecision = boolean | { accept: true } | { accept: false; reason?: string };
 
 export type ConnectRequestHandler = (request: ConnectRequest) => ConnectRequestDecision | Promise<ConnectRequestDecision>;
+/**
+ * A session as the SDK shows it (Fusion's SessionInfo): in `runner.session` for the session this
+ * runner is in, and in the lobby's lists, where `properties` holds only the lobby-visible ones.
+ */
+export interface SessionInfo {
+  name: string;
+  /** The cloud's id of the session (empty from a cloud that lists none). */
+  id: string;
+  properties: Properties;
+  /** Members, server included (dropped ones within their player TTL too). */
+  playerCount: number;
+  maxPlayers: number;
+  /** Accepts new players (always true in the lobby). */
+  open: boolean;
+  /** Listed in the lobby and found by random joins (always true in the lobby). */
+  visible: boolean;
+}
+
+/** Which sessions `listSessions` returns. */
+export interface ListSessionsOptions {
+  /** Every key/value must equal a lobby-visible property, typed (5 is not "5"). */
+  filter?: Properties;
+  /** At most this many (the cloud caps it too, in count and bytes). */
+  limit?: number;
+  /** Skip this many matching sessions (the next page starts at offset + the length returned). */
+  offset?: number;
+}
+
+/** Which sessions the lobby subscription pushes. */
+export type LobbyOptions = Omit<ListSessionsOptions, 'offset'>;
+
+/** The lobby's current list (Fusion's OnSessionListUpdated): the whole list, never a diff. */
+export interface SessionListUpdatedEvent {
+  sessions: SessionInfo[];
+  /** More sessions match than the list holds (the cloud's list caps). */
+  more: boolean;
+}
+
+/** The server changed the session's properties, open or visible; `runner.session` already shows it. */
+export interface SessionPropertiesChangedEvent {
+  /** The changed keys (null: deleted). */
+  changed: Properties;
+  /** The actor that changed them (the server's). */
+  actor: number;
+  session: SessionInfo;
+}
+
+/** Compare-and-set for `setSessionProperties`. */
+export interface SetSessionPropertiesOptions {
+  /** Applies only if each key has this value now (null: absent); else PROPERTIES_MISMATCH. */
+  expected?: Properties;
+}
+
+/**
+ * Sessions and lobby on the runner (Fusion's SessionInfo, SessionLobby, OnSessionListUpdated).
+ * The lobby uses a signaling connection of its own, opened on first use and closed by
+ * `leaveLobby()` or shutdown, so it works before `startGame` and beside a running game.
+ */
+export interface SessionsAndLobby {
+  /** The session this runner is in, kept current from the cloud's events; undefined before the join. */
+  readonly session: SessionInfo | undefined;
+  /** One lobby page: open, visible sessions of this app id and version. Rejects with a coded error. */
+  listSessions(options?: ListSessionsOptions): Promise<SessionInfo[]>;
+  /**
+   * Subscribes to the lobby: resolves with the first list, and `sessionListUpdated` brings the
+   * whole list again (first list included) whenever something lobby-visible changes, at most a
+   * few times per second. Joining again replaces the filter and limit.
+   */
+  joinLobby(options?: LobbyOptions): Promise<SessionInfo[]>;
+  /** Ends the subscription and closes the lobby's connection. */
+  leaveLobby(): Promise<void>;
+  /**
+   * Server: changes session properties (null deletes a key; every key is lobby-visible), with
+   * `expected` as a compare-and-set. Rejects with PROPERTIES_MISMATCH, NOT_ALLOWED (not the
+   * server), LIMIT_EXCEEDED (too large), NOT_IN_SESSION.
+   */
+  setSessionProperties(properties: Properties, options?: SetSessionPropertiesOptions): Promise<void>;
+  /** Server: whether new players may join. */
+  setSessionOpen(open: boolean): Promise<void>;
+  /** Server: whether the session is listed in the lobby and found by random joins. */
+  setSessionVisible(visible: boolean): Promise<void>;
+}
 
 /** Event name → listener arguments. */
 export interface NetworkRunnerEvents {
@@ -376,4 +469,6 @@ export interface NetworkRunnerEvents {
   playerJoined: [PlayerJoinedEvent];
   playerInactive: [PlayerInactiveEvent];
   playerLeft: [PlayerLeftEvent];
+  sessionListUpdated: [SessionListUpdatedEvent];
+  sessionPropertiesChanged: [SessionPropertiesChangedEvent];
 }

@@ -40,6 +40,8 @@ export const RequestType = {
   CONNECTED: 10,
   /** {@link KickRequest}: the session's server removes a member (Fusion's Disconnect(PlayerRef)), or refuses its connect request. */
   KICK: 11,
+  /** {@link LobbySubscribeRequest}: subscribe to (or leave) the lobby's pushed list, {@link LobbyUpdateEvent}. */
+  LOBBY_SUBSCRIBE: 12,
 } as const;
 export type RequestType = (typeof RequestType)[keyof typeof RequestType];
 
@@ -72,6 +74,8 @@ export const EventType = {
   RELAY_TICKET: 37,
   /** {@link KickedEvent}: the server removed this peer from the session (kicked, or its connect request refused). */
   KICKED: 39,
+  /** {@link LobbyUpdateEvent}: the lobby list of a subscribed connection, after a lobby-visible change. */
+  LOBBY_UPDATE: 38,
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 

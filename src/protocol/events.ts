@@ -1,6 +1,6 @@
 // Events (service → peer): pushed without an id when something happens in the session.
 import type { EventType } from './codes.js';
-import type { KickReason, NatType, PeerInfo, PeerLeftReason, PeerMode, Properties, SessionCloseReason, SessionInfo, WireEndpoint } from './values.js';
+import type { KickReason, LobbySession, NatType, PeerInfo, PeerLeftReason, PeerMode, Properties, SessionCloseReason, SessionInfo, WireEndpoint } from './values.js';
 import type { ErrorMessage, ResponseMessage } from './replies.js';
 
 /** A relay allocation for this peer: bind to `endpoint` with `ticket` before `expiresAtMs`. */
@@ -110,6 +110,18 @@ export interface KickedEvent {
   message: string;
 }
 
+/**
+ * The lobby list of a subscribed connection ({@link LobbySubscribeRequest}), pushed after a
+ * lobby-visible change: the whole current list (filter and limit of the subscription, capped in
+ * count and bytes like a LIST reply), never a diff. An SDK that does not know it drops the frame.
+ */
+export interface LobbyUpdateEvent {
+  type: typeof EventType.LOBBY_UPDATE;
+  sessions: LobbySession[];
+  /** True when more sessions match than the list holds. */
+  more?: boolean;
+}
+
 export type Event =
   | StartEvent
   | PeerJoinedEvent
@@ -119,7 +131,8 @@ export type Event =
   | PropertiesChangedEvent
   | SessionClosedEvent
   | RelayTicketEvent
-  | KickedEvent;
+  | KickedEvent
+  | LobbyUpdateEvent;
 
 /** Anything the service sends. */
 export type ServerMessage = ResponseMessage | ErrorMessage | Event;

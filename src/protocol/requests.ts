@@ -76,7 +76,9 @@ export interface JoinRequest extends RequestBase, CreateOptions {
 /**
  * Join, as a client, the oldest open, visible, non-full session whose lobby-visible properties
  * equal every key/value of `filter` (Photon's FillRoom matchmaking). Errors: `NO_MATCH`,
- * `ALREADY_JOINED`.
+ * `ALREADY_JOINED`. With `create`, no match creates a session instead and enters it as its
+ * server (Photon's JoinRandomOrCreateRoom): atomic on the service, so of two peers asking at
+ * once one creates and the other joins. `created` in the {@link JoinResult} says which happened.
  */
 export interface JoinRandomRequest extends RequestBase {
   type: typeof RequestType.JOIN_RANDOM;
@@ -89,6 +91,12 @@ export interface JoinRandomRequest extends RequestBase {
    * before it ignores the unknown key.
    */
   connectionToken?: Uint8Array;
+  /**
+   * Create a session when none matches, with these options (its properties and lobby keys get
+   * the filter's entries too, so the next matching random join finds it). Optional: a service
+   * from before it ignores the field and answers `NO_MATCH`.
+   */
+  create?: CreateOptions & { name?: string };
 }
 
 /**
@@ -179,6 +187,24 @@ export interface KickRequest extends RequestBase {
   message?: string;
 }
 
+/**
+ * Subscribe this connection to the lobby of its app id and version (Fusion's
+ * OnSessionListUpdated): the reply carries the first list, then a {@link LobbyUpdateEvent} brings
+ * the whole current list whenever something lobby-visible changes (a session created or closed,
+ * its lobby properties, open, visible or player count changed), at most a few per second. One
+ * subscription per connection: subscribing again replaces the filter and limit;
+ * `subscribe: false` ends it. Errors: `LIMIT_EXCEEDED` (the service's subscriber cap).
+ */
+export interface LobbySubscribeRequest extends RequestBase {
+  type: typeof RequestType.LOBBY_SUBSCRIBE;
+  /** Default true; false unsubscribes (the reply's list is then empty). */
+  subscribe?: boolean;
+  /** Only sessions whose lobby-visible properties equal every entry (typed: 5 is not "5"). */
+  filter?: Properties;
+  /** At most this many sessions per list (the service caps it too, in count and bytes). */
+  limit?: number;
+}
+
 export type Request =
   | HelloRequest
   | CreateRequest
@@ -190,7 +216,8 @@ export type Request =
   | SetPropertiesRequest
   | ReportAddressesRequest
   | ConnectedRequest
-  | KickRequest;
+  | KickRequest
+  | LobbySubscribeRequest;
 
 /** A request as the peer builds it: the `id` is added by whoever tracks replies. */
 export type RequestBody<R extends Request = Request> = R extends Request ? Omit<R, 'id'> : never;

@@ -92,9 +92,11 @@ export interface SessionInfo {
   peers: PeerInfo[];
 }
 
-/** A session as the lobby lists it. */
+/** A session as the lobby lists it (open and visible, or it would not be listed). */
 export interface LobbySession {
   name: string;
+  /** The session's id (absent from services before it). */
+  sessionId?: string;
   /** Members (active and inactive), server included. */
   players: number;
   maxPlayers: number;

@@ -5,12 +5,13 @@
  * calls the lifecycle hooks. Step numbers are those of docs/connection-process.md.
  */
 import { STORE_MAX_ATTEMPTS } from '../constants.js';
-import { PunchthroughError, type Env } from '../../core/index.js';
+import type { Env } from '../../core/index.js';
 import {
   EventType,
   PROTOCOL_VERSION,
   createSignalingCodec,
   type ConnectedRequest,
+  type CreateOptions,
   type CreateRequest,
   type HelloRequest,
   type HelloResult,
@@ -18,10 +19,7 @@ import {
   type JoinRequest,
   type JoinResult,
   type KickRequest,
-  type ListResult,
-  type LobbySession,
   type PeerMode,
-  type Properties,
   type RejoinRequest,
   type ReportAddressesRequest,
   type SetPropertiesRequest,
@@ -39,7 +37,9 @@ import type { Peer } from './peer.js';
 import type { DeadlineScheduler, EventBus } from './presence.js';
 import { refuse } from './request-error.js';
 import { createTicketRefresher } from './ticket-refresh.js';
-import { lobbyEntry, sessionInfo } from './views.js';
+import { sessionInfo } from './views.js';
+import { createLobbyList, type LobbyList } from './lobby-list.js';
+import { createJoinRandom } from './random-or-create.js';
 
 /** Sends a join's reply; the start event and known addresses follow it in the same tick. */
 export type JoinReply = (result: JoinResult) => void;
@@ -52,7 +52,7 @@ export interface Sessions {
   rejoin(peer: Peer, request: RejoinRequest, reply: JoinReply): Promise<void>;
   leave(peer: Peer): Promise<void>;
   /** One lobby page: at most `limit` entries and the byte budget, from `offset` on. */
-  list(appKey: string, filter: Properties | undefined, limit: number | undefined, offset: number | undefined): Promise<ListResult>;
+  list: LobbyList;
   setProperties(peer: Peer, request: SetPropertiesRequest): Promise<void>;
   /** `reply` is sent before the change is applied (a repeat or a refusal sends nothing else). */
   reportAddresses(peer: Peer, request: ReportAddressesRequest, reply: () => void): Promise<void>;
@@ -73,8 +73,6 @@ export interface SessionsOptions {
   deadlines: (onDue: (sessionId: string) => void) => DeadlineScheduler;
   hooks: HookRunner;
 }
-
-const JOIN_RANDOM_CANDIDATES = 8;
 
 /** App ids and versions: a safe character set, so no two (id, version) pairs share a key. */
 const APP_ID_PATTERN = /^[A-Za-z0-9._+:-]+$/;
@@ -211,7 +209,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   };
 
   /** Creation steps 2–5: create the session with its properties, enter as its server. False: the name is taken. */
-  const createSession = async (peer: Peer, request: CreateRequest | JoinRequest, name: string | undefined, reply: JoinReply): Promise<boolean> => {
+  const createSession = async (peer: Peer, request: CreateOptions, name: string | undefined, reply: JoinReply): Promise<boolean> => {
     if (peer.sessionsCreated >= settings.maxSessionsPerConnection) {
       refuse('LIMIT_EXCEEDED', `a connection may create at most ${settings.maxSessionsPerConnection} sessions`);
     }
@@ -289,20 +287,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       refuse('SESSION_NOT_FOUND', `no session named "${name}"`);
     },
 
-    async joinRandom(peer, request, reply) {
-      checks.checkProperties(request.filter);
-      const query = { appKey: appKey(peer), listed: true, notFull: true, limit: JOIN_RANDOM_CANDIDATES };
-      const candidates = await store.find(request.filter ? { ...query, filter: request.filter } : query);
-      for (const candidate of candidates) {
-        // A candidate that filled up, closed or refuses this peer since the search: try the next.
-        try {
-          if ((await enter(peer, candidate, 'random', reply, request.connectionToken))?.ok) return;
-        } catch (error) {
-          if (!(error instanceof PunchthroughError)) throw error;
-        }
-      }
-      refuse('NO_MATCH', 'no open, visible session matches the filter');
-    },
+    joinRandom: createJoinRandom({ store, appKey, validName: checks.validName, checkProperties: checks.checkProperties, enter, create: createSession }),
 
     async rejoin(peer, request, reply) {
       const stored = await store.get(request.sessionId);
@@ -318,21 +303,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       await update(membership.sessionId, (s) => ({ ok: true, change: remove(s, membership.actor, 'left', clock.now()) }));
     },
 
-    async list(key, filter, limit, offset) {
-      const count = Math.min(limit ?? settings.maxListSessions, settings.maxListSessions);
-      // One more than the page, to tell whether another page follows.
-      const query = { appKey: key, listed: true, offset: offset ?? 0, limit: count + 1 };
-      const found = await store.find(filter ? { ...query, filter } : query);
-      const entries: LobbySession[] = [];
-      let bytes = 0;
-      for (const session of found.slice(0, count)) {
-        const entry = lobbyEntry(session);
-        bytes += codec.encode(entry as never).length;
-        if (bytes > settings.maxListBytes && entries.length > 0) break;
-        entries.push(entry);
-      }
-      return entries.length < found.length ? { sessions: entries, more: true } : { sessions: entries };
-    },
+    list: createLobbyList(settings, codec),
 
     async setProperties(peer, request) {
       const membership = requireMembership(peer);
