@@ -39,7 +39,7 @@ export class CloudEvents {
   /** A SESSION_CLOSED that came before the create/join reply was read (same tick): applied after it. */
   #closedBeforeJoined: SessionClosedEvent | undefined;
   /** Address events that arrived before the game socket was ready. */
-  readonly #early: { event: PeerAddressesEvent; at: number }[] = [];
+  readonly #early: { event: PeerAddressesEvent }[] = [];
   /** Client mode: settles startGame once connected (or failed). */
   #waiter: Waiter | undefined;
 
@@ -59,7 +59,7 @@ export class CloudEvents {
       case EventType.PEER_ADDRESSES: {
         const at = this.env.clock.now();
         if (this.hooks.running()) this.#addresses(event, at);
-        else if (this.#early.length < MAX_EARLY_ADDRESS_EVENTS) this.#early.push({ event, at });
+        else if (this.#early.length < MAX_EARLY_ADDRESS_EVENTS) this.#early.push({ event });
         else this.env.logger.warn({ peerId: event.peerId }, 'too many address events before the start finished; dropped');
         return;
       }
@@ -79,8 +79,14 @@ export class CloudEvents {
     }
   }
 
+  /**
+   * The start is done: the address events held back meanwhile apply now. Their pairs' schedules
+   * start now too, when this end can send, not when the event arrived: a slow STUN answer must
+   * not leave the first attempts all due at once.
+   */
   drainEarly(): void {
-    for (const { event, at } of this.#early.splice(0)) this.#addresses(event, at);
+    const now = this.env.clock.now();
+    for (const { event } of this.#early.splice(0)) this.#addresses(event, now);
   }
 
   onSignalingLost(error: PunchthroughError): void {

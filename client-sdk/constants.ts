@@ -17,6 +17,13 @@ export const DEFAULT_ATTEMPT_INTERVAL_MS = 500;
 export const DEFAULT_DIRECT_FRACTION = 2 / 3;
 
 /**
+ * NAT discovery is on unless turned off: it runs after the start from the start's own Binding
+ * answer, so it costs no start time, only 3–5 more STUN requests in the background, and the
+ * cloud learns every peer's NAT type for its metrics.
+ */
+export const DEFAULT_DISCOVER_NAT = true;
+
+/**
  * The connect policy when none is given: `sequential`, the seed's schedule (direct attempts, then
  * the relay). `race` starts the relay at once beside the direct attempts (docs/connection-process.md).
  */

@@ -7,6 +7,7 @@ import {
   DEFAULT_CLOUD_CONNECT_TIMEOUT_MS,
   DEFAULT_CONNECT_POLICY,
   DEFAULT_DIRECT_FRACTION,
+  DEFAULT_DISCOVER_NAT,
   DEFAULT_KEEPALIVE_INTERVAL_MS,
   DEFAULT_PEER_TIMEOUT_MS,
   DEFAULT_PRIME_TTL,
@@ -76,7 +77,7 @@ export function resolveOptions(options: NetworkRunnerOptions): ResolvedOptions {
     },
     localAddresses: options.localAddresses,
     stunServers: options.stunServers?.flatMap((text) => parseEndpoint(text) ?? []),
-    discoverNat: options.discoverNat ?? false,
+    discoverNat: options.discoverNat ?? DEFAULT_DISCOVER_NAT,
   };
 }
 

@@ -237,6 +237,12 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
         this.#cloud.joined(result);
       },
       setNatType: (natType) => (this.#natType = natType),
+      natDiscovered: (report) => {
+        this.#natType = report.natType;
+        this.#watch.natDiscovered(report);
+        this.#emit('natTypeDiscovered', { natType: report.natType, mapping: report.mapping, filtering: report.filtering });
+      },
+      warn: (code, message) => this.#emit('warning', { code, message }),
       running: () => {
         this.#phase = 'running';
         this.#driver.run();

@@ -24,6 +24,8 @@ export interface Peer {
   sessionsCreated: number;
   /** When this connection's last address report that changed its candidates was taken. */
   reportedAt?: number;
+  /** This connection's NAT measurement was counted (the metric counts each peer's once). */
+  natCounted?: boolean;
   /** The socket closed (the membership, if any, is the gateway's to drop). */
   readonly closed: boolean;
   /** Sends one message to this peer (dropped once the connection is closing). */

@@ -25,13 +25,13 @@ import {
   type ReportAddressesRequest,
   type SetPropertiesRequest,
 } from '../protocol/index.js';
-import { boundedAddresses, knownAddressesFor, reportAddresses, sameAddresses } from './addresses.js';
+import { boundedAddresses, knownAddressesFor, recordNat, reportAddresses, sameAddresses, sameCandidates } from './addresses.js';
 import { createRequestChecks } from './checks.js';
 import type { HookRunner } from './hook-runner.js';
 import type { CallerContext } from './hooks.js';
 import type { SessionMetrics } from './metrics.js';
 import { admit, appKeyOf, create, drop, expire, memberOf, nextDeadline, rejoin, remove, setProperties } from './model.js';
-import type { Change, Member, NewMember, Outcome, Session } from './model.js';
+import type { Change, Member, MemberAddresses, NewMember, Outcome, Session } from './model.js';
 import type { ResolvedOptions } from './options.js';
 import type { Peer } from './peer.js';
 import type { DeadlineScheduler, EventBus } from './presence.js';
@@ -141,6 +141,12 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     throw new Error(`session ${sessionId} kept changing under ${STORE_MAX_ATTEMPTS} attempts to update it`);
   };
 
+  /** A peer's first NAT measurement, by name and axes (bounded: every label is a protocol enum). */
+  const countNat = (peer: Peer, addresses: MemberAddresses): void => {
+    if (peer.natCounted || !addresses.natMapping || !addresses.natFiltering) return;
+    peer.natCounted = true;
+    metrics.natDiscovered.inc({ nat_type: addresses.natType ?? 'unknown', mapping: addresses.natMapping, filtering: addresses.natFiltering });
+  };
   const token = (bytes: number): string => Buffer.from(settings.randomBytes(bytes)).toString('base64url');
 
   const newMember = (peer: Peer, mode: PeerMode): NewMember => ({
@@ -358,11 +364,19 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       const current = stored && memberOf(stored.session, membership.actor)?.addresses;
       // A repeat changes nothing: no new events, so no new pings at the counterparts.
       if (current && sameAddresses(current, addresses)) return reply();
+      if (current && sameCandidates(current, addresses)) {
+        // Only the NAT measurement changed (discovery ends after the start): recorded, no events.
+        countNat(peer, addresses);
+        reply();
+        await update(membership.sessionId, (s) => ({ ok: true, change: recordNat(s, membership.actor, addresses) }));
+        return;
+      }
       if (peer.reportedAt !== undefined && now - peer.reportedAt < settings.minReportIntervalMs) {
         refuse('RATE_LIMITED', `addresses may change at most once every ${settings.minReportIntervalMs} ms`);
       }
       peer.reportedAt = now;
       metrics.natTypes.inc({ nat_type: request.natType ?? 'unreported' });
+      countNat(peer, addresses);
       reply();
       // Creation and joining step 11, then connection steps 1–2 inside reportAddresses.
       await update(membership.sessionId, (s) => ({ ok: true, change: reportAddresses(s, membership.actor, addresses) }));
