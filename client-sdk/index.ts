@@ -11,14 +11,20 @@ export {
   type UdpSocket,
   type UdpSocketFactory,
   type UdpEndpoint,
+  natNameOf,
+  type NatAxis,
+  type NatReport,
 } from '../core/index.js';
 export {
   discoverNatBehavior,
+  measureNat,
   natTypeOf,
   stunBinding,
   type NatBehavior,
   type NatBehaviorKind,
   type NatDiscoveryOptions,
+  type NatMeasurement,
+  type NatMeasureOptions,
   type NatType,
   type StunBindingOptions,
   type StunBindingResult,
@@ -33,6 +39,7 @@ export type {
   AttemptEvent,
   ConnectPath,
   MessageEvent,
+  NatTypeDiscoveredEvent,
   NetworkRunnerEvents,
   NetworkRunnerOptions,
   PathChangeReason,
@@ -52,6 +59,8 @@ export type {
   SignalingLostEvent,
   StartGameOptions,
   StartGameResult,
+  RunnerWarningCode,
+  WarningEvent,
 } from './types.js';
 export type { NatType as ReportedNatType } from '../src/protocol/index.js';
 export { DisconnectReason, MAX_DATA_BYTES } from './constants.js';

@@ -44,6 +44,11 @@ export class ReflexiveWatch {
     private readonly hooks: ReflexiveWatchHooks,
   ) {}
 
+  /** Whether the start (or a later check) learned a server-reflexive address; true before the report. */
+  get hasReflexive(): boolean {
+    return this.#reported === undefined || this.#reported.reflexive !== undefined;
+  }
+
   /** The start reported these addresses: checks compare against them from now on. */
   reported(addresses: ReportedAddresses): void {
     this.#reported = addresses;

@@ -94,6 +94,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
         guard,
         connected: (event) => this.#cloud.connected(event, this.#signaling),
         failed: (code, message) => this.#cloud.rejectStart(new PunchthroughError(code, message)),
+        selfReflexive: () => this.#watch.hasReflexive,
         fellBack: () => this.#watch.check(),
       },
     );
@@ -240,6 +241,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       natDiscovered: (report) => {
         this.#natType = report.natType;
         this.#watch.natDiscovered(report);
+        this.#driver.natTypeChanged();
         this.#emit('natTypeDiscovered', { natType: report.natType, mapping: report.mapping, filtering: report.filtering });
       },
       warn: (code, message) => this.#emit('warning', { code, message }),

@@ -90,14 +90,3 @@ export function sameCandidates(a: MemberAddresses, b: MemberAddresses): boolean 
 export function sameAddresses(a: MemberAddresses, b: MemberAddresses): boolean {
   return sameCandidates(a, b) && a.natType === b.natType && a.natMapping === b.natMapping && a.natFiltering === b.natFiltering;
 }
-
-/**
- * The member's NAT measurement changed and its candidates did not (discovery finished after the
- * start): recorded for the session's views and later counterparts, with no events, since the
- * candidates the counterparts hold are still right.
- */
-export function recordNat(session: Session, actor: number, addresses: MemberAddresses): Change {
-  const member = memberOf(session, actor);
-  const next = member ? replaceMember(session, { ...member, addresses }) : session;
-  return { next, deliveries: [], events: [], result: undefined };
-}

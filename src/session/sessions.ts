@@ -25,7 +25,7 @@ import {
   type ReportAddressesRequest,
   type SetPropertiesRequest,
 } from '../protocol/index.js';
-import { boundedAddresses, knownAddressesFor, recordNat, reportAddresses, sameAddresses, sameCandidates } from './addresses.js';
+import { boundedAddresses, knownAddressesFor, reportAddresses, sameAddresses, sameCandidates } from './addresses.js';
 import { createRequestChecks } from './checks.js';
 import type { HookRunner } from './hook-runner.js';
 import type { CallerContext } from './hooks.js';
@@ -364,17 +364,16 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       const current = stored && memberOf(stored.session, membership.actor)?.addresses;
       // A repeat changes nothing: no new events, so no new pings at the counterparts.
       if (current && sameAddresses(current, addresses)) return reply();
-      if (current && sameCandidates(current, addresses)) {
-        // Only the NAT measurement changed (discovery ends after the start): recorded, no events.
-        countNat(peer, addresses);
-        reply();
-        await update(membership.sessionId, (s) => ({ ok: true, change: recordNat(s, membership.actor, addresses) }));
-        return;
+      // Discovery ends after the start and reports the NAT once more with the same candidates: that
+      // one report passes the rate limit (the counterparts' links learn the type from it).
+      const natReport = current !== undefined && sameCandidates(current, addresses) && !peer.natReported;
+      if (natReport) peer.natReported = true;
+      else {
+        if (peer.reportedAt !== undefined && now - peer.reportedAt < settings.minReportIntervalMs) {
+          refuse('RATE_LIMITED', `addresses may change at most once every ${settings.minReportIntervalMs} ms`);
+        }
+        peer.reportedAt = now;
       }
-      if (peer.reportedAt !== undefined && now - peer.reportedAt < settings.minReportIntervalMs) {
-        refuse('RATE_LIMITED', `addresses may change at most once every ${settings.minReportIntervalMs} ms`);
-      }
-      peer.reportedAt = now;
       metrics.natTypes.inc({ nat_type: request.natType ?? 'unreported' });
       countNat(peer, addresses);
       reply();
