@@ -19,6 +19,7 @@ import type { LinkTiming } from './peer/link-core.js';
 import type { ScheduleConfig } from './peer/schedule.js';
 import { connectSignaling, type SignalingConnector, type SignalingOptions } from './signaling.js';
 import type { NetworkRunnerOptions } from './types.js';
+import { checkRunnerOptions } from './validate-options.js';
 
 /** Where and how the game socket(s) bind. */
 export interface SocketOptions {
@@ -40,13 +41,14 @@ export interface ResolvedOptions {
   requestTimeoutMs: number;
   sockets: SocketOptions;
   localAddresses: (() => readonly string[]) | undefined;
-  /** The game's STUN servers (unparsable entries skipped); undefined: the ones the cloud hands out. */
+  /** The game's STUN servers (each checked); undefined: the ones the cloud hands out. */
   stunServers: UdpEndpoint[] | undefined;
   discoverNat: boolean;
 }
 
 /** Throws INVALID_OPTIONS for a value out of range. */
 export function resolveOptions(options: NetworkRunnerOptions): ResolvedOptions {
+  checkRunnerOptions(options);
   const env = createEnv({
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logger ? { logger: options.logger } : {}),

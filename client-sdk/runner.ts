@@ -19,6 +19,7 @@ import { resolveOptions, type ResolvedOptions } from './options.js';
 import type { ConnectPath } from './peer/path.js';
 import { PeerDriver } from './peer-driver.js';
 import { ReflexiveWatch } from './reflexive-watch.js';
+import { checkGameData } from './validate-options.js';
 import type { Signaling } from './signaling.js';
 import { startSequence, watchSignaling, type StartHost } from './start.js';
 import { CONNECT_STEPS, CREATE_STEPS, JOIN_STEPS } from './steps.js';
@@ -325,6 +326,7 @@ export function shutdownEventOf(error: PunchthroughError): ShutdownEvent {
 }
 
 function checkSize(data: Uint8Array): void {
+  checkGameData(data);
   if (data.length > MAX_DATA_BYTES) {
     throw new PunchthroughError('INVALID_REQUEST', `a game update is at most ${MAX_DATA_BYTES} bytes, got ${data.length}`);
   }

@@ -9,6 +9,7 @@ import { EventType, RequestType, type Event, type JoinResult, type NatType, type
 import { familyOf, localCandidates, toEndpoint, toWire } from './addresses.js';
 import { RELAY_BIND_WAIT_MS } from './constants.js';
 import { START_STEP } from './steps.js';
+import { checkStartOptions } from './validate-options.js';
 import type { RunnerDeps, StunAnswer } from './deps.js';
 import type { GameSocket } from './game-socket.js';
 import type { ResolvedOptions } from './options.js';
@@ -49,6 +50,7 @@ export interface StartHost {
 }
 
 export async function startSequence(host: StartHost, game: StartGameOptions): Promise<StartGameResult> {
+  checkStartOptions(game);
   const { options } = host;
   const flow = game.mode === 'server' ? 'create' : 'join';
   const step = (n: number, detail?: Record<string, unknown>): void => host.progress(flow, n, undefined, detail);
