@@ -31,9 +31,10 @@ import type { HookRunner } from './hook-runner.js';
 import type { CallerContext } from './hooks.js';
 import type { SessionMetrics } from './metrics.js';
 import { admit, appKeyOf, create, drop, expire, memberOf, nextDeadline, rejoin, remove, setProperties } from './model.js';
-import type { Change, Member, MemberAddresses, NewMember, Outcome, Session } from './model.js';
+import type { Change, Member, NewMember, Outcome, Session } from './model.js';
 import type { ResolvedOptions } from './options.js';
 import type { Peer } from './peer.js';
+import { countNat, notFoundMessage } from './peer-reports.js';
 import type { DeadlineScheduler, EventBus } from './presence.js';
 import { refuse } from './request-error.js';
 import { createTicketRefresher } from './ticket-refresh.js';
@@ -141,12 +142,6 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     throw new Error(`session ${sessionId} kept changing under ${STORE_MAX_ATTEMPTS} attempts to update it`);
   };
 
-  /** A peer's first NAT measurement, by name and axes (bounded: every label is a protocol enum). */
-  const countNat = (peer: Peer, addresses: MemberAddresses): void => {
-    if (peer.natCounted || !addresses.natMapping || !addresses.natFiltering) return;
-    peer.natCounted = true;
-    metrics.natDiscovered.inc({ nat_type: addresses.natType ?? 'unknown', mapping: addresses.natMapping, filtering: addresses.natFiltering });
-  };
   const token = (bytes: number): string => Buffer.from(settings.randomBytes(bytes)).toString('base64url');
 
   const newMember = (peer: Peer, mode: PeerMode): NewMember => ({
@@ -289,7 +284,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
           break;
         }
       }
-      refuse('SESSION_NOT_FOUND', `no session named "${name}"`);
+      refuse('SESSION_NOT_FOUND', notFoundMessage(name, peer));
     },
 
     async joinRandom(peer, request, reply) {
@@ -309,7 +304,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
 
     async rejoin(peer, request, reply) {
       const stored = await store.get(request.sessionId);
-      if (stored?.session.appKey !== appKey(peer)) refuse('SESSION_NOT_FOUND', 'no such session for this app');
+      if (stored?.session.appKey !== appKey(peer)) refuse('SESSION_NOT_FOUND', notFoundMessage(undefined, peer));
       await hooks.authorizeJoin({ ...caller(peer), session: stored.session, kind: 'rejoin' });
       const outcome = await update(request.sessionId, (s) => rejoin(s, request.actor, request.rejoinToken, settings.randomBytes(32), clock.now()));
       throwIfRefused(outcome, 'the session closed');
@@ -368,14 +363,11 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       // one report passes the rate limit (the counterparts' links learn the type from it).
       const natReport = current !== undefined && sameCandidates(current, addresses) && !peer.natReported;
       if (natReport) peer.natReported = true;
-      else {
-        if (peer.reportedAt !== undefined && now - peer.reportedAt < settings.minReportIntervalMs) {
-          refuse('RATE_LIMITED', `addresses may change at most once every ${settings.minReportIntervalMs} ms`);
-        }
-        peer.reportedAt = now;
-      }
+      else if (peer.reportedAt !== undefined && now - peer.reportedAt < settings.minReportIntervalMs) {
+        refuse('RATE_LIMITED', `addresses may change at most once every ${settings.minReportIntervalMs} ms`);
+      } else peer.reportedAt = now;
       metrics.natTypes.inc({ nat_type: request.natType ?? 'unreported' });
-      countNat(peer, addresses);
+      countNat(metrics, peer, addresses);
       reply();
       // Creation and joining step 11, then connection steps 1–2 inside reportAddresses.
       await update(membership.sessionId, (s) => ({ ok: true, change: reportAddresses(s, membership.actor, addresses) }));
