@@ -2,7 +2,7 @@
 // metric; the one NAT-only report past the rate limit) and messages that say the real rule.
 import { describe, expect, it } from 'vitest';
 import { isPunchthroughError } from '../../../../core/index.js';
-import { EventType, RequestType, validateRequest, type JoinResult } from '../../../../src/protocol/index.js';
+import { EventType, RequestType, validateRequest, type JoinResult, type PeerAddressesEvent } from '../../../../src/protocol/index.js';
 import { sessionsRig } from '../../../support/session-parts.js';
 
 const joined = (outcome: JoinResult | string): JoinResult => {
@@ -33,7 +33,7 @@ describe('NAT type at the service', () => {
     // Discovery's answer, a moment later: inside the 1 s report interval, yet not refused.
     await sessions.reportAddresses(host, { ...report, natType: 'portRestrictedCone', natMapping: 'not-port-dependent', natFiltering: 'address-and-port-dependent' }, () => undefined);
     const told = player.events(EventType.PEER_ADDRESSES);
-    expect(told.map((e) => e.natType)).toEqual(['unknown', 'portRestrictedCone']);
+    expect(told.map((e) => (e as PeerAddressesEvent).natType)).toEqual(['unknown', 'portRestrictedCone']);
     // A latecomer's view of the session shows the host's NAT type.
     const late = await peer('198.51.100.3');
     const info = joined(await enter((reply) => sessions.join(late, { type: RequestType.JOIN, id: 2, name: 'room' }, reply)));
