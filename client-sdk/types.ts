@@ -57,7 +57,7 @@ export interface NetworkRunnerOptions {
    * Binding answer: mapping and filtering as far as the STUN server allows (an alternate port:
    * the port axis; an alternate address too: RFC 5780's full answer). It never delays the start:
    * the answer comes as `natTypeDiscovered` a few hundred ms to ~1.5 s later and is reported to
-   * the cloud again. Default true.
+   * the cloud again. Default false (see DEFAULT_DISCOVER_NAT).
    */
   discoverNat?: boolean;
   /** Keepalive period on a connected path, ms. Default 2000. */

@@ -105,8 +105,8 @@ describe('race policy', () => {
     expect(sequential.connected).toMatchObject({ path: 'direct', attempt: 0 });
   });
 
-  it('NAT types known (discoverNat, on by default): a port-restricted cone server and a symmetric client stop the direct attempts and pings once discovery reports', async () => {
-    const raced = await race(3, { preset: 'port-restricted-cone' }, { preset: 'symmetric' }, { connectPolicy: 'race' });
+  it('NAT types known (discoverNat): a port-restricted cone server and a symmetric client stop the direct attempts and pings once discovery reports', async () => {
+    const raced = await race(3, { preset: 'port-restricted-cone' }, { preset: 'symmetric' }, { connectPolicy: 'race', discoverNat: true });
     expect(raced.connected).toMatchObject({ path: 'relay', attempt: 0 });
     // Discovery runs after each start (it never delays one): the types come a moment later.
     await advanceUntil(worlds.current.clock, () => raced.server.natType === 'portRestrictedCone' && raced.client.natType === 'symmetric', 'both NAT types');

@@ -29,7 +29,7 @@ async function cloud(stunAltHost?: string): Promise<Cloud> {
 }
 
 async function discovered(c: Cloud): Promise<{ runner: NetworkRunner; event: NatTypeDiscoveredEvent }> {
-  const runner = new NetworkRunner({ cloudUrl: `http://127.0.0.1:${c.http.port}`, appId: 'nat-loopback', bindAddress: '127.0.0.1', localAddresses: () => ['127.0.0.1'] });
+  const runner = new NetworkRunner({ cloudUrl: `http://127.0.0.1:${c.http.port}`, appId: 'nat-loopback', discoverNat: true, bindAddress: '127.0.0.1', localAddresses: () => ['127.0.0.1'] });
   cleanups.push(() => runner.shutdown());
   const event = once(runner, 'natTypeDiscovered') as Promise<[NatTypeDiscoveredEvent]>;
   await runner.startGame({ mode: 'server' });

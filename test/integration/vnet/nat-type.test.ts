@@ -69,7 +69,7 @@ async function cloudWith(addresses: 1 | 2): Promise<Cloud> {
 /** Starts a server runner behind `preset`: its start, then its discovery. */
 async function discover(cloud: Cloud, preset: NatPreset) {
   const host = network.addNat({ preset, link: { latencyMs: 10 } }).addHost();
-  const runner = new NetworkRunner({ cloudUrl: `http://127.0.0.1:${cloud.http.port}`, appId: 'nat-type', socketFactory: host, clock, localAddresses: () => host.addresses });
+  const runner = new NetworkRunner({ cloudUrl: `http://127.0.0.1:${cloud.http.port}`, appId: 'nat-type', discoverNat: true, socketFactory: host, clock, localAddresses: () => host.addresses });
   cleanups.push(() => runner.shutdown());
   const found: NatTypeDiscoveredEvent[] = [];
   runner.on('natTypeDiscovered', (event) => found.push(event));

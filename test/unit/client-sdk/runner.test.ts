@@ -285,7 +285,7 @@ describe('NetworkRunner, server mode (manual clock, scripted sockets)', () => {
   it('NAT discovery runs after the start from its Binding answer: reported again with the axes, then natTypeDiscovered; a failure keeps the guess', async () => {
     const firsts: unknown[] = [];
     let finish: (report: NatReport) => void = () => undefined;
-    const discovered = rig('server', {}, {
+    const discovered = rig('server', { discoverNat: true }, {
       stunBinding: () => Promise.resolve({ ...serverReflexive, otherAddress: { family: 'IPv4', address: '203.0.113.9', port: 3479 } }),
       discoverNat: (_socket, _server, options) => {
         firsts.push(options.first);
@@ -316,7 +316,7 @@ describe('NetworkRunner, server mode (manual clock, scripted sockets)', () => {
     expect(failed.signaling.requests.filter((r) => r.type === RequestType.REPORT_ADDRESSES)).toHaveLength(1);
     await failed.runner.shutdown();
 
-    const off = rig('server', { discoverNat: false }, { discoverNat: () => Promise.reject(new Error('must not run')) });
+    const off = rig('server', {}, { discoverNat: () => Promise.reject(new Error('must not run')) });
     await off.runner.startGame({ mode: 'server' });
     await flushAsync();
     expect(off.signaling.requests.filter((r) => r.type === RequestType.REPORT_ADDRESSES)).toHaveLength(1);
