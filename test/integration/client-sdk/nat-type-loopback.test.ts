@@ -57,3 +57,16 @@ describe('NAT type on loopback (bundled cloud)', () => {
     });
   });
 });
+
+describe('a host whose STUN request fails (loopback)', () => {
+  it('still starts and warns NO_REFLEXIVE_ADDRESS', async () => {
+    const c = await cloud();
+    // The relay's port answers no STUN: the Binding request times out (2.3 s).
+    const runner = new NetworkRunner({ cloudUrl: `http://127.0.0.1:${c.http.port}`, appId: 'nat-loopback', stunServers: [`127.0.0.1:${c.relay.port}`], bindAddress: '127.0.0.1', localAddresses: () => ['127.0.0.1'] });
+    cleanups.push(() => runner.shutdown());
+    const warning = once(runner, 'warning');
+    const result = await runner.startGame({ mode: 'server' });
+    expect(result.reflexive).toBeUndefined();
+    expect((await warning)[0]).toMatchObject({ code: 'NO_REFLEXIVE_ADDRESS' });
+  });
+});

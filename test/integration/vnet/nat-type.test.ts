@@ -107,3 +107,20 @@ for (const addresses of [1, 2] as const) {
     }
   });
 }
+
+describe('a host whose STUN request fails (virtual network)', () => {
+  it('still starts, without a reflexive address, and warns NO_REFLEXIVE_ADDRESS at once', async () => {
+    const cloud = await cloudWith(1);
+    const host = network.addNat({ preset: 'symmetric' }).addHost();
+    // A STUN server nobody answers at: every Binding request goes unanswered.
+    const runner = new NetworkRunner({ cloudUrl: `http://127.0.0.1:${cloud.http.port}`, appId: 'nat-type', stunServers: ['203.0.113.99:3478'], socketFactory: host, clock, localAddresses: () => host.addresses });
+    cleanups.push(() => runner.shutdown());
+    const warnings: unknown[] = [];
+    runner.on('warning', (event) => warnings.push(event));
+    let started = false;
+    const start = runner.startGame({ mode: 'server' }).finally(() => (started = true));
+    await until(() => started, 'the start');
+    expect((await start).reflexive).toBeUndefined();
+    expect(warnings).toEqual([{ code: 'NO_REFLEXIVE_ADDRESS', message: expect.stringContaining('clients outside this network can connect only through the relay') }]);
+  });
+});
