@@ -21,6 +21,7 @@ import { resolveOptions, type ResolvedOptions } from './options.js';
 import type { ConnectPath } from './peer/path.js';
 import { PeerDriver } from './peer-driver.js';
 import { ReflexiveWatch } from './reflexive-watch.js';
+import { checkGameData } from './validate-options.js';
 import type { Signaling } from './signaling.js';
 import { startSequence, watchSignaling, type StartHost } from './start.js';
 import { CONNECT_STEPS, CREATE_STEPS, JOIN_STEPS } from './steps.js';
@@ -103,6 +104,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
         guard,
         connected: (event) => this.#cloud.connected(event, this.#signaling),
         failed: (code, message) => this.#cloud.rejectStart(new PunchthroughError(code, message)),
+        selfReflexive: () => this.#watch.hasReflexive,
         fellBack: () => this.#watch.check(),
       },
     );
@@ -272,6 +274,13 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
         this.#session.joined(result);
       },
       setNatType: (natType) => (this.#natType = natType),
+      natDiscovered: (report) => {
+        this.#natType = report.natType;
+        this.#watch.natDiscovered(report);
+        this.#driver.natTypeChanged();
+        this.#emit('natTypeDiscovered', { natType: report.natType, mapping: report.mapping, filtering: report.filtering });
+      },
+      warn: (code, message) => this.#emit('warning', { code, message }),
       running: () => {
         this.#phase = 'running';
         this.#driver.run();
@@ -352,6 +361,7 @@ export function shutdownEventOf(error: PunchthroughError): ShutdownEvent {
 }
 
 function checkSize(data: Uint8Array): void {
+  checkGameData(data);
   if (data.length > MAX_DATA_BYTES) {
     throw new PunchthroughError('INVALID_REQUEST', `a game update is at most ${MAX_DATA_BYTES} bytes, got ${data.length}`);
   }
