@@ -1,13 +1,14 @@
 // The `cloud` command: runs the session service, STUN server and relay in one process.
+import { isIP } from 'node:net';
 import { relayDefaults } from '../relay/index.js';
 import { DEFAULT_STUN_PORT } from '../stun-server/index.js';
-import { cloudDefaults, createCloud, proxyMatcher } from '../src/index.js';
-import { createLogger, formatEndpoint } from '../core/index.js';
+import { cloudDefaults, createCloud, proxyMatcher, type CloudWithExternalRelay } from '../src/index.js';
+import { createLogger, formatEndpoint, parseEndpoint, type UdpEndpoint } from '../core/index.js';
 import { ExitCode, UsageError, intFlag, parseFlags, writeJson, type CliCommand, reportStartFailure } from './io.js';
 import { RELAY_SECRET_ENV, checkedRelaySecret } from './relay-secret.js';
 
 const usage = `Usage: punchthrough cloud [--host H] [--public-ip IP] [--http-port N] [--stun-port N]
-                         [--stun-alt-port N] [--relay-port N] [--trusted-proxy ADDR]...
+                         [--stun-alt-port N] [--relay-port N | --relay-endpoint IP:PORT] [--trusted-proxy ADDR]...
                          [--metrics-port N] [--metrics-host H] [--no-ipv6] [--json]
 
 Runs the whole cloud in one process: the session service (HTTP + signaling WebSocket), the
@@ -22,6 +23,9 @@ Options:
   --stun-port N      STUN port (default ${DEFAULT_STUN_PORT})
   --stun-alt-port N  RFC 5780 alternate STUN port (default ${cloudDefaults.DEFAULT_STUN_ALT_PORT})
   --relay-port N     relay port (default ${relayDefaults.DEFAULT_RELAY_PORT})
+  --relay-endpoint IP:PORT  hand peers this external relay (\`punchthrough relay\`) instead of
+                     the built-in one, which then does not start; needs ${RELAY_SECRET_ENV},
+                     the same secret the relay was given
   --trusted-proxy ADDR  a reverse proxy (address or CIDR) whose X-Forwarded-For names the
                      client; per-address limits then count that client; repeatable
   --metrics-port N   serve /metrics on this port only, not on the HTTP port
@@ -50,6 +54,7 @@ export const cloudCommand: CliCommand = {
       'stun-port': { type: 'string' },
       'stun-alt-port': { type: 'string' },
       'relay-port': { type: 'string' },
+      'relay-endpoint': { type: 'string' },
       'trusted-proxy': { type: 'string', multiple: true },
       'metrics-port': { type: 'string' },
       'metrics-host': { type: 'string' },
@@ -63,8 +68,9 @@ export const cloudCommand: CliCommand = {
       throw new UsageError(`--trusted-proxy: ${(error as Error).message.replace(/^trustedProxies: /, '')}`);
     }
     const secret = checkedRelaySecret(io.env[RELAY_SECRET_ENV] || undefined, RELAY_SECRET_ENV);
+    const relayEndpoint = externalRelay(values['relay-endpoint'], values['relay-port'], secret);
     const logger = createLogger({ name: 'cloud' });
-    let cloud;
+    let cloud: CloudWithExternalRelay;
     try {
       cloud = await createCloud({
         host: values.host ?? cloudDefaults.DEFAULT_CLOUD_HOST,
@@ -73,6 +79,7 @@ export const cloudCommand: CliCommand = {
         stunPort: intFlag('stun-port', values['stun-port'], DEFAULT_STUN_PORT),
         stunAltPort: intFlag('stun-alt-port', values['stun-alt-port'], cloudDefaults.DEFAULT_STUN_ALT_PORT),
         relayPort: intFlag('relay-port', values['relay-port'], relayDefaults.DEFAULT_RELAY_PORT),
+        ...(relayEndpoint ? { relayEndpoint } : {}),
         ...(secret ? { relaySecret: secret } : {}),
         ipv6: !values['no-ipv6'],
         ...(values['metrics-port'] === undefined ? {} : { metricsPort: intFlag('metrics-port', values['metrics-port'], 0) }),
@@ -102,5 +109,19 @@ export const cloudCommand: CliCommand = {
     return ExitCode.ok;
   },
 };
+
+/** `--relay-endpoint IP:PORT`: an IP literal (what peers are sent) and a port, with the shared secret. */
+function externalRelay(flag: string | undefined, relayPort: string | undefined, secret: string | undefined): UdpEndpoint | undefined {
+  if (flag === undefined) return undefined;
+  const endpoint = parseEndpoint(flag);
+  if (!endpoint || isIP(endpoint.address) === 0 || endpoint.port === 0) {
+    throw new UsageError(`--relay-endpoint takes IP:PORT (an IPv6 address in brackets), got "${flag}"`);
+  }
+  if (relayPort !== undefined) throw new UsageError('--relay-endpoint replaces the built-in relay: drop --relay-port');
+  if (secret === undefined) {
+    throw new UsageError(`--relay-endpoint needs ${RELAY_SECRET_ENV}: the relay verifies the cloud's tickets with the secret it was given`);
+  }
+  return endpoint;
+}
 
 export default cloudCommand;
