@@ -2,7 +2,7 @@
 // once, the runner events host and client print, and `cloud --relay-endpoint` with an external relay.
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cloudDefaults } from '../../../src/index.js';
+import { cloudDefaults, createCloud } from '../../../src/index.js';
 import { spawnCli, spawnLoopbackCloud, type SpawnedCli } from '../../support/cli.js';
 
 const COMMAND_MODULES = {
@@ -133,6 +133,21 @@ describe('punchthrough host and client: failures once, runner events', () => {
     expect(await relay.stop()).toBe(0);
     const stats = relay.lines.find((line) => line.event === 'closed')?.stats as { packetsRelayed: number };
     expect(stats.packetsRelayed).toBeGreaterThanOrEqual(20);
+  });
+
+  it('starts no relay of its own with createCloud({ relayEndpoint }), and hands out the external one', async () => {
+    const relayEndpoint = { address: '127.0.0.1', port: 6055 };
+    const cloud = await createCloud({ host: '127.0.0.1', httpPort: 0, stunPort: 0, stunAltPort: null, relayEndpoint, relaySecret: secret });
+    try {
+      expect(cloud.relay).toEqual({ ...relayEndpoint, family: 'IPv4' });
+      expect('relayServer' in cloud).toBe(false);
+      expect('relay6' in cloud).toBe(false);
+      const metrics = await cloud.metrics();
+      expect(metrics).toContain('punchthrough_stun_requests_total');
+      expect(metrics).not.toContain('punchthrough_relay_');
+    } finally {
+      await cloud.close();
+    }
   });
 
   it('prints relay-error once (not again on stderr) when the external relay was given another secret', async () => {
