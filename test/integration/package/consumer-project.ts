@@ -25,6 +25,7 @@ const CONSUMER_DEV_PACKAGES = ['typescript', '@types/node'];
  */
 export const RESOLUTIONS = [
   ['node16', 'node16', 'node16', false],
+  ['nodenext', 'nodenext', 'nodenext', true],
   ['bundler', 'esnext', 'bundler', true],
   ['node10', 'es2022', 'node10', true],
 ] as const;

@@ -1,6 +1,6 @@
 // The package as a game installs it: `npm pack`, an offline install into a separate strict
-// TypeScript project, typechecks under node16, bundler and node10 resolution, a host and a
-// client from the installed package to a connected state, and the tarball's contents.
+// TypeScript project, typechecks under node16, nodenext, bundler and node10 resolution, a host
+// and a client from the installed package to a connected state, and the tarball's contents.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -99,7 +99,7 @@ describe('the packed package in a separate TypeScript project', () => {
     expect(missing).toEqual([]);
   });
 
-  it('typechecks under strict settings with node16, bundler and node10 resolution', async () => {
+  it('typechecks under strict settings with node16, nodenext, bundler and node10 resolution', async () => {
     // In parallel; node16 also emits the game the next test runs.
     const tsc = join(work, 'node_modules', 'typescript', 'bin', 'tsc');
     const checks = await Promise.all(
