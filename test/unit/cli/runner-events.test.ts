@@ -1,13 +1,14 @@
 // The runner events `host` and `client` print: each entry of the table reaches the output with
 // the runner's fields, and each is named in both commands' usage and in docs/cli.md.
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { NetworkRunner, NetworkRunnerEvents } from '../../../client-sdk/index.js';
 import { clientCommand } from '../../../cli/client-command.js';
 import { hostCommand } from '../../../cli/host-command.js';
 import type { Output } from '../../../cli/output.js';
 import { RUNNER_EVENT_LINES, reportRunnerEvents, runnerEnded } from '../../../cli/runner-events.js';
+import { MESSAGES_PRINTED_AS_EVENTS } from '../../../cli/runner-logger.js';
 
 const direct = { address: '198.51.100.2', port: 40000, family: 'IPv4' as const };
 const relay = { address: '203.0.113.1', port: 5055, family: 'IPv4' as const };
@@ -73,5 +74,14 @@ describe('CLI runner events', () => {
       expect(docs).toContain(`| \`${String(event)}\` |`);
       for (const usage of [hostCommand.usage, clientCommand.usage]) expect(usage.replace(/\s+/g, ' ')).toMatch(new RegExp(`\\b${String(event)}\\b`));
     }
+  });
+
+  it('drops only log messages the runner still writes (a renamed one would be printed twice again)', () => {
+    const sdk = new URL('../../../client-sdk/', import.meta.url);
+    const sources = readdirSync(sdk, { recursive: true })
+      .filter((file) => String(file).endsWith('.ts'))
+      .map((file) => readFileSync(new URL(String(file), sdk), 'utf8'))
+      .join('\n');
+    for (const message of MESSAGES_PRINTED_AS_EVENTS) expect(sources).toContain(`'${message}'`);
   });
 });
