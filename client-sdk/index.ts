@@ -32,6 +32,9 @@ export { connectSignaling, type Signaling, type SignalingConnector, type Signali
 export type {
   AttemptEvent,
   ConnectPath,
+  ConnectRequest,
+  ConnectRequestDecision,
+  ConnectRequestHandler,
   MessageEvent,
   NetworkRunnerEvents,
   NetworkRunnerOptions,
@@ -39,6 +42,11 @@ export type {
   PathChangedEvent,
   PeerConnectedEvent,
   PeerDisconnectedEvent,
+  PeerLeftReason,
+  PlayerInactiveEvent,
+  PlayerInfo,
+  PlayerJoinedEvent,
+  PlayerLeftEvent,
   ProgressEvent,
   ProgressFlow,
   Properties,
@@ -55,3 +63,4 @@ export type {
 } from './types.js';
 export type { NatType as ReportedNatType } from '../src/protocol/index.js';
 export { DisconnectReason, MAX_DATA_BYTES } from './constants.js';
+export { CONNECT_REQUEST_TIMEOUT_MS, MAX_CONNECTION_TOKEN_BYTES, MAX_KICK_MESSAGE_CHARS } from './constants.js';

@@ -11,7 +11,7 @@ import { ClientLink } from './peer/client-link.js';
 import { generateEphemeral, type EphemeralKeyPair } from './peer/key-schedule.js';
 import type { LinkOutput, LinkTiming } from './peer/link-core.js';
 import type { Link, PeerContact } from './peer/link.js';
-import { readHeader, type PeerDropReason } from './peer/packets.js';
+import { readHeader, WireDisconnectReason, type PeerDropReason } from './peer/packets.js';
 import type { ConnectPath, Via } from './peer/path.js';
 import { firstAttemptOfPath, type ScheduleConfig } from './peer/schedule.js';
 import type { PairRole } from './peer/sealer.js';
@@ -237,6 +237,19 @@ export class PeerDriver {
     }
     this.#carryOut(entry, entry.link.receive(bytes, via, this.env.clock.now()));
     this.#reschedule();
+  }
+
+  /**
+   * Says goodbye on one link (a kick's goodbye tells the client so) and forgets it; a connected
+   * peer gets `peerDisconnected` with `reason`. Nothing when there is no such pair.
+   */
+  disconnect(peerId: string, reason: DisconnectReason): void {
+    const entry = this.#peers.get(peerId);
+    if (!entry) return;
+    const connected = entry.link.core.connected;
+    this.#carryOut(entry, entry.link.close(reason === 'kicked' ? WireDisconnectReason.KICKED : undefined));
+    this.#forget(entry);
+    if (connected) this.hooks.emit('peerDisconnected', { peerId, reason });
   }
 
   /** Says goodbye on every link and forgets them all; connected peers get `peerDisconnected` with `reason`. */

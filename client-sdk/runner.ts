@@ -25,6 +25,7 @@ import { CONNECT_STEPS, CREATE_STEPS, JOIN_STEPS } from './steps.js';
 import type {
   NetworkRunnerEvents,
   NetworkRunnerOptions,
+  PlayerInfo,
   ProgressEvent,
   ProgressFlow,
   RunnerDropCounters,
@@ -80,6 +81,8 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       renewTicket: (ticket) => this.#socket.renewTicket(ticket),
       ipv6: () => this.#socket.v6 !== undefined,
       driver: () => this.#driver,
+      request: (body) => this.#signaling?.request(body) ?? Promise.reject(new PunchthroughError('NOT_IN_SESSION', 'no signaling connection')),
+      ended: (error) => void this.#shutdownFor(shutdownEventOf(error)),
     });
     this.#driver = new PeerDriver(
       this.#options.env,
@@ -138,6 +141,16 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     return this.#driver.link(peerId)?.core.rttMs;
   }
 
+  /** Every member of the session this runner knows, itself first (Fusion's ActivePlayers: those `active`). */
+  get players(): PlayerInfo[] {
+    return this.#isClosed() ? [] : this.#cloud.players.list();
+  }
+
+  /** Server mode: removes a player (Fusion's Disconnect(PlayerRef)); it shuts down with reason `kicked` and `message`. */
+  disconnect(peerId: string, message?: string): Promise<void> {
+    return this.#cloud.kick(peerId, message);
+  }
+
   /** Peer ids of the connected peers (client mode: the server). */
   connectedPeers(): string[] {
     return this.#driver.connectedPeers();
@@ -171,8 +184,8 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     try {
       return await startSequence(this.#startHost(), options);
     } catch (error) {
-      // A shutdown during the start surfaces as RUNNER_CLOSED, whatever step it interrupted.
-      const failure = this.#isClosed() ? closedError() : asPunchthroughError(error);
+      // A kick (or a refused connect request) names itself; a shutdown during the start surfaces as RUNNER_CLOSED, whatever step it interrupted.
+      const failure = this.#cloud.ended ?? (this.#isClosed() ? closedError() : asPunchthroughError(error));
       this.#options.env.logger.info({ code: failure.code, message: failure.message }, 'start failed');
       await this.#shutdownFor(shutdownEventOf(failure));
       throw failure;

@@ -7,7 +7,7 @@
 import { PunchthroughError, reportedNatType, type Clock, type TimerHandle, type UdpEndpoint } from '../core/index.js';
 import { EventType, RequestType, type Event, type JoinResult, type NatType, type StartEvent } from '../src/protocol/index.js';
 import { familyOf, localCandidates, toEndpoint, toWire } from './addresses.js';
-import { RELAY_BIND_WAIT_MS } from './constants.js';
+import { MAX_CONNECTION_TOKEN_BYTES, RELAY_BIND_WAIT_MS } from './constants.js';
 import { START_STEP } from './steps.js';
 import type { RunnerDeps } from './deps.js';
 import type { GameSocket } from './game-socket.js';
@@ -127,8 +127,9 @@ function enter(signaling: Signaling, game: StartGameOptions): Promise<JoinResult
       lobbyKeys: Object.keys(properties),
     });
   }
-  if (game.sessionName !== undefined) return signaling.request({ type: RequestType.JOIN, name: game.sessionName });
-  return signaling.request({ type: RequestType.JOIN_RANDOM, ...(game.filter ? { filter: game.filter } : {}) });
+  const token = game.connectionToken === undefined ? {} : { connectionToken: checkedToken(game.connectionToken) };
+  if (game.sessionName !== undefined) return signaling.request({ type: RequestType.JOIN, name: game.sessionName, ...token });
+  return signaling.request({ type: RequestType.JOIN_RANDOM, ...(game.filter ? { filter: game.filter } : {}), ...token });
 }
 
 /**
@@ -216,4 +217,12 @@ function atMost(clock: Clock, promise: Promise<void>, ms: number): Promise<void>
 
 function asEndpoint(seen: { address: string; port: number }): UdpEndpoint {
   return { address: seen.address, port: seen.port, family: familyOf(seen.address) };
+}
+
+/** The join's connection token: bytes, at most MAX_CONNECTION_TOKEN_BYTES (the cloud refuses more). */
+function checkedToken(token: unknown): Uint8Array {
+  if (!(token instanceof Uint8Array) || token.length > MAX_CONNECTION_TOKEN_BYTES) {
+    throw new PunchthroughError('INVALID_OPTIONS', `connectionToken must be a Uint8Array of at most ${MAX_CONNECTION_TOKEN_BYTES} bytes`);
+  }
+  return token;
 }

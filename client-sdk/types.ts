@@ -1,13 +1,13 @@
 /** The public shapes of the SDK: runner options, startGame arguments and results, events. */
 import type { Clock, ErrorCode, Logger, UdpEndpoint, UdpSocketFactory } from '../core/index.js';
-import type { Properties, SessionCloseReason } from '../src/protocol/index.js';
+import type { PeerLeftReason, Properties, SessionCloseReason } from '../src/protocol/index.js';
 import type { ConnectPath } from '../src/protocol/index.js';
 import type { DisconnectReason } from './constants.js';
 import type { PathChangeReason } from './peer/path-manager.js';
 import type { SignalingConnector } from './signaling.js';
 
 export type { ConnectPath } from '../src/protocol/index.js';
-export type { NatType, Properties, PropertyValue } from '../src/protocol/index.js';
+export type { NatType, PeerLeftReason, Properties, PropertyValue } from '../src/protocol/index.js';
 
 export interface NetworkRunnerOptions {
   /** The cloud's session service: `http(s)://host:port` or the signaling `ws(s)://` URL. */
@@ -102,6 +102,15 @@ export interface NetworkRunnerOptions {
    * to `cloudUrl`.
    */
   signaling?: SignalingConnector;
+  /**
+   * Server mode: decides whether a client may connect (Fusion's OnConnectRequest), called once
+   * per client when its addresses arrive, before any packet goes to it, with the client's
+   * `connectionToken`. Return (or resolve) true to accept, false or `{ accept: false, reason }`
+   * to refuse: the cloud removes the client, whose startGame rejects with CONNECT_REFUSED
+   * carrying `reason`. A callback that throws, rejects or takes longer than
+   * CONNECT_REQUEST_TIMEOUT_MS refuses (logged). Default: every client is accepted.
+   */
+  onConnectRequest?: ConnectRequestHandler;
 }
 
 export interface StartGameOptions {
@@ -122,6 +131,11 @@ export interface StartGameOptions {
   visible?: boolean;
   /** Server: accepts new players. Default true. */
   open?: boolean;
+  /**
+   * Client: bytes for the server's `onConnectRequest` (Fusion's ConnectionToken), at most
+   * MAX_CONNECTION_TOKEN_BYTES (128); only the session's server receives them.
+   */
+  connectionToken?: Uint8Array;
 }
 
 export interface StartGameResult {
@@ -300,6 +314,53 @@ export interface ShutdownEvent {
   message: string;
 }
 
+/** A member of this runner's session as the runner knows it ({@link NetworkRunner.players}). */
+export interface PlayerInfo {
+  actor: number;
+  peerId: string;
+  mode: 'server' | 'client';
+  /** False while it is inactive (dropped; it may rejoin within the player TTL). */
+  active: boolean;
+  /** This runner (Fusion's LocalPlayer). */
+  local: boolean;
+}
+
+/** A player entered the session after this runner, or came back (`rejoined`) within its player TTL (Fusion's OnPlayerJoined). */
+export interface PlayerJoinedEvent {
+  actor: number;
+  peerId: string;
+  mode: 'server' | 'client';
+  rejoined: boolean;
+}
+
+/** A player dropped without leaving; it may rejoin within `expiresInMs`. */
+export interface PlayerInactiveEvent {
+  actor: number;
+  peerId: string;
+  expiresInMs: number;
+}
+
+/** A player is no longer in the session (Fusion's OnPlayerLeft). */
+export interface PlayerLeftEvent {
+  actor: number;
+  peerId: string;
+  /** The cloud's reason: `left`, `timeout` (its player TTL ran out), `kicked` or `connectRefused`. */
+  reason: PeerLeftReason;
+}
+
+/** What a server's `onConnectRequest` is asked about (Fusion's NetworkRunnerCallbackArgs.ConnectRequest). */
+export interface ConnectRequest {
+  peerId: string;
+  actor: number;
+  /** The client's `connectionToken`; undefined when it sent none. */
+  token: Uint8Array | undefined;
+}
+
+/** true (or `{ accept: true }`) accepts; false or `{ accept: false, reason }` refuses. */
+export type ConnectRequestDecision = boolean | { accept: true } | { accept: false; reason?: string };
+
+export type ConnectRequestHandler = (request: ConnectRequest) => ConnectRequestDecision | Promise<ConnectRequestDecision>;
+
 /** Event name → listener arguments. */
 export interface NetworkRunnerEvents {
   progress: [ProgressEvent];
@@ -312,4 +373,7 @@ export interface NetworkRunnerEvents {
   sessionClosed: [SessionClosedEvent];
   relayError: [RelayErrorEvent];
   shutdown: [ShutdownEvent];
+  playerJoined: [PlayerJoinedEvent];
+  playerInactive: [PlayerInactiveEvent];
+  playerLeft: [PlayerLeftEvent];
 }

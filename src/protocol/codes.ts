@@ -38,6 +38,8 @@ export const RequestType = {
   REPORT_ADDRESSES: 9,
   /** {@link ConnectedRequest}: a client reports that it connected to the server, by which path, how fast. */
   CONNECTED: 10,
+  /** {@link KickRequest}: the session's server removes a member (Fusion's Disconnect(PlayerRef)), or refuses its connect request. */
+  KICK: 11,
 } as const;
 export type RequestType = (typeof RequestType)[keyof typeof RequestType];
 
@@ -68,6 +70,8 @@ export const EventType = {
   SESSION_CLOSED: 36,
   /** {@link RelayTicketEvent}: a fresh relay ticket before the current one expires (an SDK without it drops the frame). */
   RELAY_TICKET: 37,
+  /** {@link KickedEvent}: the server removed this peer from the session (kicked, or its connect request refused). */
+  KICKED: 39,
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 

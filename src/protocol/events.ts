@@ -1,6 +1,6 @@
 // Events (service → peer): pushed without an id when something happens in the session.
 import type { EventType } from './codes.js';
-import type { NatType, PeerInfo, PeerLeftReason, PeerMode, Properties, SessionCloseReason, SessionInfo, WireEndpoint } from './values.js';
+import type { KickReason, NatType, PeerInfo, PeerLeftReason, PeerMode, Properties, SessionCloseReason, SessionInfo, WireEndpoint } from './values.js';
 import type { ErrorMessage, ResponseMessage } from './replies.js';
 
 /** A relay allocation for this peer: bind to `endpoint` with `ticket` before `expiresAtMs`. */
@@ -47,6 +47,8 @@ export interface PeerAddressesEvent {
   reflexive?: WireEndpoint;
   natType?: NatType;
   pairSecret: Uint8Array;
+  /** To the server, about a client that joined with one: the client's connection token (at most PROTOCOL_MAX_CONNECTION_TOKEN_BYTES). */
+  connectionToken?: Uint8Array;
 }
 
 /** A peer dropped without leaving; it may rejoin until `expiresInMs` passes. */
@@ -96,6 +98,18 @@ export interface RelayTicketEvent {
   expiresAtMs: number;
 }
 
+/**
+ * The session's server removed this peer: it is no longer in the session and cannot rejoin
+ * (an SDK without this event hears nothing; its server's goodbye ends the pair).
+ */
+export interface KickedEvent {
+  type: typeof EventType.KICKED;
+  sessionId: string;
+  reason: KickReason;
+  /** The server's words, at most PROTOCOL_MAX_KICK_MESSAGE_CHARS (may be empty). */
+  message: string;
+}
+
 export type Event =
   | StartEvent
   | PeerJoinedEvent
@@ -104,7 +118,8 @@ export type Event =
   | PeerLeftEvent
   | PropertiesChangedEvent
   | SessionClosedEvent
-  | RelayTicketEvent;
+  | RelayTicketEvent
+  | KickedEvent;
 
 /** Anything the service sends. */
 export type ServerMessage = ResponseMessage | ErrorMessage | Event;

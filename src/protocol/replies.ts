@@ -43,6 +43,7 @@ export interface ResultOf {
   [RequestType.SET_PROPERTIES]: EmptyResult;
   [RequestType.REPORT_ADDRESSES]: EmptyResult;
   [RequestType.CONNECTED]: EmptyResult;
+  [RequestType.KICK]: EmptyResult;
 }
 
 /** Success reply. `request` repeats the request's type so the result can be validated alone. */

@@ -1,6 +1,6 @@
 // Requests (peer → service): one interface per request type, and their union.
 import type { RequestType } from './codes.js';
-import type { ConnectPath, NatType, Properties, WireEndpoint } from './values.js';
+import type { ConnectPath, KickReason, NatType, Properties, WireEndpoint } from './values.js';
 
 interface RequestBase {
   /** Positive integer (1 … 2^31−1) the peer picks; echoed in the reply. */
@@ -64,6 +64,13 @@ export interface JoinRequest extends RequestBase, CreateOptions {
   name: string;
   /** Create the session (as its server) when no session has this name. */
   createIfNotExists?: boolean;
+  /**
+   * Bytes for the server's connect-request callback (Fusion's ConnectionToken), at most
+   * PROTOCOL_MAX_CONNECTION_TOKEN_BYTES. Only the session's server receives it, with this
+   * client's addresses ({@link PeerAddressesEvent.connectionToken}). Optional: a service from
+   * before it ignores the unknown key.
+   */
+  connectionToken?: Uint8Array;
 }
 
 /**
@@ -75,6 +82,13 @@ export interface JoinRandomRequest extends RequestBase {
   type: typeof RequestType.JOIN_RANDOM;
   /** Every entry must match; absent or empty matches any session. */
   filter?: Properties;
+  /**
+   * Bytes for the server's connect-request callback (Fusion's ConnectionToken), at most
+   * PROTOCOL_MAX_CONNECTION_TOKEN_BYTES. Only the session's server receives it, with this
+   * client's addresses ({@link PeerAddressesEvent.connectionToken}). Optional: a service from
+   * before it ignores the unknown key.
+   */
+  connectionToken?: Uint8Array;
 }
 
 /**
@@ -148,6 +162,23 @@ export interface ConnectedRequest extends RequestBase {
   ms: number;
 }
 
+/**
+ * The session's server removes a member, named by `actor` or `peerId` (one of them is required;
+ * with both, they must name the same member). The member gets a {@link KickedEvent}, the others
+ * a {@link PeerLeftEvent} with `reason` as its reason; its relay tickets are revoked and it
+ * cannot rejoin (it was removed, not made inactive). Errors: `NOT_IN_SESSION`, `NOT_ALLOWED`
+ * (the sender is not the server, or names itself), `PLAYER_NOT_FOUND`, `INVALID_REQUEST`.
+ */
+export interface KickRequest extends RequestBase {
+  type: typeof RequestType.KICK;
+  actor?: number;
+  peerId?: string;
+  /** Default `kicked`; `connectRefused` when the server's connect-request callback said no. */
+  reason?: KickReason;
+  /** For the removed peer (at most PROTOCOL_MAX_KICK_MESSAGE_CHARS). Default empty. */
+  message?: string;
+}
+
 export type Request =
   | HelloRequest
   | CreateRequest
@@ -158,7 +189,8 @@ export type Request =
   | ListRequest
   | SetPropertiesRequest
   | ReportAddressesRequest
-  | ConnectedRequest;
+  | ConnectedRequest
+  | KickRequest;
 
 /** A request as the peer builds it: the `id` is added by whoever tracks replies. */
 export type RequestBody<R extends Request = Request> = R extends Request ? Omit<R, 'id'> : never;

@@ -77,6 +77,7 @@ import {
   string,
   type Schema,
 } from './schema.js';
+import { connectionToken, kickedEvent, kickRequest } from './kick-schemas.js';
 
 /** Why a decoded frame is not a valid message. */
 export interface ValidationError {
@@ -137,12 +138,14 @@ const requestSchemas: { [T in RequestType]: Schema<Extract<Request, { type: T }>
     id: requestId,
     name: text,
     createIfNotExists: optional(boolean),
+    connectionToken: optional(connectionToken),
     ...createOptions,
   }),
   [RequestType.JOIN_RANDOM]: object<JoinRandomRequest>({
     type: literal(RequestType.JOIN_RANDOM),
     id: requestId,
     filter: optional(properties),
+    connectionToken: optional(connectionToken),
   }),
   [RequestType.REJOIN]: object<RejoinRequest>({
     type: literal(RequestType.REJOIN),
@@ -182,6 +185,7 @@ const requestSchemas: { [T in RequestType]: Schema<Extract<Request, { type: T }>
     path: oneOf(CONNECT_PATHS),
     ms: finiteNumber(0, PROTOCOL_MAX_DURATION_MS),
   }),
+  [RequestType.KICK]: kickRequest,
 };
 
 const peerInfo = object<PeerInfo>({
@@ -240,6 +244,7 @@ const resultSchemas: { [T in RequestType]: Schema<ResultOf[T]> } = {
   [RequestType.SET_PROPERTIES]: emptyResult,
   [RequestType.REPORT_ADDRESSES]: emptyResult,
   [RequestType.CONNECTED]: emptyResult,
+  [RequestType.KICK]: emptyResult,
 };
 
 const token = bytes(PROTOCOL_MAX_TOKEN_BYTES);
@@ -276,6 +281,7 @@ const eventSchemas: { [T in EventType]: Schema<Extract<Event, { type: T }>> } = 
     reflexive: optional(wireEndpoint),
     natType: optional(oneOf(NAT_TYPES)),
     pairSecret,
+    connectionToken: optional(connectionToken),
   }),
   [EventType.PEER_INACTIVE]: object<PeerInactiveEvent>({
     type: literal(EventType.PEER_INACTIVE),
@@ -307,6 +313,7 @@ const eventSchemas: { [T in EventType]: Schema<Extract<Event, { type: T }>> } = 
     ticket: token,
     expiresAtMs: epochMs,
   }),
+  [EventType.KICKED]: kickedEvent,
 };
 
 const errorCodes = Object.keys(ErrorCodes) as ErrorCode[];

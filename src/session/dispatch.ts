@@ -53,6 +53,10 @@ export function handlerTable(sessions: Sessions): HandlerTable {
       sessions.connected(peer, request);
       reply({});
     },
+    [RequestType.KICK]: async ({ peer, request, reply }) => {
+      await sessions.kick(peer, request);
+      reply({});
+    },
   };
 }
 

@@ -17,6 +17,7 @@ import {
   type JoinRandomRequest,
   type JoinRequest,
   type JoinResult,
+  type KickRequest,
   type ListResult,
   type LobbySession,
   type PeerMode,
@@ -27,6 +28,7 @@ import {
 } from '../protocol/index.js';
 import { boundedAddresses, knownAddressesFor, reportAddresses, sameAddresses } from './addresses.js';
 import { createRequestChecks } from './checks.js';
+import { kickRequest } from './kick.js';
 import type { HookRunner } from './hook-runner.js';
 import type { CallerContext } from './hooks.js';
 import type { SessionMetrics } from './metrics.js';
@@ -55,6 +57,8 @@ export interface Sessions {
   /** `reply` is sent before the change is applied (a repeat or a refusal sends nothing else). */
   reportAddresses(peer: Peer, request: ReportAddressesRequest, reply: () => void): Promise<void>;
   connected(peer: Peer, request: ConnectedRequest): void;
+  /** The server removes a member (KICK): NOT_ALLOWED for anyone else. */
+  kick(peer: Peer, request: KickRequest): Promise<void>;
   /** The peer's socket is gone: its member turns inactive (or leaves, with a zero player TTL). */
   drop(peer: Peer): Promise<void>;
   /** Tells the sessions of `peers` the service is going away and stops every deadline. */
@@ -143,8 +147,9 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
 
   const token = (bytes: number): string => Buffer.from(settings.randomBytes(bytes)).toString('base64url');
 
-  const newMember = (peer: Peer, mode: PeerMode): NewMember => ({
+  const newMember = (peer: Peer, mode: PeerMode, connectionToken?: Uint8Array): NewMember => ({
     mode,
+    ...(connectionToken ? { connectionToken } : {}),
     peerId: token(9),
     rejoinToken: token(18),
     pairSecret: settings.randomBytes(32),
@@ -164,11 +169,9 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   const welcome = (peer: Peer, reply: JoinReply, session: Session, member: Member, created: boolean, kind: string): void => {
     const { sessionId } = session;
     const detach = bus.attach(sessionId, member.actor, (event) => {
-      // The session closed: this connection is no longer in it (wherever the close happened).
-      if (event.type === EventType.SESSION_CLOSED && peer.membership?.sessionId === sessionId) {
-        peer.membership = undefined;
-        tickets.disarm(peer);
-      }
+      // The session closed, or the server kicked this member: this connection is no longer in it (wherever that happened).
+      const ended = event.type === EventType.SESSION_CLOSED || event.type === EventType.KICKED;
+      if (ended && peer.membership?.sessionId === sessionId && peer.membership.actor === member.actor) unbind(peer);
       peer.deliver(event);
     });
     peer.membership = { sessionId, actor: member.actor, mode: member.mode, detach };
@@ -239,9 +242,9 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   };
 
   /** Joining steps 2–5: enter an existing session as a client. */
-  const enter = async (peer: Peer, session: Session, kind: 'join' | 'random', reply: JoinReply): Promise<Outcome<Member> | undefined> => {
+  const enter = async (peer: Peer, session: Session, kind: 'join' | 'random', reply: JoinReply, token?: Uint8Array): Promise<Outcome<Member> | undefined> => {
     await hooks.authorizeJoin({ ...caller(peer), session, kind });
-    const outcome = await update(session.sessionId, (s) => admit(s, newMember(peer, 'client'), clock.now()));
+    const outcome = await update(session.sessionId, (s) => admit(s, newMember(peer, 'client', token), clock.now()));
     if (outcome?.ok) welcome(peer, reply, outcome.change.next!, outcome.change.result, false, kind);
     return outcome;
   };
@@ -277,7 +280,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       for (let attempt = 0; attempt < 2; attempt++) {
         const existing = await store.findByName(appKey(peer), name);
         if (existing) {
-          const outcome = await enter(peer, existing, 'join', reply);
+          const outcome = await enter(peer, existing, 'join', reply, request.connectionToken);
           if (outcome) return throwIfRefused(outcome, '');
         } else if (request.createIfNotExists) {
           if (await createSession(peer, request, name, reply)) return;
@@ -295,7 +298,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       for (const candidate of candidates) {
         // A candidate that filled up, closed or refuses this peer since the search: try the next.
         try {
-          if ((await enter(peer, candidate, 'random', reply))?.ok) return;
+          if ((await enter(peer, candidate, 'random', reply, request.connectionToken))?.ok) return;
         } catch (error) {
           if (!(error instanceof PunchthroughError)) throw error;
         }
@@ -374,6 +377,8 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       requireMembership(peer);
       metrics.connectMs.observe({ path: request.path }, request.ms);
     },
+
+    kick: (peer, request) => kickRequest(peer, request, update, () => clock.now()),
 
     async drop(peer) {
       const membership = unbind(peer);
