@@ -35,7 +35,8 @@ Options:
   --no-ipv6           IPv4 only: no IPv6 socket, no IPv6 candidates (IPv6 is on by default)
   --json              one JSON object per line on stdout: progress, reflexive, attempt,
                       connected, updates, path-changed, relay-error, signaling-lost,
-                      session-closed, shutdown, failed
+                      session-closed, player-joined, player-inactive, player-left,
+                      shutdown, failed
   --help              this text`;
 
 /** A game update: sequence number and send time, echoed back by the host. */

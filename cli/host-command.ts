@@ -30,7 +30,8 @@ Options:
   --no-ipv6           IPv4 only: no IPv6 socket, no IPv6 candidates (IPv6 is on by default)
   --json              one JSON object per line on stdout: progress, session, reflexive,
                       peer-connected, peer-disconnected, path-changed, relay-error,
-                      signaling-lost, session-closed, shutdown, failed
+                      signaling-lost, session-closed, player-joined, player-inactive,
+                      player-left, shutdown, failed
   --help              this text`;
 
 export const hostCommand: CliCommand = {

@@ -46,6 +46,15 @@ export const RUNNER_EVENT_LINES: { readonly [K in keyof NetworkRunnerEvents]?: L
   ],
   signalingLost: (e) => [{ event: 'signaling-lost', code: e.code, message: e.message }, `signaling lost ${e.code}: ${e.message}`],
   sessionClosed: (e) => [{ event: 'session-closed', session: e.sessionId, reason: e.reason }, `closed    session ${e.sessionId} (${e.reason})`],
+  playerJoined: (e) => [
+    { event: 'player-joined', actor: e.actor, peer: e.peerId, mode: e.mode, rejoined: e.rejoined },
+    `player    ${e.actor} ${e.rejoined ? 'rejoined' : 'joined'} (${e.mode}, ${e.peerId})`,
+  ],
+  playerInactive: (e) => [
+    { event: 'player-inactive', actor: e.actor, peer: e.peerId, expiresInMs: e.expiresInMs },
+    `player    ${e.actor} inactive, its slot kept ${e.expiresInMs} ms`,
+  ],
+  playerLeft: (e) => [{ event: 'player-left', actor: e.actor, peer: e.peerId, reason: e.reason }, `player    ${e.actor} left (${e.reason})`],
   shutdown: (e) => [{ event: 'shutdown', reason: e.reason, ...(e.code ? { code: e.code } : {}) }, `shutdown  ${e.reason}${e.code ? ` (${e.code})` : ''}`],
 };
 

@@ -9,6 +9,8 @@ export const MESSAGES_PRINTED_AS_EVENTS: ReadonlySet<string> = new Set([
   'start failed', // `failed`
   'signaling connection lost; connected peers carry on', // `signaling-lost`
   'relay bind failed; direct paths only', // `relay-error`
+  'the cloud closed the session', // `session-closed`
+  'the server removed this runner from the session', // `shutdown` (kicked) and `failed`
 ]);
 
 /** A logger for the runners of `host`, `client` and `demo` (`level` defaults to LOG_LEVEL, else info). */

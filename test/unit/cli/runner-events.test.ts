@@ -19,6 +19,9 @@ const samples: { [K in keyof NetworkRunnerEvents]?: NetworkRunnerEvents[K] } = {
   relayError: [{ code: 'PEER_NOT_BOUND', message: 'actor 3 is not bound', actor: 3, usable: true }],
   signalingLost: [{ code: 'CLOUD_UNREACHABLE', message: 'closed' }],
   sessionClosed: [{ sessionId: 's1', reason: 'serverLeft' }],
+  playerJoined: [{ actor: 2, peerId: 'p2', mode: 'client', rejoined: false }],
+  playerInactive: [{ actor: 2, peerId: 'p2', expiresInMs: 5000 }],
+  playerLeft: [{ actor: 2, peerId: 'p2', reason: 'timeout' }],
   shutdown: [{ reason: 'kicked', code: 'KICKED', message: 'the host kicked you' }],
 };
 
@@ -40,6 +43,9 @@ describe('CLI runner events', () => {
       { event: 'relay-error', code: 'PEER_NOT_BOUND', message: 'actor 3 is not bound', usable: true, actor: 3 },
       { event: 'signaling-lost', code: 'CLOUD_UNREACHABLE', message: 'closed' },
       { event: 'session-closed', session: 's1', reason: 'serverLeft' },
+      { event: 'player-joined', actor: 2, peer: 'p2', mode: 'client', rejoined: false },
+      { event: 'player-inactive', actor: 2, peer: 'p2', expiresInMs: 5000 },
+      { event: 'player-left', actor: 2, peer: 'p2', reason: 'timeout' },
       // The message is the `failed` line's, not repeated here.
       { event: 'shutdown', reason: 'kicked', code: 'KICKED' },
     ]);
@@ -48,6 +54,9 @@ describe('CLI runner events', () => {
       'relay     PEER_NOT_BOUND: actor 3 is not bound',
       'signaling lost CLOUD_UNREACHABLE: closed',
       'closed    session s1 (serverLeft)',
+      'player    2 joined (client, p2)',
+      'player    2 inactive, its slot kept 5000 ms',
+      'player    2 left (timeout)',
       'shutdown  kicked (KICKED)',
     ]);
   });
