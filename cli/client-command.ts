@@ -7,16 +7,17 @@ import {
   DEFAULT_CLI_UPDATE_INTERVAL_MS,
   DEFAULT_CLI_UPDATES,
 } from './constants.js';
-import { createLogger, formatEndpoint } from '../core/index.js';
+import { formatEndpoint } from '../core/index.js';
 import { requireCloud } from './host-command.js';
 import { ExitCode, intFlag, parseFlags, type CliCommand } from './io.js';
 import { createOutput, keyValues, type Output } from './output.js';
-import { reportProgress } from './runner-events.js';
+import { reportProgress, reportRunnerEvents, runnerEnded } from './runner-events.js';
+import { runnerLogger } from './runner-logger.js';
 import { percentile } from './percentile.js';
 
 const usage = `Usage: punchthrough client --cloud URL [--session NAME] [--filter key=value]... [--updates N]
                           [--interval-ms N] [--force-relay] [--app-id ID] [--app-version V]
-                          [--no-ipv6] [--json]
+                          [--no-ipv6] [--discover-nat] [--json]
 
 Runs a game client: a NetworkRunner in client mode that joins a session, connects to its host
 (directly through NATs, or through the relay), sends game updates, waits for the host's echoes,
@@ -33,8 +34,11 @@ Options:
   --app-id ID         application id, as the host's (default ${DEFAULT_CLI_APP_ID})
   --app-version V     application version, as the host's (default 1)
   --no-ipv6           IPv4 only: no IPv6 socket, no IPv6 candidates (IPv6 is on by default)
+  --discover-nat      measure this end's NAT after the start (prints nat-type)
   --json              one JSON object per line on stdout: progress, reflexive, attempt,
-                      connected, updates, failed
+                      connected, updates, path-changed, relay-error, signaling-lost,
+                      session-closed, player-joined, player-inactive, player-left,
+                      session-properties, nat-type, warning, shutdown, failed
   --help              this text`;
 
 /** A game update: sequence number and send time, echoed back by the host. */
@@ -54,6 +58,7 @@ export const clientCommand: CliCommand = {
       'app-id': { type: 'string' },
       'app-version': { type: 'string' },
       'no-ipv6': { type: 'boolean', default: false },
+      'discover-nat': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     });
     const cloudUrl = requireCloud(values.cloud);
@@ -67,9 +72,12 @@ export const clientCommand: CliCommand = {
       appVersion: values['app-version'] ?? '1',
       forceRelay: values['force-relay'],
       ...(values['no-ipv6'] ? { ipv6: false } : {}),
-      logger: createLogger({ name: 'client' }),
+      discoverNat: values['discover-nat'],
+      logger: runnerLogger('client'),
     });
+    const ended = runnerEnded(runner);
     reportProgress(runner, out);
+    reportRunnerEvents(runner, out);
     runner.on('attempt', (attempt) => {
       out.event({ event: 'attempt', n: attempt.n, path: attempt.path }, `attempt   ${attempt.n} via ${attempt.path} (+${Math.round(attempt.ms)} ms)`);
       out.status(`connecting: attempt ${attempt.n + 1}, ${attempt.path}…`);
@@ -106,9 +114,13 @@ export const clientCommand: CliCommand = {
       },
       `connected to ${remote} via ${server.path} at attempt ${server.attempt}, ${Math.round(server.ms)} ms after the host's addresses (${Math.round(server.sinceStartMs)} ms since start)`,
     );
-    const echoed = await exchangeUpdates(runner, server.peerId, updates, intervalMs, io.stopSignal, out);
+    // The runner may end on its own meanwhile (kicked, session closed, cloud gone): stop sending.
+    let end: Error | undefined;
+    const stop = Promise.race([io.stopSignal, ended.then((error) => ((end = error), 'ended'))]);
+    const echoed = await exchangeUpdates(runner, server.peerId, updates, intervalMs, stop, out);
+    if (end) out.failed(end);
     await runner.shutdown();
-    return echoed >= Math.ceil(updates * CLI_MIN_ECHO_RATIO) ? ExitCode.ok : ExitCode.failure;
+    return !end && echoed >= Math.ceil(updates * CLI_MIN_ECHO_RATIO) ? ExitCode.ok : ExitCode.failure;
   },
 };
 

@@ -1,14 +1,15 @@
 // The `cloud` command: runs the session service, STUN server and relay in one process.
-import { isIPv4 } from 'node:net';
+import { isIP, isIPv4 } from 'node:net';
 import { relayDefaults } from '../relay/index.js';
 import { DEFAULT_STUN_PORT } from '../stun-server/index.js';
-import { cloudDefaults, createCloud, proxyMatcher } from '../src/index.js';
-import { createLogger, formatEndpoint } from '../core/index.js';
+import { cloudDefaults, createCloud, proxyMatcher, type CloudWithExternalRelay } from '../src/index.js';
+import { createLogger, formatEndpoint, parseEndpoint, type UdpEndpoint } from '../core/index.js';
 import { ExitCode, UsageError, intFlag, parseFlags, writeJson, type CliCommand, reportStartFailure } from './io.js';
 import { RELAY_SECRET_ENV, checkedRelaySecret } from './relay-secret.js';
 
 const usage = `Usage: punchthrough cloud [--host H] [--public-ip IP] [--http-port N] [--stun-port N]
-                         [--stun-alt-port N] [--stun-alt-host IP] [--relay-port N] [--trusted-proxy ADDR]...
+                         [--stun-alt-port N] [--stun-alt-host IP] [--relay-port N | --relay-endpoint IP:PORT]
+                         [--trusted-proxy ADDR]...
                          [--metrics-port N] [--metrics-host H] [--no-ipv6] [--json]
 
 Runs the whole cloud in one process: the session service (HTTP + signaling WebSocket), the
@@ -26,6 +27,9 @@ Options:
   --stun-alt-host IP a second IPv4 address of this machine for STUN (needs a specific --host):
                      SDKs get RFC 5780's full NAT answer (full versus restricted cone)
   --relay-port N     relay port (default ${relayDefaults.DEFAULT_RELAY_PORT})
+  --relay-endpoint IP:PORT  hand peers this external relay (\`punchthrough relay\`) instead of
+                     the built-in one, which then does not start; needs ${RELAY_SECRET_ENV},
+                     the same secret the relay was given
   --trusted-proxy ADDR  a reverse proxy (address or CIDR) whose X-Forwarded-For names the
                      client; per-address limits then count that client; repeatable
   --metrics-port N   serve /metrics on this port only, not on the HTTP port
@@ -55,6 +59,7 @@ export const cloudCommand: CliCommand = {
       'stun-alt-port': { type: 'string' },
       'stun-alt-host': { type: 'string' },
       'relay-port': { type: 'string' },
+      'relay-endpoint': { type: 'string' },
       'trusted-proxy': { type: 'string', multiple: true },
       'metrics-port': { type: 'string' },
       'metrics-host': { type: 'string' },
@@ -68,8 +73,9 @@ export const cloudCommand: CliCommand = {
       throw new UsageError(`--trusted-proxy: ${(error as Error).message.replace(/^trustedProxies: /, '')}`);
     }
     const secret = checkedRelaySecret(io.env[RELAY_SECRET_ENV] || undefined, RELAY_SECRET_ENV);
+    const relayEndpoint = externalRelay(values['relay-endpoint'], values['relay-port'], secret);
     const logger = createLogger({ name: 'cloud' });
-    let cloud;
+    let cloud: CloudWithExternalRelay;
     try {
       cloud = await createCloud({
         host: values.host ?? cloudDefaults.DEFAULT_CLOUD_HOST,
@@ -79,6 +85,7 @@ export const cloudCommand: CliCommand = {
         stunAltPort: intFlag('stun-alt-port', values['stun-alt-port'], cloudDefaults.DEFAULT_STUN_ALT_PORT),
         ...(values['stun-alt-host'] ? { stunAltHost: stunAltHost(values['stun-alt-host']) } : {}),
         relayPort: intFlag('relay-port', values['relay-port'], relayDefaults.DEFAULT_RELAY_PORT),
+        ...(relayEndpoint ? { relayEndpoint } : {}),
         ...(secret ? { relaySecret: secret } : {}),
         ipv6: !values['no-ipv6'],
         ...(values['metrics-port'] === undefined ? {} : { metricsPort: intFlag('metrics-port', values['metrics-port'], 0) }),
@@ -113,6 +120,20 @@ export const cloudCommand: CliCommand = {
 function stunAltHost(value: string): string {
   if (isIPv4(value)) return value;
   throw new UsageError(`--stun-alt-host: expected an IPv4 address, got "${value}"`);
+}
+
+/** `--relay-endpoint IP:PORT`: an IP literal (what peers are sent) and a port, with the shared secret. */
+function externalRelay(flag: string | undefined, relayPort: string | undefined, secret: string | undefined): UdpEndpoint | undefined {
+  if (flag === undefined) return undefined;
+  const endpoint = parseEndpoint(flag);
+  if (!endpoint || isIP(endpoint.address) === 0 || endpoint.port === 0) {
+    throw new UsageError(`--relay-endpoint takes IP:PORT (an IPv6 address in brackets), got "${flag}"`);
+  }
+  if (relayPort !== undefined) throw new UsageError('--relay-endpoint replaces the built-in relay: drop --relay-port');
+  if (secret === undefined) {
+    throw new UsageError(`--relay-endpoint needs ${RELAY_SECRET_ENV}: the relay verifies the cloud's tickets with the secret it was given`);
+  }
+  return endpoint;
 }
 
 export default cloudCommand;

@@ -1,8 +1,8 @@
 // The `demo` command: shows the connection process on the virtual NAT network.
 import { DEMO_DEFAULT_CLIENTS } from './constants.js';
 import { DEMO_NAT_KINDS, runDemo, type DemoEvent, type DemoNatKind } from './demo/scenario.js';
-import { createLogger } from '../core/index.js';
 import { ExitCode, UsageError, intFlag, parseFlags, writeJson, type CliCommand } from './io.js';
+import { runnerLogger } from './runner-logger.js';
 
 const kinds = DEMO_NAT_KINDS.join(', ');
 const usage = `Usage: punchthrough demo [--host-nat KIND] [--client-nat KIND] [--clients N] [--json]
@@ -61,7 +61,7 @@ export const demoCommand: CliCommand = {
       else stdout.write(`${at}${paint(31, `failed ${event.code}`)}: ${event.message}\n`);
     };
 
-    const result = await runDemo({ hostNat, clientNat, clients, logger: createLogger({ name: 'demo', level: io.env.LOG_LEVEL ?? 'warn' }) }, print);
+    const result = await runDemo({ hostNat, clientNat, clients, logger: runnerLogger('demo', io.env.LOG_LEVEL ?? 'warn') }, print);
     const ok = result.clients.every((client) => client.path !== null);
     if (json) writeJson(stdout, { event: 'summary', hostNat, clientNat, clients: result.clients, ok });
     else {

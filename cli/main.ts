@@ -1,5 +1,6 @@
 // The CLI entry point: picks the command from argv, loads it on demand, returns the exit code.
 import { ExitCode, UsageError, type CliCommand, type CliIo } from './io.js';
+import { packageVersion } from './version.js';
 
 /** Every command, loaded on demand so `punchthrough stun` does not load the session service. */
 const commands: Record<string, () => Promise<CliCommand>> = {
@@ -12,14 +13,23 @@ const commands: Record<string, () => Promise<CliCommand>> = {
   relay: async () => (await import('./relay-command.js')).relayCommand,
 };
 
-function topLevelUsage(): string {
+/** The top-level help: each command with its own one-line summary (so every command is loaded). */
+async function topLevelUsage(): Promise<string> {
+  const names = Object.keys(commands);
+  const width = Math.max(...names.map((name) => name.length));
+  const summaries = await Promise.all(names.map(async (name) => (await commands[name]!()).summary));
   return [
     'Usage: punchthrough <command> [options]',
     '',
     'Commands:',
-    ...Object.keys(commands).map((name) => `  ${name}`),
+    ...names.map((name, i) => `  ${name.padEnd(width)}  ${summaries[i]}`),
+    '',
+    'Options:',
+    '  --help     this text',
+    '  --version  the package version',
     '',
     'Run `punchthrough <command> --help` for the options of a command.',
+    'Exit codes: 0 ok, 1 failure, 2 bad usage.',
   ].join('\n');
 }
 
@@ -35,12 +45,16 @@ function processIo(): CliIo {
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h') {
-    (name ? io.stdout : io.stderr).write(`${topLevelUsage()}\n`);
+    (name ? io.stdout : io.stderr).write(`${await topLevelUsage()}\n`);
     return name ? ExitCode.ok : ExitCode.usage;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout.write(`${packageVersion()}\n`);
+    return ExitCode.ok;
   }
   const load = commands[name];
   if (!load) {
-    io.stderr.write(`punchthrough: unknown command "${name}"\n\n${topLevelUsage()}\n`);
+    io.stderr.write(`punchthrough: unknown command "${name}"\n\n${await topLevelUsage()}\n`);
     return ExitCode.usage;
   }
   const command = await load();

@@ -10,13 +10,15 @@ export interface LoggerFactoryOptions {
   level?: LoggerOptions['level'];
   /** Human-friendly output (pino-pretty). Default: when stderr is a TTY. */
   pretty?: boolean;
+  /** pino hooks, e.g. a `logMethod` that drops lines a caller reports some other way. */
+  hooks?: LoggerOptions['hooks'];
 }
 
 /** Structured logs to stderr (stdout is reserved for data). */
 export function createLogger(options: LoggerFactoryOptions = {}): Logger {
   const level = options.level ?? process.env.LOG_LEVEL ?? 'info';
   const pretty = options.pretty ?? Boolean(process.stderr.isTTY);
-  const base: LoggerOptions = { level, ...(options.name ? { name: options.name } : {}) };
+  const base: LoggerOptions = { level, ...(options.name ? { name: options.name } : {}), ...(options.hooks ? { hooks: options.hooks } : {}) };
   if (pretty) {
     return pino({
       ...base,

@@ -19,7 +19,7 @@ import {
 } from '../constants.js';
 import { registerUdpServiceMetrics } from './metrics.js';
 import { serveMetrics } from './metrics-server.js';
-import type { CloudOptions } from './options.js';
+import type { CloudOptions, ExternalRelayOptions } from './options.js';
 import { advertisedAddress, advertisedAddress6 } from './public-ip.js';
 
 export interface Cloud {
@@ -51,11 +51,17 @@ export interface Cloud {
   close(): Promise<void>;
 }
 
+/** A cloud that hands out an external relay ({@link ExternalRelayOptions}): it runs none itself. */
+export type CloudWithExternalRelay = Omit<Cloud, 'relayServer' | 'relay6'>;
+
 /**
  * The one-process cloud: session service + STUN server + relay, on the in-memory store, with
- * a relay secret generated at start unless given.
+ * a relay secret generated at start unless given. With `relayEndpoint`, peers get that
+ * external relay and the built-in one does not start.
  */
-export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
+export function createCloud(options: CloudOptions & ExternalRelayOptions): Promise<CloudWithExternalRelay>;
+export function createCloud(options?: CloudOptions): Promise<Cloud>;
+export async function createCloud(options: CloudOptions & Partial<ExternalRelayOptions> = {}): Promise<Cloud | CloudWithExternalRelay> {
   const clock = options.clock ?? createRealClock();
   const logger = options.logger ?? createSilentLogger();
   const host = options.host ?? DEFAULT_CLOUD_HOST;
@@ -89,25 +95,28 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
       stunServer = await createStunServer(stunOptions);
     }
     opened.push(stunServer);
-    const relayOptions = {
-      secret,
-      // Revocations must outlive the tickets they cover: the issuer below uses this TTL.
-      ticketTtlMs: relayDefaults.DEFAULT_TICKET_TTL_MS,
-      host: udpHost,
-      port: options.relayPort ?? relayDefaults.DEFAULT_RELAY_PORT,
-      ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
-      clock,
-      logger: logger.child({ service: 'relay' }),
-    };
-    let relayServer: RelayServer;
-    try {
-      relayServer = await createRelayServer(dualStack ? { ...relayOptions, host6: udpHost6 } : relayOptions);
-    } catch (error) {
-      if (!dualStack) throw error;
-      logger.warn({ err: error }, 'relay over IPv6 unavailable; IPv4 only');
-      relayServer = await createRelayServer(relayOptions);
+    const external = options.relayEndpoint;
+    let relayServer: RelayServer | undefined;
+    if (!external) {
+      const relayOptions = {
+        secret,
+        // Revocations must outlive the tickets they cover: the issuer below uses this TTL.
+        ticketTtlMs: relayDefaults.DEFAULT_TICKET_TTL_MS,
+        host: udpHost,
+        port: options.relayPort ?? relayDefaults.DEFAULT_RELAY_PORT,
+        ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
+        clock,
+        logger: logger.child({ service: 'relay' }),
+      };
+      try {
+        relayServer = await createRelayServer(dualStack ? { ...relayOptions, host6: udpHost6 } : relayOptions);
+      } catch (error) {
+        if (!dualStack) throw error;
+        logger.warn({ err: error }, 'relay over IPv6 unavailable; IPv4 only');
+        relayServer = await createRelayServer(relayOptions);
+      }
+      opened.push(relayServer);
     }
-    opened.push(relayServer);
 
     const advertise = (endpoint: UdpEndpoint | undefined): UdpEndpoint => ({
       address: publicIp,
@@ -118,11 +127,13 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
     const listening6 = stunServer.address('IPv6');
     const publicIp6 = listening6 ? (options.publicIp6 ?? advertisedAddress6(udpHost6)) : undefined;
     const stun6: UdpEndpoint | undefined = listening6 && publicIp6 ? { address: publicIp6, port: listening6.port, family: 'IPv6' } : undefined;
-    const relayListening6 = relayServer.address6();
+    const relayListening6 = relayServer?.address6();
     const relayPublic6 = relayListening6 ? (options.publicIp6 ?? advertisedAddress6(udpHost6)) : undefined;
     const relay6: UdpEndpoint | undefined =
       relayListening6 && relayPublic6 ? { address: relayPublic6, port: relayListening6.port, family: 'IPv6' } : undefined;
-    const relay = advertise(relayServer.address());
+    const relay: UdpEndpoint = external
+      ? { address: external.address, port: external.port, family: external.address.includes(':') ? 'IPv6' : 'IPv4' }
+      : advertise(relayServer?.address());
     const issuer = createTicketIssuer({ secret, clock, ttlMs: relayDefaults.DEFAULT_TICKET_TTL_MS });
     const sessionService = buildSessionService({
       ...options.session,
@@ -135,11 +146,11 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
       relay: {
         endpoint: { address: relay.address, port: relay.port },
         issueTicket: (sessionId, actor) => issuer.issue(sessionId, actor),
-        revoke: (sessionId, actor) => relayServer.revoke(sessionId, actor),
+        ...(relayServer ? { revoke: (sessionId: string, actor?: number) => relayServer.revoke(sessionId, actor) } : {}),
       },
     });
     opened.push(sessionService);
-    registerUdpServiceMetrics(sessionService.metrics.registry, () => stunServer.stats(), () => relayServer.stats());
+    registerUdpServiceMetrics(sessionService.metrics.registry, () => stunServer.stats(), relayServer ? () => relayServer.stats() : undefined);
     const http = await sessionService.listen({ host, port: options.httpPort ?? DEFAULT_HTTP_PORT });
     const metricsServer =
       options.metricsPort === undefined
@@ -167,7 +178,7 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
       ...(relay6 ? { relay6 } : {}),
       sessionService,
       stunServer,
-      relayServer,
+      ...(relayServer ? { relayServer } : {}),
       ...(metricsServer ? { metricsEndpoint: metricsServer.endpoint } : {}),
       metrics: () => sessionService.metrics.registry.metrics(),
       close() {

@@ -10,7 +10,7 @@ import type { StunServerStats } from '../../stun-server/index.js';
 export function registerUdpServiceMetrics(
   registry: Registry,
   stun: () => StunServerStats,
-  relay: () => RelayStats,
+  relay: (() => RelayStats) | undefined,
 ): void {
   const registers = [registry];
   const counter = (name: string, help: string, read: () => number): void => {
@@ -42,6 +42,8 @@ export function registerUdpServiceMetrics(
   counter('punchthrough_stun_error_responses_total', 'STUN error responses sent (400, 420).', () => stun().errorResponses);
   labelled('punchthrough_stun_dropped_total', 'STUN datagrams dropped, by reason.', 'reason', () => stun().drops);
 
+  // An external relay keeps its own counters.
+  if (!relay) return;
   new Gauge({
     name: 'punchthrough_relay_bindings',
     help: 'Peers currently bound to the relay.',

@@ -72,3 +72,13 @@ export interface CloudOptions {
   /** Further session-service options (limits, TTLs); the cloud sets stunServers and relay itself. */
   session?: Omit<SessionServiceOptions, 'clock' | 'logger' | 'stunServers' | 'relay' | 'metricsElsewhere'>;
 }
+
+/**
+ * An external relay the cloud hands to peers instead of starting its own (e.g. `punchthrough
+ * relay` on another machine). It verifies the tickets this cloud signs, so it must be given the
+ * same `relaySecret`; it hears no revocations, so a ticket stays usable until it expires.
+ */
+export interface ExternalRelayOptions {
+  /** The relay's public endpoint, as peers reach it. */
+  relayEndpoint: { address: string; port: number };
+}

@@ -219,7 +219,9 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       refuse('LIMIT_EXCEEDED', `at most ${settings.maxSessionsPerAddress} live sessions may be created from one address`);
     }
     const sessionSettings = checks.settingsFrom(request);
-    const sessionId = token(12);
+    // The id is also the name of a session created without one, which players type after
+    // `--session`: a leading '-' would read as a flag, so it becomes a letter (72 random bits stay ~72).
+    const sessionId = token(12).replace(/^-/, 'x');
     await hooks.authorizeCreate({ ...caller(peer), name: name ?? sessionId, settings: sessionSettings });
     // The hook may have taken a while: the limits above are checked again where they could have moved.
     if (creators.size >= settings.maxSessions) refuse('LIMIT_EXCEEDED', `the service holds its maximum of ${settings.maxSessions} sessions`);
