@@ -44,6 +44,8 @@ export type {
   Properties,
   PropertyValue,
   RelayErrorEvent,
+  ReliableCounters,
+  SendOptions,
   ShutdownEvent,
   ShutdownReason,
   RunnerDropCounters,
@@ -54,4 +56,4 @@ export type {
   StartGameResult,
 } from './types.js';
 export type { NatType as ReportedNatType } from '../src/protocol/index.js';
-export { DisconnectReason, MAX_DATA_BYTES } from './constants.js';
+export { DisconnectReason, MAX_DATA_BYTES, MAX_RELIABLE_MESSAGE_BYTES } from './constants.js';
