@@ -19,6 +19,8 @@ export interface OutgoingSegment extends Fragment {
   seq: number;
   /** Last transmission, or undefined before the first. */
   sentAt: number | undefined;
+  /** Which transmission of the channel its last one was (ties of `sentAt` within one clock ms are common). */
+  sentOrder: number;
   /** When it goes again if not acknowledged. */
   resendAt: number;
   transmissions: number;
@@ -48,6 +50,7 @@ export class ReliableSender {
   /** The oldest segment not acknowledged (everything below it was). */
   #base = 0;
   #bytes = 0;
+  #transmissions = 0;
 
   constructor(
     private readonly rto: RtoEstimator,
@@ -81,7 +84,7 @@ export class ReliableSender {
     }
     for (const f of fragment(data)) {
       const seq = this.#next++;
-      this.#segments.set(seq, { ...f, seq, sentAt: undefined, resendAt: 0, transmissions: 0, early: false });
+      this.#segments.set(seq, { ...f, seq, sentAt: undefined, resendAt: 0, transmissions: 0, early: false, sentOrder: -1 });
     }
     this.#bytes += data.length;
     this.counters.messagesSent++;
@@ -167,16 +170,15 @@ export class ReliableSender {
   }
 
   /**
-   * A segment is lost when one at least the threshold later, sent no earlier than its last
-   * copy, is acknowledged: due now. Segments keep their numbers when sent again, so the
-   * send-time condition is what stops a hole from being repaired twice in one round trip.
+   * A segment is lost when one at least the threshold later, sent after its last copy, is
+   * acknowledged: due now. Segments keep their numbers when sent again, so the send-order
+   * condition is what stops a hole from being repaired twice in one round trip.
    */
   #fastRetransmit(newest: OutgoingSegment, now: number): void {
     const below = newest.seq - this.limits.fastRetransmitSegments + 1;
-    const sentAt = newest.sentAt ?? -Infinity;
     for (const segment of this.#segments.values()) {
       if (segment.seq >= below) break;
-      if (segment.sentAt === undefined || segment.sentAt > sentAt || segment.resendAt <= now) continue;
+      if (segment.sentOrder < 0 || segment.sentOrder > newest.sentOrder || segment.resendAt <= now) continue;
       segment.resendAt = now;
       segment.early = true;
     }
@@ -184,6 +186,7 @@ export class ReliableSender {
 
   #transmit(segment: OutgoingSegment, now: number): void {
     segment.sentAt = now;
+    segment.sentOrder = this.#transmissions++;
     segment.transmissions++;
     segment.resendAt = now + this.rto.rtoMs;
     segment.early = false;
