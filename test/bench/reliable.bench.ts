@@ -106,6 +106,8 @@ interface ThroughputResult {
   mbPerS: number;
   delivered: number;
   retransmissions: number;
+  /** Datagrams on the virtual network per message offered (both directions, acknowledgements and keepalives included). */
+  packetsPerMessage: number;
 }
 
 async function throughput(reliable: boolean, loss: number, seed: number): Promise<ThroughputResult> {
@@ -119,6 +121,7 @@ async function throughput(reliable: boolean, loss: number, seed: number): Promis
     bytes += event.data.length;
   });
   const payload = Buffer.alloc(THROUGHPUT_BYTES, 0x5a);
+  const packetsBefore = p.c.network.counters().sent;
   let sent = 0;
   const started = performance.now();
   while (sent < THROUGHPUT_MESSAGES) {
@@ -134,8 +137,9 @@ async function throughput(reliable: boolean, loss: number, seed: number): Promis
   else await p.clock.advanceAsync(10);
   const seconds = (performance.now() - started) / 1_000;
   const retransmissions = p.client.reliableStats.retransmissions;
+  const packetsPerMessage = (p.c.network.counters().sent - packetsBefore) / THROUGHPUT_MESSAGES;
   await p.c.close();
-  return { messagesPerS: delivered / seconds, mbPerS: bytes / seconds / 1e6, delivered: delivered / THROUGHPUT_MESSAGES, retransmissions };
+  return { messagesPerS: delivered / seconds, mbPerS: bytes / seconds / 1e6, delivered: delivered / THROUGHPUT_MESSAGES, retransmissions, packetsPerMessage };
 }
 
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '—');
@@ -152,12 +156,12 @@ async function main(): Promise<void> {
     }
   }
   console.log(`\nthroughput: ${THROUGHPUT_MESSAGES} × ${THROUGHPUT_BYTES} B, 0 ms links, both ends in this process (CPU-bound), per wall-clock second`);
-  console.log('loss   channel      msg/s      MB/s    delivered   retransmissions');
+  console.log('loss   channel      msg/s      MB/s    delivered   datagrams/msg   retransmissions');
   for (const loss of [0, 0.05]) {
     for (const reliable of [false, true]) {
       const r = await throughput(reliable, loss, 950 + Math.round(loss * 100));
       console.log(
-        `${pct(loss).padEnd(6)} ${(reliable ? 'reliable' : 'unreliable').padEnd(12)} ${fmt(r.messagesPerS).padStart(7)}   ${fmt(r.mbPerS, 2).padStart(6)}   ${pct(r.delivered).padStart(8)}   ${reliable ? r.retransmissions : '—'}`,
+        `${pct(loss).padEnd(6)} ${(reliable ? 'reliable' : 'unreliable').padEnd(12)} ${fmt(r.messagesPerS).padStart(7)}   ${fmt(r.mbPerS, 2).padStart(6)}   ${pct(r.delivered).padStart(8)}   ${fmt(r.packetsPerMessage, 2).padStart(13)}   ${reliable ? r.retransmissions : '—'}`,
       );
     }
   }

@@ -107,7 +107,7 @@ export class ReliableReceiver {
     this.#ackDueAt = undefined;
     this.#unacked = 0;
     let ackBits = 0;
-    for (let i = 0; i < 32; i++) if (this.#held.has(this.#next + 1 + i)) ackBits |= 1 << i;
+    if (this.#held.size > 0) for (let i = 0; i < 32; i++) if (this.#held.has(this.#next + 1 + i)) ackBits |= 1 << i;
     return { ack: wire(this.#next), ackBits: ackBits >>> 0 };
   }
 }
