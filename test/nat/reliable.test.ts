@@ -173,6 +173,24 @@ describe('reliable messages on the virtual network', () => {
     expect(w.disconnected).toBe(0);
   });
 
+  it('broadcast with { reliable: true } reaches every connected client once, in order; send to a peer not connected returns false', async () => {
+    const w = await world(306);
+    const second = w.c.runner(w.c.network.addNat({ preset: 'full-cone', link: { latencyMs: 10 } }).addHost());
+    const secondStream = stream(second);
+    await advanceUntilSettled(w.c.clock, second.startGame({ mode: 'client', sessionName: 'reliable-306' }), 'second client start');
+    // The host connects a round trip after the client does (its probe's reply).
+    await advanceUntil(w.c.clock, () => w.host.connectedPeers().length === 2, 'host sees both clients');
+    expect(w.host.send('no-such-peer', body(0), { reliable: true })).toBe(false);
+    for (let n = 0; n < 40; n++) {
+      expect(w.host.broadcast(body(n), { reliable: true })).toBe(2);
+      await w.c.clock.advanceAsync(STEP_MS);
+    }
+    await advanceUntil(w.c.clock, () => w.toClient.received.length === 40 && secondStream.received.length === 40, 'broadcast drain');
+    expect(w.toClient.received).toEqual(range(40));
+    expect(secondStream.received).toEqual(range(40));
+    expect(w.toClient.corrupt + secondStream.corrupt).toBe(0);
+  });
+
   it('a reliable message over 64 KiB throws INVALID_REQUEST; one of exactly 64 KiB arrives whole', async () => {
     const w = await world(305);
     expect(() => w.client.send(w.serverId, new Uint8Array(64 * 1024 + 1), { reliable: true })).toThrow(/at most 65536/);
