@@ -182,9 +182,7 @@ export class PeerDriver {
 
   /** A reliable message to every connected peer; returns how many took it. */
   broadcastReliable(data: Uint8Array): number {
-    let sent = 0;
-    for (const entry of [...this.#peers.values()]) if (entry.link.core.connected && this.sendReliable(entry.peerId, data)) sent++;
-    return sent;
+    return this.connectedPeers().filter((peerId) => this.sendReliable(peerId, data)).length;
   }
 
   broadcast(data: Uint8Array): number {

@@ -78,8 +78,8 @@ export class ReliableChannel {
   poll(now: number): ReliableWire[] {
     const out: ReliableWire[] = [];
     for (const segment of this.sender.due(now)) {
-      const ack = this.receiver.takeAck();
-      out.push({ kind: 'segment', fields: { ...ack, seq: wire(segment.seq), fragment: segment.fragment, fragments: segment.fragments, payload: segment.payload } });
+      const { ack, ackBits } = this.receiver.takeAck();
+      out.push({ kind: 'segment', fields: { ack, ackBits, seq: wire(segment.seq), fragment: segment.fragment, fragments: segment.fragments, payload: segment.payload } });
     }
     if (out.length === 0 && this.receiver.ackDue(now)) out.push({ kind: 'ack', fields: this.receiver.takeAck() });
     return out;

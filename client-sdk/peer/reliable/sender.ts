@@ -84,7 +84,7 @@ export class ReliableSender {
     }
     for (const f of fragment(data)) {
       const seq = this.#next++;
-      this.#segments.set(seq, { ...f, seq, sentAt: undefined, resendAt: 0, transmissions: 0, early: false, sentOrder: -1 });
+      this.#segments.set(seq, { fragment: f.fragment, fragments: f.fragments, payload: f.payload, seq, sentAt: undefined, resendAt: 0, transmissions: 0, early: false, sentOrder: -1 });
     }
     this.#bytes += data.length;
     this.counters.messagesSent++;
