@@ -31,6 +31,8 @@ const LATENCY_BYTES = 100;
 const THROUGHPUT_BYTES = 1_000;
 const THROUGHPUT_MESSAGES = Number(process.env.RELIABLE_BENCH_MESSAGES ?? 40_000);
 const UNRELIABLE_PER_MS = 50;
+/** `unreliable` runs only the unreliable rows: the same harness on a checkout without the reliable channel, for a before/after of the unreliable path. */
+const CHANNELS = process.env.RELIABLE_BENCH_CHANNELS === 'unreliable' ? [false] : [false, true];
 
 interface Pair {
   c: MemoryCloud;
@@ -150,7 +152,7 @@ async function main(): Promise<void> {
   console.log(`\nlatency: ${LATENCY_RATE_PER_S} msg/s × ${LATENCY_BYTES} B for ${LATENCY_SECONDS} s, ${LATENCY_LINK_MS} ms NAT links (20 ms one way), clock ms, one way`);
   console.log('loss   channel      p50 ms   p99 ms   delivered');
   for (const loss of [0, 0.05]) {
-    for (const reliable of [false, true]) {
+    for (const reliable of CHANNELS) {
       const r = await latency(reliable, loss, 900 + Math.round(loss * 100));
       console.log(`${pct(loss).padEnd(6)} ${(reliable ? 'reliable' : 'unreliable').padEnd(12)} ${fmt(r.p50, 1).padStart(6)}   ${fmt(r.p99, 1).padStart(6)}   ${pct(r.delivered).padStart(8)}`);
     }
@@ -158,7 +160,7 @@ async function main(): Promise<void> {
   console.log(`\nthroughput: ${THROUGHPUT_MESSAGES} × ${THROUGHPUT_BYTES} B, 0 ms links, both ends in this process (CPU-bound), per wall-clock second`);
   console.log('loss   channel      msg/s      MB/s    delivered   datagrams/msg   retransmissions');
   for (const loss of [0, 0.05]) {
-    for (const reliable of [false, true]) {
+    for (const reliable of CHANNELS) {
       const r = await throughput(reliable, loss, 950 + Math.round(loss * 100));
       console.log(
         `${pct(loss).padEnd(6)} ${(reliable ? 'reliable' : 'unreliable').padEnd(12)} ${fmt(r.messagesPerS).padStart(7)}   ${fmt(r.mbPerS, 2).padStart(6)}   ${pct(r.delivered).padStart(8)}   ${fmt(r.packetsPerMessage, 2).padStart(13)}   ${reliable ? r.retransmissions : '—'}`,
