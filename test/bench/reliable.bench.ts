@@ -138,7 +138,7 @@ async function throughput(reliable: boolean, loss: number, seed: number): Promis
   if (reliable) await advanceUntil(p.clock, () => delivered >= THROUGHPUT_MESSAGES, 'reliable drain', { stepMs: 1, maxMs: 600_000 });
   else await p.clock.advanceAsync(10);
   const seconds = (performance.now() - started) / 1_000;
-  const retransmissions = p.client.reliableStats.retransmissions;
+  const retransmissions = reliable ? p.client.reliableStats.retransmissions : 0;
   const packetsPerMessage = (p.c.network.counters().sent - packetsBefore) / THROUGHPUT_MESSAGES;
   await p.c.close();
   return { messagesPerS: delivered / seconds, mbPerS: bytes / seconds / 1e6, delivered: delivered / THROUGHPUT_MESSAGES, retransmissions, packetsPerMessage };
