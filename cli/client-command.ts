@@ -25,7 +25,8 @@ then leaves. Exits 0 when it connected and at least ${CLI_MIN_ECHO_RATIO * 100}%
 Options:
   --cloud URL         the cloud's session service, e.g. http://127.0.0.1:7070 (required)
   --session NAME      session to join (default: join at random, with --filter)
-  --filter key=value  random join: a lobby property the session must have; repeatable
+  --filter key=value  random join: a lobby property the session must have; repeatable;
+                      typed as the host's --prop (rank=5 finds the number 5)
   --updates N         game updates to send (default ${DEFAULT_CLI_UPDATES})
   --interval-ms N     pause between updates (default ${DEFAULT_CLI_UPDATE_INTERVAL_MS})
   --force-relay       connect through the relay only (no direct attempts)

@@ -17,7 +17,8 @@ Options:
   --cloud URL         the cloud's session service, e.g. http://127.0.0.1:7070 (required)
   --session NAME      session name (default: the cloud generates one; a taken name fails)
   --max-players N     players allowed, host included (default: the cloud's, 16)
-  --prop key=value    a session property, visible in the lobby; repeatable
+  --prop key=value    a session property, visible in the lobby; repeatable. Typed: 5 is a
+                      number, true a boolean, "5" (quoted) a string, anything else a string
   --app-id ID         application id; clients must use the same (default ${DEFAULT_CLI_APP_ID})
   --app-version V     application version; clients must use the same (default 1)
   --no-ipv6           IPv4 only: no IPv6 socket, no IPv6 candidates (IPv6 is on by default)

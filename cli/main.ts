@@ -6,6 +6,7 @@ const commands: Record<string, () => Promise<CliCommand>> = {
   cloud: async () => (await import('./cloud-command.js')).cloudCommand,
   host: async () => (await import('./host-command.js')).hostCommand,
   client: async () => (await import('./client-command.js')).clientCommand,
+  list: async () => (await import('./list-command.js')).listCommand,
   demo: async () => (await import('./demo-command.js')).demoCommand,
   stun: async () => (await import('./stun-command.js')).stunCommand,
   relay: async () => (await import('./relay-command.js')).relayCommand,

@@ -1,5 +1,6 @@
 // CLI output: command events as JSON lines (--json) or readable lines, plus key=value flag parsing.
 import type { Writable } from 'node:stream';
+import type { Properties, PropertyValue } from '../client-sdk/index.js';
 import { isPunchthroughError } from '../core/index.js';
 import { UsageError, writeJson } from './io.js';
 
@@ -43,13 +44,26 @@ export function createOutput(stdout: Writable, stderr: Writable & { isTTY?: bool
   };
 }
 
-/** `key=value` flags into a property map (values are strings, the same on host and client). */
-export function keyValues(flag: string, values: readonly string[] | undefined): Record<string, string> {
-  const result: Record<string, string> = {};
+/**
+ * `key=value` flags into a property map, typed the same way on host and client: a value that is
+ * a number written as JavaScript writes it (`5`, `-2`, `0.5`) is that number, `true` and `false`
+ * are booleans, a value in double quotes is the string inside them (`rank="5"`), and anything else
+ * is a string (`1.10` and `007` stay strings: they would not read back as written).
+ */
+export function keyValues(flag: string, values: readonly string[] | undefined): Properties {
+  const result: Properties = {};
   for (const entry of values ?? []) {
     const at = entry.indexOf('=');
     if (at <= 0) throw new UsageError(`--${flag} takes key=value, got "${entry}"`);
-    result[entry.slice(0, at)] = entry.slice(at + 1);
+    result[entry.slice(0, at)] = typedValue(entry.slice(at + 1));
   }
   return result;
+}
+
+/** A flag's value as the property value it spells (see {@link keyValues}). */
+export function typedValue(text: string): PropertyValue {
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) return text.slice(1, -1);
+  const number = Number(text);
+  return text !== '' && Number.isFinite(number) && String(number) === text ? number : text;
 }

@@ -1,13 +1,26 @@
 /**
  * What the cloud says once the runner is in a session, and the client's wait for its server:
  * peer addresses (held back until the start is done), peers leaving, the session closing, the
- * signaling connection being lost, and the `connected` report (connection step 12's histogram).
+ * signaling connection being lost, and the `connected` report (connection step 12's histogram);
+ * players coming and going (players.ts), connect requests (connect-request.ts) and a kick.
  */
 import { PunchthroughError, type Env, type TimerHandle } from '../core/index.js';
-import { EventType, RequestType, type Event, type JoinResult, type PeerAddressesEvent, type SessionClosedEvent } from '../src/protocol/index.js';
+import {
+  EventType,
+  RequestType,
+  type Event,
+  type JoinResult,
+  type KickedEvent,
+  type KickRequest,
+  type PeerAddressesEvent,
+  type RequestBody,
+  type SessionClosedEvent,
+} from '../src/protocol/index.js';
+import { ConnectRequests } from './connect-request.js';
 import { DisconnectReason, MAX_EARLY_ADDRESS_EVENTS } from './constants.js';
 import type { ResolvedOptions } from './options.js';
 import type { Emit, PeerDriver, Progress } from './peer-driver.js';
+import { Players } from './players.js';
 import type { Signaling } from './signaling.js';
 import type { PeerConnectedEvent } from './types.js';
 
@@ -24,6 +37,10 @@ export interface CloudEventsHooks {
   /** Whether an IPv6 socket is open (IPv6 candidates are usable). */
   ipv6(): boolean;
   driver(): PeerDriver;
+  /** Sends a signaling request (a kick); rejects when there is no connection. */
+  request(body: RequestBody<KickRequest>): Promise<unknown>;
+  /** The server removed this runner (KICKED): it shuts down with this error's reason. */
+  ended(error: PunchthroughError): void;
 }
 
 interface Waiter {
@@ -38,6 +55,12 @@ export class CloudEvents {
   sessionClosed = false;
   /** A SESSION_CLOSED that came before the create/join reply was read (same tick): applied after it. */
   #closedBeforeJoined: SessionClosedEvent | undefined;
+  /** Likewise a KICKED. */
+  #kickedBeforeJoined: KickedEvent | undefined;
+  /** The server removed this runner: KICKED or CONNECT_REFUSED with the server's words. */
+  ended: PunchthroughError | undefined;
+  readonly players: Players;
+  readonly #requests: ConnectRequests;
   /** Address events that arrived before the game socket was ready. */
   readonly #early: { event: PeerAddressesEvent; at: number }[] = [];
   /** Client mode: settles startGame once connected (or failed). */
@@ -45,28 +68,56 @@ export class CloudEvents {
 
   constructor(
     private readonly env: Pick<Env, 'clock' | 'logger'>,
-    private readonly options: Pick<ResolvedOptions, 'requestTimeoutMs'>,
+    private readonly options: Pick<ResolvedOptions, 'requestTimeoutMs' | 'onConnectRequest'>,
     private readonly hooks: CloudEventsHooks,
-  ) {}
+  ) {
+    this.players = new Players(env, hooks);
+    this.#requests = new ConnectRequests(env, options.onConnectRequest, {
+      apply: (event, at) => this.#addresses(event, at),
+      refuse: (actor, _peerId, message) => {
+        hooks.request({ type: RequestType.KICK, actor, reason: 'connectRefused', message }).catch((error: unknown) => {
+          env.logger.warn({ err: error, actor }, 'refusing a connect request failed');
+        });
+      },
+      stopped: () => hooks.stopped() || this.sessionClosed,
+    });
+  }
 
   joined(result: JoinResult): void {
     this.self = { actor: result.actor, peerId: result.peerId, mode: result.mode, sessionId: result.session.sessionId };
+    this.players.joined(result);
     if (this.#closedBeforeJoined) this.#onSessionClosed(this.#closedBeforeJoined);
+    if (this.#kickedBeforeJoined) this.#onKicked(this.#kickedBeforeJoined);
   }
 
   onEvent(event: Event): void {
     switch (event.type) {
       case EventType.PEER_ADDRESSES: {
         const at = this.env.clock.now();
-        if (this.hooks.running()) this.#addresses(event, at);
+        if (this.hooks.running()) this.#requests.addresses(event, at);
         else if (this.#early.length < MAX_EARLY_ADDRESS_EVENTS) this.#early.push({ event, at });
         else this.env.logger.warn({ peerId: event.peerId }, 'too many address events before the start finished; dropped');
         return;
       }
+      case EventType.PEER_JOINED:
+        this.players.onEvent(event);
+        return;
+      case EventType.PEER_INACTIVE:
+        this.players.onEvent(event);
+        this.#requests.forget(event.peerId);
+        return;
       case EventType.PEER_LEFT:
-        // A connected pair carries on: its own keepalives and goodbye decide (the signaling
-        // connection may drop while the game connection is fine).
-        this.hooks.driver().left(event.peerId);
+        this.players.onEvent(event);
+        this.#requests.forget(event.peerId);
+        // This server kicked it: the pair says goodbye now (a client has no pair with another
+        // client, and no one kicks the server). Otherwise a connected pair carries on: its own
+        // keepalives and goodbye decide (the signaling connection may drop while the game
+        // connection is fine).
+        if (event.reason === 'kicked' && this.self?.mode === 'server') this.hooks.driver().disconnect(event.peerId, DisconnectReason.KICKED);
+        else this.hooks.driver().left(event.peerId);
+        return;
+      case EventType.KICKED:
+        this.#onKicked(event);
         return;
       case EventType.SESSION_CLOSED:
         this.#onSessionClosed(event);
@@ -79,8 +130,14 @@ export class CloudEvents {
     }
   }
 
+  /** Server mode: the cloud removes `peerId`, then the pair with it says goodbye (if the PEER_LEFT has not already). */
+  async kick(peerId: string, message?: string): Promise<void> {
+    await this.players.kick(peerId, message);
+    this.hooks.driver().disconnect(peerId, DisconnectReason.KICKED);
+  }
+
   drainEarly(): void {
-    for (const { event, at } of this.#early.splice(0)) this.#addresses(event, at);
+    for (const { event, at } of this.#early.splice(0)) this.#requests.addresses(event, at);
   }
 
   onSignalingLost(error: PunchthroughError): void {
@@ -157,6 +214,35 @@ export class CloudEvents {
     driver.stop();
     this.hooks.closeRelay();
     this.rejectStart(new PunchthroughError('SESSION_CLOSED', `the session closed (${event.reason})`));
+    this.players.clear();
     this.hooks.emit('sessionClosed', { sessionId: event.sessionId, reason: event.reason });
+  }
+
+  /**
+   * The server removed this runner (kicked, or its connect request refused): the pair with the
+   * server ends (`peerDisconnected`, `kicked`), a pending start rejects, and the runner shuts
+   * down with reason `kicked` (KICKED) or `connectionRefused` (CONNECT_REFUSED), the server's
+   * words as the message.
+   */
+  #onKicked(event: KickedEvent): void {
+    const self = this.self;
+    if (!self) {
+      this.#kickedBeforeJoined ??= event;
+      return;
+    }
+    if (event.sessionId !== self.sessionId || this.ended) return;
+    const code = event.reason === 'connectRefused' ? 'CONNECT_REFUSED' : 'KICKED';
+    const error = new PunchthroughError(code, event.message === '' ? `the server removed this player (${event.reason})` : event.message);
+    this.ended = error;
+    this.sessionClosed = true;
+    this.env.logger.info({ reason: event.reason, message: event.message }, 'the server removed this runner from the session');
+    this.#early.length = 0;
+    const driver = this.hooks.driver();
+    driver.closeAll(DisconnectReason.KICKED);
+    driver.stop();
+    this.hooks.closeRelay();
+    this.players.clear();
+    this.rejectStart(error);
+    this.hooks.ended(error);
   }
 }

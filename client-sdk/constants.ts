@@ -217,6 +217,11 @@ export const DisconnectReason = {
    * emptied, or the cloud shut down); reported at once, not after the peer timeout.
    */
   SESSION_CLOSED: 'sessionClosed',
+  /**
+   * The server kicked the client: the server reports it for the client it removed, the client
+   * for its server (the server's goodbye, or the cloud's KICKED, whichever came first).
+   */
+  KICKED: 'kicked',
 } as const;
 export type DisconnectReason = (typeof DisconnectReason)[keyof typeof DisconnectReason];
 
@@ -279,3 +284,26 @@ export const RELIABLE_RTO_INITIAL_MS = 1_000;
  * fewer is normal, more is loss.
  */
 export const RELIABLE_FAST_RETRANSMIT_SEGMENTS = 3;
+
+/**
+ * How long a server's `onConnectRequest` may take before the client is refused, ms. The client
+ * keeps attempting meanwhile (its attempts start when it learns the server's addresses), so the
+ * bound is well under the default attempt window (10 × 500 ms) and an accepted client still has
+ * direct and relay attempts left.
+ */
+export const CONNECT_REQUEST_TIMEOUT_MS = 2_000;
+
+/** Most connect requests a server holds undecided at once: one per member (PROTOCOL_MAX_PEERS). */
+export const MAX_PENDING_CONNECT_REQUESTS = 1_024;
+
+/** Most players a runner tracks: a session has at most 1024 members (PROTOCOL_MAX_PEERS). */
+export const MAX_TRACKED_PLAYERS = 1_024;
+
+/** Player events held until the join reply is read (they came in the same tick): a handful at most. */
+export const MAX_EARLY_PLAYER_EVENTS = 64;
+
+/** Largest connection token (Fusion's cap too): PROTOCOL_MAX_CONNECTION_TOKEN_BYTES. */
+export const MAX_CONNECTION_TOKEN_BYTES = 128;
+
+/** Longest kick or refusal message, characters: PROTOCOL_MAX_KICK_MESSAGE_CHARS. */
+export const MAX_KICK_MESSAGE_CHARS = 256;

@@ -32,6 +32,9 @@ export { connectSignaling, type Signaling, type SignalingConnector, type Signali
 export type {
   AttemptEvent,
   ConnectPath,
+  ConnectRequest,
+  ConnectRequestDecision,
+  ConnectRequestHandler,
   MessageEvent,
   NetworkRunnerEvents,
   NetworkRunnerOptions,
@@ -39,6 +42,11 @@ export type {
   PathChangedEvent,
   PeerConnectedEvent,
   PeerDisconnectedEvent,
+  PeerLeftReason,
+  PlayerInactiveEvent,
+  PlayerInfo,
+  PlayerJoinedEvent,
+  PlayerLeftEvent,
   ProgressEvent,
   ProgressFlow,
   Properties,
@@ -55,5 +63,16 @@ export type {
   StartGameOptions,
   StartGameResult,
 } from './types.js';
+// Sessions and lobby (Fusion's SessionInfo, SessionLobby, OnSessionListUpdated).
+export type {
+  ListSessionsOptions,
+  LobbyOptions,
+  SessionInfo,
+  SessionListUpdatedEvent,
+  SessionPropertiesChangedEvent,
+  SessionsAndLobby,
+  SetSessionPropertiesOptions,
+} from './types.js';
 export type { NatType as ReportedNatType } from '../src/protocol/index.js';
 export { DisconnectReason, MAX_DATA_BYTES, MAX_RELIABLE_MESSAGE_BYTES } from './constants.js';
+export { CONNECT_REQUEST_TIMEOUT_MS, MAX_CONNECTION_TOKEN_BYTES, MAX_KICK_MESSAGE_CHARS } from './constants.js';

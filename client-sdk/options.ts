@@ -17,7 +17,7 @@ import {
 import type { LinkTiming } from './peer/link-core.js';
 import type { ScheduleConfig } from './peer/schedule.js';
 import { connectSignaling, type SignalingConnector, type SignalingOptions } from './signaling.js';
-import type { NetworkRunnerOptions } from './types.js';
+import type { ConnectRequestHandler, NetworkRunnerOptions } from './types.js';
 
 /** Where and how the game socket(s) bind. */
 export interface SocketOptions {
@@ -42,6 +42,8 @@ export interface ResolvedOptions {
   /** The game's STUN servers (unparsable entries skipped); undefined: the ones the cloud hands out. */
   stunServers: UdpEndpoint[] | undefined;
   discoverNat: boolean;
+  /** Server mode: the game's connect-request callback; undefined accepts every client. */
+  onConnectRequest: ConnectRequestHandler | undefined;
 }
 
 /** Throws INVALID_OPTIONS for a value out of range. */
@@ -77,6 +79,7 @@ export function resolveOptions(options: NetworkRunnerOptions): ResolvedOptions {
     localAddresses: options.localAddresses,
     stunServers: options.stunServers?.flatMap((text) => parseEndpoint(text) ?? []),
     discoverNat: options.discoverNat ?? false,
+    onConnectRequest: callback(options.onConnectRequest, 'onConnectRequest'),
   };
 }
 
@@ -133,5 +136,10 @@ function fraction(value: number): number {
   if (!Number.isFinite(value) || value < 0 || value > 1) {
     throw new PunchthroughError('INVALID_OPTIONS', `directFraction must be between 0 and 1, got ${value}`);
   }
+  return value;
+}
+
+function callback<F>(value: F | undefined, name: string): F | undefined {
+  if (value !== undefined && typeof value !== 'function') throw new PunchthroughError('INVALID_OPTIONS', `${name} must be a function`);
   return value;
 }

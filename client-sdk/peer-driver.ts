@@ -11,7 +11,7 @@ import { ClientLink } from './peer/client-link.js';
 import { generateEphemeral, type EphemeralKeyPair } from './peer/key-schedule.js';
 import type { LinkOutput, LinkTiming } from './peer/link-core.js';
 import type { Link, PeerContact } from './peer/link.js';
-import { readHeader, type PeerDropReason } from './peer/packets.js';
+import { readHeader, WireDisconnectReason, type PeerDropReason } from './peer/packets.js';
 import type { ConnectPath, Via } from './peer/path.js';
 import { firstAttemptOfPath, type ScheduleConfig } from './peer/schedule.js';
 import { reliableCounters } from './peer/reliable/counters.js';
@@ -112,8 +112,7 @@ export class PeerDriver {
   /** The next link's X25519 key pair, made while nothing waits on it (after a link's first sends). */
   #spareKey: EphemeralKeyPair | undefined;
   readonly drops: LinkDropCounters = { malformed: 0, unknownPeer: 0, auth: 0, replay: 0, stale: 0, unproven: 0 };
-  /** Every link's reliable channel counts here, so the figures outlive the links. */
-  readonly reliable = reliableCounters();
+  readonly reliable = reliableCounters(); // every link's channel counts here, so the figures outlive the links
 
   constructor(
     private readonly env: Pick<Env, 'clock' | 'logger'>,
@@ -174,10 +173,9 @@ export class PeerDriver {
   sendReliable(peerId: string, data: Uint8Array): boolean {
     const entry = this.#peers.get(peerId);
     const out = entry?.link.core.sendReliable(data, this.env.clock.now());
-    if (!entry || !out) return false;
-    this.#carryOut(entry, out);
+    if (out) this.#carryOut(entry!, out);
     this.#reschedule();
-    return true;
+    return out !== undefined;
   }
 
   /** A reliable message to every connected peer; returns how many took it. */
@@ -256,6 +254,19 @@ export class PeerDriver {
     }
     this.#carryOut(entry, entry.link.receive(bytes, via, this.env.clock.now()));
     this.#reschedule();
+  }
+
+  /**
+   * Says goodbye on one link (a kick's goodbye tells the client so) and forgets it; a connected
+   * peer gets `peerDisconnected` with `reason`. Nothing when there is no such pair.
+   */
+  disconnect(peerId: string, reason: DisconnectReason): void {
+    const entry = this.#peers.get(peerId);
+    if (!entry) return;
+    const connected = entry.link.core.connected;
+    this.#carryOut(entry, entry.link.close(reason === 'kicked' ? WireDisconnectReason.KICKED : undefined));
+    this.#forget(entry);
+    if (connected) this.hooks.emit('peerDisconnected', { peerId, reason });
   }
 
   /** Says goodbye on every link and forgets them all; connected peers get `peerDisconnected` with `reason`. */

@@ -12,6 +12,8 @@ import { EventEmitter } from 'node:events';
 import { isPunchthroughError, PunchthroughError } from '../core/index.js';
 import { RequestType, type JoinResult, type NatType } from '../src/protocol/index.js';
 import { CloudEvents } from './cloud-events.js';
+import { Lobby } from './lobby.js';
+import { SessionView } from './session-info.js';
 import { DisconnectReason, MAX_DATA_BYTES, MAX_RELIABLE_MESSAGE_BYTES } from './constants.js';
 import { defaultDeps, type RunnerDeps } from './deps.js';
 import { GameSocket } from './game-socket.js';
@@ -22,9 +24,12 @@ import { ReflexiveWatch } from './reflexive-watch.js';
 import type { Signaling } from './signaling.js';
 import { startSequence, watchSignaling, type StartHost } from './start.js';
 import { CONNECT_STEPS, CREATE_STEPS, JOIN_STEPS } from './steps.js';
+import type { Properties } from '../src/protocol/index.js';
+import type { ListSessionsOptions, LobbyOptions, SessionInfo, SessionsAndLobby, SetSessionPropertiesOptions } from './types.js';
 import type {
   NetworkRunnerEvents,
   NetworkRunnerOptions,
+  PlayerInfo,
   ProgressEvent,
   ProgressFlow,
   ReliableCounters,
@@ -41,13 +46,15 @@ type Phase = 'idle' | 'starting' | 'running' | 'closed';
 
 const STEP_NAMES: Record<ProgressFlow, Readonly<Record<number, string>>> = { create: CREATE_STEPS, join: JOIN_STEPS, connect: CONNECT_STEPS };
 
-export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
+export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements SessionsAndLobby {
   readonly #options: ResolvedOptions;
   readonly #deps: RunnerDeps;
   readonly #socket: GameSocket;
   readonly #driver: PeerDriver;
   readonly #cloud: CloudEvents;
   readonly #watch: ReflexiveWatch;
+  readonly #lobby: Lobby;
+  readonly #session: SessionView;
   #phase: Phase = 'idle';
   #startedAt = 0;
   #signaling: Signaling | undefined;
@@ -82,6 +89,8 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       renewTicket: (ticket) => this.#socket.renewTicket(ticket),
       ipv6: () => this.#socket.v6 !== undefined,
       driver: () => this.#driver,
+      request: (body) => this.#signaling?.request(body) ?? Promise.reject(new PunchthroughError('NOT_IN_SESSION', 'no signaling connection')),
+      ended: (error) => void this.#shutdownFor(shutdownEventOf(error)),
     });
     this.#driver = new PeerDriver(
       this.#options.env,
@@ -99,6 +108,8 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
         fellBack: () => this.#watch.check(),
       },
     );
+    this.#lobby = new Lobby(this.#options, emit);
+    this.#session = new SessionView(emit);
     this.#watch = new ReflexiveWatch(this.#options.env, {
       stunBinding: this.#deps.stunBinding,
       socket: () => this.#socket.v4,
@@ -140,6 +151,16 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     return this.#driver.link(peerId)?.core.rttMs;
   }
 
+  /** Every member of the session this runner knows, itself first (Fusion's ActivePlayers: those `active`). */
+  get players(): PlayerInfo[] {
+    return this.#isClosed() ? [] : this.#cloud.players.list();
+  }
+
+  /** Server mode: removes a player (Fusion's Disconnect(PlayerRef)); it shuts down with reason `kicked` and `message`. */
+  disconnect(peerId: string, message?: string): Promise<void> {
+    return this.#cloud.kick(peerId, message);
+  }
+
   /** Peer ids of the connected peers (client mode: the server). */
   connectedPeers(): string[] {
     return this.#driver.connectedPeers();
@@ -169,6 +190,19 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     return { ...this.#driver.reliable };
   }
 
+  // Sessions and lobby (documented on SessionsAndLobby in types.ts): lobby.ts, session-info.ts.
+  get session(): SessionInfo | undefined {
+    return this.#session.info;
+  }
+  listSessions(options?: ListSessionsOptions): Promise<SessionInfo[]> { return this.#lobby.list(options); }
+  joinLobby(options?: LobbyOptions): Promise<SessionInfo[]> { return this.#lobby.join(options); }
+  leaveLobby(): Promise<void> { return this.#lobby.leave(); }
+  setSessionProperties(properties: Properties, options: SetSessionPropertiesOptions = {}): Promise<void> {
+    return this.#session.change(this.#signaling, { properties, ...(options.expected ? { expected: options.expected } : {}) });
+  }
+  setSessionOpen(open: boolean): Promise<void> { return this.#session.change(this.#signaling, { open }); }
+  setSessionVisible(visible: boolean): Promise<void> { return this.#session.change(this.#signaling, { visible }); }
+
   /**
    * Starts the game: server mode creates the session and resolves once its addresses are
    * reported (docs/connection-process.md, creation steps 1–11); client mode joins (joining steps
@@ -182,8 +216,8 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     try {
       return await startSequence(this.#startHost(), options);
     } catch (error) {
-      // A shutdown during the start surfaces as RUNNER_CLOSED, whatever step it interrupted.
-      const failure = this.#isClosed() ? closedError() : asPunchthroughError(error);
+      // A kick (or a refused connect request) names itself; a shutdown during the start surfaces as RUNNER_CLOSED, whatever step it interrupted.
+      const failure = this.#cloud.ended ?? (this.#isClosed() ? closedError() : asPunchthroughError(error));
       this.#options.env.logger.info({ code: failure.code, message: failure.message }, 'start failed');
       await this.#shutdownFor(shutdownEventOf(failure));
       throw failure;
@@ -216,7 +250,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
     const signaling = this.#signaling;
     // Best effort: the close right after tells the cloud anyway.
     if (signaling && this.#cloud.self) signaling.request({ type: RequestType.LEAVE }).catch(() => undefined);
-    await Promise.allSettled([signaling?.close(), this.#socket.close()]);
+    await Promise.allSettled([signaling?.close(), this.#socket.close(), this.#lobby.close()]);
     if (wasRunning) this.#options.env.logger.debug('runner shut down');
   }
 
@@ -237,7 +271,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       attach: (signaling) => {
         this.#signaling = signaling;
         const watch = watchSignaling(signaling, options.env.clock, options.requestTimeoutMs, {
-          onEvent: (event) => this.#guard(() => this.#cloud.onEvent(event)),
+          onEvent: (event) => this.#guard(() => (this.#session.onEvent(event), this.#cloud.onEvent(event))),
           onLost: (error) => this.#guard(() => this.#cloud.onSignalingLost(error)),
         });
         this.#cleanups.push(...watch.cleanups);
@@ -246,6 +280,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       joined: (result: JoinResult) => {
         this.#driver.joined({ actor: result.actor, role: result.mode }, this.#startedAt);
         this.#cloud.joined(result);
+        this.#session.joined(result);
       },
       setNatType: (natType) => (this.#natType = natType),
       running: () => {

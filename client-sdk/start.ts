@@ -7,7 +7,8 @@
 import { PunchthroughError, reportedNatType, type Clock, type TimerHandle, type UdpEndpoint } from '../core/index.js';
 import { EventType, RequestType, type Event, type JoinResult, type NatType, type StartEvent } from '../src/protocol/index.js';
 import { familyOf, localCandidates, toEndpoint, toWire } from './addresses.js';
-import { RELAY_BIND_WAIT_MS } from './constants.js';
+import { createOptionsOf, enterAuto } from './auto-host.js';
+import { MAX_CONNECTION_TOKEN_BYTES, RELAY_BIND_WAIT_MS } from './constants.js';
 import { START_STEP } from './steps.js';
 import type { RunnerDeps } from './deps.js';
 import type { GameSocket } from './game-socket.js';
@@ -46,6 +47,7 @@ export interface StartHost {
 
 export async function startSequence(host: StartHost, game: StartGameOptions): Promise<StartGameResult> {
   const { options } = host;
+  // autoHostOrClient reports the joining flow's steps: it learns whether it hosts from the reply.
   const flow = game.mode === 'server' ? 'create' : 'join';
   const step = (n: number, detail?: Record<string, unknown>): void => host.progress(flow, n, undefined, detail);
   step(START_STEP.startGame, { mode: game.mode });
@@ -109,26 +111,19 @@ export async function startSequence(host: StartHost, game: StartGameOptions): Pr
     local,
     reflexive,
   };
-  if (game.mode === 'server') return result;
+  if (joined.mode === 'server') return result;
   return { ...result, server: await host.whenConnected() };
 }
 
 /** Creation or joining step 2: create the session (server), or join it by name or at random. */
 function enter(signaling: Signaling, game: StartGameOptions): Promise<JoinResult> {
   if (game.mode === 'server') {
-    const properties = game.sessionProperties ?? {};
-    return signaling.request({
-      type: RequestType.CREATE,
-      ...(game.sessionName !== undefined ? { name: game.sessionName } : {}),
-      ...(game.maxPlayers !== undefined ? { maxPlayers: game.maxPlayers } : {}),
-      ...(game.open !== undefined ? { open: game.open } : {}),
-      ...(game.visible !== undefined ? { visible: game.visible } : {}),
-      properties,
-      lobbyKeys: Object.keys(properties),
-    });
+    return signaling.request({ type: RequestType.CREATE, ...(game.sessionName !== undefined ? { name: game.sessionName } : {}), ...createOptionsOf(game) });
   }
-  if (game.sessionName !== undefined) return signaling.request({ type: RequestType.JOIN, name: game.sessionName });
-  return signaling.request({ type: RequestType.JOIN_RANDOM, ...(game.filter ? { filter: game.filter } : {}) });
+  const token = game.connectionToken === undefined ? {} : { connectionToken: checkedToken(game.connectionToken) };
+  if (game.mode === 'autoHostOrClient') return enterAuto(signaling, game, token);
+  if (game.sessionName !== undefined) return signaling.request({ type: RequestType.JOIN, name: game.sessionName, ...token });
+  return signaling.request({ type: RequestType.JOIN_RANDOM, ...(game.filter ? { filter: game.filter } : {}), ...token });
 }
 
 /**
@@ -216,4 +211,12 @@ function atMost(clock: Clock, promise: Promise<void>, ms: number): Promise<void>
 
 function asEndpoint(seen: { address: string; port: number }): UdpEndpoint {
   return { address: seen.address, port: seen.port, family: familyOf(seen.address) };
+}
+
+/** The join's connection token: bytes, at most MAX_CONNECTION_TOKEN_BYTES (the cloud refuses more). */
+function checkedToken(token: unknown): Uint8Array {
+  if (!(token instanceof Uint8Array) || token.length > MAX_CONNECTION_TOKEN_BYTES) {
+    throw new PunchthroughError('INVALID_OPTIONS', `connectionToken must be a Uint8Array of at most ${MAX_CONNECTION_TOKEN_BYTES} bytes`);
+  }
+  return token;
 }

@@ -1,6 +1,6 @@
 /** The public shapes of the SDK: runner options, startGame arguments and results, events. */
 import type { Clock, ErrorCode, Logger, UdpEndpoint, UdpSocketFactory } from '../core/index.js';
-import type { Properties, SessionCloseReason } from '../src/protocol/index.js';
+import type { PeerLeftReason, Properties, SessionCloseReason } from '../src/protocol/index.js';
 import type { ConnectPath } from '../src/protocol/index.js';
 import type { DisconnectReason } from './constants.js';
 import type { PathChangeReason } from './peer/path-manager.js';
@@ -8,7 +8,7 @@ export type { ReliableCounters } from './peer/reliable/counters.js';
 import type { SignalingConnector } from './signaling.js';
 
 export type { ConnectPath } from '../src/protocol/index.js';
-export type { NatType, Properties, PropertyValue } from '../src/protocol/index.js';
+export type { NatType, PeerLeftReason, Properties, PropertyValue } from '../src/protocol/index.js';
 
 export interface NetworkRunnerOptions {
   /** The cloud's session service: `http(s)://host:port` or the signaling `ws(s)://` URL. */
@@ -103,29 +103,54 @@ export interface NetworkRunnerOptions {
    * to `cloudUrl`.
    */
   signaling?: SignalingConnector;
+  /**
+   * Server mode: decides whether a client may connect (Fusion's OnConnectRequest), called once
+   * per client when its addresses arrive, before any packet goes to it, with the client's
+   * `connectionToken`. Return (or resolve) true to accept, false or `{ accept: false, reason }`
+   * to refuse: the cloud removes the client, whose startGame rejects with CONNECT_REFUSED
+   * carrying `reason`. A callback that throws, rejects or takes longer than
+   * CONNECT_REQUEST_TIMEOUT_MS refuses (logged). Default: every client is accepted.
+   */
+  onConnectRequest?: ConnectRequestHandler;
 }
 
 export interface StartGameOptions {
-  /** `server` creates and hosts the session; `client` joins one and connects to its server. */
-  mode: 'server' | 'client';
+  /**
+   * `server` creates and hosts the session; `client` joins one and connects to its server;
+   * `autoHostOrClient` (Fusion's GameMode.AutoHostOrClient) joins the named session, or with no
+   * name a random match of `filter`, and creates and hosts it when there is none. The cloud does
+   * that atomically: of two runners starting at once one hosts and the other joins.
+   * `StartGameResult.mode` says which it became; the server options apply when it hosts.
+   */
+  mode: 'server' | 'client' | 'autoHostOrClient';
   /**
    * Server: the session's name (default: the cloud generates one; a taken name fails with
    * SESSION_EXISTS). Client: the session to join (default: join at random with `filter`).
+   * autoHostOrClient: the session to join or create (default: a random match, or a new session).
    */
   sessionName?: string;
   /** Server: the session's custom properties; all of them are visible in the lobby. */
   sessionProperties?: Properties;
   /** Server: players allowed, server included. Default: the cloud's. */
   maxPlayers?: number;
-  /** Client, random join: every key/value must match the session's lobby properties. */
+  /**
+   * Client and autoHostOrClient, random join: every key/value must equal the session's lobby
+   * property, typed (5 is not "5"). A session autoHostOrClient creates carries the filter's entries.
+   */
   filter?: Properties;
   /** Server: listed in the lobby and found by random joins. Default true. */
   visible?: boolean;
   /** Server: accepts new players. Default true. */
   open?: boolean;
+  /**
+   * Client: bytes for the server's `onConnectRequest` (Fusion's ConnectionToken), at most
+   * MAX_CONNECTION_TOKEN_BYTES (128); only the session's server receives them.
+   */
+  connectionToken?: Uint8Array;
 }
 
 export interface StartGameResult {
+  /** What this runner became (with `autoHostOrClient`, whether it hosts or joined). */
   mode: 'server' | 'client';
   sessionName: string;
   sessionId: string;
@@ -313,6 +338,135 @@ export interface ShutdownEvent {
   message: string;
 }
 
+/** A member of this runner's session as the runner knows it ({@link NetworkRunner.players}). */
+export interface PlayerInfo {
+  actor: number;
+  peerId: string;
+  mode: 'server' | 'client';
+  /** False while it is inactive (dropped; it may rejoin within the player TTL). */
+  active: boolean;
+  /** This runner (Fusion's LocalPlayer). */
+  local: boolean;
+}
+
+/** A player entered the session after this runner, or came back (`rejoined`) within its player TTL (Fusion's OnPlayerJoined). */
+export interface PlayerJoinedEvent {
+  actor: number;
+  peerId: string;
+  mode: 'server' | 'client';
+  rejoined: boolean;
+}
+
+/** A player dropped without leaving; it may rejoin within `expiresInMs`. */
+export interface PlayerInactiveEvent {
+  actor: number;
+  peerId: string;
+  expiresInMs: number;
+}
+
+/** A player is no longer in the session (Fusion's OnPlayerLeft). */
+export interface PlayerLeftEvent {
+  actor: number;
+  peerId: string;
+  /** The cloud's reason: `left`, `timeout` (its player TTL ran out), `kicked` or `connectRefused`. */
+  reason: PeerLeftReason;
+}
+
+/** What a server's `onConnectRequest` is asked about (Fusion's NetworkRunnerCallbackArgs.ConnectRequest). */
+export interface ConnectRequest {
+  peerId: string;
+  actor: number;
+  /** The client's `connectionToken`; undefined when it sent none. */
+  token: Uint8Array | undefined;
+}
+
+/** true (or `{ accept: true }`) accepts; false or `{ accept: false, reason }` refuses. */
+export type ConnectRequestDecision = boolean | { accept: true } | { accept: false; reason?: string };
+
+export type ConnectRequestHandler = (request: ConnectRequest) => ConnectRequestDecision | Promise<ConnectRequestDecision>;
+/**
+ * A session as the SDK shows it (Fusion's SessionInfo): in `runner.session` for the session this
+ * runner is in, and in the lobby's lists, where `properties` holds only the lobby-visible ones.
+ */
+export interface SessionInfo {
+  name: string;
+  /** The cloud's id of the session (empty from a cloud that lists none). */
+  id: string;
+  properties: Properties;
+  /** Members, server included (dropped ones within their player TTL too). */
+  playerCount: number;
+  maxPlayers: number;
+  /** Accepts new players (always true in the lobby). */
+  open: boolean;
+  /** Listed in the lobby and found by random joins (always true in the lobby). */
+  visible: boolean;
+}
+
+/** Which sessions `listSessions` returns. */
+export interface ListSessionsOptions {
+  /** Every key/value must equal a lobby-visible property, typed (5 is not "5"). */
+  filter?: Properties;
+  /** At most this many (the cloud caps it too, in count and bytes). */
+  limit?: number;
+  /** Skip this many matching sessions (the next page starts at offset + the length returned). */
+  offset?: number;
+}
+
+/** Which sessions the lobby subscription pushes. */
+export type LobbyOptions = Omit<ListSessionsOptions, 'offset'>;
+
+/** The lobby's current list (Fusion's OnSessionListUpdated): the whole list, never a diff. */
+export interface SessionListUpdatedEvent {
+  sessions: SessionInfo[];
+  /** More sessions match than the list holds (the cloud's list caps). */
+  more: boolean;
+}
+
+/** The server changed the session's properties, open or visible; `runner.session` already shows it. */
+export interface SessionPropertiesChangedEvent {
+  /** The changed keys (null: deleted). */
+  changed: Properties;
+  /** The actor that changed them (the server's). */
+  actor: number;
+  session: SessionInfo;
+}
+
+/** Compare-and-set for `setSessionProperties`. */
+export interface SetSessionPropertiesOptions {
+  /** Applies only if each key has this value now (null: absent); else PROPERTIES_MISMATCH. */
+  expected?: Properties;
+}
+
+/**
+ * Sessions and lobby on the runner (Fusion's SessionInfo, SessionLobby, OnSessionListUpdated).
+ * The lobby uses a signaling connection of its own, opened on first use and closed by
+ * `leaveLobby()` or shutdown, so it works before `startGame` and beside a running game.
+ */
+export interface SessionsAndLobby {
+  /** The session this runner is in, kept current from the cloud's events; undefined before the join. */
+  readonly session: SessionInfo | undefined;
+  /** One lobby page: open, visible sessions of this app id and version. Rejects with a coded error. */
+  listSessions(options?: ListSessionsOptions): Promise<SessionInfo[]>;
+  /**
+   * Subscribes to the lobby: resolves with the first list, and `sessionListUpdated` brings the
+   * whole list again (first list included) whenever something lobby-visible changes, at most a
+   * few times per second. Joining again replaces the filter and limit.
+   */
+  joinLobby(options?: LobbyOptions): Promise<SessionInfo[]>;
+  /** Ends the subscription and closes the lobby's connection. */
+  leaveLobby(): Promise<void>;
+  /**
+   * Server: changes session properties (null deletes a key; every key is lobby-visible), with
+   * `expected` as a compare-and-set. Rejects with PROPERTIES_MISMATCH, NOT_ALLOWED (not the
+   * server), LIMIT_EXCEEDED (too large), NOT_IN_SESSION.
+   */
+  setSessionProperties(properties: Properties, options?: SetSessionPropertiesOptions): Promise<void>;
+  /** Server: whether new players may join. */
+  setSessionOpen(open: boolean): Promise<void>;
+  /** Server: whether the session is listed in the lobby and found by random joins. */
+  setSessionVisible(visible: boolean): Promise<void>;
+}
+
 /** Event name → listener arguments. */
 export interface NetworkRunnerEvents {
   progress: [ProgressEvent];
@@ -325,4 +479,9 @@ export interface NetworkRunnerEvents {
   sessionClosed: [SessionClosedEvent];
   relayError: [RelayErrorEvent];
   shutdown: [ShutdownEvent];
+  playerJoined: [PlayerJoinedEvent];
+  playerInactive: [PlayerInactiveEvent];
+  playerLeft: [PlayerLeftEvent];
+  sessionListUpdated: [SessionListUpdatedEvent];
+  sessionPropertiesChanged: [SessionPropertiesChangedEvent];
 }

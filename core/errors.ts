@@ -39,6 +39,7 @@ export const ErrorCodes = {
   RUNNER_CLOSED: 'The runner was shut down before the operation completed.',
   CONNECT_REFUSED: 'The server refused the connection (its onConnectRequest said no; the message gives its reason).',
   KICKED: 'The server removed this player from the session (the message gives its reason).',
+  PLAYER_NOT_FOUND: 'No member of this session has that actor number or peer id (a kick of someone gone).',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -54,6 +54,14 @@ export const DEFAULT_MAX_HELLO_FRAME_BYTES = 6 * 1024;
 /** Bytes queued for one connection before it is closed (4004): a healthy peer drains within a
  *  round trip; a peer that stops reading once had 369 MiB buffered after 25 s. */
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+/** Shortest time between two lobby lists pushed to one subscriber, ms: a lobby screen redraws a
+ *  couple of times a second at most, and a busy app (sessions opening and filling every few ms)
+ *  would otherwise send each subscriber a full list per change. */
+export const DEFAULT_LOBBY_UPDATE_INTERVAL_MS = 500;
+/** Lobby subscriptions per service: each may cost a full list (at most DEFAULT_MAX_LIST_BYTES)
+ *  per update interval, so 2,000 bound the worst case near 128 MB/s; players sit in a lobby
+ *  only while they choose, so this is far above the number browsing at once on one service. */
+export const DEFAULT_MAX_LOBBY_SUBSCRIBERS = 2_000;
 /** Lobby-visible keys per session: each re-sends the list to every member, so it must stay small. */
 export const DEFAULT_MAX_LOBBY_KEYS = 32;
 /** Live sessions per service: one per allowed connection, 10× the 2,000 ten-player sessions the

@@ -181,7 +181,8 @@ export class LinkCore {
       }
       case PeerPacketType.DISCONNECT:
         this.#close();
-        return [{ type: 'disconnected', reason: DisconnectReason.REMOTE }];
+        // Only a server kicks: a client's goodbye is `remote`, whatever reason it gives.
+        return [{ type: 'disconnected', reason: packet.reason === WireDisconnectReason.KICKED && this.sealer.role === 'client' ? DisconnectReason.KICKED : DisconnectReason.REMOTE }];
       case PeerPacketType.RELIABLE:
       case PeerPacketType.RELIABLE_ACK:
         return this.#receiveReliable(packet, via, now);
@@ -208,8 +209,8 @@ export class LinkCore {
     return [{ type: 'send', via, bytes: this.sealer.seal({ type: PeerPacketType.DATA, from: this.self, to: this.peer, payload: data }) }];
   }
 
-  /** Goodbye to a connected peer; afterwards the link is inert. */
-  close(): LinkOutput[] {
+  /** Goodbye to a connected peer (`reason` on the wire, SHUTDOWN by default); afterwards the link is inert. */
+  close(reason: WireDisconnectReason = WireDisconnectReason.SHUTDOWN): LinkOutput[] {
     const wasConnected = this.connected && this.via;
     const via = this.via;
     this.#close();
@@ -218,7 +219,7 @@ export class LinkCore {
       type: PeerPacketType.DISCONNECT,
       from: this.self,
       to: this.peer,
-      reason: WireDisconnectReason.SHUTDOWN,
+      reason,
     });
     return [{ type: 'send', via, bytes }];
   }

@@ -9,7 +9,7 @@ import type { UdpEndpoint } from '../../core/index.js';
 import { CandidateSet } from './candidates.js';
 import type { EphemeralKeyPair } from './key-schedule.js';
 import { LinkCore, type LinkOutput, type LinkTiming } from './link-core.js';
-import type { PeerPacket } from './packets.js';
+import type { PeerPacket, WireDisconnectReason } from './packets.js';
 import type { Via } from './path.js';
 import { PairSealer, type PairRole } from './sealer.js';
 
@@ -46,8 +46,8 @@ export interface Link {
   receive(bytes: Uint8Array, via: Via, now: number): LinkOutput[];
   /** A game update on the current path, or nothing when not connected. */
   send(data: Uint8Array): LinkOutput[];
-  /** Goodbye to a connected peer; afterwards the link is inert. */
-  close(): LinkOutput[];
+  /** Goodbye to a connected peer (`reason` on the wire, SHUTDOWN by default); afterwards the link is inert. */
+  close(reason?: WireDisconnectReason): LinkOutput[];
 }
 
 /** The role strategy: what one end does before it is connected, and with its handshake packets. */
@@ -137,8 +137,8 @@ export class PeerLink implements Link {
     return this.#phase === 'connected' ? this.core.send(data) : [];
   }
 
-  close(): LinkOutput[] {
-    const out = this.#phase === 'connected' ? this.core.close() : [];
+  close(reason?: WireDisconnectReason): LinkOutput[] {
+    const out = this.#phase === 'connected' ? this.core.close(reason) : [];
     this.#phase = 'closed';
     return out;
   }

@@ -85,6 +85,8 @@ export type PeerPacketType = (typeof PeerPacketType)[keyof typeof PeerPacketType
 export const WireDisconnectReason = {
   SHUTDOWN: 1,
   LEFT: 2,
+  /** The server removed this client from the session (a kick): the client reports `kicked`. */
+  KICKED: 3,
 } as const;
 export type WireDisconnectReason = (typeof WireDisconnectReason)[keyof typeof WireDisconnectReason];
 

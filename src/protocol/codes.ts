@@ -38,6 +38,10 @@ export const RequestType = {
   REPORT_ADDRESSES: 9,
   /** {@link ConnectedRequest}: a client reports that it connected to the server, by which path, how fast. */
   CONNECTED: 10,
+  /** {@link KickRequest}: the session's server removes a member (Fusion's Disconnect(PlayerRef)), or refuses its connect request. */
+  KICK: 11,
+  /** {@link LobbySubscribeRequest}: subscribe to (or leave) the lobby's pushed list, {@link LobbyUpdateEvent}. */
+  LOBBY_SUBSCRIBE: 12,
 } as const;
 export type RequestType = (typeof RequestType)[keyof typeof RequestType];
 
@@ -68,6 +72,10 @@ export const EventType = {
   SESSION_CLOSED: 36,
   /** {@link RelayTicketEvent}: a fresh relay ticket before the current one expires (an SDK without it drops the frame). */
   RELAY_TICKET: 37,
+  /** {@link KickedEvent}: the server removed this peer from the session (kicked, or its connect request refused). */
+  KICKED: 39,
+  /** {@link LobbyUpdateEvent}: the lobby list of a subscribed connection, after a lobby-visible change. */
+  LOBBY_UPDATE: 38,
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 

@@ -31,3 +31,8 @@ export const PROTOCOL_MAX_DURATION_MS = 86_400_000;
 /** Largest hello `auth` value, bytes of UTF-8: a signed token (a JWT with a few claims is 0.5–2 KiB)
  *  with room to spare, and small enough that a pre-hello frame stays cheap to decode. */
 export const PROTOCOL_MAX_AUTH_BYTES = 4096;
+/** Largest connection token a client hands its server in a join (Fusion caps its ConnectionToken at
+ *  128 bytes): room for a signed ticket or a session key, small enough to relay with every address event. */
+export const PROTOCOL_MAX_CONNECTION_TOKEN_BYTES = 128;
+/** Longest message a kick (or a refused connect request) carries to the removed peer. */
+export const PROTOCOL_MAX_KICK_MESSAGE_CHARS = 256;

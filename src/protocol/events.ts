@@ -1,6 +1,6 @@
 // Events (service → peer): pushed without an id when something happens in the session.
 import type { EventType } from './codes.js';
-import type { NatType, PeerInfo, PeerLeftReason, PeerMode, Properties, SessionCloseReason, SessionInfo, WireEndpoint } from './values.js';
+import type { KickReason, LobbySession, NatType, PeerInfo, PeerLeftReason, PeerMode, Properties, SessionCloseReason, SessionInfo, WireEndpoint } from './values.js';
 import type { ErrorMessage, ResponseMessage } from './replies.js';
 
 /** A relay allocation for this peer: bind to `endpoint` with `ticket` before `expiresAtMs`. */
@@ -47,6 +47,8 @@ export interface PeerAddressesEvent {
   reflexive?: WireEndpoint;
   natType?: NatType;
   pairSecret: Uint8Array;
+  /** To the server, about a client that joined with one: the client's connection token (at most PROTOCOL_MAX_CONNECTION_TOKEN_BYTES). */
+  connectionToken?: Uint8Array;
 }
 
 /** A peer dropped without leaving; it may rejoin until `expiresInMs` passes. */
@@ -96,6 +98,30 @@ export interface RelayTicketEvent {
   expiresAtMs: number;
 }
 
+/**
+ * The session's server removed this peer: it is no longer in the session and cannot rejoin
+ * (an SDK without this event hears nothing; its server's goodbye ends the pair).
+ */
+export interface KickedEvent {
+  type: typeof EventType.KICKED;
+  sessionId: string;
+  reason: KickReason;
+  /** The server's words, at most PROTOCOL_MAX_KICK_MESSAGE_CHARS (may be empty). */
+  message: string;
+}
+
+/**
+ * The lobby list of a subscribed connection ({@link LobbySubscribeRequest}), pushed after a
+ * lobby-visible change: the whole current list (filter and limit of the subscription, capped in
+ * count and bytes like a LIST reply), never a diff. An SDK that does not know it drops the frame.
+ */
+export interface LobbyUpdateEvent {
+  type: typeof EventType.LOBBY_UPDATE;
+  sessions: LobbySession[];
+  /** True when more sessions match than the list holds. */
+  more?: boolean;
+}
+
 export type Event =
   | StartEvent
   | PeerJoinedEvent
@@ -104,7 +130,9 @@ export type Event =
   | PeerLeftEvent
   | PropertiesChangedEvent
   | SessionClosedEvent
-  | RelayTicketEvent;
+  | RelayTicketEvent
+  | KickedEvent
+  | LobbyUpdateEvent;
 
 /** Anything the service sends. */
 export type ServerMessage = ResponseMessage | ErrorMessage | Event;

@@ -43,6 +43,8 @@ export interface ResultOf {
   [RequestType.SET_PROPERTIES]: EmptyResult;
   [RequestType.REPORT_ADDRESSES]: EmptyResult;
   [RequestType.CONNECTED]: EmptyResult;
+  [RequestType.KICK]: EmptyResult;
+  [RequestType.LOBBY_SUBSCRIBE]: ListResult;
 }
 
 /** Success reply. `request` repeats the request's type so the result can be validated alone. */

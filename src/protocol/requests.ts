@@ -1,6 +1,6 @@
 // Requests (peer → service): one interface per request type, and their union.
 import type { RequestType } from './codes.js';
-import type { ConnectPath, NatType, Properties, WireEndpoint } from './values.js';
+import type { ConnectPath, KickReason, NatType, Properties, WireEndpoint } from './values.js';
 
 interface RequestBase {
   /** Positive integer (1 … 2^31−1) the peer picks; echoed in the reply. */
@@ -64,17 +64,39 @@ export interface JoinRequest extends RequestBase, CreateOptions {
   name: string;
   /** Create the session (as its server) when no session has this name. */
   createIfNotExists?: boolean;
+  /**
+   * Bytes for the server's connect-request callback (Fusion's ConnectionToken), at most
+   * PROTOCOL_MAX_CONNECTION_TOKEN_BYTES. Only the session's server receives it, with this
+   * client's addresses ({@link PeerAddressesEvent.connectionToken}). Optional: a service from
+   * before it ignores the unknown key.
+   */
+  connectionToken?: Uint8Array;
 }
 
 /**
  * Join, as a client, the oldest open, visible, non-full session whose lobby-visible properties
  * equal every key/value of `filter` (Photon's FillRoom matchmaking). Errors: `NO_MATCH`,
- * `ALREADY_JOINED`.
+ * `ALREADY_JOINED`. With `create`, no match creates a session instead and enters it as its
+ * server (Photon's JoinRandomOrCreateRoom): atomic on the service, so of two peers asking at
+ * once one creates and the other joins. `created` in the {@link JoinResult} says which happened.
  */
 export interface JoinRandomRequest extends RequestBase {
   type: typeof RequestType.JOIN_RANDOM;
   /** Every entry must match; absent or empty matches any session. */
   filter?: Properties;
+  /**
+   * Bytes for the server's connect-request callback (Fusion's ConnectionToken), at most
+   * PROTOCOL_MAX_CONNECTION_TOKEN_BYTES. Only the session's server receives it, with this
+   * client's addresses ({@link PeerAddressesEvent.connectionToken}). Optional: a service from
+   * before it ignores the unknown key.
+   */
+  connectionToken?: Uint8Array;
+  /**
+   * Create a session when none matches, with these options (its properties and lobby keys get
+   * the filter's entries too, so the next matching random join finds it). Optional: a service
+   * from before it ignores the field and answers `NO_MATCH`.
+   */
+  create?: CreateOptions & { name?: string };
 }
 
 /**
@@ -148,6 +170,41 @@ export interface ConnectedRequest extends RequestBase {
   ms: number;
 }
 
+/**
+ * The session's server removes a member, named by `actor` or `peerId` (one of them is required;
+ * with both, they must name the same member). The member gets a {@link KickedEvent}, the others
+ * a {@link PeerLeftEvent} with `reason` as its reason; its relay tickets are revoked and it
+ * cannot rejoin (it was removed, not made inactive). Errors: `NOT_IN_SESSION`, `NOT_ALLOWED`
+ * (the sender is not the server, or names itself), `PLAYER_NOT_FOUND`, `INVALID_REQUEST`.
+ */
+export interface KickRequest extends RequestBase {
+  type: typeof RequestType.KICK;
+  actor?: number;
+  peerId?: string;
+  /** Default `kicked`; `connectRefused` when the server's connect-request callback said no. */
+  reason?: KickReason;
+  /** For the removed peer (at most PROTOCOL_MAX_KICK_MESSAGE_CHARS). Default empty. */
+  message?: string;
+}
+
+/**
+ * Subscribe this connection to the lobby of its app id and version (Fusion's
+ * OnSessionListUpdated): the reply carries the first list, then a {@link LobbyUpdateEvent} brings
+ * the whole current list whenever something lobby-visible changes (a session created or closed,
+ * its lobby properties, open, visible or player count changed), at most a few per second. One
+ * subscription per connection: subscribing again replaces the filter and limit;
+ * `subscribe: false` ends it. Errors: `LIMIT_EXCEEDED` (the service's subscriber cap).
+ */
+export interface LobbySubscribeRequest extends RequestBase {
+  type: typeof RequestType.LOBBY_SUBSCRIBE;
+  /** Default true; false unsubscribes (the reply's list is then empty). */
+  subscribe?: boolean;
+  /** Only sessions whose lobby-visible properties equal every entry (typed: 5 is not "5"). */
+  filter?: Properties;
+  /** At most this many sessions per list (the service caps it too, in count and bytes). */
+  limit?: number;
+}
+
 export type Request =
   | HelloRequest
   | CreateRequest
@@ -158,7 +215,9 @@ export type Request =
   | ListRequest
   | SetPropertiesRequest
   | ReportAddressesRequest
-  | ConnectedRequest;
+  | ConnectedRequest
+  | KickRequest
+  | LobbySubscribeRequest;
 
 /** A request as the peer builds it: the `id` is added by whoever tracks replies. */
 export type RequestBody<R extends Request = Request> = R extends Request ? Omit<R, 'id'> : never;

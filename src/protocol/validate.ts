@@ -37,16 +37,12 @@ import {
   type JoinResult,
   type LeaveRequest,
   type ListRequest,
-  type ListResult,
-  type LobbySession,
   type PeerAddressesEvent,
   type PeerInactiveEvent,
   type PeerInfo,
   type PeerJoinedEvent,
   type PeerLeftEvent,
-  type Properties,
   type PropertiesChangedEvent,
-  type PropertyValue,
   type RejoinRequest,
   type RelayGrant,
   type ReportAddressesRequest,
@@ -73,10 +69,11 @@ import {
   object,
   oneOf,
   optional,
-  record,
   string,
   type Schema,
 } from './schema.js';
+import { connectionToken, kickedEvent, kickRequest } from './kick-schemas.js';
+import { listResult, lobbySubscribeRequest, lobbyUpdateEvent, properties, text } from './lobby-schemas.js';
 
 /** Why a decoded frame is not a valid message. */
 export interface ValidationError {
@@ -87,24 +84,15 @@ export interface ValidationError {
   id?: number;
 }
 
-const text = string(PROTOCOL_MAX_STRING_CHARS);
 const requestId = integer(1, PROTOCOL_MAX_REQUEST_ID);
 const actorNumber = integer(1, PROTOCOL_MAX_REQUEST_ID);
 const duration = integer(0, PROTOCOL_MAX_DURATION_MS);
 const wireEndpoint: Schema<WireEndpoint> = endpoint;
-const propertyValue: Schema<PropertyValue> = (value) => {
-  if (value === null) return null;
-  if (typeof value === 'boolean') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string' && value.length <= PROTOCOL_MAX_PROPERTY_VALUE_CHARS) return value;
-  throw new SchemaError('', 'a string, finite number, boolean or nil');
-};
 /** Hello's credentials: a string bounded in bytes (what it costs to carry and hand to a hook). */
 const authValue: Schema<string> = (value) => {
   if (typeof value === 'string' && Buffer.byteLength(value, 'utf8') <= PROTOCOL_MAX_AUTH_BYTES) return value;
   throw new SchemaError('', `a string of at most ${PROTOCOL_MAX_AUTH_BYTES} bytes`);
 };
-const properties: Schema<Properties> = record(text, propertyValue, PROTOCOL_MAX_PROPERTIES);
 const keyList = array(text, PROTOCOL_MAX_PROPERTIES);
 
 const createOptions = {
@@ -137,12 +125,15 @@ const requestSchemas: { [T in RequestType]: Schema<Extract<Request, { type: T }>
     id: requestId,
     name: text,
     createIfNotExists: optional(boolean),
+    connectionToken: optional(connectionToken),
     ...createOptions,
   }),
   [RequestType.JOIN_RANDOM]: object<JoinRandomRequest>({
     type: literal(RequestType.JOIN_RANDOM),
     id: requestId,
     filter: optional(properties),
+    connectionToken: optional(connectionToken),
+    create: optional(object<NonNullable<JoinRandomRequest['create']>>({ name: optional(text), ...createOptions })),
   }),
   [RequestType.REJOIN]: object<RejoinRequest>({
     type: literal(RequestType.REJOIN),
@@ -182,6 +173,8 @@ const requestSchemas: { [T in RequestType]: Schema<Extract<Request, { type: T }>
     path: oneOf(CONNECT_PATHS),
     ms: finiteNumber(0, PROTOCOL_MAX_DURATION_MS),
   }),
+  [RequestType.KICK]: kickRequest,
+  [RequestType.LOBBY_SUBSCRIBE]: lobbySubscribeRequest,
 };
 
 const peerInfo = object<PeerInfo>({
@@ -225,21 +218,12 @@ const resultSchemas: { [T in RequestType]: Schema<ResultOf[T]> } = {
   [RequestType.JOIN_RANDOM]: joinResult,
   [RequestType.REJOIN]: joinResult,
   [RequestType.LEAVE]: emptyResult,
-  [RequestType.LIST]: object<ListResult>({
-    sessions: array(
-      object<LobbySession>({
-        name: text,
-        players: integer(0, PROTOCOL_MAX_PEERS),
-        maxPlayers: integer(1, PROTOCOL_MAX_PEERS),
-        properties,
-      }),
-      PROTOCOL_MAX_LIST_SESSIONS,
-    ),
-    more: optional(boolean),
-  }),
+  [RequestType.LIST]: listResult,
   [RequestType.SET_PROPERTIES]: emptyResult,
   [RequestType.REPORT_ADDRESSES]: emptyResult,
   [RequestType.CONNECTED]: emptyResult,
+  [RequestType.KICK]: emptyResult,
+  [RequestType.LOBBY_SUBSCRIBE]: listResult,
 };
 
 const token = bytes(PROTOCOL_MAX_TOKEN_BYTES);
@@ -276,6 +260,7 @@ const eventSchemas: { [T in EventType]: Schema<Extract<Event, { type: T }>> } = 
     reflexive: optional(wireEndpoint),
     natType: optional(oneOf(NAT_TYPES)),
     pairSecret,
+    connectionToken: optional(connectionToken),
   }),
   [EventType.PEER_INACTIVE]: object<PeerInactiveEvent>({
     type: literal(EventType.PEER_INACTIVE),
@@ -307,6 +292,8 @@ const eventSchemas: { [T in EventType]: Schema<Extract<Event, { type: T }>> } = 
     ticket: token,
     expiresAtMs: epochMs,
   }),
+  [EventType.KICKED]: kickedEvent,
+  [EventType.LOBBY_UPDATE]: lobbyUpdateEvent,
 };
 
 const errorCodes = Object.keys(ErrorCodes) as ErrorCode[];

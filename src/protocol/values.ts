@@ -46,8 +46,16 @@ export type PeerLeftReason =
   /** It sent a leave request. */
   | 'left'
   /** It dropped and its player TTL ran out (or the TTL was 0). */
-  | 'timeout';
-export const PEER_LEFT_REASONS: readonly PeerLeftReason[] = ['left', 'timeout'];
+  | 'timeout'
+  /** The session's server removed it (a KICK request). */
+  | 'kicked'
+  /** The session's server refused its connect request (a KICK with reason `connectRefused`). */
+  | 'connectRefused';
+export const PEER_LEFT_REASONS: readonly PeerLeftReason[] = ['left', 'timeout', 'kicked', 'connectRefused'];
+
+/** Why the server removed a member: a kick, or a refused connect request (its connection token). */
+export type KickReason = 'kicked' | 'connectRefused';
+export const KICK_REASONS: readonly KickReason[] = ['kicked', 'connectRefused'];
 
 /** A member of a session as other members see it. */
 export interface PeerInfo {
@@ -84,9 +92,11 @@ export interface SessionInfo {
   peers: PeerInfo[];
 }
 
-/** A session as the lobby lists it. */
+/** A session as the lobby lists it (open and visible, or it would not be listed). */
 export interface LobbySession {
   name: string;
+  /** The session's id (absent from services before it). */
+  sessionId?: string;
   /** Members (active and inactive), server included. */
   players: number;
   maxPlayers: number;

@@ -15,6 +15,8 @@ function addressesEvent(about: Member, addresses: MemberAddresses, pairSecret: U
     ...(addresses.reflexive ? { reflexive: addresses.reflexive } : {}),
     ...(addresses.natType ? { natType: addresses.natType } : {}),
     pairSecret,
+    // Only the server hears about clients: the token reaches nobody else.
+    ...(about.mode === 'client' && about.connectionToken ? { connectionToken: about.connectionToken } : {}),
   };
 }
 

@@ -2,6 +2,7 @@
 // request becomes its error reply.
 import { PunchthroughError, type Env, type ErrorCode } from '../../core/index.js';
 import { ReplyType, RequestType, type Request, type ResultOf, type ServerMessage } from '../protocol/index.js';
+import type { LobbyFeed } from './lobby-feed.js';
 import type { SessionMetrics } from './metrics.js';
 import type { Peer } from './peer.js';
 import { refuse } from './request-error.js';
@@ -22,12 +23,14 @@ export type Dispatch = (peer: Peer, request: Request) => Promise<void>;
 export interface DispatchOptions {
   sessions: Sessions;
   metrics: SessionMetrics;
+  /** Lobby subscriptions; without them LOBBY_SUBSCRIBE is refused (NOT_ALLOWED). */
+  lobby?: LobbyFeed;
 }
 
 /** The requests that put a connection into a session: refused while it is in one. */
 const ENTERING = new Set<RequestType>([RequestType.CREATE, RequestType.JOIN, RequestType.JOIN_RANDOM, RequestType.REJOIN]);
 
-export function handlerTable(sessions: Sessions): HandlerTable {
+export function handlerTable(sessions: Sessions, lobby?: LobbyFeed): HandlerTable {
   return {
     [RequestType.HELLO]: async ({ peer, request, reply }) => {
       if (peer.hello) refuse('INVALID_REQUEST', 'hello was already sent on this connection');
@@ -53,12 +56,19 @@ export function handlerTable(sessions: Sessions): HandlerTable {
       sessions.connected(peer, request);
       reply({});
     },
+    [RequestType.KICK]: async ({ peer, request, reply }) => {
+      await sessions.kick(peer, request);
+      reply({});
+    },
+    [RequestType.LOBBY_SUBSCRIBE]: async ({ peer, request, reply }) => {
+      reply(await (lobby ?? refuse('NOT_ALLOWED', 'this service has no lobby subscriptions')).subscribe(peer, request));
+    },
   };
 }
 
 export function createDispatch(env: Env, options: DispatchOptions): Dispatch {
   const { metrics } = options;
-  const handlers = handlerTable(options.sessions);
+  const handlers = handlerTable(options.sessions, options.lobby);
 
   const replyError = (peer: Peer, id: number, code: ErrorCode, message: string): void => {
     metrics.errors.inc({ code });

@@ -5,10 +5,12 @@
  * {@link PeerSocket}.
  */
 import { createEnv, type Env } from '../../core/index.js';
-import type { ListResult, Properties } from '../protocol/index.js';
+import { createSignalingCodec, type ListResult, type Properties } from '../protocol/index.js';
 import { createDispatch } from './dispatch.js';
 import { createGateway, type PeerConnection, type PeerSocket } from './gateway.js';
 import { createHookRunner } from './hook-runner.js';
+import { createLobbyFeed, lobbyAware, lobbySignalOf } from './lobby-feed.js';
+import type { FilterMatch } from './lobby-list.js';
 import type { SessionMetrics } from './metrics.js';
 import { appKeyOf } from './model.js';
 import type { ResolvedOptions } from './options.js';
@@ -20,8 +22,8 @@ export type { PeerConnection, PeerSocket } from './gateway.js';
 export interface SignalingHub {
   /** A new connection from `remoteAddress`; over a connection limit it is closed at once (1013). */
   connect(socket: PeerSocket, remoteAddress: string): PeerConnection;
-  /** One lobby page for HTTP `GET /v1/sessions` (the same paging as LIST). */
-  list(appId: string, appVersion: string, filter: Properties | undefined, limit: number, offset: number): Promise<ListResult>;
+  /** One lobby page for HTTP `GET /v1/sessions` (the same paging as LIST; `text`: the filter's values are a query string's). */
+  list(appId: string, appVersion: string, filter: Properties | undefined, limit: number, offset: number, match?: FilterMatch): Promise<ListResult>;
   readonly connectionCount: number;
   /** Tells every peer the service is going away, closes their sockets, stops timers. */
   shutdown(): Promise<void>;
@@ -35,20 +37,34 @@ export function envOf(options: ResolvedOptions): Env {
 export function createSignalingHub(options: ResolvedOptions, metrics: SessionMetrics): SignalingHub {
   const env = envOf(options);
   const bus = options.eventBus ?? createLocalEventBus(env);
-  const hooks = createHookRunner(env, { hooks: options.hooks, metrics });
+  const lobbySignal = lobbySignalOf(bus, env);
+  const hooks = lobbyAware(createHookRunner(env, { hooks: options.hooks, metrics }), lobbySignal);
   const deadlines = options.deadlines ?? ((onDue: (sessionId: string) => void) => createLocalDeadlines(env, { onDue }));
   const sessions = createSessions(env, { settings: options, metrics, bus, hooks, deadlines });
-  const dispatch = createDispatch(env, { sessions, metrics });
+  const lobby = createLobbyFeed(env, {
+    list: sessions.list,
+    signal: lobbySignal,
+    codec: createSignalingCodec({ maxFrameBytes: options.maxFrameBytes }),
+    maxSubscribers: options.maxLobbySubscribers,
+    updateIntervalMs: options.lobbyUpdateIntervalMs,
+  });
+  const dispatch = createDispatch(env, { sessions, metrics, lobby });
   const gateway = createGateway(env, {
     limits: options,
     metrics,
     dispatch,
-    disconnected: (peer) => sessions.drop(peer),
-    shuttingDown: (peers) => sessions.shutdown(peers),
+    disconnected: (peer) => {
+      lobby.drop(peer);
+      return sessions.drop(peer);
+    },
+    shuttingDown: (peers) => {
+      lobby.close();
+      sessions.shutdown(peers);
+    },
   });
   return {
     connect: (socket, remoteAddress) => gateway.connect(socket, remoteAddress),
-    list: (appId, appVersion, filter, limit, offset) => sessions.list(appKeyOf(appId, appVersion), filter, limit, offset),
+    list: (appId, appVersion, filter, limit, offset, match) => sessions.list(appKeyOf(appId, appVersion), filter, limit, offset, match),
     get connectionCount() {
       return gateway.connectionCount;
     },

@@ -42,6 +42,8 @@ export interface Member {
   /** While inactive: when the player TTL runs out (clock ms). */
   readonly inactiveUntil?: number;
   readonly addresses?: MemberAddresses;
+  /** Clients only: the join's connection token, handed to the server with the addresses. */
+  readonly connectionToken?: Uint8Array;
 }
 
 export interface Session {
@@ -94,6 +96,7 @@ export interface NewMember {
   rejoinToken: string;
   pairSecret: Uint8Array;
   userId?: string;
+  connectionToken?: Uint8Array;
 }
 
 export function appKeyOf(appId: string, appVersion: string): string {

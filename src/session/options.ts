@@ -13,6 +13,8 @@ import {
   DEFAULT_MAX_HELLO_FRAME_BYTES,
   DEFAULT_MAX_LIST_BYTES,
   DEFAULT_MAX_LIST_SESSIONS,
+  DEFAULT_MAX_LOBBY_SUBSCRIBERS,
+  DEFAULT_LOBBY_UPDATE_INTERVAL_MS,
   DEFAULT_MAX_LOBBY_KEYS,
   DEFAULT_MAX_SESSIONS,
   DEFAULT_MAX_SESSIONS_PER_ADDRESS,
@@ -105,6 +107,10 @@ export interface SessionServiceOptions {
   maxListSessions?: number;
   /** Largest lobby listing, bytes of encoded entries; the rest is on the next page. Default 32 KiB. */
   maxListBytes?: number;
+  /** Lobby subscriptions (LOBBY_SUBSCRIBE) in the whole service; more get LIMIT_EXCEEDED. Default 2,000. */
+  maxLobbySubscribers?: number;
+  /** Shortest time between two lobby lists pushed to one subscriber, ms. Default 500. */
+  lobbyUpdateIntervalMs?: number;
   /** Largest frame a connection may send before hello, bytes (1009 above it). Default 2 KiB. */
   maxHelloFrameBytes?: number;
   /** Bytes queued for one connection before it is closed (4004). Default 1 MiB. */
@@ -176,6 +182,8 @@ export function resolveOptions(options: SessionServiceOptions): ResolvedOptions 
     maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
     maxListSessions: options.maxListSessions ?? DEFAULT_MAX_LIST_SESSIONS,
     maxListBytes: options.maxListBytes ?? DEFAULT_MAX_LIST_BYTES,
+    maxLobbySubscribers: options.maxLobbySubscribers ?? DEFAULT_MAX_LOBBY_SUBSCRIBERS,
+    lobbyUpdateIntervalMs: options.lobbyUpdateIntervalMs ?? DEFAULT_LOBBY_UPDATE_INTERVAL_MS,
     maxHelloFrameBytes: options.maxHelloFrameBytes ?? DEFAULT_MAX_HELLO_FRAME_BYTES,
     maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
     maxLobbyKeys: options.maxLobbyKeys ?? DEFAULT_MAX_LOBBY_KEYS,

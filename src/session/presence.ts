@@ -6,6 +6,7 @@
  */
 import type { Env, TimerHandle } from '../../core/index.js';
 import type { Event } from '../protocol/index.js';
+import { createLocalLobbySignal } from './lobby-feed.js';
 import type { Delivery } from './model.js';
 
 /** Hands an event to the socket of one member. */
@@ -21,6 +22,12 @@ export interface EventBus {
   publish(sessionId: string, deliveries: readonly Delivery[]): void;
   /** The session is gone: drop every attachment to it. */
   forget(sessionId: string): void;
+  /**
+   * Something lobby-visible changed in app `appKey`: every process's lobby subscribers hear it
+   * through `onLobbyChanged`. Optional: a bus without the pair serves this process's changes only.
+   */
+  lobbyChanged?(appKey: string): void;
+  onLobbyChanged?(listener: (appKey: string) => void): () => void;
 }
 
 export interface DeadlineScheduler {
@@ -34,6 +41,7 @@ export interface DeadlineScheduler {
 export function createLocalEventBus(env: Env): EventBus {
   const attached = new Map<string, Map<number, EventSink>>();
   return {
+    ...createLocalLobbySignal(env),
     attach(sessionId, actor, sink) {
       let members = attached.get(sessionId);
       if (!members) attached.set(sessionId, (members = new Map()));

@@ -103,7 +103,8 @@ function lobbyQuery(query: unknown): LobbyQuery | undefined {
   if (Number.isNaN(parsedLimit) || parsedLimit < 1) return undefined;
   const parsedOffset = typeof offset === 'string' ? Number.parseInt(offset, 10) : 0;
   if (!Number.isInteger(parsedOffset) || parsedOffset < 0 || parsedOffset > PROTOCOL_MAX_LIST_OFFSET) return undefined;
-  // Any other query parameter filters on a lobby-visible property (as a string).
+  // Any other query parameter filters on a lobby-visible property; its text matches a string, a
+  // number or a boolean it spells (`rank=5` finds {rank: 5} and {rank: "5"}, `ok=true` {ok: true}).
   const filter: Properties = {};
   for (const [key, value] of Object.entries(rest)) if (typeof value === 'string') filter[key] = value;
   return { appId, appVersion, limit: parsedLimit, offset: parsedOffset, ...(Object.keys(filter).length ? { filter } : {}) };
@@ -172,7 +173,7 @@ export function buildSessionService(options: SessionServiceOptions = {}): Sessio
           message: 'appId and appVersion are required; limit must be a positive integer, offset a whole number',
         });
       }
-      return hub.list(query.appId, query.appVersion, query.filter, query.limit, query.offset);
+      return hub.list(query.appId, query.appVersion, query.filter, query.limit, query.offset, 'text');
     });
   });
 

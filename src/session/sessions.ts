@@ -5,28 +5,28 @@
  * calls the lifecycle hooks. Step numbers are those of docs/connection-process.md.
  */
 import { STORE_MAX_ATTEMPTS } from '../constants.js';
-import { PunchthroughError, type Env } from '../../core/index.js';
+import type { Env } from '../../core/index.js';
 import {
   EventType,
   PROTOCOL_VERSION,
   createSignalingCodec,
   type ConnectedRequest,
+  type CreateOptions,
   type CreateRequest,
   type HelloRequest,
   type HelloResult,
   type JoinRandomRequest,
   type JoinRequest,
   type JoinResult,
-  type ListResult,
-  type LobbySession,
+  type KickRequest,
   type PeerMode,
-  type Properties,
   type RejoinRequest,
   type ReportAddressesRequest,
   type SetPropertiesRequest,
 } from '../protocol/index.js';
 import { boundedAddresses, knownAddressesFor, reportAddresses, sameAddresses } from './addresses.js';
 import { createRequestChecks } from './checks.js';
+import { kickRequest } from './kick.js';
 import type { HookRunner } from './hook-runner.js';
 import type { CallerContext } from './hooks.js';
 import type { SessionMetrics } from './metrics.js';
@@ -37,7 +37,9 @@ import type { Peer } from './peer.js';
 import type { DeadlineScheduler, EventBus } from './presence.js';
 import { refuse } from './request-error.js';
 import { createTicketRefresher } from './ticket-refresh.js';
-import { lobbyEntry, sessionInfo } from './views.js';
+import { sessionInfo } from './views.js';
+import { createLobbyList, type LobbyList } from './lobby-list.js';
+import { createJoinRandom } from './random-or-create.js';
 
 /** Sends a join's reply; the start event and known addresses follow it in the same tick. */
 export type JoinReply = (result: JoinResult) => void;
@@ -50,11 +52,13 @@ export interface Sessions {
   rejoin(peer: Peer, request: RejoinRequest, reply: JoinReply): Promise<void>;
   leave(peer: Peer): Promise<void>;
   /** One lobby page: at most `limit` entries and the byte budget, from `offset` on. */
-  list(appKey: string, filter: Properties | undefined, limit: number | undefined, offset: number | undefined): Promise<ListResult>;
+  list: LobbyList;
   setProperties(peer: Peer, request: SetPropertiesRequest): Promise<void>;
   /** `reply` is sent before the change is applied (a repeat or a refusal sends nothing else). */
   reportAddresses(peer: Peer, request: ReportAddressesRequest, reply: () => void): Promise<void>;
   connected(peer: Peer, request: ConnectedRequest): void;
+  /** The server removes a member (KICK): NOT_ALLOWED for anyone else. */
+  kick(peer: Peer, request: KickRequest): Promise<void>;
   /** The peer's socket is gone: its member turns inactive (or leaves, with a zero player TTL). */
   drop(peer: Peer): Promise<void>;
   /** Tells the sessions of `peers` the service is going away and stops every deadline. */
@@ -69,8 +73,6 @@ export interface SessionsOptions {
   deadlines: (onDue: (sessionId: string) => void) => DeadlineScheduler;
   hooks: HookRunner;
 }
-
-const JOIN_RANDOM_CANDIDATES = 8;
 
 /** App ids and versions: a safe character set, so no two (id, version) pairs share a key. */
 const APP_ID_PATTERN = /^[A-Za-z0-9._+:-]+$/;
@@ -143,8 +145,9 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
 
   const token = (bytes: number): string => Buffer.from(settings.randomBytes(bytes)).toString('base64url');
 
-  const newMember = (peer: Peer, mode: PeerMode): NewMember => ({
+  const newMember = (peer: Peer, mode: PeerMode, connectionToken?: Uint8Array): NewMember => ({
     mode,
+    ...(connectionToken ? { connectionToken } : {}),
     peerId: token(9),
     rejoinToken: token(18),
     pairSecret: settings.randomBytes(32),
@@ -164,11 +167,9 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   const welcome = (peer: Peer, reply: JoinReply, session: Session, member: Member, created: boolean, kind: string): void => {
     const { sessionId } = session;
     const detach = bus.attach(sessionId, member.actor, (event) => {
-      // The session closed: this connection is no longer in it (wherever the close happened).
-      if (event.type === EventType.SESSION_CLOSED && peer.membership?.sessionId === sessionId) {
-        peer.membership = undefined;
-        tickets.disarm(peer);
-      }
+      // The session closed, or the server kicked this member: this connection is no longer in it (wherever that happened).
+      const ended = event.type === EventType.SESSION_CLOSED || event.type === EventType.KICKED;
+      if (ended && peer.membership?.sessionId === sessionId && peer.membership.actor === member.actor) unbind(peer);
       peer.deliver(event);
     });
     peer.membership = { sessionId, actor: member.actor, mode: member.mode, detach };
@@ -208,7 +209,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   };
 
   /** Creation steps 2–5: create the session with its properties, enter as its server. False: the name is taken. */
-  const createSession = async (peer: Peer, request: CreateRequest | JoinRequest, name: string | undefined, reply: JoinReply): Promise<boolean> => {
+  const createSession = async (peer: Peer, request: CreateOptions, name: string | undefined, reply: JoinReply): Promise<boolean> => {
     if (peer.sessionsCreated >= settings.maxSessionsPerConnection) {
       refuse('LIMIT_EXCEEDED', `a connection may create at most ${settings.maxSessionsPerConnection} sessions`);
     }
@@ -237,9 +238,9 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   };
 
   /** Joining steps 2–5: enter an existing session as a client. */
-  const enter = async (peer: Peer, session: Session, kind: 'join' | 'random', reply: JoinReply): Promise<Outcome<Member> | undefined> => {
+  const enter = async (peer: Peer, session: Session, kind: 'join' | 'random', reply: JoinReply, token?: Uint8Array): Promise<Outcome<Member> | undefined> => {
     await hooks.authorizeJoin({ ...caller(peer), session, kind });
-    const outcome = await update(session.sessionId, (s) => admit(s, newMember(peer, 'client'), clock.now()));
+    const outcome = await update(session.sessionId, (s) => admit(s, newMember(peer, 'client', token), clock.now()));
     if (outcome?.ok) welcome(peer, reply, outcome.change.next!, outcome.change.result, false, kind);
     return outcome;
   };
@@ -275,7 +276,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       for (let attempt = 0; attempt < 2; attempt++) {
         const existing = await store.findByName(appKey(peer), name);
         if (existing) {
-          const outcome = await enter(peer, existing, 'join', reply);
+          const outcome = await enter(peer, existing, 'join', reply, request.connectionToken);
           if (outcome) return throwIfRefused(outcome, '');
         } else if (request.createIfNotExists) {
           if (await createSession(peer, request, name, reply)) return;
@@ -286,20 +287,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       refuse('SESSION_NOT_FOUND', `no session named "${name}"`);
     },
 
-    async joinRandom(peer, request, reply) {
-      checks.checkProperties(request.filter);
-      const query = { appKey: appKey(peer), listed: true, notFull: true, limit: JOIN_RANDOM_CANDIDATES };
-      const candidates = await store.find(request.filter ? { ...query, filter: request.filter } : query);
-      for (const candidate of candidates) {
-        // A candidate that filled up, closed or refuses this peer since the search: try the next.
-        try {
-          if ((await enter(peer, candidate, 'random', reply))?.ok) return;
-        } catch (error) {
-          if (!(error instanceof PunchthroughError)) throw error;
-        }
-      }
-      refuse('NO_MATCH', 'no open, visible session matches the filter');
-    },
+    joinRandom: createJoinRandom({ store, appKey, validName: checks.validName, checkProperties: checks.checkProperties, enter, create: createSession }),
 
     async rejoin(peer, request, reply) {
       const stored = await store.get(request.sessionId);
@@ -315,21 +303,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       await update(membership.sessionId, (s) => ({ ok: true, change: remove(s, membership.actor, 'left', clock.now()) }));
     },
 
-    async list(key, filter, limit, offset) {
-      const count = Math.min(limit ?? settings.maxListSessions, settings.maxListSessions);
-      // One more than the page, to tell whether another page follows.
-      const query = { appKey: key, listed: true, offset: offset ?? 0, limit: count + 1 };
-      const found = await store.find(filter ? { ...query, filter } : query);
-      const entries: LobbySession[] = [];
-      let bytes = 0;
-      for (const session of found.slice(0, count)) {
-        const entry = lobbyEntry(session);
-        bytes += codec.encode(entry as never).length;
-        if (bytes > settings.maxListBytes && entries.length > 0) break;
-        entries.push(entry);
-      }
-      return entries.length < found.length ? { sessions: entries, more: true } : { sessions: entries };
-    },
+    list: createLobbyList(settings, codec),
 
     async setProperties(peer, request) {
       const membership = requireMembership(peer);
@@ -372,6 +346,8 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       requireMembership(peer);
       metrics.connectMs.observe({ path: request.path }, request.ms);
     },
+
+    kick: (peer, request) => kickRequest(peer, request, update, () => clock.now()),
 
     async drop(peer) {
       const membership = unbind(peer);

@@ -1,6 +1,6 @@
 // How a session looks from outside: to its members (SessionInfo), in the lobby, and to a
 // SessionQuery (the store's search, as data so any store can run it).
-import type { LobbySession, Properties, SessionInfo } from '../protocol/index.js';
+import type { LobbySession, Properties, PropertyValue, SessionInfo } from '../protocol/index.js';
 import { peerInfo, type Session } from './model.js';
 
 /**
@@ -14,8 +14,13 @@ export interface SessionQuery {
   listed?: boolean;
   /** Only sessions with a free slot (join-random candidates). */
   notFull?: boolean;
-  /** Every entry must equal a lobby-visible property of the session. */
+  /** Every entry must equal a lobby-visible property of the session (typed: 5 is not "5"). */
   filter?: Properties;
+  /**
+   * Every entry must spell a lobby-visible property of the session (a query string's values are
+   * text): see {@link spells}.
+   */
+  textFilter?: Readonly<Record<string, string>>;
   /** Skip this many matching sessions. Default 0. */
   offset?: number;
   /** Return at most this many. */
@@ -27,7 +32,30 @@ export function matchesQuery(session: Session, query: SessionQuery): boolean {
   if (session.appKey !== query.appKey) return false;
   if (query.listed && !isListed(session)) return false;
   if (query.notFull && session.members.length >= session.maxPlayers) return false;
-  return matchesFilter(session, query.filter);
+  return matchesFilter(session, query.filter) && matchesTextFilter(session, query.textFilter);
+}
+
+/** Whether every entry of `filter` spells the session's lobby-visible property. */
+export function matchesTextFilter(session: Session, filter: Readonly<Record<string, string>> | undefined): boolean {
+  if (!filter) return true;
+  for (const [key, text] of Object.entries(filter)) {
+    if (!session.lobbyKeys.includes(key) || !Object.hasOwn(session.properties, key)) return false;
+    if (!spells(text, session.properties[key]!)) return false;
+  }
+  return true;
+}
+
+const DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+/**
+ * Whether `text` (from a URL or a command line) names `value`: a string equal to it, a decimal
+ * number equal to a number (`5`, `5.0` and `5e0` name 5), `true` or `false` for a boolean.
+ */
+export function spells(text: string, value: PropertyValue): boolean {
+  if (typeof value === 'string') return text === value;
+  if (typeof value === 'number') return DECIMAL.test(text) && Number(text) === value;
+  if (typeof value === 'boolean') return text === String(value);
+  return false;
 }
 
 /** Whether every entry of `filter` equals the session's lobby-visible property. */
@@ -70,5 +98,5 @@ export function lobbyEntry(session: Session): LobbySession {
     const value = session.properties[key];
     if (value !== undefined) properties[key] = value;
   }
-  return { name: session.name, players: session.members.length, maxPlayers: session.maxPlayers, properties };
+  return { name: session.name, sessionId: session.sessionId, players: session.members.length, maxPlayers: session.maxPlayers, properties };
 }

@@ -81,7 +81,7 @@ describe('session service over a real WebSocket', () => {
     expect(await rejected(late.request({ type: RequestType.JOIN_RANDOM, filter: { map: 'dust' } }))).toBe('NO_MATCH');
 
     const listed = await late.request({ type: RequestType.LIST });
-    expect(listed.sessions).toEqual([{ name: 'arena', players: 4, maxPlayers: 4, properties: { map: 'dust' } }]);
+    expect(listed.sessions).toEqual([{ name: 'arena', sessionId: expect.any(String), players: 4, maxPlayers: 4, properties: { map: 'dust' } }]);
     const other = await peer('2');
     expect((await other.request({ type: RequestType.LIST })).sessions).toEqual([]);
     const http = await service.app.inject({ url: '/v1/sessions?appId=game&appVersion=1&map=dust' });
