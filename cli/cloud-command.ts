@@ -1,4 +1,5 @@
 // The `cloud` command: runs the session service, STUN server and relay in one process.
+import { isIPv4 } from 'node:net';
 import { relayDefaults } from '../relay/index.js';
 import { DEFAULT_STUN_PORT } from '../stun-server/index.js';
 import { cloudDefaults, createCloud, proxyMatcher } from '../src/index.js';
@@ -7,7 +8,7 @@ import { ExitCode, UsageError, intFlag, parseFlags, writeJson, type CliCommand, 
 import { RELAY_SECRET_ENV, checkedRelaySecret } from './relay-secret.js';
 
 const usage = `Usage: punchthrough cloud [--host H] [--public-ip IP] [--http-port N] [--stun-port N]
-                         [--stun-alt-port N] [--relay-port N] [--trusted-proxy ADDR]...
+                         [--stun-alt-port N] [--stun-alt-host IP] [--relay-port N] [--trusted-proxy ADDR]...
                          [--metrics-port N] [--metrics-host H] [--no-ipv6] [--json]
 
 Runs the whole cloud in one process: the session service (HTTP + signaling WebSocket), the
@@ -20,7 +21,10 @@ Options:
                      it is a specific address, else this machine's first non-internal IPv4)
   --http-port N      HTTP + WebSocket port (default ${cloudDefaults.DEFAULT_HTTP_PORT}; 0 picks a free port)
   --stun-port N      STUN port (default ${DEFAULT_STUN_PORT})
-  --stun-alt-port N  RFC 5780 alternate STUN port (default ${cloudDefaults.DEFAULT_STUN_ALT_PORT})
+  --stun-alt-port N  RFC 5780 alternate STUN port (default ${cloudDefaults.DEFAULT_STUN_ALT_PORT}): SDKs learn whether
+                     their NAT's mapping and filtering depend on the port
+  --stun-alt-host IP a second IPv4 address of this machine for STUN (needs a specific --host):
+                     SDKs get RFC 5780's full NAT answer (full versus restricted cone)
   --relay-port N     relay port (default ${relayDefaults.DEFAULT_RELAY_PORT})
   --trusted-proxy ADDR  a reverse proxy (address or CIDR) whose X-Forwarded-For names the
                      client; per-address limits then count that client; repeatable
@@ -49,6 +53,7 @@ export const cloudCommand: CliCommand = {
       'http-port': { type: 'string' },
       'stun-port': { type: 'string' },
       'stun-alt-port': { type: 'string' },
+      'stun-alt-host': { type: 'string' },
       'relay-port': { type: 'string' },
       'trusted-proxy': { type: 'string', multiple: true },
       'metrics-port': { type: 'string' },
@@ -72,6 +77,7 @@ export const cloudCommand: CliCommand = {
         httpPort: intFlag('http-port', values['http-port'], cloudDefaults.DEFAULT_HTTP_PORT),
         stunPort: intFlag('stun-port', values['stun-port'], DEFAULT_STUN_PORT),
         stunAltPort: intFlag('stun-alt-port', values['stun-alt-port'], cloudDefaults.DEFAULT_STUN_ALT_PORT),
+        ...(values['stun-alt-host'] ? { stunAltHost: stunAltHost(values['stun-alt-host']) } : {}),
         relayPort: intFlag('relay-port', values['relay-port'], relayDefaults.DEFAULT_RELAY_PORT),
         ...(secret ? { relaySecret: secret } : {}),
         ipv6: !values['no-ipv6'],
@@ -102,5 +108,11 @@ export const cloudCommand: CliCommand = {
     return ExitCode.ok;
   },
 };
+
+/** A usage error, not a failed start, for an address that is not IPv4. */
+function stunAltHost(value: string): string {
+  if (isIPv4(value)) return value;
+  throw new UsageError(`--stun-alt-host: expected an IPv4 address, got "${value}"`);
+}
 
 export default cloudCommand;

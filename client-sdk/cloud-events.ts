@@ -62,7 +62,7 @@ export class CloudEvents {
   readonly players: Players;
   readonly #requests: ConnectRequests;
   /** Address events that arrived before the game socket was ready. */
-  readonly #early: { event: PeerAddressesEvent; at: number }[] = [];
+  readonly #early: { event: PeerAddressesEvent }[] = [];
   /** Client mode: settles startGame once connected (or failed). */
   #waiter: Waiter | undefined;
 
@@ -95,7 +95,7 @@ export class CloudEvents {
       case EventType.PEER_ADDRESSES: {
         const at = this.env.clock.now();
         if (this.hooks.running()) this.#requests.addresses(event, at);
-        else if (this.#early.length < MAX_EARLY_ADDRESS_EVENTS) this.#early.push({ event, at });
+        else if (this.#early.length < MAX_EARLY_ADDRESS_EVENTS) this.#early.push({ event });
         else this.env.logger.warn({ peerId: event.peerId }, 'too many address events before the start finished; dropped');
         return;
       }
@@ -136,8 +136,14 @@ export class CloudEvents {
     this.hooks.driver().disconnect(peerId, DisconnectReason.KICKED);
   }
 
+  /**
+   * The start is done: the address events held back meanwhile apply now. Their pairs' schedules
+   * start now too, when this end can send, not when the event arrived: a slow STUN answer must
+   * not leave the first attempts all due at once.
+   */
   drainEarly(): void {
-    for (const { event, at } of this.#early.splice(0)) this.#requests.addresses(event, at);
+    const now = this.env.clock.now();
+    for (const { event } of this.#early.splice(0)) this.#requests.addresses(event, now);
   }
 
   onSignalingLost(error: PunchthroughError): void {

@@ -17,6 +17,14 @@ export const DEFAULT_ATTEMPT_INTERVAL_MS = 500;
 export const DEFAULT_DIRECT_FRACTION = 2 / 3;
 
 /**
+ * NAT discovery stays opt-in although it no longer costs start time: its probes add NAT mappings
+ * and conntrack entries just as a pair punches, which changed the outcome of the port-stealing
+ * scenarios on kernel-like NATs (test/nat/kernel-paths, conntrack-scenarios) and of one seeded
+ * 20 %-loss run. On by default once it waits for the pair to settle.
+ */
+export const DEFAULT_DISCOVER_NAT = false;
+
+/**
  * The connect policy when none is given: `sequential`, the seed's schedule (direct attempts, then
  * the relay). `race` starts the relay at once beside the direct attempts (docs/connection-process.md).
  */

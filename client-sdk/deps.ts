@@ -4,10 +4,10 @@
  * public option: `NetworkRunnerOptions.signaling`.)
  */
 import { randomBytes } from 'node:crypto';
-import type { Clock, Logger, PunchthroughError, UdpEndpoint, UdpSocket } from '../core/index.js';
+import type { Clock, Logger, NatReport, PunchthroughError, UdpEndpoint, UdpSocket } from '../core/index.js';
 import { createRelayClient, type RelayClientState } from '../relay/client/index.js';
 import { looksLikeStun } from '../stun-server/codec/index.js';
-import { discoverNatBehavior, stunBinding, type NatBehavior } from '../stun-server/client/index.js';
+import { measureNat, stunBinding, type StunBindingResult } from '../stun-server/client/index.js';
 
 /** What the runner needs of a relay client bound over its shared socket. */
 export interface RelayPath {
@@ -37,26 +37,28 @@ export type RelayConnector = (options: {
   logger: Logger;
 }) => RelayPath;
 
-/** One STUN Binding transaction over the shared socket: the reflexive address, or a STUN_TIMEOUT rejection. */
-export type StunProbe = (
-  socket: UdpSocket,
-  server: UdpEndpoint,
-  options: { clock: Clock; signal: AbortSignal },
-) => Promise<{ address: string; port: number }>;
+/** A Binding answer: the reflexive address, and the server's alternate endpoint when it has one (RFC 5780). */
+export type StunAnswer = { address: string; port: number } & Partial<Pick<StunBindingResult, 'family' | 'otherAddress'>>;
 
-/** RFC 5780 NAT behaviour discovery over the shared socket; rejects when the server cannot run it. */
+/** One STUN Binding transaction over the shared socket: the reflexive address, or a STUN_TIMEOUT rejection. */
+export type StunProbe = (socket: UdpSocket, server: UdpEndpoint, options: { clock: Clock; signal: AbortSignal }) => Promise<StunAnswer>;
+
+/**
+ * NAT discovery over the shared socket, starting from the start's Binding answer (`first`):
+ * per axis what the server allows to measure, and the familiar name.
+ */
 export type NatProbe = (
   socket: UdpSocket,
   server: UdpEndpoint,
-  options: { clock: Clock; signal: AbortSignal },
-) => Promise<Pick<NatBehavior, 'natType' | 'mappedAddress'>>;
+  options: { clock: Clock; signal: AbortSignal; first?: StunAnswer },
+) => Promise<NatReport>;
 
 export interface RunnerDeps {
   /** Undefined: no relay path (attempts stay direct). */
   createRelay: RelayConnector | undefined;
   /** Undefined: no reflexive address (local candidates and the relay only). */
   stunBinding: StunProbe | undefined;
-  /** Used instead of the plain Binding request when the `discoverNat` option is on. */
+  /** Runs after the start's Binding request when the `discoverNat` option is on. */
   discoverNat: NatProbe | undefined;
   /** True for datagrams the STUN client consumes (not counted as dropped peer packets). */
   looksLikeStun: (bytes: Uint8Array) => boolean;
@@ -68,7 +70,7 @@ export function defaultDeps(): RunnerDeps {
   return {
     createRelay: createRelayClient,
     stunBinding,
-    discoverNat: discoverNatBehavior,
+    discoverNat: measureNat,
     looksLikeStun,
     randomNonce: () => randomBytes(4).readUInt32BE(0),
   };

@@ -11,14 +11,20 @@ export {
   type UdpSocket,
   type UdpSocketFactory,
   type UdpEndpoint,
+  natNameOf,
+  type NatAxis,
+  type NatReport,
 } from '../core/index.js';
 export {
   discoverNatBehavior,
+  measureNat,
   natTypeOf,
   stunBinding,
   type NatBehavior,
   type NatBehaviorKind,
   type NatDiscoveryOptions,
+  type NatMeasurement,
+  type NatMeasureOptions,
   type NatType,
   type StunBindingOptions,
   type StunBindingResult,
@@ -36,6 +42,7 @@ export type {
   ConnectRequestDecision,
   ConnectRequestHandler,
   MessageEvent,
+  NatTypeDiscoveredEvent,
   NetworkRunnerEvents,
   NetworkRunnerOptions,
   PathChangeReason,
@@ -62,6 +69,8 @@ export type {
   SignalingLostEvent,
   StartGameOptions,
   StartGameResult,
+  RunnerWarningCode,
+  WarningEvent,
 } from './types.js';
 // Sessions and lobby (Fusion's SessionInfo, SessionLobby, OnSessionListUpdated).
 export type {

@@ -7,6 +7,7 @@ import {
   DEFAULT_CLOUD_CONNECT_TIMEOUT_MS,
   DEFAULT_CONNECT_POLICY,
   DEFAULT_DIRECT_FRACTION,
+  DEFAULT_DISCOVER_NAT,
   DEFAULT_KEEPALIVE_INTERVAL_MS,
   DEFAULT_PEER_TIMEOUT_MS,
   DEFAULT_PRIME_TTL,
@@ -18,6 +19,7 @@ import type { LinkTiming } from './peer/link-core.js';
 import type { ScheduleConfig } from './peer/schedule.js';
 import { connectSignaling, type SignalingConnector, type SignalingOptions } from './signaling.js';
 import type { ConnectRequestHandler, NetworkRunnerOptions } from './types.js';
+import { checkRunnerOptions } from './validate-options.js';
 
 /** Where and how the game socket(s) bind. */
 export interface SocketOptions {
@@ -39,7 +41,7 @@ export interface ResolvedOptions {
   requestTimeoutMs: number;
   sockets: SocketOptions;
   localAddresses: (() => readonly string[]) | undefined;
-  /** The game's STUN servers (unparsable entries skipped); undefined: the ones the cloud hands out. */
+  /** The game's STUN servers (each checked); undefined: the ones the cloud hands out. */
   stunServers: UdpEndpoint[] | undefined;
   discoverNat: boolean;
   /** Server mode: the game's connect-request callback; undefined accepts every client. */
@@ -48,6 +50,7 @@ export interface ResolvedOptions {
 
 /** Throws INVALID_OPTIONS for a value out of range. */
 export function resolveOptions(options: NetworkRunnerOptions): ResolvedOptions {
+  checkRunnerOptions(options);
   const env = createEnv({
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
@@ -78,7 +81,7 @@ export function resolveOptions(options: NetworkRunnerOptions): ResolvedOptions {
     },
     localAddresses: options.localAddresses,
     stunServers: options.stunServers?.flatMap((text) => parseEndpoint(text) ?? []),
-    discoverNat: options.discoverNat ?? false,
+    discoverNat: options.discoverNat ?? DEFAULT_DISCOVER_NAT,
     onConnectRequest: callback(options.onConnectRequest, 'onConnectRequest'),
   };
 }

@@ -13,7 +13,7 @@ import type { LinkOutput, LinkTiming } from './peer/link-core.js';
 import type { Link, PeerContact } from './peer/link.js';
 import { readHeader, WireDisconnectReason, type PeerDropReason } from './peer/packets.js';
 import type { ConnectPath, Via } from './peer/path.js';
-import { firstAttemptOfPath, type ScheduleConfig } from './peer/schedule.js';
+import { connectTimeoutCauses, firstAttemptOfPath, type ScheduleConfig } from './peer/schedule.js';
 import { reliableCounters } from './peer/reliable/counters.js';
 import type { PairRole } from './peer/sealer.js';
 import { ServerLink } from './peer/server-link.js';
@@ -25,6 +25,10 @@ interface PeerEntry {
   link: Link;
   /** When this side received the other's addresses (t = 0 of the pair's schedule). */
   addressesAt: number;
+  /** The NAT type the peer last reported. */
+  peerNat: NatType;
+  /** The peer reported a server-reflexive address (what a CONNECT_TIMEOUT lacked, if not). */
+  peerReflexive: boolean;
 }
 
 export type Emit = <K extends keyof NetworkRunnerEvents>(name: K, ...args: NetworkRunnerEvents[K]) => void;
@@ -46,6 +50,8 @@ export interface PeerDriverHooks {
   connected(event: PeerConnectedEvent): void;
   /** A client's attempts ran out. */
   failed(code: 'CONNECT_TIMEOUT', message: string): void;
+  /** Whether this end's start learned a server-reflexive address (absent: assumed). */
+  selfReflexive?(): boolean;
   /** A connected pair fell back to the relay: this end's own NAT may have rebound. */
   fellBack?(): void;
 }
@@ -212,13 +218,19 @@ export class PeerDriver {
     // new pair, unless the old one is still connected and carries on.
     if (existing && (existing.link.sealer.hasSecret(event.pairSecret) || existing.link.core.connected)) {
       existing.link.update(contact);
+      existing.peerReflexive ||= reflexive.length > 0;
+      if (event.natType !== undefined && event.natType !== existing.peerNat) {
+        existing.peerNat = event.natType;
+        existing.link.natTypes({ self: this.hooks.natType?.() ?? 'unknown', peer: event.natType });
+      }
       this.#tick();
       return;
     }
     if (existing) this.#forget(existing);
-    const settings = { ...this.#linkSettings(self.actor), natTypes: { self: this.hooks.natType?.() ?? 'unknown', peer: event.natType ?? 'unknown' } };
+    const peerNat = event.natType ?? 'unknown';
+    const settings = { ...this.#linkSettings(self.actor), natTypes: { self: this.hooks.natType?.() ?? 'unknown', peer: peerNat } };
     const link = role.link(settings, contact, at, this.hooks.relayAvailable());
-    const entry: PeerEntry = { peerId: event.peerId, actor: event.actor, link, addressesAt: at };
+    const entry: PeerEntry = { peerId: event.peerId, actor: event.actor, link, addressesAt: at, peerNat, peerReflexive: reflexive.length > 0 };
     link.core.reliableCounters = this.reliable;
     const previous = this.#byActor.get(event.actor);
     if (previous) this.#forget(previous);
@@ -230,6 +242,13 @@ export class PeerDriver {
     this.#tick();
     // The first pings are out: the next peer's key pair is made while they travel.
     if (role.pings) this.prepareKey();
+  }
+
+  /** This end's NAT type became known after the start: every link's remaining sends follow it. */
+  natTypeChanged(): void {
+    const self = this.hooks.natType?.() ?? 'unknown';
+    for (const entry of this.#peers.values()) entry.link.natTypes({ self, peer: entry.peerNat });
+    this.#tick();
   }
 
   /** The peer left the session: a pair still connecting is dropped; a connected one carries on. */
@@ -393,7 +412,14 @@ export class PeerDriver {
     this.hooks.progress('connect', 6, entry.peerId, { code });
     const { attemptsLimit, attemptIntervalMs } = this.config.schedule;
     this.#forget(entry);
-    this.hooks.failed(code, `no accept from the server after ${attemptsLimit} attempts (${attemptsLimit * attemptIntervalMs} ms)`);
+    const missing = connectTimeoutCauses({
+      peerReflexive: entry.peerReflexive,
+      selfReflexive: this.hooks.selfReflexive?.() ?? true,
+      relayAvailable: this.hooks.relayAvailable(),
+      forceRelay: this.config.schedule.forceRelay,
+    });
+    const because = missing.length > 0 ? `: ${missing.join('; ')}` : '';
+    this.hooks.failed(code, `no accept from the server after ${attemptsLimit} attempts (${attemptsLimit * attemptIntervalMs} ms)${because}`);
   }
 
   #forget(entry: PeerEntry): void {

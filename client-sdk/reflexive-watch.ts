@@ -6,7 +6,7 @@
  * address moved, the addresses are reported to the cloud again (REPORT_ADDRESSES), which hands
  * them to the peers: their links probe the new endpoint at once.
  */
-import { endpointKey, type Clock, type Logger, type UdpEndpoint, type UdpSocket } from '../core/index.js';
+import { endpointKey, type Clock, type Logger, type NatReport, type UdpEndpoint, type UdpSocket } from '../core/index.js';
 import { RequestType, type NatType, type RequestBody } from '../src/protocol/index.js';
 import { familyOf, toWire } from './addresses.js';
 import { REFLEXIVE_CHECK_INTERVAL_MS } from './constants.js';
@@ -17,6 +17,8 @@ export interface ReportedAddresses {
   local: UdpEndpoint[];
   reflexive: UdpEndpoint | undefined;
   natType: NatType;
+  /** What discovery measured of each axis, once it has. */
+  nat?: NatReport;
   /** The STUN servers the start used. */
   stunServers: UdpEndpoint[];
 }
@@ -42,9 +44,26 @@ export class ReflexiveWatch {
     private readonly hooks: ReflexiveWatchHooks,
   ) {}
 
+  /** Whether the start (or a later check) learned a server-reflexive address; true before the report. */
+  get hasReflexive(): boolean {
+    return this.#reported === undefined || this.#reported.reflexive !== undefined;
+  }
+
   /** The start reported these addresses: checks compare against them from now on. */
   reported(addresses: ReportedAddresses): void {
     this.#reported = addresses;
+  }
+
+  /**
+   * Discovery measured the NAT after the start: the addresses are reported again with it, so the
+   * cloud records it and counterparts that arrive later learn it.
+   */
+  natDiscovered(nat: NatReport): void {
+    const reported = this.#reported;
+    // Nothing measured (the server has no alternate port): the start's report already says all.
+    if (!reported || (nat.mapping === 'unknown' && nat.filtering === 'unknown')) return;
+    this.#reported = { ...reported, natType: nat.natType, nat };
+    this.#report(this.#reported).catch((error: unknown) => this.env.logger.debug({ err: error }, 'NAT type report failed'));
   }
 
   /** Something suggests this end's mapping moved: re-runs STUN (at most once per interval) and re-reports a change. */
@@ -61,17 +80,22 @@ export class ReflexiveWatch {
       const seen = await this.#stun(reported.stunServers);
       if (!seen || (reported.reflexive && endpointKey(seen) === endpointKey(reported.reflexive))) return;
       this.env.logger.info({ from: reported.reflexive, to: seen }, 'reflexive address changed; reporting the addresses again');
-      this.#reported = { ...reported, reflexive: seen };
+      this.#reported = { ...this.#reported!, reflexive: seen };
       this.changes++;
-      await this.hooks.request({
-        type: RequestType.REPORT_ADDRESSES,
-        local: reported.local.map(toWire),
-        reflexive: toWire(seen),
-        natType: reported.natType,
-      });
+      await this.#report(this.#reported);
     } catch (error) {
       this.env.logger.debug({ err: error }, 'reflexive address check failed');
     }
+  }
+
+  #report(reported: ReportedAddresses): Promise<unknown> {
+    return this.hooks.request({
+      type: RequestType.REPORT_ADDRESSES,
+      local: reported.local.map(toWire),
+      ...(reported.reflexive ? { reflexive: toWire(reported.reflexive) } : {}),
+      natType: reported.natType,
+      ...(reported.nat ? { natMapping: reported.nat.mapping, natFiltering: reported.nat.filtering } : {}),
+    });
   }
 
   /** The reflexive address from the first IPv4 STUN server that answers. */

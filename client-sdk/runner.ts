@@ -21,6 +21,7 @@ import { resolveOptions, type ResolvedOptions } from './options.js';
 import type { ConnectPath } from './peer/path.js';
 import { PeerDriver } from './peer-driver.js';
 import { ReflexiveWatch } from './reflexive-watch.js';
+import { checkGameData } from './validate-options.js';
 import type { Signaling } from './signaling.js';
 import { startSequence, watchSignaling, type StartHost } from './start.js';
 import { CONNECT_STEPS, CREATE_STEPS, JOIN_STEPS } from './steps.js';
@@ -105,6 +106,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
         guard,
         connected: (event) => this.#cloud.connected(event, this.#signaling),
         failed: (code, message) => this.#cloud.rejectStart(new PunchthroughError(code, message)),
+        selfReflexive: () => this.#watch.hasReflexive,
         fellBack: () => this.#watch.check(),
       },
     );
@@ -283,6 +285,13 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
         this.#session.joined(result);
       },
       setNatType: (natType) => (this.#natType = natType),
+      natDiscovered: (report) => {
+        this.#natType = report.natType;
+        this.#watch.natDiscovered(report);
+        this.#driver.natTypeChanged();
+        this.#emit('natTypeDiscovered', { natType: report.natType, mapping: report.mapping, filtering: report.filtering });
+      },
+      warn: (code, message) => this.#emit('warning', { code, message }),
       running: () => {
         this.#phase = 'running';
         this.#driver.run();
@@ -363,6 +372,7 @@ export function shutdownEventOf(error: PunchthroughError): ShutdownEvent {
 }
 
 function checkSize(data: Uint8Array, max = MAX_DATA_BYTES): Uint8Array {
+  checkGameData(data);
   if (data.length > max) {
     throw new PunchthroughError('INVALID_REQUEST', `a ${max === MAX_DATA_BYTES ? 'game update' : 'reliable message'} is at most ${max} bytes, got ${data.length}`);
   }

@@ -4,19 +4,20 @@
  * connect signaling → create or join → the cloud's start → game socket(s) → local addresses →
  * relay binding → STUN → report the addresses → (client) connect to the server.
  */
-import { PunchthroughError, reportedNatType, type Clock, type TimerHandle, type UdpEndpoint } from '../core/index.js';
+import { PunchthroughError, type Clock, type NatReport, type TimerHandle, type UdpEndpoint } from '../core/index.js';
 import { EventType, RequestType, type Event, type JoinResult, type NatType, type StartEvent } from '../src/protocol/index.js';
 import { familyOf, localCandidates, toEndpoint, toWire } from './addresses.js';
 import { createOptionsOf, enterAuto } from './auto-host.js';
 import { MAX_CONNECTION_TOKEN_BYTES, RELAY_BIND_WAIT_MS } from './constants.js';
 import { START_STEP } from './steps.js';
-import type { RunnerDeps } from './deps.js';
+import { checkStartOptions } from './validate-options.js';
+import type { RunnerDeps, StunAnswer } from './deps.js';
 import type { GameSocket } from './game-socket.js';
 import type { ResolvedOptions } from './options.js';
 import type { Progress } from './peer-driver.js';
 import type { ReportedAddresses } from './reflexive-watch.js';
 import type { Signaling } from './signaling.js';
-import type { PeerConnectedEvent, StartGameOptions, StartGameResult } from './types.js';
+import type { PeerConnectedEvent, RunnerWarningCode, StartGameOptions, StartGameResult } from './types.js';
 
 /** What the start needs of the runner. */
 export interface StartHost {
@@ -33,8 +34,12 @@ export interface StartHost {
   attach(signaling: Signaling): Promise<StartEvent>;
   /** The create/join reply: this runner's place in the session. */
   joined(result: JoinResult): void;
-  /** Step 10 measured (or guessed) the NAT type: `runner.natType` from now on. */
+  /** Step 10 guessed the NAT type (`open` or `unknown`): `runner.natType` from now on. */
   setNatType(natType: NatType): void;
+  /** Background discovery measured the NAT (after the start's report): reported again, `natTypeDiscovered`. */
+  natDiscovered(report: NatReport): void;
+  /** Something the game can act on went wrong without failing the start (`warning`). */
+  warn(code: RunnerWarningCode, message: string): void;
   /** The start is done: links run and the address events held back meanwhile are applied. */
   running(): void;
   /** Client: resolves once connected to the server. */
@@ -46,6 +51,7 @@ export interface StartHost {
 }
 
 export async function startSequence(host: StartHost, game: StartGameOptions): Promise<StartGameResult> {
+  checkStartOptions(game);
   const { options } = host;
   // autoHostOrClient reports the joining flow's steps: it learns whether it hosts from the reply.
   const flow = game.mode === 'server' ? 'create' : 'join';
@@ -85,9 +91,10 @@ export async function startSequence(host: StartHost, game: StartGameOptions): Pr
   step(START_STEP.stunRequest);
   const stun = await reflexiveAddress(host, start);
   const reflexive = stun?.reflexive;
-  const natType = stun?.natType ?? (reflexive && local.some((l) => l.address === reflexive.address && l.port === reflexive.port) ? 'open' : 'unknown');
+  const natType = reflexive && local.some((l) => l.address === reflexive.address && l.port === reflexive.port) ? 'open' : 'unknown';
   host.setNatType(natType);
   step(START_STEP.reflexiveAddress, reflexive ? { reflexive, natType } : { error: 'STUN_TIMEOUT' });
+  if (!reflexive) warnNoReflexive(host, game.mode);
   // The relay should be bound before a peer's relay attempts arrive; a slow bind goes on in the
   // background rather than hold up the start.
   await atMost(options.env.clock, relayBound, RELAY_BIND_WAIT_MS);
@@ -102,6 +109,8 @@ export async function startSequence(host: StartHost, game: StartGameOptions): Pr
   host.reported({ local, reflexive, natType, stunServers: options.stunServers ?? start.stunServers.map(toEndpoint) });
   step(START_STEP.addressesReported);
   host.running();
+  // Beside the game, never before it: the answer is reported again when it comes.
+  if (stun && options.discoverNat) discoverInBackground(host, stun.server, stun.first);
   const result: StartGameResult = {
     mode: joined.mode,
     sessionName: joined.session.name,
@@ -167,37 +176,52 @@ export function watchSignaling(
 }
 
 /**
- * Steps 9–10: the reflexive address from the first STUN server that answers, with RFC 5780
- * behaviour discovery first when `discoverNat` is on (it learns the same address on the way; a
- * server without an alternate address falls back to the plain Binding request).
+ * Steps 9–10: the reflexive address from the first STUN server that answers (one Binding
+ * transaction; NAT discovery runs after the start, from this answer).
  */
-async function reflexiveAddress(host: StartHost, start: StartEvent): Promise<{ reflexive: UdpEndpoint; natType?: NatType } | undefined> {
+async function reflexiveAddress(
+  host: StartHost,
+  start: StartEvent,
+): Promise<{ reflexive: UdpEndpoint; server: UdpEndpoint; first: StunAnswer } | undefined> {
   const { options, deps } = host;
   const probe = deps.stunBinding;
   const socket = host.socket.v4;
   if (!probe || !socket) return undefined;
   const servers = options.stunServers ?? start.stunServers.map(toEndpoint);
   const probeOptions = { clock: options.env.clock, signal: host.signal };
-  const discover = options.discoverNat ? deps.discoverNat : undefined;
-  const closed = (): PunchthroughError => new PunchthroughError('RUNNER_CLOSED', 'the runner was shut down');
   for (const server of servers.filter((s) => s.family === 'IPv4')) {
-    if (discover) {
-      try {
-        const found = await discover(socket, server, probeOptions);
-        return { reflexive: asEndpoint(found.mappedAddress), natType: reportedNatType(found.natType) };
-      } catch (error) {
-        if (host.isClosed()) throw closed();
-        options.env.logger.info({ err: error, server }, 'NAT behaviour discovery unavailable; plain Binding request');
-      }
-    }
     try {
-      return { reflexive: asEndpoint(await probe(socket, server, probeOptions)) };
+      const first = await probe(socket, server, probeOptions);
+      return { reflexive: asEndpoint(first), server, first };
     } catch (error) {
-      if (host.isClosed()) throw closed();
+      if (host.isClosed()) throw new PunchthroughError('RUNNER_CLOSED', 'the runner was shut down');
       options.env.logger.warn({ err: error, server }, 'STUN server did not answer');
     }
   }
   return undefined;
+}
+
+/** Runs NAT discovery against `server` after the start; a failure leaves `natType` as the start set it. */
+function discoverInBackground(host: StartHost, server: UdpEndpoint, first: StunAnswer): void {
+  const discover = host.deps.discoverNat;
+  const socket = host.socket.v4;
+  if (!discover || !socket) return;
+  discover(socket, server, { clock: host.options.env.clock, signal: host.signal, first }).then(
+    (report) => {
+      if (!host.isClosed()) host.natDiscovered(report);
+    },
+    (error: unknown) => host.options.env.logger.info({ err: error, server }, 'NAT discovery did not finish'),
+  );
+}
+
+/**
+ * No server-reflexive address: peers outside this network can reach this runner only through
+ * the relay, so the game hears it now rather than as a client's CONNECT_TIMEOUT later.
+ */
+function warnNoReflexive(host: StartHost, mode: StartGameOptions['mode']): void {
+  const who = mode === 'server' ? 'clients outside this network can connect only through the relay' : 'the server can reach this client only through the relay';
+  const why = host.deps.stunBinding ? 'no STUN server answered' : 'no STUN client';
+  host.warn('NO_REFLEXIVE_ADDRESS', `no server-reflexive address (${why}): ${who}`);
 }
 
 /** Waits for `promise` (which never rejects), but no longer than `ms` on `clock`. */

@@ -1,5 +1,5 @@
 /** The public shapes of the SDK: runner options, startGame arguments and results, events. */
-import type { Clock, ErrorCode, Logger, UdpEndpoint, UdpSocketFactory } from '../core/index.js';
+import type { Clock, ErrorCode, Logger, NatReport, UdpEndpoint, UdpSocketFactory } from '../core/index.js';
 import type { PeerLeftReason, Properties, SessionCloseReason } from '../src/protocol/index.js';
 import type { ConnectPath } from '../src/protocol/index.js';
 import type { DisconnectReason } from './constants.js';
@@ -54,10 +54,11 @@ export interface NetworkRunnerOptions {
   /** STUN servers as `ip:port`, tried in order. Default: the ones the cloud hands out; `[]` skips STUN. */
   stunServers?: readonly string[];
   /**
-   * Run RFC 5780 NAT behaviour discovery (mapping and filtering tests) at start instead of a
-   * single Binding request, when the STUN server has an alternate address or port: `natType`
-   * is then measured and reported to the cloud. Costs up to a few seconds of start time behind
-   * filtering NATs (unanswered probes wait out their timeout). Default false.
+   * Measure this end's NAT (docs/sdk.md, "NAT type") after the start, from the start's own
+   * Binding answer: mapping and filtering as far as the STUN server allows (an alternate port:
+   * the port axis; an alternate address too: RFC 5780's full answer). It never delays the start:
+   * the answer comes as `natTypeDiscovered` a few hundred ms to ~1.5 s later and is reported to
+   * the cloud again. Default false (see DEFAULT_DISCOVER_NAT).
    */
   discoverNat?: boolean;
   /** Keepalive period on a connected path, ms. Default 2000. */
@@ -484,4 +485,23 @@ export interface NetworkRunnerEvents {
   playerLeft: [PlayerLeftEvent];
   sessionListUpdated: [SessionListUpdatedEvent];
   sessionPropertiesChanged: [SessionPropertiesChangedEvent];
+  natTypeDiscovered: [NatTypeDiscoveredEvent];
+  warning: [WarningEvent];
+}
+
+/**
+ * This end's NAT as discovery measured it (docs/sdk.md, "NAT type"): the familiar name (`natType`,
+ * also `runner.natType` from now on) and what is known of each RFC 4787 axis: one of
+ * `endpoint-independent`, `address-dependent`, `address-and-port-dependent`, `not-port-dependent`
+ * (the STUN server has one address: endpoint-independent or address-dependent), `unknown`.
+ */
+export type NatTypeDiscoveredEvent = NatReport;
+
+/** Why a `warning` was emitted. `NO_REFLEXIVE_ADDRESS`: STUN gave no server-reflexive address. */
+export type RunnerWarningCode = 'NO_REFLEXIVE_ADDRESS';
+
+/** Something the game can act on went wrong without failing the start (`code` is stable). */
+export interface WarningEvent {
+  code: RunnerWarningCode;
+  message: string;
 }

@@ -34,11 +34,15 @@ export {
 export { createEnv, type Env, type RandomBytes } from './env.js';
 export {
   CLASSIC_NAT_AXES,
+  NAT_AXES,
   NAT_BEHAVIOR_KINDS,
   REPORTED_NAT_TYPES,
+  natNameOf,
   natTypeOf,
   reportedNatType,
   type ClassicNatType,
+  type NatAxis,
+  type NatReport,
   type NatAxes,
   type NatBehaviorKind,
   type MeasuredNatType,

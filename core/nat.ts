@@ -67,3 +67,42 @@ export const REPORTED_NAT_TYPES: readonly ReportedNatType[] = [...Object.values(
 export function reportedNatType(type: MeasuredNatType | undefined): ReportedNatType {
   return type === undefined ? 'unknown' : REPORTED_NAMES[type];
 }
+
+/**
+ * What discovery learned about one axis: one of RFC 4787's three behaviours; `not-port-dependent`
+ * when the STUN server has a second port but no second address, so the behaviour is
+ * endpoint-independent or address-dependent and which one cannot be told; `unknown` when the
+ * server has no alternate port either (or a probe failed).
+ */
+export type NatAxis = NatBehaviorKind | 'not-port-dependent' | 'unknown';
+
+/** Every value of {@link NatAxis}, most permissive first: the signaling protocol accepts these. */
+export const NAT_AXES: readonly NatAxis[] = [...NAT_BEHAVIOR_KINDS, 'not-port-dependent', 'unknown'];
+
+/**
+ * Pure: the familiar name of a (possibly partial) measurement, in the protocol's spelling. A
+ * dependent mapping is symmetric; a mapping that does not depend on the port is taken as
+ * endpoint-independent for the name (RFC 4787 REQ-1 makes that the rule and address-dependent
+ * mapping is rare), so one server address still tells a port-restricted cone. A filter known
+ * only not to depend on the port (full or restricted cone) leaves the name `unknown`. Without a
+ * NAT (`natted` false) an unmeasured or port-independent filter is `open`.
+ */
+export function natNameOf(natted: boolean, mapping: NatAxis, filtering: NatAxis): ReportedNatType {
+  if (!natted) {
+    if (filtering === 'address-dependent' || filtering === 'address-and-port-dependent') {
+      return reportedNatType(natTypeOf(false, 'endpoint-independent', filtering));
+    }
+    return 'open';
+  }
+  if (mapping === 'address-dependent' || mapping === 'address-and-port-dependent') return 'symmetric';
+  if (mapping === 'unknown') return 'unknown';
+  if (filtering === 'not-port-dependent' || filtering === 'unknown') return 'unknown';
+  return reportedNatType(natTypeOf(true, 'endpoint-independent', filtering));
+}
+
+/** A peer's NAT as discovery reports it: the familiar name and what is known of each axis. */
+export interface NatReport {
+  readonly natType: ReportedNatType;
+  readonly mapping: NatAxis;
+  readonly filtering: NatAxis;
+}

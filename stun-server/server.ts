@@ -40,6 +40,13 @@ export interface StunListenOptions {
    * Needs a specific `host`, since both addresses are advertised. Default: none.
    */
   alternateHost?: string;
+  /**
+   * The address clients reach `host` at, named in RESPONSE-ORIGIN and OTHER-ADDRESS (RFC 5780):
+   * needed when `host` is a wildcard or sits behind a 1:1 NAT, so that a one-address server
+   * with an alternate port still tells clients where that port is. Default: `host` when it is
+   * a specific address; with a wildcard and no advertised address, neither attribute is sent.
+   */
+  advertisedHost?: string;
 }
 
 export interface StunServerOptions {
@@ -168,12 +175,20 @@ export async function createStunServer(options: StunServerOptions = {}): Promise
     }
     const hosts = listen.alternateHost === undefined ? [host] : [host, listen.alternateHost];
     const ports: number[] = listen.alternatePort === undefined ? [port] : [port, listen.alternatePort];
+    const advertised = listen.advertisedHost;
+    if (advertised !== undefined && ipToBytes(advertised)?.length !== hostBytes.length) {
+      throw invalid(`${type}: advertisedHost "${advertised}" is not an ${type === 'udp4' ? 'IPv4' : 'IPv6'} address`);
+    }
     const grid: (UdpSocket | undefined)[][] = [[], []];
     const bound: (UdpEndpoint | undefined)[][] = [[], []];
     const respond = createStunResponder({
       software,
-      slot: (ip, portIndex) => bound[ip]![portIndex],
-      advertise: !wildcard,
+      // The primary address as clients see it; the alternate address is always a specific one.
+      slot: (ip, portIndex) => {
+        const endpoint = bound[ip]![portIndex];
+        return endpoint && ip === 0 && advertised !== undefined ? { ...endpoint, address: advertised } : endpoint;
+      },
+      advertise: !wildcard || advertised !== undefined,
     });
     for (let ip = 0; ip < hosts.length; ip++) {
       for (let p = 0; p < ports.length; p++) {

@@ -57,7 +57,7 @@ class ClientRole implements LinkRole {
   #later: LinkOutput[] = [];
   #laterAt = 0;
   readonly #primes: PrimeTracker;
-  readonly #outlook: DirectOutlook;
+  #outlook: DirectOutlook;
   /** By challenge (hex). */
   readonly #sent = new Map<string, SentConnect>();
 
@@ -70,6 +70,11 @@ class ClientRole implements LinkRole {
   ) {
     this.#primes = new PrimeTracker(schedule.priming);
     this.#outlook = natTypes ? directOutlook(natTypes.peer, natTypes.self) : 'unknown';
+  }
+
+  /** NAT discovery finished after the link was made: the attempts still to come follow the types. */
+  natTypes(types: { self: NatType; peer: NatType }): void {
+    this.#outlook = directOutlook(types.peer, types.self);
   }
 
   handshakeDeadline(): number | undefined {
@@ -244,6 +249,11 @@ export class ClientLink extends PeerLink {
 
   override get phase(): ClientPhase {
     return super.phase as ClientPhase;
+  }
+
+  /** Either end's NAT type became known: the remaining attempts follow (the race policy's rules). */
+  override natTypes(types: { self: NatType; peer: NatType }): void {
+    this.#role.natTypes(types);
   }
 
   get attemptsSent(): number {

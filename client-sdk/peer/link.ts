@@ -5,6 +5,7 @@
  * connect attempts (client-link.ts), the server's pings and accepts (server-link.ts). Sans-IO:
  * inputs are sealed bytes and `now`, outputs are {@link LinkOutput}s the runner carries out.
  */
+import type { NatType } from '../../src/protocol/index.js';
 import type { UdpEndpoint } from '../../core/index.js';
 import { CandidateSet } from './candidates.js';
 import type { EphemeralKeyPair } from './key-schedule.js';
@@ -38,6 +39,8 @@ export interface Link {
   readonly candidates: UdpEndpoint[];
   /** A newer address event for the same pair: more candidates (within the caps); timers keep their t = 0. */
   update(contact: PeerContact): void;
+  /** Both ends' NAT types as now known (discovery ends after the start): what is still to send follows them. */
+  natTypes(types: { self: NatType; peer: NatType }): void;
   /** When `poll` next has something to do, or undefined. */
   nextDeadline(): number | undefined;
   /** Timer-driven decisions at `now`: attempts, pings, keepalives, timeouts. */
@@ -84,6 +87,9 @@ export class PeerLink implements Link {
   readonly candidateSet: CandidateSet;
   readonly #strategy: LinkRole;
   #phase: LinkPhase;
+
+  /** The roles' links (ClientLink, ServerLink) pass the types to their role; a bare link has no rules to change. */
+  natTypes(_types: { self: NatType; peer: NatType }): void {}
 
   constructor(init: LinkInit, strategy: (link: PeerLink) => LinkRole) {
     this.role = init.role;

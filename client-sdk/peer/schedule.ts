@@ -127,6 +127,21 @@ export function firstAttemptOfPath(config: ScheduleConfig, n: number, path: Conn
   return config.policy !== 'race' && path === 'relay' && n === directAttemptCount(config);
 }
 
+/**
+ * Pure: what a client whose attempts ran out (connection step 6) was missing, for the
+ * CONNECT_TIMEOUT message, so the game can tell a broken STUN or relay from a hostile network.
+ * Empty when nothing was missing (both NATs simply refused every path).
+ */
+export function connectTimeoutCauses(known: { peerReflexive: boolean; selfReflexive: boolean; relayAvailable: boolean; forceRelay: boolean }): string[] {
+  const causes: string[] = [];
+  if (!known.peerReflexive) causes.push('the server reported no server-reflexive address (its STUN request failed), so only its local addresses were tried');
+  if (!known.selfReflexive) causes.push('this client has no server-reflexive address (its STUN request failed)');
+  if (!known.relayAvailable) {
+    causes.push(known.forceRelay ? 'forceRelay is on but the relay was unavailable (no relay in the start, or the bind failed: see relayError)' : 'the relay was unavailable (no relay in the start, or the bind failed: see relayError)');
+  }
+  return causes;
+}
+
 /** Keepalive `n` after connecting is due every `intervalMs` since the last one sent. */
 export function keepaliveDueAt(lastSentAt: number, intervalMs: number): number {
   return lastSentAt + intervalMs;

@@ -55,7 +55,7 @@ class ServerRole implements LinkRole {
   #lastAttempt = 0;
   readonly #probes = new Map<number, Probe>();
   readonly #primes: PrimeTracker;
-  readonly #pings: boolean;
+  #pings: boolean;
   /** Primes held back from a round that also sent full-TTL pings (priming.ts), and when that round ran. */
   #later: LinkOutput[] = [];
   #laterAt = 0;
@@ -69,6 +69,11 @@ class ServerRole implements LinkRole {
   ) {
     this.#primes = new PrimeTracker(schedule.priming);
     this.#pings = serverPings(schedule, natTypes ? directOutlook(natTypes.self, natTypes.peer) : 'unknown');
+  }
+
+  /** NAT discovery finished after the link was made: the ping rounds still to come follow the types. */
+  natTypes(types: { self: NatType; peer: NatType }): void {
+    this.#pings = serverPings(this.schedule, directOutlook(types.self, types.peer));
   }
 
   handshakeDeadline(): number | undefined {
@@ -226,6 +231,11 @@ export class ServerLink extends PeerLink {
 
   override get phase(): ServerPhase {
     return super.phase as ServerPhase;
+  }
+
+  /** Either end's NAT type became known: the remaining ping rounds follow (the race policy's rules). */
+  override natTypes(types: { self: NatType; peer: NatType }): void {
+    this.#role.natTypes(types);
   }
 
   get pingsSent(): number {

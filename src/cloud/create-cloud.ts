@@ -7,7 +7,7 @@ import {
   type RelayServer,
 } from '../../relay/index.js';
 import { createStunServer, DEFAULT_STUN_PORT, type StunServer, type StunServerOptions } from '../../stun-server/index.js';
-import { formatEndpoint, createRealClock, createSilentLogger, type UdpEndpoint } from '../../core/index.js';
+import { formatEndpoint, createRealClock, createSilentLogger, PunchthroughError, type UdpEndpoint } from '../../core/index.js';
 import { SIGNALING_PATH } from '../protocol/index.js';
 import { buildSessionService, type SessionService } from '../session/service.js';
 import {
@@ -72,7 +72,7 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
     const stunPort = options.stunPort ?? DEFAULT_STUN_PORT;
     const alternate = stunAltPort === null ? {} : { alternatePort: stunAltPort };
     const stunOptions: StunServerOptions = {
-      ipv4: { host: udpHost, port: stunPort, ...alternate },
+      ipv4: { host: udpHost, port: stunPort, ...alternate, ...stunAddresses(options, udpHost, publicIp, stunAltPort) },
       ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
       clock,
       logger: logger.child({ service: 'stun' }),
@@ -179,4 +179,24 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
     await closeAll();
     throw error;
   }
+}
+
+/**
+ * The STUN server's advertised address (the public IP, so OTHER-ADDRESS names the alternate
+ * port even on a wildcard bind) and its second address (`stunAltHost`: RFC 5780's full answer).
+ */
+function stunAddresses(
+  options: CloudOptions,
+  udpHost: string,
+  publicIp: string,
+  stunAltPort: number | null,
+): { advertisedHost?: string; alternateHost?: string } {
+  const advertised = publicIp.includes(':') ? {} : { advertisedHost: publicIp };
+  const altHost = options.stunAltHost;
+  if (altHost === undefined) return advertised;
+  if (udpHost === DEFAULT_CLOUD_HOST || udpHost.includes(':')) {
+    throw new PunchthroughError('INVALID_OPTIONS', `createCloud: stunAltHost needs a specific IPv4 udpHost (or host), got "${udpHost}"`);
+  }
+  if (stunAltPort === null) throw new PunchthroughError('INVALID_OPTIONS', 'createCloud: stunAltHost needs stunAltPort (RFC 5780 changes address and port)');
+  return { ...advertised, alternateHost: altHost };
 }

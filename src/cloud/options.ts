@@ -34,8 +34,19 @@ export interface CloudOptions {
   httpPort?: number;
   /** STUN port; 0 picks a free one. Default 3478 (IANA's STUN port). */
   stunPort?: number;
-  /** Second STUN port for RFC 5780 NAT behaviour discovery; 0 picks one, null disables. Default 3479. */
+  /**
+   * Second STUN port for NAT discovery (RFC 5780 CHANGE-REQUEST change-port); 0 picks one, null
+   * disables. With it, SDKs learn whether their NAT's mapping and filtering depend on the port.
+   * Default 3479.
+   */
   stunAltPort?: number | null;
+  /**
+   * A second IPv4 address of this machine on which STUN also listens (same ports), so SDKs get
+   * RFC 5780's full answer: endpoint-independent versus address-dependent on both axes, and so
+   * full versus restricted cone. Needs a specific `udpHost` (or `host`). On Linux loopback,
+   * 127.0.0.2 works beside 127.0.0.1. Default: none.
+   */
+  stunAltHost?: string;
   /** Relay port; 0 picks a free one. Default 5055. */
   relayPort?: number;
   /**

@@ -21,7 +21,11 @@ const propertyValue: Schema<PropertyValue> = (value) => {
   if (value === null) return null;
   if (typeof value === 'boolean') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string' && value.length <= PROTOCOL_MAX_PROPERTY_VALUE_CHARS) return value;
+  if (typeof value === 'string') {
+    if (value.length <= PROTOCOL_MAX_PROPERTY_VALUE_CHARS) return value;
+    // The rule, not just the types: a long string is the likely mistake.
+    throw new SchemaError('', `a value of at most ${PROTOCOL_MAX_PROPERTY_VALUE_CHARS} characters (got ${value.length})`);
+  }
   throw new SchemaError('', 'a string, finite number, boolean or nil');
 };
 

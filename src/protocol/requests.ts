@@ -1,6 +1,6 @@
 // Requests (peer → service): one interface per request type, and their union.
 import type { RequestType } from './codes.js';
-import type { ConnectPath, KickReason, NatType, Properties, WireEndpoint } from './values.js';
+import type { ConnectPath, KickReason, NatAxisValue, NatType, Properties, WireEndpoint } from './values.js';
 
 interface RequestBase {
   /** Positive integer (1 … 2^31−1) the peer picks; echoed in the reply. */
@@ -155,6 +155,10 @@ export interface ReportAddressesRequest extends RequestBase {
   /** The address the STUN server saw; absent when STUN failed. */
   reflexive?: WireEndpoint;
   natType?: NatType;
+  /** What NAT discovery measured of the mapping (docs/sdk.md, "NAT type"); absent: not measured. */
+  natMapping?: NatAxisValue;
+  /** What NAT discovery measured of the filtering; absent: not measured. */
+  natFiltering?: NatAxisValue;
 }
 
 /**

@@ -20,6 +20,7 @@ import { ErrorCodes, err, ok, type ErrorCode, type Result } from '../../core/ind
 import {
   CONNECT_PATHS,
   EventType,
+  NAT_AXIS_VALUES,
   NAT_TYPES,
   PEER_LEFT_REASONS,
   PEER_MODES,
@@ -165,6 +166,8 @@ const requestSchemas: { [T in RequestType]: Schema<Extract<Request, { type: T }>
     local: array(wireEndpoint, PROTOCOL_MAX_LOCAL_ENDPOINTS),
     reflexive: optional(wireEndpoint),
     natType: optional(oneOf(NAT_TYPES)),
+    natMapping: optional(oneOf(NAT_AXIS_VALUES)),
+    natFiltering: optional(oneOf(NAT_AXIS_VALUES)),
   }),
   [RequestType.CONNECTED]: object<ConnectedRequest>({
     type: literal(RequestType.CONNECTED),
@@ -182,6 +185,7 @@ const peerInfo = object<PeerInfo>({
   peerId: text,
   mode: oneOf(PEER_MODES),
   active: boolean,
+  natType: optional(oneOf(NAT_TYPES)),
 });
 
 const sessionInfo = object<SessionInfo>({

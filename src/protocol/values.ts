@@ -1,5 +1,5 @@
 // The values messages carry: endpoints, properties, peer modes, NAT types, reasons, session views.
-import { REPORTED_NAT_TYPES, type ReportedNatType } from '../../core/index.js';
+import { NAT_AXES, REPORTED_NAT_TYPES, type NatAxis, type ReportedNatType } from '../../core/index.js';
 
 /** A UDP endpoint on the wire. `address` is an IPv4 or IPv6 literal. */
 export interface WireEndpoint {
@@ -24,6 +24,9 @@ export const PEER_MODES: readonly PeerMode[] = ['server', 'client'];
  */
 export type NatType = ReportedNatType;
 export const NAT_TYPES: readonly NatType[] = REPORTED_NAT_TYPES;
+/** What a peer measured of one NAT axis (mapping or filtering); core/nat.ts defines the values. */
+export type NatAxisValue = NatAxis;
+export const NAT_AXIS_VALUES: readonly NatAxisValue[] = NAT_AXES;
 
 /** The path a client connected by. */
 export type ConnectPath = 'direct' | 'relay';
@@ -66,6 +69,8 @@ export interface PeerInfo {
   mode: PeerMode;
   /** False while the peer is inactive (dropped, within its player TTL). */
   active: boolean;
+  /** The NAT type the peer reported, once it has (absent: not reported). */
+  natType?: NatType;
 }
 
 /** What a member knows about its session. */

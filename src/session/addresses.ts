@@ -61,7 +61,7 @@ export function reportAddresses(session: Session, actor: number, addresses: Memb
 
 /** Distinct candidates, reflexive first, at most `max` in all (the rest are dropped). */
 export function boundedAddresses(
-  request: Pick<ReportAddressesRequest, 'local' | 'reflexive' | 'natType'>,
+  request: Pick<ReportAddressesRequest, 'local' | 'reflexive' | 'natType' | 'natMapping' | 'natFiltering'>,
   max: number,
 ): MemberAddresses {
   const seen = new Set<string>();
@@ -73,11 +73,22 @@ export function boundedAddresses(
   };
   const reflexive = request.reflexive && keep(request.reflexive) ? request.reflexive : undefined;
   const local = request.local.filter(keep);
-  return { local, ...(reflexive ? { reflexive } : {}), ...(request.natType ? { natType: request.natType } : {}) };
+  return {
+    local,
+    ...(reflexive ? { reflexive } : {}),
+    ...(request.natType ? { natType: request.natType } : {}),
+    ...(request.natMapping ? { natMapping: request.natMapping } : {}),
+    ...(request.natFiltering ? { natFiltering: request.natFiltering } : {}),
+  };
+}
+
+/** Whether two reports offer the same candidates (the NAT type aside). */
+export function sameCandidates(a: MemberAddresses, b: MemberAddresses): boolean {
+  const key = (m: MemberAddresses): string =>
+    [m.reflexive ? `${m.reflexive.address}|${m.reflexive.port}` : '', ...m.local.map((e) => `${e.address}|${e.port}`)].join(',');
+  return key(a) === key(b);
 }
 
 export function sameAddresses(a: MemberAddresses, b: MemberAddresses): boolean {
-  const key = (m: MemberAddresses): string =>
-    [m.reflexive ? `${m.reflexive.address}|${m.reflexive.port}` : '', ...m.local.map((e) => `${e.address}|${e.port}`), m.natType ?? ''].join(',');
-  return key(a) === key(b);
+  return sameCandidates(a, b) && a.natType === b.natType && a.natMapping === b.natMapping && a.natFiltering === b.natFiltering;
 }

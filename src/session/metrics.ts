@@ -16,6 +16,7 @@ export interface SessionMetrics {
   readonly httpRateLimited: Counter;
   readonly connectMs: Histogram<'path'>;
   readonly natTypes: Counter<'nat_type'>;
+  readonly natDiscovered: Counter<'nat_type' | 'mapping' | 'filtering'>;
 }
 
 export function createSessionMetrics(): SessionMetrics {
@@ -80,6 +81,12 @@ export function createSessionMetrics(): SessionMetrics {
       name: 'punchthrough_session_nat_types_total',
       help: 'Address reports by the NAT type the peer discovered.',
       labelNames: ['nat_type'],
+      registers,
+    }),
+    natDiscovered: new Counter({
+      name: 'punchthrough_session_nat_discovered_total',
+      help: "Peers' NAT discovery results (one per signaling connection) by name and by what was measured of mapping and filtering.",
+      labelNames: ['nat_type', 'mapping', 'filtering'],
       registers,
     }),
   };

@@ -10,6 +10,7 @@ import {
   EventType,
   type CreateOptions,
   type Event,
+  type NatAxisValue,
   type NatType,
   type PeerInfo,
   type PeerLeftReason,
@@ -26,6 +27,9 @@ export interface MemberAddresses {
   local: WireEndpoint[];
   reflexive?: WireEndpoint;
   natType?: NatType;
+  /** What the peer's NAT discovery measured of each axis (fleet analytics); absent: not measured. */
+  natMapping?: NatAxisValue;
+  natFiltering?: NatAxisValue;
 }
 
 export interface Member {
@@ -141,6 +145,7 @@ export const peerInfo = (member: Member): PeerInfo => ({
   peerId: member.peerId,
   mode: member.mode,
   active: member.active,
+  ...(member.addresses?.natType ? { natType: member.addresses.natType } : {}),
 });
 
 /** Events to every active member except `except`. */

@@ -24,6 +24,10 @@ export interface Peer {
   sessionsCreated: number;
   /** When this connection's last address report that changed its candidates was taken. */
   reportedAt?: number;
+  /** This connection's NAT measurement was counted (the metric counts each peer's once). */
+  natCounted?: boolean;
+  /** This connection reported its NAT with unchanged candidates once (exempt from the report rate limit). */
+  natReported?: boolean;
   /** The socket closed (the membership, if any, is the gateway's to drop). */
   readonly closed: boolean;
   /** Sends one message to this peer (dropped once the connection is closing). */

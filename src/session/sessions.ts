@@ -24,7 +24,7 @@ import {
   type ReportAddressesRequest,
   type SetPropertiesRequest,
 } from '../protocol/index.js';
-import { boundedAddresses, knownAddressesFor, reportAddresses, sameAddresses } from './addresses.js';
+import { boundedAddresses, knownAddressesFor, reportAddresses, sameAddresses, sameCandidates } from './addresses.js';
 import { createRequestChecks } from './checks.js';
 import { kickRequest } from './kick.js';
 import type { HookRunner } from './hook-runner.js';
@@ -34,6 +34,7 @@ import { admit, appKeyOf, create, drop, expire, memberOf, nextDeadline, rejoin, 
 import type { Change, Member, NewMember, Outcome, Session } from './model.js';
 import type { ResolvedOptions } from './options.js';
 import type { Peer } from './peer.js';
+import { countNat, notFoundMessage } from './peer-reports.js';
 import type { DeadlineScheduler, EventBus } from './presence.js';
 import { refuse } from './request-error.js';
 import { createTicketRefresher } from './ticket-refresh.js';
@@ -284,14 +285,14 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
           break;
         }
       }
-      refuse('SESSION_NOT_FOUND', `no session named "${name}"`);
+      refuse('SESSION_NOT_FOUND', notFoundMessage(name, peer));
     },
 
     joinRandom: createJoinRandom({ store, appKey, validName: checks.validName, checkProperties: checks.checkProperties, enter, create: createSession }),
 
     async rejoin(peer, request, reply) {
       const stored = await store.get(request.sessionId);
-      if (stored?.session.appKey !== appKey(peer)) refuse('SESSION_NOT_FOUND', 'no such session for this app');
+      if (stored?.session.appKey !== appKey(peer)) refuse('SESSION_NOT_FOUND', notFoundMessage(undefined, peer));
       await hooks.authorizeJoin({ ...caller(peer), session: stored.session, kind: 'rejoin' });
       const outcome = await update(request.sessionId, (s) => rejoin(s, request.actor, request.rejoinToken, settings.randomBytes(32), clock.now()));
       throwIfRefused(outcome, 'the session closed');
@@ -332,11 +333,15 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       const current = stored && memberOf(stored.session, membership.actor)?.addresses;
       // A repeat changes nothing: no new events, so no new pings at the counterparts.
       if (current && sameAddresses(current, addresses)) return reply();
-      if (peer.reportedAt !== undefined && now - peer.reportedAt < settings.minReportIntervalMs) {
+      // Discovery ends after the start and reports the NAT once more with the same candidates: that
+      // one report passes the rate limit (the counterparts' links learn the type from it).
+      const natReport = current !== undefined && sameCandidates(current, addresses) && !peer.natReported;
+      if (natReport) peer.natReported = true;
+      else if (peer.reportedAt !== undefined && now - peer.reportedAt < settings.minReportIntervalMs) {
         refuse('RATE_LIMITED', `addresses may change at most once every ${settings.minReportIntervalMs} ms`);
-      }
-      peer.reportedAt = now;
+      } else peer.reportedAt = now;
       metrics.natTypes.inc({ nat_type: request.natType ?? 'unreported' });
+      countNat(metrics, peer, addresses);
       reply();
       // Creation and joining step 11, then connection steps 1–2 inside reportAddresses.
       await update(membership.sessionId, (s) => ({ ok: true, change: reportAddresses(s, membership.actor, addresses) }));

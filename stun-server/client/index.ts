@@ -4,3 +4,4 @@ export { discoverNatBehavior, type NatBehavior, type NatDiscoveryOptions } from 
 // The NAT vocabulary is core's: one for discovery, the signaling protocol and the virtual network.
 export { natTypeOf, type NatBehaviorKind, type MeasuredNatType as NatType } from '../../core/index.js';
 export { retransmitSchedule, type RetransmitSchedule } from './schedule.js';
+export { measureNat, type NatMeasurement, type NatMeasureOptions } from './nat-measure.js';

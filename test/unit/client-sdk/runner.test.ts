@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flushAsync, isPunchthroughError } from '../../../core/index.js';
+import { flushAsync, isPunchthroughError, type NatReport } from '../../../core/index.js';
 import { RequestType } from '../../../src/protocol/index.js';
 import { PeerPacketType } from '../../../client-sdk/peer/packets.js';
 import type { ClientLink } from '../../../client-sdk/peer/client-link.js';
@@ -282,21 +282,45 @@ describe('NetworkRunner, server mode (manual clock, scripted sockets)', () => {
     await runner.shutdown();
   });
 
-  it('with discoverNat reports the measured NAT type, and falls back to a plain Binding when discovery fails', async () => {
-    const mapped = { address: '203.0.113.1', port: 40000, family: 'IPv4' as const };
+  it('NAT discovery runs after the start from its Binding answer: reported again with the axes, then natTypeDiscovered; a failure keeps the guess', async () => {
+    const firsts: unknown[] = [];
+    let finish: (report: NatReport) => void = () => undefined;
     const discovered = rig('server', { discoverNat: true }, {
-      discoverNat: () => Promise.resolve({ natType: 'symmetric', mappedAddress: mapped }),
+      stunBinding: () => Promise.resolve({ ...serverReflexive, otherAddress: { family: 'IPv4', address: '203.0.113.9', port: 3479 } }),
+      discoverNat: (_socket, _server, options) => {
+        firsts.push(options.first);
+        return new Promise((resolve) => (finish = resolve));
+      },
     });
+    const events: unknown[] = [];
+    discovered.runner.on('natTypeDiscovered', (e) => events.push(e));
     await discovered.runner.startGame({ mode: 'server' });
+    // The start did not wait: it reported the guess, and discovery got the start's answer.
+    expect(discovered.runner.natType).toBe('unknown');
+    expect(firsts).toEqual([expect.objectContaining({ otherAddress: expect.objectContaining({ port: 3479 }) })]);
+    finish({ natType: 'symmetric', mapping: 'address-and-port-dependent', filtering: 'not-port-dependent' });
+    await flushAsync();
     expect(discovered.runner.natType).toBe('symmetric');
-    expect(discovered.signaling.requests.find((r) => r.type === RequestType.REPORT_ADDRESSES)).toMatchObject({ natType: 'symmetric' });
+    expect(events).toEqual([{ natType: 'symmetric', mapping: 'address-and-port-dependent', filtering: 'not-port-dependent' }]);
+    expect(discovered.signaling.requests.filter((r) => r.type === RequestType.REPORT_ADDRESSES)).toEqual([
+      expect.objectContaining({ natType: 'unknown' }),
+      expect.objectContaining({ natType: 'symmetric', natMapping: 'address-and-port-dependent', natFiltering: 'not-port-dependent', reflexive: { address: '203.0.113.1', port: 40000 } }),
+    ]);
     await discovered.runner.shutdown();
 
-    const fallback = rig('server', { discoverNat: true }, { discoverNat: () => Promise.reject(new Error('no OTHER-ADDRESS')) });
-    const result = await fallback.runner.startGame({ mode: 'server' });
+    const failed = rig('server', { discoverNat: true }, { discoverNat: () => Promise.reject(new Error('no answer')) });
+    const result = await failed.runner.startGame({ mode: 'server' });
+    await flushAsync();
     expect(result.reflexive).toEqual(serverReflexive);
-    expect(fallback.runner.natType).toBe('unknown');
-    await fallback.runner.shutdown();
+    expect(failed.runner.natType).toBe('unknown');
+    expect(failed.signaling.requests.filter((r) => r.type === RequestType.REPORT_ADDRESSES)).toHaveLength(1);
+    await failed.runner.shutdown();
+
+    const off = rig('server', {}, { discoverNat: () => Promise.reject(new Error('must not run')) });
+    await off.runner.startGame({ mode: 'server' });
+    await flushAsync();
+    expect(off.signaling.requests.filter((r) => r.type === RequestType.REPORT_ADDRESSES)).toHaveLength(1);
+    await off.runner.shutdown();
   });
 
   it('pings each new client\'s candidates every interval until its attempts are over, then keeps listening', async () => {
