@@ -234,6 +234,66 @@ export const DisconnectReason = {
 export type DisconnectReason = (typeof DisconnectReason)[keyof typeof DisconnectReason];
 
 /**
+ * Largest reliable message `send(…, { reliable: true })` accepts, bytes: 64 KiB, split into at
+ * most 56 segments. Reliable game traffic is RPCs, chat and a late joiner's snapshot; 64 KiB is
+ * the largest UDP datagram and the signaling frame bound, and it keeps what a hostile peer can
+ * make a receiver hold per link small (see RELIABLE_WINDOW_SEGMENTS). Bigger blobs belong on HTTP.
+ */
+export const MAX_RELIABLE_MESSAGE_BYTES = 64 * 1024;
+
+/**
+ * Reliable segments in flight per link and direction, and the receiver's reorder window: a
+ * segment is sent only while it is within this many of the oldest unacknowledged one, and a
+ * receiver buffers only segments within this many of the next one it expects. 64 full segments
+ * (75 KB) per round trip carry 1.5 MB/s at 50 ms, far above a game's reliable traffic, and bound
+ * a receiver's reorder buffer to 64 × 1176 bytes (KCP's receive window is 128, ENet's is larger;
+ * both carry bulk data too).
+ */
+export const RELIABLE_WINDOW_SEGMENTS = 64;
+
+/**
+ * Bytes of reliable messages a link holds for sending (queued and unacknowledged): four of the
+ * largest messages. A `send` that would pass it returns false and keeps nothing (back-pressure
+ * the game sees), so a peer that stops acknowledging never grows memory without bound.
+ */
+export const RELIABLE_SEND_BUFFER_BYTES = 256 * 1024;
+
+/**
+ * A receiver acknowledges every second segment at once, else within this delay, ms (RFC 9000
+ * §13.2.2's policy; QUIC's default max_ack_delay is 25 ms, 10 keeps the sender's RTT samples and
+ * the tail latency of a lone message low). Out-of-order and duplicate segments are acknowledged
+ * at once, so the sender learns of a hole within a round trip.
+ */
+export const RELIABLE_ACK_DELAY_MS = 10;
+
+/** Segments received before an acknowledgement goes out without waiting (RFC 9000 §13.2.2: 2). */
+export const RELIABLE_ACK_EVERY_SEGMENTS = 2;
+
+/**
+ * Least retransmission timeout, ms. RFC 6298 asks 1 s for TCP on the open internet; game
+ * channels take far less (KCP: 100 ms, 30 ms in its no-delay mode). 50 ms stays above the ack
+ * delay plus timer jitter, so a LAN pair does not retransmit what is merely being acknowledged.
+ */
+export const RELIABLE_RTO_MIN_MS = 50;
+
+/**
+ * Largest retransmission timeout after backoff, ms. The link's keepalives declare a silent peer
+ * gone after the peer timeout (10 s), so waiting longer than 2 s between tries only delays
+ * recovery when a path heals (RFC 6298 allows a cap of at least 60 s; KCP uses 60 s).
+ */
+export const RELIABLE_RTO_MAX_MS = 2_000;
+
+/** Retransmission timeout before any RTT is known, ms (RFC 6298 §2.1: 1 s). A link normally seeds the estimator with its own RTT, measured by the handshake. */
+export const RELIABLE_RTO_INITIAL_MS = 1_000;
+
+/**
+ * A segment is retransmitted at once when this many later segments are acknowledged (RFC 9002
+ * §6.1.1's packet threshold, TCP's three duplicate acks, KCP's fast resend of 3): reordering of
+ * fewer is normal, more is loss.
+ */
+export const RELIABLE_FAST_RETRANSMIT_SEGMENTS = 3;
+
+/**
  * How long a server's `onConnectRequest` may take before the client is refused, ms. The client
  * keeps attempting meanwhile (its attempts start when it learns the server's addresses), so the
  * bound is well under the default attempt window (10 × 500 ms) and an accepted client still has

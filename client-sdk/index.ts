@@ -59,6 +59,8 @@ export type {
   Properties,
   PropertyValue,
   RelayErrorEvent,
+  ReliableCounters,
+  SendOptions,
   ShutdownEvent,
   ShutdownReason,
   RunnerDropCounters,
@@ -81,5 +83,5 @@ export type {
   SetSessionPropertiesOptions,
 } from './types.js';
 export type { NatType as ReportedNatType } from '../src/protocol/index.js';
-export { DisconnectReason, MAX_DATA_BYTES } from './constants.js';
+export { DisconnectReason, MAX_DATA_BYTES, MAX_RELIABLE_MESSAGE_BYTES } from './constants.js';
 export { CONNECT_REQUEST_TIMEOUT_MS, MAX_CONNECTION_TOKEN_BYTES, MAX_KICK_MESSAGE_CHARS } from './constants.js';

@@ -14,6 +14,7 @@ import type { Link, PeerContact } from './peer/link.js';
 import { readHeader, WireDisconnectReason, type PeerDropReason } from './peer/packets.js';
 import type { ConnectPath, Via } from './peer/path.js';
 import { connectTimeoutCauses, firstAttemptOfPath, type ScheduleConfig } from './peer/schedule.js';
+import { reliableCounters } from './peer/reliable/counters.js';
 import type { PairRole } from './peer/sealer.js';
 import { ServerLink } from './peer/server-link.js';
 import type { NetworkRunnerEvents, PeerConnectedEvent, ProgressFlow } from './types.js';
@@ -117,6 +118,7 @@ export class PeerDriver {
   /** The next link's X25519 key pair, made while nothing waits on it (after a link's first sends). */
   #spareKey: EphemeralKeyPair | undefined;
   readonly drops: LinkDropCounters = { malformed: 0, unknownPeer: 0, auth: 0, replay: 0, stale: 0, unproven: 0 };
+  readonly reliable = reliableCounters(); // every link's channel counts here, so the figures outlive the links
 
   constructor(
     private readonly env: Pick<Env, 'clock' | 'logger'>,
@@ -173,6 +175,20 @@ export class PeerDriver {
     return true;
   }
 
+  /** A reliable message to a connected peer: false when it is not connected or its send buffer is full. */
+  sendReliable(peerId: string, data: Uint8Array): boolean {
+    const entry = this.#peers.get(peerId);
+    const out = entry?.link.core.sendReliable(data, this.env.clock.now());
+    if (out) this.#carryOut(entry!, out);
+    this.#reschedule();
+    return out !== undefined;
+  }
+
+  /** A reliable message to every connected peer; returns how many took it. */
+  broadcastReliable(data: Uint8Array): number {
+    return this.connectedPeers().filter((peerId) => this.sendReliable(peerId, data)).length;
+  }
+
   broadcast(data: Uint8Array): number {
     let sent = 0;
     let arming = false;
@@ -215,6 +231,7 @@ export class PeerDriver {
     const settings = { ...this.#linkSettings(self.actor), natTypes: { self: this.hooks.natType?.() ?? 'unknown', peer: peerNat } };
     const link = role.link(settings, contact, at, this.hooks.relayAvailable());
     const entry: PeerEntry = { peerId: event.peerId, actor: event.actor, link, addressesAt: at, peerNat, peerReflexive: reflexive.length > 0 };
+    link.core.reliableCounters = this.reliable;
     const previous = this.#byActor.get(event.actor);
     if (previous) this.#forget(previous);
     this.#peers.set(entry.peerId, entry);
@@ -356,6 +373,9 @@ export class PeerDriver {
           break;
         case 'message':
           hooks.emit('message', { peerId: entry.peerId, data: output.data });
+          break;
+        case 'reliable':
+          hooks.emit('message', { peerId: entry.peerId, data: output.data, reliable: true });
           break;
       }
     }

@@ -14,7 +14,7 @@ import { RequestType, type JoinResult, type NatType } from '../src/protocol/inde
 import { CloudEvents } from './cloud-events.js';
 import { Lobby } from './lobby.js';
 import { SessionView } from './session-info.js';
-import { DisconnectReason, MAX_DATA_BYTES } from './constants.js';
+import { DisconnectReason, MAX_DATA_BYTES, MAX_RELIABLE_MESSAGE_BYTES } from './constants.js';
 import { defaultDeps, type RunnerDeps } from './deps.js';
 import { GameSocket } from './game-socket.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
@@ -33,7 +33,9 @@ import type {
   PlayerInfo,
   ProgressEvent,
   ProgressFlow,
+  ReliableCounters,
   RunnerDropCounters,
+  SendOptions,
   ShutdownEvent,
   ShutdownReason,
   SignalingFrameCounters,
@@ -167,18 +169,27 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
   }
 
   /**
-   * Sends one unreliable game update to a connected peer. Returns false when the peer is not
-   * connected. Throws INVALID_REQUEST for more than {@link MAX_DATA_BYTES} bytes.
+   * Sends one unreliable game update to a connected peer, or with `{ reliable: true }` one
+   * reliable, ordered message (docs/sdk.md, "Reliable messages"). Returns false when the peer is
+   * not connected (reliable: or its send buffer is full). Throws INVALID_REQUEST for more than
+   * {@link MAX_DATA_BYTES} bytes ({@link MAX_RELIABLE_MESSAGE_BYTES} reliable).
    */
-  send(peerId: string, data: Uint8Array): boolean {
+  send(peerId: string, data: Uint8Array, options?: SendOptions): boolean {
+    if (options?.reliable) return this.#driver.sendReliable(peerId, checkSize(data, MAX_RELIABLE_MESSAGE_BYTES));
     checkSize(data);
     return this.#driver.send(peerId, data);
   }
 
-  /** Sends a game update to every connected peer (server: every client). Returns how many. */
-  broadcast(data: Uint8Array): number {
+  /** Sends a game update to every connected peer (server: every client). Returns how many took it. */
+  broadcast(data: Uint8Array, options?: SendOptions): number {
+    if (options?.reliable) return this.#driver.broadcastReliable(checkSize(data, MAX_RELIABLE_MESSAGE_BYTES));
     checkSize(data);
     return this.#driver.broadcast(data);
+  }
+
+  /** What the reliable channels counted: messages, retransmissions, what they dropped. */
+  get reliableStats(): Readonly<ReliableCounters> {
+    return { ...this.#driver.reliable };
   }
 
   // Sessions and lobby (documented on SessionsAndLobby in types.ts): lobby.ts, session-info.ts.
@@ -360,9 +371,10 @@ export function shutdownEventOf(error: PunchthroughError): ShutdownEvent {
   return { reason: SHUTDOWN_REASONS[error.code] ?? 'error', code: error.code, message: error.message };
 }
 
-function checkSize(data: Uint8Array): void {
+function checkSize(data: Uint8Array, max = MAX_DATA_BYTES): Uint8Array {
   checkGameData(data);
-  if (data.length > MAX_DATA_BYTES) {
-    throw new PunchthroughError('INVALID_REQUEST', `a game update is at most ${MAX_DATA_BYTES} bytes, got ${data.length}`);
+  if (data.length > max) {
+    throw new PunchthroughError('INVALID_REQUEST', `a ${max === MAX_DATA_BYTES ? 'game update' : 'reliable message'} is at most ${max} bytes, got ${data.length}`);
   }
+  return data;
 }

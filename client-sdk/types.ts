@@ -4,6 +4,7 @@ import type { PeerLeftReason, Properties, SessionCloseReason } from '../src/prot
 import type { ConnectPath } from '../src/protocol/index.js';
 import type { DisconnectReason } from './constants.js';
 import type { PathChangeReason } from './peer/path-manager.js';
+export type { ReliableCounters } from './peer/reliable/counters.js';
 import type { SignalingConnector } from './signaling.js';
 
 export type { ConnectPath } from '../src/protocol/index.js';
@@ -252,6 +253,18 @@ export interface SessionClosedEvent {
 export interface MessageEvent {
   peerId: string;
   data: Uint8Array;
+  /** `true` for a message sent with `{ reliable: true }` (delivered once, in order); absent for an unreliable update. */
+  reliable?: true;
+}
+
+/** How `send` and `broadcast` carry a message. */
+export interface SendOptions {
+  /**
+   * Reliable and ordered (docs/sdk.md, "Reliable messages"): up to MAX_RELIABLE_MESSAGE_BYTES,
+   * retransmitted until acknowledged, delivered once and in order. Default false: one unreliable
+   * datagram of at most MAX_DATA_BYTES.
+   */
+  reliable?: boolean;
 }
 
 /**

@@ -7,6 +7,9 @@
 import type { UdpEndpoint } from '../../core/index.js';
 import { DisconnectReason } from '../constants.js';
 import { KEEPALIVE_BODY_BYTES, PeerPacketType, WireDisconnectReason, type PeerDropReason, type PeerPacket } from './packets.js';
+import { ReliableChannel, type ReliableWire } from './reliable/channel.js';
+import { reliableCounters, type ReliableCounters } from './reliable/counters.js';
+import { sealReliable } from './reliable/seal.js';
 import { PathManager, type PathChange, type PathChangeReason, type PathRequest } from './path-manager.js';
 import type { PairSealer } from './sealer.js';
 import type { ConnectPath, Via } from './path.js';
@@ -33,7 +36,9 @@ export type LinkOutput =
   /** A connected peer went away. */
   | { type: 'disconnected'; reason: DisconnectReason }
   /** A game update arrived. */
-  | { type: 'message'; data: Uint8Array };
+  | { type: 'message'; data: Uint8Array }
+  /** A reliable message arrived, in order. */
+  | { type: 'reliable'; data: Uint8Array };
 
 export interface LinkTiming {
   /** Keepalive period on a connected path, ms. */
@@ -61,7 +66,11 @@ export class LinkCore {
   connectedAt: number | undefined;
   closed = false;
   readonly paths: PathManager;
+  /** Where the reliable channel counts; the runner shares one object across its links. */
+  reliableCounters: ReliableCounters = reliableCounters();
   #lastHeardAt = 0;
+  /** Made on the first reliable message either way, dropped when the link closes. */
+  #reliable: ReliableChannel | undefined;
 
   constructor(
     readonly self: number,
@@ -110,20 +119,23 @@ export class LinkCore {
     if (!this.connected) return undefined;
     const paths = this.paths.nextDeadline();
     const timeout = peerTimeoutAt(this.#lastHeardAt, this.timing.peerTimeoutMs);
-    return paths === undefined ? timeout : Math.min(paths, timeout);
+    const next = paths === undefined ? timeout : Math.min(paths, timeout);
+    const reliable = this.#reliable?.nextDeadline();
+    return reliable === undefined ? next : Math.min(next, reliable);
   }
 
   /** Keepalive, path and timeout decisions at `now`. */
   poll(now: number): LinkOutput[] {
     if (!this.connected || !this.via) return [];
     if (now >= peerTimeoutAt(this.#lastHeardAt, this.timing.peerTimeoutMs)) {
-      this.closed = true;
+      this.#close();
       return [{ type: 'disconnected', reason: DisconnectReason.TIMEOUT }];
     }
     const { requests, change } = this.paths.poll(now);
     const out: LinkOutput[] = [];
-    if (change) out.push(changed(change));
+    if (change) out.push(this.#changed(change, now));
     for (const request of requests) out.push(this.#request(request));
+    if (this.#reliable) out.push(...this.#wire(this.#reliable.poll(now)));
     return out;
   }
 
@@ -140,7 +152,7 @@ export class LinkCore {
     if (!this.connected) return [];
     this.heard(now);
     const change = this.paths.offer(via, rttMs, now);
-    return change ? [changed(change)] : [];
+    return change ? [this.#changed(change, now)] : [];
   }
 
   /** Authentic DATA, KEEPALIVE and DISCONNECT of a connected peer, from any path. */
@@ -151,7 +163,7 @@ export class LinkCore {
       case PeerPacketType.DATA: {
         const message: LinkOutput = { type: 'message', data: packet.payload };
         const fellBack = via.path === 'relay' ? this.paths.dataOnRelay(now) : undefined;
-        if (fellBack) return [changed(fellBack), message];
+        if (fellBack) return [this.#changed(fellBack, now), message];
         // A probe is never bigger than the packet that earned it (anti-amplification).
         const probe = this.paths.heard(via, now) && packet.payload.length >= KEEPALIVE_BODY_BYTES;
         return probe ? this.#probe(via, now, message) : [message];
@@ -160,7 +172,7 @@ export class LinkCore {
         const probe = this.paths.heard(via, now);
         if (packet.reply) {
           const change = this.paths.reply(packet.seq, now);
-          const out: LinkOutput[] = change ? [changed(change)] : [];
+          const out: LinkOutput[] = change ? [this.#changed(change, now)] : [];
           return probe ? this.#probe(via, now, ...out) : out;
         }
         const bytes = this.sealer.seal({ type: PeerPacketType.KEEPALIVE, from: this.self, to: this.peer, seq: packet.seq, reply: true });
@@ -168,12 +180,25 @@ export class LinkCore {
         return probe ? this.#probe(via, now, answer) : [answer];
       }
       case PeerPacketType.DISCONNECT:
-        this.closed = true;
+        this.#close();
         // Only a server kicks: a client's goodbye is `remote`, whatever reason it gives.
         return [{ type: 'disconnected', reason: packet.reason === WireDisconnectReason.KICKED && this.sealer.role === 'client' ? DisconnectReason.KICKED : DisconnectReason.REMOTE }];
+      case PeerPacketType.RELIABLE:
+      case PeerPacketType.RELIABLE_ACK:
+        return this.#receiveReliable(packet, via, now);
       default:
         return [];
     }
+  }
+
+  /**
+   * A reliable message on the current path (reliable/channel.ts); undefined when the send
+   * buffer is full (nothing queued) or the link is not connected.
+   */
+  sendReliable(data: Uint8Array, now: number): LinkOutput[] | undefined {
+    if (!this.paths.current || !this.connected) return undefined;
+    const { accepted, out } = this.#channel().send(data, now);
+    return accepted ? this.#wire(out) : undefined;
   }
 
   /** A game update on the current path, or nothing when not connected. */
@@ -188,7 +213,7 @@ export class LinkCore {
   close(reason: WireDisconnectReason = WireDisconnectReason.SHUTDOWN): LinkOutput[] {
     const wasConnected = this.connected && this.via;
     const via = this.via;
-    this.closed = true;
+    this.#close();
     if (!wasConnected || !via) return [];
     const bytes = this.sealer.seal({
       type: PeerPacketType.DISCONNECT,
@@ -197,6 +222,47 @@ export class LinkCore {
       reason,
     });
     return [{ type: 'send', via, bytes }];
+  }
+
+  /** Reliable packets count as game data for the paths (a fallback, a probe), like DATA. */
+  #receiveReliable(packet: Extract<PeerPacket, { type: typeof PeerPacketType.RELIABLE | typeof PeerPacketType.RELIABLE_ACK }>, via: Via, now: number): LinkOutput[] {
+    const fellBack = via.path === 'relay' ? this.paths.dataOnRelay(now) : undefined;
+    const before: LinkOutput[] = fellBack ? [this.#changed(fellBack, now)] : [];
+    const probe = !fellBack && this.paths.heard(via, now);
+    const channel = this.#channel();
+    const out = before;
+    if (packet.type === PeerPacketType.RELIABLE) {
+      const { messages, out: wire } = channel.receiveSegment(packet, now);
+      out.push(...this.#wire(wire));
+      for (const data of messages) out.push({ type: 'reliable', data });
+    } else {
+      out.push(...this.#wire(channel.receiveAck(packet, now)));
+    }
+    return probe ? this.#probe(via, now, ...out) : out;
+  }
+
+  #channel(): ReliableChannel {
+    return (this.#reliable ??= new ReliableChannel(this.reliableCounters, this.rttMs));
+  }
+
+  /** Seals the channel's packets for the current path (each with a fresh counter). */
+  #wire(packets: ReliableWire[]): LinkOutput[] {
+    const via = this.paths.current;
+    if (!via || packets.length === 0) return [];
+    // Segments are game data: the path's silence check watches for their answers.
+    if (packets.some((p) => p.kind === 'segment')) this.paths.sentSinceAlive = true;
+    return sealReliable(this.sealer, this.self, this.peer, packets).map((bytes) => ({ type: 'send', via, bytes }));
+  }
+
+  /** The link is over: its reliable channel (queued and unacknowledged messages) goes with it. */
+  #close(): void {
+    this.closed = true;
+    this.#reliable = undefined;
+  }
+
+  #changed(change: PathChange, now: number): LinkOutput {
+    this.#reliable?.pathChanged(now, this.paths.rttMs);
+    return changed(change);
   }
 
   /** An authentic packet from a path not proven: it earns that path one probe. */

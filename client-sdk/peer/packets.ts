@@ -19,6 +19,15 @@
  * - DATA       `payload…`                                           game updates (9, 12–13)
  * - KEEPALIVE  `seq u32 | reply u8`                                 both ways: NAT mapping, RTT, path probe
  * - DISCONNECT `reason u8`                                          both ways: goodbye
+ * - RELIABLE   `ack u32 | ackBits u32 | seq u32 | fragment u16 | fragments u16 | payload…`
+ *                                                                   reliable channel segment
+ * - RELIABLE_ACK `ack u32 | ackBits u32`                            reliable channel acknowledgement
+ *
+ * RELIABLE and RELIABLE_ACK carry the reliable channel (reliable/channel.ts): `ack` is the next
+ * segment the sender of the packet expects (every one below it arrived), bit i of `ackBits` says
+ * segment `ack + 1 + i` arrived; `seq` numbers segments (u32, wrapping), and a message is
+ * `fragments` segments in a row, numbered by `fragment` from 0. A retransmission is a new
+ * sealed packet with a fresh counter, so the replay window never sees the same counter twice.
  *
  * Type 4 (the old unauthenticated REJECT) is retired: a CONNECT that does not open is dropped
  * and counted, and nothing answers it.
@@ -67,6 +76,8 @@ export const PeerPacketType = {
   DATA: 5,
   KEEPALIVE: 6,
   DISCONNECT: 7,
+  RELIABLE: 8,
+  RELIABLE_ACK: 9,
 } as const;
 export type PeerPacketType = (typeof PeerPacketType)[keyof typeof PeerPacketType];
 
@@ -96,6 +107,10 @@ export const CHALLENGE_BYTES = 8;
 export const HANDSHAKE_BODY_BYTES = CHALLENGE_BYTES + PUBLIC_KEY_BYTES + 4;
 /** A KEEPALIVE body: `seq u32 | reply u8`. */
 export const KEEPALIVE_BODY_BYTES = 5;
+/** A RELIABLE body before its payload: `ack u32 | ackBits u32 | seq u32 | fragment u16 | fragments u16`. */
+export const RELIABLE_HEADER_BYTES = 16;
+/** A RELIABLE_ACK body: `ack u32 | ackBits u32`. */
+export const RELIABLE_ACK_BYTES = 8;
 /** What the cloud hands both ends of a pair. */
 export const PAIR_SECRET_BYTES = 32;
 
@@ -112,7 +127,25 @@ export type PeerPacket =
   | (PacketBase & { type: typeof PeerPacketType.ACCEPT; challenge: Uint8Array; publicKey: Uint8Array; probe: number })
   | (PacketBase & { type: typeof PeerPacketType.DATA; payload: Uint8Array })
   | (PacketBase & { type: typeof PeerPacketType.KEEPALIVE; seq: number; reply: boolean })
-  | (PacketBase & { type: typeof PeerPacketType.DISCONNECT; reason: number });
+  | (PacketBase & { type: typeof PeerPacketType.DISCONNECT; reason: number })
+  | (PacketBase & ReliableSegmentFields & { type: typeof PeerPacketType.RELIABLE })
+  | (PacketBase & ReliableAckFields & { type: typeof PeerPacketType.RELIABLE_ACK });
+
+/** The acknowledgement every reliable packet carries (wire values, u32). */
+export interface ReliableAckFields {
+  /** The next segment expected: every one below it arrived. */
+  ack: number;
+  /** Bit i: segment `ack + 1 + i` arrived. */
+  ackBits: number;
+}
+
+/** A reliable segment: one fragment of a message, with the acknowledgement riding along. */
+export interface ReliableSegmentFields extends ReliableAckFields {
+  seq: number;
+  fragment: number;
+  fragments: number;
+  payload: Uint8Array;
+}
 
 /** The clear header of a sealed packet. */
 export interface PeerHeader {
@@ -182,6 +215,10 @@ export function bodyBytes(packet: PeerPacket): number {
       return KEEPALIVE_BODY_BYTES;
     case PeerPacketType.DISCONNECT:
       return 1;
+    case PeerPacketType.RELIABLE:
+      return RELIABLE_HEADER_BYTES + packet.payload.length;
+    case PeerPacketType.RELIABLE_ACK:
+      return RELIABLE_ACK_BYTES;
   }
 }
 
@@ -220,13 +257,25 @@ export function writeBody(packet: PeerPacket, out: Uint8Array): void {
     case PeerPacketType.DISCONNECT:
       view.setUint8(0, packet.reason);
       return;
+    case PeerPacketType.RELIABLE:
+      view.setUint32(0, packet.ack >>> 0);
+      view.setUint32(4, packet.ackBits >>> 0);
+      view.setUint32(8, packet.seq >>> 0);
+      view.setUint16(12, packet.fragment);
+      view.setUint16(14, packet.fragments);
+      out.set(packet.payload, RELIABLE_HEADER_BYTES);
+      return;
+    case PeerPacketType.RELIABLE_ACK:
+      view.setUint32(0, packet.ack >>> 0);
+      view.setUint32(4, packet.ackBits >>> 0);
+      return;
   }
 }
 
 /**
  * Parses an opened (authentic) body. Never throws: a peer with the keys can still send nonsense,
- * which is an error result. Returned byte fields are copies, except DATA's payload, which is the
- * `body` itself.
+ * which is an error result. Returned byte fields are copies, except DATA's and RELIABLE's payloads,
+ * which are (part of) the `body` itself.
  */
 export function parseBody(header: PeerHeader, body: Uint8Array): PeerPacket | undefined {
   const { from, to } = header;
@@ -264,6 +313,23 @@ export function parseBody(header: PeerHeader, body: Uint8Array): PeerPacket | un
     case PeerPacketType.DISCONNECT:
       if (body.length !== 1) return undefined;
       return { type: PeerPacketType.DISCONNECT, from, to, reason: body[0]! };
+    case PeerPacketType.RELIABLE:
+      // Fragment numbers and payload sizes are the channel's to judge (reliable/receiver.ts).
+      if (body.length < RELIABLE_HEADER_BYTES) return undefined;
+      return {
+        type: PeerPacketType.RELIABLE,
+        from,
+        to,
+        ack: view.getUint32(0),
+        ackBits: view.getUint32(4),
+        seq: view.getUint32(8),
+        fragment: view.getUint16(12),
+        fragments: view.getUint16(14),
+        payload: body.subarray(RELIABLE_HEADER_BYTES),
+      };
+    case PeerPacketType.RELIABLE_ACK:
+      if (body.length !== RELIABLE_ACK_BYTES) return undefined;
+      return { type: PeerPacketType.RELIABLE_ACK, from, to, ack: view.getUint32(0), ackBits: view.getUint32(4) };
     default:
       return undefined;
   }

@@ -49,8 +49,8 @@ const HANDSHAKE_COUNTER_SPACING = 2 ** 20;
 
 /** Packet types each role may receive. */
 const RECEIVES: Record<PairRole, ReadonlySet<number>> = {
-  client: new Set([PeerPacketType.PING, PeerPacketType.ACCEPT, PeerPacketType.DATA, PeerPacketType.KEEPALIVE, PeerPacketType.DISCONNECT]),
-  server: new Set([PeerPacketType.CONNECT, PeerPacketType.DATA, PeerPacketType.KEEPALIVE, PeerPacketType.DISCONNECT]),
+  client: new Set([PeerPacketType.PING, PeerPacketType.ACCEPT, PeerPacketType.DATA, PeerPacketType.KEEPALIVE, PeerPacketType.DISCONNECT, PeerPacketType.RELIABLE, PeerPacketType.RELIABLE_ACK]),
+  server: new Set([PeerPacketType.CONNECT, PeerPacketType.DATA, PeerPacketType.KEEPALIVE, PeerPacketType.DISCONNECT, PeerPacketType.RELIABLE, PeerPacketType.RELIABLE_ACK]),
 };
 
 export class PairSealer {

@@ -29,6 +29,18 @@ const packet: fc.Arbitrary<PeerPacket> = fc.oneof(
   fc.record({ type: fc.constant(PeerPacketType.DATA), from: u32, to: u32, payload: fc.uint8Array({ maxLength: 1200 }) }),
   fc.record({ type: fc.constant(PeerPacketType.KEEPALIVE), from: u32, to: u32, seq: u32, reply: fc.boolean() }),
   fc.record({ type: fc.constant(PeerPacketType.DISCONNECT), from: u32, to: u32, reason: u8 }),
+  fc.record({
+    type: fc.constant(PeerPacketType.RELIABLE),
+    from: u32,
+    to: u32,
+    ack: u32,
+    ackBits: u32,
+    seq: u32,
+    fragment: fc.integer({ min: 0, max: 0xffff }),
+    fragments: fc.integer({ min: 0, max: 0xffff }),
+    payload: fc.uint8Array({ maxLength: 1176 }),
+  }),
+  fc.record({ type: fc.constant(PeerPacketType.RELIABLE_ACK), from: u32, to: u32, ack: u32, ackBits: u32 }),
 );
 
 const normalise = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (_k, v: unknown) => (v instanceof Uint8Array ? [...v] : v)));
