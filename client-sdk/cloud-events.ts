@@ -24,6 +24,8 @@ export interface CloudEventsHooks {
   /** Whether an IPv6 socket is open (IPv6 candidates are usable). */
   ipv6(): boolean;
   driver(): PeerDriver;
+  /** The cloud closed the session (after `sessionClosed` was emitted): the runner shuts down, `gameClosed`. */
+  ended?(message: string): void;
 }
 
 interface Waiter {
@@ -158,5 +160,6 @@ export class CloudEvents {
     this.hooks.closeRelay();
     this.rejectStart(new PunchthroughError('SESSION_CLOSED', `the session closed (${event.reason})`));
     this.hooks.emit('sessionClosed', { sessionId: event.sessionId, reason: event.reason });
+    this.hooks.ended?.(`the cloud closed the session (${event.reason})`);
   }
 }

@@ -10,8 +10,10 @@
  */
 import { EventEmitter } from 'node:events';
 import { isPunchthroughError, PunchthroughError } from '../core/index.js';
-import { RequestType, type JoinResult, type NatType } from '../src/protocol/index.js';
+import { RequestType, type JoinResult, type NatType, type StartEvent } from '../src/protocol/index.js';
 import { CloudEvents } from './cloud-events.js';
+import { CloudLink } from './cloud-link.js';
+import { RestoreState, reportOf } from './cloud-restore.js';
 import { DisconnectReason, MAX_DATA_BYTES } from './constants.js';
 import { defaultDeps, type RunnerDeps } from './deps.js';
 import { GameSocket } from './game-socket.js';
@@ -46,6 +48,8 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
   readonly #driver: PeerDriver;
   readonly #cloud: CloudEvents;
   readonly #watch: ReflexiveWatch;
+  readonly #restore = new RestoreState();
+  readonly #link: CloudLink;
   #phase: Phase = 'idle';
   #startedAt = 0;
   #signaling: Signaling | undefined;
@@ -80,6 +84,24 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       renewTicket: (ticket) => this.#socket.renewTicket(ticket),
       ipv6: () => this.#socket.v6 !== undefined,
       driver: () => this.#driver,
+      ended: (message) => this.#phase === 'running' && void this.#shutdownFor({ reason: 'gameClosed', code: 'SESSION_CLOSED', message }),
+    });
+    this.#link = new CloudLink(this.#options.env, this.#options.cloudReconnect, this.#restore, {
+      emit,
+      stopped: () => this.#isClosed(),
+      connect: () => this.#options.connectSignaling(this.#options.signaling),
+      adopt: (signaling) => this.#adopt(signaling),
+      rejoined: (result, start) => {
+        this.#restore.entered(result);
+        this.#cloud.joined(result);
+        if (start.relay) this.#socket.renewTicket(start.relay.ticket);
+      },
+      pairs: () => ({
+        peerIds: this.#driver.connectedPeers(),
+        secretFor: (peerId) => this.#restore.secretOf(peerId, (secret) => this.#driver.link(peerId)?.sealer.hasSecret(secret) ?? false),
+      }),
+      shutdown: (event) => void this.#shutdownFor(event),
+      random: Math.random,
     });
     this.#driver = new PeerDriver(
       this.#options.env,
@@ -101,7 +123,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       stunBinding: this.#deps.stunBinding,
       socket: () => this.#socket.v4,
       signal: this.#abort.signal,
-      request: (request) => this.#signaling?.request(request) ?? Promise.resolve(),
+      request: (request) => ((this.#restore.report = request), this.#signaling?.request(request) ?? Promise.resolve()),
     });
   }
 
@@ -197,6 +219,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
   async #close(): Promise<void> {
     const wasRunning = this.#phase !== 'idle';
     this.#phase = 'closed';
+    this.#link.stop();
     this.#abort.abort(closedError());
     this.#driver.stop();
     this.#driver.closeAll(DisconnectReason.SHUTDOWN);
@@ -223,16 +246,9 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
         if (this.#cloud.sessionClosed) throw new PunchthroughError('SESSION_CLOSED', 'the cloud closed the session during the start');
       },
       isClosed: () => this.#isClosed(),
-      attach: (signaling) => {
-        this.#signaling = signaling;
-        const watch = watchSignaling(signaling, options.env.clock, options.requestTimeoutMs, {
-          onEvent: (event) => this.#guard(() => this.#cloud.onEvent(event)),
-          onLost: (error) => this.#guard(() => this.#cloud.onSignalingLost(error)),
-        });
-        this.#cleanups.push(...watch.cleanups);
-        return watch.start;
-      },
+      attach: (signaling) => this.#adopt(signaling).start,
       joined: (result: JoinResult) => {
+        this.#restore.entered(result);
         this.#driver.joined({ actor: result.actor, role: result.mode }, this.#startedAt);
         this.#cloud.joined(result);
       },
@@ -244,8 +260,22 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       },
       whenConnected: () => this.#cloud.whenConnected(this.#cleanups),
       prepareKey: () => this.#driver.prepareKey(),
-      reported: (addresses) => this.#watch.reported(addresses),
+      reported: (addresses) => {
+        this.#restore.report = reportOf(addresses);
+        this.#watch.reported(addresses);
+      },
     };
+  }
+
+  /** Makes `signaling` this runner's connection: its events to the cloud parts, its loss to the cloud link. */
+  #adopt(signaling: Signaling): { start: Promise<StartEvent>; dispose(): void } {
+    this.#signaling = signaling;
+    const watch = watchSignaling(signaling, this.#options.env.clock, this.#options.requestTimeoutMs, {
+      onEvent: (event) => this.#guard(() => (this.#restore.observe(event), this.#cloud.onEvent(event))),
+      onLost: (error) => this.#guard(() => this.#link.reconnecting || (this.#cloud.onSignalingLost(error), this.#phase === 'running' && this.#link.lost(error))),
+    });
+    this.#cleanups.push(...watch.cleanups);
+    return { start: watch.start, dispose: () => watch.cleanups.forEach((cleanup) => cleanup()) };
   }
 
   #progress(flow: ProgressFlow, step: number, peerId?: string, detail?: Record<string, unknown>): void {

@@ -38,6 +38,11 @@ export const RequestType = {
   REPORT_ADDRESSES: 9,
   /** {@link ConnectedRequest}: a client reports that it connected to the server, by which path, how fast. */
   CONNECTED: 10,
+  /**
+   * {@link RestoreRequest}: a host re-establishes its session on a cloud that lost it (a restart),
+   * its clients held for their rejoins (docs/protocols.md, "Cloud loss and rejoin").
+   */
+  RESTORE: 13,
 } as const;
 export type RequestType = (typeof RequestType)[keyof typeof RequestType];
 

@@ -31,3 +31,6 @@ export const PROTOCOL_MAX_DURATION_MS = 86_400_000;
 /** Largest hello `auth` value, bytes of UTF-8: a signed token (a JWT with a few claims is 0.5–2 KiB)
  *  with room to spare, and small enough that a pre-hello frame stays cheap to decode. */
 export const PROTOCOL_MAX_AUTH_BYTES = 4096;
+/** Longest id a restore hands back (session and peer ids the cloud made: 16 and 12 base64url
+ *  characters); 64 leaves room for another cloud's longer ids. */
+export const PROTOCOL_RESTORED_ID_CHARS = 64;

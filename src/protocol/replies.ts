@@ -19,6 +19,8 @@ export interface JoinResult {
   created: boolean;
   /** Secret for {@link RejoinRequest}; keep it private. */
   rejoinToken: string;
+  /** A rejoin that resumed a member still held (within the reconnect grace): nobody was told. */
+  resumed?: boolean;
 }
 
 /** Result of list. */
@@ -43,6 +45,7 @@ export interface ResultOf {
   [RequestType.SET_PROPERTIES]: EmptyResult;
   [RequestType.REPORT_ADDRESSES]: EmptyResult;
   [RequestType.CONNECTED]: EmptyResult;
+  [RequestType.RESTORE]: JoinResult;
 }
 
 /** Success reply. `request` repeats the request's type so the result can be validated alone. */
