@@ -194,7 +194,9 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
       return await startSequence(this.#startHost(), options);
     } catch (error) {
       // A shutdown during the start surfaces as RUNNER_CLOSED, whatever step it interrupted.
-      const failure = this.#isClosed() ? closedError() : asPunchthroughError(error);
+      // The cloud closing the session shuts the runner down too: that start fails with SESSION_CLOSED.
+      const sessionClosed = isPunchthroughError(error) && error.code === 'SESSION_CLOSED';
+      const failure = this.#isClosed() && !sessionClosed ? closedError() : asPunchthroughError(error);
       this.#options.env.logger.info({ code: failure.code, message: failure.message }, 'start failed');
       await this.#shutdownFor(shutdownEventOf(failure));
       throw failure;
