@@ -50,6 +50,9 @@ export type {
   SessionClosedEvent,
   SignalingFrameCounters,
   SignalingLostEvent,
+  CloudConnectionLostEvent,
+  CloudConnectionRestoredEvent,
+  CloudReconnectOptions,
   StartGameOptions,
   StartGameResult,
 } from './types.js';
