@@ -7,7 +7,7 @@
  * game socket. Why and how: docs/protocols.md, "Cloud loss and rejoin"; docs/sdk.md, "Cloud
  * connection loss".
  */
-import { isPunchthroughError, PunchthroughError, type Clock, type Logger, type TimerHandle } from '../core/index.js';
+import { isPunchthroughError, type PunchthroughError, type Clock, type Logger, type TimerHandle } from '../core/index.js';
 import { RequestType, type JoinResult, type StartEvent } from '../src/protocol/index.js';
 import { restoreTokenOf, type RestoreState } from './cloud-restore.js';
 import type { Emit } from './peer-driver.js';

@@ -32,7 +32,7 @@ import { createRequestChecks } from './checks.js';
 import type { HookRunner } from './hook-runner.js';
 import type { CallerContext } from './hooks.js';
 import type { SessionMetrics } from './metrics.js';
-import { admit, appKeyOf, create, drop, expire, memberOf, nextDeadline, rejoin, remove, setProperties } from './model.js';
+import { admit, appKeyOf, create, expire, memberOf, nextDeadline, remove, setProperties } from './model.js';
 import type { Change, Member, NewMember, Outcome, Session } from './model.js';
 import type { ResolvedOptions } from './options.js';
 import type { Peer } from './peer.js';

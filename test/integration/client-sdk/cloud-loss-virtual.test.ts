@@ -13,7 +13,7 @@ import { createSignalingHub, type SignalingHub } from '../../../src/session/hub.
 import { createSessionMetrics } from '../../../src/session/metrics.js';
 import { resolveOptions } from '../../../src/session/options.js';
 import type { VirtualNetwork } from '../../../vnet/index.js';
-import { advanceUntil, advanceUntilSettled } from '../../support/drive.js';
+import { advanceUntilSettled } from '../../support/drive.js';
 import { memorySignaling } from '../../support/memory-signaling.js';
 import { STUN_PORT, STUN_ADDRESS, createVirtualServers } from '../../support/virtual-cloud.js';
 
