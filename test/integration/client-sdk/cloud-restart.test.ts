@@ -6,6 +6,8 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NetworkRunner, type CloudConnectionRestoredEvent, type NetworkRunnerOptions } from '../../../client-sdk/index.js';
+import { connectSignaling, type Signaling } from '../../../client-sdk/signaling.js';
+import { startLoopbackCloud } from '../../support/sdk-cloud.js';
 import { spawnCli, type SpawnedCli } from '../../support/cli.js';
 
 const APP_ID = 'cloud-restart-test';
@@ -107,6 +109,44 @@ describe('cloud restart', () => {
       expect(largestGapMs).toBeLessThan(1_000);
     } finally {
       clearInterval(ticker);
+    }
+  });
+});
+
+describe('signaling blip on loopback', () => {
+  it('the WebSocket drops: both runners resume unseen within the grace; nobody saw them leave', async () => {
+    const cloud = await startLoopbackCloud();
+    try {
+      const open: Signaling[] = [];
+      const signaling = async (options: Parameters<typeof connectSignaling>[0]) => {
+        const made = await connectSignaling(options);
+        open.push(made);
+        return made;
+      };
+      const make = () => {
+        const made = new NetworkRunner({ cloudUrl: cloud.url, appId: APP_ID, bindAddress: '127.0.0.1', signaling });
+        runners.push(made);
+        return made;
+      };
+      const host = make();
+      await host.startGame({ mode: 'server', sessionName: 'blip' });
+      const client = make();
+      const { server } = await client.startGame({ mode: 'client', sessionName: 'blip' });
+      const seen: string[] = [];
+      host.on('peerDisconnected', (e) => seen.push(`disconnected ${e.peerId}`));
+      const hostBack = new Promise<CloudConnectionRestoredEvent>((resolve) => host.once('cloudConnectionRestored', resolve));
+      const clientBack = new Promise<CloudConnectionRestoredEvent>((resolve) => client.once('cloudConnectionRestored', resolve));
+      await Promise.all(open.splice(0).map((s) => s.close()));
+      expect(await hostBack).toMatchObject({ how: 'resumed', actor: 1 });
+      expect(await clientBack).toMatchObject({ how: 'resumed', actor: 2 });
+      const got = new Promise((resolve) => client.once('message', resolve));
+      host.broadcast(new Uint8Array([9]));
+      await got;
+      expect(client.connectedPeers()).toEqual([server!.peerId]);
+      expect(seen).toEqual([]);
+    } finally {
+      await Promise.allSettled(runners.splice(0).map((r) => r.shutdown()));
+      await cloud.close();
     }
   });
 });
