@@ -17,6 +17,7 @@ import {
 } from '../src/protocol/index.js';
 import { toWire } from './addresses.js';
 import { MAX_RESTORE_SECRETS_PER_PEER } from './constants.js';
+import type { PeerDriver } from './peer-driver.js';
 import type { ReportedAddresses } from './reflexive-watch.js';
 
 /** HKDF info of the restore token: the token is bound to this purpose only (never a packet key). */
@@ -86,6 +87,14 @@ export class RestoreState {
     const record = this.#pairs.get(peerId);
     const secret = record?.secrets.findLast(inUse);
     return record && secret ? { actor: record.actor, secret } : undefined;
+  }
+
+  /** The connected peers, each with its actor and the secret its link was made with. */
+  pairsOf(driver: Pick<PeerDriver, 'connectedPeers' | 'link'>) {
+    return {
+      peerIds: driver.connectedPeers(),
+      secretFor: (peerId: string) => this.secretOf(peerId, (secret) => driver.link(peerId)?.sealer.hasSecret(secret) ?? false),
+    };
   }
 
   /** The host's RESTORE: its session as it is now, and each client whose link `secretFor` knows. */

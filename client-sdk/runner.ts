@@ -96,10 +96,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> {
         this.#cloud.joined(result);
         if (start.relay) this.#socket.renewTicket(start.relay.ticket);
       },
-      pairs: () => ({
-        peerIds: this.#driver.connectedPeers(),
-        secretFor: (peerId) => this.#restore.secretOf(peerId, (secret) => this.#driver.link(peerId)?.sealer.hasSecret(secret) ?? false),
-      }),
+      pairs: () => this.#restore.pairsOf(this.#driver),
       shutdown: (event) => void this.#shutdownFor(event),
       random: Math.random,
     });
