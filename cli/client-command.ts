@@ -37,7 +37,7 @@ Options:
   --discover-nat      measure this end's NAT after the start (prints nat-type)
   --json              one JSON object per line on stdout: progress, reflexive, attempt,
                       connected, updates, path-changed, relay-error, signaling-lost,
-                      session-closed, player-joined, player-inactive, player-left,
+                      cloud-lost, cloud-restored, session-closed, player-joined, player-inactive, player-left,
                       session-properties, nat-type, warning, shutdown, failed
   --help              this text`;
 

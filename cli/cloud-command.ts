@@ -9,8 +9,8 @@ import { RELAY_SECRET_ENV, checkedRelaySecret } from './relay-secret.js';
 
 const usage = `Usage: punchthrough cloud [--host H] [--public-ip IP] [--http-port N] [--stun-port N]
                          [--stun-alt-port N] [--stun-alt-host IP] [--relay-port N | --relay-endpoint IP:PORT]
-                         [--trusted-proxy ADDR]...
-                         [--metrics-port N] [--metrics-host H] [--no-ipv6] [--json]
+                         [--trusted-proxy ADDR]... [--metrics-port N] [--metrics-host H]
+                         [--reconnect-grace-ms N] [--no-ipv6] [--json]
 
 Runs the whole cloud in one process: the session service (HTTP + signaling WebSocket), the
 STUN server (with an alternate port for NAT behaviour discovery) and the relay, on the
@@ -34,6 +34,8 @@ Options:
                      client; per-address limits then count that client; repeatable
   --metrics-port N   serve /metrics on this port only, not on the HTTP port
   --metrics-host H   address of the metrics listener (default ${cloudDefaults.DEFAULT_METRICS_HOST})
+  --reconnect-grace-ms N  how long a peer whose signaling dropped is held for its rejoin,
+                     ms (default 10000; 0 drops it at once)
   --no-ipv6          IPv4 only; by default STUN and the relay also listen on IPv6
                      (${cloudDefaults.DEFAULT_CLOUD_HOST6}) when --host is the IPv4 wildcard, and peers get the IPv6
                      STUN endpoint when this machine has a global IPv6 address
@@ -63,6 +65,7 @@ export const cloudCommand: CliCommand = {
       'trusted-proxy': { type: 'string', multiple: true },
       'metrics-port': { type: 'string' },
       'metrics-host': { type: 'string' },
+      'reconnect-grace-ms': { type: 'string' },
       'no-ipv6': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     });
@@ -92,6 +95,7 @@ export const cloudCommand: CliCommand = {
         ...(values['metrics-host'] ? { metricsHost: values['metrics-host'] } : {}),
         session: {
           trustedProxies,
+          ...(values['reconnect-grace-ms'] === undefined ? {} : { reconnectGraceMs: intFlag('reconnect-grace-ms', values['reconnect-grace-ms'], 0, 0, 3_600_000) }),
           ...(io.env[cloudDefaults.METRICS_TOKEN_ENV] ? { metricsToken: io.env[cloudDefaults.METRICS_TOKEN_ENV] } : {}),
         },
         logger,

@@ -32,9 +32,9 @@ Options:
   --discover-nat      measure this end's NAT after the start (prints nat-type)
   --json              one JSON object per line on stdout: progress, session, reflexive,
                       peer-connected, peer-disconnected, path-changed, relay-error,
-                      signaling-lost, session-closed, player-joined, player-inactive,
-                      player-left, session-properties, nat-type,
-                      warning, shutdown, failed
+                      signaling-lost, cloud-lost, cloud-restored, session-closed,
+                      player-joined, player-inactive, player-left, session-properties,
+                      nat-type, warning, shutdown, failed
   --help              this text`;
 
 export const hostCommand: CliCommand = {

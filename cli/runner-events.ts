@@ -45,6 +45,14 @@ export const RUNNER_EVENT_LINES: { readonly [K in keyof NetworkRunnerEvents]?: L
     `relay     ${e.code}: ${e.message}${e.usable ? '' : ' (relay path lost)'}`,
   ],
   signalingLost: (e) => [{ event: 'signaling-lost', code: e.code, message: e.message }, `signaling lost ${e.code}: ${e.message}`],
+  cloudConnectionLost: (e) => [
+    { event: 'cloud-lost', code: e.code, reason: e.reason, reconnecting: e.reconnecting },
+    `cloud     lost (${e.code}: ${e.reason})${e.reconnecting ? ', reconnecting' : ''}`,
+  ],
+  cloudConnectionRestored: (e) => [
+    { event: 'cloud-restored', how: e.how, session: e.sessionId, actor: e.actor },
+    `cloud     back: ${e.how} session ${e.sessionId} as actor ${e.actor}`,
+  ],
   sessionClosed: (e) => [{ event: 'session-closed', session: e.sessionId, reason: e.reason }, `closed    session ${e.sessionId} (${e.reason})`],
   playerJoined: (e) => [
     { event: 'player-joined', actor: e.actor, peer: e.peerId, mode: e.mode, rejoined: e.rejoined },

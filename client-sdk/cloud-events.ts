@@ -39,7 +39,7 @@ export interface CloudEventsHooks {
   driver(): PeerDriver;
   /** Sends a signaling request (a kick); rejects when there is no connection. */
   request(body: RequestBody<KickRequest>): Promise<unknown>;
-  /** The server removed this runner (KICKED): it shuts down with this error's reason. */
+  /** The session ended for this runner (closed by the cloud, kicked, refused): it shuts down with this error's reason. */
   ended(error: PunchthroughError): void;
 }
 
@@ -219,9 +219,12 @@ export class CloudEvents {
     driver.closeAll(DisconnectReason.SESSION_CLOSED);
     driver.stop();
     this.hooks.closeRelay();
-    this.rejectStart(new PunchthroughError('SESSION_CLOSED', `the session closed (${event.reason})`));
+    const error = new PunchthroughError('SESSION_CLOSED', `the cloud closed the session (${event.reason})`);
+    this.ended ??= error;
+    this.rejectStart(error);
     this.players.clear();
     this.hooks.emit('sessionClosed', { sessionId: event.sessionId, reason: event.reason });
+    this.hooks.ended(error);
   }
 
   /**

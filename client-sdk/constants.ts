@@ -315,3 +315,32 @@ export const MAX_CONNECTION_TOKEN_BYTES = 128;
 
 /** Longest kick or refusal message, characters: PROTOCOL_MAX_KICK_MESSAGE_CHARS. */
 export const MAX_KICK_MESSAGE_CHARS = 256;
+
+/**
+ * First wait before reconnecting to a lost cloud, ms; each later wait doubles up to the maximum,
+ * each drawn at random between half and all of it (jitter, so a restarted cloud is not hit by
+ * every runner at once). 250 ms: a blip is over by then, and a refused connect costs nothing.
+ */
+export const DEFAULT_CLOUD_RECONNECT_INITIAL_DELAY_MS = 250;
+
+/**
+ * Longest wait between two reconnects, ms: bounds the time from a cloud coming back to a host
+ * re-establishing its session to this plus a round trip (issue: back in the lobby within 5 s of
+ * a cloud restart), at one refused connect per 2 s per runner while the cloud is down.
+ */
+export const DEFAULT_CLOUD_RECONNECT_MAX_DELAY_MS = 2_000;
+
+/**
+ * Time without the cloud before the runner shuts down (reason `cloudTimeout`), ms: two minutes
+ * rides out a cloud restart or deploy, while the game connections carry on meanwhile.
+ */
+export const DEFAULT_CLOUD_RECONNECT_TIMEOUT_MS = 120_000;
+
+/**
+ * A client whose session the cloud no longer has waits this long for its host to restore it,
+ * ms: the host restores within its reconnect delays (a few seconds); 30 s allows a slow host.
+ */
+export const DEFAULT_CLOUD_RESTORE_WAIT_MS = 30_000;
+
+/** Pair secrets kept per peer for a restore token: a rejoin brings one more; older ones go. */
+export const MAX_RESTORE_SECRETS_PER_PEER = 4;

@@ -5,6 +5,10 @@ import {
   DEFAULT_ATTEMPT_INTERVAL_MS,
   DEFAULT_ATTEMPTS_LIMIT,
   DEFAULT_CLOUD_CONNECT_TIMEOUT_MS,
+  DEFAULT_CLOUD_RECONNECT_INITIAL_DELAY_MS,
+  DEFAULT_CLOUD_RECONNECT_MAX_DELAY_MS,
+  DEFAULT_CLOUD_RECONNECT_TIMEOUT_MS,
+  DEFAULT_CLOUD_RESTORE_WAIT_MS,
   DEFAULT_CONNECT_POLICY,
   DEFAULT_DIRECT_FRACTION,
   DEFAULT_DISCOVER_NAT,
@@ -18,7 +22,7 @@ import {
 import type { LinkTiming } from './peer/link-core.js';
 import type { ScheduleConfig } from './peer/schedule.js';
 import { connectSignaling, type SignalingConnector, type SignalingOptions } from './signaling.js';
-import type { ConnectRequestHandler, NetworkRunnerOptions } from './types.js';
+import type { CloudReconnectOptions, ConnectRequestHandler, NetworkRunnerOptions } from './types.js';
 import { checkRunnerOptions } from './validate-options.js';
 
 /** Where and how the game socket(s) bind. */
@@ -46,6 +50,8 @@ export interface ResolvedOptions {
   discoverNat: boolean;
   /** Server mode: the game's connect-request callback; undefined accepts every client. */
   onConnectRequest: ConnectRequestHandler | undefined;
+  /** Reconnecting to a lost cloud (cloud-link.ts). */
+  cloudReconnect: Required<CloudReconnectOptions>;
 }
 
 /** Throws INVALID_OPTIONS for a value out of range. */
@@ -83,6 +89,25 @@ export function resolveOptions(options: NetworkRunnerOptions): ResolvedOptions {
     stunServers: options.stunServers?.flatMap((text) => parseEndpoint(text) ?? []),
     discoverNat: options.discoverNat ?? DEFAULT_DISCOVER_NAT,
     onConnectRequest: callback(options.onConnectRequest, 'onConnectRequest'),
+    cloudReconnect: resolveReconnect(options.cloudReconnect),
+  };
+}
+
+/** The reconnect options; each delay positive, each field named in its INVALID_OPTIONS. */
+export function resolveReconnect(options: CloudReconnectOptions = {}): Required<CloudReconnectOptions> {
+  const enabled = options.enabled ?? true;
+  if (typeof enabled !== 'boolean') throw new PunchthroughError('INVALID_OPTIONS', `cloudReconnect.enabled must be a boolean, got ${String(enabled)}`);
+  const initialDelayMs = positive(options.initialDelayMs, DEFAULT_CLOUD_RECONNECT_INITIAL_DELAY_MS, 'cloudReconnect.initialDelayMs');
+  const maxDelayMs = positive(options.maxDelayMs, DEFAULT_CLOUD_RECONNECT_MAX_DELAY_MS, 'cloudReconnect.maxDelayMs');
+  if (maxDelayMs < initialDelayMs) {
+    throw new PunchthroughError('INVALID_OPTIONS', `cloudReconnect.maxDelayMs (${maxDelayMs}) must be at least initialDelayMs (${initialDelayMs})`);
+  }
+  return {
+    enabled,
+    initialDelayMs,
+    maxDelayMs,
+    timeoutMs: positive(options.timeoutMs, DEFAULT_CLOUD_RECONNECT_TIMEOUT_MS, 'cloudReconnect.timeoutMs'),
+    restoreWaitMs: positive(options.restoreWaitMs, DEFAULT_CLOUD_RESTORE_WAIT_MS, 'cloudReconnect.restoreWaitMs'),
   };
 }
 

@@ -10,8 +10,10 @@
  */
 import { EventEmitter } from 'node:events';
 import { isPunchthroughError, PunchthroughError } from '../core/index.js';
-import { RequestType, type JoinResult, type NatType } from '../src/protocol/index.js';
+import { RequestType, type JoinResult, type NatType, type StartEvent } from '../src/protocol/index.js';
 import { CloudEvents } from './cloud-events.js';
+import { CloudLink } from './cloud-link.js';
+import { RestoreState, reportOf } from './cloud-restore.js';
 import { Lobby } from './lobby.js';
 import { SessionView } from './session-info.js';
 import { DisconnectReason, MAX_DATA_BYTES, MAX_RELIABLE_MESSAGE_BYTES } from './constants.js';
@@ -56,6 +58,8 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
   readonly #watch: ReflexiveWatch;
   readonly #lobby: Lobby;
   readonly #session: SessionView;
+  readonly #restore = new RestoreState();
+  readonly #link: CloudLink;
   #phase: Phase = 'idle';
   #startedAt = 0;
   #signaling: Signaling | undefined;
@@ -93,6 +97,21 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
       request: (body) => this.#signaling?.request(body) ?? Promise.reject(new PunchthroughError('NOT_IN_SESSION', 'no signaling connection')),
       ended: (error) => void this.#shutdownFor(shutdownEventOf(error)),
     });
+    this.#link = new CloudLink(this.#options.env, this.#options.cloudReconnect, this.#restore, {
+      emit,
+      stopped: () => this.#isClosed(),
+      connect: () => this.#options.connectSignaling(this.#options.signaling),
+      adopt: (signaling) => this.#adopt(signaling),
+      rejoined: (result, start) => {
+        this.#restore.entered(result);
+        this.#cloud.joined(result);
+        this.#session.joined(result);
+        if (start.relay) this.#socket.renewTicket(start.relay.ticket);
+      },
+      pairs: () => this.#restore.pairsOf(this.#driver),
+      shutdown: (event) => void this.#shutdownFor(event),
+      random: Math.random,
+    });
     this.#driver = new PeerDriver(
       this.#options.env,
       { ...this.#options, randomNonce: this.#deps.randomNonce },
@@ -116,7 +135,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
       stunBinding: this.#deps.stunBinding,
       socket: () => this.#socket.v4,
       signal: this.#abort.signal,
-      request: (request) => this.#signaling?.request(request) ?? Promise.resolve(),
+      request: (request) => ((this.#restore.report = request), this.#signaling?.request(request) ?? Promise.resolve()),
     });
   }
 
@@ -218,7 +237,8 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
     try {
       return await startSequence(this.#startHost(), options);
     } catch (error) {
-      // A kick (or a refused connect request) names itself; a shutdown during the start surfaces as RUNNER_CLOSED, whatever step it interrupted.
+      // A kick, a refused connect request or the cloud closing the session names itself; a
+      // shutdown during the start surfaces as RUNNER_CLOSED, whatever step it interrupted.
       const failure = this.#cloud.ended ?? (this.#isClosed() ? closedError() : asPunchthroughError(error));
       this.#options.env.logger.info({ code: failure.code, message: failure.message }, 'start failed');
       await this.#shutdownFor(shutdownEventOf(failure));
@@ -244,6 +264,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
   async #close(): Promise<void> {
     const wasRunning = this.#phase !== 'idle';
     this.#phase = 'closed';
+    this.#link.stop();
     this.#abort.abort(closedError());
     this.#driver.stop();
     this.#driver.closeAll(DisconnectReason.SHUTDOWN);
@@ -270,16 +291,9 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
         if (this.#cloud.sessionClosed) throw new PunchthroughError('SESSION_CLOSED', 'the cloud closed the session during the start');
       },
       isClosed: () => this.#isClosed(),
-      attach: (signaling) => {
-        this.#signaling = signaling;
-        const watch = watchSignaling(signaling, options.env.clock, options.requestTimeoutMs, {
-          onEvent: (event) => this.#guard(() => (this.#session.onEvent(event), this.#cloud.onEvent(event))),
-          onLost: (error) => this.#guard(() => this.#cloud.onSignalingLost(error)),
-        });
-        this.#cleanups.push(...watch.cleanups);
-        return watch.start;
-      },
+      attach: (signaling) => this.#adopt(signaling).start,
       joined: (result: JoinResult) => {
+        this.#restore.entered(result);
         this.#driver.joined({ actor: result.actor, role: result.mode }, this.#startedAt);
         this.#cloud.joined(result);
         this.#session.joined(result);
@@ -299,8 +313,22 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
       },
       whenConnected: () => this.#cloud.whenConnected(this.#cleanups),
       prepareKey: () => this.#driver.prepareKey(),
-      reported: (addresses) => this.#watch.reported(addresses),
+      reported: (addresses) => {
+        this.#restore.report = reportOf(addresses);
+        this.#watch.reported(addresses);
+      },
     };
+  }
+
+  /** Makes `signaling` this runner's connection: its events to the cloud parts, its loss to the cloud link. */
+  #adopt(signaling: Signaling): { start: Promise<StartEvent>; dispose(): void } {
+    this.#signaling = signaling;
+    const watch = watchSignaling(signaling, this.#options.env.clock, this.#options.requestTimeoutMs, {
+      onEvent: (event) => this.#guard(() => (this.#restore.observe(event), this.#session.onEvent(event), this.#cloud.onEvent(event))),
+      onLost: (error) => this.#guard(() => this.#link.reconnecting || (this.#cloud.onSignalingLost(error), this.#phase === 'running' && this.#link.lost(error))),
+    });
+    this.#cleanups.push(...watch.cleanups);
+    return { start: watch.start, dispose: () => watch.cleanups.forEach((cleanup) => cleanup()) };
   }
 
   #progress(flow: ProgressFlow, step: number, peerId?: string, detail?: Record<string, unknown>): void {

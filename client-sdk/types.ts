@@ -113,6 +113,25 @@ export interface NetworkRunnerOptions {
    * CONNECT_REQUEST_TIMEOUT_MS refuses (logged). Default: every client is accepted.
    */
   onConnectRequest?: ConnectRequestHandler;
+  /**
+   * What the runner does when its signaling connection drops once running (docs/sdk.md, "Cloud
+   * connection loss"): reconnect with backoff and rejoin, or restore the session as its host.
+   */
+  cloudReconnect?: CloudReconnectOptions;
+}
+
+/** Reconnecting to a lost cloud ({@link NetworkRunnerOptions.cloudReconnect}). */
+export interface CloudReconnectOptions {
+  /** Reconnect at all. Default true; false keeps the old behaviour (`signalingLost`, peers carry on, no cloud). */
+  enabled?: boolean;
+  /** First wait before a reconnect, ms; doubles per failed try, each drawn between half and all. Default 250. */
+  initialDelayMs?: number;
+  /** Longest wait between reconnects, ms. Default 2000. */
+  maxDelayMs?: number;
+  /** Without the cloud this long, the runner shuts down with reason `cloudTimeout`, ms. Default 120000. */
+  timeoutMs?: number;
+  /** A client whose session the cloud lost waits this long for its host to restore it, ms; then `gameClosed`. Default 30000. */
+  restoreWaitMs?: number;
 }
 
 export interface StartGameOptions {
@@ -241,6 +260,32 @@ export interface SignalingLostEvent {
   /** `CLOUD_UNREACHABLE` (closed, failed, or a frame the SDK could not handle) or `FRAME_TOO_LARGE`. */
   code: ErrorCode;
   message: string;
+}
+
+/**
+ * The signaling connection to the cloud was lost once running (Fusion's CloudConnectionLost).
+ * Game connections carry on; with `reconnecting` the runner is coming back on its own.
+ */
+export interface CloudConnectionLostEvent {
+  /** What ended the connection (the close, the failure). */
+  reason: string;
+  /** `CLOUD_UNREACHABLE` or `FRAME_TOO_LARGE`. */
+  code: ErrorCode;
+  /** Whether the runner reconnects (`cloudReconnect.enabled` and in a session). */
+  reconnecting: boolean;
+}
+
+/** The runner is back on the cloud after a `cloudConnectionLost`. */
+export interface CloudConnectionRestoredEvent {
+  /**
+   * `resumed`: the cloud still held this runner (within its reconnect grace), nobody noticed;
+   * `rejoined`: it came back as the same actor after the grace; `restored`: a host re-established
+   * its session on a cloud that had lost it.
+   */
+  how: 'resumed' | 'rejoined' | 'restored';
+  /** The session's id now (a restore keeps it unless another session took it). */
+  sessionId: string;
+  actor: number;
 }
 
 /** The cloud closed this runner's session; every connected peer got `peerDisconnected` (`sessionClosed`) first. */
@@ -476,7 +521,10 @@ export interface NetworkRunnerEvents {
   pathChanged: [PathChangedEvent];
   peerDisconnected: [PeerDisconnectedEvent];
   message: [MessageEvent];
+  /** Superseded by `cloudConnectionLost` (still emitted, just before it). */
   signalingLost: [SignalingLostEvent];
+  cloudConnectionLost: [CloudConnectionLostEvent];
+  cloudConnectionRestored: [CloudConnectionRestoredEvent];
   sessionClosed: [SessionClosedEvent];
   relayError: [RelayErrorEvent];
   shutdown: [ShutdownEvent];

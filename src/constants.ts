@@ -31,6 +31,10 @@ export const DEFAULT_MAX_PLAYER_TTL_MS = 300_000;
 export const DEFAULT_EMPTY_SESSION_TTL_MS = 0;
 /** Longest empty-session TTL a creator may ask for: 5 minutes, like the player TTL. */
 export const DEFAULT_MAX_EMPTY_SESSION_TTL_MS = 300_000;
+/** How long a dropped member is held for its rejoin, ms: a signaling blip (a Wi-Fi hand-over, a
+ *  proxy restart) is over in a few seconds and the SDK's first reconnect comes within one; 10 s
+ *  rides out those without holding a crashed peer's slot long (the player TTL is for longer). */
+export const DEFAULT_RECONNECT_GRACE_MS = 10_000;
 /** WebSocket ping interval; a peer silent for two intervals is dead (detected within 20 s). */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
 /** Time a new signaling connection has to say hello, ms: the SDK sends it at once, so 10 s is

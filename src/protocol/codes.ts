@@ -42,6 +42,11 @@ export const RequestType = {
   KICK: 11,
   /** {@link LobbySubscribeRequest}: subscribe to (or leave) the lobby's pushed list, {@link LobbyUpdateEvent}. */
   LOBBY_SUBSCRIBE: 12,
+  /**
+   * {@link RestoreRequest}: a host re-establishes its session on a cloud that lost it (a restart),
+   * its clients held for their rejoins (docs/protocols.md, "Cloud loss and rejoin").
+   */
+  RESTORE: 13,
 } as const;
 export type RequestType = (typeof RequestType)[keyof typeof RequestType];
 

@@ -36,3 +36,6 @@ export const PROTOCOL_MAX_AUTH_BYTES = 4096;
 export const PROTOCOL_MAX_CONNECTION_TOKEN_BYTES = 128;
 /** Longest message a kick (or a refused connect request) carries to the removed peer. */
 export const PROTOCOL_MAX_KICK_MESSAGE_CHARS = 256;
+/** Longest id a restore hands back (session and peer ids the cloud made: 16 and 12 base64url
+ *  characters); 64 leaves room for another cloud's longer ids. */
+export const PROTOCOL_RESTORED_ID_CHARS = 64;

@@ -19,6 +19,8 @@ export interface JoinResult {
   created: boolean;
   /** Secret for {@link RejoinRequest}; keep it private. */
   rejoinToken: string;
+  /** A rejoin that resumed a member still held (within the reconnect grace): nobody was told. */
+  resumed?: boolean;
 }
 
 /** Result of list. */
@@ -45,6 +47,7 @@ export interface ResultOf {
   [RequestType.CONNECTED]: EmptyResult;
   [RequestType.KICK]: EmptyResult;
   [RequestType.LOBBY_SUBSCRIBE]: ListResult;
+  [RequestType.RESTORE]: JoinResult;
 }
 
 /** Success reply. `request` repeats the request's type so the result can be validated alone. */

@@ -109,6 +109,37 @@ export interface RejoinRequest extends RequestBase {
   actor: number;
   /** The secret from the original {@link JoinResult}. */
   rejoinToken: string;
+  /**
+   * A client of a session its host restored on a new cloud: the 32-byte restore token derived
+   * from the pair's secret (the host sent its SHA-256 in {@link RestoreRequest}). Optional.
+   */
+  restoreToken?: Uint8Array;
+  /** The session's name: found by it when `sessionId` is unknown (a restore gave a new id). Optional. */
+  sessionName?: string;
+}
+
+/** A client a restoring host lists: held under its old actor and peer id for its rejoin. */
+export interface RestoredClient {
+  actor: number;
+  peerId: string;
+  /** SHA-256 of the client's 32-byte restore token (docs/protocols.md, "Cloud loss and rejoin"). */
+  proof: Uint8Array;
+}
+
+/**
+ * A host re-establishes its session on a cloud that lost it: same name, the same session id if
+ * free, the same settings; the host enters as actor 1 with its old peer id and each listed
+ * client is held for its rejoin. Errors: `SESSION_EXISTS` (the name is taken), `SESSION_FULL`
+ * (more clients than `maxPlayers`), `INVALID_REQUEST`, `LIMIT_EXCEEDED`, `ALREADY_JOINED`.
+ * Answered with a {@link JoinResult}, then a {@link StartEvent}.
+ */
+export interface RestoreRequest extends RequestBase, CreateOptions {
+  type: typeof RequestType.RESTORE;
+  sessionId: string;
+  name: string;
+  /** The host's peer id in the lost session. */
+  peerId: string;
+  clients: RestoredClient[];
 }
 
 /** Leave the current session for good. A server leaving closes the session. Error: `NOT_IN_SESSION`. */
@@ -221,7 +252,8 @@ export type Request =
   | ReportAddressesRequest
   | ConnectedRequest
   | KickRequest
-  | LobbySubscribeRequest;
+  | LobbySubscribeRequest
+  | RestoreRequest;
 
 /** A request as the peer builds it: the `id` is added by whoever tracks replies. */
 export type RequestBody<R extends Request = Request> = R extends Request ? Omit<R, 'id'> : never;

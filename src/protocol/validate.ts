@@ -15,6 +15,7 @@ import {
   PROTOCOL_MAX_REQUEST_ID,
   PROTOCOL_MAX_STRING_CHARS,
   PROTOCOL_MAX_TOKEN_BYTES,
+  PROTOCOL_RESTORED_ID_CHARS,
 } from './constants.js';
 import { ErrorCodes, err, ok, type ErrorCode, type Result } from '../../core/index.js';
 import {
@@ -45,6 +46,8 @@ import {
   type PeerLeftEvent,
   type PropertiesChangedEvent,
   type RejoinRequest,
+  type RestoreRequest,
+  type RestoredClient,
   type RelayGrant,
   type ReportAddressesRequest,
   type Request,
@@ -96,6 +99,19 @@ const authValue: Schema<string> = (value) => {
 };
 const keyList = array(text, PROTOCOL_MAX_PROPERTIES);
 
+/** Exactly 32 bytes: a restore token, or its SHA-256 (docs/protocols.md, "Cloud loss and rejoin"). */
+const sha256Bytes: Schema<Uint8Array> = (value) => {
+  const secret = bytes(PROTOCOL_MAX_TOKEN_BYTES)(value);
+  if (secret.length !== 32) throw new SchemaError('', 'binary of exactly 32 bytes');
+  return secret;
+};
+/** Ids the cloud made (session and peer ids, base64url): a restore hands them back as they were. */
+const restoredId: Schema<string> = (value) => {
+  const id = string(PROTOCOL_RESTORED_ID_CHARS, 1)(value);
+  if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new SchemaError('', 'a base64url id');
+  return id;
+};
+
 const createOptions = {
   maxPlayers: optional(integer(1, PROTOCOL_MAX_PEERS)),
   open: optional(boolean),
@@ -142,6 +158,8 @@ const requestSchemas: { [T in RequestType]: Schema<Extract<Request, { type: T }>
     sessionId: text,
     actor: actorNumber,
     rejoinToken: text,
+    restoreToken: optional(sha256Bytes),
+    sessionName: optional(text),
   }),
   [RequestType.LEAVE]: object<LeaveRequest>({ type: literal(RequestType.LEAVE), id: requestId }),
   [RequestType.LIST]: object<ListRequest>({
@@ -178,6 +196,18 @@ const requestSchemas: { [T in RequestType]: Schema<Extract<Request, { type: T }>
   }),
   [RequestType.KICK]: kickRequest,
   [RequestType.LOBBY_SUBSCRIBE]: lobbySubscribeRequest,
+  [RequestType.RESTORE]: object<RestoreRequest>({
+    type: literal(RequestType.RESTORE),
+    id: requestId,
+    sessionId: restoredId,
+    name: text,
+    peerId: restoredId,
+    clients: array(
+      object<RestoredClient>({ actor: actorNumber, peerId: restoredId, proof: sha256Bytes }),
+      PROTOCOL_MAX_PEERS,
+    ),
+    ...createOptions,
+  }),
 };
 
 const peerInfo = object<PeerInfo>({
@@ -208,6 +238,7 @@ const joinResult = object<JoinResult>({
   mode: oneOf(PEER_MODES),
   created: boolean,
   rejoinToken: text,
+  resumed: optional(boolean),
 });
 
 const emptyResult = object<Record<string, never>>({});
@@ -228,6 +259,7 @@ const resultSchemas: { [T in RequestType]: Schema<ResultOf[T]> } = {
   [RequestType.CONNECTED]: emptyResult,
   [RequestType.KICK]: emptyResult,
   [RequestType.LOBBY_SUBSCRIBE]: listResult,
+  [RequestType.RESTORE]: joinResult,
 };
 
 const token = bytes(PROTOCOL_MAX_TOKEN_BYTES);

@@ -28,7 +28,7 @@ export interface DispatchOptions {
 }
 
 /** The requests that put a connection into a session: refused while it is in one. */
-const ENTERING = new Set<RequestType>([RequestType.CREATE, RequestType.JOIN, RequestType.JOIN_RANDOM, RequestType.REJOIN]);
+const ENTERING = new Set<RequestType>([RequestType.CREATE, RequestType.JOIN, RequestType.JOIN_RANDOM, RequestType.REJOIN, RequestType.RESTORE]);
 
 export function handlerTable(sessions: Sessions, lobby?: LobbyFeed): HandlerTable {
   return {
@@ -40,6 +40,7 @@ export function handlerTable(sessions: Sessions, lobby?: LobbyFeed): HandlerTabl
     [RequestType.JOIN]: ({ peer, request, reply }) => sessions.join(peer, request, reply),
     [RequestType.JOIN_RANDOM]: ({ peer, request, reply }) => sessions.joinRandom(peer, request, reply),
     [RequestType.REJOIN]: ({ peer, request, reply }) => sessions.rejoin(peer, request, reply),
+    [RequestType.RESTORE]: ({ peer, request, reply }) => sessions.restore(peer, request, reply),
     [RequestType.LEAVE]: async ({ peer, reply }) => {
       await sessions.leave(peer);
       reply({});

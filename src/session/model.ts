@@ -48,6 +48,15 @@ export interface Member {
   readonly addresses?: MemberAddresses;
   /** Clients only: the join's connection token, handed to the server with the addresses. */
   readonly connectionToken?: Uint8Array;
+  /**
+   * While detached: the member's socket is gone but it is still active to the others until this
+   * deadline (clock ms, the reconnect grace); a rejoin before then resumes it unseen (reconnect.ts).
+   */
+  readonly detachedUntil?: number;
+  /** Counts the connections this member entered on (0 for the first): a stale socket's drop is ignored. */
+  readonly connection?: number;
+  /** A restored client: SHA-256 of the restore token its rejoin must present (reconnect.ts). */
+  readonly restoreProof?: string;
 }
 
 export interface Session {
@@ -130,13 +139,13 @@ export function serverOf(session: Session): Member | undefined {
   return session.members.find((member) => member.mode === 'server');
 }
 
-function fail(code: ErrorCode, message: string): Outcome<never> {
+export function fail(code: ErrorCode, message: string): Outcome<never> {
   return { ok: false, code, message };
 }
 
-const unchanged = (session: Session): Change => ({ next: session, deliveries: [], events: [], result: undefined });
+export const unchanged = (session: Session): Change => ({ next: session, deliveries: [], events: [], result: undefined });
 
-const fact = (session: Session) => ({ sessionId: session.sessionId, appKey: session.appKey });
+export const fact = (session: Session) => ({ sessionId: session.sessionId, appKey: session.appKey });
 
 const userOf = (member: Member) => (member.userId === undefined ? {} : { userId: member.userId });
 
@@ -156,7 +165,7 @@ export function toOthers(session: Session, except: number, event: Event): Delive
 }
 
 /** Re-derives `emptySince` after a change to the members. */
-function settle(session: Session, now: number): Session {
+export function settle(session: Session, now: number): Session {
   const anyActive = session.members.some((member) => member.active);
   if (anyActive) return session.emptySince === undefined ? session : { ...session, emptySince: undefined };
   return session.emptySince === undefined ? { ...session, emptySince: now } : session;
@@ -204,17 +213,39 @@ export function admit(session: Session, entrant: NewMember, now: number): Outcom
   };
 }
 
-function joinedEvent(session: Session, member: Member, rejoined: boolean): SessionEvent {
+export function joinedEvent(session: Session, member: Member, rejoined: boolean): SessionEvent {
   return { type: 'memberJoined', ...fact(session), actor: member.actor, peerId: member.peerId, mode: member.mode, rejoined, ...userOf(member) };
 }
 
-/** An inactive member comes back within its player TTL, keeping actor number and peer id. */
-export function rejoin(session: Session, actor: number, rejoinToken: string, pairSecret: Uint8Array, now: number): Outcome<Member> {
+/**
+ * An inactive member comes back within its player TTL, keeping actor number and peer id. It
+ * proves who it is with its rejoin token or, a client of a restored session, its restore proof.
+ */
+export function rejoin(
+  session: Session,
+  actor: number,
+  rejoinToken: string,
+  pairSecret: Uint8Array,
+  now: number,
+  restoreProof?: string,
+): Outcome<Member> {
   const member = memberOf(session, actor);
-  if (!member || member.active || !tokensEqual(member.rejoinToken, rejoinToken) || (member.inactiveUntil ?? 0) <= now) {
+  const proven =
+    member !== undefined &&
+    (tokensEqual(member.rejoinToken, rejoinToken) ||
+      (member.restoreProof !== undefined && restoreProof !== undefined && tokensEqual(member.restoreProof, restoreProof)));
+  if (!member || member.active || !proven || (member.inactiveUntil ?? 0) <= now) {
     return fail('REJOIN_NOT_FOUND', `no inactive actor ${actor} with that token in this session`);
   }
-  const back: Member = { ...member, active: true, inactiveUntil: undefined, addresses: undefined, pairSecret };
+  const back: Member = {
+    ...member,
+    active: true,
+    inactiveUntil: undefined,
+    addresses: undefined,
+    pairSecret,
+    restoreProof: undefined,
+    connection: (member.connection ?? 0) + 1,
+  };
   const next = settle(replaceMember(session, back), now);
   return {
     ok: true,
@@ -228,7 +259,7 @@ export function rejoin(session: Session, actor: number, rejoinToken: string, pai
 }
 
 /** Compares secrets in time independent of where they differ (a timing side channel otherwise). */
-function tokensEqual(a: string, b: string): boolean {
+export function tokensEqual(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
@@ -272,16 +303,16 @@ export function remove(session: Session, actor: number, reason: PeerLeftReason, 
 export function drop(session: Session, actor: number, now: number): Change {
   const member = memberOf(session, actor);
   if (!member?.active) return unchanged(session);
-  if (session.playerTtlMs <= 0) return then(remove(session, actor, 'timeout', now), (s) => expire(s, now));
-  const inactive: Member = { ...member, active: false, inactiveUntil: now + session.playerTtlMs };
+  if (session.playerTtlMs <= 0) return andThen(remove(session, actor, 'timeout', now), (s) => expire(s, now));
+  const inactive: Member = { ...member, active: false, inactiveUntil: now + session.playerTtlMs, detachedUntil: undefined };
   const next = settle(replaceMember(session, inactive), now);
   const event: Event = { type: EventType.PEER_INACTIVE, peerId: member.peerId, actor, expiresInMs: session.playerTtlMs };
   const fell: SessionEvent = { type: 'memberInactive', ...fact(session), actor, peerId: member.peerId, expiresInMs: session.playerTtlMs };
-  return then({ next, deliveries: toOthers(next, actor, event), events: [fell], result: undefined }, (s) => expire(s, now));
+  return andThen({ next, deliveries: toOthers(next, actor, event), events: [fell], result: undefined }, (s) => expire(s, now));
 }
 
 /** Runs `after` on the state `change` leaves (if any), joining their deliveries and events. */
-function then(change: Change, after: (session: Session) => Change): Change {
+export function andThen(change: Change, after: (session: Session) => Change): Change {
   if (!change.next) return change;
   const more = after(change.next);
   return {
@@ -300,11 +331,17 @@ function then(change: Change, after: (session: Session) => Change): Change {
 export function expire(session: Session, now: number): Change {
   let change = unchanged(session);
   for (const member of session.members) {
-    if (!member.active && member.inactiveUntil !== undefined && member.inactiveUntil <= now) {
-      change = then(change, (s) => remove(s, member.actor, 'timeout', now));
+    // The reconnect grace ran out: the drop that was held back happens now.
+    if (member.active && member.detachedUntil !== undefined && member.detachedUntil <= now) {
+      change = andThen(change, (s) => drop(s, member.actor, now));
     }
   }
-  return then(change, (s) => (s.emptySince !== undefined && s.emptySince + s.emptySessionTtlMs <= now ? close(s, 'empty') : unchanged(s)));
+  for (const member of session.members) {
+    if (!member.active && member.inactiveUntil !== undefined && member.inactiveUntil <= now) {
+      change = andThen(change, (s) => remove(s, member.actor, 'timeout', now));
+    }
+  }
+  return andThen(change, (s) => (s.emptySince !== undefined && s.emptySince + s.emptySessionTtlMs <= now ? close(s, 'empty') : unchanged(s)));
 }
 
 /** When `expire` next has something to do (clock ms), or undefined if nothing is pending. */
@@ -312,6 +349,7 @@ export function nextDeadline(session: Session): number | undefined {
   let deadline = session.emptySince === undefined ? Infinity : session.emptySince + session.emptySessionTtlMs;
   for (const member of session.members) {
     if (member.inactiveUntil !== undefined) deadline = Math.min(deadline, member.inactiveUntil);
+    if (member.detachedUntil !== undefined) deadline = Math.min(deadline, member.detachedUntil);
   }
   return Number.isFinite(deadline) ? deadline : undefined;
 }

@@ -3,6 +3,7 @@ import { randomFillSync } from 'node:crypto';
 import {
   DEFAULT_EMPTY_SESSION_TTL_MS,
   DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_RECONNECT_GRACE_MS,
   DEFAULT_HELLO_TIMEOUT_MS,
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
@@ -95,6 +96,13 @@ export interface SessionServiceOptions {
   defaultEmptySessionTtlMs?: number;
   /** Largest empty-session TTL a creator may ask for, ms. Default 5 minutes. */
   maxEmptySessionTtlMs?: number;
+  /**
+   * How long a member whose signaling socket dropped is held, still active, for its rejoin, ms:
+   * a rejoin within it resumes the member unseen; after it the player TTL applies (inactive, or
+   * removed; a server's removal closes the session). Also how long a restored session holds
+   * its clients. 0 drops at once (the behaviour before the grace). Default 10 s.
+   */
+  reconnectGraceMs?: number;
   /** WebSocket ping interval, ms; a dead connection is detected within twice this. Default 10 s. */
   heartbeatIntervalMs?: number;
   /** Time a new connection has to complete hello, ms; then it is closed (4003). Default 10 s. */
@@ -176,6 +184,7 @@ export function resolveOptions(options: SessionServiceOptions): ResolvedOptions 
     maxPlayerTtlMs: options.maxPlayerTtlMs ?? DEFAULT_MAX_PLAYER_TTL_MS,
     defaultEmptySessionTtlMs: options.defaultEmptySessionTtlMs ?? DEFAULT_EMPTY_SESSION_TTL_MS,
     maxEmptySessionTtlMs: options.maxEmptySessionTtlMs ?? DEFAULT_MAX_EMPTY_SESSION_TTL_MS,
+    reconnectGraceMs: options.reconnectGraceMs ?? DEFAULT_RECONNECT_GRACE_MS,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
     helloTimeoutMs: options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
     maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,

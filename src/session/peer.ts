@@ -8,6 +8,8 @@ export interface Membership {
   readonly sessionId: string;
   readonly actor: number;
   readonly mode: PeerMode;
+  /** The member's connection number this socket holds (a rejoin's takeover counts up). */
+  readonly connection?: number;
   /** Stops the event bus delivering this member's events to this connection. */
   readonly detach: () => void;
 }

@@ -22,6 +22,7 @@ import {
   type PeerMode,
   type RejoinRequest,
   type ReportAddressesRequest,
+  type RestoreRequest,
   type SetPropertiesRequest,
 } from '../protocol/index.js';
 import { boundedAddresses, knownAddressesFor, reportAddresses, sameAddresses, sameCandidates } from './addresses.js';
@@ -30,12 +31,13 @@ import { kickRequest } from './kick.js';
 import type { HookRunner } from './hook-runner.js';
 import type { CallerContext } from './hooks.js';
 import type { SessionMetrics } from './metrics.js';
-import { admit, appKeyOf, create, drop, expire, memberOf, nextDeadline, rejoin, remove, setProperties } from './model.js';
+import { admit, appKeyOf, create, expire, memberOf, nextDeadline, remove, setProperties } from './model.js';
 import type { Change, Member, NewMember, Outcome, Session } from './model.js';
 import type { ResolvedOptions } from './options.js';
 import type { Peer } from './peer.js';
 import { countNat, notFoundMessage } from './peer-reports.js';
 import type { DeadlineScheduler, EventBus } from './presence.js';
+import { createReconnectHandlers, type MakeSession } from './reconnect-handlers.js';
 import { refuse } from './request-error.js';
 import { createTicketRefresher } from './ticket-refresh.js';
 import { sessionInfo } from './views.js';
@@ -51,6 +53,8 @@ export interface Sessions {
   join(peer: Peer, request: JoinRequest, reply: JoinReply): Promise<void>;
   joinRandom(peer: Peer, request: JoinRandomRequest, reply: JoinReply): Promise<void>;
   rejoin(peer: Peer, request: RejoinRequest, reply: JoinReply): Promise<void>;
+  /** A host re-establishes a session this service lost (reconnect-handlers.ts). */
+  restore(peer: Peer, request: RestoreRequest, reply: JoinReply): Promise<void>;
   leave(peer: Peer): Promise<void>;
   /** One lobby page: at most `limit` entries and the byte budget, from `offset` on. */
   list: LobbyList;
@@ -60,7 +64,7 @@ export interface Sessions {
   connected(peer: Peer, request: ConnectedRequest): void;
   /** The server removes a member (KICK): NOT_ALLOWED for anyone else. */
   kick(peer: Peer, request: KickRequest): Promise<void>;
-  /** The peer's socket is gone: its member turns inactive (or leaves, with a zero player TTL). */
+  /** The peer's socket is gone: held for the reconnect grace, then inactive (or gone, with a zero player TTL). */
   drop(peer: Peer): Promise<void>;
   /** Tells the sessions of `peers` the service is going away and stops every deadline. */
   shutdown(peers: Iterable<Peer>): void;
@@ -173,7 +177,8 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       if (ended && peer.membership?.sessionId === sessionId && peer.membership.actor === member.actor) unbind(peer);
       peer.deliver(event);
     });
-    peer.membership = { sessionId, actor: member.actor, mode: member.mode, detach };
+    peer.membership = { sessionId, actor: member.actor, mode: member.mode, connection: member.connection ?? 0, detach };
+    reconnects.entered(peer);
     peer.reportedAt = undefined;
     metrics.joins.inc({ kind });
     const info = sessionInfo(session);
@@ -210,7 +215,8 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   };
 
   /** Creation steps 2–5: create the session with its properties, enter as its server. False: the name is taken. */
-  const createSession = async (peer: Peer, request: CreateOptions, name: string | undefined, reply: JoinReply): Promise<boolean> => {
+  // A restore passes how to make the session, and the id it had when that id is free.
+  const createSession = async (peer: Peer, request: CreateOptions, name: string | undefined, reply: JoinReply, make?: MakeSession, givenId?: string) => {
     if (peer.sessionsCreated >= settings.maxSessionsPerConnection) {
       refuse('LIMIT_EXCEEDED', `a connection may create at most ${settings.maxSessionsPerConnection} sessions`);
     }
@@ -221,12 +227,14 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     const sessionSettings = checks.settingsFrom(request);
     // The id is also the name of a session created without one, which players type after
     // `--session`: a leading '-' would read as a flag, so it becomes a letter (72 random bits stay ~72).
-    const sessionId = token(12).replace(/^-/, 'x');
+    const sessionId = givenId ?? token(12).replace(/^-/, 'x');
     await hooks.authorizeCreate({ ...caller(peer), name: name ?? sessionId, settings: sessionSettings });
     // The hook may have taken a while: the limits above are checked again where they could have moved.
     if (creators.size >= settings.maxSessions) refuse('LIMIT_EXCEEDED', `the service holds its maximum of ${settings.maxSessions} sessions`);
     const now = clock.now();
-    const created = create(sessionId, appKey(peer), name ?? sessionId, sessionSettings, newMember(peer, 'server'), now);
+    const created = make
+      ? make(sessionId, sessionSettings, now)
+      : create(sessionId, appKey(peer), name ?? sessionId, sessionSettings, newMember(peer, 'server'), now);
     if (!created.ok) refuse(created.code, created.message);
     const session = created.change.next!;
     if (!(await store.insert(session))) return false;
@@ -234,7 +242,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     creators.set(sessionId, peer.address);
     countAddress(peer.address, 1);
     metrics.sessions.inc();
-    welcome(peer, reply, session, created.change.result, true, 'create');
+    welcome(peer, reply, session, created.change.result, true, make ? 'restore' : 'create');
     deadlines.arm(sessionId, nextDeadline(session));
     hooks.committed(created.change.events, session);
     return true;
@@ -247,6 +255,8 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     if (outcome?.ok) welcome(peer, reply, outcome.change.next!, outcome.change.result, false, kind);
     return outcome;
   };
+
+  const reconnects = createReconnectHandlers({ clock, store, hooks, checks, settings, token, appKey, caller, update, welcome, unbind, createSession });
 
   const sessions: Sessions = {
     async hello(peer, request) {
@@ -292,14 +302,8 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
 
     joinRandom: createJoinRandom({ store, appKey, validName: checks.validName, checkProperties: checks.checkProperties, enter, create: createSession }),
 
-    async rejoin(peer, request, reply) {
-      const stored = await store.get(request.sessionId);
-      if (stored?.session.appKey !== appKey(peer)) refuse('SESSION_NOT_FOUND', notFoundMessage(undefined, peer));
-      await hooks.authorizeJoin({ ...caller(peer), session: stored.session, kind: 'rejoin' });
-      const outcome = await update(request.sessionId, (s) => rejoin(s, request.actor, request.rejoinToken, settings.randomBytes(32), clock.now()));
-      throwIfRefused(outcome, 'the session closed');
-      if (outcome?.ok) welcome(peer, reply, outcome.change.next!, outcome.change.result, false, 'rejoin');
-    },
+    rejoin: (peer, request, reply) => reconnects.rejoin(peer, request, reply),
+    restore: (peer, request, reply) => reconnects.restore(peer, request, reply),
 
     async leave(peer) {
       const membership = unbind(peer) ?? refuse('NOT_IN_SESSION', 'not in a session');
@@ -356,10 +360,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
 
     kick: (peer, request) => kickRequest(peer, request, update, () => clock.now()),
 
-    async drop(peer) {
-      const membership = unbind(peer);
-      if (membership) await update(membership.sessionId, (s) => ({ ok: true, change: drop(s, membership.actor, clock.now()) }));
-    },
+    drop: (peer) => reconnects.drop(peer),
 
     shutdown(peers) {
       deadlines.close();

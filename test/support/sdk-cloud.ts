@@ -1,7 +1,7 @@
 // The real cloud pieces on loopback, in this process, on port 0: session service, STUN server
 // and relay, wired the way the one-process cloud wires them. For SDK integration tests and the
 // connect benchmark.
-import { buildSessionService, type UdpEndpoint, type UdpSocketFactory } from '../../src/index.js';
+import { buildSessionService, type SessionServiceOptions, type UdpEndpoint, type UdpSocketFactory } from '../../src/index.js';
 import { createRelayServer, createTicketIssuer, generateTicketSecret } from '../../relay/index.js';
 import { createStunServer } from '../../stun-server/index.js';
 import { LIFTED_BIND_LIMITS, LIFTED_GAME_TRAFFIC_LIMITS } from './relay-limits.js';
@@ -15,7 +15,8 @@ export interface LoopbackCloud {
   close(): Promise<void>;
 }
 
-export async function startLoopbackCloud(): Promise<LoopbackCloud> {
+/** `session`: session service options over the defaults (e.g. `reconnectGraceMs`). */
+export async function startLoopbackCloud(session: SessionServiceOptions = {}): Promise<LoopbackCloud> {
   // The alternate port lets runners with `discoverNat` run RFC 5780 behaviour discovery.
   const stun = await createStunServer({ ipv4: { host: '127.0.0.1', port: 0, alternatePort: 0 }, ipv6: false, rateLimit: false });
   const secret = generateTicketSecret();
@@ -32,6 +33,7 @@ export async function startLoopbackCloud(): Promise<LoopbackCloud> {
   const stunEndpoint = stun.address('IPv4')!;
   const relayEndpoint = relay.address();
   const service = buildSessionService({
+    ...session,
     stunServers: [{ address: stunEndpoint.address, port: stunEndpoint.port }],
     relay: {
       endpoint: { address: relayEndpoint.address, port: relayEndpoint.port },

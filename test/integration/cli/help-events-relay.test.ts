@@ -109,8 +109,10 @@ describe('punchthrough host and client: failures once, runner events', () => {
     expect(host.lines.at(-1)).toEqual({ event: 'shutdown', reason: 'ok' });
     await client.waitFor((line) => line.event === 'session-closed');
     expect(client.lines.find((line) => line.event === 'session-closed')).toEqual({ event: 'session-closed', session: expect.any(String), reason: 'serverLeft' });
+    // The cloud closing the session ends the client's runner (Fusion's GameClosed): printed once, exit 1.
     expect(await client.stop()).toBe(1);
-    expect(client.lines.at(-1)).toEqual({ event: 'shutdown', reason: 'ok' });
+    expect(client.lines.find((line) => line.event === 'shutdown')).toEqual({ event: 'shutdown', reason: 'gameClosed', code: 'SESSION_CLOSED' });
+    expect(client.lines.at(-1)).toMatchObject({ event: 'failed', code: 'SESSION_CLOSED' });
   });
 
   it('hands out an external relay with cloud --relay-endpoint: host and client connect through it', async () => {

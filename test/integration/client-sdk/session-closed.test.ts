@@ -15,7 +15,9 @@ let cloud: LoopbackCloud;
 const runners: NetworkRunner[] = [];
 
 beforeAll(async () => {
-  cloud = await startLoopbackCloud();
+  // No reconnect grace: a killed host's session closes when its socket does (with the default
+  // grace it would close 10 s later; test/integration/client-sdk/cloud-loss-virtual.test.ts).
+  cloud = await startLoopbackCloud({ reconnectGraceMs: 0 });
 });
 
 afterAll(async () => {

@@ -187,6 +187,18 @@ describe('NetworkRunner: SESSION_CLOSED', () => {
     await runner.shutdown();
   });
 
+  it('once running, the runner shuts down with reason gameClosed after sessionClosed (Fusion\'s GameClosed)', async () => {
+    const { runner, signaling } = rig('server');
+    await runner.startGame({ mode: 'server', sessionName: 'room' });
+    const order: string[] = [];
+    runner.on('sessionClosed', () => order.push('sessionClosed'));
+    const down = new Promise((resolve) => runner.once('shutdown', resolve));
+    runner.on('shutdown', (event) => order.push(`shutdown:${event.reason}`));
+    signaling.emit({ type: EventType.SESSION_CLOSED, sessionId: SESSION_ID, reason: 'serverLeft' });
+    await expect(down).resolves.toMatchObject({ reason: 'gameClosed', code: 'SESSION_CLOSED' });
+    expect(order).toEqual(['sessionClosed', 'shutdown:gameClosed']);
+  });
+
   it('server: a SESSION_CLOSED during the start rejects startGame with SESSION_CLOSED', async () => {
     const { runner, signaling } = rig('server', {}, {
       // The STUN step is where the cloud's session closes.

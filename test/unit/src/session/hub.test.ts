@@ -12,7 +12,8 @@ const result = (message: ServerMessage): JoinResult => {
 
 describe('signaling hub on a manual clock', () => {
   it('removes a dropped client when its player TTL runs out, and closes the empty session after its TTL', async () => {
-    const { clock, hub, connect } = setup({ heartbeatIntervalMs: 3_600_000 });
+    // No reconnect grace: the drop is at once (the grace is tested in reconnect.test.ts).
+    const { clock, hub, connect } = setup({ heartbeatIntervalMs: 3_600_000, reconnectGraceMs: 0 });
     const host = await connect();
     await host.request({ type: RequestType.CREATE, name: 'r', playerTtlMs: 5_000, emptySessionTtlMs: 2_000 });
     const client = await connect();
@@ -37,7 +38,7 @@ describe('signaling hub on a manual clock', () => {
   });
 
   it('detects a dead connection within two heartbeat intervals and treats it as a drop', async () => {
-    const { clock, hub, connect } = setup();
+    const { clock, hub, connect } = setup({ reconnectGraceMs: 0 });
     const host = await connect();
     await host.request({ type: RequestType.CREATE, name: 'h' });
     const client = await connect();

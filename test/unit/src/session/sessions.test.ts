@@ -119,7 +119,8 @@ describe('sessions service', () => {
 
   it('expires a session nobody is left in, with its reason, on the deadline scheduler', async () => {
     const closed: string[] = [];
-    const { clock, sessions, store, peer, enter } = sessionsRig({ hooks: { sessionClosed: (event) => void closed.push(event.reason) } });
+    // No reconnect grace: the drop is at once (the grace is tested in reconnect.test.ts).
+    const { clock, sessions, store, peer, enter } = sessionsRig({ reconnectGraceMs: 0, hooks: { sessionClosed: (event) => void closed.push(event.reason) } });
     const host = await peer();
     await enter((reply) => sessions.create(host, { type: RequestType.CREATE, id: 2, name: 'e', emptySessionTtlMs: 5_000, playerTtlMs: 60_000 }, reply));
     await sessions.drop(host);
