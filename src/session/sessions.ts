@@ -365,13 +365,10 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     shutdown(peers) {
       deadlines.close();
       tickets.close();
-      for (const peer of peers) {
-        const membership = peer.membership;
-        if (!membership) continue;
-        // Told, not changed: the stored session outlives this process (another may hold it).
-        peer.deliver({ type: EventType.SESSION_CLOSED, sessionId: membership.sessionId, reason: 'shutdown' });
-        peer.membership = undefined;
-      }
+      // Neither told nor changed: the stored session outlives this process (another node, or this
+      // one restarted, takes it over), and its games carry on over UDP. The close that follows
+      // (GOING_AWAY) is a cloud loss to the SDK, which rejoins, or restores the session as its host.
+      for (const peer of peers) peer.membership = undefined;
     },
   };
   return sessions;

@@ -24,7 +24,8 @@ describe('punchthrough cloud + host + client', () => {
     expect(await client.exited).toBe(0);
     const connected = client.lines.find((line) => line.event === 'connected');
     expect(connected).toMatchObject({ path: 'direct', attempt: 0 });
-    expect(connected?.remote).toMatch(/^[\d.]+:\d+$/);
+    // Direct over either family: a machine with a global (or ULA) IPv6 address may connect over it.
+    expect(connected?.remote).toMatch(/^([\d.]+|\[[\da-f:]+\]):\d+$/);
     expect(client.lines.find((line) => line.event === 'updates')).toMatchObject({ sent: 100 });
     const updates = client.lines.find((line) => line.event === 'updates')!;
     expect(Number(updates.echoed)).toBeGreaterThanOrEqual(95);

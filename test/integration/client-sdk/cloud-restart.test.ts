@@ -45,7 +45,8 @@ afterEach(async () => {
 });
 
 describe('cloud restart', () => {
-  it('kill -9 the cloud, start a new one: the host restores its session, the client rejoins, traffic never stops, a new client joins', async () => {
+  // SIGKILL: the cloud vanishes; SIGTERM: it shuts down gracefully (closing sockets, no session).
+  it.each(['SIGKILL', 'SIGTERM'] as const)('%s the cloud, start a new one: the host restores its session, the client rejoins, traffic never stops, a new client joins', async (signal) => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     clouds.push(spawnCloud(port));
@@ -78,7 +79,7 @@ describe('cloud restart', () => {
       const lost: unknown[] = [];
       host.on('cloudConnectionLost', (event) => lost.push(event));
 
-      clouds[0]!.child.kill('SIGKILL');
+      clouds[0]!.child.kill(signal);
       await clouds[0]!.exited;
       const receivedBefore = received;
       clouds.push(spawnCloud(port));
@@ -88,7 +89,7 @@ describe('cloud restart', () => {
       while (!(await listed(url, 'restart-me'))) await new Promise((resolve) => setTimeout(resolve, 25));
       const listedAt = Date.now();
       console.log(
-        `cloud restart: lobby lists the restored session ${listedAt - restartedAt} ms after the new cloud was spawned ` +
+        `cloud restart (${signal}): lobby lists the restored session ${listedAt - restartedAt} ms after the new cloud was spawned ` +
           `(${listedAt - readyAt} ms after it was ready); largest gap between the host's messages so far ${largestGapMs} ms`,
       );
       expect(lost).toMatchObject([{ reconnecting: true }]);
