@@ -2,11 +2,14 @@
 // relay, all in this process on port 0.
 import dgram from 'node:dgram';
 import { once } from 'node:events';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NetworkRunner, type NetworkRunnerOptions, type PeerConnectedEvent } from '../../../client-sdk/index.js';
-import { droppingSocketFactory, startLoopbackCloud, type LoopbackCloud } from '../../support/sdk-cloud.js';
+import { describe, expect, it } from 'vitest';
+import type { NetworkRunner, NetworkRunnerOptions, PeerConnectedEvent } from '../../../client-sdk/index.js';
+import { droppingSocketFactory } from '../../support/sdk-cloud.js';
+import { useLoopbackRunners } from '../../support/loopback-runners.js';
 
-let cloud: LoopbackCloud;
+const loopback = useLoopbackRunners('sdk-test');
+const { runner } = loopback;
+
 /** Client connects so far, by path: each one reports to the cloud's histogram. */
 const connects = { direct: 0, relay: 0 };
 /** Whether this machine has IPv6 loopback (some containers do not). */
@@ -15,22 +18,6 @@ const hasIpv6Loopback = await new Promise<boolean>((resolve) => {
   probe.once('error', () => resolve(false));
   probe.bind(0, '::1', () => probe.close(() => resolve(true)));
 });
-const runners: NetworkRunner[] = [];
-
-beforeAll(async () => {
-  cloud = await startLoopbackCloud();
-});
-
-afterAll(async () => {
-  await Promise.allSettled(runners.map((r) => r.shutdown()));
-  await cloud.close();
-});
-
-function runner(options: Partial<NetworkRunnerOptions> = {}): NetworkRunner {
-  const created = new NetworkRunner({ cloudUrl: cloud.url, appId: 'sdk-test', bindAddress: '127.0.0.1', ...options });
-  runners.push(created);
-  return created;
-}
 
 /** Joins as a client and counts the connect. */
 async function join(client: NetworkRunner, sessionName: string) {
@@ -111,7 +98,7 @@ describe('NetworkRunner on loopback with the real cloud', () => {
     const { result } = await echoServer('relay-room');
     const client = runner({ forceRelay: true });
     const start = await join(client, 'relay-room');
-    expect(start.server).toMatchObject({ path: 'relay', attempt: 0, remote: { address: cloud.relay.address, port: cloud.relay.port } });
+    expect(start.server).toMatchObject({ path: 'relay', attempt: 0, remote: { address: loopback.cloud.relay.address, port: loopback.cloud.relay.port } });
     expect(await exchange(client, result.peerId, 20)).toBe(20);
     expect(client.connectionType(result.peerId)).toBe('relay');
   });
@@ -143,7 +130,7 @@ describe('NetworkRunner on loopback with the real cloud', () => {
   it('connected clients reported their connect time by path to the cloud', async () => {
     // The report is fire-and-forget: wait until the service has counted every connect so far.
     const count = async (path: string): Promise<number> => {
-      const text = await (await fetch(`${cloud.url}/metrics`)).text();
+      const text = await (await fetch(`${loopback.cloud.url}/metrics`)).text();
       const match = new RegExp(`punchthrough_session_connect_ms_count\\{path="${path}"\\} (\\d+)`).exec(text);
       return Number(match?.[1] ?? 0);
     };

@@ -3,36 +3,24 @@
 // others hear playerLeft kicked, the kicked player cannot rejoin; the server's connect-request
 // callback accepts, refuses (the reason reaches the client), answers asynchronously or throws;
 // hostile kick and token requests get coded errors.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NetworkRunner, type NetworkRunnerOptions, type PlayerLeftEvent, type ShutdownEvent } from '../../../client-sdk/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { NetworkRunner, PlayerLeftEvent, ShutdownEvent } from '../../../client-sdk/index.js';
 import { EventType, RequestType } from '../../../src/protocol/index.js';
-import { startLoopbackCloud, type LoopbackCloud } from '../../support/sdk-cloud.js';
+import { useLoopbackRunners } from '../../support/loopback-runners.js';
 import { SignalingError, TestSignalingClient } from '../../support/signaling-client.js';
 
 const APP_ID = 'players-loopback';
+const loopback = useLoopbackRunners(APP_ID);
+const { runner } = loopback;
 
-let cloud: LoopbackCloud;
-const runners: NetworkRunner[] = [];
 const clients: TestSignalingClient[] = [];
 
-beforeAll(async () => {
-  cloud = await startLoopbackCloud();
-});
-
 afterAll(async () => {
-  await Promise.allSettled(runners.map((r) => r.shutdown()));
   await Promise.allSettled(clients.map((c) => c.close()));
-  await cloud?.close();
 });
-
-function runner(options: Partial<NetworkRunnerOptions> = {}): NetworkRunner {
-  const created = new NetworkRunner({ cloudUrl: cloud.url, appId: APP_ID, bindAddress: '127.0.0.1', ...options });
-  runners.push(created);
-  return created;
-}
 
 async function raw(): Promise<TestSignalingClient> {
-  const client = await TestSignalingClient.hello(`${cloud.url.replace('http', 'ws')}/v1/signaling`, APP_ID);
+  const client = await TestSignalingClient.hello(`${loopback.cloud.url.replace('http', 'ws')}/v1/signaling`, APP_ID);
   clients.push(client);
   return client;
 }

@@ -1,25 +1,12 @@
 // Reliable messages on loopback with real sockets and the real cloud, all on port 0: direct and through the relay, with 10 % of the client's datagrams dropped once connected.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NetworkRunner, type NetworkRunnerOptions } from '../../../client-sdk/index.js';
-import { droppingSocketFactory, startLoopbackCloud, type LoopbackCloud } from '../../support/sdk-cloud.js';
+import { describe, expect, it } from 'vitest';
+import type { NetworkRunnerOptions } from '../../../client-sdk/index.js';
+import { droppingSocketFactory } from '../../support/sdk-cloud.js';
+import { useLoopbackRunners } from '../../support/loopback-runners.js';
 
-let cloud: LoopbackCloud;
-const runners: NetworkRunner[] = [];
+const loopback = useLoopbackRunners('sdk-reliable');
+const { runner } = loopback;
 
-beforeAll(async () => {
-  cloud = await startLoopbackCloud();
-});
-
-afterAll(async () => {
-  await Promise.allSettled(runners.map((r) => r.shutdown()));
-  await cloud.close();
-});
-
-function runner(options: Partial<NetworkRunnerOptions> = {}): NetworkRunner {
-  const created = new NetworkRunner({ cloudUrl: cloud.url, appId: 'sdk-reliable', bindAddress: '127.0.0.1', ...options });
-  runners.push(created);
-  return created;
-}
 
 /** Message `n`: its number, then bytes that depend on it; every seventh is 20 KB (18 segments). */
 function body(n: number): Buffer {

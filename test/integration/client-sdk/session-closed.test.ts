@@ -2,34 +2,19 @@
 // process) and a connected client; when the host's process dies, the client gets peerDisconnected
 // with reason `sessionClosed` within a second, not after the 10 s peer timeout. A cloud that shuts
 // down closes no session: its games carry on and the runners reconnect.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NetworkRunner, type CloudConnectionLostEvent, type MessageEvent, type NetworkRunnerOptions, type PeerDisconnectedEvent } from '../../../client-sdk/index.js';
-import { startLoopbackCloud, type LoopbackCloud } from '../../support/sdk-cloud.js';
+import { describe, expect, it } from 'vitest';
+import type { CloudConnectionLostEvent, MessageEvent, NetworkRunner, PeerDisconnectedEvent } from '../../../client-sdk/index.js';
+import { useLoopbackRunners } from '../../support/loopback-runners.js';
 import { spawnCli } from '../../support/cli.js';
 
 const APP_ID = 'session-closed-test';
+// No reconnect grace: a killed host's session closes when its socket does (with the default
+// grace it would close 10 s later; test/integration/client-sdk/cloud-loss-virtual.test.ts).
+const loopback = useLoopbackRunners(APP_ID, { reconnectGraceMs: 0 });
+const { runner } = loopback;
 /** Well under the 10 s peer timeout (DEFAULT_PEER_TIMEOUT_MS): the cloud's event, not silence, ended the pair. */
 const PROMPT_MS = 1_000;
 
-let cloud: LoopbackCloud;
-const runners: NetworkRunner[] = [];
-
-beforeAll(async () => {
-  // No reconnect grace: a killed host's session closes when its socket does (with the default
-  // grace it would close 10 s later; test/integration/client-sdk/cloud-loss-virtual.test.ts).
-  cloud = await startLoopbackCloud({ reconnectGraceMs: 0 });
-});
-
-afterAll(async () => {
-  await Promise.allSettled(runners.map((r) => r.shutdown()));
-  await cloud?.close();
-});
-
-function runner(options: Partial<NetworkRunnerOptions> = {}): NetworkRunner {
-  const created = new NetworkRunner({ cloudUrl: cloud.url, appId: APP_ID, bindAddress: '127.0.0.1', ...options });
-  runners.push(created);
-  return created;
-}
 
 /** Resolves with the first peerDisconnected event and when it came, ms since the epoch. */
 function nextDisconnect(target: NetworkRunner): Promise<{ event: PeerDisconnectedEvent; at: number }> {
@@ -38,7 +23,7 @@ function nextDisconnect(target: NetworkRunner): Promise<{ event: PeerDisconnecte
 
 describe('SESSION_CLOSED', () => {
   it('the host process is killed: the client hears sessionClosed within a second', async () => {
-    const host = spawnCli(['host', '--cloud', cloud.url, '--session', 'killed-host', '--app-id', APP_ID, '--json']);
+    const host = spawnCli(['host', '--cloud', loopback.cloud.url, '--session', 'killed-host', '--app-id', APP_ID, '--json']);
     try {
       await host.waitFor((line) => line.event === 'session' && line.name === 'killed-host');
       const client = runner();
@@ -67,7 +52,7 @@ describe('SESSION_CLOSED', () => {
     const disconnects: PeerDisconnectedEvent[] = [];
     for (const r of [host, client]) r.on('peerDisconnected', (event) => disconnects.push(event));
     const [hostLost, clientLost] = [lost(host), lost(client)];
-    await cloud.close();
+    await loopback.cloud.close();
     expect((await hostLost).reconnecting).toBe(true);
     expect((await clientLost).reconnecting).toBe(true);
     const echoed = new Promise<MessageEvent>((resolve) => host.once('message', resolve));
