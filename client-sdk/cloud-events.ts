@@ -85,7 +85,10 @@ export class CloudEvents {
 
   joined(result: JoinResult): void {
     this.self = { actor: result.actor, peerId: result.peerId, mode: result.mode, sessionId: result.session.sessionId };
-    this.players.joined(result);
+    for (const peerId of this.players.joined(result)) {
+      this.#requests.forget(peerId);
+      this.hooks.driver().left(peerId);
+    }
     if (this.#closedBeforeJoined) this.#onSessionClosed(this.#closedBeforeJoined);
     if (this.#kickedBeforeJoined) this.#onKicked(this.#kickedBeforeJoined);
   }

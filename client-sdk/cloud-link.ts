@@ -61,7 +61,12 @@ export class CloudLink {
     this.hooks.emit('cloudConnectionLost', { reason: error.message, code: error.code, reconnecting });
     if (!reconnecting) return;
     this.#reconnecting = true;
-    this.#run().catch((thrown: unknown) => this.env.logger.error({ err: thrown }, 'cloud reconnect failed'));
+    this.#run().catch((thrown: unknown) => {
+      // Never left half-way: a reconnect that broke ends the runner rather than leaving it deaf.
+      this.env.logger.error({ err: thrown }, 'cloud reconnect failed');
+      this.#reconnecting = false;
+      this.#giveUp('error', 'CLOUD_UNREACHABLE', `reconnecting to the cloud failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`);
+    });
   }
 
   /** Stops waiting (shutdown). */
@@ -111,6 +116,7 @@ export class CloudLink {
     try {
       const { result, how } = await this.#enter(signaling);
       const start = await adopted.start;
+      if (this.hooks.stopped()) return 'done';
       this.#reconnecting = false;
       this.hooks.rejoined(result, start);
       if (this.state.report) {

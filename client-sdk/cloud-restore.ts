@@ -7,6 +7,8 @@
 import { createHash, hkdfSync } from 'node:crypto';
 import {
   EventType,
+  PROTOCOL_MAX_PEERS,
+  PROTOCOL_MAX_PROPERTIES,
   RequestType,
   type Event,
   type JoinResult,
@@ -69,8 +71,12 @@ export class RestoreState {
         if (value === null) delete properties[key];
         else properties[key] = value;
       }
+      // Bounded like the cloud's own sessions: past the cap the change is not believed.
+      if (Object.keys(properties).length > PROTOCOL_MAX_PROPERTIES) return;
       this.#session = { ...this.#session, properties, lobbyKeys: event.lobbyKeys, open: event.open, visible: event.visible };
     } else if (event.type === EventType.PEER_ADDRESSES) {
+      // One pair per member at most: a cloud that names endless peers cannot grow this.
+      if (!this.#pairs.has(event.peerId) && this.#pairs.size >= PROTOCOL_MAX_PEERS) return;
       const record = this.#pairs.get(event.peerId) ?? { actor: event.actor, secrets: [] };
       if (!record.secrets.some((s) => Buffer.from(s).equals(event.pairSecret))) record.secrets.push(event.pairSecret);
       // Bounded: a cloud that sends a new secret with every event cannot grow this.

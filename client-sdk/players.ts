@@ -30,15 +30,38 @@ export class Players {
     private readonly hooks: PlayersHooks,
   ) {}
 
-  /** The join reply's snapshot: every member, this runner included. */
-  joined(result: JoinResult): void {
+  /**
+   * The join reply's snapshot: every member, this runner included. After a rejoin or restore it
+   * replaces the roster, and what changed while the cloud was away (its events for this runner
+   * were lost) reaches the game as playerJoined / playerLeft. Returns the peer ids of players gone.
+   */
+  joined(result: JoinResult): string[] {
+    const before = this.#roster;
     this.#self = { actor: result.actor, mode: result.mode };
-    this.#roster = new Map();
+    const roster = new Map<number, PlayerInfo>();
     for (const peer of result.session.peers.slice(0, MAX_TRACKED_PLAYERS)) {
-      this.#roster.set(peer.actor, { ...peer, local: peer.actor === result.actor });
+      roster.set(peer.actor, { ...peer, local: peer.actor === result.actor });
     }
-    this.#roster.set(result.actor, { actor: result.actor, peerId: result.peerId, mode: result.mode, active: true, local: true });
+    roster.set(result.actor, { actor: result.actor, peerId: result.peerId, mode: result.mode, active: true, local: true });
+    this.#roster = roster;
+    const gone = before ? this.#announce(before, roster) : [];
     for (const event of this.#early.splice(0)) this.onEvent(event);
+    return gone;
+  }
+
+  /** Players that left or arrived between two snapshots; the reason a player left is not known, so `left`. */
+  #announce(before: Map<number, PlayerInfo>, after: Map<number, PlayerInfo>): string[] {
+    const gone: string[] = [];
+    for (const [actor, old] of before) {
+      if (old.local || after.get(actor)?.peerId === old.peerId) continue;
+      gone.push(old.peerId);
+      this.hooks.emit('playerLeft', { actor, peerId: old.peerId, reason: 'left' });
+    }
+    for (const [actor, now] of after) {
+      if (now.local || before.get(actor)?.peerId === now.peerId) continue;
+      this.hooks.emit('playerJoined', { actor, peerId: now.peerId, mode: now.mode, rejoined: false });
+    }
+    return gone;
   }
 
   /** A PEER_JOINED, PEER_INACTIVE or PEER_LEFT from the cloud. */

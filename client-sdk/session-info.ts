@@ -9,6 +9,7 @@ import { PunchthroughError } from '../core/index.js';
 import {
   EventType,
   PROTOCOL_MAX_PEERS,
+  PROTOCOL_MAX_PROPERTIES,
   RequestType,
   type Event,
   type JoinResult,
@@ -87,6 +88,8 @@ export class SessionView {
     // Spread, never assignment: a key such as "__proto__" stays a plain property.
     const next: Properties = { ...info.properties, ...change.properties };
     for (const [key, value] of Object.entries(change.properties ?? {})) if (value === null) delete next[key];
+    // A session holds at most PROTOCOL_MAX_PROPERTIES keys: a cloud that adds past it is not believed.
+    if (Object.keys(next).length > PROTOCOL_MAX_PROPERTIES) return;
     info.properties = next;
     if (change.open !== undefined) info.open = change.open;
     if (change.visible !== undefined) info.visible = change.visible;

@@ -127,14 +127,15 @@ export interface RestoredClient {
 }
 
 /**
- * A host re-establishes its session on a cloud that lost it: same name, the same session id if
- * free, the same settings; the host enters as actor 1 with its old peer id and each listed
+ * A host re-establishes its session on a cloud that lost it: same name and settings, a new session
+ * id (never `sessionId`, which a fresh cloud cannot tell from a guess); the host enters as actor 1 with its old peer id and each listed
  * client is held for its rejoin. Errors: `SESSION_EXISTS` (the name is taken), `SESSION_FULL`
  * (more clients than `maxPlayers`), `INVALID_REQUEST`, `LIMIT_EXCEEDED`, `ALREADY_JOINED`.
  * Answered with a {@link JoinResult}, then a {@link StartEvent}.
  */
 export interface RestoreRequest extends RequestBase, CreateOptions {
   type: typeof RequestType.RESTORE;
+  /** The id the session had; informational (the restored session gets a new one). */
   sessionId: string;
   name: string;
   /** The host's peer id in the lost session. */

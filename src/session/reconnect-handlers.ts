@@ -33,7 +33,7 @@ export interface ReconnectContext {
   welcome(peer: Peer, reply: JoinReply, session: Session, member: Member, created: boolean, kind: string): void;
   unbind(peer: Peer): Membership | undefined;
   /** Creates a session the way create does (limits, hook, insert); false when the name is taken. */
-  createSession(peer: Peer, request: RestoreRequest, name: string, reply: JoinReply, make: MakeSession, sessionId?: string): Promise<boolean>;
+  createSession(peer: Peer, request: RestoreRequest, name: string, reply: JoinReply, make: MakeSession): Promise<boolean>;
 }
 
 /** Makes a new session's state with its entering member (create's, or a restore's). */
@@ -69,7 +69,7 @@ export function createReconnectHandlers(ctx: ReconnectContext): ReconnectHandler
     const key = ctx.appKey(peer);
     const stored = await ctx.store.get(request.sessionId);
     if (stored?.session.appKey === key) return stored.session;
-    // A restore on a cloud where the old id was taken gave the session a new id; its name stayed.
+    // A restored session has a new id (a restore never takes the id it asks for); its name stayed.
     const byName = request.sessionName === undefined ? undefined : await ctx.store.findByName(key, request.sessionName);
     return byName ?? refuse('SESSION_NOT_FOUND', notFoundMessage(request.sessionName, peer));
   };
@@ -98,8 +98,6 @@ export function createReconnectHandlers(ctx: ReconnectContext): ReconnectHandler
     async restore(peer, request, reply) {
       const name = ctx.checks.validName(request.name);
       ctx.checks.checkProperties(request.properties);
-      const free = !(await ctx.store.get(request.sessionId));
-      const sessionId = free ? request.sessionId : undefined;
       const clients: ReservedClient[] = request.clients.map((client) => ({
         actor: client.actor,
         peerId: client.peerId,
@@ -116,7 +114,9 @@ export function createReconnectHandlers(ctx: ReconnectContext): ReconnectHandler
       };
       const made = (id: string, settings: SessionSettings, now: number): Outcome<Member> =>
         restore(id, ctx.appKey(peer), name, settings, host, clients, now, ctx.settings.reconnectGraceMs);
-      if (!(await ctx.createSession(peer, request, name, reply, made, sessionId))) {
+      // A fresh id, never the one asked for: this cloud cannot tell the session's host from anyone
+      // who read the id in the lobby, and a rejoin by id must only ever find the session it left.
+      if (!(await ctx.createSession(peer, request, name, reply, made))) {
         refuse('SESSION_EXISTS', `a session named "${name}" already exists`);
       }
     },
@@ -137,6 +137,9 @@ export function createReconnectHandlers(ctx: ReconnectContext): ReconnectHandler
       const membership = peer.membership;
       if (!membership) return;
       const key = keyOf(membership);
+      // One entry per connection: the session it was in before (left, closed, kicked) goes.
+      const before = heldBy.get(peer);
+      if (before !== undefined && holders.get(before) === peer) holders.delete(before);
       holders.set(key, peer);
       heldBy.set(peer, key);
     },

@@ -215,8 +215,8 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   };
 
   /** Creation steps 2–5: create the session with its properties, enter as its server. False: the name is taken. */
-  // A restore passes how to make the session, and the id it had when that id is free.
-  const createSession = async (peer: Peer, request: CreateOptions, name: string | undefined, reply: JoinReply, make?: MakeSession, givenId?: string) => {
+  // A restore passes how to make the session.
+  const createSession = async (peer: Peer, request: CreateOptions, name: string | undefined, reply: JoinReply, make?: MakeSession) => {
     if (peer.sessionsCreated >= settings.maxSessionsPerConnection) {
       refuse('LIMIT_EXCEEDED', `a connection may create at most ${settings.maxSessionsPerConnection} sessions`);
     }
@@ -227,7 +227,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     const sessionSettings = checks.settingsFrom(request);
     // The id is also the name of a session created without one, which players type after
     // `--session`: a leading '-' would read as a flag, so it becomes a letter (72 random bits stay ~72).
-    const sessionId = givenId ?? token(12).replace(/^-/, 'x');
+    const sessionId = token(12).replace(/^-/, 'x');
     await hooks.authorizeCreate({ ...caller(peer), name: name ?? sessionId, settings: sessionSettings });
     // The hook may have taken a while: the limits above are checked again where they could have moved.
     if (creators.size >= settings.maxSessions) refuse('LIMIT_EXCEEDED', `the service holds its maximum of ${settings.maxSessions} sessions`);

@@ -82,7 +82,8 @@ export class ReliableSender {
       this.counters.sendsRefused++;
       return false;
     }
-    for (const f of fragment(data)) {
+    // One copy, owned until acknowledged: a game that reuses its buffer must not change a retransmission.
+    for (const f of fragment(data.slice())) {
       const seq = this.#next++;
       this.#segments.set(seq, { fragment: f.fragment, fragments: f.fragments, payload: f.payload, seq, sentAt: undefined, resendAt: 0, transmissions: 0, early: false, sentOrder: -1 });
     }

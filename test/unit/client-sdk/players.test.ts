@@ -95,4 +95,21 @@ describe('players', () => {
     await server.players.kick('c2', 'bye');
     expect(server.sent).toEqual([{ type: 11, peerId: 'c2', reason: 'kicked', message: 'bye' }]);
   });
+
+  it('after a rejoin, tells the game who arrived and who left while the cloud was away', () => {
+    const { players, emitted } = rig();
+    players.joined(joinResult(1, 'server'));
+    emitted.length = 0;
+    const back = joinResult(1, 'server');
+    back.session.peers = [
+      { actor: 1, peerId: 'srv', mode: 'server', active: true },
+      { actor: 3, peerId: 'c3', mode: 'client', active: true },
+    ];
+    expect(players.joined(back)).toEqual(['c2']);
+    expect(emitted).toEqual([
+      ['playerLeft', { actor: 2, peerId: 'c2', reason: 'left' }],
+      ['playerJoined', { actor: 3, peerId: 'c3', mode: 'client', rejoined: false }],
+    ]);
+    expect(players.list().map((p) => p.actor)).toEqual([1, 3]);
+  });
 });

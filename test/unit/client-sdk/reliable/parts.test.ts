@@ -185,6 +185,15 @@ describe('sender against a hostile peer', () => {
     expect(tx.idle).toBe(true);
   });
 
+  it("keeps its own copy of a message: a game reusing its buffer does not change a retransmission", () => {
+    const tx = new ReliableSender(new RtoEstimator(DEFAULT_RTO_LIMITS, 50), reliableCounters());
+    const buffer = new Uint8Array([1, 2, 3]);
+    tx.offer(buffer);
+    buffer.fill(9);
+    expect([...tx.due(0)[0]!.payload]).toEqual([1, 2, 3]);
+    expect([...tx.due(10_000)[0]!.payload]).toEqual([1, 2, 3]);
+  });
+
   it('Karn: an acknowledgement of a retransmitted segment is not an RTT sample', () => {
     const rto = new RtoEstimator(DEFAULT_RTO_LIMITS, 50);
     const tx = new ReliableSender(rto, reliableCounters());

@@ -112,17 +112,21 @@ describe('RESTORE', () => {
     lobbyKeys: ['map'],
   });
 
-  it('re-establishes the session with its id, name, settings and the host as actor 1; a client rejoins with its restore token', async () => {
+  it('re-establishes the session with its name and settings under a new id, the host as actor 1; a client rejoins by name with its restore token', async () => {
     const { clock, hub, connect } = setup({ heartbeatIntervalMs: 3_600_000, reconnectGraceMs: 10_000 });
     const host = await connect();
     const restored = result(await host.request(restoreBody()));
-    expect(restored).toMatchObject({ actor: 1, peerId: 'host-peer', mode: 'server', session: { sessionId: 'oldSessionId1', name: 'lost', maxPlayers: 4 } });
+    expect(restored).toMatchObject({ actor: 1, peerId: 'host-peer', mode: 'server', session: { name: 'lost', maxPlayers: 4 } });
+    // Never the id asked for: a fresh cloud cannot tell the host from someone who read it in the lobby.
+    expect(restored.session.sessionId).not.toBe('oldSessionId1');
     const lister = await connect();
     expect(await lister.request({ type: RequestType.LIST })).toMatchObject({ result: { sessions: [{ name: 'lost', players: 2, properties: { map: 'dust' } }] } });
     // Someone without the pair's secret cannot take the client's place.
     const thief = await connect();
-    const wrong = { type: RequestType.REJOIN, sessionId: 'oldSessionId1', actor: 2, rejoinToken: 'old', restoreToken: new Uint8Array(32) } as const;
+    const wrong = { type: RequestType.REJOIN, sessionId: 'oldSessionId1', sessionName: 'lost', actor: 2, rejoinToken: 'old', restoreToken: new Uint8Array(32) } as const;
     expect(await thief.request(wrong)).toMatchObject({ code: 'REJOIN_NOT_FOUND' });
+    const { sessionName: _, ...byIdOnly } = { ...wrong, restoreToken: tokenOf(secret) };
+    expect(await thief.request(byIdOnly)).toMatchObject({ code: 'SESSION_NOT_FOUND' });
     const client = await connect();
     const back = result(await client.request({ ...wrong, restoreToken: tokenOf(secret) }));
     expect(back).toMatchObject({ actor: 2, peerId: 'client-two', resumed: true });
