@@ -5,7 +5,9 @@
  */
 import { networkInterfaces } from 'node:os';
 import type { UdpEndpoint } from '../core/index.js';
-import type { WireEndpoint } from '../src/protocol/index.js';
+import type { PeerAddressesEvent, WireEndpoint } from '../src/protocol/index.js';
+import { MAX_ANNOUNCED_CANDIDATES } from './constants.js';
+import type { PeerContact } from './peer/link.js';
 
 const WILDCARDS = new Set(['0.0.0.0', '::', '']);
 
@@ -19,6 +21,19 @@ export function toEndpoint(wire: WireEndpoint): UdpEndpoint {
 
 export function toWire(endpoint: { address: string; port: number }): WireEndpoint {
   return { address: endpoint.address, port: endpoint.port };
+}
+
+/**
+ * A peer's addresses event as a link's contact: its candidates of the families this runner uses,
+ * and whether it announced a server-reflexive address (what a CONNECT_TIMEOUT lacked, if not).
+ */
+export function contactOf(event: PeerAddressesEvent, ipv6: boolean): { contact: PeerContact; reflexive: boolean } {
+  const usable = (c: UdpEndpoint): boolean => c.family === 'IPv4' || ipv6;
+  const reflexive = event.reflexive ? [toEndpoint(event.reflexive)].filter(usable) : [];
+  // A link keeps MAX_ANNOUNCED_CANDIDATES: a host with many interfaces must not crowd out its reflexive address.
+  const local = event.local.map(toEndpoint).filter(usable).slice(0, MAX_ANNOUNCED_CANDIDATES - reflexive.length);
+  const contact: PeerContact = { actor: event.actor, candidates: [...local, ...reflexive], pairSecret: event.pairSecret };
+  return { contact, reflexive: reflexive.length > 0 };
 }
 
 /**

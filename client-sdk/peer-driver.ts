@@ -5,18 +5,17 @@
  */
 import type { Env, TimerHandle, UdpEndpoint } from '../core/index.js';
 import type { NatType, PeerAddressesEvent } from '../src/protocol/index.js';
-import { toEndpoint } from './addresses.js';
-import { MAX_ANNOUNCED_CANDIDATES, type DisconnectReason } from './constants.js';
-import { ClientLink } from './peer/client-link.js';
+import { contactOf } from './addresses.js';
+import type { DisconnectReason } from './constants.js';
 import { generateEphemeral, type EphemeralKeyPair } from './peer/key-schedule.js';
 import type { LinkOutput, LinkTiming } from './peer/link-core.js';
-import type { Link, PeerContact } from './peer/link.js';
+import type { Link } from './peer/link.js';
 import { readHeader, WireDisconnectReason, type PeerDropReason } from './peer/packets.js';
 import type { ConnectPath, Via } from './peer/path.js';
-import { connectTimeoutCauses, firstAttemptOfPath, type ScheduleConfig } from './peer/schedule.js';
+import { connectTimeoutMessage, firstAttemptOfPath, type ScheduleConfig } from './peer/schedule.js';
 import { reliableCounters } from './peer/reliable/counters.js';
 import type { PairRole } from './peer/sealer.js';
-import { ServerLink } from './peer/server-link.js';
+import { ROLES, type LinkSettings } from './peer-roles.js';
 import type { NetworkRunnerEvents, PeerConnectedEvent, ProgressFlow } from './types.js';
 
 interface PeerEntry {
@@ -66,46 +65,6 @@ export interface PeerDriverConfig {
 /** Counters of the datagrams the links dropped, by reason. */
 export type LinkDropCounters = Record<PeerDropReason | 'unknownPeer', number>;
 
-/** A link's settings that do not depend on its role. */
-interface LinkSettings {
-  self: number;
-  schedule: ScheduleConfig;
-  timing: LinkTiming;
-  counterBase: number;
-  ephemeral?: EphemeralKeyPair;
-  /** Both ends' reported NAT types (the race policy's rules), `unknown` when not measured. */
-  natTypes: { self: NatType; peer: NatType };
-}
-
-/** What differs between the roles, in one place instead of branches. */
-interface RoleRules {
-  /** The mode of the peers this role pairs with. */
-  peerMode: 'client' | 'server';
-  /** Connection step announced when a peer's addresses arrive. */
-  addressesStep: number;
-  /** Connection step announced when a pair connects through the relay. */
-  relayAcceptStep: number;
-  /** Whether this role pings a new peer's candidates at once (connection step 7). */
-  pings: boolean;
-  link(settings: LinkSettings, contact: PeerContact, at: number, relayAvailable: boolean): Link;
-}
-
-const ROLES: Record<PairRole, RoleRules> = {
-  client: {
-    peerMode: 'server',
-    addressesStep: 1,
-    relayAcceptStep: 11,
-    pings: false,
-    link: (settings, server, startedAt, relayAvailable) => new ClientLink({ ...settings, server, startedAt, relayAvailable }),
-  },
-  server: {
-    peerMode: 'client',
-    addressesStep: 2,
-    relayAcceptStep: 10,
-    pings: true,
-    link: (settings, client, learnedAt) => new ServerLink({ ...settings, client, learnedAt }),
-  },
-};
 
 export class PeerDriver {
   readonly #peers = new Map<string, PeerEntry>();
@@ -208,17 +167,13 @@ export class PeerDriver {
     if (!self) return;
     const role = ROLES[self.role];
     if (event.mode !== role.peerMode || event.actor === self.actor) return;
-    const usable = (c: UdpEndpoint): boolean => c.family === 'IPv4' || ipv6;
-    const reflexive = event.reflexive ? [toEndpoint(event.reflexive)].filter(usable) : [];
-    // A link keeps MAX_ANNOUNCED_CANDIDATES: a host with many interfaces must not crowd out its reflexive address.
-    const local = event.local.map(toEndpoint).filter(usable).slice(0, MAX_ANNOUNCED_CANDIDATES - reflexive.length);
-    const contact: PeerContact = { actor: event.actor, candidates: [...local, ...reflexive], pairSecret: event.pairSecret };
+    const { contact, reflexive } = contactOf(event, ipv6);
     const existing = this.#peers.get(event.peerId);
     // The same pair (same secret) only gains candidates; a new secret (the peer rejoined) is a
     // new pair, unless the old one is still connected and carries on.
     if (existing && (existing.link.sealer.hasSecret(event.pairSecret) || existing.link.core.connected)) {
       existing.link.update(contact);
-      existing.peerReflexive ||= reflexive.length > 0;
+      existing.peerReflexive ||= reflexive;
       if (event.natType !== undefined && event.natType !== existing.peerNat) {
         existing.peerNat = event.natType;
         existing.link.natTypes({ self: this.hooks.natType?.() ?? 'unknown', peer: event.natType });
@@ -230,7 +185,7 @@ export class PeerDriver {
     const peerNat = event.natType ?? 'unknown';
     const settings = { ...this.#linkSettings(self.actor), natTypes: { self: this.hooks.natType?.() ?? 'unknown', peer: peerNat } };
     const link = role.link(settings, contact, at, this.hooks.relayAvailable());
-    const entry: PeerEntry = { peerId: event.peerId, actor: event.actor, link, addressesAt: at, peerNat, peerReflexive: reflexive.length > 0 };
+    const entry: PeerEntry = { peerId: event.peerId, actor: event.actor, link, addressesAt: at, peerNat, peerReflexive: reflexive };
     link.core.reliableCounters = this.reliable;
     const previous = this.#byActor.get(event.actor);
     if (previous) this.#forget(previous);
@@ -410,16 +365,11 @@ export class PeerDriver {
   /** Connection step 6: the client stops trying; the runner shuts its network operations down. */
   #onFailed(entry: PeerEntry, code: 'CONNECT_TIMEOUT'): void {
     this.hooks.progress('connect', 6, entry.peerId, { code });
-    const { attemptsLimit, attemptIntervalMs } = this.config.schedule;
     this.#forget(entry);
-    const missing = connectTimeoutCauses({
-      peerReflexive: entry.peerReflexive,
-      selfReflexive: this.hooks.selfReflexive?.() ?? true,
-      relayAvailable: this.hooks.relayAvailable(),
-      forceRelay: this.config.schedule.forceRelay,
-    });
-    const because = missing.length > 0 ? `: ${missing.join('; ')}` : '';
-    this.hooks.failed(code, `no accept from the server after ${attemptsLimit} attempts (${attemptsLimit * attemptIntervalMs} ms)${because}`);
+    const { schedule } = this.config;
+    const selfReflexive = this.hooks.selfReflexive?.() ?? true;
+    const known = { peerReflexive: entry.peerReflexive, selfReflexive, relayAvailable: this.hooks.relayAvailable(), forceRelay: schedule.forceRelay };
+    this.hooks.failed(code, connectTimeoutMessage(schedule, known));
   }
 
   #forget(entry: PeerEntry): void {

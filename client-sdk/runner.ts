@@ -9,8 +9,8 @@
  * peer-driver.ts (the pairs and the one timer), cloud-events.ts (what the cloud says later).
  */
 import { EventEmitter } from 'node:events';
-import { isPunchthroughError, PunchthroughError } from '../core/index.js';
-import { RequestType, type JoinResult, type NatType, type StartEvent } from '../src/protocol/index.js';
+import { PunchthroughError } from '../core/index.js';
+import { RequestType, type JoinResult, type NatType, type Properties, type StartEvent } from '../src/protocol/index.js';
 import { CloudEvents } from './cloud-events.js';
 import { CloudLink } from './cloud-link.js';
 import { RestoreState, reportOf } from './cloud-restore.js';
@@ -23,31 +23,27 @@ import { resolveOptions, type ResolvedOptions } from './options.js';
 import type { ConnectPath } from './peer/path.js';
 import { PeerDriver } from './peer-driver.js';
 import { ReflexiveWatch } from './reflexive-watch.js';
-import { checkGameData } from './validate-options.js';
+import { checkMessageSize } from './validate-options.js';
 import type { Signaling } from './signaling.js';
 import { startSequence, watchSignaling, type StartHost } from './start.js';
-import { CONNECT_STEPS, CREATE_STEPS, JOIN_STEPS } from './steps.js';
-import type { Properties } from '../src/protocol/index.js';
+import { asPunchthroughError, closedError, shutdownEventOf } from './shutdown-reasons.js';
+import { progressEvent } from './steps.js';
 import type { ListSessionsOptions, LobbyOptions, SessionInfo, SessionsAndLobby, SetSessionPropertiesOptions } from './types.js';
 import type {
   NetworkRunnerEvents,
   NetworkRunnerOptions,
   PlayerInfo,
-  ProgressEvent,
   ProgressFlow,
   ReliableCounters,
   RunnerDropCounters,
   SendOptions,
   ShutdownEvent,
-  ShutdownReason,
   SignalingFrameCounters,
   StartGameOptions,
   StartGameResult,
 } from './types.js';
 
 type Phase = 'idle' | 'starting' | 'running' | 'closed';
-
-const STEP_NAMES: Record<ProgressFlow, Readonly<Record<number, string>>> = { create: CREATE_STEPS, join: JOIN_STEPS, connect: CONNECT_STEPS };
 
 export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements SessionsAndLobby {
   readonly #options: ResolvedOptions;
@@ -143,14 +139,10 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
    * NAT type as far as this runner knows it: from RFC 5780 discovery with `discoverNat`;
    * otherwise `open` when STUN saw a local address, else `unknown`.
    */
-  get natType(): NatType {
-    return this.#natType;
-  }
+  get natType(): NatType { return this.#natType; }
 
   /** Datagrams dropped on the game socket, by reason. */
-  get drops(): Readonly<RunnerDropCounters> {
-    return { notPeerPacket: this.#socket.notPeerPacket, ...this.#driver.drops };
-  }
+  get drops(): Readonly<RunnerDropCounters> { return { notPeerPacket: this.#socket.notPeerPacket, ...this.#driver.drops }; }
 
   /**
    * Signaling frames from the cloud this runner did not act on: `dropped` failed decoding or
@@ -168,24 +160,16 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
   }
 
   /** Smoothed round-trip time to a connected peer, ms. */
-  rttMs(peerId: string): number | undefined {
-    return this.#driver.link(peerId)?.core.rttMs;
-  }
+  rttMs(peerId: string): number | undefined { return this.#driver.link(peerId)?.core.rttMs; }
 
   /** Every member of the session this runner knows, itself first (Fusion's ActivePlayers: those `active`). */
-  get players(): PlayerInfo[] {
-    return this.#isClosed() ? [] : this.#cloud.players.list();
-  }
+  get players(): PlayerInfo[] { return this.#isClosed() ? [] : this.#cloud.players.list(); }
 
   /** Server mode: removes a player (Fusion's Disconnect(PlayerRef)); it shuts down with reason `kicked` and `message`. */
-  disconnect(peerId: string, message?: string): Promise<void> {
-    return this.#cloud.kick(peerId, message);
-  }
+  disconnect(peerId: string, message?: string): Promise<void> { return this.#cloud.kick(peerId, message); }
 
   /** Peer ids of the connected peers (client mode: the server). */
-  connectedPeers(): string[] {
-    return this.#driver.connectedPeers();
-  }
+  connectedPeers(): string[] { return this.#driver.connectedPeers(); }
 
   /**
    * Sends one unreliable game update to a connected peer, or with `{ reliable: true }` one
@@ -194,22 +178,20 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
    * {@link MAX_DATA_BYTES} bytes ({@link MAX_RELIABLE_MESSAGE_BYTES} reliable).
    */
   send(peerId: string, data: Uint8Array, options?: SendOptions): boolean {
-    if (options?.reliable) return this.#driver.sendReliable(peerId, checkSize(data, MAX_RELIABLE_MESSAGE_BYTES));
-    checkSize(data);
+    if (options?.reliable) return this.#driver.sendReliable(peerId, checkMessageSize(data, MAX_RELIABLE_MESSAGE_BYTES));
+    checkMessageSize(data, MAX_DATA_BYTES);
     return this.#driver.send(peerId, data);
   }
 
   /** Sends a game update to every connected peer (server: every client). Returns how many took it. */
   broadcast(data: Uint8Array, options?: SendOptions): number {
-    if (options?.reliable) return this.#driver.broadcastReliable(checkSize(data, MAX_RELIABLE_MESSAGE_BYTES));
-    checkSize(data);
+    if (options?.reliable) return this.#driver.broadcastReliable(checkMessageSize(data, MAX_RELIABLE_MESSAGE_BYTES));
+    checkMessageSize(data, MAX_DATA_BYTES);
     return this.#driver.broadcast(data);
   }
 
   /** What the reliable channels counted: messages, retransmissions, what they dropped. */
-  get reliableStats(): Readonly<ReliableCounters> {
-    return { ...this.#driver.reliable };
-  }
+  get reliableStats(): Readonly<ReliableCounters> { return { ...this.#driver.reliable }; }
 
   // Sessions and lobby (documented on SessionsAndLobby in types.ts): lobby.ts, session-info.ts.
   get session(): SessionInfo | undefined {
@@ -251,9 +233,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
    * binding, the game socket(s), the timer and the signaling connection. A pending startGame
    * rejects. Idempotent.
    */
-  shutdown(): Promise<void> {
-    return this.#shutdownFor({ reason: 'ok', message: 'the game called shutdown()' });
-  }
+  shutdown(): Promise<void> { return this.#shutdownFor({ reason: 'ok', message: 'the game called shutdown()' }); }
 
   /** Shuts down once; the first caller's reason is the one the `shutdown` event carries. */
   #shutdownFor(event: ShutdownEvent): Promise<void> {
@@ -332,16 +312,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
   }
 
   #progress(flow: ProgressFlow, step: number, peerId?: string, detail?: Record<string, unknown>): void {
-    const atMs = this.#options.env.clock.now();
-    const event: ProgressEvent = {
-      flow,
-      step,
-      name: STEP_NAMES[flow][step] ?? `step${step}`,
-      atMs,
-      sinceStartMs: atMs - this.#startedAt,
-      ...(peerId !== undefined ? { peerId } : {}),
-      ...(detail !== undefined ? { detail } : {}),
-    };
+    const event = progressEvent(flow, step, this.#options.env.clock.now(), this.#startedAt, peerId, detail);
     this.#options.env.logger.debug(event, 'progress');
     this.#emit('progress', event);
   }
@@ -368,41 +339,4 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
   #isClosed(): boolean {
     return this.#phase === 'closed';
   }
-}
-
-function closedError(): PunchthroughError {
-  return new PunchthroughError('RUNNER_CLOSED', 'the runner was shut down');
-}
-
-function asPunchthroughError(error: unknown): PunchthroughError {
-  if (isPunchthroughError(error)) return error;
-  return new PunchthroughError('CLOUD_UNREACHABLE', error instanceof Error ? error.message : String(error), { cause: error });
-}
-
-const SHUTDOWN_REASONS: Partial<Record<PunchthroughError['code'], ShutdownReason>> = {
-  RUNNER_CLOSED: 'ok',
-  INVALID_OPTIONS: 'invalidArguments',
-  INVALID_REQUEST: 'invalidArguments',
-  SESSION_NOT_FOUND: 'gameNotFound',
-  NO_MATCH: 'gameNotFound',
-  SESSION_FULL: 'gameIsFull',
-  SESSION_EXISTS: 'gameIdAlreadyExists',
-  SESSION_CLOSED: 'gameClosed',
-  CONNECT_TIMEOUT: 'connectionTimeout',
-  CONNECT_REFUSED: 'connectionRefused',
-  KICKED: 'kicked',
-  CLOUD_UNREACHABLE: 'cloudTimeout',
-};
-
-/** The shutdown an error causes (Fusion's ShutdownReason for the error). */
-export function shutdownEventOf(error: PunchthroughError): ShutdownEvent {
-  return { reason: SHUTDOWN_REASONS[error.code] ?? 'error', code: error.code, message: error.message };
-}
-
-function checkSize(data: Uint8Array, max = MAX_DATA_BYTES): Uint8Array {
-  checkGameData(data);
-  if (data.length > max) {
-    throw new PunchthroughError('INVALID_REQUEST', `a ${max === MAX_DATA_BYTES ? 'game update' : 'reliable message'} is at most ${max} bytes, got ${data.length}`);
-  }
-  return data;
 }

@@ -1,4 +1,5 @@
-// Names of the docs/connection-process.md steps the runner announces in `progress` events.
+// Names of the docs/connection-process.md steps the runner announces in `progress` events, and the event itself.
+import type { ProgressEvent, ProgressFlow } from './types.js';
 
 /** Session creation (server mode), by step number. */
 export const CREATE_STEPS = [
@@ -47,3 +48,18 @@ export const CONNECT_STEPS: Readonly<Record<number, string>> = {
   10: 'acceptedViaRelay',
   11: 'relayConfirmation',
 };
+
+const STEP_NAMES: Record<ProgressFlow, Readonly<Record<number, string>>> = { create: CREATE_STEPS, join: JOIN_STEPS, connect: CONNECT_STEPS };
+
+/** The `progress` event of a step that happened at `atMs`, in a start begun at `startedAt`. */
+export function progressEvent(flow: ProgressFlow, step: number, atMs: number, startedAt: number, peerId?: string, detail?: Record<string, unknown>): ProgressEvent {
+  return {
+    flow,
+    step,
+    name: STEP_NAMES[flow][step] ?? `step${step}`,
+    atMs,
+    sinceStartMs: atMs - startedAt,
+    ...(peerId !== undefined ? { peerId } : {}),
+    ...(detail !== undefined ? { detail } : {}),
+  };
+}

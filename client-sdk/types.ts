@@ -1,12 +1,40 @@
-/** The public shapes of the SDK: runner options, startGame arguments and results, events. */
-import type { Clock, ErrorCode, Logger, NatReport, UdpEndpoint, UdpSocketFactory } from '../core/index.js';
-import type { PeerLeftReason, Properties, SessionCloseReason } from '../src/protocol/index.js';
-import type { ConnectPath } from '../src/protocol/index.js';
-import type { DisconnectReason } from './constants.js';
-import type { PathChangeReason } from './peer/path-manager.js';
-export type { ReliableCounters } from './peer/reliable/counters.js';
+/**
+ * The public shapes of the SDK: runner options, startGame arguments and results, send options,
+ * counters and the event map. Event payloads live in types-events.ts; sessions, lobby, players
+ * and connect requests in types-session.ts. Both are re-exported here, so `./types.js` names
+ * every public shape, as it did before they were split off.
+ */
+import type { Clock, Logger, UdpEndpoint, UdpSocketFactory } from '../core/index.js';
+import type { Properties } from '../src/protocol/index.js';
 import type { SignalingConnector } from './signaling.js';
+import type {
+  AttemptEvent,
+  CloudConnectionLostEvent,
+  CloudConnectionRestoredEvent,
+  MessageEvent,
+  NatTypeDiscoveredEvent,
+  PathChangedEvent,
+  PeerConnectedEvent,
+  PeerDisconnectedEvent,
+  ProgressEvent,
+  RelayErrorEvent,
+  SessionClosedEvent,
+  ShutdownEvent,
+  SignalingLostEvent,
+  WarningEvent,
+} from './types-events.js';
+import type {
+  ConnectRequestHandler,
+  PlayerInactiveEvent,
+  PlayerJoinedEvent,
+  PlayerLeftEvent,
+  SessionListUpdatedEvent,
+  SessionPropertiesChangedEvent,
+} from './types-session.js';
 
+export type * from './types-events.js';
+export type * from './types-session.js';
+export type { ReliableCounters } from './peer/reliable/counters.js';
 export type { ConnectPath } from '../src/protocol/index.js';
 export type { NatType, PeerLeftReason, Properties, PropertyValue } from '../src/protocol/index.js';
 
@@ -186,122 +214,6 @@ export interface StartGameResult {
   server?: PeerConnectedEvent;
 }
 
-/** Which flow of docs/connection-process.md a progress step belongs to: creation, joining or connection. */
-export type ProgressFlow = 'create' | 'join' | 'connect';
-
-export interface ProgressEvent {
-  flow: ProgressFlow;
-  /** The step's number within the flow, as docs/connection-process.md numbers it. */
-  step: number;
-  /** The step's name (`CREATE_STEPS`, `JOIN_STEPS`, `CONNECT_STEPS` in client-sdk/steps.ts). */
-  name: string;
-  /** `clock.now()` when the step happened, ms. */
-  atMs: number;
-  /** Since `startGame` was called, ms. */
-  sinceStartMs: number;
-  /** Connect-flow steps: the other peer. */
-  peerId?: string;
-  /** Step-specific detail (addresses, error code). */
-  detail?: Record<string, unknown>;
-}
-
-export interface AttemptEvent {
-  /** The server's peer id. */
-  peerId: string;
-  /** Attempt number, from 0. */
-  n: number;
-  path: ConnectPath;
-  /** Since the client received the server's addresses, ms. */
-  ms: number;
-}
-
-export interface PeerConnectedEvent {
-  peerId: string;
-  actor: number;
-  path: ConnectPath;
-  /** The peer's endpoint (direct), or the relay's endpoint (relay). */
-  remote: UdpEndpoint;
-  /** Round-trip time measured by the handshake (client side); undefined until a keepalive measures it on the server side. */
-  rttMs: number | undefined;
-  /** The attempt the accept answered. */
-  attempt: number;
-  /** Since the addresses were exchanged (client: received the server's; server: received the client's), ms. */
-  ms: number;
-  /** Since `startGame`, ms. */
-  sinceStartMs: number;
-}
-
-export type { PathChangeReason };
-
-export interface PathChangedEvent {
-  peerId: string;
-  /** The path now carrying traffic. */
-  path: ConnectPath;
-  /** The peer's endpoint (direct), or the relay's endpoint (relay). */
-  remote: UdpEndpoint;
-  /** The path it left. */
-  from: ConnectPath;
-  /** The endpoint it left (the peer's, or the relay's). */
-  previousRemote: UdpEndpoint;
-  reason: PathChangeReason;
-}
-
-export interface PeerDisconnectedEvent {
-  peerId: string;
-  reason: DisconnectReason;
-}
-
-/**
- * The signaling connection to the cloud ended once the runner was running: after startGame
- * resolved, or while a client is already trying to connect to its server (before then, startGame
- * rejects with the same error). Connected peers carry on; no new peers can arrive.
- */
-export interface SignalingLostEvent {
-  /** `CLOUD_UNREACHABLE` (closed, failed, or a frame the SDK could not handle) or `FRAME_TOO_LARGE`. */
-  code: ErrorCode;
-  message: string;
-}
-
-/**
- * The signaling connection to the cloud was lost once running (Fusion's CloudConnectionLost).
- * Game connections carry on; with `reconnecting` the runner is coming back on its own.
- */
-export interface CloudConnectionLostEvent {
-  /** What ended the connection (the close, the failure). */
-  reason: string;
-  /** `CLOUD_UNREACHABLE` or `FRAME_TOO_LARGE`. */
-  code: ErrorCode;
-  /** Whether the runner reconnects (`cloudReconnect.enabled` and in a session). */
-  reconnecting: boolean;
-}
-
-/** The runner is back on the cloud after a `cloudConnectionLost`. */
-export interface CloudConnectionRestoredEvent {
-  /**
-   * `resumed`: the cloud still held this runner (within its reconnect grace), nobody noticed;
-   * `rejoined`: it came back as the same actor after the grace; `restored`: a host re-established
-   * its session on a cloud that had lost it.
-   */
-  how: 'resumed' | 'rejoined' | 'restored';
-  /** The session's id now (a restore keeps it unless another session took it). */
-  sessionId: string;
-  actor: number;
-}
-
-/** The cloud closed this runner's session; every connected peer got `peerDisconnected` (`sessionClosed`) first. */
-export interface SessionClosedEvent {
-  sessionId: string;
-  /** The cloud's reason: `serverLeft`, `serverDropped`, `empty` or `shutdown`. */
-  reason: SessionCloseReason;
-}
-
-export interface MessageEvent {
-  peerId: string;
-  data: Uint8Array;
-  /** `true` for a message sent with `{ reliable: true }` (delivered once, in order); absent for an unreliable update. */
-  reliable?: true;
-}
-
 /** How `send` and `broadcast` carry a message. */
 export interface SendOptions {
   /**
@@ -310,26 +222,6 @@ export interface SendOptions {
    * datagram of at most MAX_DATA_BYTES.
    */
   reliable?: boolean;
-}
-
-/**
- * The relay path failed or reported an error. Attempts that would go through a relay nobody can
- * reach stay direct, and a pair already connected through the relay stops hearing its peer and
- * times out (or finds a direct path); this event says why, where the runner used to say nothing.
- */
-export interface RelayErrorEvent {
-  /**
-   * Why: the bind's rejection at start or on a rebind (`RELAY_TIMEOUT`, `TICKET_INVALID`,
-   * `TICKET_EXPIRED`, `TICKET_REVOKED` when the session closed or this peer left, `RELAY_FULL`,
-   * `SESSION_FULL`, `UNSUPPORTED_VERSION`), or an error the relay reported while bound
-   * (`PEER_NOT_BOUND`: the other peer has no relay binding).
-   */
-  code: ErrorCode;
-  message: string;
-  /** The other peer's actor when the relay named one (`PEER_NOT_BOUND`). */
-  actor?: number;
-  /** Whether the relay path still works (bound, or binding again); false once it is lost. */
-  usable: boolean;
 }
 
 /** Datagrams the runner dropped, by reason ({@link NetworkRunner.drops}). */
@@ -359,160 +251,6 @@ export interface SignalingFrameCounters {
   failed: number;
 }
 
-/**
- * Why a runner stopped (Fusion's ShutdownReason, camel-cased): `ok` when the game called
- * `shutdown()`; the others name what ended it.
- */
-export type ShutdownReason =
-  | 'ok'
-  | 'error'
-  | 'invalidArguments'
-  | 'gameNotFound'
-  | 'gameIsFull'
-  | 'gameIdAlreadyExists'
-  | 'gameClosed'
-  | 'connectionTimeout'
-  | 'connectionRefused'
-  | 'kicked'
-  | 'cloudTimeout';
-
-/** The runner stopped: emitted once, after its sockets and signaling are closed. */
-export interface ShutdownEvent {
-  reason: ShutdownReason;
-  /** The error behind it, when an error ended the runner. */
-  code?: ErrorCode;
-  message: string;
-}
-
-/** A member of this runner's session as the runner knows it ({@link NetworkRunner.players}). */
-export interface PlayerInfo {
-  actor: number;
-  peerId: string;
-  mode: 'server' | 'client';
-  /** False while it is inactive (dropped; it may rejoin within the player TTL). */
-  active: boolean;
-  /** This runner (Fusion's LocalPlayer). */
-  local: boolean;
-}
-
-/** A player entered the session after this runner, or came back (`rejoined`) within its player TTL (Fusion's OnPlayerJoined). */
-export interface PlayerJoinedEvent {
-  actor: number;
-  peerId: string;
-  mode: 'server' | 'client';
-  rejoined: boolean;
-}
-
-/** A player dropped without leaving; it may rejoin within `expiresInMs`. */
-export interface PlayerInactiveEvent {
-  actor: number;
-  peerId: string;
-  expiresInMs: number;
-}
-
-/** A player is no longer in the session (Fusion's OnPlayerLeft). */
-export interface PlayerLeftEvent {
-  actor: number;
-  peerId: string;
-  /** The cloud's reason: `left`, `timeout` (its player TTL ran out), `kicked` or `connectRefused`. */
-  reason: PeerLeftReason;
-}
-
-/** What a server's `onConnectRequest` is asked about (Fusion's NetworkRunnerCallbackArgs.ConnectRequest). */
-export interface ConnectRequest {
-  peerId: string;
-  actor: number;
-  /** The client's `connectionToken`; undefined when it sent none. */
-  token: Uint8Array | undefined;
-}
-
-/** true (or `{ accept: true }`) accepts; false or `{ accept: false, reason }` refuses. */
-export type ConnectRequestDecision = boolean | { accept: true } | { accept: false; reason?: string };
-
-export type ConnectRequestHandler = (request: ConnectRequest) => ConnectRequestDecision | Promise<ConnectRequestDecision>;
-/**
- * A session as the SDK shows it (Fusion's SessionInfo): in `runner.session` for the session this
- * runner is in, and in the lobby's lists, where `properties` holds only the lobby-visible ones.
- */
-export interface SessionInfo {
-  name: string;
-  /** The cloud's id of the session (empty from a cloud that lists none). */
-  id: string;
-  properties: Properties;
-  /** Members, server included (dropped ones within their player TTL too). */
-  playerCount: number;
-  maxPlayers: number;
-  /** Accepts new players (always true in the lobby). */
-  open: boolean;
-  /** Listed in the lobby and found by random joins (always true in the lobby). */
-  visible: boolean;
-}
-
-/** Which sessions `listSessions` returns. */
-export interface ListSessionsOptions {
-  /** Every key/value must equal a lobby-visible property, typed (5 is not "5"). */
-  filter?: Properties;
-  /** At most this many (the cloud caps it too, in count and bytes). */
-  limit?: number;
-  /** Skip this many matching sessions (the next page starts at offset + the length returned). */
-  offset?: number;
-}
-
-/** Which sessions the lobby subscription pushes. */
-export type LobbyOptions = Omit<ListSessionsOptions, 'offset'>;
-
-/** The lobby's current list (Fusion's OnSessionListUpdated): the whole list, never a diff. */
-export interface SessionListUpdatedEvent {
-  sessions: SessionInfo[];
-  /** More sessions match than the list holds (the cloud's list caps). */
-  more: boolean;
-}
-
-/** The server changed the session's properties, open or visible; `runner.session` already shows it. */
-export interface SessionPropertiesChangedEvent {
-  /** The changed keys (null: deleted). */
-  changed: Properties;
-  /** The actor that changed them (the server's). */
-  actor: number;
-  session: SessionInfo;
-}
-
-/** Compare-and-set for `setSessionProperties`. */
-export interface SetSessionPropertiesOptions {
-  /** Applies only if each key has this value now (null: absent); else PROPERTIES_MISMATCH. */
-  expected?: Properties;
-}
-
-/**
- * Sessions and lobby on the runner (Fusion's SessionInfo, SessionLobby, OnSessionListUpdated).
- * The lobby uses a signaling connection of its own, opened on first use and closed by
- * `leaveLobby()` or shutdown, so it works before `startGame` and beside a running game.
- */
-export interface SessionsAndLobby {
-  /** The session this runner is in, kept current from the cloud's events; undefined before the join. */
-  readonly session: SessionInfo | undefined;
-  /** One lobby page: open, visible sessions of this app id and version. Rejects with a coded error. */
-  listSessions(options?: ListSessionsOptions): Promise<SessionInfo[]>;
-  /**
-   * Subscribes to the lobby: resolves with the first list, and `sessionListUpdated` brings the
-   * whole list again (first list included) whenever something lobby-visible changes, at most a
-   * few times per second. Joining again replaces the filter and limit.
-   */
-  joinLobby(options?: LobbyOptions): Promise<SessionInfo[]>;
-  /** Ends the subscription and closes the lobby's connection. */
-  leaveLobby(): Promise<void>;
-  /**
-   * Server: changes session properties (null deletes a key; every key is lobby-visible), with
-   * `expected` as a compare-and-set. Rejects with PROPERTIES_MISMATCH, NOT_ALLOWED (not the
-   * server), LIMIT_EXCEEDED (too large), NOT_IN_SESSION.
-   */
-  setSessionProperties(properties: Properties, options?: SetSessionPropertiesOptions): Promise<void>;
-  /** Server: whether new players may join. */
-  setSessionOpen(open: boolean): Promise<void>;
-  /** Server: whether the session is listed in the lobby and found by random joins. */
-  setSessionVisible(visible: boolean): Promise<void>;
-}
-
 /** Event name → listener arguments. */
 export interface NetworkRunnerEvents {
   progress: [ProgressEvent];
@@ -535,21 +273,4 @@ export interface NetworkRunnerEvents {
   sessionPropertiesChanged: [SessionPropertiesChangedEvent];
   natTypeDiscovered: [NatTypeDiscoveredEvent];
   warning: [WarningEvent];
-}
-
-/**
- * This end's NAT as discovery measured it (docs/sdk.md, "NAT type"): the familiar name (`natType`,
- * also `runner.natType` from now on) and what is known of each RFC 4787 axis: one of
- * `endpoint-independent`, `address-dependent`, `address-and-port-dependent`, `not-port-dependent`
- * (the STUN server has one address: endpoint-independent or address-dependent), `unknown`.
- */
-export type NatTypeDiscoveredEvent = NatReport;
-
-/** Why a `warning` was emitted. `NO_REFLEXIVE_ADDRESS`: STUN gave no server-reflexive address. */
-export type RunnerWarningCode = 'NO_REFLEXIVE_ADDRESS';
-
-/** Something the game can act on went wrong without failing the start (`code` is stable). */
-export interface WarningEvent {
-  code: RunnerWarningCode;
-  message: string;
 }

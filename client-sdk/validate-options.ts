@@ -7,6 +7,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { parseEndpoint, PunchthroughError } from '../core/index.js';
 import { PROTOCOL_MAX_PEERS } from '../src/protocol/index.js';
+import { MAX_DATA_BYTES } from './constants.js';
 import type { NetworkRunnerOptions, StartGameOptions } from './types.js';
 
 /**
@@ -107,6 +108,15 @@ export function checkGameData(data: unknown): asserts data is Uint8Array {
     const hint = typeof data === 'string' ? ' (encode text first: new TextEncoder().encode(text))' : data instanceof ArrayBuffer ? ' (wrap it: new Uint8Array(buffer))' : '';
     throw new PunchthroughError('INVALID_REQUEST', `data must be a Uint8Array or Buffer, got ${describe(data)}${hint}`);
   }
+}
+
+/** A message `send` or `broadcast` may take: bytes, at most `max` of them (MAX_DATA_BYTES unreliable, MAX_RELIABLE_MESSAGE_BYTES reliable). */
+export function checkMessageSize(data: Uint8Array, max: number): Uint8Array {
+  checkGameData(data);
+  if (data.length > max) {
+    throw new PunchthroughError('INVALID_REQUEST', `a ${max === MAX_DATA_BYTES ? 'game update' : 'reliable message'} is at most ${max} bytes, got ${data.length}`);
+  }
+  return data;
 }
 
 /** A value as a message shows it: its type and, for short primitives, itself. */

@@ -142,6 +142,14 @@ export function connectTimeoutCauses(known: { peerReflexive: boolean; selfReflex
   return causes;
 }
 
+/** The CONNECT_TIMEOUT message: how many attempts over how long, and what {@link connectTimeoutCauses} found missing. */
+export function connectTimeoutMessage(config: ScheduleConfig, known: Parameters<typeof connectTimeoutCauses>[0]): string {
+  const { attemptsLimit, attemptIntervalMs } = config;
+  const missing = connectTimeoutCauses(known);
+  const because = missing.length > 0 ? `: ${missing.join('; ')}` : '';
+  return `no accept from the server after ${attemptsLimit} attempts (${attemptsLimit * attemptIntervalMs} ms)${because}`;
+}
+
 /** Keepalive `n` after connecting is due every `intervalMs` since the last one sent. */
 export function keepaliveDueAt(lastSentAt: number, intervalMs: number): number {
   return lastSentAt + intervalMs;

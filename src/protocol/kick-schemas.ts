@@ -1,5 +1,5 @@
 // Schemas of the kick request, the kicked event and the connection token (Fusion's Disconnect,
-// ConnectionToken): kept beside validate.ts, which holds the tables they join.
+// ConnectionToken): kept beside validate.ts and request-schemas.ts, which hold the tables they join.
 import { PROTOCOL_MAX_CONNECTION_TOKEN_BYTES, PROTOCOL_MAX_KICK_MESSAGE_CHARS, PROTOCOL_MAX_REQUEST_ID, PROTOCOL_MAX_STRING_CHARS } from './constants.js';
 import { EventType, KICK_REASONS, RequestType, type KickedEvent, type KickRequest } from './messages.js';
 import { bytes, integer, literal, object, oneOf, optional, string, type Schema } from './schema.js';

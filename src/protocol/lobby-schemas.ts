@@ -1,5 +1,5 @@
 // Schemas of property maps and of the lobby's messages: LIST and LOBBY_SUBSCRIBE (request and
-// result) and the LOBBY_UPDATE event. validate.ts puts them in its tables.
+// result) and the LOBBY_UPDATE event. validate.ts and request-schemas.ts put them in their tables.
 import {
   PROTOCOL_MAX_LIST_SESSIONS,
   PROTOCOL_MAX_PEERS,

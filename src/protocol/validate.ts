@@ -1,83 +1,48 @@
 /**
  * Schema validation of decoded frames: unknown values in, typed messages (or a typed
  * {@link ValidationError}) out. The service validates requests; the SDK validates what the
- * service sends.
+ * service sends. The request table is in request-schemas.ts; the reply and event tables are here.
  */
 import {
-  PROTOCOL_MAX_AUTH_BYTES,
-  PROTOCOL_MAX_DURATION_MS,
-  PROTOCOL_MAX_LIST_OFFSET,
-  PROTOCOL_MAX_LIST_SESSIONS,
   PROTOCOL_MAX_LOCAL_ENDPOINTS,
   PROTOCOL_MAX_PEERS,
-  PROTOCOL_MAX_PROPERTIES,
   PROTOCOL_MAX_PROPERTY_VALUE_CHARS,
   PROTOCOL_MAX_REQUEST_ID,
-  PROTOCOL_MAX_STRING_CHARS,
   PROTOCOL_MAX_TOKEN_BYTES,
-  PROTOCOL_RESTORED_ID_CHARS,
 } from './constants.js';
 import { ErrorCodes, err, ok, type ErrorCode, type Result } from '../../core/index.js';
 import {
-  CONNECT_PATHS,
   EventType,
-  NAT_AXIS_VALUES,
   NAT_TYPES,
   PEER_LEFT_REASONS,
   PEER_MODES,
   ReplyType,
   RequestType,
   SESSION_CLOSE_REASONS,
-  type ConnectedRequest,
-  type CreateRequest,
   type ErrorMessage,
   type Event,
-  type HelloRequest,
   type HelloResult,
-  type JoinRandomRequest,
-  type JoinRequest,
   type JoinResult,
-  type LeaveRequest,
-  type ListRequest,
   type PeerAddressesEvent,
   type PeerInactiveEvent,
   type PeerInfo,
   type PeerJoinedEvent,
   type PeerLeftEvent,
   type PropertiesChangedEvent,
-  type RejoinRequest,
-  type RestoreRequest,
-  type RestoredClient,
   type RelayGrant,
-  type ReportAddressesRequest,
   type Request,
   type ResponseMessage,
   type ResultOf,
   type SessionClosedEvent,
   type RelayTicketEvent,
   type SessionInfo,
-  type SetPropertiesRequest,
   type StartEvent,
-  type WireEndpoint,
 } from './messages.js';
-import {
-  SchemaError,
-  array,
-  boolean,
-  bytes,
-  endpoint,
-  finiteNumber,
-  integer,
-  isPlainObject,
-  literal,
-  object,
-  oneOf,
-  optional,
-  string,
-  type Schema,
-} from './schema.js';
-import { connectionToken, kickedEvent, kickRequest } from './kick-schemas.js';
-import { listResult, lobbySubscribeRequest, lobbyUpdateEvent, properties, text } from './lobby-schemas.js';
+import { SchemaError, array, boolean, bytes, integer, isPlainObject, literal, object, oneOf, optional, string, type Schema } from './schema.js';
+import { actorNumber, duration, keyList, requestId, wireEndpoint } from './field-schemas.js';
+import { connectionToken, kickedEvent } from './kick-schemas.js';
+import { listResult, lobbyUpdateEvent, properties, text } from './lobby-schemas.js';
+import { requestSchemas } from './request-schemas.js';
 
 /** Why a decoded frame is not a valid message. */
 export interface ValidationError {
@@ -87,128 +52,6 @@ export interface ValidationError {
   /** The frame's `id` when it could be read, so the error can answer the request. */
   id?: number;
 }
-
-const requestId = integer(1, PROTOCOL_MAX_REQUEST_ID);
-const actorNumber = integer(1, PROTOCOL_MAX_REQUEST_ID);
-const duration = integer(0, PROTOCOL_MAX_DURATION_MS);
-const wireEndpoint: Schema<WireEndpoint> = endpoint;
-/** Hello's credentials: a string bounded in bytes (what it costs to carry and hand to a hook). */
-const authValue: Schema<string> = (value) => {
-  if (typeof value === 'string' && Buffer.byteLength(value, 'utf8') <= PROTOCOL_MAX_AUTH_BYTES) return value;
-  throw new SchemaError('', `a string of at most ${PROTOCOL_MAX_AUTH_BYTES} bytes`);
-};
-const keyList = array(text, PROTOCOL_MAX_PROPERTIES);
-
-/** Exactly 32 bytes: a restore token, or its SHA-256 (docs/protocols.md, "Cloud loss and rejoin"). */
-const sha256Bytes: Schema<Uint8Array> = (value) => {
-  const secret = bytes(PROTOCOL_MAX_TOKEN_BYTES)(value);
-  if (secret.length !== 32) throw new SchemaError('', 'binary of exactly 32 bytes');
-  return secret;
-};
-/** Ids the cloud made (session and peer ids, base64url): a restore hands them back as they were. */
-const restoredId: Schema<string> = (value) => {
-  const id = string(PROTOCOL_RESTORED_ID_CHARS, 1)(value);
-  if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new SchemaError('', 'a base64url id');
-  return id;
-};
-
-const createOptions = {
-  maxPlayers: optional(integer(1, PROTOCOL_MAX_PEERS)),
-  open: optional(boolean),
-  visible: optional(boolean),
-  properties: optional(properties),
-  lobbyKeys: optional(keyList),
-  playerTtlMs: optional(duration),
-  emptySessionTtlMs: optional(duration),
-};
-
-const requestSchemas: { [T in RequestType]: Schema<Extract<Request, { type: T }>> } = {
-  [RequestType.HELLO]: object<HelloRequest>({
-    type: literal(RequestType.HELLO),
-    id: requestId,
-    appId: string(PROTOCOL_MAX_STRING_CHARS, 1),
-    appVersion: text,
-    protocolVersion: integer(0, 0xffff),
-    auth: optional(authValue),
-  }),
-  [RequestType.CREATE]: object<CreateRequest>({
-    type: literal(RequestType.CREATE),
-    id: requestId,
-    name: optional(text),
-    ...createOptions,
-  }),
-  [RequestType.JOIN]: object<JoinRequest>({
-    type: literal(RequestType.JOIN),
-    id: requestId,
-    name: text,
-    createIfNotExists: optional(boolean),
-    connectionToken: optional(connectionToken),
-    ...createOptions,
-  }),
-  [RequestType.JOIN_RANDOM]: object<JoinRandomRequest>({
-    type: literal(RequestType.JOIN_RANDOM),
-    id: requestId,
-    filter: optional(properties),
-    connectionToken: optional(connectionToken),
-    create: optional(object<NonNullable<JoinRandomRequest['create']>>({ name: optional(text), ...createOptions })),
-  }),
-  [RequestType.REJOIN]: object<RejoinRequest>({
-    type: literal(RequestType.REJOIN),
-    id: requestId,
-    sessionId: text,
-    actor: actorNumber,
-    rejoinToken: text,
-    restoreToken: optional(sha256Bytes),
-    sessionName: optional(text),
-  }),
-  [RequestType.LEAVE]: object<LeaveRequest>({ type: literal(RequestType.LEAVE), id: requestId }),
-  [RequestType.LIST]: object<ListRequest>({
-    type: literal(RequestType.LIST),
-    id: requestId,
-    filter: optional(properties),
-    limit: optional(integer(1, PROTOCOL_MAX_LIST_SESSIONS)),
-    offset: optional(integer(0, PROTOCOL_MAX_LIST_OFFSET)),
-  }),
-  [RequestType.SET_PROPERTIES]: object<SetPropertiesRequest>({
-    type: literal(RequestType.SET_PROPERTIES),
-    id: requestId,
-    properties: optional(properties),
-    expected: optional(properties),
-    lobbyKeys: optional(keyList),
-    open: optional(boolean),
-    visible: optional(boolean),
-  }),
-  [RequestType.REPORT_ADDRESSES]: object<ReportAddressesRequest>({
-    type: literal(RequestType.REPORT_ADDRESSES),
-    id: requestId,
-    local: array(wireEndpoint, PROTOCOL_MAX_LOCAL_ENDPOINTS),
-    reflexive: optional(wireEndpoint),
-    natType: optional(oneOf(NAT_TYPES)),
-    natMapping: optional(oneOf(NAT_AXIS_VALUES)),
-    natFiltering: optional(oneOf(NAT_AXIS_VALUES)),
-  }),
-  [RequestType.CONNECTED]: object<ConnectedRequest>({
-    type: literal(RequestType.CONNECTED),
-    id: requestId,
-    peerId: text,
-    path: oneOf(CONNECT_PATHS),
-    ms: finiteNumber(0, PROTOCOL_MAX_DURATION_MS),
-  }),
-  [RequestType.KICK]: kickRequest,
-  [RequestType.LOBBY_SUBSCRIBE]: lobbySubscribeRequest,
-  [RequestType.RESTORE]: object<RestoreRequest>({
-    type: literal(RequestType.RESTORE),
-    id: requestId,
-    sessionId: restoredId,
-    name: text,
-    peerId: restoredId,
-    clients: array(
-      object<RestoredClient>({ actor: actorNumber, peerId: restoredId, proof: sha256Bytes }),
-      PROTOCOL_MAX_PEERS,
-    ),
-    ...createOptions,
-  }),
-};
 
 const peerInfo = object<PeerInfo>({
   actor: actorNumber,

@@ -5,8 +5,8 @@
  * (RESTORE), its clients held as detached members until they rejoin. Why: docs/protocols.md,
  * "Cloud loss and rejoin".
  */
+import { drop } from './expiry.js';
 import {
-  drop,
   fail,
   fact,
   joinedEvent,

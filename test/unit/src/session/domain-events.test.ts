@@ -1,7 +1,8 @@
 // The pure model's domain events: what happened to a session, even when nobody is left to tell.
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../core/index.js';
-import { admit, create, drop, expire, remove, setProperties, type Change, type Outcome, type SessionSettings } from '../../../../src/session/model.js';
+import { admit, create, remove, setProperties, type Change, type Outcome, type SessionSettings } from '../../../../src/session/model.js';
+import { drop, expire } from '../../../../src/session/expiry.js';
 
 const settings: SessionSettings = {
   maxPlayers: 4,

@@ -3,10 +3,7 @@ import { EventType } from '../../../../src/protocol/index.js';
 import { ManualClock } from '../../../../core/index.js';
 import {
   admit,
-  drop,
-  expire,
   newSession,
-  nextDeadline,
   rejoin,
   remove,
   setProperties,
@@ -16,6 +13,7 @@ import {
   type Session,
   type SessionSettings,
 } from '../../../../src/session/model.js';
+import { drop, expire, nextDeadline } from '../../../../src/session/expiry.js';
 import { knownAddressesFor, reportAddresses } from '../../../../src/session/addresses.js';
 import { canJoinRandomly } from '../../../../src/session/views.js';
 
