@@ -1,21 +1,11 @@
 // NetworkRunnerOptions.signaling against the real cloud on loopback: a game's connector that
 // wraps the default WebSocket one and counts the frames carries a server and a client through a
 // full start and a direct connect.
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { connectSignaling, NetworkRunner, type Signaling, type SignalingConnector } from '../../../client-sdk/index.js';
-import { startLoopbackCloud, type LoopbackCloud } from '../../support/sdk-cloud.js';
+import { expect, it } from 'vitest';
+import { connectSignaling, type Signaling, type SignalingConnector } from '../../../client-sdk/index.js';
+import { useLoopbackRunners } from '../../support/loopback-runners.js';
 
-let cloud: LoopbackCloud;
-const runners: NetworkRunner[] = [];
-
-beforeAll(async () => {
-  cloud = await startLoopbackCloud();
-});
-
-afterAll(async () => {
-  await Promise.allSettled(runners.map((r) => r.shutdown()));
-  await cloud.close();
-});
+const { runner } = useLoopbackRunners('custom-signaling');
 
 /** The default connector, counting requests sent and events received. */
 function countingConnector(): { connector: SignalingConnector; counts: { connects: number; requests: number; events: number } } {
@@ -47,9 +37,8 @@ function countingConnector(): { connector: SignalingConnector; counts: { connect
 it('a game-supplied connector (the default one, wrapped) drives a server and a client to a direct connect', async () => {
   const hostSide = countingConnector();
   const clientSide = countingConnector();
-  const server = new NetworkRunner({ cloudUrl: cloud.url, appId: 'custom-signaling', bindAddress: '127.0.0.1', signaling: hostSide.connector });
-  const client = new NetworkRunner({ cloudUrl: cloud.url, appId: 'custom-signaling', bindAddress: '127.0.0.1', signaling: clientSide.connector });
-  runners.push(server, client);
+  const server = runner({ signaling: hostSide.connector });
+  const client = runner({ signaling: clientSide.connector });
   const hosted = await server.startGame({ mode: 'server', sessionName: 'own-signaling' });
   const joined = await client.startGame({ mode: 'client', sessionName: 'own-signaling' });
   expect(joined.server).toMatchObject({ peerId: hosted.peerId, path: 'direct' });

@@ -1,26 +1,14 @@
 // Sessions and lobby through the SDK on loopback: real sockets, the real session service over
 // its WebSocket and HTTP, STUN and relay on port 0. The lobby subscription, runner.session and
 // property changes, HTTP filters on typed values, and autoHostOrClient's race.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NetworkRunner, type NetworkRunnerOptions, type SessionListUpdatedEvent, type SessionPropertiesChangedEvent } from '../../../client-sdk/index.js';
-import { startLoopbackCloud, type LoopbackCloud } from '../../support/sdk-cloud.js';
+import { describe, expect, it } from 'vitest';
+import type { NetworkRunner, NetworkRunnerOptions, SessionListUpdatedEvent, SessionPropertiesChangedEvent } from '../../../client-sdk/index.js';
+import { useLoopbackRunners } from '../../support/loopback-runners.js';
 
-let cloud: LoopbackCloud;
-const runners: NetworkRunner[] = [];
-
-beforeAll(async () => {
-  cloud = await startLoopbackCloud();
-});
-
-afterAll(async () => {
-  await Promise.allSettled(runners.map((r) => r.shutdown()));
-  await cloud.close();
-});
+const loopback = useLoopbackRunners('sessions-lobby');
 
 function runner(appId: string, options: Partial<NetworkRunnerOptions> = {}): NetworkRunner {
-  const created = new NetworkRunner({ cloudUrl: cloud.url, appId, bindAddress: '127.0.0.1', ...options });
-  runners.push(created);
-  return created;
+  return loopback.runner({ appId, ...options });
 }
 
 /** Resolves once `check` holds, polling the real event loop (no timed assertion: vitest's timeout bounds it). */
@@ -71,7 +59,7 @@ describe('sessions and lobby on loopback', () => {
     const host = runner('lobby-http');
     await host.startGame({ mode: 'server', sessionName: 'typed', sessionProperties: { rank: 5, ranked: true } });
     const names = async (query: string): Promise<string[]> => {
-      const response = await fetch(`${cloud.url}/v1/sessions?appId=lobby-http&appVersion=1&${query}`);
+      const response = await fetch(`${loopback.cloud.url}/v1/sessions?appId=lobby-http&appVersion=1&${query}`);
       return ((await response.json()) as { sessions: { name: string }[] }).sessions.map((s) => s.name);
     };
     expect(await names('rank=5')).toEqual(['typed']);
