@@ -6,6 +6,7 @@ export {
   PunchthroughError,
   isPunchthroughError,
   ErrorCodes,
+  PHOTON_CODES,
   type Clock,
   type ErrorCode,
   type UdpSocket,

@@ -10,7 +10,7 @@
  * game process as an uncaught exception.
  */
 import WebSocket from 'ws';
-import { PunchthroughError, type Clock, type Logger, type TimerHandle } from '../core/index.js';
+import { PunchthroughError, errorFromWire, type Clock, type Logger, type TimerHandle } from '../core/index.js';
 import {
   createSignalingCodec,
   PROTOCOL_VERSION,
@@ -159,7 +159,7 @@ export const connectSignaling: SignalingConnector = async (options) => {
       }
       pending.delete(message.id);
       clock.clearTimeout(entry.timer);
-      if (message.type === ReplyType.ERROR) entry.reject(new PunchthroughError(message.code, message.message));
+      if (message.type === ReplyType.ERROR) entry.reject(errorFromWire(message.code, message.message, message.photonCode));
       else if (message.request !== entry.type) entry.reject(new PunchthroughError('INVALID_REQUEST', 'reply to another request type'));
       else entry.resolve(message.result as never);
       return;

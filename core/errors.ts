@@ -39,20 +39,72 @@ export const ErrorCodes = {
   RUNNER_CLOSED: 'The runner was shut down before the operation completed.',
   CONNECT_REFUSED: 'The server refused the connection (its onConnectRequest said no; the message gives its reason).',
   KICKED: 'The server removed this player from the session (the message gives its reason).',
+  UNKNOWN_ERROR: 'The cloud answered with an error code this SDK does not know (a newer cloud); remoteCode names it.',
   PLAYER_NOT_FOUND: 'No member of this session has that actor number or peer id (a kick of someone gone).',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
 
+/**
+ * Photon's number for each code that has one (Photon's `ErrorCode` enum: GameDoesNotExist 32758,
+ * OperationInvalid -2, …), sent beside the code on the wire (`photonCode`) so a game ported from
+ * Photon can switch on the numbers it knows. docs/errors.md names the same numbers; a unit test
+ * keeps them in step.
+ */
+export const PHOTON_CODES: Readonly<Partial<Record<ErrorCode, number>>> = {
+  INVALID_REQUEST: -2,
+  SESSION_NOT_FOUND: 32758,
+  SESSION_EXISTS: 32766,
+  SESSION_FULL: 32765,
+  SESSION_CLOSED: 32764,
+  NO_MATCH: 32760,
+  ALREADY_JOINED: 32750,
+  REJOIN_NOT_FOUND: 32748,
+  NOT_IN_SESSION: -3,
+  NOT_ALLOWED: -3,
+  RATE_LIMITED: 32743,
+  LIMIT_EXCEEDED: 32743,
+  RELAY_FULL: 32762,
+};
+
+/** Whether a code from the network is one this build knows. */
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(ErrorCodes, value);
+}
+
+export interface PunchthroughErrorOptions {
+  cause?: unknown;
+  /** Photon's number, when the error has one (default: {@link PHOTON_CODES} of the code). */
+  photonCode?: number;
+  /** `UNKNOWN_ERROR`: the code the cloud sent. */
+  remoteCode?: string;
+}
+
 /** Base class of every error punchthrough throws or rejects with. */
 export class PunchthroughError extends Error {
   readonly code: ErrorCode;
+  /** Photon's number for this error, when it has one. */
+  readonly photonCode: number | undefined;
+  /** `UNKNOWN_ERROR`: the code the cloud sent, which this build does not know. */
+  readonly remoteCode: string | undefined;
 
-  constructor(code: ErrorCode, message: string = ErrorCodes[code], options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ErrorCode, message: string = ErrorCodes[code], options: PunchthroughErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PunchthroughError';
     this.code = code;
+    this.photonCode = options.photonCode ?? PHOTON_CODES[code];
+    this.remoteCode = options.remoteCode;
   }
+}
+
+/**
+ * The error a peer's error reply stands for: its code when this build knows it, else
+ * UNKNOWN_ERROR naming the code (a newer service), with Photon's number when the reply had one.
+ */
+export function errorFromWire(code: string, message: string, photonCode?: number): PunchthroughError {
+  const options = photonCode === undefined ? {} : { photonCode };
+  if (isErrorCode(code)) return new PunchthroughError(code, message, options);
+  return new PunchthroughError('UNKNOWN_ERROR', `${code}: ${message}`, { ...options, remoteCode: code });
 }
 
 export function isPunchthroughError(value: unknown): value is PunchthroughError {

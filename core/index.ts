@@ -15,11 +15,15 @@ export {
 export { createLogger, createSilentLogger, type Logger, type LoggerFactoryOptions } from './logger.js';
 export {
   ErrorCodes,
+  PHOTON_CODES,
   PunchthroughError,
+  errorFromWire,
+  isErrorCode,
   isPunchthroughError,
   ok,
   err,
   type ErrorCode,
+  type PunchthroughErrorOptions,
   type Result,
 } from './errors.js';
 export {

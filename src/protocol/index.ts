@@ -9,3 +9,4 @@ export {
 } from './codec.js';
 export { validateRequest, validateServerMessage, type ValidationError } from './validate.js';
 export * from './constants.js';
+export { errorReply } from './error-reply.js';

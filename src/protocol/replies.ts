@@ -59,8 +59,13 @@ export type ResponseMessage = {
 export interface ErrorMessage {
   type: typeof ReplyType.ERROR;
   id?: number;
-  /** Stable code from `ErrorCodes` (core/errors.ts). */
-  code: ErrorCode;
+  /**
+   * Stable code from `ErrorCodes` (core/errors.ts). A peer accepts any code of the same shape
+   * (`^[A-Z][A-Z0-9_]{1,39}$`): a newer service's code must answer the request, not hang it.
+   */
+  code: ErrorCode | (string & {});
   /** Human-readable detail. */
   message: string;
+  /** Photon's number for the code, when it has one (`PHOTON_CODES`, docs/errors.md). */
+  photonCode?: number;
 }

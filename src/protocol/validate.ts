@@ -10,7 +10,7 @@ import {
   PROTOCOL_MAX_REQUEST_ID,
   PROTOCOL_MAX_TOKEN_BYTES,
 } from './constants.js';
-import { ErrorCodes, err, ok, type ErrorCode, type Result } from '../../core/index.js';
+import { err, ok, type ErrorCode, type Result } from '../../core/index.js';
 import {
   EventType,
   NAT_TYPES,
@@ -175,12 +175,21 @@ const eventSchemas: { [T in EventType]: Schema<Extract<Event, { type: T }>> } = 
   [EventType.LOBBY_UPDATE]: lobbyUpdateEvent,
 };
 
-const errorCodes = Object.keys(ErrorCodes) as ErrorCode[];
+/**
+ * Any code of the stable codes' shape, known or not: a newer service's code must settle the
+ * request it answers (the SDK turns an unknown one into UNKNOWN_ERROR), never leave it to time out.
+ */
+const ERROR_CODE_SHAPE = /^[A-Z][A-Z0-9_]{1,39}$/;
+const errorCode: Schema<ErrorMessage['code']> = (value) => {
+  if (typeof value !== 'string' || !ERROR_CODE_SHAPE.test(value)) throw new SchemaError('', 'an error code (A–Z, 0–9, _; at most 40)');
+  return value;
+};
 const errorMessage = object<ErrorMessage>({
   type: literal(ReplyType.ERROR),
   id: optional(requestId),
-  code: oneOf(errorCodes),
+  code: errorCode,
   message: string(PROTOCOL_MAX_PROPERTY_VALUE_CHARS),
+  photonCode: optional(integer(-32768, 65535)),
 });
 
 function invalid(message: string, id?: number): Result<never, ValidationError> {

@@ -10,11 +10,10 @@ import { fullBucket, takeTokens, type Env, type ErrorCode, type TimerHandle, typ
 import {
   CloseCode,
   PROTOCOL_MAX_FRAME_BYTES,
-  ReplyType,
   createSignalingCodec,
+  errorReply,
   isDecodeError,
   type Event,
-  type ServerMessage,
 } from '../protocol/index.js';
 import type { Dispatch } from './dispatch.js';
 import type { SessionMetrics } from './metrics.js';
@@ -127,8 +126,7 @@ export function createGateway(env: Env, options: GatewayOptions): Gateway {
 
   const replyError = (connection: Connection, id: number | undefined, code: ErrorCode, message: string): void => {
     metrics.errors.inc({ code });
-    const error: ServerMessage = id === undefined ? { type: ReplyType.ERROR, code, message } : { type: ReplyType.ERROR, id, code, message };
-    sendFrame(connection, codec.encode(error));
+    sendFrame(connection, codec.encode(errorReply(code, message, id)));
   };
 
   const violate = (connection: Connection): void => {

@@ -6,7 +6,7 @@
  * every clock the same ManualClock, a full system (runners, service, STUN, relay on the virtual
  * network) runs with no real socket.
  */
-import { PunchthroughError } from '../../core/index.js';
+import { PunchthroughError, errorFromWire } from '../../core/index.js';
 import type { Signaling, SignalingConnector } from '../../client-sdk/signaling.js';
 import {
   PROTOCOL_MAX_FRAME_BYTES,
@@ -85,7 +85,7 @@ export function memorySignaling(options: MemorySignalingOptions): SignalingConne
         const entry = message.id === undefined ? undefined : pending.get(message.id);
         if (!entry) return void dropped++;
         pending.delete(message.id!);
-        if (message.type === ReplyType.ERROR) entry.reject(new PunchthroughError(message.code, message.message));
+        if (message.type === ReplyType.ERROR) entry.reject(errorFromWire(message.code, message.message, message.photonCode));
         else if (message.request !== entry.type) entry.reject(new PunchthroughError('INVALID_REQUEST', 'reply to another request type'));
         else entry.resolve(message.result as never);
         return;

@@ -161,6 +161,23 @@ describe('the signaling client under unsolicited hostile frames', () => {
     await signaling.close();
   });
 
+  // A newer cloud's code: the request settles at once (it used to be dropped and wait out the
+  // request timeout), as UNKNOWN_ERROR naming the code, with Photon's number from the reply.
+  it('settles a request answered with an error code it does not know', async () => {
+    const cloud = await rogue({
+      kind: 'frame',
+      frame: (id) => codec.encode({ type: ReplyType.ERROR, id, code: 'AUTH_FAILED', message: 'the provider said no', photonCode: 32755 }),
+      closeAfterMs: 60_000,
+    });
+    const signaling = await connectSignaling(options(cloud.url));
+    const started = Date.now();
+    const error = await signaling.request({ type: RequestType.JOIN, name: 'x' }).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ code: 'UNKNOWN_ERROR', remoteCode: 'AUTH_FAILED', photonCode: 32755, message: 'AUTH_FAILED: the provider said no' });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(signaling.droppedFrames).toBe(0);
+    await signaling.close();
+  });
+
   // The shared codec refuses each of these as a value (src/protocol/scan.ts), so the SDK drops
   // and counts it and the connection carries on; the guard above is the net under that.
   it('drops every hostile frame and the connection carries on', async () => {

@@ -1,7 +1,7 @@
 // docs/errors.md lists every error code of core/errors.ts, with its meaning and Photon's equivalent.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes } from '../../../core/index.js';
+import { ErrorCodes, PHOTON_CODES, PunchthroughError, errorFromWire } from '../../../core/index.js';
 
 interface Row {
   code: string;
@@ -29,6 +29,20 @@ describe('error codes', () => {
       expect(row.meaning, row.code).toBe(ErrorCodes[row.code as keyof typeof ErrorCodes]);
       expect(row.photon.length, row.code).toBeGreaterThan(0);
     }
+  });
+
+  it("carry Photon's number where docs/errors.md names one, and only there", () => {
+    for (const row of documentedRows()) {
+      const number = /\((-?\d+)\)/.exec(row.photon)?.[1];
+      expect(PHOTON_CODES[row.code as keyof typeof ErrorCodes], row.code).toBe(number === undefined ? undefined : Number(number));
+    }
+    expect(new PunchthroughError('SESSION_FULL').photonCode).toBe(32765);
+  });
+
+  it('from the wire: a known code stays itself, an unknown one is UNKNOWN_ERROR naming it', () => {
+    expect(errorFromWire('SESSION_FULL', 'full')).toMatchObject({ code: 'SESSION_FULL', photonCode: 32765, remoteCode: undefined });
+    expect(errorFromWire('PLUGIN_MISMATCH', 'no such plugin', 32751)).toMatchObject({ code: 'UNKNOWN_ERROR', remoteCode: 'PLUGIN_MISMATCH', photonCode: 32751 });
+    expect(errorFromWire('toString', 'x')).toMatchObject({ code: 'UNKNOWN_ERROR', remoteCode: 'toString' });
   });
 
   it('each have a readable message', () => {

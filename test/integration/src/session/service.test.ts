@@ -220,6 +220,9 @@ describe('session service over a real WebSocket', () => {
     const other = await peer();
     expect(await rejected(other.request({ type: RequestType.CREATE, name: 'f' }))).toBe('SESSION_EXISTS');
     expect(await rejected(other.request({ type: RequestType.JOIN, name: 'nope' }))).toBe('SESSION_NOT_FOUND');
+    // Photon's number rides beside the code (GameDoesNotExist; docs/errors.md).
+    const reply = await other.request({ type: RequestType.JOIN, name: 'nope' }).catch((error: SignalingError) => error.reply);
+    expect(reply).toMatchObject({ code: 'SESSION_NOT_FOUND', photonCode: 32758 });
     const auto = await other.request({ type: RequestType.JOIN, name: 'nope', createIfNotExists: true });
     expect(auto).toMatchObject({ created: true, mode: 'server', actor: 1 });
     expect((await service.app.inject({ url: '/health' })).json()).toMatchObject({ status: 'ok', sessions: 2 });
