@@ -8,17 +8,16 @@ import { createHash, hkdfSync } from 'node:crypto';
 import {
   EventType,
   PROTOCOL_MAX_PEERS,
-  PROTOCOL_MAX_PROPERTIES,
   RequestType,
   type Event,
   type JoinResult,
-  type Properties,
   type RequestBody,
   type RestoreRequest,
   type SessionInfo,
 } from '../src/protocol/index.js';
 import { toWire } from './addresses.js';
 import { MAX_RESTORE_SECRETS_PER_PEER } from './constants.js';
+import { mergeProperties } from './session-info.js';
 import type { PeerDriver } from './peer-driver.js';
 import type { ReportedAddresses } from './reflexive-watch.js';
 
@@ -66,13 +65,8 @@ export class RestoreState {
   /** Keeps what a cloud event changes: properties, pair secrets, peers leaving. */
   observe(event: Event): void {
     if (event.type === EventType.PROPERTIES_CHANGED && this.#session) {
-      const properties: Properties = { ...this.#session.properties };
-      for (const [key, value] of Object.entries(event.properties)) {
-        if (value === null) delete properties[key];
-        else properties[key] = value;
-      }
-      // Bounded like the cloud's own sessions: past the cap the change is not believed.
-      if (Object.keys(properties).length > PROTOCOL_MAX_PROPERTIES) return;
+      const properties = mergeProperties(this.#session.properties, event.properties);
+      if (!properties) return;
       this.#session = { ...this.#session, properties, lobbyKeys: event.lobbyKeys, open: event.open, visible: event.visible };
     } else if (event.type === EventType.PEER_ADDRESSES) {
       // One pair per member at most: a cloud that names endless peers cannot grow this.

@@ -85,16 +85,24 @@ export class SessionView {
   #apply(actor: number, change: Change): void {
     const info = this.#info;
     if (!info) return;
-    // Spread, never assignment: a key such as "__proto__" stays a plain property.
-    const next: Properties = { ...info.properties, ...change.properties };
-    for (const [key, value] of Object.entries(change.properties ?? {})) if (value === null) delete next[key];
-    // A session holds at most PROTOCOL_MAX_PROPERTIES keys: a cloud that adds past it is not believed.
-    if (Object.keys(next).length > PROTOCOL_MAX_PROPERTIES) return;
+    const next = mergeProperties(info.properties, change.properties);
+    if (!next) return;
     info.properties = next;
     if (change.open !== undefined) info.open = change.open;
     if (change.visible !== undefined) info.visible = change.visible;
     this.emit('sessionPropertiesChanged', { changed: { ...change.properties }, actor, session: this.info! });
   }
+}
+
+/**
+ * Properties after a change (`null` deletes a key), or undefined past PROTOCOL_MAX_PROPERTIES
+ * keys: a session never holds more, so a cloud that adds past it is not believed.
+ */
+export function mergeProperties(current: Properties, changes: Properties | undefined): Properties | undefined {
+  // Spread, never assignment: a key such as "__proto__" stays a plain property.
+  const next: Properties = { ...current, ...changes };
+  for (const [key, value] of Object.entries(changes ?? {})) if (value === null) delete next[key];
+  return Object.keys(next).length > PROTOCOL_MAX_PROPERTIES ? undefined : next;
 }
 
 /** A lobby entry as the SDK shows it: listed, so open and visible. */

@@ -8,7 +8,7 @@ import { PunchthroughError, type Clock, type NatReport, type TimerHandle, type U
 import { EventType, RequestType, type Event, type JoinResult, type NatType, type StartEvent } from '../src/protocol/index.js';
 import { familyOf, localCandidates, toEndpoint, toWire } from './addresses.js';
 import { createOptionsOf, enterAuto } from './auto-host.js';
-import { MAX_CONNECTION_TOKEN_BYTES, RELAY_BIND_WAIT_MS } from './constants.js';
+import { RELAY_BIND_WAIT_MS } from './constants.js';
 import { START_STEP } from './steps.js';
 import { checkStartOptions } from './validate-options.js';
 import type { RunnerDeps, StunAnswer } from './deps.js';
@@ -129,7 +129,7 @@ function enter(signaling: Signaling, game: StartGameOptions): Promise<JoinResult
   if (game.mode === 'server') {
     return signaling.request({ type: RequestType.CREATE, ...(game.sessionName !== undefined ? { name: game.sessionName } : {}), ...createOptionsOf(game) });
   }
-  const token = game.connectionToken === undefined ? {} : { connectionToken: checkedToken(game.connectionToken) };
+  const token = game.connectionToken === undefined ? {} : { connectionToken: game.connectionToken };
   if (game.mode === 'autoHostOrClient') return enterAuto(signaling, game, token);
   if (game.sessionName !== undefined) return signaling.request({ type: RequestType.JOIN, name: game.sessionName, ...token });
   return signaling.request({ type: RequestType.JOIN_RANDOM, ...(game.filter ? { filter: game.filter } : {}), ...token });
@@ -237,10 +237,3 @@ function asEndpoint(seen: { address: string; port: number }): UdpEndpoint {
   return { address: seen.address, port: seen.port, family: familyOf(seen.address) };
 }
 
-/** The join's connection token: bytes, at most MAX_CONNECTION_TOKEN_BYTES (the cloud refuses more). */
-function checkedToken(token: unknown): Uint8Array {
-  if (!(token instanceof Uint8Array) || token.length > MAX_CONNECTION_TOKEN_BYTES) {
-    throw new PunchthroughError('INVALID_OPTIONS', `connectionToken must be a Uint8Array of at most ${MAX_CONNECTION_TOKEN_BYTES} bytes`);
-  }
-  return token;
-}

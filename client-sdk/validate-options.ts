@@ -7,7 +7,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { parseEndpoint, PunchthroughError } from '../core/index.js';
 import { PROTOCOL_MAX_PEERS } from '../src/protocol/index.js';
-import { MAX_DATA_BYTES } from './constants.js';
+import { MAX_CONNECTION_TOKEN_BYTES, MAX_DATA_BYTES } from './constants.js';
 import type { NetworkRunnerOptions, StartGameOptions } from './types.js';
 
 /**
@@ -95,6 +95,10 @@ export function checkStartOptions(game: StartGameOptions): void {
   }
   for (const name of ['open', 'visible'] as const) {
     if (game[name] !== undefined && typeof game[name] !== 'boolean') throw invalid(`${name} must be true or false, got ${describe(game[name])}`);
+  }
+  const token: unknown = game.connectionToken;
+  if (token !== undefined && (!(token instanceof Uint8Array) || token.length > MAX_CONNECTION_TOKEN_BYTES)) {
+    throw invalid(`connectionToken must be a Uint8Array of at most ${MAX_CONNECTION_TOKEN_BYTES} bytes`);
   }
   for (const name of ['sessionProperties', 'filter'] as const) {
     const value: unknown = game[name];
