@@ -1,6 +1,8 @@
 // Defaults of the client SDK (NetworkRunner and the connection process). Units in the names;
 // the reason for each number beside it. docs/connection-process.md fixes the connection schedule.
 
+import { Feature } from '../src/protocol/index.js';
+
 /** Connection attempts before a client gives up (connection step 6 of docs/connection-process.md: 10). */
 export const DEFAULT_ATTEMPTS_LIMIT = 10;
 
@@ -72,6 +74,9 @@ export const DEFAULT_PEER_TIMEOUT_MS = 10_000;
  * room for a service configured for bigger sessions while still bounding a hostile frame.
  */
 export const SIGNALING_MAX_FRAME_BYTES = 64 * 1024;
+
+/** The protocol features this SDK announces in its hello (src/protocol/features.ts). */
+export const SDK_FEATURES: string[] = [Feature.CODES_V2];
 
 /**
  * Most PEER_ADDRESSES events kept while the start is still under way (they are applied once the

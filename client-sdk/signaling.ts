@@ -22,7 +22,7 @@ import {
   type RequestBody,
   type ResultOf,
 } from '../src/protocol/index.js';
-import { SIGNALING_MAX_FRAME_BYTES } from './constants.js';
+import { SDK_FEATURES, SIGNALING_MAX_FRAME_BYTES } from './constants.js';
 
 export interface SignalingOptions {
   /** `ws://`/`wss://` URL of the signaling endpoint, or the cloud's `http(s)://host:port`. */
@@ -238,7 +238,13 @@ export const connectSignaling: SignalingConnector = async (options) => {
   };
 
   try {
-    await signaling.request({ type: RequestType.HELLO, appId: options.appId, appVersion: options.appVersion, protocolVersion: PROTOCOL_VERSION });
+    await signaling.request({
+      type: RequestType.HELLO,
+      appId: options.appId,
+      appVersion: options.appVersion,
+      protocolVersion: PROTOCOL_VERSION,
+      features: SDK_FEATURES,
+    });
   } catch (error) {
     await signaling.close();
     throw error;

@@ -41,6 +41,18 @@ export const ErrorCodes = {
   KICKED: 'The server removed this player from the session (the message gives its reason).',
   UNKNOWN_ERROR: 'The cloud answered with an error code this SDK does not know (a newer cloud); remoteCode names it.',
   PLAYER_NOT_FOUND: 'No member of this session has that actor number or peer id (a kick of someone gone).',
+  // Custom authentication, plugins and calls to a game's backend (docs/auth.md, docs/plugins.md).
+  AUTH_REQUIRED: 'This app requires authentication and the hello carried none.',
+  AUTH_FAILED: 'The auth provider refused the credentials (its ResultCode is in the detail).',
+  AUTH_UNAVAILABLE: 'The auth provider could not be reached or answered badly, and this app rejects then.',
+  AUTH_TOKEN_EXPIRED: 'The auth token is expired, tampered with, or from a key the cloud no longer has.',
+  NOT_AUTHENTICATED: 'A request arrived before authentication completed on this connection.',
+  USER_ALREADY_JOINED: 'The session checks user ids on join, and this user is already active in it.',
+  PLUGIN_MISMATCH: 'The plugin the session asked for is unknown to this app, or its factory returned another.',
+  PLUGIN_REPORTED_ERROR: 'A session plugin refused the request on purpose (its reason is in the detail).',
+  PLUGIN_ERROR: 'A session plugin failed unexpectedly while handling the request.',
+  HOOK_TIMEOUT: 'A plugin callback or a backend gate did not answer within its deadline.',
+  EXTERNAL_HTTP_FAILED: 'A call to the game\'s backend failed: refused address, transport error, timeout or bad answer.',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
@@ -65,6 +77,17 @@ export const PHOTON_CODES: Readonly<Partial<Record<ErrorCode, number>>> = {
   RATE_LIMITED: 32743,
   LIMIT_EXCEEDED: 32743,
   RELAY_FULL: 32762,
+  AUTH_REQUIRED: 32767,
+  AUTH_FAILED: 32755,
+  AUTH_UNAVAILABLE: 32755,
+  AUTH_TOKEN_EXPIRED: 32753,
+  NOT_AUTHENTICATED: -3,
+  USER_ALREADY_JOINED: 32746,
+  PLUGIN_MISMATCH: 32751,
+  PLUGIN_REPORTED_ERROR: 32752,
+  PLUGIN_ERROR: 32752,
+  HOOK_TIMEOUT: 32752,
+  EXTERNAL_HTTP_FAILED: 32744,
 };
 
 /** Whether a code from the network is one this build knows. */

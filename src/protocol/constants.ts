@@ -31,6 +31,9 @@ export const PROTOCOL_MAX_DURATION_MS = 86_400_000;
 /** Largest hello `auth` value, bytes of UTF-8: a signed token (a JWT with a few claims is 0.5–2 KiB)
  *  with room to spare, and small enough that a pre-hello frame stays cheap to decode. */
 export const PROTOCOL_MAX_AUTH_BYTES = 4096;
+
+/** Feature names a hello may announce: a handful exist; the cap keeps the set cheap to hold. */
+export const PROTOCOL_MAX_FEATURES = 16;
 /** Largest connection token a client hands its server in a join (Fusion caps its ConnectionToken at
  *  128 bytes): room for a signed ticket or a session key, small enough to relay with every address event. */
 export const PROTOCOL_MAX_CONNECTION_TOKEN_BYTES = 128;

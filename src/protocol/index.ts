@@ -10,3 +10,4 @@ export {
 export { validateRequest, validateServerMessage, type ValidationError } from './validate.js';
 export * from './constants.js';
 export { errorReply } from './error-reply.js';
+export { Feature, FIRST_RELEASE_CODES, codeForPeer } from './features.js';

@@ -2,6 +2,7 @@
 // validate.ts looks a frame's type up in it), with the helpers only requests use.
 import {
   PROTOCOL_MAX_AUTH_BYTES,
+  PROTOCOL_MAX_FEATURES,
   PROTOCOL_MAX_DURATION_MS,
   PROTOCOL_MAX_LIST_OFFSET,
   PROTOCOL_MAX_LIST_SESSIONS,
@@ -41,6 +42,13 @@ const authValue: Schema<string> = (value) => {
   throw new SchemaError('', `a string of at most ${PROTOCOL_MAX_AUTH_BYTES} bytes`);
 };
 
+/** A feature's name: lower-case words joined by '-' (unknown ones are kept and ignored). */
+const featureName: Schema<string> = (value) => {
+  const name = string(32, 1)(value);
+  if (!/^[a-z0-9-]+$/.test(name)) throw new SchemaError('', 'a feature name (a-z, 0-9, -)');
+  return name;
+};
+
 /** Exactly 32 bytes: a restore token, or its SHA-256 (docs/protocols.md, "Cloud loss and rejoin"). */
 const sha256Bytes: Schema<Uint8Array> = (value) => {
   const secret = bytes(PROTOCOL_MAX_TOKEN_BYTES)(value);
@@ -72,6 +80,7 @@ export const requestSchemas: { [T in RequestType]: Schema<Extract<Request, { typ
     appVersion: text,
     protocolVersion: integer(0, 0xffff),
     auth: optional(authValue),
+    features: optional(array(featureName, PROTOCOL_MAX_FEATURES)),
   }),
   [RequestType.CREATE]: object<CreateRequest>({
     type: literal(RequestType.CREATE),

@@ -22,6 +22,11 @@ export interface HelloRequest extends RequestBase {
    * and one from before it ignores the unknown key, so the protocol version stays 1.
    */
   auth?: string;
+  /**
+   * What this peer understands beyond the first release ({@link Feature}): the service sends it
+   * nothing newer than that. Unknown names are ignored. Optional.
+   */
+  features?: string[];
 }
 
 /** Options a session is created with (create, or join with `createIfNotExists`). */

@@ -1,7 +1,7 @@
 // Request dispatch: a typed table from request type to its handler, and the one place a failed
 // request becomes its error reply.
 import { PunchthroughError, type Env, type ErrorCode } from '../../core/index.js';
-import { ReplyType, RequestType, errorReply, type Request, type ResultOf, type ServerMessage } from '../protocol/index.js';
+import { ReplyType, RequestType, codeForPeer, errorReply, type Request, type ResultOf, type ServerMessage } from '../protocol/index.js';
 import type { LobbyFeed } from './lobby-feed.js';
 import type { SessionMetrics } from './metrics.js';
 import type { Peer } from './peer.js';
@@ -73,7 +73,8 @@ export function createDispatch(env: Env, options: DispatchOptions): Dispatch {
 
   const replyError = (peer: Peer, id: number, code: ErrorCode, message: string): void => {
     metrics.errors.inc({ code });
-    peer.send(errorReply(code, message, id));
+    const reply = errorReply(code, message, id);
+    peer.send({ ...reply, ...codeForPeer(code, message, peer.features) });
   };
 
   return async (peer, request) => {

@@ -39,6 +39,8 @@ import {
 } from '../constants.js';
 import type { WireEndpoint } from '../protocol/index.js';
 import { createRealClock, createSilentLogger, type Clock, type Logger } from '../../core/index.js';
+import type { EgressOptions } from '../egress/index.js';
+import type { AppsConfig } from './apps.js';
 import { noHooks, type SessionHooks } from './hooks.js';
 import type { DeadlineScheduler, EventBus } from './presence.js';
 import { createMemorySessionStore, type SessionStore } from './store.js';
@@ -152,6 +154,10 @@ export interface SessionServiceOptions {
   metricsElsewhere?: boolean;
   /** Random bytes for ids and tokens. Default: node:crypto randomBytes. */
   randomBytes?: (length: number) => Uint8Array;
+  /** Per-app custom authentication and plugins by app id, '*' for the rest (apps.ts). Default: none. */
+  apps?: AppsConfig;
+  /** The policy of every outbound call to a game's backend (src/egress). Default: HTTPS to public addresses only. */
+  egress?: EgressOptions;
   /** Authentication, authorization and lifecycle callbacks (see SessionHooks). Default: none. */
   hooks?: SessionHooks;
   /** Delivers events to whichever process holds a member's socket. Default: this process only. */
@@ -208,6 +214,8 @@ export function resolveOptions(options: SessionServiceOptions): ResolvedOptions 
     metricsToken: options.metricsToken,
     metricsElsewhere: options.metricsElsewhere ?? false,
     randomBytes: options.randomBytes ?? pooledRandomBytes(),
+    apps: options.apps ?? {},
+    egress: options.egress ?? {},
     hooks: options.hooks ?? noHooks,
     eventBus: options.eventBus,
     deadlines: options.deadlines,

@@ -19,6 +19,8 @@ export interface Peer {
   readonly address: string;
   /** Set by hello: the app id and version, and their partition key. */
   hello?: { readonly appId: string; readonly appVersion: string; readonly appKey: string };
+  /** The protocol features its hello announced (what the service may send it beyond the first release). */
+  features?: ReadonlySet<string>;
   /** Who the authenticate hook said this peer is, when it said. */
   userId?: string;
   membership?: Membership;

@@ -275,6 +275,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
         remoteAddress: peer.address,
       });
       peer.hello = { appId, appVersion, appKey: appKeyOf(appId, appVersion) };
+      peer.features = new Set(request.features);
       if (identity.userId !== undefined) peer.userId = identity.userId;
       return { protocolVersion: PROTOCOL_VERSION, maxFrameBytes: settings.maxFrameBytes };
     },

@@ -166,13 +166,13 @@ describe('the signaling client under unsolicited hostile frames', () => {
   it('settles a request answered with an error code it does not know', async () => {
     const cloud = await rogue({
       kind: 'frame',
-      frame: (id) => codec.encode({ type: ReplyType.ERROR, id, code: 'AUTH_FAILED', message: 'the provider said no', photonCode: 32755 }),
+      frame: (id) => codec.encode({ type: ReplyType.ERROR, id, code: 'WEBHOOK_LOST', message: 'the outbox overflowed', photonCode: 32752 }),
       closeAfterMs: 60_000,
     });
     const signaling = await connectSignaling(options(cloud.url));
     const started = Date.now();
     const error = await signaling.request({ type: RequestType.JOIN, name: 'x' }).then(() => undefined, (e: unknown) => e);
-    expect(error).toMatchObject({ code: 'UNKNOWN_ERROR', remoteCode: 'AUTH_FAILED', photonCode: 32755, message: 'AUTH_FAILED: the provider said no' });
+    expect(error).toMatchObject({ code: 'UNKNOWN_ERROR', remoteCode: 'WEBHOOK_LOST', photonCode: 32752, message: 'WEBHOOK_LOST: the outbox overflowed' });
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(signaling.droppedFrames).toBe(0);
     await signaling.close();

@@ -41,7 +41,7 @@ describe('error codes', () => {
 
   it('from the wire: a known code stays itself, an unknown one is UNKNOWN_ERROR naming it', () => {
     expect(errorFromWire('SESSION_FULL', 'full')).toMatchObject({ code: 'SESSION_FULL', photonCode: 32765, remoteCode: undefined });
-    expect(errorFromWire('PLUGIN_MISMATCH', 'no such plugin', 32751)).toMatchObject({ code: 'UNKNOWN_ERROR', remoteCode: 'PLUGIN_MISMATCH', photonCode: 32751 });
+    expect(errorFromWire('WEBHOOK_LOST', 'a newer code', 32752)).toMatchObject({ code: 'UNKNOWN_ERROR', remoteCode: 'WEBHOOK_LOST', photonCode: 32752 });
     expect(errorFromWire('toString', 'x')).toMatchObject({ code: 'UNKNOWN_ERROR', remoteCode: 'toString' });
   });
 

@@ -1,0 +1,43 @@
+// Protocol features a peer announces in its hello: the service sends a peer nothing newer than
+// what it said it understands, so the protocol version stays 1 (docs/protocols.md, "Features").
+
+/** What a hello's `features` may name. */
+export const Feature = {
+  /** Error codes added after the first release reach this peer as they are (else INVALID_REQUEST). */
+  CODES_V2: 'codes-v2',
+  /** The object form of hello's `auth`, and AUTHENTICATE (custom authentication, docs/auth.md). */
+  AUTH: 'auth',
+  /** PLUGIN_EVENT, and KICKED with the reason `plugin` (docs/plugins.md). */
+  PLUGIN_EVENTS: 'plugin-events',
+} as const;
+export type Feature = (typeof Feature)[keyof typeof Feature];
+
+/** The error codes of the first release: every SDK knows them. */
+export const FIRST_RELEASE_CODES: ReadonlySet<string> = new Set([
+  'INVALID_REQUEST',
+  'UNSUPPORTED_VERSION',
+  'SESSION_NOT_FOUND',
+  'SESSION_EXISTS',
+  'SESSION_FULL',
+  'SESSION_CLOSED',
+  'NO_MATCH',
+  'ALREADY_JOINED',
+  'REJOIN_NOT_FOUND',
+  'NOT_IN_SESSION',
+  'NOT_ALLOWED',
+  'RATE_LIMITED',
+  'FRAME_TOO_LARGE',
+  'LIMIT_EXCEEDED',
+  'PROPERTIES_MISMATCH',
+  'PLAYER_NOT_FOUND',
+]);
+
+/**
+ * The code a peer is sent for `code`: itself, or INVALID_REQUEST for a peer that did not announce
+ * codes-v2 (an SDK of the first release drops a reply with a code it does not know and waits out
+ * its request timeout); the message then starts with the real code.
+ */
+export function codeForPeer(code: string, message: string, features: ReadonlySet<string> | undefined): { code: string; message: string } {
+  if (FIRST_RELEASE_CODES.has(code) || features?.has(Feature.CODES_V2)) return { code, message };
+  return { code: 'INVALID_REQUEST', message: `${code}: ${message}` };
+}
