@@ -46,3 +46,7 @@ export { createCloud, type Cloud, type CloudWithExternalRelay } from './cloud/cr
 export { proxyMatcher } from './session/http-limits.js';
 export * as cloudDefaults from './constants.js';
 export type { CloudOptions, ExternalRelayOptions } from './cloud/options.js';
+export { appExtensions, validateApps, type AppExtensions, type AppsConfig } from './session/apps.js';
+export * from './auth/index.js';
+export * from './plugins/index.js';
+export * from './egress/index.js';

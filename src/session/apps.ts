@@ -1,7 +1,8 @@
 // Per-app extensions of the session service: custom authentication and plugins by app id, with
 // '*' for every app without an entry of its own (docs/configuration.md, "Apps").
-import type { AuthConfig } from '../auth/index.js';
-import type { PluginsConfig } from '../plugins/index.js';
+import { PunchthroughError } from '../../core/index.js';
+import { validateAuthConfig, type AuthConfig } from '../auth/index.js';
+import { validatePluginsConfig, type PluginsConfig } from '../plugins/index.js';
 
 export interface AppExtensions {
   auth?: AuthConfig;
@@ -14,4 +15,28 @@ export type AppsConfig = Readonly<Record<string, AppExtensions>>;
 /** The extensions of `appId`: its own entry, else '*', else none. */
 export function appExtensions(apps: AppsConfig, appId: string): AppExtensions | undefined {
   return Object.hasOwn(apps, appId) ? apps[appId] : Object.hasOwn(apps, '*') ? apps['*'] : undefined;
+}
+
+const APP_KEYS = new Set(['auth', 'plugins']);
+
+/**
+ * Checks the per-app configuration at start (from code or `--config`), so a typo fails the start
+ * with INVALID_OPTIONS naming the key (`apps.my-game.plugins.factory`), not a game later.
+ */
+export function validateApps(apps: unknown): AppsConfig {
+  if (typeof apps !== 'object' || apps === null || Array.isArray(apps)) throw new PunchthroughError('INVALID_OPTIONS', 'apps: expected an object of app ids');
+  const valid: Record<string, AppExtensions> = {};
+  for (const [appId, entry] of Object.entries(apps)) {
+    const path = `apps.${appId}`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new PunchthroughError('INVALID_OPTIONS', `${path}: expected an object`);
+    for (const key of Object.keys(entry)) {
+      if (!APP_KEYS.has(key)) throw new PunchthroughError('INVALID_OPTIONS', `${path}.${key}: unknown key (known: ${[...APP_KEYS].join(', ')})`);
+    }
+    const { auth, plugins } = entry as { auth?: unknown; plugins?: unknown };
+    valid[appId] = {
+      ...(auth === undefined ? {} : { auth: validateAuthConfig(auth, `${path}.auth`) }),
+      ...(plugins === undefined ? {} : { plugins: validatePluginsConfig(plugins, `${path}.plugins`) }),
+    };
+  }
+  return valid;
 }

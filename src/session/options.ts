@@ -40,7 +40,7 @@ import {
 import type { WireEndpoint } from '../protocol/index.js';
 import { createRealClock, createSilentLogger, type Clock, type Logger } from '../../core/index.js';
 import type { EgressOptions } from '../egress/index.js';
-import type { AppsConfig } from './apps.js';
+import { validateApps, type AppsConfig } from './apps.js';
 import { noHooks, type SessionHooks } from './hooks.js';
 import type { DeadlineScheduler, EventBus } from './presence.js';
 import { createMemorySessionStore, type SessionStore } from './store.js';
@@ -214,7 +214,7 @@ export function resolveOptions(options: SessionServiceOptions): ResolvedOptions 
     metricsToken: options.metricsToken,
     metricsElsewhere: options.metricsElsewhere ?? false,
     randomBytes: options.randomBytes ?? pooledRandomBytes(),
-    apps: options.apps ?? {},
+    apps: validateApps(options.apps ?? {}),
     egress: options.egress ?? {},
     hooks: options.hooks ?? noHooks,
     eventBus: options.eventBus,
