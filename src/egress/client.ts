@@ -4,7 +4,7 @@
 import type { Env } from '../../core/index.js';
 import { checkAddress } from './address-policy.js';
 import { admitCall, CLOSED, isOpen, recordCall, type BreakerState, type CallVerdict } from './breaker.js';
-import { MAX_TRACKED_ORIGINS, type BlockReason, type Outcome } from './constants.js';
+import { MAX_CALL_MS, MAX_TRACKED_ORIGINS, type BlockReason, type Outcome } from './constants.js';
 import { createEgressMetrics, type EgressMetrics } from './metrics.js';
 import { resolveEgressOptions, type EgressClientOptions, type ResolvedEgressOptions } from './options.js';
 import { createOriginQueue, type OriginQueue } from './origin-queue.js';
@@ -121,7 +121,8 @@ export function createEgressClient(env: Env, options: EgressClientOptions = {}):
 
   const run = async (request: EgressRequest, startMs: number): Promise<{ outcome: ExchangeOutcome | Failed; verdict: CallVerdict; probe: boolean; origin?: string }> => {
     if (typeof request !== 'object' || request === null) return { outcome: { failure: 'blocked', detail: 'request must be an object', reason: 'url' }, verdict: 'neutral', probe: false };
-    const { method, deadline, maxResponseBytes, body, signal } = request;
+    const { method, maxResponseBytes, body, signal } = request;
+    const deadline = Math.min(request.deadline, startMs + MAX_CALL_MS);
     if (!METHODS.has(method)) return { outcome: { failure: 'blocked', detail: 'method must be GET, POST, PUT or DELETE', reason: 'url' }, verdict: 'neutral', probe: false };
     if (typeof deadline !== 'number' || !Number.isFinite(deadline)) return { outcome: { failure: 'blocked', detail: 'deadline must be a clock time in ms', reason: 'url' }, verdict: 'neutral', probe: false };
     if (!Number.isSafeInteger(maxResponseBytes) || maxResponseBytes < 0) return { outcome: { failure: 'blocked', detail: 'maxResponseBytes must be a non-negative integer', reason: 'url' }, verdict: 'neutral', probe: false };
@@ -215,7 +216,9 @@ export function createEgressClient(env: Env, options: EgressClientOptions = {}):
     if (!result.ok && (reason !== undefined || result.failure === 'redirect')) metrics.blocked.inc({ reason: reason ?? 'redirect' });
     // Never the URL's path or query (they can carry tokens), never headers or bodies.
     const line = { purpose, origin, outcome, ms: Math.round(result.ms), ...(result.ok ? { status: result.status } : { detail: result.detail }) };
-    if (result.ok && result.status < 500) logger.debug(line, 'egress: call');
+    // Fast failures of an open breaker or a full queue would flood the log at the very moment the
+    // backend is in trouble: the breaker's own warn line and the metrics tell that story.
+    if ((result.ok && result.status < 500) || outcome === 'circuitOpen' || outcome === 'queueFull') logger.debug(line, 'egress: call');
     else logger.warn(line, 'egress: call failed');
   };
 

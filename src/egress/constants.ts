@@ -14,6 +14,10 @@ export const DEFAULT_BREAKER_FAILURES = 20;
  *  for a restarting backend to come back, short enough that players wait seconds, not minutes. */
 export const DEFAULT_BREAKER_OPEN_MS = 10_000;
 
+/** Longest any one call may take, ms, whatever its deadline says: a backend call is on some
+ *  player's path (auth, a plugin, a gate), and timers beyond 2^31 ms would fire at once. */
+export const MAX_CALL_MS = 120_000;
+
 /** Most extra headers one request may carry: Photon allows a handful of custom headers too. */
 export const MAX_REQUEST_HEADERS = 16;
 /** Longest value of an extra header, characters (Photon's per-value limit on app settings). */

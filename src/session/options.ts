@@ -39,7 +39,7 @@ import {
 } from '../constants.js';
 import type { WireEndpoint } from '../protocol/index.js';
 import { createRealClock, createSilentLogger, type Clock, type Logger } from '../../core/index.js';
-import type { EgressOptions } from '../egress/index.js';
+import { validateEgressOptions, type EgressOptions } from '../egress/index.js';
 import { validateApps, type AppsConfig } from './apps.js';
 import { noHooks, type SessionHooks } from './hooks.js';
 import type { DeadlineScheduler, EventBus } from './presence.js';
@@ -215,7 +215,7 @@ export function resolveOptions(options: SessionServiceOptions): ResolvedOptions 
     metricsElsewhere: options.metricsElsewhere ?? false,
     randomBytes: options.randomBytes ?? pooledRandomBytes(),
     apps: validateApps(options.apps ?? {}),
-    egress: options.egress ?? {},
+    egress: validateEgressOptions(options.egress),
     hooks: options.hooks ?? noHooks,
     eventBus: options.eventBus,
     deadlines: options.deadlines,

@@ -1,5 +1,6 @@
 // The checks before any DNS or socket: URL scheme, userinfo and host forms (as Node's URL
 // normalises them), restricted and malformed headers, signing inputs.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkHeaders, checkSigning, checkUrl, isRestrictedHeader } from '../../../../src/egress/request-policy.js';
 
@@ -39,6 +40,25 @@ describe('checkUrl', () => {
   ])('%s is the IP literal %s after Node normalises it', (url, ip) => {
     const checked = checkUrl(url, false);
     expect(checked.ok && checked.value.ip).toBe(ip);
+  });
+});
+
+describe('checkUrl on hostile input (property)', () => {
+  it('never throws, and what it accepts is http(s) without userinfo and with a host', () => {
+    const urlish = fc.oneof(fc.string(), fc.webUrl({ withQueryParameters: true, withFragments: true }), fc.webUrl().map((url) => url.replace('://', '://u:p@')));
+    fc.assert(
+      fc.property(urlish, fc.boolean(), (text, insecure) => {
+        const checked = checkUrl(text, insecure);
+        if (!checked.ok) return;
+        const { url, host, port, origin } = checked.value;
+        expect(insecure ? ['http:', 'https:'] : ['https:']).toContain(url.protocol);
+        expect(url.username + url.password).toBe('');
+        expect(host.length).toBeGreaterThan(0);
+        expect(port).toBeGreaterThan(0);
+        expect(origin).toBe(`${url.protocol}//${url.hostname}:${port}`);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
