@@ -158,7 +158,7 @@ export function createEgressClient(env: Env, options: EgressClientOptions = {}):
       }
       try {
         const vetted = await race(resolveVetted(target), stopper);
-        if ('stopped' in vetted) return { outcome: vetted.stopped, verdict: vetted.stopped.failure === 'timeout' ? 'failure' : 'neutral', probe, origin };
+        if ('stopped' in vetted) return { outcome: { ...vetted.stopped, detail: `${vetted.stopped.detail} while resolving ${target.host}` }, verdict: vetted.stopped.failure === 'timeout' ? 'failure' : 'neutral', probe, origin };
         if ('failure' in vetted) return { outcome: vetted, verdict: vetted.failure === 'dns' ? 'failure' : 'neutral', probe, origin };
         const payload = body ?? new Uint8Array(0);
         const sent: Record<string, string> = {

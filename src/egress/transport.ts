@@ -54,11 +54,12 @@ export function startExchange(input: ExchangeInput): Exchange {
   let request: ClientRequest | undefined;
   let connected = false;
   let secured = false;
+  let phase = 'while connecting';
   const finish = (outcome: ExchangeOutcome): void => {
     if (done) return;
     done = true;
     settle(outcome);
-    if (!outcome.ok || request?.destroyed === false) request?.destroy();
+    request?.destroy();
   };
   const { target } = input;
   // The pin: whatever name the socket layer asks about, the answer is the vetted address.
@@ -91,9 +92,11 @@ export function startExchange(input: ExchangeInput): Exchange {
   request.on('socket', (socket: Socket) => {
     socket.once('connect', () => {
       connected = true;
+      phase = target.https ? 'in the TLS handshake' : 'while waiting for the answer';
     });
     socket.once('secureConnect', () => {
       secured = true;
+      phase = 'while waiting for the answer';
     });
   });
   request.on('error', (error: NodeJS.ErrnoException) => {
@@ -111,6 +114,7 @@ export function startExchange(input: ExchangeInput): Exchange {
     if (Number.isFinite(declared) && declared > input.maxResponseBytes) {
       return finish({ ok: false, failure: 'tooLarge', detail: `content-length ${declared} > ${input.maxResponseBytes} bytes` });
     }
+    phase = 'while reading the body';
     const chunks: Buffer[] = [];
     let size = 0;
     response.on('data', (chunk: Buffer) => {
@@ -132,5 +136,5 @@ export function startExchange(input: ExchangeInput): Exchange {
     });
   });
   request.end(input.body && input.body.length > 0 ? input.body : undefined);
-  return { result, cut: (failure, detail) => finish({ ok: false, failure, detail }) };
+  return { result, cut: (failure, detail) => finish({ ok: false, failure, detail: `${detail} ${phase}` }) };
 }

@@ -124,7 +124,7 @@ describe('egress client: deadlines, caps and cuts', () => {
     const started = Date.now();
     const result = await egress.send(post('/slow', { deadline: env.clock.now() + 800 }));
     const elapsed = Date.now() - started;
-    expect(result).toMatchObject({ ok: false, failure: 'timeout' });
+    expect(result).toMatchObject({ ok: false, failure: 'timeout', detail: expect.stringContaining('reading the body') });
     expect(elapsed).toBeGreaterThanOrEqual(790);
     expect(elapsed).toBeLessThan(800 + 500);
     await egress.close();
@@ -134,7 +134,7 @@ describe('egress client: deadlines, caps and cuts', () => {
     const egress = client();
     receiver.answerNext({ kind: 'hang' });
     const started = Date.now();
-    expect(await egress.send(post('/hang', { deadline: env.clock.now() + 500 }))).toMatchObject({ ok: false, failure: 'timeout' });
+    expect(await egress.send(post('/hang', { deadline: env.clock.now() + 500 }))).toMatchObject({ ok: false, failure: 'timeout', detail: expect.stringContaining('waiting for the answer') });
     expect(Date.now() - started).toBeLessThan(500 + 500);
     await egress.close();
   });

@@ -82,6 +82,15 @@ describe('egress address policy (default: public addresses only)', () => {
     await egress.close();
   });
 
+  it('the deadline covers DNS: a resolver that never answers ends in `timeout` at the deadline', async () => {
+    const egress = client({ lookup: () => new Promise(() => undefined) });
+    const started = Date.now();
+    const result = await egress.send(get('https://slow-dns.example/', { deadline: env.clock.now() + 300 }));
+    expect(result).toMatchObject({ ok: false, failure: 'timeout', detail: expect.stringContaining('resolving slow-dns.example') });
+    expect(Date.now() - started).toBeLessThan(300 + 500);
+    await egress.close();
+  });
+
   it('refuses http: without allowInsecureHttp, and userinfo, before any lookup', async () => {
     let lookups = 0;
     const egress = client({
