@@ -39,15 +39,17 @@ export function rpcBody(format: RpcFormat, path: string, params: JsonValue | und
       ...(caller.authCookie === undefined ? {} : { authCookie: caller.authCookie }),
     };
   }
-  // A Map-free copy: a client key named __proto__ stays a plain own key (JSON.stringify writes it).
+  // Photon's order: the caller first, then the client's keys, never one of the caller's names. A
+  // prototype-less object, so a client key named __proto__ stays a plain key (JSON.stringify writes it).
   const body: JsonObject = Object.create(null) as JsonObject;
-  if (isJsonObject(params)) for (const key of Object.keys(params)) body[key] = params[key]!;
-  else if (params !== undefined) body.RpcParams = params;
   body.AppId = caller.appId;
   body.AppVersion = caller.appVersion;
   body.Region = caller.region;
   body.UserId = caller.userId;
   if (caller.authCookie !== undefined) body.AuthCookie = caller.authCookie;
+  if (isJsonObject(params)) {
+    for (const key of Object.keys(params)) if (!Object.hasOwn(body, key) && key !== 'AuthCookie') body[key] = params[key]!;
+  } else if (params !== undefined) body.RpcParams = params;
   return body;
 }
 

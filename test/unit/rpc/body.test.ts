@@ -9,8 +9,20 @@ const json = (text: string) => parseBoundedJson(new TextEncoder().encode(text), 
 describe('WebRPC body', () => {
   it("puts an object's keys at the root, the server's caller keys over a spoofed UserId", () => {
     const body = rpcBody('photon', 'GetGameList', json('{"mode":"ranked","UserId":"admin","__proto__":{"x":1}}') ?? null, caller);
-    expect(JSON.stringify(body)).toBe('{"mode":"ranked","UserId":"u_123","__proto__":{"x":1},"AppId":"my-game","AppVersion":"1.4","Region":"eu"}');
+    expect(JSON.stringify(body)).toBe('{"AppId":"my-game","AppVersion":"1.4","Region":"eu","UserId":"u_123","mode":"ranked","__proto__":{"x":1}}');
     expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it("writes seed 003's three examples: a map at the root, an array and a string under RpcParams", () => {
+    const photon = { appId: '00000000-0000-0000-0000-000000000000', appVersion: 'client-x.y.z', region: 'EU', userId: 'userXYZ' };
+    const head = '"AppId":"00000000-0000-0000-0000-000000000000","AppVersion":"client-x.y.z","Region":"EU","UserId":"userXYZ"';
+    expect(JSON.stringify(rpcBody('photon', 'method', { key1: 1, key2: 'yx', key3: true }, photon))).toBe(`{${head},"key1":1,"key2":"yx","key3":true}`);
+    expect(JSON.stringify(rpcBody('photon', 'method', [0, 'xy', false], photon))).toBe(`{${head},"RpcParams":[0,"xy",false]}`);
+    expect(JSON.stringify(rpcBody('photon', 'method', 'test', photon))).toBe(`{${head},"RpcParams":"test"}`);
+  });
+
+  it('a client cannot forge the auth cookie', () => {
+    expect(rpcBody('photon', 'p', { AuthCookie: 'forged' }, caller)).not.toHaveProperty('AuthCookie');
   });
 
   it('puts any other params under RpcParams, and the cookie only when given', () => {
