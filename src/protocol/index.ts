@@ -11,3 +11,5 @@ export { validateRequest, validateServerMessage, type ValidationError } from './
 export * from './constants.js';
 export { errorReply } from './error-reply.js';
 export { Feature, FIRST_RELEASE_CODES, codeForPeer } from './features.js';
+export { jsonValue } from './json-schema.js';
+export { RPC_JSON_DEPTH, RPC_JSON_ITEMS } from './rpc-schemas.js';
