@@ -166,7 +166,7 @@ export function createEgressClient(env: Env, options: EgressClientOptions = {}):
           'user-agent': policy.userAgent,
           accept: headers.value.accept ?? 'application/json',
           ...(policy.nodeId === undefined ? {} : { 'x-punchthrough-node': policy.nodeId }),
-          ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(body.length) }),
+          ...(body === undefined ? {} : { 'content-type': headers.value['content-type'] ?? 'application/json', 'content-length': String(body.length) }),
           ...(signing.value ? signatureHeaders(signing.value.id, Math.floor(clock.wallTime() / 1000), payload, signing.value.keys) : {}),
         };
         const exchange = startExchange({ target, address: vetted.address, family: vetted.family, method, headers: sent, body, maxResponseBytes, ca: policy.ca });

@@ -104,14 +104,17 @@ describe('egress client: signing and identity', () => {
 
   it('sends user-agent punchthrough/<version>, x-punchthrough-node and the caller headers; refuses restricted ones', async () => {
     const egress = client({ nodeId: 'node-a' });
-    await egress.send(post('/ua', { headers: { 'X-Api-Key': 'k1' } }));
+    await egress.send(post('/ua', { headers: { 'X-Api-Key': 'k1', 'x-punchthrough-event': 'rpc', 'content-type': 'application/json; charset=utf-8' } }));
     const { headers } = receiver.requests.at(-1)!;
     expect(headers['user-agent']).toMatch(/^punchthrough\/\d+\.\d+\.\d+/);
     expect(headers['x-punchthrough-node']).toBe('node-a');
     expect(headers['x-api-key']).toBe('k1');
+    expect(headers['x-punchthrough-event']).toBe('rpc');
+    expect(headers['content-type']).toBe('application/json; charset=utf-8');
     const before = receiver.requests.length;
     expect(await egress.send(post('/ua', { headers: { 'Webhook-Signature': 'v1,forged' } }))).toMatchObject({ ok: false, failure: 'blocked' });
     expect(await egress.send(post('/ua', { headers: { Host: 'evil.example' } }))).toMatchObject({ ok: false, failure: 'blocked' });
+    expect(await egress.send(post('/ua', { headers: { 'x-punchthrough-node': 'spoofed' } }))).toMatchObject({ ok: false, failure: 'blocked' });
     expect(receiver.requests.length).toBe(before);
     await egress.close();
   });
