@@ -4,7 +4,7 @@
 import type { Env } from '../../core/index.js';
 import { checkAddress } from './address-policy.js';
 import { admitCall, CLOSED, isOpen, recordCall, type BreakerState, type CallVerdict } from './breaker.js';
-import { MAX_CALL_MS, MAX_TRACKED_ORIGINS, type BlockReason, type Outcome } from './constants.js';
+import { MAX_CALL_MS, MAX_CONNECT_ADDRESSES, MAX_TRACKED_ORIGINS, type BlockReason, type Outcome } from './constants.js';
 import { createEgressMetrics, type EgressMetrics } from './metrics.js';
 import { resolveEgressOptions, type EgressClientOptions, type ResolvedEgressOptions } from './options.js';
 import { createOriginQueue, type OriginQueue } from './origin-queue.js';
@@ -92,8 +92,8 @@ export function createEgressClient(env: Env, options: EgressClientOptions = {}):
     };
   };
 
-  /** Every address of the host (an IP literal is its own answer), each checked; the first is used. */
-  const resolveVetted = async (target: CheckedUrl): Promise<{ address: string; family: 4 | 6 } | Failed> => {
+  /** Every address of the host (an IP literal is its own answer), each checked. */
+  const resolveVetted = async (target: CheckedUrl): Promise<{ addresses: Array<{ address: string; family: 4 | 6 }> } | Failed> => {
     let answers: ReadonlyArray<{ address: string; family: number }>;
     if (target.ip !== undefined) {
       answers = [{ address: target.ip, family: target.ip.includes(':') ? 6 : 4 }];
@@ -111,8 +111,7 @@ export function createEgressClient(env: Env, options: EgressClientOptions = {}):
       const verdict = checkAddress(answer.address, policy.allowedNetworks);
       if (!verdict.allowed) return { failure: 'blocked', detail: `${target.host} ${target.ip === undefined ? 'resolves to' : 'is'} a ${verdict.reason} address`, reason: verdict.reason };
     }
-    const first = answers[0]!;
-    return { address: first.address, family: first.family === 6 ? 6 : 4 };
+    return { addresses: answers.slice(0, MAX_CONNECT_ADDRESSES).map(({ address }) => ({ address, family: address.includes(':') ? 6 : 4 })) };
   };
 
   /** Runs `phase` unless the stopper fires first. */
@@ -169,7 +168,7 @@ export function createEgressClient(env: Env, options: EgressClientOptions = {}):
           ...(body === undefined ? {} : { 'content-type': headers.value['content-type'] ?? 'application/json', 'content-length': String(body.length) }),
           ...(signing.value ? signatureHeaders(signing.value.id, Math.floor(clock.wallTime() / 1000), payload, signing.value.keys) : {}),
         };
-        const exchange = startExchange({ target, address: vetted.address, family: vetted.family, method, headers: sent, body, maxResponseBytes, ca: policy.ca });
+        const exchange = startExchange({ target, addresses: vetted.addresses, method, headers: sent, body, maxResponseBytes, ca: policy.ca });
         void stopper.stopped.then((stop) => exchange.cut(stop.failure, stop.detail));
         const outcome = await exchange.result;
         return { outcome, verdict: breakerVerdict(outcome), probe, origin };

@@ -20,6 +20,10 @@ export const MAX_CALL_MS = 120_000;
 
 /** Most custom headers an operator may configure for one backend (Photon allows a handful too). */
 export const MAX_CUSTOM_HEADERS = 16;
+/** Addresses of one name the socket may try in turn (all are checked first): a dual-stack name
+ *  has two or four; more only spreads one call's deadline over dead addresses. */
+export const MAX_CONNECT_ADDRESSES = 8;
+
 /** Most extra headers one request may carry: the operator's custom ones plus the few the product
  *  adds itself (content-type, x-punchthrough-event, idempotency-key, …). */
 export const MAX_REQUEST_HEADERS = 32;

@@ -11,9 +11,8 @@ import type { CheckedUrl } from './request-policy.js';
 
 export interface ExchangeInput {
   readonly target: CheckedUrl;
-  /** The vetted address the socket connects to, and its family. */
-  readonly address: string;
-  readonly family: 4 | 6;
+  /** The vetted addresses the socket may connect to, in the resolver's order. */
+  readonly addresses: ReadonlyArray<{ address: string; family: 4 | 6 }>;
   readonly method: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Uint8Array | undefined;
@@ -62,10 +61,13 @@ export function startExchange(input: ExchangeInput): Exchange {
     request?.destroy();
   };
   const { target } = input;
-  // The pin: whatever name the socket layer asks about, the answer is the vetted address.
+  // The pin: whatever name the socket layer asks about, the answer is the vetted addresses. Node
+  // asks for all of them (autoSelectFamily) and tries them in turn, so a name whose first address
+  // is unreachable (IPv6 on an IPv4-only host) still connects — but only ever to a vetted one.
+  const first = input.addresses[0]!;
   const lookup = ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
-    if (options.all) callback(null, [{ address: input.address, family: input.family }]);
-    else callback(null, input.address, input.family);
+    if (options.all) callback(null, input.addresses.map(({ address, family }) => ({ address, family })));
+    else callback(null, first.address, first.family);
   }) as unknown as LookupFunction;
   const options: RequestOptions & { servername?: string; ca?: string[] } = {
     method: input.method,
@@ -74,7 +76,6 @@ export function startExchange(input: ExchangeInput): Exchange {
     path: `${target.url.pathname}${target.url.search}`,
     headers: { ...input.headers, host: target.url.host },
     lookup,
-    family: input.family,
     // A fresh connection per call: a kept-alive socket would outlive the DNS answer it was vetted
     // with, and idle sockets to many origins are state we would have to bound.
     agent: false,

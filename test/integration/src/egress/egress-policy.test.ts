@@ -133,6 +133,21 @@ describe('egress address policy (loopback allow-listed)', () => {
     await egress.close();
   });
 
+  it('tries the vetted addresses of a name in turn: a dead first address does not fail the call', async () => {
+    const egress = client({
+      allowInsecureHttp: true,
+      allowedNetworks: ['127.0.0.0/8', '::1/128'],
+      lookup: async () => [
+        { address: '::1', family: 6 },
+        { address: '127.0.0.2', family: 4 },
+        { address: '127.0.0.1', family: 4 },
+      ],
+    });
+    expect(await egress.send(get(`http://dual.test:${http.port}/fallback`))).toMatchObject({ ok: true, status: 200 });
+    expect(http.requests.at(-1)?.path).toBe('/fallback');
+    await egress.close();
+  });
+
   it('connects to the vetted address, whatever a second resolution would say (DNS pinning)', async () => {
     // The resolver answers the vetted loopback address once, then a refused one: a client that
     // resolved again at connect time would go elsewhere (or fail); ours uses the vetted answer.
