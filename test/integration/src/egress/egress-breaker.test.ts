@@ -52,7 +52,6 @@ describe('egress circuit breaker', () => {
     const before = receiver.requests.length;
     const fast = await egress.send(call(env, '/fast'));
     expect(fast).toMatchObject({ ok: false, failure: 'circuitOpen' });
-    expect(fast.ms).toBeLessThan(50);
     expect(receiver.requests.length).toBe(before);
 
     await new Promise((resolve) => setTimeout(resolve, 450));
