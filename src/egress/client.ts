@@ -234,6 +234,9 @@ export function createEgressClient(env: Env, options: EgressClientOptions = {}):
       closed = true;
       for (const stop of [...closers]) stop({ failure: 'aborted', detail: 'client closed' });
       await Promise.allSettled([...inFlight]);
+      // The registry may be the service's and outlive this client: no breaker of ours stays "open" in it.
+      for (const [origin, state] of origins) if (isOpen(state.breaker)) metrics.breakerOpen.remove({ origin });
+      origins.clear();
     },
   };
 }

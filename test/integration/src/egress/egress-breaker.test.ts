@@ -76,7 +76,10 @@ describe('egress circuit breaker', () => {
     expect(await egress.send({ ...request, deadline: env.clock.now() + 5_000 })).toMatchObject({ ok: false, failure: 'connect' });
     expect(await egress.send({ ...request, deadline: env.clock.now() + 5_000 })).toMatchObject({ ok: false, failure: 'circuitOpen' });
     expect(egress.openCircuits()).toEqual([`http://127.0.0.1:${gone.port}`]);
+    expect(await egress.metrics.registry.getSingleMetricAsString('punchthrough_egress_breaker_open')).toContain('origin=');
     await egress.close();
+    expect(egress.openCircuits()).toEqual([]);
+    expect(await egress.metrics.registry.getSingleMetricAsString('punchthrough_egress_breaker_open')).not.toContain('origin=');
   });
 
   it('4xx answers do not open it', async () => {
