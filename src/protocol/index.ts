@@ -10,4 +10,5 @@ export {
 export { validateRequest, validateServerMessage, type ValidationError } from './validate.js';
 export * from './constants.js';
 export { errorReply } from './error-reply.js';
-export { Feature, FIRST_RELEASE_CODES, codeForPeer } from './features.js';
+export { Feature, FIRST_RELEASE_CODES, codeForPeer, eventForPeer } from './features.js';
+export { boundedJson } from './plugin-event-schema.js';

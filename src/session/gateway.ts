@@ -82,6 +82,8 @@ interface Connection extends Peer {
   closed: boolean;
   /** Requests of one connection run one after another, so its membership never races. */
   queue: Promise<void>;
+  /** Aborted when the socket closes (Peer.closeSignal). */
+  aborter: AbortController;
 }
 
 /** What a refused connection gets: its frames and close are ignored (it is already closing). */
@@ -230,6 +232,10 @@ export function createGateway(env: Env, options: GatewayOptions): Gateway {
         closing: false,
         closed: false,
         queue: Promise.resolve(),
+        aborter: new AbortController(),
+        get closeSignal() {
+          return this.aborter.signal;
+        },
         send: (message) => sendFrame(connection, codec.encode(message)),
         deliver: (event) => {
           if (connection.closed || connection.closing) return;
@@ -253,6 +259,7 @@ export function createGateway(env: Env, options: GatewayOptions): Gateway {
         onClose: () => {
           if (connection.closed) return;
           connection.closed = true;
+          connection.aborter.abort();
           clock.clearTimeout(connection.helloTimer);
           connections.delete(connection);
           const left = (perAddress.get(remoteAddress) ?? 1) - 1;

@@ -34,6 +34,8 @@ export interface Peer {
   natReported?: boolean;
   /** The socket closed (the membership, if any, is the gateway's to drop). */
   readonly closed: boolean;
+  /** Aborts when the socket closes (a plugin gate running for this peer stops waiting). */
+  readonly closeSignal?: AbortSignal;
   /** Sends one message to this peer (dropped once the connection is closing). */
   send(message: ServerMessage): void;
   /** Sends an event that other peers may receive too: it is encoded once for all of them. */
