@@ -129,7 +129,7 @@ export class CloudEvents {
         if (!this.sessionClosed) this.hooks.renewTicket(event.ticket);
         return;
       case EventType.PLUGIN_EVENT:
-        if (this.self && !this.sessionClosed) this.hooks.emit('pluginEvent', event.data === undefined ? { code: event.code } : { code: event.code, data: event.data });
+        if (!this.sessionClosed) this.hooks.emit('pluginEvent', event.data === undefined ? { code: event.code } : { code: event.code, data: event.data });
         return;
       default:
         return;

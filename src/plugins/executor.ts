@@ -4,7 +4,7 @@
  * releases the queue (its signal aborts; what it settles to later is ignored and reported as
  * late), so one stuck call cannot wedge the session; other sessions have executors of their own.
  */
-import type { Clock } from '../../core/index.js';
+import type { Clock, TimerHandle } from '../../core/index.js';
 
 /** How a queued call ended. `full`: the queue was at its cap; `closed`: the session ended first; `aborted`: its peer left. */
 export type Settled<T> =
@@ -86,12 +86,26 @@ export function createExecutor(clock: Clock, maxQueued: number): Executor {
       if (closed) return Promise.resolve({ kind: 'closed' });
       if (queued >= maxQueued) return Promise.resolve({ kind: 'full' });
       queued += 1;
-      const result = tail.then(nextTurn).then(() => runOne(task, timing, onLate));
+      // A call with a fixed deadline (a gate) is answered at its deadline even while it still
+      // waits its turn; it is then skipped when the turn comes.
+      let expired = false;
+      let expiry: TimerHandle | undefined;
+      const result = tail.then(nextTurn).then(() => {
+        clock.clearTimeout(expiry);
+        return expired ? ({ kind: 'timeout' } as const) : runOne(task, timing, onLate);
+      });
       const settled = result.finally(() => {
         queued -= 1;
       });
       tail = settled.catch(() => undefined);
-      return settled;
+      if (timing.deadline === undefined) return settled;
+      const waited = new Promise<Settled<never>>((resolve) => {
+        expiry = clock.setTimeout(() => {
+          expired = true;
+          resolve({ kind: 'timeout' });
+        }, Math.max(0, timing.deadline! - clock.now()));
+      });
+      return Promise.race([settled, waited]);
     },
     close() {
       closed = true;
