@@ -92,7 +92,7 @@ export function createPluginRuntime(env: Env, options: PluginRuntimeOptions): Pl
     const settled = await invoke(entry, callback, (base) => (fn as (c: object) => unknown).call(entry.plugin, call(base)), {
       deadline: clock.now() + entry.deadlines.gateMs,
       budgetMs: entry.deadlines.gateMs,
-      ...(peer.closeSignal ? { abortWith: peer.closeSignal } : {}),
+      ...(peer.signal ? { abortWith: peer.signal } : {}),
     });
     const refusal = gateError(settled, callback, entry.deadlines.gateMs);
     if (refusal) throw refusal;

@@ -47,6 +47,8 @@ export const RequestType = {
    * its clients held for their rejoins (docs/protocols.md, "Cloud loss and rejoin").
    */
   RESTORE: 13,
+  /** {@link RpcRequest}: WebRPC — the cloud calls the game's backend (or an in-process handler) for this peer and returns its answer. */
+  RPC: 15,
 } as const;
 export type RequestType = (typeof RequestType)[keyof typeof RequestType];
 

@@ -36,6 +36,7 @@ import { SchemaError, array, boolean, bytes, finiteNumber, integer, literal, obj
 import { actorNumber, duration, keyList, requestId, wireEndpoint } from './field-schemas.js';
 import { connectionToken, kickRequest } from './kick-schemas.js';
 import { lobbySubscribeRequest, properties, text } from './lobby-schemas.js';
+import { rpcRequest } from './rpc-schemas.js';
 
 /** Hello's credentials: a string bounded in bytes (what it costs to carry and hand to a hook). */
 const authValue: Schema<string> = (value) => {
@@ -149,6 +150,7 @@ export const requestSchemas: { [T in RequestType]: Schema<Extract<Request, { typ
   }),
   [RequestType.KICK]: kickRequest,
   [RequestType.LOBBY_SUBSCRIBE]: lobbySubscribeRequest,
+  [RequestType.RPC]: rpcRequest,
   [RequestType.RESTORE]: object<RestoreRequest>({
     type: literal(RequestType.RESTORE),
     id: requestId,

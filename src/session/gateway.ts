@@ -80,10 +80,9 @@ interface Connection extends Peer {
   /** A close was already sent (heartbeat timeout or violation); terminate on the next sweep. */
   closing: boolean;
   closed: boolean;
+  readonly aborter: AbortController;
   /** Requests of one connection run one after another, so its membership never races. */
   queue: Promise<void>;
-  /** Aborted when the socket closes (Peer.closeSignal). */
-  aborter: AbortController;
 }
 
 /** What a refused connection gets: its frames and close are ignored (it is already closing). */
@@ -231,11 +230,11 @@ export function createGateway(env: Env, options: GatewayOptions): Gateway {
         alive: true,
         closing: false,
         closed: false,
-        queue: Promise.resolve(),
         aborter: new AbortController(),
-        get closeSignal() {
-          return this.aborter.signal;
+        get signal() {
+          return connection.aborter.signal;
         },
+        queue: Promise.resolve(),
         send: (message) => sendFrame(connection, codec.encode(message)),
         deliver: (event) => {
           if (connection.closed || connection.closing) return;
