@@ -47,3 +47,6 @@ export const PLUGIN_MESSAGE_MAX_CHARS = 256;
 
 /** Largest response body a plugin's HTTP call reads, bytes (Photon's plugin HTTP caps at 300 KB). */
 export const PLUGIN_HTTP_MAX_RESPONSE_BYTES = 300 * 1024;
+
+/** Longest a plugin's HTTP call may take, ms (Photon's plugin HTTP timeout is 10 s; a gate's own deadline cuts sooner). */
+export const PLUGIN_HTTP_MAX_MS = 10_000;

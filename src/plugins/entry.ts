@@ -37,7 +37,8 @@ export interface Entry {
   readonly own: WeakSet<object>;
   readonly eventBucket: TokenBucket;
   readonly actionBucket: TokenBucket;
-  httpInFlight: number;
+  /** Aborted when the session closes: its plugin's HTTP calls in flight stop. */
+  readonly aborter: AbortController;
   readonly logger: Logger;
 }
 

@@ -17,6 +17,7 @@ import { PLUGIN_MAX_QUEUED_CALLS, PLUGIN_STATE_MAX_BYTES } from './constants.js'
 import { createInvoke, type Entry } from './entry.js';
 import { createExecutor } from './executor.js';
 import { ACTION_RATE, EVENT_RATE, checkedJson, createHost, type SessionAccess } from './host.js';
+import type { HttpSlot } from './http.js';
 import { createPluginMetrics } from './metrics.js';
 import { readOverrides, readRewrite } from './results.js';
 import type { CallBase, LeaveReason, PeerContext, PluginHttp, PluginsConfig } from './types.js';
@@ -29,7 +30,7 @@ export interface PluginRuntimeOptions {
   registry: Registry;
   access: SessionAccess;
   /** host.http of a session's plugin. */
-  http(entry: Pick<Entry, 'sessionId' | 'logger' | 'deadlines'> & { httpInFlight: number }): PluginHttp;
+  http(slot: HttpSlot): PluginHttp;
 }
 
 /** A create's plugin, made and asked (onCreate) before the session is stored. */
@@ -71,6 +72,7 @@ export function createPluginRuntime(env: Env, options: PluginRuntimeOptions): Pl
 
   const dispose = (entry: Entry): void => {
     entry.closing = true;
+    entry.aborter.abort();
     for (const handle of entry.timers) {
       clock.clearTimeout(handle);
       clock.clearInterval(handle);
@@ -157,11 +159,11 @@ export function createPluginRuntime(env: Env, options: PluginRuntimeOptions): Pl
         own: new WeakSet(),
         eventBucket: fullBucket(EVENT_RATE, clock.now()),
         actionBucket: fullBucket(ACTION_RATE, clock.now()),
-        httpInFlight: 0,
+        aborter: new AbortController(),
         logger: logger.child({ sessionId, plugin: pluginName }),
       };
       const [, appVersion = ''] = appKey.split('\u0000');
-      const host = createHost(entry, appId, appVersion, { clock, access, invoke, metrics, http: options.http(entry) });
+      const host = createHost(entry, appId, appVersion, { clock, access, invoke, metrics, http: options.http({ httpInFlight: 0, signal: entry.aborter.signal }) });
       const discard = (): void => {
         dispose(entry);
         entry.executor.close();

@@ -6,7 +6,8 @@ import type { SignalingCodec } from '../protocol/index.js';
 import type { RequestChecks } from '../session/checks.js';
 import type { Delivery, Outcome, Session } from '../session/model.js';
 import type { ResolvedOptions } from '../session/options.js';
-import { noPluginHttp } from './http.js';
+import type { EgressClient } from '../egress/index.js';
+import { noPluginHttp, pluginHttp } from './http.js';
 import { createPluginRuntime, type PluginRuntime } from './runtime.js';
 import type { PluginsConfig } from './types.js';
 
@@ -18,10 +19,12 @@ export interface SessionPluginParts {
   pluginsOf(appId: string): PluginsConfig | undefined;
   update<R>(sessionId: string, attempt: (s: Session) => Outcome<R>): Promise<Outcome<R> | undefined>;
   publish(sessionId: string, deliveries: Delivery[]): void;
+  /** The service's egress client (host.http); without one, plugin HTTP calls fail. */
+  egress?: EgressClient;
 }
 
 export function sessionPlugins(env: Env, parts: SessionPluginParts): PluginRuntime {
-  const { checks, codec } = parts;
+  const { checks, codec, egress } = parts;
   return createPluginRuntime(env, {
     pluginsOf: parts.pluginsOf,
     registry: parts.registry,
@@ -33,6 +36,6 @@ export function sessionPlugins(env: Env, parts: SessionPluginParts): PluginRunti
       settingsFrom: checks.settingsFrom,
       encodedBytes: (value) => codec.encode(value as never).length,
     },
-    http: () => noPluginHttp,
+    http: (slot) => (egress ? pluginHttp(egress, env.clock, slot) : noPluginHttp),
   });
 }

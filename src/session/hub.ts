@@ -6,6 +6,7 @@
  */
 import { createEnv, type Env } from '../../core/index.js';
 import { createSignalingCodec, type ListResult, type Properties } from '../protocol/index.js';
+import { createEgressClient } from '../egress/index.js';
 import { createDispatch } from './dispatch.js';
 import { createGateway, type PeerConnection, type PeerSocket } from './gateway.js';
 import { createHookRunner } from './hook-runner.js';
@@ -40,7 +41,9 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
   const lobbySignal = lobbySignalOf(bus, env);
   const hooks = lobbyAware(createHookRunner(env, { hooks: options.hooks, metrics }), lobbySignal);
   const deadlines = options.deadlines ?? ((onDue: (sessionId: string) => void) => createLocalDeadlines(env, { onDue }));
-  const sessions = createSessions(env, { settings: options, metrics, bus, hooks, deadlines });
+  // The one client of every outbound call to a game's backend (plugins' host.http), its metrics in this registry.
+  const egress = createEgressClient(env, { ...options.egress, registry: metrics.registry });
+  const sessions = createSessions(env, { settings: options, metrics, bus, hooks, deadlines, egress });
   const lobby = createLobbyFeed(env, {
     list: sessions.list,
     signal: lobbySignal,
@@ -68,6 +71,6 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
     get connectionCount() {
       return gateway.connectionCount;
     },
-    shutdown: () => gateway.shutdown(),
+    shutdown: () => gateway.shutdown().finally(() => egress.close()),
   };
 }

@@ -47,6 +47,7 @@ import { createLobbyList, type LobbyList } from './lobby-list.js';
 import { createJoinRandom } from './random-or-create.js';
 import { appExtensions } from './apps.js';
 import { sessionPlugins } from '../plugins/session-plugins.js';
+import type { EgressClient } from '../egress/index.js';
 
 /** Sends a join's reply; the start event and known addresses follow it in the same tick. */
 export type JoinReply = (result: JoinResult) => void;
@@ -81,6 +82,8 @@ export interface SessionsOptions {
   /** Makes the deadline scheduler, given what to do when a session's deadline comes. */
   deadlines: (onDue: (sessionId: string) => void) => DeadlineScheduler;
   hooks: HookRunner;
+  /** The one egress client (plugins' host.http). */
+  egress?: EgressClient;
 }
 
 /** App ids and versions: a safe character set, so no two (id, version) pairs share a key. */
@@ -95,7 +98,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   const checks = createRequestChecks(settings, codec);
   const pluginsOf = (appId: string) => appExtensions(settings.apps, appId)?.plugins;
   const access = { update: <R>(id: string, attempt: (s: Session) => Outcome<R>) => update(id, attempt), publish: bus.publish.bind(bus) };
-  const plugins = sessionPlugins(env, { settings, checks, codec, registry: metrics.registry, pluginsOf, ...access });
+  const plugins = sessionPlugins(env, { settings, checks, codec, registry: metrics.registry, pluginsOf, ...access, egress: options.egress });
   const tickets = createTicketRefresher(clock, logger, settings.relay);
   // Quotas of this process: sessionId → the address that created it, live sessions per address.
   const creators = new Map<string, string>();
