@@ -55,6 +55,29 @@ describe('gate outcomes', () => {
     await guest.request({ type: RequestType.JOIN, name: 'slow' });
   });
 
+  it('a late settlement is ignored and counted: punchthrough_plugin_calls_total by outcome, punchthrough_plugin_late_total', async () => {
+    let settle: () => void = () => undefined;
+    const factory = recordingFactory(['late'], { late: { beforeJoin: () => new Promise<void>((resolve) => (settle = resolve)) } });
+    service = await startPluginService({ apps: { game: { plugins: { factory, defaultPlugin: 'late', deadlines: { gateMs: GATE_MS } } } } });
+    const host = await service.client();
+    await host.request({ type: RequestType.CREATE, name: 'tardy' });
+    const guest = await service.client();
+    expect(await replyError(guest.request({ type: RequestType.JOIN, name: 'tardy' }))).toMatchObject({ code: 'HOOK_TIMEOUT' });
+    settle();
+    const metricsUrl = service.url.replace('ws://', 'http://').replace('/v1/signaling', '/metrics');
+    let text = '';
+    for (let tries = 0; tries < 100 && !text.includes('punchthrough_plugin_late_total{plugin="late",callback="beforeJoin"} 1'); tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      text = await (await fetch(metricsUrl)).text();
+    }
+    expect(text).toContain('punchthrough_plugin_late_total{plugin="late",callback="beforeJoin"} 1');
+    expect(text).toContain('punchthrough_plugin_calls_total{plugin="late",callback="beforeJoin",outcome="timeout"} 1');
+    expect(text).toContain('punchthrough_plugin_calls_total{plugin="late",callback="create",outcome="continue"} 1');
+    expect(text).toContain('punchthrough_plugin_duration_seconds_bucket');
+    // The late settlement did not admit the peer.
+    expect(factory.recording.lines('tardy')).toEqual(['onCreate', 'beforeJoin:join']);
+  });
+
   it('a peer a client without codes-v2 is refused by a plugin gets INVALID_REQUEST naming the code', async () => {
     const factory = recordingFactory(['strict'], { strict: { beforeJoin: (call: { fail(reason: string): never }) => call.fail('nope') } });
     service = await startPluginService({ apps: { game: { plugins: { factory, defaultPlugin: 'strict' } } } });
