@@ -156,7 +156,12 @@ export function createHost(entry: Entry, appId: string, appVersion: string, part
       const words = typeof message === 'string' ? message.slice(0, PLUGIN_MESSAGE_MAX_CHARS) : '';
       entry.logger.info({ actor, reason: String(reason).slice(0, 64) }, 'the plugin removes a peer');
       entry.removing.add(actor);
-      await apply((s) => pluginRemove(s, actor, words, clock.now()));
+      try {
+        await apply((s) => pluginRemove(s, actor, words, clock.now()));
+      } catch (error) {
+        entry.removing.delete(actor);
+        throw error;
+      }
     },
 
     async closeSession(reason: string) {
