@@ -53,9 +53,11 @@ export const RESTRICTED_HEADERS: ReadonlySet<string> = new Set([
   'proxy-authorization',
   'proxy-connection',
   'user-agent',
+  'x-punchthrough-node',
 ]);
-/** Header name prefixes a caller may not set (signing and the client's own identity headers). */
-export const RESTRICTED_HEADER_PREFIXES: readonly string[] = ['webhook-', 'x-punchthrough-'];
+/** Header name prefixes a caller may not set: signing's. (The product's own x-punchthrough-* headers,
+ *  the event, session and app, are set by its callers; operator headers are checked at config load.) */
+export const RESTRICTED_HEADER_PREFIXES: readonly string[] = ['webhook-'];
 
 /** Why an address or a request was refused: the `reason` label of the blocked counter. */
 export const BLOCK_REASONS = [

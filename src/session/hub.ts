@@ -5,8 +5,10 @@
  * {@link PeerSocket}.
  */
 import { createEnv, type Env } from '../../core/index.js';
-import { createSignalingCodec, type ListResult, type Properties } from '../protocol/index.js';
 import { createEgressClient } from '../egress/index.js';
+import { PROTOCOL_MAX_REQUEST_ID, ReplyType, RequestType, createSignalingCodec, type ListResult, type Properties } from '../protocol/index.js';
+import { createRpcService } from '../rpc/index.js';
+import { appExtensions } from './apps.js';
 import { createDispatch } from './dispatch.js';
 import { createGateway, type PeerConnection, type PeerSocket } from './gateway.js';
 import { createHookRunner } from './hook-runner.js';
@@ -16,6 +18,7 @@ import type { SessionMetrics } from './metrics.js';
 import { appKeyOf } from './model.js';
 import type { ResolvedOptions } from './options.js';
 import { createLocalDeadlines, createLocalEventBus } from './presence.js';
+import { rpcCalls } from './rpc-calls.js';
 import { createSessions } from './sessions.js';
 
 export type { PeerConnection, PeerSocket } from './gateway.js';
@@ -41,7 +44,7 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
   const lobbySignal = lobbySignalOf(bus, env);
   const hooks = lobbyAware(createHookRunner(env, { hooks: options.hooks, metrics }), lobbySignal);
   const deadlines = options.deadlines ?? ((onDue: (sessionId: string) => void) => createLocalDeadlines(env, { onDue }));
-  // The one client of every outbound call to a game's backend (plugins' host.http), its metrics in this registry.
+  // One egress client for every call to a game's backend (auth providers, plugins, WebRPC).
   const egress = createEgressClient(env, { ...options.egress, registry: metrics.registry });
   const sessions = createSessions(env, { settings: options, metrics, bus, hooks, deadlines, egress });
   const lobby = createLobbyFeed(env, {
@@ -51,7 +54,15 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
     maxSubscribers: options.maxLobbySubscribers,
     updateIntervalMs: options.lobbyUpdateIntervalMs,
   });
-  const dispatch = createDispatch(env, { sessions, metrics, lobby });
+  const codec = createSignalingCodec({ maxFrameBytes: options.maxFrameBytes });
+  const rpc = createRpcService(env, {
+    config: (appId) => appExtensions(options.apps, appId)?.rpc,
+    egress,
+    region: options.region,
+    fits: (result) => codec.encode({ type: ReplyType.RESPONSE, id: PROTOCOL_MAX_REQUEST_ID, request: RequestType.RPC, result }).length <= options.maxFrameBytes,
+    registry: metrics.registry,
+  });
+  const dispatch = createDispatch(env, { sessions, metrics, lobby, rpc: rpcCalls(rpc, options.store) });
   const gateway = createGateway(env, {
     limits: options,
     metrics,
@@ -71,6 +82,9 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
     get connectionCount() {
       return gateway.connectionCount;
     },
-    shutdown: () => gateway.shutdown().finally(() => egress.close()),
+    shutdown: async () => {
+      await gateway.shutdown();
+      await egress.close();
+    },
   };
 }
