@@ -26,6 +26,8 @@ export type {
   PluginTimer,
   PropertiesRewrite,
   PropertiesSetCall,
+  RpcAnswer,
+  RpcCall,
   SessionPlugin,
   SessionView,
   SetPropertiesCall,

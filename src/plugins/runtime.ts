@@ -5,7 +5,7 @@
  * the session's executor, in commit order — so a peer's onJoin always completes before its
  * onLeave. Gates run outside the store's compare-and-set; the model re-validates at commit.
  */
-import { PunchthroughError, fullBucket, type Env } from '../../core/index.js';
+import { PunchthroughError, fullBucket, type Env, type JsonValue } from '../../core/index.js';
 import type { ConnectedRequest, CreateOptions, Properties, SetPropertiesRequest } from '../protocol/index.js';
 import type { SessionEvent } from '../session/domain-events.js';
 import { memberOf, newSession, type Change, type Member, type MemberAddresses, type Session, type SessionSettings } from '../session/model.js';
@@ -20,7 +20,7 @@ import { ACTION_RATE, EVENT_RATE, checkedJson, createHost, type SessionAccess } 
 import type { HttpSlot } from './http.js';
 import { createPluginMetrics } from './metrics.js';
 import { readOverrides, readRewrite } from './results.js';
-import type { CallBase, LeaveReason, PeerContext, PluginHttp, PluginsConfig } from './types.js';
+import type { CallBase, LeaveReason, PeerContext, PluginHttp, PluginsConfig, RpcAnswer } from './types.js';
 import { memberContext } from './view.js';
 import { boundedJson } from '../protocol/index.js';
 
@@ -54,6 +54,8 @@ export interface PluginRuntime {
   /** A change was stored: its notifications queue on the session's executor. */
   committed(before: Session, change: Change<unknown>): void;
   addresses(sessionId: string, actor: number, addresses: MemberAddresses): void;
+  /** onRpc of a member's WebRPC: its answer, or undefined to go on to HTTP. Not checked here: the RPC service checks every answer as if from the network. */
+  rpc(sessionId: string, actor: number, path: string, params: JsonValue | undefined, signal: AbortSignal): Promise<RpcAnswer | undefined>;
   connected(sessionId: string, actor: number, request: ConnectedRequest): void;
   /** The service stops: every timer and queue ends (the stored sessions outlive it; no onClose). */
   shutdown(): void;
@@ -88,7 +90,7 @@ export function createPluginRuntime(env: Env, options: PluginRuntimeOptions): Pl
   };
 
   /** Runs a gate for a peer's request: its deadline counts from now (queueing included); the peer's close aborts it. */
-  const gate = async (entry: Entry, callback: 'onCreate' | 'beforeJoin' | 'beforeSetProperties', peer: Peer, call: (base: CallBase) => object): Promise<unknown> => {
+  const gate = async (entry: Entry, callback: 'onCreate' | 'beforeJoin' | 'beforeSetProperties' | 'onRpc', peer: Pick<Peer, 'signal'>, call: (base: CallBase) => object): Promise<unknown> => {
     const fn = entry.plugin?.[callback];
     if (typeof fn !== 'function') return undefined;
     const settled = await invoke(entry, callback, (base) => (fn as (c: object) => unknown).call(entry.plugin, call(base)), {
@@ -284,6 +286,14 @@ export function createPluginRuntime(env: Env, options: PluginRuntimeOptions): Pl
       if (!entry || !member) return;
       const { reflexive, natType } = addresses;
       notify(entry, 'onAddresses', (base) => ({ ...base, peer: memberContext(member), ...(reflexive ? { reflexive } : {}), ...(natType ? { natType } : {}) }));
+    },
+
+    async rpc(sessionId, actor, path, params, signal) {
+      const entry = entries.get(sessionId);
+      const member = entry && memberOf(entry.session, actor);
+      if (!entry || !member || typeof entry.plugin?.onRpc !== 'function') return undefined;
+      const answer = await gate(entry, 'onRpc', { signal }, (base) => ({ ...base, peer: memberContext(member), path, ...(params === undefined ? {} : { params }) }));
+      return answer as RpcAnswer | undefined;
     },
 
     connected(sessionId, actor, request) {

@@ -158,6 +158,20 @@ export interface ConnectedCall extends CallBase {
   readonly ms: number;
 }
 
+/** A member's WebRPC (RPC request) asked of the session's plugin before the app's HTTP backend. */
+export interface RpcCall extends CallBase {
+  readonly peer: PeerContext;
+  readonly path: string;
+  readonly params?: JsonValue;
+}
+
+/** A WebRPC answer (Photon's ResultCode, Message, Data). */
+export interface RpcAnswer {
+  resultCode: number;
+  message?: string;
+  data?: JsonValue;
+}
+
 export interface CloseCall extends CallBase {
   readonly reason: SessionCloseReason;
 }
@@ -180,6 +194,8 @@ export interface SessionPlugin {
   beforeSetProperties?(call: SetPropertiesCall): Awaitable<void | 'cancel' | PropertiesRewrite>;
   /** BeforeCloseGame: the last look at the session; cannot veto. */
   beforeClose?(call: CloseCall): Awaitable<void>;
+  /** A member's WebRPC: an answer, or undefined to pass it on to the app's in-process handlers' fallback, its HTTP backend. */
+  onRpc?(call: RpcCall): Awaitable<RpcAnswer | undefined>;
   // Notifications: after the change is stored; cannot veto.
   /** OnJoin: the joiner already has its reply and start, so host.sendEvent reaches it. */
   onJoin?(call: JoinedCall): Awaitable<void>;

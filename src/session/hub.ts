@@ -61,6 +61,7 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
     region: options.region,
     fits: (result) => codec.encode({ type: ReplyType.RESPONSE, id: PROTOCOL_MAX_REQUEST_ID, request: RequestType.RPC, result }).length <= options.maxFrameBytes,
     registry: metrics.registry,
+    plugin: async (caller, path, params, signal) => (caller.session ? sessions.pluginRpc(caller.session.id, caller.session.actor, path, params, signal) : undefined),
   });
   const dispatch = createDispatch(env, { sessions, metrics, lobby, rpc: rpcCalls(rpc, options.store) });
   const gateway = createGateway(env, {

@@ -47,6 +47,7 @@ import { createLobbyList, type LobbyList } from './lobby-list.js';
 import { createJoinRandom } from './random-or-create.js';
 import { appExtensions } from './apps.js';
 import { sessionPlugins } from '../plugins/session-plugins.js';
+import type { PluginRuntime } from '../plugins/runtime.js';
 import type { EgressClient } from '../egress/index.js';
 
 /** Sends a join's reply; the start event and known addresses follow it in the same tick. */
@@ -73,6 +74,8 @@ export interface Sessions {
   drop(peer: Peer): Promise<void>;
   /** Tells the sessions of `peers` the service is going away and stops every deadline. */
   shutdown(peers: Iterable<Peer>): void;
+  /** The session plugin's answer to a member's WebRPC (undefined: it has none). */
+  pluginRpc: PluginRuntime['rpc'];
 }
 
 export interface SessionsOptions {
@@ -96,9 +99,8 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   const { store } = settings;
   const codec = createSignalingCodec({ maxFrameBytes: settings.maxFrameBytes });
   const checks = createRequestChecks(settings, codec);
-  const pluginsOf = (appId: string) => appExtensions(settings.apps, appId)?.plugins;
-  const access = { update: <R>(id: string, attempt: (s: Session) => Outcome<R>) => update(id, attempt), publish: bus.publish.bind(bus) };
-  const plugins = sessionPlugins(env, { settings, checks, codec, registry: metrics.registry, pluginsOf, ...access, egress: options.egress });
+  const access = { update: <R>(id: string, attempt: (s: Session) => Outcome<R>) => update(id, attempt), publish: bus.publish.bind(bus), egress: options.egress };
+  const plugins = sessionPlugins(env, { settings, checks, codec, registry: metrics.registry, pluginsOf: (appId) => appExtensions(settings.apps, appId)?.plugins, ...access });
   const tickets = createTicketRefresher(clock, logger, settings.relay);
   // Quotas of this process: sessionId → the address that created it, live sessions per address.
   const creators = new Map<string, string>();
@@ -382,6 +384,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     kick: (peer, request) => kickRequest(peer, request, update, () => clock.now()),
 
     drop: (peer) => reconnects.drop(peer),
+    pluginRpc: (...args) => plugins.rpc(...args),
 
     shutdown(peers) {
       deadlines.close();

@@ -126,6 +126,29 @@ describe('plugin host', () => {
   });
 });
 
+describe('WebRPC through the session plugin', () => {
+  it("onRpc answers a member's RPC before the app's backend; undefined passes it on; fail is PLUGIN_REPORTED_ERROR", async () => {
+    const factory = recordingFactory(['shop'], {});
+    const made = factory.create.bind(factory);
+    factory.create = async (name, host, config) => ({
+      ...(await made(name, host, config)),
+      onRpc(call) {
+        if (call.path === 'buy') return { resultCode: 0, message: 'bought', data: { by: call.peer.actor ?? 0, sku: call.params ?? null } };
+        if (call.path === 'steal') call.fail('no-stealing', 'Not in this shop');
+        return undefined;
+      },
+    });
+    service = await startPluginService({ apps: { game: { plugins: { factory, defaultPlugin: 'shop' }, rpc: {} } } });
+    const host = await service.client();
+    await host.request({ type: RequestType.CREATE, name: 'market' });
+    const guest = await service.client();
+    await guest.request({ type: RequestType.JOIN, name: 'market' });
+    expect(await guest.request({ type: RequestType.RPC, path: 'buy', params: { sku: 7 } })).toEqual({ path: 'buy', resultCode: 0, message: 'bought', data: { by: 2, sku: { sku: 7 } } });
+    expect(await replyError(guest.request({ type: RequestType.RPC, path: 'steal' }))).toMatchObject({ code: 'PLUGIN_REPORTED_ERROR', detail: { reason: 'no-stealing' } });
+    expect(await replyError(guest.request({ type: RequestType.RPC, path: 'other' }))).toMatchObject({ code: 'RPC_NOT_FOUND' });
+  });
+});
+
 describe('plugin removal seen by the SDK', () => {
   const loopback = useLoopbackRunners('plugin-sdk', {
     apps: {
