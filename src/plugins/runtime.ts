@@ -72,9 +72,9 @@ export function createPluginRuntime(env: Env, options: PluginRuntimeOptions): Pl
   const invoke = createInvoke(clock, metrics);
   const entries = new Map<string, Entry>();
 
+  /** No timer runs any more, no host action is taken; HTTP calls go on until `end` (beforeClose may still flush state). */
   const dispose = (entry: Entry): void => {
     entry.closing = true;
-    entry.aborter.abort();
     for (const handle of entry.timers) {
       clock.clearTimeout(handle);
       clock.clearInterval(handle);
@@ -119,13 +119,19 @@ export function createPluginRuntime(env: Env, options: PluginRuntimeOptions): Pl
     }
   };
 
+  const end = (entry: Entry): void => {
+    dispose(entry);
+    entry.aborter.abort();
+    entry.executor.close();
+  };
+
   const closed = (entry: Entry, reason: Extract<SessionEvent, { type: 'sessionClosed' }>['reason']): void => {
     entries.delete(entry.sessionId);
     dispose(entry);
     notify(entry, 'beforeClose', (base) => ({ ...base, reason }));
     notify(entry, 'onClose', (base) => ({ ...base, reason }));
     // After onClose (queued last): nothing of this session runs again.
-    void entry.executor.run(() => undefined, { budgetMs: 1 }, () => undefined).then(() => entry.executor.close());
+    void entry.executor.run(() => undefined, { budgetMs: 1 }, () => undefined).then(() => end(entry));
   };
 
   return {
@@ -166,10 +172,7 @@ export function createPluginRuntime(env: Env, options: PluginRuntimeOptions): Pl
       };
       const [, appVersion = ''] = appKey.split('\u0000');
       const host = createHost(entry, appId, appVersion, { clock, access, invoke, metrics, http: options.http({ httpInFlight: 0, signal: entry.aborter.signal }) });
-      const discard = (): void => {
-        dispose(entry);
-        entry.executor.close();
-      };
+      const discard = (): void => end(entry);
       try {
         // The factory runs on the session's executor too, within the gate's deadline.
         const made = await invoke(entry, 'create', () => config.factory.create(pluginName, host, { ...config.config }), {
@@ -304,10 +307,7 @@ export function createPluginRuntime(env: Env, options: PluginRuntimeOptions): Pl
     },
 
     shutdown() {
-      for (const entry of entries.values()) {
-        dispose(entry);
-        entry.executor.close();
-      }
+      for (const entry of entries.values()) end(entry);
       entries.clear();
     },
   };
