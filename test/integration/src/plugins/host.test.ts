@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ShutdownEvent } from '../../../../client-sdk/index.js';
 import type { PluginHost } from '../../../../src/index.js';
 import { EventType, RequestType } from '../../../../src/protocol/index.js';
+import { startReceiver } from '../../../support/https-receiver.js';
 import { useLoopbackRunners } from '../../../support/loopback-runners.js';
 import { eventually, recordingFactory, replyError, startPluginService, type PluginService } from '../../../support/plugin-fixtures.js';
 
@@ -123,6 +124,36 @@ describe('plugin host', () => {
     await eventually(() => expect(fired).toBeGreaterThan(3));
     const guest = await service.client();
     await guest.request({ type: RequestType.JOIN, name: 'messy' });
+  });
+});
+
+describe('host.http at close', () => {
+  it('beforeClose can still flush to the backend through host.http; other actions are refused then', async () => {
+    const receiver = await startReceiver();
+    try {
+      const refused: string[] = [];
+      const factory = recordingFactory(['flusher'], {
+        flusher: {
+          beforeClose: async (call: { session: { name: string } }, host: PluginHost) => {
+            await host.setProperties({ properties: { x: 1 } }).catch((error: { code: string }) => refused.push(error.code));
+            const answer = await host.http.request({ url: `${receiver.url}/results`, json: { session: call.session.name } });
+            refused.push(`http ${answer.status}`);
+          },
+        },
+      });
+      service = await startPluginService({
+        egress: { allowedNetworks: ['127.0.0.1/32'], ca: [receiver.ca] },
+        apps: { game: { plugins: { factory, defaultPlugin: 'flusher' } } },
+      });
+      const host = await service.client();
+      await host.request({ type: RequestType.CREATE, name: 'final' });
+      await host.request({ type: RequestType.LEAVE });
+      const [request] = await receiver.waitForRequests(1);
+      expect(request).toMatchObject({ method: 'POST', path: '/results', json: { session: 'final' } });
+      await eventually(() => expect(refused).toEqual(['SESSION_NOT_FOUND', 'http 200']));
+    } finally {
+      await receiver.close();
+    }
   });
 });
 
