@@ -16,6 +16,7 @@ import type {
   PathChangedEvent,
   PeerConnectedEvent,
   PeerDisconnectedEvent,
+  PluginEventArgs,
   ProgressEvent,
   RelayErrorEvent,
   SessionClosedEvent,
@@ -273,4 +274,6 @@ export interface NetworkRunnerEvents {
   sessionPropertiesChanged: [SessionPropertiesChangedEvent];
   natTypeDiscovered: [NatTypeDiscoveredEvent];
   warning: [WarningEvent];
+  /** The session's plugin sent this runner an event (docs/plugins.md). */
+  pluginEvent: [PluginEventArgs];
 }

@@ -52,6 +52,7 @@ export const ErrorCodes = {
   PLUGIN_REPORTED_ERROR: 'A session plugin refused the request on purpose (its reason is in the detail).',
   PLUGIN_ERROR: 'A session plugin failed unexpectedly while handling the request.',
   HOOK_TIMEOUT: 'A plugin callback or a backend gate did not answer within its deadline.',
+  REMOVED_BY_PLUGIN: "The session's plugin removed this player (the message gives its reason).",
   EXTERNAL_HTTP_FAILED: 'A call to the game\'s backend failed: refused address, transport error, timeout or bad answer.',
   RPC_NOT_FOUND: 'WebRPC is not enabled for this app, or the path is not allowed (docs/webrpc.md).',
   HTTP_LIMIT_REACHED: 'Too many WebRPC calls from this connection or for this app; slow down.',
@@ -105,6 +106,14 @@ export interface PunchthroughErrorOptions {
   photonCode?: number;
   /** `UNKNOWN_ERROR`: the code the cloud sent. */
   remoteCode?: string;
+  /** Machine-readable detail sent with the error reply (a plugin's own reason code). */
+  detail?: ErrorDetail;
+}
+
+/** An error reply's `detail` (docs/protocols.md, ERROR). */
+export interface ErrorDetail {
+  /** A plugin's own reason code for PLUGIN_REPORTED_ERROR (at most 64 characters). */
+  reason?: string;
 }
 
 /** Base class of every error punchthrough throws or rejects with. */
@@ -114,6 +123,7 @@ export class PunchthroughError extends Error {
   readonly photonCode: number | undefined;
   /** `UNKNOWN_ERROR`: the code the cloud sent, which this build does not know. */
   readonly remoteCode: string | undefined;
+  readonly detail: ErrorDetail | undefined;
 
   constructor(code: ErrorCode, message: string = ErrorCodes[code], options: PunchthroughErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -121,6 +131,7 @@ export class PunchthroughError extends Error {
     this.code = code;
     this.photonCode = options.photonCode ?? PHOTON_CODES[code];
     this.remoteCode = options.remoteCode;
+    this.detail = options.detail;
   }
 }
 

@@ -77,4 +77,6 @@ export interface ErrorMessage {
   message: string;
   /** Photon's number for the code, when it has one (`PHOTON_CODES`, docs/errors.md). */
   photonCode?: number;
+  /** Machine-readable detail: `reason`, a plugin's own code for PLUGIN_REPORTED_ERROR. */
+  detail?: { reason?: string };
 }

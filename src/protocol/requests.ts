@@ -46,6 +46,11 @@ export interface CreateOptions {
   playerTtlMs?: number;
   /** Empty-session TTL in ms; default and cap are service options. */
   emptySessionTtlMs?: number;
+  /**
+   * The session plugin to run (Photon's `RoomOptions.Plugins[0]`; docs/plugins.md): a name the
+   * app's plugin factory knows, else PLUGIN_MISMATCH. Absent: the app's default plugin, if any.
+   */
+  plugin?: string;
 }
 
 /**

@@ -1,6 +1,6 @@
 // Request dispatch: a typed table from request type to its handler, and the one place a failed
 // request becomes its error reply.
-import { PunchthroughError, type Env, type ErrorCode } from '../../core/index.js';
+import { PunchthroughError, type Env, type ErrorCode, type ErrorDetail } from '../../core/index.js';
 import { ReplyType, RequestType, codeForPeer, errorReply, type Request, type ResultOf, type RpcRequest, type RpcResult, type ServerMessage } from '../protocol/index.js';
 import type { LobbyFeed } from './lobby-feed.js';
 import type { SessionMetrics } from './metrics.js';
@@ -76,10 +76,10 @@ export function createDispatch(env: Env, options: DispatchOptions): Dispatch {
   const { metrics } = options;
   const handlers = handlerTable(options.sessions, options.lobby, options.rpc);
 
-  const replyError = (peer: Peer, id: number, code: ErrorCode, message: string): void => {
+  const replyError = (peer: Peer, id: number, code: ErrorCode, message: string, detail?: ErrorDetail): void => {
     metrics.errors.inc({ code });
     const reply = errorReply(code, message, id);
-    peer.send({ ...reply, ...codeForPeer(code, message, peer.features) });
+    peer.send({ ...reply, ...codeForPeer(code, message, peer.features), ...(detail ? { detail } : {}) });
   };
 
   return async (peer, request) => {
@@ -94,7 +94,7 @@ export function createDispatch(env: Env, options: DispatchOptions): Dispatch {
       });
     } catch (error) {
       if (error instanceof PunchthroughError) {
-        replyError(peer, request.id, error.code, error.message);
+        replyError(peer, request.id, error.code, error.message, error.detail);
       } else {
         env.logger.error({ err: error, type: request.type }, 'request failed');
         replyError(peer, request.id, 'INVALID_REQUEST', 'the service could not process this request');

@@ -44,7 +44,9 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
   const lobbySignal = lobbySignalOf(bus, env);
   const hooks = lobbyAware(createHookRunner(env, { hooks: options.hooks, metrics }), lobbySignal);
   const deadlines = options.deadlines ?? ((onDue: (sessionId: string) => void) => createLocalDeadlines(env, { onDue }));
-  const sessions = createSessions(env, { settings: options, metrics, bus, hooks, deadlines });
+  // One egress client for every call to a game's backend (auth providers, plugins, WebRPC).
+  const egress = createEgressClient(env, { ...options.egress, registry: metrics.registry });
+  const sessions = createSessions(env, { settings: options, metrics, bus, hooks, deadlines, egress });
   const lobby = createLobbyFeed(env, {
     list: sessions.list,
     signal: lobbySignal,
@@ -52,8 +54,6 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
     maxSubscribers: options.maxLobbySubscribers,
     updateIntervalMs: options.lobbyUpdateIntervalMs,
   });
-  // One egress client for every call to a game's backend (auth providers, plugins, WebRPC).
-  const egress = createEgressClient(env, { ...options.egress, registry: metrics.registry });
   const codec = createSignalingCodec({ maxFrameBytes: options.maxFrameBytes });
   const rpc = createRpcService(env, {
     config: (appId) => appExtensions(options.apps, appId)?.rpc,
@@ -61,6 +61,7 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
     region: options.region,
     fits: (result) => codec.encode({ type: ReplyType.RESPONSE, id: PROTOCOL_MAX_REQUEST_ID, request: RequestType.RPC, result }).length <= options.maxFrameBytes,
     registry: metrics.registry,
+    plugin: async (caller, path, params, signal) => (caller.session ? sessions.pluginRpc(caller.session.id, caller.session.actor, path, params, signal) : undefined),
   });
   const dispatch = createDispatch(env, { sessions, metrics, lobby, rpc: rpcCalls(rpc, options.store) });
   const gateway = createGateway(env, {

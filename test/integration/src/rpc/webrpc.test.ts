@@ -1,14 +1,18 @@
 // WebRPC end to end: the real service, a real SDK runner and raw WebSocket clients, and a real
 // HTTPS backend that checks our signatures with the standardwebhooks package.
 import fc from 'fast-check';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetworkRunner } from '../../../../client-sdk/index.js';
 import { RequestType } from '../../../../src/protocol/index.js';
 import { buildSessionService, type SessionService } from '../../../../src/index.js';
 import { startReceiver, type TestReceiver } from '../../../support/https-receiver.js';
 import { SignalingError, TestSignalingClient } from '../../../support/signaling-client.js';
+import { createWebRpcBackend } from '../../../../examples/backends/webrpc-backend.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const OTHER_SECRET = 'whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCBrZXk=';
 let receiver: TestReceiver;
 let service: SessionService;
 let url: string;
@@ -146,4 +150,26 @@ describe('WebRPC', () => {
     for (const request of reached) expect(request.path.startsWith('/photon/fuzz/')).toBe(true);
     await Promise.all(clients.map((client) => client.close()));
   }, 120_000);
+});
+
+describe('the example backend of docs/webrpc.md', () => {
+  it('answers a runner through the cloud, and refuses a call whose signature does not verify', async () => {
+    const backend = createWebRpcBackend(SECRET, { GetGameList: (body, query) => ({ ResultCode: 0, Data: { for: body.UserId ?? null, mode: query.get('mode') } }) });
+    backend.listen(0, '127.0.0.1');
+    await once(backend, 'listening');
+    const { port } = backend.address() as AddressInfo;
+    const rpc = (secret: string) => ({ http: { baseUrl: `http://127.0.0.1:${port}`, secrets: [secret] } });
+    const cloud = buildSessionService({ egress: { allowedNetworks: ['127.0.0.1/32'], allowInsecureHttp: true }, apps: { good: { rpc: rpc(SECRET) }, bad: { rpc: rpc(OTHER_SECRET) } } });
+    const bound = await cloud.listen();
+    const make = (appId: string) => new NetworkRunner({ cloudUrl: `http://127.0.0.1:${bound.port}`, appId, bindAddress: '127.0.0.1' });
+    const [good, bad] = [make('good'), make('bad')];
+    try {
+      await expect(good.rpc('GetGameList?mode=ranked')).resolves.toEqual({ resultCode: 0, data: { for: '', mode: 'ranked' } });
+      await expect(bad.rpc('GetGameList')).rejects.toMatchObject({ code: 'EXTERNAL_HTTP_FAILED', message: expect.stringContaining('HTTP 401') });
+    } finally {
+      await Promise.allSettled([good.shutdown(), bad.shutdown()]);
+      await cloud.close();
+      backend.close();
+    }
+  });
 });
