@@ -101,6 +101,18 @@ export interface PunchthroughErrorOptions {
   photonCode?: number;
   /** `UNKNOWN_ERROR`: the code the cloud sent. */
   remoteCode?: string;
+  /** What else the refusal said (the auth provider's ResultCode, a plugin's reason). */
+  detail?: ErrorDetail;
+}
+
+/** The structured part of a refusal, beside its code and message (docs/protocols.md, "Errors"). */
+export interface ErrorDetail {
+  /** A plugin's or a gate's own reason code. */
+  reason?: string;
+  /** The auth provider's ResultCode (AUTH_FAILED). */
+  resultCode?: number;
+  /** Which hook refused. */
+  hook?: string;
 }
 
 /** Base class of every error punchthrough throws or rejects with. */
@@ -110,6 +122,8 @@ export class PunchthroughError extends Error {
   readonly photonCode: number | undefined;
   /** `UNKNOWN_ERROR`: the code the cloud sent, which this build does not know. */
   readonly remoteCode: string | undefined;
+  /** What else the refusal said, when it said more than its code (the auth provider's ResultCode). */
+  readonly detail: ErrorDetail | undefined;
 
   constructor(code: ErrorCode, message: string = ErrorCodes[code], options: PunchthroughErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -117,6 +131,7 @@ export class PunchthroughError extends Error {
     this.code = code;
     this.photonCode = options.photonCode ?? PHOTON_CODES[code];
     this.remoteCode = options.remoteCode;
+    this.detail = options.detail;
   }
 }
 
@@ -124,8 +139,8 @@ export class PunchthroughError extends Error {
  * The error a peer's error reply stands for: its code when this build knows it, else
  * UNKNOWN_ERROR naming the code (a newer service), with Photon's number when the reply had one.
  */
-export function errorFromWire(code: string, message: string, photonCode?: number): PunchthroughError {
-  const options = photonCode === undefined ? {} : { photonCode };
+export function errorFromWire(code: string, message: string, photonCode?: number, detail?: ErrorDetail): PunchthroughError {
+  const options = { ...(photonCode === undefined ? {} : { photonCode }), ...(detail === undefined ? {} : { detail }) };
   if (isErrorCode(code)) return new PunchthroughError(code, message, options);
   return new PunchthroughError('UNKNOWN_ERROR', `${code}: ${message}`, { ...options, remoteCode: code });
 }

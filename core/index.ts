@@ -23,6 +23,7 @@ export {
   ok,
   err,
   type ErrorCode,
+  type ErrorDetail,
   type PunchthroughErrorOptions,
   type Result,
 } from './errors.js';

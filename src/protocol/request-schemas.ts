@@ -1,7 +1,6 @@
 // The request table: one schema per request type the service accepts (validateRequest in
 // validate.ts looks a frame's type up in it), with the helpers only requests use.
 import {
-  PROTOCOL_MAX_AUTH_BYTES,
   PROTOCOL_MAX_FEATURES,
   PROTOCOL_MAX_DURATION_MS,
   PROTOCOL_MAX_LIST_OFFSET,
@@ -35,12 +34,7 @@ import { SchemaError, array, boolean, bytes, finiteNumber, integer, literal, obj
 import { actorNumber, duration, keyList, requestId, wireEndpoint } from './field-schemas.js';
 import { connectionToken, kickRequest } from './kick-schemas.js';
 import { lobbySubscribeRequest, properties, text } from './lobby-schemas.js';
-
-/** Hello's credentials: a string bounded in bytes (what it costs to carry and hand to a hook). */
-const authValue: Schema<string> = (value) => {
-  if (typeof value === 'string' && Buffer.byteLength(value, 'utf8') <= PROTOCOL_MAX_AUTH_BYTES) return value;
-  throw new SchemaError('', `a string of at most ${PROTOCOL_MAX_AUTH_BYTES} bytes`);
-};
+import { authenticateRequest, helloAuthField } from './auth-schemas.js';
 
 /** A feature's name: lower-case words joined by '-' (unknown ones are kept and ignored). */
 const featureName: Schema<string> = (value) => {
@@ -70,6 +64,8 @@ const createOptions = {
   lobbyKeys: optional(keyList),
   playerTtlMs: optional(duration),
   emptySessionTtlMs: optional(duration),
+  publishUserId: optional(boolean),
+  checkUserOnJoin: optional(boolean),
 };
 
 export const requestSchemas: { [T in RequestType]: Schema<Extract<Request, { type: T }>> } = {
@@ -79,7 +75,7 @@ export const requestSchemas: { [T in RequestType]: Schema<Extract<Request, { typ
     appId: string(PROTOCOL_MAX_STRING_CHARS, 1),
     appVersion: text,
     protocolVersion: integer(0, 0xffff),
-    auth: optional(authValue),
+    auth: optional(helloAuthField),
     features: optional(array(featureName, PROTOCOL_MAX_FEATURES)),
   }),
   [RequestType.CREATE]: object<CreateRequest>({
@@ -146,6 +142,7 @@ export const requestSchemas: { [T in RequestType]: Schema<Extract<Request, { typ
     ms: finiteNumber(0, PROTOCOL_MAX_DURATION_MS),
   }),
   [RequestType.KICK]: kickRequest,
+  [RequestType.AUTHENTICATE]: authenticateRequest,
   [RequestType.LOBBY_SUBSCRIBE]: lobbySubscribeRequest,
   [RequestType.RESTORE]: object<RestoreRequest>({
     type: literal(RequestType.RESTORE),

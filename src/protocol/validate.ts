@@ -21,7 +21,6 @@ import {
   SESSION_CLOSE_REASONS,
   type ErrorMessage,
   type Event,
-  type HelloResult,
   type JoinResult,
   type PeerAddressesEvent,
   type PeerInactiveEvent,
@@ -43,6 +42,7 @@ import { actorNumber, duration, keyList, requestId, wireEndpoint } from './field
 import { connectionToken, kickedEvent } from './kick-schemas.js';
 import { listResult, lobbyUpdateEvent, properties, text } from './lobby-schemas.js';
 import { requestSchemas } from './request-schemas.js';
+import { helloResult, userIdValue } from './auth-schemas.js';
 
 /** Why a decoded frame is not a valid message. */
 export interface ValidationError {
@@ -59,6 +59,7 @@ const peerInfo = object<PeerInfo>({
   mode: oneOf(PEER_MODES),
   active: boolean,
   natType: optional(oneOf(NAT_TYPES)),
+  userId: optional(userIdValue),
 });
 
 const sessionInfo = object<SessionInfo>({
@@ -87,10 +88,8 @@ const joinResult = object<JoinResult>({
 const emptyResult = object<Record<string, never>>({});
 
 const resultSchemas: { [T in RequestType]: Schema<ResultOf[T]> } = {
-  [RequestType.HELLO]: object<HelloResult>({
-    protocolVersion: integer(0, 0xffff),
-    maxFrameBytes: integer(1, 2 ** 31),
-  }),
+  [RequestType.HELLO]: helloResult,
+  [RequestType.AUTHENTICATE]: helloResult,
   [RequestType.CREATE]: joinResult,
   [RequestType.JOIN]: joinResult,
   [RequestType.JOIN_RANDOM]: joinResult,
@@ -190,6 +189,13 @@ const errorMessage = object<ErrorMessage>({
   code: errorCode,
   message: string(PROTOCOL_MAX_PROPERTY_VALUE_CHARS),
   photonCode: optional(integer(-32768, 65535)),
+  detail: optional(
+    object<NonNullable<ErrorMessage['detail']>>({
+      reason: optional(string(64)),
+      resultCode: optional(integer(-(2 ** 31), 2 ** 31 - 1)),
+      hook: optional(string(64)),
+    }),
+  ),
 });
 
 function invalid(message: string, id?: number): Result<never, ValidationError> {

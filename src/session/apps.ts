@@ -1,7 +1,7 @@
 // Per-app extensions of the session service: custom authentication and plugins by app id, with
 // '*' for every app without an entry of its own (docs/configuration.md, "Apps").
 import { PunchthroughError } from '../../core/index.js';
-import { validateAuthConfig, type AuthConfig } from '../auth/index.js';
+import { validateAuthConfig, type AuthConfig, type AuthUrlPolicy } from '../auth/index.js';
 import { validatePluginsConfig, type PluginsConfig } from '../plugins/index.js';
 
 export interface AppExtensions {
@@ -23,7 +23,7 @@ const APP_KEYS = new Set(['auth', 'plugins']);
  * Checks the per-app configuration at start (from code or `--config`), so a typo fails the start
  * with INVALID_OPTIONS naming the key (`apps.my-game.plugins.factory`), not a game later.
  */
-export function validateApps(apps: unknown): AppsConfig {
+export function validateApps(apps: unknown, policy: AuthUrlPolicy = {}): AppsConfig {
   if (typeof apps !== 'object' || apps === null || Array.isArray(apps)) throw new PunchthroughError('INVALID_OPTIONS', 'apps: expected an object of app ids');
   const valid: Record<string, AppExtensions> = {};
   for (const [appId, entry] of Object.entries(apps)) {
@@ -34,7 +34,7 @@ export function validateApps(apps: unknown): AppsConfig {
     }
     const { auth, plugins } = entry as { auth?: unknown; plugins?: unknown };
     valid[appId] = {
-      ...(auth === undefined ? {} : { auth: validateAuthConfig(auth, `${path}.auth`) }),
+      ...(auth === undefined ? {} : { auth: validateAuthConfig(auth, `${path}.auth`, policy) }),
       ...(plugins === undefined ? {} : { plugins: validatePluginsConfig(plugins, `${path}.plugins`) }),
     };
   }

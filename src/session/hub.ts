@@ -8,6 +8,7 @@ import { createEnv, type Env } from '../../core/index.js';
 import { createSignalingCodec, type ListResult, type Properties } from '../protocol/index.js';
 import { createDispatch } from './dispatch.js';
 import { createGateway, type PeerConnection, type PeerSocket } from './gateway.js';
+import { createHelloAuthGate } from './hello-auth.js';
 import { createHookRunner } from './hook-runner.js';
 import { createLobbyFeed, lobbyAware, lobbySignalOf } from './lobby-feed.js';
 import type { FilterMatch } from './lobby-list.js';
@@ -40,7 +41,8 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
   const lobbySignal = lobbySignalOf(bus, env);
   const hooks = lobbyAware(createHookRunner(env, { hooks: options.hooks, metrics }), lobbySignal);
   const deadlines = options.deadlines ?? ((onDue: (sessionId: string) => void) => createLocalDeadlines(env, { onDue }));
-  const sessions = createSessions(env, { settings: options, metrics, bus, hooks, deadlines });
+  const auth = createHelloAuthGate(env, { settings: options, metrics });
+  const sessions = createSessions(env, { settings: options, metrics, bus, hooks, deadlines, auth });
   const lobby = createLobbyFeed(env, {
     list: sessions.list,
     signal: lobbySignal,
@@ -48,7 +50,7 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
     maxSubscribers: options.maxLobbySubscribers,
     updateIntervalMs: options.lobbyUpdateIntervalMs,
   });
-  const dispatch = createDispatch(env, { sessions, metrics, lobby });
+  const dispatch = createDispatch(env, { sessions, metrics, lobby, auth });
   const gateway = createGateway(env, {
     limits: options,
     metrics,

@@ -214,7 +214,7 @@ export function resolveOptions(options: SessionServiceOptions): ResolvedOptions 
     metricsToken: options.metricsToken,
     metricsElsewhere: options.metricsElsewhere ?? false,
     randomBytes: options.randomBytes ?? pooledRandomBytes(),
-    apps: validateApps(options.apps ?? {}),
+    apps: validateApps(options.apps ?? {}, { allowInsecureHttp: options.egress?.allowInsecureHttp ?? false }),
     egress: options.egress ?? {},
     hooks: options.hooks ?? noHooks,
     eventBus: options.eventBus,
