@@ -11,3 +11,5 @@ export { validateRequest, validateServerMessage, type ValidationError } from './
 export * from './constants.js';
 export { errorReply } from './error-reply.js';
 export { Feature, FIRST_RELEASE_CODES, codeForPeer } from './features.js';
+export { AUTH_PARAM_KEY, authData, helloAuth, measureAuthData } from './auth-schemas.js';
+export { SchemaError } from './schema.js';
