@@ -85,6 +85,8 @@ export type {
   SessionPropertiesChangedEvent,
   SessionsAndLobby,
   SetSessionPropertiesOptions,
+  RpcAnswer,
+  RpcOptions,
 } from './types.js';
 export type { NatType as ReportedNatType } from '../src/protocol/index.js';
 export { DisconnectReason, MAX_DATA_BYTES, MAX_RELIABLE_MESSAGE_BYTES } from './constants.js';

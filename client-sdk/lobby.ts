@@ -23,6 +23,11 @@ export class Lobby {
     private readonly emit: Emit,
   ) {}
 
+  /** The lobby's connection (opened on first use): WebRPC outside a session goes over it. */
+  connection(): Promise<Signaling> {
+    return this.#open();
+  }
+
   async list(options: ListSessionsOptions = {}): Promise<SessionInfo[]> {
     const signaling = await this.#open();
     const result = await signaling.request({ type: RequestType.LIST, ...pick(options) });

@@ -9,7 +9,7 @@
  * peer-driver.ts (the pairs and the one timer), cloud-events.ts (what the cloud says later).
  */
 import { EventEmitter } from 'node:events';
-import { PunchthroughError } from '../core/index.js';
+import { PunchthroughError, type JsonValue } from '../core/index.js';
 import { RequestType, type AuthData, type JoinResult, type NatType, type Properties, type StartEvent } from '../src/protocol/index.js';
 import { CloudEvents } from './cloud-events.js';
 import { CloudLink } from './cloud-link.js';
@@ -28,7 +28,8 @@ import type { Signaling } from './signaling.js';
 import { startSequence, watchSignaling, type StartHost } from './start.js';
 import { asPunchthroughError, closedError, shutdownEventOf } from './shutdown-reasons.js';
 import { progressEvent } from './steps.js';
-import type { ListSessionsOptions, LobbyOptions, SessionInfo, SessionsAndLobby, SetSessionPropertiesOptions } from './types.js';
+import type { ListSessionsOptions, LobbyOptions, RpcAnswer, RpcOptions, SessionInfo, SessionsAndLobby, SetSessionPropertiesOptions } from './types.js';
+import { webRpc } from './web-rpc.js';
 import type {
   NetworkRunnerEvents,
   NetworkRunnerOptions,
@@ -211,6 +212,9 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
   }
   setSessionOpen(open: boolean): Promise<void> { return this.#session.change(this.#signaling, { open }); }
   setSessionVisible(visible: boolean): Promise<void> { return this.#session.change(this.#signaling, { visible }); }
+  rpc(path: string, params?: JsonValue, options: RpcOptions = {}): Promise<RpcAnswer> {
+    return webRpc(this.#signaling ?? this.#lobby.connection(), path, params, options);
+  }
 
   /**
    * Starts the game: server mode creates the session and resolves once its addresses are

@@ -1,4 +1,5 @@
 /** Public shapes of sessions, the lobby, players and connect requests (Fusion's SessionInfo, SessionLobby, ConnectRequest). */
+import type { JsonValue } from '../core/index.js';
 import type { PeerLeftReason, Properties } from '../src/protocol/index.js';
 
 /** A member of this runner's session as the runner knows it ({@link NetworkRunner.players}). */
@@ -129,4 +130,24 @@ export interface SessionsAndLobby {
   setSessionOpen(open: boolean): Promise<void>;
   /** Server: whether the session is listed in the lobby and found by random joins. */
   setSessionVisible(visible: boolean): Promise<void>;
+  /**
+   * WebRPC (Photon's OpWebRpc): the cloud calls the game's backend at `path` (or an in-process
+   * handler, or the session's plugin) for this player and returns its answer; any `resultCode`
+   * is the app's business and resolves. In or out of a session (before `startGame` it uses the
+   * lobby's connection). Rejects with RPC_NOT_FOUND, EXTERNAL_HTTP_FAILED, HTTP_LIMIT_REACHED.
+   */
+  rpc(path: string, params?: JsonValue, options?: RpcOptions): Promise<RpcAnswer>;
+}
+
+/** A WebRPC's options. */
+export interface RpcOptions {
+  /** Ask the cloud to forward this player's auth cookie (only if the app allows it). */
+  sendAuthCookie?: boolean;
+}
+
+/** A WebRPC's answer, as the backend gave it. */
+export interface RpcAnswer {
+  resultCode: number;
+  message?: string;
+  data?: JsonValue;
 }

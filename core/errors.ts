@@ -53,6 +53,8 @@ export const ErrorCodes = {
   PLUGIN_ERROR: 'A session plugin failed unexpectedly while handling the request.',
   HOOK_TIMEOUT: 'A plugin callback or a backend gate did not answer within its deadline.',
   EXTERNAL_HTTP_FAILED: 'A call to the game\'s backend failed: refused address, transport error, timeout or bad answer.',
+  RPC_NOT_FOUND: 'WebRPC is not enabled for this app, or the path is not allowed (docs/webrpc.md).',
+  HTTP_LIMIT_REACHED: 'Too many WebRPC calls from this connection or for this app; slow down.',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
@@ -88,6 +90,8 @@ export const PHOTON_CODES: Readonly<Partial<Record<ErrorCode, number>>> = {
   PLUGIN_ERROR: 32752,
   HOOK_TIMEOUT: 32752,
   EXTERNAL_HTTP_FAILED: 32744,
+  RPC_NOT_FOUND: -2,
+  HTTP_LIMIT_REACHED: 32745,
 };
 
 /** Whether a code from the network is one this build knows. */

@@ -50,3 +50,4 @@ export { appExtensions, validateApps, type AppExtensions, type AppsConfig } from
 export * from './auth/index.js';
 export * from './plugins/index.js';
 export * from './egress/index.js';
+export * from './rpc/index.js';

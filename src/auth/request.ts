@@ -48,11 +48,12 @@ export function providerRequest(provider: AuthProvider, attempt: AuthAttempt): P
       ...(attempt.userId === undefined ? {} : { userId: attempt.userId }),
       step: attempt.step,
     };
-    return { url: provider.url, method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) };
+    // JSON bodies go out as application/json: the egress client sets content-type itself.
+    return { url: provider.url, method: 'POST', headers, body: Buffer.from(JSON.stringify(body)) };
   }
   const url = new URL(provider.url);
   // Static keys replace any the URL itself carries too, so the operator's value is the only one.
   for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
   if (!attempt.data) return { url: url.toString(), method: 'GET', headers };
-  return { url: url.toString(), method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(attempt.data)) };
+  return { url: url.toString(), method: 'POST', headers, body: Buffer.from(JSON.stringify(attempt.data)) };
 }

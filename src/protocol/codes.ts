@@ -52,6 +52,8 @@ export const RequestType = {
    * provider's ResultCode 0), while the hello's `authStatus` is `continue` (docs/auth.md).
    */
   AUTHENTICATE: 14,
+  /** {@link RpcRequest}: WebRPC — the cloud calls the game's backend (or an in-process handler) for this peer and returns its answer. */
+  RPC: 15,
 } as const;
 export type RequestType = (typeof RequestType)[keyof typeof RequestType];
 

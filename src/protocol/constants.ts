@@ -32,6 +32,9 @@ export const PROTOCOL_MAX_DURATION_MS = 86_400_000;
  *  with room to spare, and small enough that a pre-hello frame stays cheap to decode. */
 export const PROTOCOL_MAX_AUTH_BYTES = 4096;
 
+/** Longest WebRPC path with its query: 128 characters of path, '?', 512 of query (docs/webrpc.md). */
+export const PROTOCOL_MAX_RPC_PATH_CHARS = 641;
+
 /** Feature names a hello may announce: a handful exist; the cap keeps the set cheap to hold. */
 export const PROTOCOL_MAX_FEATURES = 16;
 /** Largest connection token a client hands its server in a join (Fusion caps its ConnectionToken at

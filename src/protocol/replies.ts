@@ -1,5 +1,5 @@
 // Replies (service → peer): the result of each request type, the response and the error message.
-import type { ErrorCode, ErrorDetail } from '../../core/index.js';
+import type { ErrorCode, ErrorDetail, JsonValue } from '../../core/index.js';
 import type { AuthData } from './requests.js';
 import type { ReplyType, RequestType } from './codes.js';
 import type { LobbySession, PeerMode, SessionInfo } from './values.js';
@@ -46,6 +46,14 @@ export interface ListResult {
   more?: boolean;
 }
 
+/** Result of a WebRPC: the backend's answer, whatever its ResultCode (the app's business, not an error). */
+export interface RpcResult {
+  path: string;
+  resultCode: number;
+  message?: string;
+  data?: JsonValue;
+}
+
 /** Result of requests that only succeed or fail. */
 export type EmptyResult = Record<string, never>;
 
@@ -65,6 +73,7 @@ export interface ResultOf {
   [RequestType.LOBBY_SUBSCRIBE]: ListResult;
   [RequestType.RESTORE]: JoinResult;
   [RequestType.AUTHENTICATE]: HelloResult;
+  [RequestType.RPC]: RpcResult;
 }
 
 /** Success reply. `request` repeats the request's type so the result can be validated alone. */

@@ -35,6 +35,7 @@ import { actorNumber, duration, keyList, requestId, wireEndpoint } from './field
 import { connectionToken, kickRequest } from './kick-schemas.js';
 import { lobbySubscribeRequest, properties, text } from './lobby-schemas.js';
 import { authenticateRequest, helloAuthField } from './auth-schemas.js';
+import { rpcRequest } from './rpc-schemas.js';
 
 /** A feature's name: lower-case words joined by '-' (unknown ones are kept and ignored). */
 const featureName: Schema<string> = (value) => {
@@ -144,6 +145,7 @@ export const requestSchemas: { [T in RequestType]: Schema<Extract<Request, { typ
   [RequestType.KICK]: kickRequest,
   [RequestType.AUTHENTICATE]: authenticateRequest,
   [RequestType.LOBBY_SUBSCRIBE]: lobbySubscribeRequest,
+  [RequestType.RPC]: rpcRequest,
   [RequestType.RESTORE]: object<RestoreRequest>({
     type: literal(RequestType.RESTORE),
     id: requestId,

@@ -1,4 +1,5 @@
 // Requests (peer → service): one interface per request type, and their union.
+import type { JsonValue } from '../../core/index.js';
 import type { RequestType } from './codes.js';
 import type { ConnectPath, KickReason, NatAxisValue, NatType, Properties, WireEndpoint } from './values.js';
 
@@ -263,6 +264,21 @@ export interface KickRequest extends RequestBase {
  * subscription per connection: subscribing again replaces the filter and limit;
  * `subscribe: false` ends it. Errors: `LIMIT_EXCEEDED` (the service's subscriber cap).
  */
+/**
+ * WebRPC: ask the cloud to call the game's backend at `path` under the app's base URL (or an
+ * in-process handler) and return its answer. In or out of a session. Errors: RPC_NOT_FOUND,
+ * EXTERNAL_HTTP_FAILED, HTTP_LIMIT_REACHED (docs/webrpc.md).
+ */
+export interface RpcRequest extends RequestBase {
+  type: typeof RequestType.RPC;
+  /** A method name or sub-path, optionally with a query (`shop/buy?sku=7`); the grammar is in docs/webrpc.md. */
+  path: string;
+  /** JSON data for the backend; an object's keys go to the root of Photon's body. */
+  params?: JsonValue;
+  /** Ask for the auth cookie to be forwarded (only if the app allows it). */
+  sendAuthCookie?: boolean;
+}
+
 export interface LobbySubscribeRequest extends RequestBase {
   type: typeof RequestType.LOBBY_SUBSCRIBE;
   /** Default true; false unsubscribes (the reply's list is then empty). */
@@ -297,6 +313,7 @@ export type Request =
   | ConnectedRequest
   | KickRequest
   | LobbySubscribeRequest
+  | RpcRequest
   | RestoreRequest;
 
 /** A request as the peer builds it: the `id` is added by whoever tracks replies. */

@@ -3,6 +3,7 @@
  * {@link ValidationError}) out. The service validates requests; the SDK validates what the
  * service sends. The request table is in request-schemas.ts; the reply and event tables are here.
  */
+import { rpcResult } from './rpc-schemas.js';
 import {
   PROTOCOL_MAX_LOCAL_ENDPOINTS,
   PROTOCOL_MAX_PEERS,
@@ -102,6 +103,7 @@ const resultSchemas: { [T in RequestType]: Schema<ResultOf[T]> } = {
   [RequestType.KICK]: emptyResult,
   [RequestType.LOBBY_SUBSCRIBE]: listResult,
   [RequestType.RESTORE]: joinResult,
+  [RequestType.RPC]: rpcResult,
 };
 
 const token = bytes(PROTOCOL_MAX_TOKEN_BYTES);

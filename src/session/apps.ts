@@ -1,12 +1,14 @@
-// Per-app extensions of the session service: custom authentication and plugins by app id, with
+// Per-app extensions of the session service: custom authentication, plugins and WebRPC by app id, with
 // '*' for every app without an entry of its own (docs/configuration.md, "Apps").
 import { PunchthroughError } from '../../core/index.js';
 import { validateAuthConfig, type AuthConfig, type AuthUrlPolicy } from '../auth/index.js';
 import { validatePluginsConfig, type PluginsConfig } from '../plugins/index.js';
+import { validateRpcConfig, type RpcConfig } from '../rpc/index.js';
 
 export interface AppExtensions {
   auth?: AuthConfig;
   plugins?: PluginsConfig;
+  rpc?: RpcConfig;
 }
 
 /** App id (or '*') → its extensions. */
@@ -17,7 +19,7 @@ export function appExtensions(apps: AppsConfig, appId: string): AppExtensions | 
   return Object.hasOwn(apps, appId) ? apps[appId] : Object.hasOwn(apps, '*') ? apps['*'] : undefined;
 }
 
-const APP_KEYS = new Set(['auth', 'plugins']);
+const APP_KEYS = new Set(['auth', 'plugins', 'rpc']);
 
 /**
  * Checks the per-app configuration at start (from code or `--config`), so a typo fails the start
@@ -32,10 +34,11 @@ export function validateApps(apps: unknown, policy: AuthUrlPolicy = {}): AppsCon
     for (const key of Object.keys(entry)) {
       if (!APP_KEYS.has(key)) throw new PunchthroughError('INVALID_OPTIONS', `${path}.${key}: unknown key (known: ${[...APP_KEYS].join(', ')})`);
     }
-    const { auth, plugins } = entry as { auth?: unknown; plugins?: unknown };
+    const { auth, plugins, rpc } = entry as { auth?: unknown; plugins?: unknown; rpc?: unknown };
     valid[appId] = {
       ...(auth === undefined ? {} : { auth: validateAuthConfig(auth, `${path}.auth`, policy) }),
       ...(plugins === undefined ? {} : { plugins: validatePluginsConfig(plugins, `${path}.plugins`) }),
+      ...(rpc === undefined ? {} : { rpc: validateRpcConfig(rpc, `${path}.rpc`) }),
     };
   }
   return valid;

@@ -1,7 +1,7 @@
 // Request dispatch: a typed table from request type to its handler, and the one place a failed
 // request becomes its error reply.
 import { PunchthroughError, type Env, type ErrorCode, type ErrorDetail } from '../../core/index.js';
-import { ReplyType, RequestType, codeForPeer, errorReply, type Request, type ResultOf, type ServerMessage } from '../protocol/index.js';
+import { ReplyType, RequestType, codeForPeer, errorReply, type Request, type ResultOf, type RpcRequest, type RpcResult, type ServerMessage } from '../protocol/index.js';
 import type { HelloAuthGate } from './hello-auth.js';
 import type { LobbyFeed } from './lobby-feed.js';
 import type { SessionMetrics } from './metrics.js';
@@ -26,6 +26,8 @@ export interface DispatchOptions {
   metrics: SessionMetrics;
   /** Lobby subscriptions; without them LOBBY_SUBSCRIBE is refused (NOT_ALLOWED). */
   lobby?: LobbyFeed;
+  /** WebRPC (src/rpc); without it RPC is refused (RPC_NOT_FOUND). */
+  rpc?: (peer: Peer, request: RpcRequest) => Promise<RpcResult>;
   /** Custom authentication: AUTHENTICATE, and NOT_AUTHENTICATED until a login completes. */
   auth?: HelloAuthGate;
 }
@@ -33,7 +35,7 @@ export interface DispatchOptions {
 /** The requests that put a connection into a session: refused while it is in one. */
 const ENTERING = new Set<RequestType>([RequestType.CREATE, RequestType.JOIN, RequestType.JOIN_RANDOM, RequestType.REJOIN, RequestType.RESTORE]);
 
-export function handlerTable(sessions: Sessions, lobby?: LobbyFeed, auth?: HelloAuthGate): HandlerTable {
+export function handlerTable(sessions: Sessions, lobby?: LobbyFeed, rpc?: DispatchOptions['rpc'], auth?: HelloAuthGate): HandlerTable {
   return {
     [RequestType.HELLO]: async ({ peer, request, reply }) => {
       if (peer.hello) refuse('INVALID_REQUEST', 'hello was already sent on this connection');
@@ -70,12 +72,15 @@ export function handlerTable(sessions: Sessions, lobby?: LobbyFeed, auth?: Hello
     [RequestType.LOBBY_SUBSCRIBE]: async ({ peer, request, reply }) => {
       reply(await (lobby ?? refuse('NOT_ALLOWED', 'this service has no lobby subscriptions')).subscribe(peer, request));
     },
+    [RequestType.RPC]: async ({ peer, request, reply }) => {
+      reply(await (rpc ?? refuse('RPC_NOT_FOUND', 'WebRPC is not enabled on this service'))(peer, request));
+    },
   };
 }
 
 export function createDispatch(env: Env, options: DispatchOptions): Dispatch {
   const { metrics } = options;
-  const handlers = handlerTable(options.sessions, options.lobby, options.auth);
+  const handlers = handlerTable(options.sessions, options.lobby, options.rpc, options.auth);
 
   const replyError = (peer: Peer, id: number, code: ErrorCode, message: string, detail?: ErrorDetail): void => {
     metrics.errors.inc({ code });

@@ -80,6 +80,7 @@ interface Connection extends Peer {
   /** A close was already sent (heartbeat timeout or violation); terminate on the next sweep. */
   closing: boolean;
   closed: boolean;
+  readonly aborter: AbortController;
   /** Requests of one connection run one after another, so its membership never races. */
   queue: Promise<void>;
 }
@@ -229,6 +230,10 @@ export function createGateway(env: Env, options: GatewayOptions): Gateway {
         alive: true,
         closing: false,
         closed: false,
+        aborter: new AbortController(),
+        get signal() {
+          return connection.aborter.signal;
+        },
         queue: Promise.resolve(),
         send: (message) => sendFrame(connection, codec.encode(message)),
         deliver: (event) => {
@@ -257,6 +262,7 @@ export function createGateway(env: Env, options: GatewayOptions): Gateway {
         onClose: () => {
           if (connection.closed) return;
           connection.closed = true;
+          connection.aborter.abort();
           clock.clearTimeout(connection.helloTimer);
           connections.delete(connection);
           const left = (perAddress.get(remoteAddress) ?? 1) - 1;

@@ -52,7 +52,16 @@ export function createHelloAuthGate(env: Env, options: { settings: ResolvedOptio
   const run = async (peer: Peer, appId: string, appVersion: string, auth: HelloAuth | undefined, step: number): Promise<AuthReply | undefined> => {
     const config = appExtensions(apps, appId)?.auth;
     if (!config) return undefined;
-    const result = await authenticator.authenticate({ config, appId, appVersion, clientIp: peer.address, ...(auth ? { auth } : {}), step });
+    const result = await authenticator.authenticate({
+      config,
+      appId,
+      appVersion,
+      clientIp: peer.address,
+      ...(auth ? { auth } : {}),
+      step,
+      // A connection that closes mid-call abandons it: the answer would go nowhere.
+      ...(peer.signal ? { signal: peer.signal } : {}),
+    });
     return settle(peer, result);
   };
 

@@ -9,6 +9,7 @@ import { createSignalingCodec, type ListResult, type Properties } from '../proto
 import { createDispatch } from './dispatch.js';
 import { createGateway, type PeerConnection, type PeerSocket } from './gateway.js';
 import { createHelloAuthGate } from './hello-auth.js';
+import { createEgressClient } from '../egress/index.js';
 import { createHookRunner } from './hook-runner.js';
 import { createLobbyFeed, lobbyAware, lobbySignalOf } from './lobby-feed.js';
 import type { FilterMatch } from './lobby-list.js';
@@ -41,7 +42,9 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
   const lobbySignal = lobbySignalOf(bus, env);
   const hooks = lobbyAware(createHookRunner(env, { hooks: options.hooks, metrics }), lobbySignal);
   const deadlines = options.deadlines ?? ((onDue: (sessionId: string) => void) => createLocalDeadlines(env, { onDue }));
-  const auth = createHelloAuthGate(env, { settings: options, metrics });
+  // The one egress client of this service: every call to a game's backend shares its per-origin queues and breakers.
+  const egress = createEgressClient(env, { ...options.egress, registry: metrics.registry });
+  const auth = createHelloAuthGate(env, { settings: options, metrics, egress });
   const sessions = createSessions(env, { settings: options, metrics, bus, hooks, deadlines, auth });
   const lobby = createLobbyFeed(env, {
     list: sessions.list,
@@ -70,6 +73,9 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
     get connectionCount() {
       return gateway.connectionCount;
     },
-    shutdown: () => gateway.shutdown(),
+    shutdown: async () => {
+      await gateway.shutdown();
+      await egress.close();
+    },
   };
 }

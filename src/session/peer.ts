@@ -42,6 +42,8 @@ export interface Peer {
   natReported?: boolean;
   /** The socket closed (the membership, if any, is the gateway's to drop). */
   readonly closed: boolean;
+  /** Aborts when the socket closes: a call to a game's backend on this peer's behalf stops then. */
+  readonly signal?: AbortSignal;
   /** Sends one message to this peer (dropped once the connection is closing). */
   send(message: ServerMessage): void;
   /** Sends an event that other peers may receive too: it is encoded once for all of them. */

@@ -1,0 +1,112 @@
+// Defaults and limits of the egress client, with units in the names and the reason for each
+// number beside it; the label sets of its metrics (bounded by construction).
+
+/** Requests in flight per origin: enough for a burst of logins, few enough not to flatten a
+ *  small backend (Photon's default HttpQueue concurrency is of the same order). */
+export const DEFAULT_MAX_CONCURRENT_PER_ORIGIN = 64;
+/** Requests waiting per origin beyond those: a join storm of a few thousand peers queues
+ *  instead of failing; more than that is an overload the caller should see (`queueFull`). */
+export const DEFAULT_MAX_QUEUED_PER_ORIGIN = 5_000;
+/** Consecutive transport failures or 5xx answers that open an origin's breaker: 20 rides out a
+ *  few lost requests yet stops hammering a backend that is down within a second of traffic. */
+export const DEFAULT_BREAKER_FAILURES = 20;
+/** How long an open breaker fails calls at once before one probe goes through, ms: long enough
+ *  for a restarting backend to come back, short enough that players wait seconds, not minutes. */
+export const DEFAULT_BREAKER_OPEN_MS = 10_000;
+
+/** Most extra headers one request may carry: Photon allows a handful of custom headers too. */
+export const MAX_REQUEST_HEADERS = 16;
+/** Longest value of an extra header, characters (Photon's per-value limit on app settings). */
+export const MAX_HEADER_VALUE_CHARS = 1024;
+/** Longest `webhook-id`, characters: ids are short event ids; a bound keeps headers small. */
+export const MAX_WEBHOOK_ID_CHARS = 256;
+/** Most signing secrets per call: the current one and one or two being rotated out. */
+export const MAX_SIGNING_SECRETS = 4;
+/** Random bytes in a new `whsec_` secret (Standard Webhooks asks for 24 to 64). */
+export const WEBHOOK_SECRET_BYTES = 32;
+/** Fewest key bytes a configured secret may decode to: below 16 an HMAC key is guessable. */
+export const MIN_WEBHOOK_SECRET_BYTES = 16;
+/** Most decoded key bytes (Standard Webhooks' upper bound). */
+export const MAX_WEBHOOK_SECRET_BYTES = 64;
+/** Longest URL accepted, characters: backend URLs are short; a bound keeps logs and lines sane. */
+export const MAX_URL_CHARS = 2048;
+/** Origins with state (queue or breaker) kept at once; idle ones are forgotten as soon as they
+ *  are idle, so this bounds only hostile spreads of URLs (a plugin calling many hosts). */
+export const MAX_TRACKED_ORIGINS = 10_000;
+
+/** Duration histogram buckets, seconds: from a LAN backend (5 ms) to the longest deadline (10 s). */
+export const DURATION_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Headers a caller may not set: the client owns framing, identity and signing, and hop-by-hop
+ *  headers would let a config change how the connection behaves. */
+export const RESTRICTED_HEADERS: ReadonlySet<string> = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+  'proxy-authorization',
+  'proxy-connection',
+  'user-agent',
+]);
+/** Header name prefixes a caller may not set (signing and the client's own identity headers). */
+export const RESTRICTED_HEADER_PREFIXES: readonly string[] = ['webhook-', 'x-punchthrough-'];
+
+/**
+ * Restricted names the product's own callers set on a request (never an operator's custom
+ * headers, which isRestrictedHeader still refuses): who the call is for, as docs/auth.md and
+ * docs/rpc.md promise a backend.
+ */
+export const PRODUCT_HEADERS: ReadonlySet<string> = new Set([
+  'x-punchthrough-app-id',
+  'x-punchthrough-app-version',
+  'x-punchthrough-client-ip',
+  'x-punchthrough-event',
+  'x-punchthrough-session',
+]);
+
+/** Why an address or a request was refused: the `reason` label of the blocked counter. */
+export const BLOCK_REASONS = [
+  'loopback',
+  'private',
+  'linkLocal',
+  'metadata',
+  'cgnat',
+  'uniqueLocal',
+  'multicast',
+  'unspecified',
+  'broadcast',
+  'documentation',
+  'reserved',
+  'scheme',
+  'userinfo',
+  'url',
+  'header',
+  'secret',
+  'redirect',
+] as const;
+export type BlockReason = (typeof BLOCK_REASONS)[number];
+
+/** The `outcome` label: an HTTP status class for answers, else the failure. */
+export const OUTCOMES = [
+  '2xx',
+  '4xx',
+  '5xx',
+  'other',
+  'blocked',
+  'dns',
+  'connect',
+  'tls',
+  'timeout',
+  'tooLarge',
+  'redirect',
+  'circuitOpen',
+  'queueFull',
+  'aborted',
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
