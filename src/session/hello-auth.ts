@@ -74,10 +74,7 @@ export function createHelloAuthGate(env: Env, options: { settings: ResolvedOptio
     async authenticate(peer, request) {
       const hello = peer.hello;
       if (!hello || peer.auth?.status !== 'continue') refuse('NOT_ALLOWED', 'AUTHENTICATE is only for a login the provider continued (authStatus continue)');
-      if (peer.auth.steps >= MAX_AUTH_STEPS) {
-        peer.close?.(CloseCode.PROTOCOL_VIOLATION, 'too many authentication steps');
-        refuse('NOT_ALLOWED', `at most ${MAX_AUTH_STEPS} authentication steps`);
-      }
+      if (peer.auth.steps >= MAX_AUTH_STEPS) refuse('NOT_ALLOWED', `at most ${MAX_AUTH_STEPS} authentication steps`);
       peer.auth.steps += 1;
       const reply = (await run(peer, hello.appId, hello.appVersion, request.auth, peer.auth.steps + 1)) ?? refuse('NOT_ALLOWED', 'this app has no custom authentication');
       return { protocolVersion: PROTOCOL_VERSION, maxFrameBytes: options.settings.maxFrameBytes, ...reply };
@@ -100,7 +97,9 @@ export function createHelloAuthGate(env: Env, options: { settings: ResolvedOptio
       if (type === RequestType.HELLO && peer.hello) return;
       peer.authRefusals = (peer.authRefusals ?? 0) + 1;
       peer.violation?.();
+      // After the reply: the client learns why before the close.
       if (peer.authRefusals >= MAX_AUTH_REFUSALS) peer.close?.(CloseCode.PROTOCOL_VIOLATION, 'too many refused authentications');
+      else if (type === RequestType.AUTHENTICATE && (peer.auth?.steps ?? 0) >= MAX_AUTH_STEPS) peer.close?.(CloseCode.PROTOCOL_VIOLATION, 'too many authentication steps');
     },
   };
 }
