@@ -44,5 +44,3 @@ export const TOKEN_KEY_BYTES = 32;
 export const TOKEN_IV_BYTES = 12;
 /** Longest provider URL, characters. */
 export const MAX_AUTH_URL_CHARS = 2048;
-/** Longest query string sent to the provider, bytes (Photon's dashboard values are ≤ 1,024 chars; browsers and proxies accept 2 KiB everywhere). */
-export const MAX_AUTH_QUERY_BYTES = 2048;

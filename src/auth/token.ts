@@ -9,7 +9,7 @@ export interface TokenClaims {
   nick?: string;
   app: string;
   ver: string;
-  /** The AuthCookie, JSON text. */
+  /** The AuthCookie, JSON text (sealed as JSON). */
   cookie?: string;
   /** Issued and expires, epoch ms. */
   iat: number;
@@ -36,7 +36,10 @@ export function sealToken(key: TokenKey, claims: TokenClaims, iv: Uint8Array): s
   const cipher = createCipheriv('aes-256-gcm', key.key, iv);
   // The key id is authenticated too: a token cannot be moved under another key's name.
   cipher.setAAD(Buffer.from(`v1.${key.id}`));
-  const sealed = Buffer.concat([iv, cipher.update(JSON.stringify(claims), 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  // The cookie rides as JSON, not as an escaped string (which could double its size past the token cap).
+  const { cookie, ...rest } = claims;
+  const text = JSON.stringify(cookie === undefined ? rest : { ...rest, cookie: JSON.parse(cookie) as unknown });
+  const sealed = Buffer.concat([iv, cipher.update(text, 'utf8'), cipher.final(), cipher.getAuthTag()]);
   return `v1.${key.id}.${sealed.toString('base64url')}`;
 }
 
@@ -79,6 +82,5 @@ function parseClaims(text: string): TokenClaims | undefined {
   if (typeof uid !== 'string' || typeof app !== 'string' || typeof ver !== 'string' || typeof jti !== 'string') return undefined;
   if (typeof iat !== 'number' || typeof exp !== 'number') return undefined;
   if (nick !== undefined && typeof nick !== 'string') return undefined;
-  if (cookie !== undefined && typeof cookie !== 'string') return undefined;
-  return { uid, app, ver, iat, exp, jti, ...(nick === undefined ? {} : { nick }), ...(cookie === undefined ? {} : { cookie }) };
+  return { uid, app, ver, iat, exp, jti, ...(nick === undefined ? {} : { nick }), ...(cookie === undefined ? {} : { cookie: JSON.stringify(cookie) }) };
 }

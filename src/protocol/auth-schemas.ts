@@ -6,6 +6,7 @@ import {
   PROTOCOL_MAX_AUTH_DATA_DEPTH,
   PROTOCOL_MAX_AUTH_PARAM_CHARS,
   PROTOCOL_MAX_AUTH_PARAMS,
+  PROTOCOL_MAX_AUTH_PARAMS_BYTES,
   PROTOCOL_MAX_AUTH_TOKEN_CHARS,
   PROTOCOL_MAX_NICKNAME_CHARS,
   PROTOCOL_MAX_USER_ID_CHARS,
@@ -24,8 +25,16 @@ const paramKey: Schema<string> = (value) => {
   return value;
 };
 
-/** Client auth parameters: bounded in count, name and value. */
-export const authParams: Schema<Record<string, string>> = record(paramKey, string(PROTOCOL_MAX_AUTH_PARAM_CHARS), PROTOCOL_MAX_AUTH_PARAMS);
+const paramRecord = record(paramKey, string(PROTOCOL_MAX_AUTH_PARAM_CHARS), PROTOCOL_MAX_AUTH_PARAMS);
+
+/** Client auth parameters: bounded in count, name and value, and all together (they become one query string). */
+export const authParams: Schema<Record<string, string>> = (value) => {
+  const params = paramRecord(value);
+  let bytes = 0;
+  for (const [key, item] of Object.entries(params)) bytes += key.length + Buffer.byteLength(item, 'utf8') + 2;
+  if (bytes > PROTOCOL_MAX_AUTH_PARAMS_BYTES) throw new SchemaError('', `parameters of at most ${PROTOCOL_MAX_AUTH_PARAMS_BYTES} bytes in all`);
+  return params;
+};
 
 /**
  * Measures a JSON-like value without trusting it: plain maps, arrays, strings, finite numbers,

@@ -48,6 +48,8 @@ export const PROTOCOL_RESTORED_ID_CHARS = 64;
 
 /** Most client parameters of a custom authentication (Photon's AuthParameters): a login needs a handful. */
 export const PROTOCOL_MAX_AUTH_PARAMS = 16;
+/** All auth parameters together, bytes: they become one query string, and 2 KiB passes every proxy. */
+export const PROTOCOL_MAX_AUTH_PARAMS_BYTES = 2048;
 /** Longest auth parameter value: a password, an OAuth code or a platform ticket fits. */
 export const PROTOCOL_MAX_AUTH_PARAM_CHARS = 512;
 /** Largest auth `data` (and the provider's Data returned in authData), bytes of msgpack/JSON. */

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { openToken, sealToken, tokenKeyOf, type TokenClaims } from '../../../../src/auth/index.js';
+import { PROTOCOL_MAX_AUTH_TOKEN_CHARS } from '../../../../src/protocol/index.js';
 
 const claims = (exp: number): TokenClaims => ({ uid: 'u_1', nick: 'Al', app: 'game', ver: '1', cookie: '{"tier":"gold"}', iat: 1_000, exp, jti: 'j1' });
 const key = tokenKeyOf(randomBytes(32));
@@ -33,5 +34,13 @@ describe('auth token', () => {
     const raw = Buffer.from(token.split('.')[2]!, 'base64url').toString('latin1');
     expect(raw).not.toContain('gold');
     expect(token).not.toContain(Buffer.from('gold').toString('base64url').slice(0, 4));
+  });
+
+  it('fits the wire cap with the largest cookie, quotes and all (the cookie is sealed as JSON, not as an escaped string)', () => {
+    const cookie = JSON.stringify({ q: '"'.repeat(2000) });
+    expect(Buffer.byteLength(cookie)).toBeLessThanOrEqual(4096);
+    const token = sealToken(key, { ...claims(10_000), uid: 'u'.repeat(128), nick: 'n'.repeat(64), cookie }, randomBytes(12));
+    expect(token.length).toBeLessThanOrEqual(PROTOCOL_MAX_AUTH_TOKEN_CHARS);
+    expect(openToken([key], token, 0, 'game')?.cookie).toBe(cookie);
   });
 });
