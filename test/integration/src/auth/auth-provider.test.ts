@@ -253,6 +253,14 @@ describe('custom authentication: the connection before and after', () => {
     expect(event.peer.userId).toMatch(/^anon-/);
   });
 
+  it('the HTTP lobby of an app with custom authentication needs it (401 AUTH_REQUIRED); other apps stay open', async () => {
+    const http = url.replace(/^ws/, 'http').replace('/v1/signaling', '');
+    const closed = await fetch(`${http}/v1/sessions?appId=game&appVersion=1.4`);
+    expect(closed.status).toBe(401);
+    expect(await closed.json()).toMatchObject({ code: 'AUTH_REQUIRED' });
+    expect((await fetch(`${http}/v1/sessions?appId=free-game&appVersion=1`)).status).toBe(200);
+  });
+
   it('more attempts from one address than the app allows: RATE_LIMITED', async () => {
     const codes: string[] = [];
     for (let i = 0; i < 4; i++) codes.push(await hello(await connect(), 'limited', ALICE).then((r) => r.authStatus ?? '', (e: SignalingError) => e.reply.code));
