@@ -35,6 +35,8 @@ export const DEFAULT_MAX_EMPTY_SESSION_TTL_MS = 300_000;
  *  proxy restart) is over in a few seconds and the SDK's first reconnect comes within one; 10 s
  *  rides out those without holding a crashed peer's slot long (the player TTL is for longer). */
 export const DEFAULT_RECONNECT_GRACE_MS = 10_000;
+/** The region named to a game's backend when the operator names none (Photon's Region in WebRPC bodies and URL tags). */
+export const DEFAULT_REGION = 'default';
 /** WebSocket ping interval; a peer silent for two intervals is dead (detected within 20 s). */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
 /** Time a new signaling connection has to say hello, ms: the SDK sends it at once, so 10 s is

@@ -53,22 +53,11 @@ export const RESTRICTED_HEADERS: ReadonlySet<string> = new Set([
   'proxy-authorization',
   'proxy-connection',
   'user-agent',
+  'x-punchthrough-node',
 ]);
-/** Header name prefixes a caller may not set (signing and the client's own identity headers). */
-export const RESTRICTED_HEADER_PREFIXES: readonly string[] = ['webhook-', 'x-punchthrough-'];
-
-/**
- * Restricted names the product's own callers set on a request (never an operator's custom
- * headers, which isRestrictedHeader still refuses): who the call is for, as docs/auth.md and
- * docs/rpc.md promise a backend.
- */
-export const PRODUCT_HEADERS: ReadonlySet<string> = new Set([
-  'x-punchthrough-app-id',
-  'x-punchthrough-app-version',
-  'x-punchthrough-client-ip',
-  'x-punchthrough-event',
-  'x-punchthrough-session',
-]);
+/** Header name prefixes a caller may not set: signing's. (The product's own x-punchthrough-* headers,
+ *  the event, session and app, are set by its callers; operator headers are checked at config load.) */
+export const RESTRICTED_HEADER_PREFIXES: readonly string[] = ['webhook-'];
 
 /** Why an address or a request was refused: the `reason` label of the blocked counter. */
 export const BLOCK_REASONS = [

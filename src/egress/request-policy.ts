@@ -6,7 +6,6 @@ import {
   MAX_SIGNING_SECRETS,
   MAX_URL_CHARS,
   MAX_WEBHOOK_ID_CHARS,
-  PRODUCT_HEADERS,
   RESTRICTED_HEADER_PREFIXES,
   RESTRICTED_HEADERS,
   type BlockReason,
@@ -71,7 +70,7 @@ export function checkHeaders(headers: unknown): PolicyVerdict<Record<string, str
   const checked: Record<string, string> = {};
   for (const [name, value] of entries) {
     if (!TOKEN.test(name)) return fail('header', 'a header name is not a valid token');
-    if (isRestrictedHeader(name) && !PRODUCT_HEADERS.has(name.toLowerCase())) return fail('header', `header ${name.toLowerCase()} is set by the client and may not be given`);
+    if (isRestrictedHeader(name)) return fail('header', `header ${name.toLowerCase()} is set by the client and may not be given`);
     if (typeof value !== 'string' || value.length > MAX_HEADER_VALUE_CHARS || !HEADER_VALUE.test(value)) {
       return fail('header', `header ${name.toLowerCase()}: a value of at most ${MAX_HEADER_VALUE_CHARS} visible ASCII characters`);
     }

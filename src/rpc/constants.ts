@@ -8,5 +8,3 @@ export const DEFAULT_RPC_MAX_RESPONSE_BYTES = 65_536;
 export const DEFAULT_RPC_PER_CONNECTION = { perSecond: 5, burst: 10 } as const;
 /** Calls in flight and per second for one app (Photon's HTTP queue runs 50 at once). */
 export const DEFAULT_RPC_PER_APP = { maxInFlight: 50, perSecond: 500 } as const;
-/** What Photon calls the region when the operator names none. */
-export const DEFAULT_RPC_REGION = 'default';

@@ -104,7 +104,6 @@ export function createRpcService(env: Env, options: RpcServiceOptions): RpcServi
       url: url.href,
       method: 'POST',
       headers: {
-        'content-type': 'application/json',
         'x-punchthrough-event': 'rpc',
         'idempotency-key': id,
         ...(caller.session ? { 'x-punchthrough-session': caller.session.id } : {}),

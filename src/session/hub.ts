@@ -5,11 +5,13 @@
  * {@link PeerSocket}.
  */
 import { createEnv, type Env } from '../../core/index.js';
-import { createSignalingCodec, type ListResult, type Properties } from '../protocol/index.js';
+import { createEgressClient } from '../egress/index.js';
+import { PROTOCOL_MAX_REQUEST_ID, ReplyType, RequestType, createSignalingCodec, type ListResult, type Properties } from '../protocol/index.js';
+import { createRpcService } from '../rpc/index.js';
+import { appExtensions } from './apps.js';
 import { createDispatch } from './dispatch.js';
 import { createGateway, type PeerConnection, type PeerSocket } from './gateway.js';
 import { createHelloAuthGate } from './hello-auth.js';
-import { createEgressClient } from '../egress/index.js';
 import { createHookRunner } from './hook-runner.js';
 import { createLobbyFeed, lobbyAware, lobbySignalOf } from './lobby-feed.js';
 import type { FilterMatch } from './lobby-list.js';
@@ -17,6 +19,7 @@ import type { SessionMetrics } from './metrics.js';
 import { appKeyOf } from './model.js';
 import type { ResolvedOptions } from './options.js';
 import { createLocalDeadlines, createLocalEventBus } from './presence.js';
+import { rpcCalls } from './rpc-calls.js';
 import { createSessions } from './sessions.js';
 
 export type { PeerConnection, PeerSocket } from './gateway.js';
@@ -42,7 +45,7 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
   const lobbySignal = lobbySignalOf(bus, env);
   const hooks = lobbyAware(createHookRunner(env, { hooks: options.hooks, metrics }), lobbySignal);
   const deadlines = options.deadlines ?? ((onDue: (sessionId: string) => void) => createLocalDeadlines(env, { onDue }));
-  // The one egress client of this service: every call to a game's backend shares its per-origin queues and breakers.
+  // One egress client for every call to a game's backend (auth providers, plugins, WebRPC).
   const egress = createEgressClient(env, { ...options.egress, registry: metrics.registry });
   const auth = createHelloAuthGate(env, { settings: options, metrics, egress });
   const sessions = createSessions(env, { settings: options, metrics, bus, hooks, deadlines, auth });
@@ -53,7 +56,15 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
     maxSubscribers: options.maxLobbySubscribers,
     updateIntervalMs: options.lobbyUpdateIntervalMs,
   });
-  const dispatch = createDispatch(env, { sessions, metrics, lobby, auth });
+  const codec = createSignalingCodec({ maxFrameBytes: options.maxFrameBytes });
+  const rpc = createRpcService(env, {
+    config: (appId) => appExtensions(options.apps, appId)?.rpc,
+    egress,
+    region: options.region,
+    fits: (result) => codec.encode({ type: ReplyType.RESPONSE, id: PROTOCOL_MAX_REQUEST_ID, request: RequestType.RPC, result }).length <= options.maxFrameBytes,
+    registry: metrics.registry,
+  });
+  const dispatch = createDispatch(env, { sessions, metrics, lobby, rpc: rpcCalls(rpc, options.store), auth });
   const gateway = createGateway(env, {
     limits: options,
     metrics,

@@ -36,6 +36,7 @@ import {
   DEFAULT_REQUEST_BURST,
   DEFAULT_REQUESTS_PER_SECOND,
   RANDOM_POOL_BYTES,
+  DEFAULT_REGION,
 } from '../constants.js';
 import type { WireEndpoint } from '../protocol/index.js';
 import { createRealClock, createSilentLogger, type Clock, type Logger } from '../../core/index.js';
@@ -156,6 +157,8 @@ export interface SessionServiceOptions {
   randomBytes?: (length: number) => Uint8Array;
   /** Per-app custom authentication and plugins by app id, '*' for the rest (apps.ts). Default: none. */
   apps?: AppsConfig;
+  /** The region this service names to a game's backend (Photon's Region: WebRPC bodies, URL tags). Default 'default'. */
+  region?: string;
   /** The policy of every outbound call to a game's backend (src/egress). Default: HTTPS to public addresses only. */
   egress?: EgressOptions;
   /** Authentication, authorization and lifecycle callbacks (see SessionHooks). Default: none. */
@@ -215,6 +218,7 @@ export function resolveOptions(options: SessionServiceOptions): ResolvedOptions 
     metricsElsewhere: options.metricsElsewhere ?? false,
     randomBytes: options.randomBytes ?? pooledRandomBytes(),
     apps: validateApps(options.apps ?? {}, { allowInsecureHttp: options.egress?.allowInsecureHttp ?? false }),
+    region: options.region ?? DEFAULT_REGION,
     egress: options.egress ?? {},
     hooks: options.hooks ?? noHooks,
     eventBus: options.eventBus,

@@ -3,6 +3,7 @@
 import { once } from 'node:events';
 import WebSocket from 'ws';
 import {
+  Feature,
   PROTOCOL_VERSION,
   ReplyType,
   RequestType,
@@ -50,9 +51,10 @@ export class TestSignalingClient {
     return new TestSignalingClient(socket);
   }
 
+  /** Connects and says hello as a current SDK does (codes-v2: every error code as it is). */
   static async hello(url: string, appId = 'game', appVersion = '1'): Promise<TestSignalingClient> {
     const client = await TestSignalingClient.connect(url);
-    await client.request({ type: RequestType.HELLO, appId, appVersion, protocolVersion: PROTOCOL_VERSION });
+    await client.request({ type: RequestType.HELLO, appId, appVersion, protocolVersion: PROTOCOL_VERSION, features: [Feature.CODES_V2] });
     return client;
   }
 
