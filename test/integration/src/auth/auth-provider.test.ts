@@ -43,7 +43,10 @@ beforeAll(async () => {
   const fault = (path: string, reject: boolean) => ({ type: 'custom' as const, url: `${faulty.url}${path}`, secrets: [SECRET], rejectIfUnavailable: reject });
   ({ service, proxy, url } = await startService({
     apps: {
-      game: { auth: { providers: [custom('/photon', { staticParams: { apiKey: 'static' } })], tokenKeys: [TOKEN_KEY], ...LOOSE } },
+      game: {
+        auth: { providers: [custom('/photon', { staticParams: { apiKey: 'static' } })], tokenKeys: [TOKEN_KEY], ...LOOSE },
+        rpc: { http: { baseUrl: `${provider.url}/rpc`, secrets: [SECRET], sendAuthCookie: 'onRequest' } },
+      },
       open: { auth: { providers: [custom('/photon')], allowAnonymous: true, ...LOOSE } },
       strict: { auth: { providers: [fault('/strict', true)], ...LOOSE } },
       lenient: { auth: { providers: [fault('/lenient', false)], ...LOOSE } },
@@ -54,6 +57,7 @@ beforeAll(async () => {
     egress: { allowedNetworks: ['127.0.0.1/32'], ca: [provider.ca], breakerFailures: 1000 },
   }));
   provider.answer((request) => {
+    if (request.path.startsWith('/rpc')) return { kind: 'json', body: { ResultCode: 0, Message: 'seen' } };
     if (request.query.user === 'alice' && request.query.password === 'secret') {
       return { kind: 'json', body: { ResultCode: 1, UserId: 'u_alice', Nickname: 'Alice', AuthCookie: { mark: COOKIE_MARK }, Data: { motd: 'hi' } } };
     }
@@ -259,6 +263,17 @@ describe('custom authentication: the connection before and after', () => {
     expect(closed.status).toBe(401);
     expect(await closed.json()).toMatchObject({ code: 'AUTH_REQUIRED' });
     expect((await fetch(`${http}/v1/sessions?appId=free-game&appVersion=1`)).status).toBe(200);
+  });
+
+  it('WebRPC gets the attested identity, and the cookie only server to server', async () => {
+    const client = await connect();
+    await hello(client, 'game', ALICE);
+    const before = provider.requests.length;
+    const answer = await client.request({ type: RequestType.RPC, path: 'whoami', sendAuthCookie: true });
+    expect(answer).toMatchObject({ resultCode: 0, message: 'seen' });
+    const [call] = provider.requests.slice(before);
+    expect(call!.json).toMatchObject({ UserId: 'u_alice', AuthCookie: { mark: COOKIE_MARK } });
+    expect(call!.signature.validWith).toEqual([0]);
   });
 
   it('more attempts from one address than the app allows: RATE_LIMITED', async () => {
