@@ -48,6 +48,7 @@ beforeAll(async () => {
         rpc: { http: { baseUrl: `${provider.url}/rpc`, secrets: [SECRET], sendAuthCookie: 'onRequest' } },
       },
       open: { auth: { providers: [custom('/photon')], allowAnonymous: true, ...LOOSE } },
+      'json-game': { auth: { providers: [custom('/json', { format: 'json', staticParams: { apiKey: 'static' } })], ...LOOSE } },
       strict: { auth: { providers: [fault('/strict', true)], ...LOOSE } },
       lenient: { auth: { providers: [fault('/lenient', false)], ...LOOSE } },
       'refused-strict': { auth: { providers: [{ type: 'custom', url: `https://127.0.0.1:${refusedPort}/auth`, rejectIfUnavailable: true }], ...LOOSE } },
@@ -58,6 +59,11 @@ beforeAll(async () => {
   }));
   provider.answer((request) => {
     if (request.path.startsWith('/rpc')) return { kind: 'json', body: { ResultCode: 0, Message: 'seen' } };
+    if (request.path === '/json') {
+      const body = request.json as { params?: Record<string, string>; step?: number };
+      if (body.step === 1) return { kind: 'json', body: { resultCode: 0, data: { step: 1 } } };
+      return { kind: 'json', body: { resultCode: 1, userId: `json-${body.params?.user ?? ''}`, nickname: 'J' } };
+    }
     if (request.query.user === 'alice' && request.query.password === 'secret') {
       return { kind: 'json', body: { ResultCode: 1, UserId: 'u_alice', Nickname: 'Alice', AuthCookie: { mark: COOKIE_MARK }, Data: { motd: 'hi' } } };
     }
@@ -124,6 +130,18 @@ describe('custom authentication: Photon-format provider', () => {
     const [request] = provider.requests.slice(before);
     expect(request).toMatchObject({ method: 'POST', query: { user: 'bob', apiKey: 'static' }, json: { otp: '123456', nested: { a: [1, 2] } } });
     expect(request!.signature.validWith).toEqual([0]);
+  });
+
+  it("format 'json': one signed POST per step with app, version, address, params (static wins), data and the step; camelCase answers", async () => {
+    const before = provider.requests.length;
+    const client = await connect();
+    expect(await hello(client, 'json-game', { params: { user: 'jo', apiKey: 'mine' }, data: { device: 'pc' }, userId: 'jo' })).toMatchObject({ authStatus: 'continue', authData: { step: 1 } });
+    expect(await client.request({ type: RequestType.AUTHENTICATE, auth: { params: { user: 'jo' } } })).toMatchObject({ authStatus: 'ok', userId: 'json-jo', nickname: 'J' });
+    const [first, second] = provider.requests.slice(before);
+    expect(first).toMatchObject({ method: 'POST', path: '/json' });
+    expect(first!.json).toEqual({ type: 'auth', appId: 'json-game', appVersion: '1.4', clientIp: '127.0.0.1', params: { user: 'jo', apiKey: 'static' }, data: { device: 'pc' }, userId: 'jo', step: 1 });
+    expect(second!.json).toMatchObject({ step: 2, params: { user: 'jo', apiKey: 'static' } });
+    expect(first!.signature.validWith).toEqual([0]);
   });
 
   it.each([2, 3, 5])('ResultCode %i: AUTH_FAILED (32755) with detail.resultCode and the message', async (code) => {
