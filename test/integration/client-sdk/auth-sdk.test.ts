@@ -15,6 +15,7 @@ import { generateWebhookSecret } from '../../../src/egress/index.js';
 import { spawnCli, type SpawnedCli } from '../../support/cli.js';
 import { startReceiver, type RecordedRequest, type ReceiverAnswer, type TestReceiver } from '../../support/https-receiver.js';
 import { startLoopbackCloud, type LoopbackCloud } from '../../support/sdk-cloud.js';
+import { startRecordingProxy, type RecordingProxy } from '../../support/recording-proxy.js';
 
 const SECRET = generateWebhookSecret((size) => randomBytes(size));
 const LOOSE = { attemptsPerSecond: 10_000, attemptBurst: 10_000 };
@@ -30,6 +31,9 @@ function photonProvider(request: RecordedRequest): ReceiverAnswer {
 
 let provider: TestReceiver;
 let cloud: LoopbackCloud;
+/** In front of the cloud: every byte the SDK runners received. */
+let proxy: RecordingProxy;
+let proxied: string;
 const runners: NetworkRunner[] = [];
 const clouds: SpawnedCli[] = [];
 
@@ -40,6 +44,8 @@ beforeAll(async () => {
     apps: { 'auth-sdk': { auth: { providers: [{ type: 'custom', url: `${provider.url}/photon`, secrets: [SECRET] }], ...LOOSE } } },
     egress: { allowedNetworks: ['127.0.0.1/32'], ca: [provider.ca] },
   });
+  proxy = await startRecordingProxy({ host: '127.0.0.1', port: Number(new URL(cloud.url).port) });
+  proxied = `http://127.0.0.1:${proxy.port}`;
 });
 
 afterEach(async () => {
@@ -48,6 +54,10 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  // The runners' whole signaling: the provider's AuthCookie never reached one.
+  expect(proxy.received().length).toBeGreaterThan(1000);
+  expect(proxy.received().includes(Buffer.from('never-on-the-wire'))).toBe(false);
+  await proxy.close();
   await cloud.close();
   await provider.close();
 });
@@ -60,12 +70,12 @@ const runner = (url: string, options: Partial<NetworkRunnerOptions>): NetworkRun
 
 describe('SDK custom authentication', () => {
   it('auth params: the start result says who the runner is, runner.userId too; host and client meet', async () => {
-    const host = runner(cloud.url, { auth: { params: { user: 'ann', password: 'pw' } } });
+    const host = runner(proxied, { auth: { params: { user: 'ann', password: 'pw' } } });
     const started = await host.startGame({ mode: 'server', sessionName: 'sdk-auth' });
     expect(started.authenticated).toEqual({ userId: 'u_ann', nickname: 'ANN', data: { level: 7 }, status: 'ok' });
     expect(host.userId).toBe('u_ann');
     expect(host.authData).toEqual({ level: 7 });
-    const client = runner(cloud.url, { auth: { params: { user: 'ben', password: 'pw' } } });
+    const client = runner(proxied, { auth: { params: { user: 'ben', password: 'pw' } } });
     const joined = await client.startGame({ mode: 'client', sessionName: 'sdk-auth' });
     expect(joined.authenticated?.userId).toBe('u_ben');
     expect(joined.server).toBeDefined();
@@ -73,7 +83,7 @@ describe('SDK custom authentication', () => {
 
   it('ResultCode 0: onAuthContinue gets the Data and answers the next step', async () => {
     const asked: unknown[] = [];
-    const host = runner(cloud.url, {
+    const host = runner(proxied, {
       auth: { params: { user: 'carol' } },
       onAuthContinue: async (data) => {
         asked.push(data);
@@ -86,21 +96,21 @@ describe('SDK custom authentication', () => {
   });
 
   it('a refusal fails startGame with AUTH_FAILED, Photon 32755 and detail.resultCode; no auth: AUTH_REQUIRED', async () => {
-    const refused = await runner(cloud.url, { auth: { params: { user: 'dan', password: 'wrong' } } })
+    const refused = await runner(proxied, { auth: { params: { user: 'dan', password: 'wrong' } } })
       .startGame({ mode: 'server' })
       .catch((error: unknown) => error);
     expect(isPunchthroughError(refused) && refused.code).toBe('AUTH_FAILED');
     expect(refused).toMatchObject({ photonCode: 32755, detail: { resultCode: 2 }, message: 'bad credentials' });
-    const anonymous = await runner(cloud.url, {})
+    const anonymous = await runner(proxied, {})
       .startGame({ mode: 'server' })
       .catch((error: unknown) => error);
     expect(anonymous).toMatchObject({ code: 'AUTH_REQUIRED', photonCode: 32767 });
   });
 
   it('checks the auth option before any traffic', () => {
-    expect(() => runner(cloud.url, { auth: { params: { 'bad key': 'x' } } })).toThrow(/INVALID_OPTIONS|auth: /);
-    expect(() => runner(cloud.url, { auth: { params: { user: 'x'.repeat(513) } } })).toThrow(/auth: /);
-    expect(() => runner(cloud.url, { onAuthContinue: 'yes' as never })).toThrow(/onAuthContinue/);
+    expect(() => runner(proxied, { auth: { params: { 'bad key': 'x' } } })).toThrow(/INVALID_OPTIONS|auth: /);
+    expect(() => runner(proxied, { auth: { params: { user: 'x'.repeat(513) } } })).toThrow(/auth: /);
+    expect(() => runner(proxied, { onAuthContinue: 'yes' as never })).toThrow(/onAuthContinue/);
   });
 });
 
