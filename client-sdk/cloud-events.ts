@@ -128,6 +128,9 @@ export class CloudEvents {
       case EventType.RELAY_TICKET:
         if (!this.sessionClosed) this.hooks.renewTicket(event.ticket);
         return;
+      case EventType.PLUGIN_EVENT:
+        if (!this.sessionClosed) this.hooks.emit('pluginEvent', event.data === undefined ? { code: event.code } : { code: event.code, data: event.data });
+        return;
       default:
         return;
     }
@@ -243,7 +246,7 @@ export class CloudEvents {
       return;
     }
     if (event.sessionId !== self.sessionId || this.ended) return;
-    const code = event.reason === 'connectRefused' ? 'CONNECT_REFUSED' : 'KICKED';
+    const code = event.reason === 'connectRefused' ? 'CONNECT_REFUSED' : event.reason === 'plugin' ? 'REMOVED_BY_PLUGIN' : 'KICKED';
     const error = new PunchthroughError(code, event.message === '' ? `the server removed this player (${event.reason})` : event.message);
     this.ended = error;
     this.sessionClosed = true;

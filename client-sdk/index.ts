@@ -55,6 +55,7 @@ export type {
   PlayerInfo,
   PlayerJoinedEvent,
   PlayerLeftEvent,
+  PluginEventArgs,
   ProgressEvent,
   ProgressFlow,
   Properties,

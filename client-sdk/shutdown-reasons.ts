@@ -23,6 +23,7 @@ const SHUTDOWN_REASONS: Partial<Record<PunchthroughError['code'], ShutdownReason
   CONNECT_TIMEOUT: 'connectionTimeout',
   CONNECT_REFUSED: 'connectionRefused',
   KICKED: 'kicked',
+  REMOVED_BY_PLUGIN: 'disconnectedByPluginLogic',
   CLOUD_UNREACHABLE: 'cloudTimeout',
 };
 

@@ -1,5 +1,5 @@
 /** The SDK's event payloads: what `progress`, `attempt`, the peer, cloud, relay, shutdown and warning events carry. */
-import type { ErrorCode, NatReport, UdpEndpoint } from '../core/index.js';
+import type { ErrorCode, JsonValue, NatReport, UdpEndpoint } from '../core/index.js';
 import type { ConnectPath, SessionCloseReason } from '../src/protocol/index.js';
 import type { DisconnectReason } from './constants.js';
 import type { PathChangeReason } from './peer/path-manager.js';
@@ -106,10 +106,17 @@ export interface CloudConnectionRestoredEvent {
   actor: number;
 }
 
+/** An event the session's plugin sent (PLUGIN_EVENT): its code and JSON data, checked and bounded by the SDK. */
+export interface PluginEventArgs {
+  /** 0–199, the plugin's own code. */
+  code: number;
+  data?: JsonValue;
+}
+
 /** The cloud closed this runner's session; every connected peer got `peerDisconnected` (`sessionClosed`) first. */
 export interface SessionClosedEvent {
   sessionId: string;
-  /** The cloud's reason: `serverLeft`, `serverDropped`, `empty` or `shutdown`. */
+  /** The cloud's reason: `serverLeft`, `serverDropped`, `empty`, `shutdown` or `plugin` (the session's plugin closed it). */
   reason: SessionCloseReason;
 }
 
@@ -155,7 +162,9 @@ export type ShutdownReason =
   | 'connectionTimeout'
   | 'connectionRefused'
   | 'kicked'
-  | 'cloudTimeout';
+  | 'cloudTimeout'
+  /** The session's plugin removed this runner (the message gives its reason). */
+  | 'disconnectedByPluginLogic';
 
 /** The runner stopped: emitted once, after its sockets and signaling are closed. */
 export interface ShutdownEvent {

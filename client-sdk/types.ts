@@ -17,6 +17,7 @@ import type {
   PathChangedEvent,
   PeerConnectedEvent,
   PeerDisconnectedEvent,
+  PluginEventArgs,
   ProgressEvent,
   RelayErrorEvent,
   SessionClosedEvent,
@@ -286,4 +287,6 @@ export interface NetworkRunnerEvents {
   sessionPropertiesChanged: [SessionPropertiesChangedEvent];
   natTypeDiscovered: [NatTypeDiscoveredEvent];
   warning: [WarningEvent];
+  /** The session's plugin sent this runner an event (docs/plugins.md). */
+  pluginEvent: [PluginEventArgs];
 }

@@ -52,6 +52,7 @@ export const ErrorCodes = {
   PLUGIN_REPORTED_ERROR: 'A session plugin refused the request on purpose (its reason is in the detail).',
   PLUGIN_ERROR: 'A session plugin failed unexpectedly while handling the request.',
   HOOK_TIMEOUT: 'A plugin callback or a backend gate did not answer within its deadline.',
+  REMOVED_BY_PLUGIN: "The session's plugin removed this player (the message gives its reason).",
   EXTERNAL_HTTP_FAILED: 'A call to the game\'s backend failed: refused address, transport error, timeout or bad answer.',
   RPC_NOT_FOUND: 'WebRPC is not enabled for this app, or the path is not allowed (docs/webrpc.md).',
   HTTP_LIMIT_REACHED: 'Too many WebRPC calls from this connection or for this app; slow down.',

@@ -1,3 +1,37 @@
-// Session plugins (seed 004): the API operators implement, the per-session executor and host.
-export type { PluginFactory, PluginHost, PluginsConfig, SessionPlugin } from './types.js';
+// Session plugins (docs/plugins.md): the API operators implement, the per-session executor and host.
+export type {
+  AddressesCall,
+  Awaitable,
+  CallBase,
+  ClosedCall,
+  CloseCall,
+  ConnectedCall,
+  CreateCall,
+  CreateOverrides,
+  CreateSettings,
+  EventTarget,
+  JoinCall,
+  JoinedCall,
+  JsonValue,
+  LeaveCall,
+  LeaveReason,
+  PeerContext,
+  PeerView,
+  PluginFactory,
+  PluginHost,
+  PluginHttp,
+  PluginHttpRequest,
+  PluginHttpResponse,
+  PluginsConfig,
+  PluginTimer,
+  PropertiesRewrite,
+  PropertiesSetCall,
+  RpcAnswer,
+  RpcCall,
+  SessionPlugin,
+  SessionView,
+  SetPropertiesCall,
+  SetPropertiesChange,
+} from './types.js';
 export { validatePluginsConfig } from './config.js';
+export { PluginFailure } from './calls.js';

@@ -88,6 +88,8 @@ export const EventType = {
   KICKED: 39,
   /** {@link LobbyUpdateEvent}: the lobby list of a subscribed connection, after a lobby-visible change. */
   LOBBY_UPDATE: 38,
+  /** {@link PluginEvent}: an event the session's plugin sent (only to peers that announced `plugin-events`). */
+  PLUGIN_EVENT: 40,
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 

@@ -42,6 +42,21 @@ export const PROTOCOL_MAX_FEATURES = 16;
 export const PROTOCOL_MAX_CONNECTION_TOKEN_BYTES = 128;
 /** Longest message a kick (or a refused connect request) carries to the removed peer. */
 export const PROTOCOL_MAX_KICK_MESSAGE_CHARS = 256;
+
+/** Longest plugin name a create may ask for (CreateOptions.plugin). */
+export const PROTOCOL_MAX_PLUGIN_NAME_CHARS = 64;
+
+/** Highest PLUGIN_EVENT code (Photon's custom event codes stop below 200). */
+export const PROTOCOL_MAX_PLUGIN_EVENT_CODE = 199;
+
+/** Largest PLUGIN_EVENT `data`, encoded bytes: half a 16 KiB frame, so the event always fits. */
+export const PROTOCOL_MAX_PLUGIN_EVENT_BYTES = 8 * 1024;
+
+/** Deepest nesting of PLUGIN_EVENT `data` a peer accepts (bounded before it is walked). */
+export const PROTOCOL_MAX_PLUGIN_EVENT_DEPTH = 16;
+
+/** Longest `detail.reason` of an error reply (a plugin's own reason code). */
+export const PROTOCOL_MAX_ERROR_REASON_CHARS = 64;
 /** Longest id a restore hands back (session and peer ids the cloud made: 16 and 12 base64url
  *  characters); 64 leaves room for another cloud's longer ids. */
 export const PROTOCOL_RESTORED_ID_CHARS = 64;

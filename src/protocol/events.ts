@@ -1,6 +1,7 @@
 // Events (service → peer): pushed without an id when something happens in the session.
 import type { EventType } from './codes.js';
-import type { KickReason, LobbySession, NatType, PeerInfo, PeerLeftReason, PeerMode, Properties, SessionCloseReason, SessionInfo, WireEndpoint } from './values.js';
+import type { JsonValue } from '../../core/index.js';
+import type { KickedReason, LobbySession, NatType, PeerInfo, PeerLeftReason, PeerMode, Properties, SessionCloseReason, SessionInfo, WireEndpoint } from './values.js';
 import type { ErrorMessage, ResponseMessage } from './replies.js';
 
 /** A relay allocation for this peer: bind to `endpoint` with `ticket` before `expiresAtMs`. */
@@ -105,7 +106,7 @@ export interface RelayTicketEvent {
 export interface KickedEvent {
   type: typeof EventType.KICKED;
   sessionId: string;
-  reason: KickReason;
+  reason: KickedReason;
   /** The server's words, at most PROTOCOL_MAX_KICK_MESSAGE_CHARS (may be empty). */
   message: string;
 }
@@ -122,6 +123,20 @@ export interface LobbyUpdateEvent {
   more?: boolean;
 }
 
+/**
+ * An event the session's plugin sent (Photon's BroadcastEvent from the room, sender actor 0): a
+ * game-defined `code` and JSON `data`. Sent only to peers that announced `plugin-events`.
+ */
+export interface PluginEvent {
+  type: typeof EventType.PLUGIN_EVENT;
+  /** 0–199, the plugin's own event code. */
+  code: number;
+  /** At most PROTOCOL_MAX_PLUGIN_EVENT_BYTES when encoded. */
+  data?: JsonValue;
+  /** Always 0: the session itself, not a member. */
+  from: 0;
+}
+
 export type Event =
   | StartEvent
   | PeerJoinedEvent
@@ -132,7 +147,8 @@ export type Event =
   | SessionClosedEvent
   | RelayTicketEvent
   | KickedEvent
-  | LobbyUpdateEvent;
+  | LobbyUpdateEvent
+  | PluginEvent;
 
 /** Anything the service sends. */
 export type ServerMessage = ResponseMessage | ErrorMessage | Event;

@@ -1,5 +1,6 @@
 // Protocol features a peer announces in its hello: the service sends a peer nothing newer than
 // what it said it understands, so the protocol version stays 1 (docs/protocols.md, "Features").
+import { EventType, type Event } from './messages.js';
 
 /** What a hello's `features` may name. */
 export const Feature = {
@@ -40,4 +41,23 @@ export const FIRST_RELEASE_CODES: ReadonlySet<string> = new Set([
 export function codeForPeer(code: string, message: string, features: ReadonlySet<string> | undefined): { code: string; message: string } {
   if (FIRST_RELEASE_CODES.has(code) || features?.has(Feature.CODES_V2)) return { code, message };
   return { code: 'INVALID_REQUEST', message: `${code}: ${message}` };
+}
+
+/**
+ * The event a peer is sent for `event`, or undefined to send it nothing: PLUGIN_EVENT only to
+ * peers that announced `plugin-events`; to the others a plugin's KICKED says `kicked` and a
+ * plugin's SESSION_CLOSED `serverLeft` (the values a first-release SDK knows).
+ */
+export function eventForPeer(event: Event, features: ReadonlySet<string> | undefined): Event | undefined {
+  if (features?.has(Feature.PLUGIN_EVENTS)) return event;
+  switch (event.type) {
+    case EventType.PLUGIN_EVENT:
+      return undefined;
+    case EventType.KICKED:
+      return event.reason === 'plugin' ? { ...event, reason: 'kicked' } : event;
+    case EventType.SESSION_CLOSED:
+      return event.reason === 'plugin' ? { ...event, reason: 'serverLeft' } : event;
+    default:
+      return event;
+  }
 }

@@ -1,7 +1,7 @@
 // Schemas of the kick request, the kicked event and the connection token (Fusion's Disconnect,
 // ConnectionToken): kept beside validate.ts and request-schemas.ts, which hold the tables they join.
 import { PROTOCOL_MAX_CONNECTION_TOKEN_BYTES, PROTOCOL_MAX_KICK_MESSAGE_CHARS, PROTOCOL_MAX_REQUEST_ID, PROTOCOL_MAX_STRING_CHARS } from './constants.js';
-import { EventType, KICK_REASONS, RequestType, type KickedEvent, type KickRequest } from './messages.js';
+import { EventType, KICKED_REASONS, KICK_REASONS, RequestType, type KickedEvent, type KickRequest } from './messages.js';
 import { bytes, integer, literal, object, oneOf, optional, string, type Schema } from './schema.js';
 
 const text = string(PROTOCOL_MAX_STRING_CHARS);
@@ -23,6 +23,6 @@ export const kickRequest: Schema<KickRequest> = object<KickRequest>({
 export const kickedEvent: Schema<KickedEvent> = object<KickedEvent>({
   type: literal(EventType.KICKED),
   sessionId: text,
-  reason: oneOf(KICK_REASONS),
+  reason: oneOf(KICKED_REASONS),
   message: kickMessage,
 });

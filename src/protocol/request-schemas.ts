@@ -7,6 +7,7 @@ import {
   PROTOCOL_MAX_LIST_SESSIONS,
   PROTOCOL_MAX_LOCAL_ENDPOINTS,
   PROTOCOL_MAX_PEERS,
+  PROTOCOL_MAX_PLUGIN_NAME_CHARS,
   PROTOCOL_MAX_STRING_CHARS,
   PROTOCOL_MAX_TOKEN_BYTES,
   PROTOCOL_RESTORED_ID_CHARS,
@@ -67,6 +68,7 @@ const createOptions = {
   emptySessionTtlMs: optional(duration),
   publishUserId: optional(boolean),
   checkUserOnJoin: optional(boolean),
+  plugin: optional(string(PROTOCOL_MAX_PLUGIN_NAME_CHARS, 1)),
 };
 
 export const requestSchemas: { [T in RequestType]: Schema<Extract<Request, { type: T }>> } = {

@@ -73,6 +73,11 @@ export interface CreateOptions {
   publishUserId?: boolean;
   /** A join by a user id already active in the session is refused with USER_ALREADY_JOINED (Photon's CheckUserOnJoin). Default false. */
   checkUserOnJoin?: boolean;
+  /**
+   * The session plugin to run (Photon's `RoomOptions.Plugins[0]`; docs/plugins.md): a name the
+   * app's plugin factory knows, else PLUGIN_MISMATCH. Absent: the app's default plugin, if any.
+   */
+  plugin?: string;
 }
 
 /**

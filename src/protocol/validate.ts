@@ -11,6 +11,7 @@ import {
   PROTOCOL_MAX_REQUEST_ID,
   PROTOCOL_MAX_TOKEN_BYTES,
 } from './constants.js';
+import { errorDetail, pluginEvent } from './plugin-event-schema.js';
 import { err, ok, type ErrorCode, type Result } from '../../core/index.js';
 import {
   EventType,
@@ -174,6 +175,7 @@ const eventSchemas: { [T in EventType]: Schema<Extract<Event, { type: T }>> } = 
   }),
   [EventType.KICKED]: kickedEvent,
   [EventType.LOBBY_UPDATE]: lobbyUpdateEvent,
+  [EventType.PLUGIN_EVENT]: pluginEvent,
 };
 
 /**
@@ -191,13 +193,7 @@ const errorMessage = object<ErrorMessage>({
   code: errorCode,
   message: string(PROTOCOL_MAX_PROPERTY_VALUE_CHARS),
   photonCode: optional(integer(-32768, 65535)),
-  detail: optional(
-    object<NonNullable<ErrorMessage['detail']>>({
-      reason: optional(string(64)),
-      resultCode: optional(integer(-(2 ** 31), 2 ** 31 - 1)),
-      hook: optional(string(64)),
-    }),
-  ),
+  detail: optional(errorDetail),
 });
 
 function invalid(message: string, id?: number): Result<never, ValidationError> {

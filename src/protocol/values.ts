@@ -41,8 +41,10 @@ export type SessionCloseReason =
   /** No active peer for the empty-session TTL. */
   | 'empty'
   /** The service is shutting down. */
-  | 'shutdown';
-export const SESSION_CLOSE_REASONS: readonly SessionCloseReason[] = ['serverLeft', 'serverDropped', 'empty', 'shutdown'];
+  | 'shutdown'
+  /** The session's plugin closed it (a peer without `plugin-events` is told `serverLeft`). */
+  | 'plugin';
+export const SESSION_CLOSE_REASONS: readonly SessionCloseReason[] = ['serverLeft', 'serverDropped', 'empty', 'shutdown', 'plugin'];
 
 /** Why a peer left a session. */
 export type PeerLeftReason =
@@ -59,6 +61,10 @@ export const PEER_LEFT_REASONS: readonly PeerLeftReason[] = ['left', 'timeout', 
 /** Why the server removed a member: a kick, or a refused connect request (its connection token). */
 export type KickReason = 'kicked' | 'connectRefused';
 export const KICK_REASONS: readonly KickReason[] = ['kicked', 'connectRefused'];
+
+/** Why a peer was removed, as KICKED tells it: a kick, a refused connect request, or the session's plugin (`plugin`, only to peers that announced `plugin-events`). */
+export type KickedReason = KickReason | 'plugin';
+export const KICKED_REASONS: readonly KickedReason[] = [...KICK_REASONS, 'plugin'];
 
 /** A member of a session as other members see it. */
 export interface PeerInfo {

@@ -48,7 +48,7 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
   // One egress client for every call to a game's backend (auth providers, plugins, WebRPC).
   const egress = createEgressClient(env, { ...options.egress, registry: metrics.registry });
   const auth = createHelloAuthGate(env, { settings: options, metrics, egress });
-  const sessions = createSessions(env, { settings: options, metrics, bus, hooks, deadlines, auth });
+  const sessions = createSessions(env, { settings: options, metrics, bus, hooks, deadlines, egress, auth });
   const lobby = createLobbyFeed(env, {
     list: sessions.list,
     signal: lobbySignal,
@@ -63,6 +63,7 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
     region: options.region,
     fits: (result) => codec.encode({ type: ReplyType.RESPONSE, id: PROTOCOL_MAX_REQUEST_ID, request: RequestType.RPC, result }).length <= options.maxFrameBytes,
     registry: metrics.registry,
+    plugin: async (caller, path, params, signal) => (caller.session ? sessions.pluginRpc(caller.session.id, caller.session.actor, path, params, signal) : undefined),
   });
   const dispatch = createDispatch(env, { sessions, metrics, lobby, rpc: rpcCalls(rpc, options.store), auth });
   const gateway = createGateway(env, {

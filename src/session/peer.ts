@@ -42,7 +42,7 @@ export interface Peer {
   natReported?: boolean;
   /** The socket closed (the membership, if any, is the gateway's to drop). */
   readonly closed: boolean;
-  /** Aborts when the socket closes: a call to a game's backend on this peer's behalf stops then. */
+  /** Aborts when the socket closes: a call to a game's backend (or a plugin gate) on this peer's behalf stops then. */
   readonly signal?: AbortSignal;
   /** Sends one message to this peer (dropped once the connection is closing). */
   send(message: ServerMessage): void;

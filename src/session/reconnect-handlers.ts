@@ -10,6 +10,7 @@ import type { Clock } from '../../core/index.js';
 import type { JoinResult, RejoinRequest, RestoreRequest } from '../protocol/index.js';
 import type { RequestChecks } from './checks.js';
 import type { HookRunner } from './hook-runner.js';
+import type { PluginRuntime } from '../plugins/runtime.js';
 import type { CallerContext } from './hooks.js';
 import { rejoin, type Member, type NewMember, type Outcome, type Session, type SessionSettings } from './model.js';
 import type { Membership, Peer } from './peer.js';
@@ -24,6 +25,7 @@ export interface ReconnectContext {
   clock: Clock;
   store: SessionStore;
   hooks: HookRunner;
+  plugins: Pick<PluginRuntime, 'beforeJoin'>;
   checks: RequestChecks;
   settings: Pick<ResolvedOptions, 'reconnectGraceMs' | 'randomBytes'>;
   token(bytes: number): string;
@@ -78,6 +80,7 @@ export function createReconnectHandlers(ctx: ReconnectContext): ReconnectHandler
     async rejoin(peer, request, reply) {
       const session = await findSession(peer, request);
       await ctx.hooks.authorizeJoin({ ...ctx.caller(peer), session, kind: 'rejoin' });
+      await ctx.plugins.beforeJoin(peer, session, 'rejoin', request.actor);
       const proof = {
         rejoinToken: request.rejoinToken,
         ...(request.restoreToken ? { restoreProof: restoreProofOf(request.restoreToken) } : {}),

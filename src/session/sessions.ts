@@ -9,6 +9,7 @@ import type { Env } from '../../core/index.js';
 import {
   EventType,
   PROTOCOL_VERSION,
+  eventForPeer,
   createSignalingCodec,
   type ConnectedRequest,
   type CreateOptions,
@@ -45,6 +46,10 @@ import { createTicketRefresher } from './ticket-refresh.js';
 import { sessionInfo } from './views.js';
 import { createLobbyList, type LobbyList } from './lobby-list.js';
 import { createJoinRandom } from './random-or-create.js';
+import { appExtensions } from './apps.js';
+import { sessionPlugins } from '../plugins/session-plugins.js';
+import type { PluginRuntime } from '../plugins/runtime.js';
+import type { EgressClient } from '../egress/index.js';
 
 /** Sends a join's reply; the start event and known addresses follow it in the same tick. */
 export type JoinReply = (result: JoinResult) => void;
@@ -70,6 +75,8 @@ export interface Sessions {
   drop(peer: Peer): Promise<void>;
   /** Tells the sessions of `peers` the service is going away and stops every deadline. */
   shutdown(peers: Iterable<Peer>): void;
+  /** The session plugin's answer to a member's WebRPC (undefined: it has none). */
+  pluginRpc: PluginRuntime['rpc'];
 }
 
 export interface SessionsOptions {
@@ -81,6 +88,8 @@ export interface SessionsOptions {
   hooks: HookRunner;
   /** Custom authentication in hello (hello-auth.ts). Default: none. */
   auth?: HelloAuthGate;
+  /** The one egress client (plugins' host.http). */
+  egress?: EgressClient;
 }
 
 /** App ids and versions: a safe character set, so no two (id, version) pairs share a key. */
@@ -93,6 +102,8 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   const { store } = settings;
   const codec = createSignalingCodec({ maxFrameBytes: settings.maxFrameBytes });
   const checks = createRequestChecks(settings, codec);
+  const access = { update: <R>(id: string, attempt: (s: Session) => Outcome<R>) => update(id, attempt), publish: bus.publish.bind(bus), egress: options.egress };
+  const plugins = sessionPlugins(env, { settings, checks, codec, registry: metrics.registry, pluginsOf: (appId) => appExtensions(settings.apps, appId)?.plugins, ...access });
   const tickets = createTicketRefresher(clock, logger, settings.relay);
   // Quotas of this process: sessionId → the address that created it, live sessions per address.
   const creators = new Map<string, string>();
@@ -130,6 +141,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       deadlines.arm(sessionId, nextDeadline(change.next));
     }
     hooks.committed(change.events, change.next);
+    plugins.committed(before, change);
   };
 
   /**
@@ -181,7 +193,8 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       // The session closed, or the server kicked this member: this connection is no longer in it (wherever that happened).
       const ended = event.type === EventType.SESSION_CLOSED || event.type === EventType.KICKED;
       if (ended && peer.membership?.sessionId === sessionId && peer.membership.actor === member.actor) unbind(peer);
-      peer.deliver(event);
+      const told = eventForPeer(event, peer.features);
+      if (told) peer.deliver(told);
     });
     peer.membership = { sessionId, actor: member.actor, mode: member.mode, connection: member.connection ?? 0, detach };
     reconnects.entered(peer);
@@ -237,13 +250,16 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     await hooks.authorizeCreate({ ...caller(peer), name: name ?? sessionId, settings: sessionSettings });
     // The hook may have taken a while: the limits above are checked again where they could have moved.
     if (creators.size >= settings.maxSessions) refuse('LIMIT_EXCEEDED', `the service holds its maximum of ${settings.maxSessions} sessions`);
+    const plugin = await plugins.prepareCreate(peer, request, sessionId, appKey(peer), name ?? sessionId, sessionSettings);
     const now = clock.now();
     const created = make
-      ? make(sessionId, sessionSettings, now)
-      : create(sessionId, appKey(peer), name ?? sessionId, sessionSettings, newMember(peer, 'server'), now);
+      ? make(sessionId, plugin.settings, now)
+      : create(sessionId, appKey(peer), name ?? sessionId, plugin.settings, newMember(peer, 'server'), now);
+    if (!created.ok) plugin.discard();
     if (!created.ok) refuse(created.code, created.message);
-    const session = created.change.next!;
-    if (!(await store.insert(session))) return false;
+    const session = plugin.stamp(created.change.next!);
+    if (!(await store.insert(session))) return plugin.discard(), false;
+    plugin.activate(session);
     peer.sessionsCreated += 1;
     creators.set(sessionId, peer.address);
     countAddress(peer.address, 1);
@@ -257,12 +273,13 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   /** Joining steps 2–5: enter an existing session as a client. */
   const enter = async (peer: Peer, session: Session, kind: 'join' | 'random', reply: JoinReply, token?: Uint8Array): Promise<Outcome<Member> | undefined> => {
     await hooks.authorizeJoin({ ...caller(peer), session, kind });
+    await plugins.beforeJoin(peer, session, kind);
     const outcome = await update(session.sessionId, (s) => admit(s, newMember(peer, 'client', token), clock.now()));
     if (outcome?.ok) welcome(peer, reply, outcome.change.next!, outcome.change.result, false, kind);
     return outcome;
   };
 
-  const reconnects = createReconnectHandlers({ clock, store, hooks, checks, settings, token, appKey, caller, update, welcome, unbind, createSession });
+  const reconnects = createReconnectHandlers({ clock, store, hooks, plugins, checks, settings, token, appKey, caller, update, welcome, unbind, createSession });
 
   const sessions: Sessions = {
     async hello(peer, request) {
@@ -331,8 +348,10 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       const { properties, expected, lobbyKeys, open, visible } = request;
       const change = { properties, expected, lobbyKeys, open, visible };
       await hooks.authorizeChange({ ...caller(peer), session: stored.session, actor: membership.actor, change });
+      const allowed = await plugins.beforeSetProperties(peer, stored.session, membership.actor, request);
+      if (!allowed) return;
       const outcome = await update(membership.sessionId, (s) => {
-        const result = setProperties(s, membership.actor, request);
+        const result = setProperties(s, membership.actor, allowed);
         if (!result.ok) return result;
         // Checked on the state being written: a concurrent change may have grown it since the read.
         const misfit = checks.propertiesMisfit(result.change.next!.properties, result.change.next!.lobbyKeys);
@@ -361,20 +380,24 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       reply();
       // Creation and joining step 11, then connection steps 1–2 inside reportAddresses.
       await update(membership.sessionId, (s) => ({ ok: true, change: reportAddresses(s, membership.actor, addresses) }));
+      plugins.addresses(membership.sessionId, membership.actor, addresses);
     },
 
     connected(peer, request) {
-      requireMembership(peer);
+      const { sessionId, actor } = requireMembership(peer);
       metrics.connectMs.observe({ path: request.path }, request.ms);
+      plugins.connected(sessionId, actor, request);
     },
 
     kick: (peer, request) => kickRequest(peer, request, update, () => clock.now()),
 
     drop: (peer) => reconnects.drop(peer),
+    pluginRpc: (...args) => plugins.rpc(...args),
 
     shutdown(peers) {
       deadlines.close();
       tickets.close();
+      plugins.shutdown();
       // Neither told nor changed: the stored session outlives this process (another node, or this
       // one restarted, takes it over), and its games carry on over UDP. The close that follows
       // (GOING_AWAY) is a cloud loss to the SDK, which rejoins, or restores the session as its host.
