@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSessionService, type SessionService, type SessionServiceOptions } from '../../../../src/index.js';
+import type { CreateCall, JoinCall, PeerContext } from '../../../../src/plugins/index.js';
 import { generateWebhookSecret } from '../../../../src/egress/index.js';
 import { EventType, Feature, PROTOCOL_VERSION, RequestType, type HelloAuth, type HelloResult } from '../../../../src/protocol/index.js';
 import { startReceiver, type TestReceiver } from '../../../support/https-receiver.js';
@@ -25,6 +26,8 @@ let service: SessionService;
 let proxy: RecordingProxy;
 let url: string;
 const clients: TestSignalingClient[] = [];
+/** What the 'plugged' app's plugin was told about the peers it saw. */
+const pluginSaw: PeerContext[] = [];
 
 async function startService(options: SessionServiceOptions): Promise<{ service: SessionService; proxy: RecordingProxy; url: string }> {
   const built = buildSessionService(options);
@@ -48,6 +51,16 @@ beforeAll(async () => {
         rpc: { http: { baseUrl: `${provider.url}/rpc`, secrets: [SECRET], sendAuthCookie: 'onRequest' } },
       },
       open: { auth: { providers: [custom('/photon')], allowAnonymous: true, ...LOOSE } },
+      plugged: {
+        auth: { providers: [custom('/photon')], ...LOOSE },
+        plugins: {
+          factory: {
+            names: ['spy'],
+            create: () => ({ name: 'spy', onCreate: (call: CreateCall) => void pluginSaw.push(call.peer), beforeJoin: (call: JoinCall) => void pluginSaw.push(call.peer) }),
+          },
+          defaultPlugin: 'spy',
+        },
+      },
       'json-game': { auth: { providers: [custom('/json', { format: 'json', staticParams: { apiKey: 'static' } })], ...LOOSE } },
       strict: { auth: { providers: [fault('/strict', true)], ...LOOSE } },
       lenient: { auth: { providers: [fault('/lenient', false)], ...LOOSE } },
@@ -281,6 +294,17 @@ describe('custom authentication: the connection before and after', () => {
     expect(closed.status).toBe(401);
     expect(await closed.json()).toMatchObject({ code: 'AUTH_REQUIRED' });
     expect((await fetch(`${http}/v1/sessions?appId=free-game&appVersion=1`)).status).toBe(200);
+  });
+
+  it('plugins get the attested userId, nickname and AuthCookie of the creator and of a joiner', async () => {
+    const host = await connect();
+    await hello(host, 'plugged', ALICE);
+    await host.request({ type: RequestType.CREATE, name: 'spied' });
+    const joiner = await connect();
+    await hello(joiner, 'plugged', ALICE);
+    await joiner.request({ type: RequestType.JOIN, name: 'spied' });
+    expect(pluginSaw).toHaveLength(2);
+    for (const peer of pluginSaw) expect(peer).toMatchObject({ userId: 'u_alice', nickname: 'Alice', authCookie: { mark: COOKIE_MARK } });
   });
 
   it('WebRPC gets the attested identity, and the cookie only server to server', async () => {
