@@ -54,6 +54,7 @@ export const ErrorCodes = {
   HOOK_TIMEOUT: 'A plugin callback or a backend gate did not answer within its deadline.',
   REMOVED_BY_PLUGIN: "The session's plugin removed this player (the message gives its reason).",
   EXTERNAL_HTTP_FAILED: 'A call to the game\'s backend failed: refused address, transport error, timeout or bad answer.',
+  HOOK_REJECTED: 'A webhook gate of the game\'s backend refused the request (its code and message are in the detail).',
   RPC_NOT_FOUND: 'WebRPC is not enabled for this app, or the path is not allowed (docs/webrpc.md).',
   HTTP_LIMIT_REACHED: 'Too many WebRPC calls from this connection or for this app; slow down.',
 } as const;
@@ -91,6 +92,7 @@ export const PHOTON_CODES: Readonly<Partial<Record<ErrorCode, number>>> = {
   PLUGIN_ERROR: 32752,
   HOOK_TIMEOUT: 32752,
   EXTERNAL_HTTP_FAILED: 32744,
+  HOOK_REJECTED: 32752,
   RPC_NOT_FOUND: -2,
   HTTP_LIMIT_REACHED: 32745,
 };

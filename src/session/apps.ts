@@ -4,11 +4,13 @@ import { PunchthroughError } from '../../core/index.js';
 import { validateAuthConfig, type AuthConfig, type AuthUrlPolicy } from '../auth/index.js';
 import { validatePluginsConfig, type PluginsConfig } from '../plugins/index.js';
 import { validateRpcConfig, type RpcConfig } from '../rpc/index.js';
+import { validateWebhooksConfig, type WebhooksConfig } from '../webhooks/index.js';
 
 export interface AppExtensions {
   auth?: AuthConfig;
   plugins?: PluginsConfig;
   rpc?: RpcConfig;
+  webhooks?: WebhooksConfig;
 }
 
 /** App id (or '*') → its extensions. */
@@ -19,7 +21,7 @@ export function appExtensions(apps: AppsConfig, appId: string): AppExtensions | 
   return Object.hasOwn(apps, appId) ? apps[appId] : Object.hasOwn(apps, '*') ? apps['*'] : undefined;
 }
 
-const APP_KEYS = new Set(['auth', 'plugins', 'rpc']);
+const APP_KEYS = new Set(['auth', 'plugins', 'rpc', 'webhooks']);
 
 /**
  * Checks the per-app configuration at start (from code or `--config`), so a typo fails the start
@@ -34,11 +36,12 @@ export function validateApps(apps: unknown, policy: AuthUrlPolicy = {}): AppsCon
     for (const key of Object.keys(entry)) {
       if (!APP_KEYS.has(key)) throw new PunchthroughError('INVALID_OPTIONS', `${path}.${key}: unknown key (known: ${[...APP_KEYS].join(', ')})`);
     }
-    const { auth, plugins, rpc } = entry as { auth?: unknown; plugins?: unknown; rpc?: unknown };
+    const { auth, plugins, rpc, webhooks } = entry as { auth?: unknown; plugins?: unknown; rpc?: unknown; webhooks?: unknown };
     valid[appId] = {
       ...(auth === undefined ? {} : { auth: validateAuthConfig(auth, `${path}.auth`, policy) }),
       ...(plugins === undefined ? {} : { plugins: validatePluginsConfig(plugins, `${path}.plugins`) }),
       ...(rpc === undefined ? {} : { rpc: validateRpcConfig(rpc, `${path}.rpc`) }),
+      ...(webhooks === undefined ? {} : { webhooks: validateWebhooksConfig(webhooks, `${path}.webhooks`) }),
     };
   }
   return valid;
