@@ -2,15 +2,16 @@
 import { isIP, isIPv4 } from 'node:net';
 import { relayDefaults } from '../relay/index.js';
 import { DEFAULT_STUN_PORT } from '../stun-server/index.js';
-import { cloudDefaults, createCloud, proxyMatcher, type CloudWithExternalRelay } from '../src/index.js';
+import { cloudDefaults, createCloud, proxyMatcher, type CloudWithExternalRelay, type SessionServiceOptions } from '../src/index.js';
 import { createLogger, formatEndpoint, parseEndpoint, type UdpEndpoint } from '../core/index.js';
 import { ExitCode, UsageError, intFlag, parseFlags, writeJson, type CliCommand, reportStartFailure } from './io.js';
 import { RELAY_SECRET_ENV, checkedRelaySecret } from './relay-secret.js';
+import { loadConfigFile } from './config-file.js';
 
 const usage = `Usage: punchthrough cloud [--host H] [--public-ip IP] [--http-port N] [--stun-port N]
                          [--stun-alt-port N] [--stun-alt-host IP] [--relay-port N | --relay-endpoint IP:PORT]
                          [--trusted-proxy ADDR]... [--metrics-port N] [--metrics-host H]
-                         [--reconnect-grace-ms N] [--no-ipv6] [--json]
+                         [--reconnect-grace-ms N] [--config FILE] [--no-ipv6] [--json]
 
 Runs the whole cloud in one process: the session service (HTTP + signaling WebSocket), the
 STUN server (with an alternate port for NAT behaviour discovery) and the relay, on the
@@ -36,6 +37,9 @@ Options:
   --metrics-host H   address of the metrics listener (default ${cloudDefaults.DEFAULT_METRICS_HOST})
   --reconnect-grace-ms N  how long a peer whose signaling dropped is held for its rejoin,
                      ms (default 10000; 0 drops it at once)
+  --config FILE      per-app custom authentication and plugins, and the egress policy, from a
+                     JSON file ({"apps": {"<appId>|*": {"auth": …, "plugins": …}}, "egress": …});
+                     "$env:NAME" values are read from the environment (docs/configuration.md)
   --no-ipv6          IPv4 only; by default STUN and the relay also listen on IPv6
                      (${cloudDefaults.DEFAULT_CLOUD_HOST6}) when --host is the IPv4 wildcard, and peers get the IPv6
                      STUN endpoint when this machine has a global IPv6 address
@@ -66,6 +70,7 @@ export const cloudCommand: CliCommand = {
       'metrics-port': { type: 'string' },
       'metrics-host': { type: 'string' },
       'reconnect-grace-ms': { type: 'string' },
+      config: { type: 'string' },
       'no-ipv6': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     });
@@ -77,6 +82,7 @@ export const cloudCommand: CliCommand = {
     }
     const secret = checkedRelaySecret(io.env[RELAY_SECRET_ENV] || undefined, RELAY_SECRET_ENV);
     const relayEndpoint = externalRelay(values['relay-endpoint'], values['relay-port'], secret);
+    const config = values.config === undefined ? {} : await loadConfigFile(values.config, io.env);
     const logger = createLogger({ name: 'cloud' });
     let cloud: CloudWithExternalRelay;
     try {
@@ -94,6 +100,8 @@ export const cloudCommand: CliCommand = {
         ...(values['metrics-port'] === undefined ? {} : { metricsPort: intFlag('metrics-port', values['metrics-port'], 0) }),
         ...(values['metrics-host'] ? { metricsHost: values['metrics-host'] } : {}),
         session: {
+          ...(config.apps ? { apps: config.apps as NonNullable<SessionServiceOptions['apps']> } : {}),
+          ...(config.egress ? { egress: config.egress } : {}),
           trustedProxies,
           ...(values['reconnect-grace-ms'] === undefined ? {} : { reconnectGraceMs: intFlag('reconnect-grace-ms', values['reconnect-grace-ms'], 0, 0, 3_600_000) }),
           ...(io.env[cloudDefaults.METRICS_TOKEN_ENV] ? { metricsToken: io.env[cloudDefaults.METRICS_TOKEN_ENV] } : {}),

@@ -89,6 +89,8 @@ export type {
   RpcAnswer,
   RpcOptions,
 } from './types.js';
+// Custom authentication (docs/auth.md).
+export type { AuthContinueHandler, AuthData, AuthDataValue, Authenticated, RunnerAuth } from './types.js';
 export type { NatType as ReportedNatType } from '../src/protocol/index.js';
 export { DisconnectReason, MAX_DATA_BYTES, MAX_RELIABLE_MESSAGE_BYTES } from './constants.js';
 export { CONNECT_REQUEST_TIMEOUT_MS, MAX_CONNECTION_TOKEN_BYTES, MAX_KICK_MESSAGE_CHARS } from './constants.js';

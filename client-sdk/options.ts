@@ -22,6 +22,7 @@ import {
 import type { LinkTiming } from './peer/link-core.js';
 import type { ScheduleConfig } from './peer/schedule.js';
 import { connectSignaling, type SignalingConnector, type SignalingOptions } from './signaling.js';
+import { AuthSession } from './auth-session.js';
 import type { CloudReconnectOptions, ConnectRequestHandler, NetworkRunnerOptions } from './types.js';
 import { checkRunnerOptions } from './validate-options.js';
 
@@ -77,6 +78,8 @@ export function resolveOptions(options: NetworkRunnerOptions): ResolvedOptions {
       logger,
       connectTimeoutMs: options.cloudConnectTimeoutMs ?? DEFAULT_CLOUD_CONNECT_TIMEOUT_MS,
       requestTimeoutMs,
+      // One per runner: the token it earns is used by every reconnect and rejoin.
+      auth: new AuthSession(options.auth, options.onAuthContinue),
     },
     requestTimeoutMs,
     sockets: {

@@ -10,7 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { PunchthroughError, type JsonValue } from '../core/index.js';
-import { RequestType, type JoinResult, type NatType, type Properties, type StartEvent } from '../src/protocol/index.js';
+import { RequestType, type AuthData, type JoinResult, type NatType, type Properties, type StartEvent } from '../src/protocol/index.js';
 import { CloudEvents } from './cloud-events.js';
 import { CloudLink } from './cloud-link.js';
 import { RestoreState, reportOf } from './cloud-restore.js';
@@ -141,6 +141,12 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
    * otherwise `open` when STUN saw a local address, else `unknown`.
    */
   get natType(): NatType { return this.#natType; }
+
+  /** The user id the cloud's custom authentication gave this runner (undefined before the start, or without it). */
+  get userId(): string | undefined { return this.#options.signaling.auth?.authenticated?.userId; }
+
+  /** The auth provider's Data for this runner (ResultCode 0 or 1), when it sent any. */
+  get authData(): AuthData | undefined { return this.#options.signaling.auth?.authenticated?.data; }
 
   /** Datagrams dropped on the game socket, by reason. */
   get drops(): Readonly<RunnerDropCounters> { return { notPeerPacket: this.#socket.notPeerPacket, ...this.#driver.drops }; }

@@ -23,6 +23,7 @@ import {
   type ResultOf,
 } from '../src/protocol/index.js';
 import { SDK_FEATURES, SIGNALING_MAX_FRAME_BYTES } from './constants.js';
+import type { AuthSession } from './auth-session.js';
 
 export interface SignalingOptions {
   /** `ws://`/`wss://` URL of the signaling endpoint, or the cloud's `http(s)://host:port`. */
@@ -35,6 +36,8 @@ export interface SignalingOptions {
   connectTimeoutMs: number;
   /** Each request gets its reply within this time, ms. */
   requestTimeoutMs: number;
+  /** The runner's login (custom authentication): its hello runs through it. Absent: a plain hello. */
+  auth?: AuthSession;
 }
 
 /** The signaling connection as the runner uses it. */
@@ -159,7 +162,7 @@ export const connectSignaling: SignalingConnector = async (options) => {
       }
       pending.delete(message.id);
       clock.clearTimeout(entry.timer);
-      if (message.type === ReplyType.ERROR) entry.reject(errorFromWire(message.code, message.message, message.photonCode));
+      if (message.type === ReplyType.ERROR) entry.reject(errorFromWire(message.code, message.message, message.photonCode, message.detail));
       else if (message.request !== entry.type) entry.reject(new PunchthroughError('INVALID_REQUEST', 'reply to another request type'));
       else entry.resolve(message.result as never);
       return;
@@ -238,13 +241,8 @@ export const connectSignaling: SignalingConnector = async (options) => {
   };
 
   try {
-    await signaling.request({
-      type: RequestType.HELLO,
-      appId: options.appId,
-      appVersion: options.appVersion,
-      protocolVersion: PROTOCOL_VERSION,
-      features: SDK_FEATURES,
-    });
+    if (options.auth) await options.auth.login(signaling, options.appId, options.appVersion);
+    else await signaling.request({ type: RequestType.HELLO, appId: options.appId, appVersion: options.appVersion, protocolVersion: PROTOCOL_VERSION, features: SDK_FEATURES });
   } catch (error) {
     await signaling.close();
     throw error;

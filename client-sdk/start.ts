@@ -119,6 +119,7 @@ export async function startSequence(host: StartHost, game: StartGameOptions): Pr
     peerId: joined.peerId,
     local,
     reflexive,
+    ...(options.signaling.auth?.authenticated ? { authenticated: options.signaling.auth.authenticated } : {}),
   };
   if (joined.mode === 'server') return result;
   return { ...result, server: await host.whenConnected() };

@@ -7,6 +7,7 @@
 import type { Clock, Logger, UdpEndpoint, UdpSocketFactory } from '../core/index.js';
 import type { Properties } from '../src/protocol/index.js';
 import type { SignalingConnector } from './signaling.js';
+import type { AuthContinueHandler, Authenticated, RunnerAuth } from './auth-session.js';
 import type {
   AttemptEvent,
   CloudConnectionLostEvent,
@@ -37,6 +38,8 @@ export type * from './types-events.js';
 export type * from './types-session.js';
 export type { ReliableCounters } from './peer/reliable/counters.js';
 export type { ConnectPath } from '../src/protocol/index.js';
+export type { AuthContinueHandler, Authenticated, RunnerAuth } from './auth-session.js';
+export type { AuthData, AuthDataValue } from '../src/protocol/index.js';
 export type { NatType, PeerLeftReason, Properties, PropertyValue } from '../src/protocol/index.js';
 
 export interface NetworkRunnerOptions {
@@ -147,6 +150,14 @@ export interface NetworkRunnerOptions {
    * connection loss"): reconnect with backoff and rejoin, or restore the session as its host.
    */
   cloudReconnect?: CloudReconnectOptions;
+  /**
+   * Credentials for the app's custom authentication (docs/auth.md): `params` go to the auth
+   * provider as a query string, `data` as a JSON body. The runner keeps the auth token the cloud
+   * returns and presents it when it reconnects or rejoins, so the provider is called once.
+   */
+  auth?: RunnerAuth;
+  /** The provider asked for another step (its ResultCode 0, e.g. a one-time code): resolve with the next values. */
+  onAuthContinue?: AuthContinueHandler;
 }
 
 /** Reconnecting to a lost cloud ({@link NetworkRunnerOptions.cloudReconnect}). */
@@ -213,6 +224,8 @@ export interface StartGameResult {
   reflexive: UdpEndpoint | undefined;
   /** Client mode: the connection to the server. */
   server?: PeerConnectedEvent;
+  /** Who the cloud says this runner is, when the app has custom authentication. */
+  authenticated?: Authenticated;
 }
 
 /** How `send` and `broadcast` carry a message. */

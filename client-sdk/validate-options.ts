@@ -9,6 +9,7 @@ import { parseEndpoint, PunchthroughError } from '../core/index.js';
 import { PROTOCOL_MAX_PEERS } from '../src/protocol/index.js';
 import { MAX_CONNECTION_TOKEN_BYTES, MAX_DATA_BYTES } from './constants.js';
 import type { NetworkRunnerOptions, StartGameOptions } from './types.js';
+import { checkRunnerAuth } from './auth-session.js';
 
 /**
  * Longest timer Node keeps: a longer setTimeout fires at once (with a warning), so a duration
@@ -39,6 +40,7 @@ export function checkRunnerOptions(options: NetworkRunnerOptions): void {
   if (options.bindAddress !== undefined && !isIPv4(String(options.bindAddress))) throw invalid(`bindAddress must be an IPv4 address, got ${describe(options.bindAddress)}`);
   if (options.bindAddress6 !== undefined && !isIPv6(String(options.bindAddress6))) throw invalid(`bindAddress6 must be an IPv6 address, got ${describe(options.bindAddress6)}`);
   checkStunServers(options.stunServers);
+  checkRunnerAuth(options.auth, options.onAuthContinue);
   for (const name of ['cloudConnectTimeoutMs', 'requestTimeoutMs', 'attemptIntervalMs', 'keepaliveIntervalMs', 'peerTimeoutMs'] as const) {
     const value = options[name];
     if (value !== undefined && !(typeof value === 'number' && value > 0 && value <= MAX_TIMER_MS)) {

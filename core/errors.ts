@@ -54,6 +54,7 @@ export const ErrorCodes = {
   HOOK_TIMEOUT: 'A plugin callback or a backend gate did not answer within its deadline.',
   REMOVED_BY_PLUGIN: "The session's plugin removed this player (the message gives its reason).",
   EXTERNAL_HTTP_FAILED: 'A call to the game\'s backend failed: refused address, transport error, timeout or bad answer.',
+  HOOK_REJECTED: 'A webhook gate of the game\'s backend refused the request (its code and message are in the detail).',
   RPC_NOT_FOUND: 'WebRPC is not enabled for this app, or the path is not allowed (docs/webrpc.md).',
   HTTP_LIMIT_REACHED: 'Too many WebRPC calls from this connection or for this app; slow down.',
 } as const;
@@ -91,6 +92,7 @@ export const PHOTON_CODES: Readonly<Partial<Record<ErrorCode, number>>> = {
   PLUGIN_ERROR: 32752,
   HOOK_TIMEOUT: 32752,
   EXTERNAL_HTTP_FAILED: 32744,
+  HOOK_REJECTED: 32752,
   RPC_NOT_FOUND: -2,
   HTTP_LIMIT_REACHED: 32745,
 };
@@ -106,14 +108,18 @@ export interface PunchthroughErrorOptions {
   photonCode?: number;
   /** `UNKNOWN_ERROR`: the code the cloud sent. */
   remoteCode?: string;
-  /** Machine-readable detail sent with the error reply (a plugin's own reason code). */
+  /** What else the refusal said (the auth provider's ResultCode, a plugin's reason). */
   detail?: ErrorDetail;
 }
 
-/** An error reply's `detail` (docs/protocols.md, ERROR). */
+/** The structured part of a refusal, beside its code and message (docs/protocols.md, "Errors"). */
 export interface ErrorDetail {
-  /** A plugin's own reason code for PLUGIN_REPORTED_ERROR (at most 64 characters). */
+  /** A plugin's or a gate's own reason code. */
   reason?: string;
+  /** The auth provider's ResultCode (AUTH_FAILED). */
+  resultCode?: number;
+  /** Which hook refused. */
+  hook?: string;
 }
 
 /** Base class of every error punchthrough throws or rejects with. */
@@ -123,6 +129,7 @@ export class PunchthroughError extends Error {
   readonly photonCode: number | undefined;
   /** `UNKNOWN_ERROR`: the code the cloud sent, which this build does not know. */
   readonly remoteCode: string | undefined;
+  /** What else the refusal said, when it said more than its code (the auth provider's ResultCode). */
   readonly detail: ErrorDetail | undefined;
 
   constructor(code: ErrorCode, message: string = ErrorCodes[code], options: PunchthroughErrorOptions = {}) {
@@ -139,8 +146,8 @@ export class PunchthroughError extends Error {
  * The error a peer's error reply stands for: its code when this build knows it, else
  * UNKNOWN_ERROR naming the code (a newer service), with Photon's number when the reply had one.
  */
-export function errorFromWire(code: string, message: string, photonCode?: number): PunchthroughError {
-  const options = photonCode === undefined ? {} : { photonCode };
+export function errorFromWire(code: string, message: string, photonCode?: number, detail?: ErrorDetail): PunchthroughError {
+  const options = { ...(photonCode === undefined ? {} : { photonCode }), ...(detail === undefined ? {} : { detail }) };
   if (isErrorCode(code)) return new PunchthroughError(code, message, options);
   return new PunchthroughError('UNKNOWN_ERROR', `${code}: ${message}`, { ...options, remoteCode: code });
 }

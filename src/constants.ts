@@ -53,10 +53,11 @@ export const DEFAULT_MAX_LIST_SESSIONS = 100;
 /** Largest lobby reply, bytes of encoded entries: a 13-byte LIST once drew a 390 KiB reply;
  *  32 KiB holds ~100 entries with a few lobby fields and stays under every SDK's frame cap. */
 export const DEFAULT_MAX_LIST_BYTES = 32 * 1024;
-/** Largest frame before hello, bytes: a hello is ~60 B, plus at most 4 KiB of `auth` and two
- *  256-character ids; 6 KiB holds the largest and stays far below the 16 KiB that let a pre-hello
- *  frame of extensions cost 150 ms of CPU. */
-export const DEFAULT_MAX_HELLO_FRAME_BYTES = 6 * 1024;
+/** Largest frame before hello, bytes: a hello is ~60 B plus its `auth`: 4 KiB as a string, or an
+ *  object with ≤ 2 KiB of params and ≤ 4 KiB of data, or an auth token of ≤ 8 K characters (it
+ *  seals a ≤ 4 KiB AuthCookie). 12 KiB holds the largest; the pre-decode scan refuses extension
+ *  types, which is what made a 16 KiB pre-hello frame cost 150 ms of CPU. */
+export const DEFAULT_MAX_HELLO_FRAME_BYTES = 12 * 1024;
 /** Bytes queued for one connection before it is closed (4004): a healthy peer drains within a
  *  round trip; a peer that stops reading once had 369 MiB buffered after 25 s. */
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;

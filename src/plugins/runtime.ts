@@ -21,7 +21,7 @@ import type { HttpSlot } from './http.js';
 import { createPluginMetrics } from './metrics.js';
 import { readOverrides, readRewrite } from './results.js';
 import type { CallBase, LeaveReason, PeerContext, PluginHttp, PluginsConfig, RpcAnswer } from './types.js';
-import { memberContext } from './view.js';
+import { identityOf, memberContext } from './view.js';
 import { boundedJson } from '../protocol/index.js';
 
 export interface PluginRuntimeOptions {
@@ -104,7 +104,7 @@ export function createPluginRuntime(env: Env, options: PluginRuntimeOptions): Pl
   };
 
   const joiner = (peer: Peer, member?: Member): PeerContext =>
-    member ? memberContext(member, peer.address) : Object.freeze({ mode: 'client' as const, userId: peer.userId ?? '', remoteAddress: peer.address });
+    member ? memberContext(member, peer.address) : Object.freeze({ mode: 'client' as const, ...identityOf(peer), remoteAddress: peer.address });
 
   const leaveReason = (entry: Entry, event: Extract<SessionEvent, { type: 'memberLeft' }>): LeaveReason => {
     switch (event.reason) {
@@ -186,7 +186,7 @@ export function createPluginRuntime(env: Env, options: PluginRuntimeOptions): Pl
           throw new PunchthroughError('PLUGIN_MISMATCH', `the factory made no plugin named "${pluginName}"`);
         }
         entry.plugin = plugin as Entry['plugin'];
-        const creator = Object.freeze({ mode: 'server' as const, userId: peer.userId ?? '', remoteAddress: peer.address });
+        const creator = Object.freeze({ mode: 'server' as const, ...identityOf(peer), remoteAddress: peer.address });
         const returned = await gate(entry, 'onCreate', peer, (base) => ({ ...base, peer: creator, options: Object.freeze({ ...settings }), name }));
         const overrides = readOverrides(returned);
         if (overrides instanceof PunchthroughError) {

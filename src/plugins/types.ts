@@ -49,6 +49,10 @@ export interface PeerContext {
   readonly mode: PeerMode;
   /** Who authentication said the peer is ('' when the app has none). */
   readonly userId: string;
+  /** The auth provider's nickname for the peer (docs/auth.md). */
+  readonly nickname?: string;
+  /** The auth provider's AuthCookie: server-side only, never sent to any peer (docs/auth.md). */
+  readonly authCookie?: JsonValue;
   /** The peer's address, when the call comes from its own request. */
   readonly remoteAddress?: string;
 }

@@ -47,6 +47,11 @@ export const RequestType = {
    * its clients held for their rejoins (docs/protocols.md, "Cloud loss and rejoin").
    */
   RESTORE: 13,
+  /**
+   * {@link AuthenticateRequest}: the next step of a multi-step custom authentication (the
+   * provider's ResultCode 0), while the hello's `authStatus` is `continue` (docs/auth.md).
+   */
+  AUTHENTICATE: 14,
   /** {@link RpcRequest}: WebRPC — the cloud calls the game's backend (or an in-process handler) for this peer and returns its answer. */
   RPC: 15,
 } as const;

@@ -60,3 +60,20 @@ export const PROTOCOL_MAX_ERROR_REASON_CHARS = 64;
 /** Longest id a restore hands back (session and peer ids the cloud made: 16 and 12 base64url
  *  characters); 64 leaves room for another cloud's longer ids. */
 export const PROTOCOL_RESTORED_ID_CHARS = 64;
+
+/** Most client parameters of a custom authentication (Photon's AuthParameters): a login needs a handful. */
+export const PROTOCOL_MAX_AUTH_PARAMS = 16;
+/** All auth parameters together, bytes: they become one query string, and 2 KiB passes every proxy. */
+export const PROTOCOL_MAX_AUTH_PARAMS_BYTES = 2048;
+/** Longest auth parameter value: a password, an OAuth code or a platform ticket fits. */
+export const PROTOCOL_MAX_AUTH_PARAM_CHARS = 512;
+/** Largest auth `data` (and the provider's Data returned in authData), bytes of msgpack/JSON. */
+export const PROTOCOL_MAX_AUTH_DATA_BYTES = 4096;
+/** Deepest nesting inside auth `data` / `authData`: the reply nests it 3 deep in a frame of at most {@link PROTOCOL_MAX_DEPTH}. */
+export const PROTOCOL_MAX_AUTH_DATA_DEPTH = 4;
+/** Longest user id: the provider's UserId is capped at this too. */
+export const PROTOCOL_MAX_USER_ID_CHARS = 128;
+/** Longest nickname. */
+export const PROTOCOL_MAX_NICKNAME_CHARS = 64;
+/** Longest auth token: it seals the ≤ 4 KiB AuthCookie with the identity (base64url, ~6 KiB at most). */
+export const PROTOCOL_MAX_AUTH_TOKEN_CHARS = 8192;

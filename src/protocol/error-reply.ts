@@ -1,9 +1,9 @@
 // An error reply as the service sends it: the stable code, its message, and Photon's number.
-import { PHOTON_CODES, type ErrorCode } from '../../core/index.js';
+import { PHOTON_CODES, type ErrorCode, type ErrorDetail } from '../../core/index.js';
 import { ReplyType } from './codes.js';
 import type { ErrorMessage } from './replies.js';
 
-export function errorReply(code: ErrorCode, message: string, id?: number): ErrorMessage {
+export function errorReply(code: ErrorCode, message: string, id?: number, detail?: ErrorDetail): ErrorMessage {
   const photonCode = PHOTON_CODES[code];
   return {
     type: ReplyType.ERROR,
@@ -11,5 +11,6 @@ export function errorReply(code: ErrorCode, message: string, id?: number): Error
     code,
     message,
     ...(photonCode === undefined ? {} : { photonCode }),
+    ...(detail === undefined ? {} : { detail }),
   };
 }

@@ -11,6 +11,8 @@ export { validateRequest, validateServerMessage, type ValidationError } from './
 export * from './constants.js';
 export { errorReply } from './error-reply.js';
 export { Feature, FIRST_RELEASE_CODES, codeForPeer, eventForPeer } from './features.js';
+export { AUTH_PARAM_KEY, authData, helloAuth, measureAuthData } from './auth-schemas.js';
+export { SchemaError } from './schema.js';
 export { boundedJson } from './plugin-event-schema.js';
 export { jsonValue } from './json-schema.js';
 export { RPC_JSON_DEPTH, RPC_JSON_ITEMS } from './rpc-schemas.js';

@@ -1,6 +1,6 @@
 // Schemas of a PLUGIN_EVENT (its JSON data walked with a budget of depth and nodes, never past
 // it) and of an error reply's detail: what a peer accepts of the plugin additions.
-import type { JsonValue } from '../../core/index.js';
+import type { ErrorDetail, JsonValue } from '../../core/index.js';
 import {
   PROTOCOL_MAX_ERROR_REASON_CHARS,
   PROTOCOL_MAX_PLUGIN_EVENT_BYTES,
@@ -54,6 +54,9 @@ export const pluginEvent: Schema<PluginEvent> = object<PluginEvent>({
   from: literal(0),
 });
 
-export const errorDetail: Schema<{ reason?: string }> = object<{ reason?: string }>({
+export const errorDetail: Schema<ErrorDetail> = object<ErrorDetail>({
   reason: optional(string(PROTOCOL_MAX_ERROR_REASON_CHARS)),
+  /** The auth provider's ResultCode (AUTH_FAILED; docs/auth.md). */
+  resultCode: optional(integer(-(2 ** 31), 2 ** 31 - 1)),
+  hook: optional(string(PROTOCOL_MAX_ERROR_REASON_CHARS)),
 });

@@ -1,12 +1,28 @@
 // Replies (service → peer): the result of each request type, the response and the error message.
-import type { ErrorCode, JsonValue } from '../../core/index.js';
+import type { ErrorCode, ErrorDetail, JsonValue } from '../../core/index.js';
+import type { AuthData } from './requests.js';
 import type { ReplyType, RequestType } from './codes.js';
 import type { LobbySession, PeerMode, SessionInfo } from './values.js';
+
+/** How a hello's custom authentication ended (docs/auth.md). */
+export type AuthStatus = 'ok' | 'continue' | 'anonymous';
+export const AUTH_STATUSES: readonly AuthStatus[] = ['ok', 'continue', 'anonymous'];
 
 export interface HelloResult {
   protocolVersion: number;
   /** The service's maximum frame size in bytes; larger frames close the connection. */
   maxFrameBytes: number;
+  /** The authenticated (or anonymous) user id; absent for apps without custom authentication. */
+  userId?: string;
+  nickname?: string;
+  /** The provider's Data (ResultCode 0 or 1). */
+  authData?: AuthData;
+  /** Present it in a later hello's `auth.token` to authenticate again without the provider (reconnects). */
+  authToken?: string;
+  /** When `authToken` expires (epoch ms). */
+  authExpiresAtMs?: number;
+  /** `continue`: send AUTHENTICATE with the next step's values; nothing else is allowed until `ok`. */
+  authStatus?: AuthStatus;
 }
 
 /** Result of create, join, join-random and rejoin. A {@link StartEvent} follows. */
@@ -56,6 +72,7 @@ export interface ResultOf {
   [RequestType.KICK]: EmptyResult;
   [RequestType.LOBBY_SUBSCRIBE]: ListResult;
   [RequestType.RESTORE]: JoinResult;
+  [RequestType.AUTHENTICATE]: HelloResult;
   [RequestType.RPC]: RpcResult;
 }
 
@@ -77,6 +94,6 @@ export interface ErrorMessage {
   message: string;
   /** Photon's number for the code, when it has one (`PHOTON_CODES`, docs/errors.md). */
   photonCode?: number;
-  /** Machine-readable detail: `reason`, a plugin's own code for PLUGIN_REPORTED_ERROR. */
-  detail?: { reason?: string };
+  /** What else the refusal said: the auth provider's ResultCode, a plugin's reason, the hook. */
+  detail?: ErrorDetail;
 }

@@ -1,7 +1,6 @@
 // The request table: one schema per request type the service accepts (validateRequest in
 // validate.ts looks a frame's type up in it), with the helpers only requests use.
 import {
-  PROTOCOL_MAX_AUTH_BYTES,
   PROTOCOL_MAX_FEATURES,
   PROTOCOL_MAX_DURATION_MS,
   PROTOCOL_MAX_LIST_OFFSET,
@@ -36,13 +35,8 @@ import { SchemaError, array, boolean, bytes, finiteNumber, integer, literal, obj
 import { actorNumber, duration, keyList, requestId, wireEndpoint } from './field-schemas.js';
 import { connectionToken, kickRequest } from './kick-schemas.js';
 import { lobbySubscribeRequest, properties, text } from './lobby-schemas.js';
+import { authenticateRequest, helloAuthField } from './auth-schemas.js';
 import { rpcRequest } from './rpc-schemas.js';
-
-/** Hello's credentials: a string bounded in bytes (what it costs to carry and hand to a hook). */
-const authValue: Schema<string> = (value) => {
-  if (typeof value === 'string' && Buffer.byteLength(value, 'utf8') <= PROTOCOL_MAX_AUTH_BYTES) return value;
-  throw new SchemaError('', `a string of at most ${PROTOCOL_MAX_AUTH_BYTES} bytes`);
-};
 
 /** A feature's name: lower-case words joined by '-' (unknown ones are kept and ignored). */
 const featureName: Schema<string> = (value) => {
@@ -72,6 +66,8 @@ const createOptions = {
   lobbyKeys: optional(keyList),
   playerTtlMs: optional(duration),
   emptySessionTtlMs: optional(duration),
+  publishUserId: optional(boolean),
+  checkUserOnJoin: optional(boolean),
   plugin: optional(string(PROTOCOL_MAX_PLUGIN_NAME_CHARS, 1)),
 };
 
@@ -82,7 +78,7 @@ export const requestSchemas: { [T in RequestType]: Schema<Extract<Request, { typ
     appId: string(PROTOCOL_MAX_STRING_CHARS, 1),
     appVersion: text,
     protocolVersion: integer(0, 0xffff),
-    auth: optional(authValue),
+    auth: optional(helloAuthField),
     features: optional(array(featureName, PROTOCOL_MAX_FEATURES)),
   }),
   [RequestType.CREATE]: object<CreateRequest>({
@@ -149,6 +145,7 @@ export const requestSchemas: { [T in RequestType]: Schema<Extract<Request, { typ
     ms: finiteNumber(0, PROTOCOL_MAX_DURATION_MS),
   }),
   [RequestType.KICK]: kickRequest,
+  [RequestType.AUTHENTICATE]: authenticateRequest,
   [RequestType.LOBBY_SUBSCRIBE]: lobbySubscribeRequest,
   [RequestType.RPC]: rpcRequest,
   [RequestType.RESTORE]: object<RestoreRequest>({

@@ -8,6 +8,29 @@ interface RequestBase {
   id: number;
 }
 
+/** A JSON-like value inside auth `data` (maps, arrays, strings, numbers, booleans, nil). */
+export type AuthDataValue = string | number | boolean | null | AuthDataValue[] | { [key: string]: AuthDataValue };
+
+/** A map of auth data: what a client posts to the provider, and what the provider's Data returns. */
+export type AuthData = { [key: string]: AuthDataValue };
+
+/**
+ * Credentials for the app's custom authentication (docs/auth.md): the provider gets `params`
+ * (Photon's AuthParameters, as a query string) and `data` (Photon's post data, as a JSON body);
+ * `token` is the auth token of an earlier hello, which authenticates without the provider.
+ */
+export interface HelloAuth {
+  /** At most 16 keys of `^[A-Za-z0-9_.-]{1,64}$`, values of at most 512 characters. */
+  params?: Record<string, string>;
+  /** At most 4 KiB of msgpack, nested at most 4 deep. */
+  data?: AuthData;
+  /** The user id the client proposes; the provider's UserId wins. */
+  userId?: string;
+  nickname?: string;
+  /** An auth token from an earlier hello's `authToken`. */
+  token?: string;
+}
+
 /** Must be the first request. Sessions are partitioned by `appId` and `appVersion`. */
 export interface HelloRequest extends RequestBase {
   type: typeof RequestType.HELLO;
@@ -22,7 +45,7 @@ export interface HelloRequest extends RequestBase {
    * most PROTOCOL_MAX_AUTH_BYTES of UTF-8. Optional: a service without such a hook ignores it,
    * and one from before it ignores the unknown key, so the protocol version stays 1.
    */
-  auth?: string;
+  auth?: string | HelloAuth;
   /**
    * What this peer understands beyond the first release ({@link Feature}): the service sends it
    * nothing newer than that. Unknown names are ignored. Optional.
@@ -46,6 +69,10 @@ export interface CreateOptions {
   playerTtlMs?: number;
   /** Empty-session TTL in ms; default and cap are service options. */
   emptySessionTtlMs?: number;
+  /** Members see each other's authenticated user id in {@link PeerInfo.userId} (Photon's PublishUserId). Default false. */
+  publishUserId?: boolean;
+  /** A join by a user id already active in the session is refused with USER_ALREADY_JOINED (Photon's CheckUserOnJoin). Default false. */
+  checkUserOnJoin?: boolean;
   /**
    * The session plugin to run (Photon's `RoomOptions.Plugins[0]`; docs/plugins.md): a name the
    * app's plugin factory knows, else PLUGIN_MISMATCH. Absent: the app's default plugin, if any.
@@ -267,7 +294,18 @@ export interface LobbySubscribeRequest extends RequestBase {
   limit?: number;
 }
 
+/**
+ * The next step of a multi-step custom authentication, allowed only while the hello's (or the
+ * previous step's) `authStatus` is `continue`, at most 5 steps per connection. Answered like the
+ * hello ({@link HelloResult}). Errors: AUTH_FAILED, AUTH_UNAVAILABLE, NOT_ALLOWED, RATE_LIMITED.
+ */
+export interface AuthenticateRequest extends RequestBase {
+  type: typeof RequestType.AUTHENTICATE;
+  auth: HelloAuth;
+}
+
 export type Request =
+  | AuthenticateRequest
   | HelloRequest
   | CreateRequest
   | JoinRequest

@@ -23,7 +23,6 @@ import {
   SESSION_CLOSE_REASONS,
   type ErrorMessage,
   type Event,
-  type HelloResult,
   type JoinResult,
   type PeerAddressesEvent,
   type PeerInactiveEvent,
@@ -45,6 +44,7 @@ import { actorNumber, duration, keyList, requestId, wireEndpoint } from './field
 import { connectionToken, kickedEvent } from './kick-schemas.js';
 import { listResult, lobbyUpdateEvent, properties, text } from './lobby-schemas.js';
 import { requestSchemas } from './request-schemas.js';
+import { helloResult, userIdValue } from './auth-schemas.js';
 
 /** Why a decoded frame is not a valid message. */
 export interface ValidationError {
@@ -61,6 +61,7 @@ const peerInfo = object<PeerInfo>({
   mode: oneOf(PEER_MODES),
   active: boolean,
   natType: optional(oneOf(NAT_TYPES)),
+  userId: optional(userIdValue),
 });
 
 const sessionInfo = object<SessionInfo>({
@@ -89,10 +90,8 @@ const joinResult = object<JoinResult>({
 const emptyResult = object<Record<string, never>>({});
 
 const resultSchemas: { [T in RequestType]: Schema<ResultOf[T]> } = {
-  [RequestType.HELLO]: object<HelloResult>({
-    protocolVersion: integer(0, 0xffff),
-    maxFrameBytes: integer(1, 2 ** 31),
-  }),
+  [RequestType.HELLO]: helloResult,
+  [RequestType.AUTHENTICATE]: helloResult,
   [RequestType.CREATE]: joinResult,
   [RequestType.JOIN]: joinResult,
   [RequestType.JOIN_RANDOM]: joinResult,

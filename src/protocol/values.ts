@@ -77,6 +77,8 @@ export interface PeerInfo {
   active: boolean;
   /** The NAT type the peer reported, once it has (absent: not reported). */
   natType?: NatType;
+  /** The member's authenticated user id: only in sessions created with `publishUserId`. */
+  userId?: string;
 }
 
 /** What a member knows about its session. */

@@ -52,6 +52,8 @@ export function createRequestChecks(options: ResolvedOptions, codec: SignalingCo
         lobbyKeys,
         playerTtlMs: bounded(request.playerTtlMs, options.defaultPlayerTtlMs, options.maxPlayerTtlMs, 'playerTtlMs'),
         emptySessionTtlMs: bounded(request.emptySessionTtlMs, options.defaultEmptySessionTtlMs, options.maxEmptySessionTtlMs, 'emptySessionTtlMs'),
+        ...(request.publishUserId ? { publishUserId: true } : {}),
+        ...(request.checkUserOnJoin ? { checkUserOnJoin: true } : {}),
       };
     },
   };

@@ -2,6 +2,7 @@
 // request becomes its error reply.
 import { PunchthroughError, type Env, type ErrorCode, type ErrorDetail } from '../../core/index.js';
 import { ReplyType, RequestType, codeForPeer, errorReply, type Request, type ResultOf, type RpcRequest, type RpcResult, type ServerMessage } from '../protocol/index.js';
+import type { HelloAuthGate } from './hello-auth.js';
 import type { LobbyFeed } from './lobby-feed.js';
 import type { SessionMetrics } from './metrics.js';
 import type { Peer } from './peer.js';
@@ -27,12 +28,14 @@ export interface DispatchOptions {
   lobby?: LobbyFeed;
   /** WebRPC (src/rpc); without it RPC is refused (RPC_NOT_FOUND). */
   rpc?: (peer: Peer, request: RpcRequest) => Promise<RpcResult>;
+  /** Custom authentication: AUTHENTICATE, and NOT_AUTHENTICATED until a login completes. */
+  auth?: HelloAuthGate;
 }
 
 /** The requests that put a connection into a session: refused while it is in one. */
 const ENTERING = new Set<RequestType>([RequestType.CREATE, RequestType.JOIN, RequestType.JOIN_RANDOM, RequestType.REJOIN, RequestType.RESTORE]);
 
-export function handlerTable(sessions: Sessions, lobby?: LobbyFeed, rpc?: DispatchOptions['rpc']): HandlerTable {
+export function handlerTable(sessions: Sessions, lobby?: LobbyFeed, rpc?: DispatchOptions['rpc'], auth?: HelloAuthGate): HandlerTable {
   return {
     [RequestType.HELLO]: async ({ peer, request, reply }) => {
       if (peer.hello) refuse('INVALID_REQUEST', 'hello was already sent on this connection');
@@ -63,6 +66,9 @@ export function handlerTable(sessions: Sessions, lobby?: LobbyFeed, rpc?: Dispat
       await sessions.kick(peer, request);
       reply({});
     },
+    [RequestType.AUTHENTICATE]: async ({ peer, request, reply }) => {
+      reply(await (auth ?? refuse('NOT_ALLOWED', 'this service has no custom authentication')).authenticate(peer, request));
+    },
     [RequestType.LOBBY_SUBSCRIBE]: async ({ peer, request, reply }) => {
       reply(await (lobby ?? refuse('NOT_ALLOWED', 'this service has no lobby subscriptions')).subscribe(peer, request));
     },
@@ -74,17 +80,18 @@ export function handlerTable(sessions: Sessions, lobby?: LobbyFeed, rpc?: Dispat
 
 export function createDispatch(env: Env, options: DispatchOptions): Dispatch {
   const { metrics } = options;
-  const handlers = handlerTable(options.sessions, options.lobby, options.rpc);
+  const handlers = handlerTable(options.sessions, options.lobby, options.rpc, options.auth);
 
   const replyError = (peer: Peer, id: number, code: ErrorCode, message: string, detail?: ErrorDetail): void => {
     metrics.errors.inc({ code });
-    const reply = errorReply(code, message, id);
-    peer.send({ ...reply, ...codeForPeer(code, message, peer.features), ...(detail ? { detail } : {}) });
+    const reply = errorReply(code, message, id, detail);
+    peer.send({ ...reply, ...codeForPeer(code, message, peer.features) });
   };
 
   return async (peer, request) => {
     try {
-      if (!peer.hello && request.type !== RequestType.HELLO) refuse('INVALID_REQUEST', 'the first request must be hello');
+      if (options.auth) options.auth.gate(peer, request.type);
+      else if (!peer.hello && request.type !== RequestType.HELLO) refuse('INVALID_REQUEST', 'the first request must be hello');
       if (ENTERING.has(request.type) && peer.membership) refuse('ALREADY_JOINED', 'this connection is already in a session; leave it first');
       const handler = handlers[request.type] as (context: RequestContext<RequestType>) => Promise<void> | void;
       await handler({
@@ -99,6 +106,7 @@ export function createDispatch(env: Env, options: DispatchOptions): Dispatch {
         env.logger.error({ err: error, type: request.type }, 'request failed');
         replyError(peer, request.id, 'INVALID_REQUEST', 'the service could not process this request');
       }
+      options.auth?.refused(peer, request.type);
     }
   };
 }

@@ -242,6 +242,10 @@ export function createGateway(env: Env, options: GatewayOptions): Gateway {
           if (!frame) encoded.set(event, (frame = codec.encode(event)));
           sendFrame(connection, frame);
         },
+        violation: () => violate(connection),
+        close: (code, reason) => {
+          if (!connection.closing && !connection.closed) closeWith(connection, code as CloseCode, reason);
+        },
       };
       connection.helloTimer = clock.setTimeout(() => {
         if (connection.hello !== undefined || connection.closing || connection.closed) return;

@@ -11,6 +11,7 @@ import { createRpcService } from '../rpc/index.js';
 import { appExtensions } from './apps.js';
 import { createDispatch } from './dispatch.js';
 import { createGateway, type PeerConnection, type PeerSocket } from './gateway.js';
+import { createHelloAuthGate } from './hello-auth.js';
 import { createHookRunner } from './hook-runner.js';
 import { createLobbyFeed, lobbyAware, lobbySignalOf } from './lobby-feed.js';
 import type { FilterMatch } from './lobby-list.js';
@@ -46,7 +47,8 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
   const deadlines = options.deadlines ?? ((onDue: (sessionId: string) => void) => createLocalDeadlines(env, { onDue }));
   // One egress client for every call to a game's backend (auth providers, plugins, WebRPC).
   const egress = createEgressClient(env, { ...options.egress, registry: metrics.registry });
-  const sessions = createSessions(env, { settings: options, metrics, bus, hooks, deadlines, egress });
+  const auth = createHelloAuthGate(env, { settings: options, metrics, egress });
+  const sessions = createSessions(env, { settings: options, metrics, bus, hooks, deadlines, egress, auth });
   const lobby = createLobbyFeed(env, {
     list: sessions.list,
     signal: lobbySignal,
@@ -63,7 +65,7 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
     registry: metrics.registry,
     plugin: async (caller, path, params, signal) => (caller.session ? sessions.pluginRpc(caller.session.id, caller.session.actor, path, params, signal) : undefined),
   });
-  const dispatch = createDispatch(env, { sessions, metrics, lobby, rpc: rpcCalls(rpc, options.store) });
+  const dispatch = createDispatch(env, { sessions, metrics, lobby, rpc: rpcCalls(rpc, options.store), auth });
   const gateway = createGateway(env, {
     limits: options,
     metrics,

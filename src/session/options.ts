@@ -217,7 +217,7 @@ export function resolveOptions(options: SessionServiceOptions): ResolvedOptions 
     metricsToken: options.metricsToken,
     metricsElsewhere: options.metricsElsewhere ?? false,
     randomBytes: options.randomBytes ?? pooledRandomBytes(),
-    apps: validateApps(options.apps ?? {}),
+    apps: validateApps(options.apps ?? {}, { allowInsecureHttp: options.egress?.allowInsecureHttp ?? false }),
     region: options.region ?? DEFAULT_REGION,
     egress: validateEgressOptions(options.egress),
     hooks: options.hooks ?? noHooks,

@@ -1,7 +1,7 @@
 // One signaling connection as the session service sees it: who it is, which session it is in,
 // and how to reach its socket. The gateway owns it; dispatch and the sessions service read and
 // update it.
-import type { Event, PeerMode, ServerMessage } from '../protocol/index.js';
+import type { AuthStatus, Event, PeerMode, ServerMessage } from '../protocol/index.js';
 
 /** The connection's place in a session (set on entry, cleared on leave, drop or close). */
 export interface Membership {
@@ -21,8 +21,16 @@ export interface Peer {
   hello?: { readonly appId: string; readonly appVersion: string; readonly appKey: string };
   /** The protocol features its hello announced (what the service may send it beyond the first release). */
   features?: ReadonlySet<string>;
-  /** Who the authenticate hook said this peer is, when it said. */
+  /** Who the authenticate hook or the auth provider said this peer is, when one said. */
   userId?: string;
+  /** The auth provider's nickname for this peer. */
+  nickname?: string;
+  /** The auth provider's AuthCookie (JSON text): for plugins and webhooks, never sent to a peer. */
+  authCookie?: string;
+  /** Custom authentication of this connection (hello-auth.ts): where it stands, steps taken, refusals. */
+  auth?: { status: AuthStatus; steps: number };
+  /** Hellos and steps refused by custom authentication on this connection. */
+  authRefusals?: number;
   membership?: Membership;
   /** Sessions this connection created over its lifetime. */
   sessionsCreated: number;
@@ -40,4 +48,8 @@ export interface Peer {
   send(message: ServerMessage): void;
   /** Sends an event that other peers may receive too: it is encoded once for all of them. */
   deliver(event: Event): void;
+  /** Counts a protocol violation against this connection (too many close it). */
+  violation?(): void;
+  /** Closes the connection with a protocol close code, after what was already sent. */
+  close?(code: number, reason: string): void;
 }

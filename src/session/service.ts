@@ -16,6 +16,7 @@ import {
   createHttpRateLimit,
   guardTcpConnections,
 } from './http-limits.js';
+import { appExtensions } from './apps.js';
 import { createSessionMetrics, type SessionMetrics } from './metrics.js';
 import { resolveOptions, type SessionServiceOptions } from './options.js';
 
@@ -172,6 +173,10 @@ export function buildSessionService(options: SessionServiceOptions = {}): Sessio
           code: 'INVALID_REQUEST',
           message: 'appId and appVersion are required; limit must be a positive integer, offset a whole number',
         });
+      }
+      // An app with custom authentication shows its lobby only to authenticated peers (LIST over signaling).
+      if (appExtensions(resolved.apps, query.appId)?.auth) {
+        return reply.code(401).send({ code: 'AUTH_REQUIRED', message: 'this app requires authentication: list its lobby over signaling after hello' });
       }
       return hub.list(query.appId, query.appVersion, query.filter, query.limit, query.offset, 'text');
     });

@@ -30,6 +30,7 @@ import { boundedAddresses, knownAddressesFor, reportAddresses, sameAddresses, sa
 import { createRequestChecks } from './checks.js';
 import { kickRequest } from './kick.js';
 import type { HookRunner } from './hook-runner.js';
+import type { HelloAuthGate } from './hello-auth.js';
 import type { CallerContext } from './hooks.js';
 import type { SessionMetrics } from './metrics.js';
 import { admit, appKeyOf, create, memberOf, remove, setProperties } from './model.js';
@@ -85,6 +86,8 @@ export interface SessionsOptions {
   /** Makes the deadline scheduler, given what to do when a session's deadline comes. */
   deadlines: (onDue: (sessionId: string) => void) => DeadlineScheduler;
   hooks: HookRunner;
+  /** Custom authentication in hello (hello-auth.ts). Default: none. */
+  auth?: HelloAuthGate;
   /** The one egress client (plugins' host.http). */
   egress?: EgressClient;
 }
@@ -170,6 +173,8 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     rejoinToken: token(18),
     pairSecret: settings.randomBytes(32),
     ...(peer.userId === undefined ? {} : { userId: peer.userId }),
+    ...(peer.nickname === undefined ? {} : { nickname: peer.nickname }),
+    ...(peer.authCookie === undefined ? {} : { authCookie: peer.authCookie }),
   });
 
   const caller = (peer: Peer): CallerContext => ({
@@ -285,16 +290,19 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
         refuse('INVALID_REQUEST', 'app ids and versions may hold only letters, digits and . _ - + :');
       }
       const { appId, appVersion } = request;
+      // Before anything can refuse: a refusal's code is sent as this peer understands codes.
+      peer.features = new Set(request.features);
       const identity = await hooks.authenticate({
         appId,
         appVersion,
-        ...(request.auth === undefined ? {} : { auth: request.auth }),
+        ...(typeof request.auth === 'string' ? { auth: request.auth } : {}),
         remoteAddress: peer.address,
       });
+      const authReply = (await options.auth?.hello(peer, request)) ?? {};
       peer.hello = { appId, appVersion, appKey: appKeyOf(appId, appVersion) };
-      peer.features = new Set(request.features);
-      if (identity.userId !== undefined) peer.userId = identity.userId;
-      return { protocolVersion: PROTOCOL_VERSION, maxFrameBytes: settings.maxFrameBytes };
+      // The provider's user id wins over the hook's.
+      if (identity.userId !== undefined && peer.userId === undefined) peer.userId = identity.userId;
+      return { protocolVersion: PROTOCOL_VERSION, maxFrameBytes: settings.maxFrameBytes, ...authReply };
     },
 
     async create(peer, request, reply) {

@@ -88,7 +88,7 @@ export function sessionInfo(session: Session): SessionInfo {
     lobbyKeys: [...session.lobbyKeys],
     playerTtlMs: session.playerTtlMs,
     emptySessionTtlMs: session.emptySessionTtlMs,
-    peers: session.members.map(peerInfo),
+    peers: session.members.map((member) => peerInfo(member, session)),
   };
 }
 

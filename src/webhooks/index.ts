@@ -1,3 +1,5 @@
-// Webhooks (notifications and gates to a game's backend): delivery verdicts and the outbox.
+// Webhooks (notifications and gates to a game's backend): configuration, delivery verdicts and the outbox.
+export type { WebhookType, WebhooksConfig } from './types.js';
+export { validateWebhooksConfig } from './config.js';
 export { createOutbox, type DeadLetter, type Outbox, type OutboxEntry, type OutboxOptions } from './outbox.js';
 export { retryAfterMs, verdict, WEBHOOK_MAX_AGE_MS, WEBHOOK_RETRY_SCHEDULE_MS, type AttemptOutcome, type Verdict } from './delivery.js';

@@ -222,7 +222,7 @@ export async function runSignalingFuzz(options: SignalingFuzzOptions): Promise<S
         record.frames.push(frame);
         record.lastSentAt = Date.now();
         // Like a real client, wait for hello's answer: until the cloud has handled hello, it
-        // takes any frame over maxHelloFrameBytes (6 KiB) for a pre-hello one and closes (1009).
+        // takes any frame over maxHelloFrameBytes (12 KiB) for a pre-hello one and closes (1009).
         if (frame.kind === `valid:${RequestType.HELLO}`) await Promise.race([firstReply, new Promise((resolve) => setTimeout(resolve, 1_000))]);
       }
       // A refused last frame: the cloud must close the connection itself. Otherwise let the

@@ -35,6 +35,14 @@ describe('examples in the docs', () => {
   });
 });
 
+describe('the auth provider of docs/auth.md', () => {
+  it('is test/fixtures/auth/provider.mjs (run by doc-provider.test.ts), verbatim but for its header comment', () => {
+    const after = read('../../../docs/auth.md').split('<!-- example: auth provider -->\n')[1] ?? '';
+    const shown = /^```js\n([\s\S]*?)```\n/.exec(after)?.[1];
+    expect(shown).toBe(read('../../fixtures/auth/provider.mjs').replace(/^\/\/.*\n/, ''));
+  });
+});
+
 describe('the NAT matrix in docs/nat-matrix.md', () => {
   it('shows the table test/support/nat-matrix.ts derives', () => {
     const after = read('../../../docs/nat-matrix.md').split('<!-- table: nat matrix -->\n')[1] ?? '';
