@@ -31,6 +31,12 @@ export interface Entry {
   readonly timers: Set<TimerHandle>;
   /** Members that dropped and wait out their player TTL (their later leave is a TTL expiry). */
   readonly inactive: Set<number>;
+  /**
+   * Members the plugin heard join (onJoin queued; the server through onCreate; a taken-over
+   * session's members through the node that had it): only they get onLeave. A restored session's
+   * reserved clients join when they come back; an onJoin the full queue dropped takes its onLeave along.
+   */
+  readonly joined: Set<number>;
   /** Members the plugin is removing (their leave is `pluginRequest`). */
   readonly removing: Set<number>;
   /** Domain events of the plugin's own changes (no onSetProperties for them). */

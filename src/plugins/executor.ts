@@ -31,6 +31,8 @@ export interface Executor {
   /** Calls still queued ones answer `closed`; later ones too. */
   close(): void;
   readonly queued: number;
+  /** A call queued now would answer `full`. */
+  readonly full: boolean;
 }
 
 /** Waits for the next turn of the event loop: a call never starts in the tick that queued it (the change's replies go out first). */
@@ -112,6 +114,9 @@ export function createExecutor(clock: Clock, maxQueued: number): Executor {
     },
     get queued() {
       return queued;
+    },
+    get full() {
+      return queued >= maxQueued;
     },
   };
 }

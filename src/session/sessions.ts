@@ -235,7 +235,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
 
   /** Creation steps 2–5: create the session with its properties, enter as its server. False: the name is taken. */
   // A restore passes how to make the session.
-  const createSession = async (peer: Peer, request: CreateOptions, name: string | undefined, reply: JoinReply, make?: MakeSession) => {
+  const createSession = async (peer: Peer, request: CreateOptions, name: string | undefined, reply: JoinReply, make?: MakeSession, arrivedAt = clock.now()) => {
     if (peer.sessionsCreated >= settings.maxSessionsPerConnection) {
       refuse('LIMIT_EXCEEDED', `a connection may create at most ${settings.maxSessionsPerConnection} sessions`);
     }
@@ -250,7 +250,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     await hooks.authorizeCreate({ ...caller(peer), name: name ?? sessionId, settings: sessionSettings });
     // The hook may have taken a while: the limits above are checked again where they could have moved.
     if (creators.size >= settings.maxSessions) refuse('LIMIT_EXCEEDED', `the service holds its maximum of ${settings.maxSessions} sessions`);
-    const plugin = await plugins.prepareCreate(peer, request, sessionId, appKey(peer), name ?? sessionId, sessionSettings);
+    const plugin = await plugins.prepareCreate(peer, request, sessionId, appKey(peer), name ?? sessionId, sessionSettings, arrivedAt);
     const now = clock.now();
     const created = make
       ? make(sessionId, plugin.settings, now)
@@ -271,9 +271,9 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   };
 
   /** Joining steps 2–5: enter an existing session as a client. */
-  const enter = async (peer: Peer, session: Session, kind: 'join' | 'random', reply: JoinReply, token?: Uint8Array): Promise<Outcome<Member> | undefined> => {
+  const enter = async (peer: Peer, session: Session, kind: 'join' | 'random', reply: JoinReply, token?: Uint8Array, arrivedAt = clock.now()): Promise<Outcome<Member> | undefined> => {
     await hooks.authorizeJoin({ ...caller(peer), session, kind });
-    await plugins.beforeJoin(peer, session, kind);
+    await plugins.beforeJoin(peer, session, kind, undefined, arrivedAt);
     const outcome = await update(session.sessionId, (s) => admit(s, newMember(peer, 'client', token), clock.now()));
     if (outcome?.ok) welcome(peer, reply, outcome.change.next!, outcome.change.result, false, kind);
     return outcome;
@@ -327,7 +327,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       refuse('SESSION_NOT_FOUND', notFoundMessage(name, peer));
     },
 
-    joinRandom: createJoinRandom({ store, appKey, validName: checks.validName, checkProperties: checks.checkProperties, enter, create: createSession }),
+    joinRandom: createJoinRandom({ store, now: () => clock.now(), appKey, validName: checks.validName, checkProperties: checks.checkProperties, enter, create: createSession }),
 
     rejoin: (peer, request, reply) => reconnects.rejoin(peer, request, reply),
     restore: (peer, request, reply) => reconnects.restore(peer, request, reply),
