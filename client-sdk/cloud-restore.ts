@@ -119,6 +119,12 @@ export class RestoreState {
       lobbyKeys: session.lobbyKeys,
       playerTtlMs: session.playerTtlMs,
       emptySessionTtlMs: session.emptySessionTtlMs,
+      // The session's plugin and user settings, as the cloud described them: a restore keeps them
+      // (an app that requires a plugin would refuse one without its name). The plugin's stored
+      // state is not restored: peers never see it (docs/plugins.md, "Takeover and restore").
+      ...(session.plugin === undefined ? {} : { plugin: session.plugin }),
+      ...(session.publishUserId === undefined ? {} : { publishUserId: session.publishUserId }),
+      ...(session.checkUserOnJoin === undefined ? {} : { checkUserOnJoin: session.checkUserOnJoin }),
     };
     return body satisfies Omit<RestoreRequest, 'id'>;
   }

@@ -7,6 +7,7 @@ import { rpcResult } from './rpc-schemas.js';
 import {
   PROTOCOL_MAX_LOCAL_ENDPOINTS,
   PROTOCOL_MAX_PEERS,
+  PROTOCOL_MAX_PLUGIN_NAME_CHARS,
   PROTOCOL_MAX_PROPERTY_VALUE_CHARS,
   PROTOCOL_MAX_REQUEST_ID,
   PROTOCOL_MAX_TOKEN_BYTES,
@@ -75,6 +76,9 @@ const sessionInfo = object<SessionInfo>({
   playerTtlMs: duration,
   emptySessionTtlMs: duration,
   peers: array(peerInfo, PROTOCOL_MAX_PEERS),
+  plugin: optional(string(PROTOCOL_MAX_PLUGIN_NAME_CHARS, 1)),
+  publishUserId: optional(boolean),
+  checkUserOnJoin: optional(boolean),
 });
 
 const joinResult = object<JoinResult>({

@@ -103,6 +103,12 @@ export interface SessionInfo {
   emptySessionTtlMs: number;
   /** Current members, active and inactive. */
   peers: PeerInfo[];
+  /** The session's plugin, by name; absent: it has none (or a service before it). A host's RESTORE names it again. */
+  plugin?: string;
+  /** The session's CreateOptions.publishUserId (absent from services before it): a host's RESTORE sends it again. */
+  publishUserId?: boolean;
+  /** The session's CreateOptions.checkUserOnJoin (absent from services before it): a host's RESTORE sends it again. */
+  checkUserOnJoin?: boolean;
 }
 
 /** A session as the lobby lists it (open and visible, or it would not be listed). */

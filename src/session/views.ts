@@ -89,6 +89,9 @@ export function sessionInfo(session: Session): SessionInfo {
     playerTtlMs: session.playerTtlMs,
     emptySessionTtlMs: session.emptySessionTtlMs,
     peers: session.members.map((member) => peerInfo(member, session)),
+    ...(session.plugin === undefined ? {} : { plugin: session.plugin }),
+    ...(session.publishUserId === undefined ? {} : { publishUserId: session.publishUserId }),
+    ...(session.checkUserOnJoin === undefined ? {} : { checkUserOnJoin: session.checkUserOnJoin }),
   };
 }
 

@@ -1,11 +1,10 @@
-// a RESTORE (the host re-creating its session after a cloud loss) and session plugins.
-// The restored session's reserved clients are members the plugin never saw join (memberJoined is
-// skipped while "creating"), yet when one does not come back within the grace, the plugin gets
-// its onLeave: onLeave without onJoin. And the SDK's RESTORE carries no `plugin` name, so an app
-// with `required` plugins and no default refuses every restore (PLUGIN_MISMATCH).
+// RESTORE (the host re-creating its session after a cloud loss) and session plugins: a restored
+// session's reserved clients never got onJoin, so one that never comes back gets no onLeave; the
+// SDK's RESTORE names the session's plugin and user settings (an app requiring a plugin accepts it).
 import { randomBytes } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
 import type { PluginFactory, SessionPlugin } from '../../../../src/index.js';
+import { RestoreState } from '../../../../client-sdk/cloud-restore.js';
 import { RequestType } from '../../../../src/protocol/index.js';
 import { startPluginService, type PluginService } from '../../../support/plugin-fixtures.js';
 
@@ -42,10 +41,27 @@ it('a restored client that never comes back gets no onLeave without an onJoin', 
   if (log.includes('onLeave:2')) expect(log).toContain('onJoin:2');
 }, 20_000);
 
-it('an app with required plugins can restore a session (the SDK sends no plugin name in RESTORE)', async () => {
-  const factory: PluginFactory = { names: ['ranked'], create: (name) => ({ name }) as unknown as SessionPlugin };
-  service = await startPluginService({ apps: { game: { plugins: { factory, required: true } } } });
-  const host = await service.client();
-  // What client-sdk/cloud-restore.ts restoreRequest() sends: no `plugin`.
-  await expect(host.request(restoreBody() as never)).resolves.toBeDefined();
+it("a host's RESTORE, as the SDK builds it, keeps the session's plugin and user settings", async () => {
+  const made: string[] = [];
+  const factory: PluginFactory = {
+    names: ['ranked'],
+    create: (name) => {
+      made.push(name);
+      return { name } as unknown as SessionPlugin;
+    },
+  };
+  // A required plugin and no default: a restore without the plugin's name is refused.
+  const apps = { game: { plugins: { factory, required: true } } };
+  service = await startPluginService({ apps });
+  const created = await (await service.client()).request({ type: RequestType.CREATE, name: 'room', plugin: 'ranked', publishUserId: true, checkUserOnJoin: true });
+  const snapshot = new RestoreState();
+  snapshot.entered(created);
+  const body = snapshot.restoreRequest([], () => undefined);
+  expect(body).toMatchObject({ plugin: 'ranked', publishUserId: true, checkUserOnJoin: true });
+  // The cloud lost the session: a fresh service.
+  await service.close();
+  service = await startPluginService({ apps });
+  const restored = await (await service.client()).request(body!);
+  expect(restored.session).toMatchObject({ name: 'room', plugin: 'ranked', publishUserId: true, checkUserOnJoin: true });
+  expect(made).toEqual(['ranked', 'ranked']);
 }, 20_000);
