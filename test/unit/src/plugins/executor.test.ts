@@ -68,10 +68,14 @@ describe('executor', () => {
         () => undefined,
       ),
     ).toEqual({ kind: 'thrown', error });
+    expect(executor.full).toBe(false);
     void executor.run(() => sleep(20), { budgetMs: 100 }, () => undefined);
     void executor.run(() => sleep(20), { budgetMs: 100 }, () => undefined);
+    // Known before the call: the runtime drops a dropped onJoin's onLeave with it.
+    expect(executor.full).toBe(true);
     expect(await executor.run(() => 1, { budgetMs: 100 }, () => undefined)).toEqual({ kind: 'full' });
     await sleep(60);
+    expect(executor.full).toBe(false);
     const gone = new AbortController();
     const pending = executor.run(() => new Promise(() => undefined), { budgetMs: 1_000, abortWith: gone.signal }, () => undefined);
     await sleep(20);
