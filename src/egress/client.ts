@@ -50,11 +50,25 @@ export function createEgressClient(env: Env, options: EgressClientOptions = {}):
   const originState = (origin: string): OriginState | undefined => {
     let state = origins.get(origin);
     if (!state) {
+      if (origins.size >= MAX_TRACKED_ORIGINS) evictIdle();
       if (origins.size >= MAX_TRACKED_ORIGINS) return undefined;
       state = { queue: createOriginQueue(policy.maxConcurrentPerOrigin, policy.maxQueuedPerOrigin), breaker: CLOSED };
       origins.set(origin, state);
     }
     return state;
+  };
+  /**
+   * The table is full: the oldest idle origin whose breaker is closed goes, even with a failure or
+   * two counted (only open breakers and calls under way must be kept), so a spread of hosts that
+   * each failed once cannot lock every other origin out.
+   */
+  const evictIdle = (): void => {
+    for (const [name, state] of origins) {
+      if (state.queue.active === 0 && state.queue.waiting === 0 && state.breaker.kind === 'closed') {
+        origins.delete(name);
+        return;
+      }
+    }
   };
   /** Forgets an origin with nothing to remember, so the map holds only busy or failing ones. */
   const forgetIfIdle = (origin: string, state: OriginState): void => {

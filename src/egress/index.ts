@@ -6,3 +6,15 @@ export type { EgressMetrics } from './metrics.js';
 export { generateWebhookSecret, isWebhookSecret } from './signing.js';
 export { customHeadersProblem, isClientHeader, isRestrictedHeader } from './request-policy.js';
 export * as egressDefaults from './constants.js';
+export {
+  checkBackendUrl,
+  checkSecret,
+  invalidOption,
+  isPlainRecord,
+  objectWithKeys,
+  optionalBoolean,
+  optionalInteger,
+  optionalOneOf,
+  stringList,
+  type UrlPolicy,
+} from './config-checks.js';

@@ -259,6 +259,10 @@ export function rejoin(
   if (!member || member.active || !proven || (member.inactiveUntil ?? 0) <= now) {
     return fail('REJOIN_NOT_FOUND', `no inactive actor ${actor} with that token in this session`);
   }
+  // The user came back as another actor meanwhile: its old place may not come alive beside it.
+  if (session.checkUserOnJoin && member.userId !== undefined && session.members.some((m) => m.active && m.userId === member.userId)) {
+    return fail('USER_ALREADY_JOINED', `user "${member.userId}" is already in session "${session.name}"`);
+  }
   const back: Member = {
     ...member,
     active: true,
