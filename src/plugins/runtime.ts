@@ -246,8 +246,12 @@ export function createPluginRuntime(env: Env, options: PluginRuntimeOptions): Pl
       }
       if (!config.factory.names.includes(pluginName)) throw new PunchthroughError('PLUGIN_MISMATCH', `this app has no plugin named "${pluginName}"`);
       // The factory runs on the session's executor too; it and onCreate share one deadline from the request's arrival.
-      const entry = await makeEntry(parts, { config, name: pluginName, session: newSession(sessionId, appKey, name, settings, clock.now()), arrivedAt });
-      const discard = (): void => end(entry);
+      const unstored = newSession(sessionId, appKey, name, settings, clock.now());
+      const entry = await makeEntry(parts, { config, name: pluginName, session: unstored, arrivedAt });
+      const discard = (): void => {
+        if (entries.get(sessionId) === entry) entries.delete(sessionId);
+        end(entry);
+      };
       try {
         const creator = Object.freeze({ mode: 'server' as const, ...identityOf(peer), remoteAddress: peer.address });
         const returned = await gate(entry, 'onCreate', peer, (base) => ({ ...base, peer: creator, options: Object.freeze({ ...settings }), name }), arrivedAt);
@@ -261,13 +265,18 @@ export function createPluginRuntime(env: Env, options: PluginRuntimeOptions): Pl
         const final = overrides ? access.settingsFrom({ ...settings, ...changed }) : settings;
         return {
           settings: final,
-          stamp: (s) => ({ ...s, plugin: pluginName, ...(entry.state === undefined ? {} : { pluginState: entry.state }) }),
+          stamp: (s) => {
+            // Serves the session from its insert on: a join can commit before `activate` runs,
+            // and must find this plugin (not take the session over with a second one).
+            entries.set(sessionId, entry);
+            return { ...s, plugin: pluginName, ...(entry.state === undefined ? {} : { pluginState: entry.state }) };
+          },
           activate(session) {
-            entry.session = session;
+            // A change committed since the insert already left a newer session here.
+            if (entry.session === unstored) entry.session = session;
             entry.stored = true;
             // The server's join is its onCreate; a restore's reserved clients join when they come back.
             for (const member of session.members) if (member.mode === 'server') entry.joined.add(member.actor);
-            entries.set(sessionId, entry);
           },
           discard,
         };
