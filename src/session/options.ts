@@ -40,7 +40,7 @@ import {
 } from '../constants.js';
 import type { WireEndpoint } from '../protocol/index.js';
 import { PunchthroughError, createRealClock, createSilentLogger, type Clock, type Logger } from '../../core/index.js';
-import type { EgressOptions } from '../egress/index.js';
+import { validateEgressOptions, type EgressOptions } from '../egress/index.js';
 import { validateApps, type AppsConfig } from './apps.js';
 import { noHooks, type SessionHooks } from './hooks.js';
 import type { DeadlineScheduler, EventBus } from './presence.js';
@@ -222,7 +222,7 @@ export function resolveOptions(options: SessionServiceOptions): ResolvedOptions 
     randomBytes: options.randomBytes ?? pooledRandomBytes(),
     apps: validateApps(options.apps ?? {}, { allowInsecureHttp: options.egress?.allowInsecureHttp ?? false }),
     region: options.region ?? DEFAULT_REGION,
-    egress: options.egress ?? {},
+    egress: validateEgressOptions(options.egress),
     hooks: options.hooks ?? noHooks,
     eventBus: options.eventBus,
     deadlines: options.deadlines,
