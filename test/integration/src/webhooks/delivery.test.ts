@@ -6,6 +6,7 @@ import { RequestType } from '../../../../src/protocol/index.js';
 import { buildSessionService, type SessionService } from '../../../../src/index.js';
 import { startReceiver, type ReceiverAnswer, type RecordedRequest, type TestReceiver } from '../../../support/https-receiver.js';
 import { TestSignalingClient } from '../../../support/signaling-client.js';
+import type { DeadLetterView, DeliveryRecord } from '../../../../src/webhooks/dispatcher.js';
 import { SECRET, received } from './support.js';
 
 const ADMIN = 'admin-token-0123456789abcdef';
@@ -51,9 +52,19 @@ const client = async (appId: string) => {
   clients.push(made);
   return made;
 };
+/** Any of the admin endpoints' answers. */
+interface AdminAnswer {
+  deliveries: DeliveryRecord[];
+  deadLetters: DeadLetterView[];
+  delivery: DeliveryRecord;
+  replayed?: string;
+}
+const seqOf = (request: RecordedRequest): number => (request.json as { session: { seq: number } }).session.seq;
+const typeOf = (request: RecordedRequest): string => (request.json as { type: string }).type;
+
 const admin = async (path: string, init: RequestInit = {}) => {
   const response = await fetch(`${http}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json', ...init.headers } });
-  return { status: response.status, body: (await response.json()) as any };
+  return { status: response.status, body: (await response.json()) as AdminAnswer };
 };
 
 describe('webhook delivery', () => {
@@ -74,7 +85,7 @@ describe('webhook delivery', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_700);
     const log = await admin(`/v1/admin/deliveries?sessionId=${session.sessionId}`);
     expect(log.status).toBe(200);
-    expect(log.body.deliveries.map((d: any) => [d.attempt, d.status, d.outcome])).toEqual([
+    expect(log.body.deliveries.map((d) => [d.attempt, d.status, d.outcome])).toEqual([
       [1, 500, 'retry'],
       [2, 503, 'retry'],
       [3, 200, 'delivered'],
@@ -89,9 +100,9 @@ describe('webhook delivery', () => {
     await server.request({ type: RequestType.CREATE, name: 'r2' });
     const [first] = (await received(receiver, (r) => r.path === '/retry/session/created', before + 1)).slice(-1);
     const id = first!.headers['webhook-id']!;
-    let dead: any[] = [];
+    let dead: DeadLetterView[] = [];
     for (let i = 0; i < 50 && dead.length === 0; i++) {
-      dead = (await admin('/v1/admin/dead-letters?appId=retry')).body.deadLetters.filter((d: any) => d.id === id);
+      dead = (await admin('/v1/admin/dead-letters?appId=retry')).body.deadLetters.filter((d) => d.id === id);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(dead).toEqual([expect.objectContaining({ id, type: 'session.created', reason: 'HTTP 400', attempts: 1, path: '/retry/session/created' })]);
@@ -101,7 +112,7 @@ describe('webhook delivery', () => {
     const replays = await received(receiver, (r) => r.headers['webhook-id'] === id, 2);
     expect(replays[1]!.text).toBe(replays[0]!.text);
     expect(replays[1]!.signature.validWith).toEqual([0]);
-    expect((await admin('/v1/admin/dead-letters?appId=retry')).body.deadLetters.some((d: any) => d.id === id)).toBe(false);
+    expect((await admin('/v1/admin/dead-letters?appId=retry')).body.deadLetters.some((d) => d.id === id)).toBe(false);
   });
 
   it('admin endpoints need the bearer token; the test send posts a signed sample', async () => {
@@ -144,12 +155,12 @@ describe('webhook delivery', () => {
     await a.request({ type: RequestType.LEAVE });
     await b.request({ type: RequestType.LEAVE });
     const of = (sessionId: string) => (r: RecordedRequest) => r.path.startsWith('/order/') && r.headers['x-punchthrough-session'] === sessionId;
-    await received(receiver, (r) => of(sa.sessionId)(r) && (r.json as any).type === 'session.closed', 1, 10_000);
-    const seqs = (sessionId: string) => receiver.requests.filter(of(sessionId)).map((r) => (r.json as any).session.seq as number);
+    await received(receiver, (r) => of(sa.sessionId)(r) && typeOf(r) === 'session.closed', 1, 10_000);
+    const seqs = (sessionId: string) => receiver.requests.filter(of(sessionId)).map(seqOf);
     // B: created, joined, left, left (server), closed — each once, in order, while A's join was failing.
     expect(seqs(sb.sessionId)).toEqual([1, 2, 3, 4, 5]);
     const aRequests = receiver.requests.filter(of(sa.sessionId));
-    const firstOkJoin = aRequests.findLast((r) => (r.json as any).session.seq === 2)!;
+    const firstOkJoin = aRequests.findLast((r) => seqOf(r) === 2)!;
     const bDone = receiver.requests.indexOf(receiver.requests.filter(of(sb.sessionId)).at(-1)!);
     expect(bDone).toBeLessThan(receiver.requests.indexOf(firstOkJoin));
     // A: seq 2 several times (the same id), then 3, 4, 5 only after it.
@@ -157,7 +168,7 @@ describe('webhook delivery', () => {
     expect(aSeqs.filter((seq) => seq === 2).length).toBeGreaterThanOrEqual(3);
     expect(aSeqs.filter((seq) => seq !== 2)).toEqual([1, 3, 4, 5]);
     expect(aSeqs.indexOf(3)).toBeGreaterThan(aSeqs.lastIndexOf(2));
-    expect(new Set(aRequests.filter((r) => (r.json as any).session.seq === 2).map((r) => r.headers['webhook-id'])).size).toBe(1);
+    expect(new Set(aRequests.filter((r) => seqOf(r) === 2).map((r) => r.headers['webhook-id'])).size).toBe(1);
   });
 });
 
@@ -171,10 +182,10 @@ describe('webhooks and the egress policy', () => {
       clients.push(server);
       await server.request({ type: RequestType.CREATE, name: 'ssrf' });
       await server.request({ type: RequestType.LEAVE });
-      let dead: any[] = [];
+      let dead: DeadLetterView[] = [];
       for (let i = 0; i < 100 && dead.length < 3; i++) {
         const response = await fetch(`http://127.0.0.1:${bound.port}/v1/admin/dead-letters`, { headers: { authorization: `Bearer ${ADMIN}` } });
-        dead = ((await response.json()) as any).deadLetters;
+        dead = ((await response.json()) as AdminAnswer).deadLetters;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       expect(dead.map((d) => [d.type, d.reason])).toEqual([

@@ -58,6 +58,16 @@ async function playGame(appId: string, name: string): Promise<number> {
   return 0;
 }
 
+/** The native envelope's fields this test reads. */
+interface NativeBody {
+  type: string;
+  id: string;
+  time: string;
+  session: { id: string; seq: number; properties: Record<string, unknown> };
+  peer?: Record<string, unknown>;
+  data: Record<string, unknown>;
+}
+
 const forApp = (appId: string) => (request: RecordedRequest) => request.path.startsWith(`/hooks/${appId}/`);
 
 describe('webhook notifications: a game from create to close', () => {
@@ -132,7 +142,7 @@ describe('webhook notifications: a game from create to close', () => {
     const before = Date.now();
     await playGame('native', 'lobby-2');
     const got = await received(receiver, forApp('native'), 9);
-    const bodies = got.map((request) => request.json as Record<string, any>);
+    const bodies = got.map((request) => request.json as NativeBody);
     expect(bodies.map((body) => body.type)).toEqual([
       'session.created',
       'peer.joined',
@@ -145,7 +155,7 @@ describe('webhook notifications: a game from create to close', () => {
       'session.closed',
     ]);
     expect(bodies.map((body) => body.session.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    const sessionId = bodies[0]!.session.id as string;
+    const sessionId = bodies[0]!.session.id;
     got.forEach((request, i) => {
       const body = bodies[i]!;
       expect(body.id).toBe(request.headers['webhook-id']);
