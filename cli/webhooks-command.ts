@@ -116,7 +116,10 @@ async function tail(args: string[], io: CliIo): Promise<number> {
       else io.stdout.write(`${line(delivery)}\n`);
     }
     if (values.once || stopped) return ExitCode.ok;
-    const wake = await Promise.race([new Promise<'tick'>((resolve) => setTimeout(() => resolve('tick'), intervalMs).unref()), io.stopSignal]);
+    // A ref'd timer: it is what keeps the process alive between polls.
+    let timer: NodeJS.Timeout | undefined;
+    const wake = await Promise.race([new Promise<'tick'>((resolve) => (timer = setTimeout(() => resolve('tick'), intervalMs))), io.stopSignal]);
+    clearTimeout(timer);
     if (wake !== 'tick') return ExitCode.ok;
   }
 }
