@@ -44,7 +44,7 @@ export function registerWebhookAdminRoutes(app: FastifyInstance, options: AdminR
   app.post('/v1/admin/dead-letters/:id/replay', async (request, reply) => {
     if (!guard(request, reply)) return reply;
     const id = short((request.params as { id?: unknown }).id, 64);
-    if (!id || !webhooks.replay(id)) return reply.code(404).send({ code: 'NOT_FOUND', message: 'no dead letter with that id' });
+    if (!id || !webhooks.replay(id)) return reply.code(404).send({ code: 'INVALID_REQUEST', message: 'no dead letter with that id' });
     return { replayed: id };
   });
 
@@ -55,7 +55,7 @@ export function registerWebhookAdminRoutes(app: FastifyInstance, options: AdminR
     const type = NOTIFICATION_TYPES.find((t) => t === body.type);
     if (!appId || !type) return reply.code(400).send({ code: 'INVALID_REQUEST', message: `appId and type (${NOTIFICATION_TYPES.join(', ')}) are required` });
     const result = await webhooks.test(appId, type as NotificationType);
-    if (!result) return reply.code(404).send({ code: 'NOT_FOUND', message: `app "${appId}" has no webhooks` });
+    if (!result) return reply.code(404).send({ code: 'INVALID_REQUEST', message: `app "${appId}" has no webhooks` });
     return { delivery: result };
   });
 }

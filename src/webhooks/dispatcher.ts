@@ -88,6 +88,8 @@ export interface WebhookDispatcherOptions {
   /** This node's name in the native envelope. */
   node: string;
   registry: Registry;
+  /** A notification was dead-lettered (Photon's HasErrorInfo: the gates' HOOK_ERROR event can tell the session). */
+  deadLettered?(letter: { appId: string; sessionId: string; type: string; id: string; reason: string }): void;
 }
 
 interface Lane {
@@ -202,7 +204,10 @@ export function createWebhookDispatcher(env: Env, options: WebhookDispatcherOpti
     };
     record(log);
     const fields = { eventId: entry.id, appId: entry.appId, sessionId: entry.sessionId, attempt: entry.attempts, ms: log.ms, ...(result.ok ? { status: result.status } : { failure: result.failure }) };
-    if (settled.kind === 'dead') logger.warn({ ...fields, reason: settled.reason }, 'webhook: notification dead-lettered');
+    if (settled.kind === 'dead') {
+      logger.warn({ ...fields, reason: settled.reason }, 'webhook: notification dead-lettered');
+      options.deadLettered?.({ appId: entry.appId ?? '', sessionId: entry.sessionId, type: entry.type, id: entry.id, reason: settled.reason ?? 'dead' });
+    }
     else if (settled.kind === 'retry') logger.warn(fields, 'webhook: attempt failed, will retry');
     else logger.debug(fields, 'webhook: delivered');
     schedule(lane);
@@ -338,10 +343,12 @@ export function createWebhookDispatcher(env: Env, options: WebhookDispatcherOpti
       const config = options.configOf(appId);
       if (!config) return undefined;
       const note = sampleNotification(appId, type);
-      const url = urlOf(type, { ...config, paths: { ...config.paths, [type]: config.paths?.[type] || undefined } }, { AppId: appId, AppVersion: '', Region: options.region });
+      // A test goes to the type's path even when the type is switched off (the operator asked for it).
+      const paths = { ...config.paths, [type]: config.paths?.[type] === false ? undefined : config.paths?.[type] };
+      const url = urlOf(type, { ...config, paths }, { AppId: appId, AppVersion: '', Region: options.region })!;
       const numbered: NumberedNotification = { ...note, id: newId(), seq: 0, time: clock.wallTime() };
       const body = renderBody(numbered, { region: options.region, node: options.node }, config);
-      const entry = { id: numbered.id, type, sessionId: note.session.sessionId, url: url!, body, attempts: 1 };
+      const entry = { id: numbered.id, type, sessionId: note.session.sessionId, url, body, attempts: 1 };
       const result = await post(config, entry);
       return record({
         id: entry.id,
