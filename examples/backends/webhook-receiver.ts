@@ -3,23 +3,10 @@
 // a replay), and keeps each session's events in `seq` order. Run it:
 // `PT_SECRET=whsec_… npx tsx examples/backends/webhook-receiver.ts` and point
 // `apps.<app>.webhooks.baseUrl` at http://127.0.0.1:8081 (docs/webhooks.md).
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { verified } from './verify-signature.js';
 
-/** Standard Webhooks: HMAC-SHA256 over `id.timestamp.body` with the secret's key, within 5 minutes. */
-export function verified(secret: string, headers: IncomingHttpHeaders, body: string, nowSeconds = Date.now() / 1000): boolean {
-  const id = headers['webhook-id'];
-  const timestamp = headers['webhook-timestamp'];
-  const signatures = headers['webhook-signature'];
-  if (typeof id !== 'string' || typeof timestamp !== 'string' || typeof signatures !== 'string') return false;
-  if (Math.abs(nowSeconds - Number(timestamp)) > 300) return false;
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest();
-  return signatures.split(' ').some((entry) => {
-    const given = Buffer.from(entry.replace(/^v1,/, ''), 'base64');
-    return entry.startsWith('v1,') && given.length === expected.length && timingSafeEqual(given, expected);
-  });
-}
+export { verified };
 
 /** A native notification (docs/webhooks.md, "Payloads"): the fields a backend usually reads. */
 export interface WebhookEvent {
