@@ -12,6 +12,7 @@ const commands: Record<string, () => Promise<CliCommand>> = {
   stun: async () => (await import('./stun-command.js')).stunCommand,
   relay: async () => (await import('./relay-command.js')).relayCommand,
   secret: async () => (await import('./secret-command.js')).secretCommand,
+  webhooks: async () => (await import('./webhooks-command.js')).webhooksCommand,
 };
 
 /** The top-level help: each command with its own one-line summary (so every command is loaded). */

@@ -329,7 +329,7 @@ export function remove(session: Session, actor: number, reason: PeerLeftReason, 
 export function setProperties(
   session: Session,
   actor: number,
-  request: Pick<SetPropertiesRequest, 'properties' | 'expected' | 'lobbyKeys' | 'open' | 'visible'>,
+  request: Pick<SetPropertiesRequest, 'properties' | 'expected' | 'lobbyKeys' | 'open' | 'visible' | 'forward'>,
 ): Outcome<undefined> {
   for (const [key, value] of Object.entries(request.expected ?? {})) {
     const current = Object.hasOwn(session.properties, key) ? session.properties[key] : null;
@@ -361,6 +361,7 @@ export function setProperties(
     lobbyKeys: [...next.lobbyKeys],
     open: next.open,
     visible: next.visible,
+    ...(request.forward === true ? { forward: true } : {}),
   };
   return { ok: true, change: { next, deliveries: toOthers(next, actor, event), events: [happened], result: undefined } };
 }

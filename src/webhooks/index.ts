@@ -3,3 +3,6 @@ export type { WebhookType, WebhooksConfig } from './types.js';
 export { validateWebhooksConfig } from './config.js';
 export { createOutbox, type DeadLetter, type Outbox, type OutboxEntry, type OutboxOptions } from './outbox.js';
 export { retryAfterMs, verdict, WEBHOOK_MAX_AGE_MS, WEBHOOK_RETRY_SCHEDULE_MS, type AttemptOutcome, type Verdict } from './delivery.js';
+export { createWebhookDispatcher, type DeadLetterView, type DeliveryRecord, type WebhookDispatcher, type WebhookDispatcherOptions } from './dispatcher.js';
+export { NOTIFICATION_TYPES, DEFAULT_WEBHOOK_PATHS, type NotificationType } from './constants.js';
+export { PHOTON_LEAVE, type WebhookLeaveReason } from './notifications.js';
