@@ -3,3 +3,7 @@ export type { WebhookType, WebhooksConfig } from './types.js';
 export { validateWebhooksConfig } from './config.js';
 export { createOutbox, type DeadLetter, type Outbox, type OutboxEntry, type OutboxOptions } from './outbox.js';
 export { retryAfterMs, verdict, WEBHOOK_MAX_AGE_MS, WEBHOOK_RETRY_SCHEDULE_MS, type AttemptOutcome, type Verdict } from './delivery.js';
+export { createWebhookGates, finalRefusal, type WebhookGates, type WebhookGatesOptions } from './gates.js';
+export { withWebhookGates } from './gates-chain.js';
+export { readGateAnswer, type GateResponse, type GateVerdict } from './gate-answer.js';
+export { hookErrorFor } from './hook-error.js';
