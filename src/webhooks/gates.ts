@@ -74,7 +74,6 @@ export function createWebhookGates(env: Env, options: WebhookGatesOptions): Webh
   const headersOf = (config: WebhooksConfig, type: GateType, sessionId: string, attempt: number): Record<string, string> => ({
     ...(config.customHeaders ?? {}),
     ...(config.legacySecretHeader === true && config.secrets[0] !== undefined ? { 'x-secretkey': config.secrets[0], 'x-origin': 'Photon' } : {}),
-    'content-type': 'application/json',
     'x-punchthrough-event': type,
     'x-punchthrough-attempt': String(attempt),
     'x-punchthrough-session': sessionId,
