@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetworkRunner, type WebhookErrorArgs } from '../../../../client-sdk/index.js';
 import { EventType, Feature, RequestType } from '../../../../src/protocol/index.js';
 import { startReceiver, type RecordedRequest, type ReceiverAnswer, type TestReceiver } from '../../../support/https-receiver.js';
-import { eventually, replyError, startPluginService, type PluginService } from '../../../support/plugin-fixtures.js';
+import { eventually, recordingFactory, replyError, startPluginService, type PluginService } from '../../../support/plugin-fixtures.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 let receiver: TestReceiver;
@@ -20,6 +20,8 @@ const nameOf = (request: RecordedRequest): string | undefined => {
 };
 const gateRequests = (name: string) => receiver.requests.filter((r) => nameOf(r) === name);
 const features = [Feature.CODES_V2, Feature.PLUGIN_EVENTS, Feature.WEBHOOK_ERRORS];
+/** A plugin whose beforeJoin takes 2.5 s (within its own 3 s deadline), leaving the webhook 1.5 s of the 4 s chain. */
+const slowPlugin = recordingFactory(['slow'], { slow: { beforeJoin: () => new Promise((resolve) => setTimeout(resolve, 2_500)) } });
 
 beforeAll(async () => {
   receiver = await startReceiver({ secrets: [SECRET] });
@@ -38,6 +40,7 @@ beforeAll(async () => {
       photon: { webhooks: { ...base, format: 'photon-v1.2' } },
       open: { webhooks: { ...base, onGateError: 'allow', errorInfo: true } },
       plain: {},
+      chain: { webhooks: base, plugins: { factory: slowPlugin, defaultPlugin: 'slow' } },
     },
   });
   cloudUrl = service.url.replace('ws://', 'http://').replace('/v1/signaling', '');
@@ -205,6 +208,20 @@ describe('webhook gates', () => {
     await expect(again.request(rejoin)).resolves.toMatchObject({ actor: joined.actor });
     await eventually(() => expect(host.events.filter((e) => e.type === EventType.PEER_JOINED).length).toBe(2));
   });
+
+  it('the plugin gate and the webhook gate share one 4 s budget: after a 2.5 s plugin, a hung backend gets one attempt, not a retry', async () => {
+    const host = await client('chain');
+    await host.request({ type: RequestType.CREATE, name: 'chained' });
+    bySession.set('chained', { kind: 'hang' });
+    const guest = await client('chain');
+    const started = Date.now();
+    expect(await replyError(guest.request({ type: RequestType.JOIN, name: 'chained' }))).toMatchObject({ code: 'HOOK_TIMEOUT', detail: { hook: 'peer.beforeJoin' } });
+    const took = Date.now() - started;
+    expect(took).toBeGreaterThanOrEqual(3_800);
+    expect(took).toBeLessThan(5_000);
+    expect(gateRequests('chained').filter((r) => r.headers['x-punchthrough-event'] === 'peer.beforeJoin')).toHaveLength(1);
+    expect(slowPlugin.recording.lines('chained')).toEqual(['onCreate', 'beforeJoin:join']);
+  }, 15_000);
 
   it('an app without gates is not asked', async () => {
     const seen = receiver.requests.length;
