@@ -12,6 +12,9 @@ export const GATE_MIN_RETRY_MS = 1_000;
 /** Largest gate answer read, bytes (spec: 64 KiB): overrides with properties fit; more is an endpoint error. */
 export const GATE_MAX_RESPONSE_BYTES = 64 * 1024;
 
+/** Largest gate request body, bytes (spec: 64 KiB; properties are ≤ 4 KiB, so only a huge auth cookie comes near). */
+export const GATE_MAX_REQUEST_BYTES = 64 * 1024;
+
 /** Deepest JSON of a gate answer: overrides' properties are at most a few levels; deeper is an endpoint error. */
 export const GATE_MAX_JSON_DEPTH = 16;
 

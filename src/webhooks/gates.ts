@@ -14,7 +14,7 @@ import { identityOf } from '../plugins/view.js';
 import { expandUrlTags } from '../rpc/path.js';
 import { readGateAnswer, type GateVerdict } from './gate-answer.js';
 import { nativeGateBody, photonGateBody, type GateEvent, type GateType } from './gate-body.js';
-import { GATE_ATTEMPT_MS, GATE_DEFAULT_PATHS, GATE_MAX_RESPONSE_BYTES, GATE_MIN_RETRY_MS } from './gate-constants.js';
+import { GATE_ATTEMPT_MS, GATE_DEFAULT_PATHS, GATE_MAX_REQUEST_BYTES, GATE_MAX_RESPONSE_BYTES, GATE_MIN_RETRY_MS } from './gate-constants.js';
 import { hookErrorFor } from './hook-error.js';
 import type { WebhooksConfig } from './types.js';
 
@@ -85,7 +85,7 @@ export function createWebhookGates(env: Env, options: WebhookGatesOptions): Webh
     if (!egress) return { kind: 'error', problem: 'no egress client' };
     const rendered = config.format === 'photon-v1.2' || config.format === 'playfab' ? photonGateBody(event) : nativeGateBody(event);
     const body = new TextEncoder().encode(JSON.stringify(rendered));
-    if (body.length > GATE_MAX_RESPONSE_BYTES) return { kind: 'error', problem: 'request body over 64 KiB' };
+    if (body.length > GATE_MAX_REQUEST_BYTES) return { kind: 'error', problem: 'request body over 64 KiB' };
     const gateMs = typeof config.timeouts?.gateMs === 'number' && config.timeouts.gateMs > 0 ? config.timeouts.gateMs : GATE_ATTEMPT_MS;
     let verdict: GateVerdict = { kind: 'error', problem: 'timeout' };
     for (let attempt = 1; attempt <= 2; attempt++) {
