@@ -33,6 +33,9 @@ const floors = {
 const wires = ['src/protocol', 'relay/wire', 'stun-server/codec'];
 const onlyCore = { regex: String.raw`^\.\./(?!\.\./core/)`, message: 'A wire format imports only core/.' };
 
+/** The egress client: every part of the cloud uses it, so it imports only core/. */
+const egressOnlyCore = { regex: String.raw`^\.\./(?!\.\./core/)`, message: 'src/egress/ imports only core/.' };
+
 const rule = (patterns) => ({ 'no-restricted-imports': ['error', { patterns: [throughIndex, ...patterns] }] });
 
 export const layerRules = [
@@ -41,4 +44,5 @@ export const layerRules = [
     files: [`${wire}/**/*.ts`],
     rules: rule([...floors[wire.split('/')[0]], onlyCore]),
   })),
+  { files: ['src/egress/**/*.ts'], rules: rule([...floors.src, egressOnlyCore]) },
 ];

@@ -7,11 +7,12 @@ import { createLogger, formatEndpoint, parseEndpoint, type UdpEndpoint } from '.
 import { ExitCode, UsageError, intFlag, parseFlags, writeJson, type CliCommand, reportStartFailure } from './io.js';
 import { RELAY_SECRET_ENV, checkedRelaySecret } from './relay-secret.js';
 import { loadConfigFile } from './config-file.js';
+import { ADMIN_TOKEN_ENV } from './constants.js';
 
 const usage = `Usage: punchthrough cloud [--host H] [--public-ip IP] [--http-port N] [--stun-port N]
                          [--stun-alt-port N] [--stun-alt-host IP] [--relay-port N | --relay-endpoint IP:PORT]
                          [--trusted-proxy ADDR]... [--metrics-port N] [--metrics-host H]
-                         [--reconnect-grace-ms N] [--config FILE] [--no-ipv6] [--json]
+                         [--reconnect-grace-ms N] [--config FILE] [--admin-token T] [--no-ipv6] [--json]
 
 Runs the whole cloud in one process: the session service (HTTP + signaling WebSocket), the
 STUN server (with an alternate port for NAT behaviour discovery) and the relay, on the
@@ -40,6 +41,9 @@ Options:
   --config FILE      per-app custom authentication and plugins, and the egress policy, from a
                      JSON file ({"apps": {"<appId>|*": {"auth": …, "plugins": …}}, "egress": …});
                      "$env:NAME" values are read from the environment (docs/configuration.md)
+  --admin-token T    serve the admin endpoints (/v1/admin/…: webhook deliveries, dead letters,
+                     replay, test send) to "Authorization: Bearer T"; ≥ 16 characters; prefer
+                     ${ADMIN_TOKEN_ENV} (a flag shows in the process list)
   --no-ipv6          IPv4 only; by default STUN and the relay also listen on IPv6
                      (${cloudDefaults.DEFAULT_CLOUD_HOST6}) when --host is the IPv4 wildcard, and peers get the IPv6
                      STUN endpoint when this machine has a global IPv6 address
@@ -51,6 +55,7 @@ Environment:
   ${RELAY_SECRET_ENV}  relay ticket secret (≥ ${relayDefaults.MIN_TICKET_SECRET_BYTES} bytes), to share with standalone relays;
                  generated at start when unset.
   ${cloudDefaults.METRICS_TOKEN_ENV}  when set, /metrics needs "Authorization: Bearer <token>".
+  ${ADMIN_TOKEN_ENV}  the admin token, as --admin-token (the flag wins).
   LOG_LEVEL      pino level for the logs on stderr (default info).`;
 
 export const cloudCommand: CliCommand = {
@@ -71,10 +76,12 @@ export const cloudCommand: CliCommand = {
       'metrics-host': { type: 'string' },
       'reconnect-grace-ms': { type: 'string' },
       config: { type: 'string' },
+      'admin-token': { type: 'string' },
       'no-ipv6': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     });
     const trustedProxies = values['trusted-proxy'] ?? [];
+    const adminToken = values['admin-token'] ?? (io.env[ADMIN_TOKEN_ENV] || undefined);
     try {
       proxyMatcher(trustedProxies);
     } catch (error) {
@@ -105,6 +112,7 @@ export const cloudCommand: CliCommand = {
           trustedProxies,
           ...(values['reconnect-grace-ms'] === undefined ? {} : { reconnectGraceMs: intFlag('reconnect-grace-ms', values['reconnect-grace-ms'], 0, 0, 3_600_000) }),
           ...(io.env[cloudDefaults.METRICS_TOKEN_ENV] ? { metricsToken: io.env[cloudDefaults.METRICS_TOKEN_ENV] } : {}),
+          ...(adminToken ? { adminToken } : {}),
         },
         logger,
       });

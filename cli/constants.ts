@@ -24,3 +24,10 @@ export const DEMO_APP_ID = 'punchthrough-demo';
 export const DEMO_LINK_LATENCY_MS = 15;
 /** Clients the demo starts when --clients is not given. */
 export const DEMO_DEFAULT_CLIENTS = 2;
+
+// ---- Operators (`punchthrough cloud --admin-token`, `punchthrough webhooks tail`).
+
+/** Environment variable with the cloud's admin token (kept out of the process list). */
+export const ADMIN_TOKEN_ENV = 'PUNCHTHROUGH_ADMIN_TOKEN';
+/** How often `webhooks tail` asks the cloud for new delivery attempts, ms. */
+export const DEFAULT_TAIL_INTERVAL_MS = 1_000;

@@ -11,6 +11,8 @@ const commands: Record<string, () => Promise<CliCommand>> = {
   demo: async () => (await import('./demo-command.js')).demoCommand,
   stun: async () => (await import('./stun-command.js')).stunCommand,
   relay: async () => (await import('./relay-command.js')).relayCommand,
+  secret: async () => (await import('./secret-command.js')).secretCommand,
+  webhooks: async () => (await import('./webhooks-command.js')).webhooksCommand,
 };
 
 /** The top-level help: each command with its own one-line summary (so every command is loaded). */

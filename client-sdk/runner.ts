@@ -208,7 +208,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
   joinLobby(options?: LobbyOptions): Promise<SessionInfo[]> { return this.#lobby.join(options); }
   leaveLobby(): Promise<void> { return this.#lobby.leave(); }
   setSessionProperties(properties: Properties, options: SetSessionPropertiesOptions = {}): Promise<void> {
-    return this.#session.change(this.#signaling, { properties, ...(options.expected ? { expected: options.expected } : {}) });
+    return this.#session.change(this.#signaling, { properties, ...(options.expected ? { expected: options.expected } : {}), ...(options.forward ? { forward: true } : {}) });
   }
   setSessionOpen(open: boolean): Promise<void> { return this.#session.change(this.#signaling, { open }); }
   setSessionVisible(visible: boolean): Promise<void> { return this.#session.change(this.#signaling, { visible }); }

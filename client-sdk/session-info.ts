@@ -21,7 +21,7 @@ import type { Emit } from './peer-driver.js';
 import type { Signaling } from './signaling.js';
 import type { SessionInfo } from './types.js';
 
-type Change = Pick<SetPropertiesRequest, 'properties' | 'expected' | 'open' | 'visible'>;
+type Change = Pick<SetPropertiesRequest, 'properties' | 'expected' | 'open' | 'visible' | 'forward'>;
 
 export class SessionView {
   #info: SessionInfo | undefined;

@@ -100,6 +100,8 @@ export interface SessionPropertiesChangedEvent {
 export interface SetSessionPropertiesOptions {
   /** Applies only if each key has this value now (null: absent); else PROPERTIES_MISMATCH. */
   expected?: Properties;
+  /** Also send the change to the game's backend as a `session.propertiesChanged` webhook (Photon's HttpForward). */
+  forward?: boolean;
 }
 
 /**

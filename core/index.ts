@@ -53,4 +53,4 @@ export {
   type MeasuredNatType,
   type ReportedNatType,
 } from './nat.js';
-export { MAX_JSON_DEPTH, isJsonObject, parseBoundedJson, type JsonObject, type JsonValue } from './json.js';
+export { MAX_JSON_DEPTH, isJsonObject, parseBoundedJson, photonField, type JsonObject, type JsonValue } from './json.js';

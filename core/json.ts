@@ -29,6 +29,13 @@ export function parseBoundedJson(bytes: Uint8Array, maxBytes: number, maxDepth: 
   return value as JsonValue;
 }
 
+/** A field by Photon's PascalCase name, else its camelCase alias (`ResultCode`, `resultCode`): own keys only. */
+export function photonField(answer: Readonly<Record<string, unknown>>, pascal: string): unknown {
+  if (Object.hasOwn(answer, pascal)) return answer[pascal];
+  const camel = pascal[0]!.toLowerCase() + pascal.slice(1);
+  return Object.hasOwn(answer, camel) ? answer[camel] : undefined;
+}
+
 /** Whether a parsed value is a JSON object (not an array, not null). */
 export function isJsonObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,23 +1,10 @@
 // A game backend for punchthrough's WebRPC, in Photon's format: it checks each call's Standard
 // Webhooks signature, then answers by method. Run it: `PT_SECRET=whsec_… npx tsx examples/backends/webrpc-backend.ts`
 // and point `apps.<app>.rpc.http.baseUrl` at http://127.0.0.1:8080 (docs/webrpc.md).
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { verified } from './verify-signature.js';
 
-/** Standard Webhooks: HMAC-SHA256 over `id.timestamp.body` with the secret's key, within 5 minutes. */
-export function verified(secret: string, headers: IncomingHttpHeaders, body: string, nowSeconds = Date.now() / 1000): boolean {
-  const id = headers['webhook-id'];
-  const timestamp = headers['webhook-timestamp'];
-  const signatures = headers['webhook-signature'];
-  if (typeof id !== 'string' || typeof timestamp !== 'string' || typeof signatures !== 'string') return false;
-  if (Math.abs(nowSeconds - Number(timestamp)) > 300) return false;
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest();
-  return signatures.split(' ').some((entry) => {
-    const given = Buffer.from(entry.replace(/^v1,/, ''), 'base64');
-    return entry.startsWith('v1,') && given.length === expected.length && timingSafeEqual(given, expected);
-  });
-}
+export { verified };
 
 /** Photon's answer: ResultCode (0 = ok, anything else is the game's own), Message, Data. */
 export interface WebRpcAnswer {

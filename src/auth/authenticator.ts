@@ -99,6 +99,7 @@ export function createAuthenticator(env: Env, options: AuthenticatorOptions): Au
       iat: now,
       exp: expiresAtMs,
       jti: randomId(9),
+      ...(status === 'anonymous' ? { anon: true as const } : {}),
     };
     const token = sealToken(keys(context.config)[0]!, claims, env.random(TOKEN_IV_BYTES));
     return { status, ...fields, token, expiresAtMs };
@@ -144,11 +145,11 @@ export function createAuthenticator(env: Env, options: AuthenticatorOptions): Au
       }
       const auth = context.auth;
       if (auth?.token !== undefined && context.step === 1) {
-        const claims = openToken(keys(config), auth.token, clock.wallTime(), context.appId);
+        const claims = openToken(keys(config), auth.token, clock.wallTime(), context.appId, context.appVersion);
         if (!claims) return refuse(context, 'token_expired', new PunchthroughError('AUTH_TOKEN_EXPIRED', 'the auth token is expired or no longer valid; authenticate again'));
         count('token_ok');
         // The identity, not the token, is renewed: a token is as good as the provider's word for its lifetime.
-        return { status: 'ok', userId: claims.uid, ...(claims.nick === undefined ? {} : { nickname: claims.nick }), ...(claims.cookie === undefined ? {} : { cookie: claims.cookie }), token: auth.token, expiresAtMs: claims.exp };
+        return { status: claims.anon ? 'anonymous' : 'ok', userId: claims.uid, ...(claims.nick === undefined ? {} : { nickname: claims.nick }), ...(claims.cookie === undefined ? {} : { cookie: claims.cookie }), token: auth.token, expiresAtMs: claims.exp };
       }
       const hasCredentials = auth?.params !== undefined || auth?.data !== undefined;
       if (!hasCredentials) {

@@ -52,8 +52,13 @@ export function providerRequest(provider: AuthProvider, attempt: AuthAttempt): P
     return { url: provider.url, method: 'POST', headers, body: Buffer.from(JSON.stringify(body)) };
   }
   const url = new URL(provider.url);
-  // Static keys replace any the URL itself carries too, so the operator's value is the only one.
-  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+  // The operator's words win: static keys replace any the URL carries; a client key the URL
+  // already carries is dropped (it would replace the operator's value).
+  const own = new Set(url.searchParams.keys());
+  const fixed = provider.staticParams ?? {};
+  for (const [key, value] of Object.entries(params)) {
+    if (!own.has(key) || Object.hasOwn(fixed, key)) url.searchParams.set(key, value);
+  }
   if (!attempt.data) return { url: url.toString(), method: 'GET', headers };
   return { url: url.toString(), method: 'POST', headers, body: Buffer.from(JSON.stringify(attempt.data)) };
 }

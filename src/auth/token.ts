@@ -16,6 +16,8 @@ export interface TokenClaims {
   exp: number;
   /** Unique per token (a log can name a token without it). */
   jti: string;
+  /** Set when the identity was let in anonymously (no provider vouched for it): a token keeps saying so. */
+  anon?: true;
 }
 
 /** One key: its id (in the token, picks the key to open with) and its 32 bytes. */
@@ -45,10 +47,11 @@ export function sealToken(key: TokenKey, claims: TokenClaims, iv: Uint8Array): s
 
 /**
  * The claims of a token sealed by one of `keys` that has not expired at `nowMs` (epoch) and was
- * issued for `appId`; undefined for anything else (unknown key, tampered, expired, malformed), which
- * the service answers alike with AUTH_TOKEN_EXPIRED.
+ * issued for `appId` at `appVersion` (a provider may refuse a version: a token of another must not
+ * let it in); undefined for anything else (unknown key, tampered, expired, malformed, another app or
+ * version), which the service answers alike with AUTH_TOKEN_EXPIRED.
  */
-export function openToken(keys: readonly TokenKey[], token: string, nowMs: number, appId: string): TokenClaims | undefined {
+export function openToken(keys: readonly TokenKey[], token: string, nowMs: number, appId: string, appVersion: string): TokenClaims | undefined {
   const parts = token.split('.');
   if (parts.length !== 3 || parts[0] !== 'v1') return undefined;
   const key = keys.find((k) => k.id === parts[1]);
@@ -66,7 +69,7 @@ export function openToken(keys: readonly TokenKey[], token: string, nowMs: numbe
   }
   // Sealed by us, so well-formed; checked anyway, as a key may have leaked.
   const claims = parseClaims(text);
-  if (!claims || claims.exp <= nowMs || claims.app !== appId) return undefined;
+  if (!claims || claims.exp <= nowMs || claims.app !== appId || claims.ver !== appVersion) return undefined;
   return claims;
 }
 
@@ -78,9 +81,19 @@ function parseClaims(text: string): TokenClaims | undefined {
     return undefined;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const { uid, nick, app, ver, cookie, iat, exp, jti } = value as Record<string, unknown>;
+  const { uid, nick, app, ver, cookie, iat, exp, jti, anon } = value as Record<string, unknown>;
   if (typeof uid !== 'string' || typeof app !== 'string' || typeof ver !== 'string' || typeof jti !== 'string') return undefined;
   if (typeof iat !== 'number' || typeof exp !== 'number') return undefined;
   if (nick !== undefined && typeof nick !== 'string') return undefined;
-  return { uid, app, ver, iat, exp, jti, ...(nick === undefined ? {} : { nick }), ...(cookie === undefined ? {} : { cookie: JSON.stringify(cookie) }) };
+  return {
+    uid,
+    app,
+    ver,
+    iat,
+    exp,
+    jti,
+    ...(nick === undefined ? {} : { nick }),
+    ...(cookie === undefined ? {} : { cookie: JSON.stringify(cookie) }),
+    ...(anon === true ? { anon: true as const } : {}),
+  };
 }

@@ -4,7 +4,7 @@
 import type { Env } from '../../core/index.js';
 import { checkAddress } from './address-policy.js';
 import { admitCall, CLOSED, isOpen, recordCall, type BreakerState, type CallVerdict } from './breaker.js';
-import { MAX_TRACKED_ORIGINS, type BlockReason, type Outcome } from './constants.js';
+import { MAX_CALL_MS, MAX_CONNECT_ADDRESSES, MAX_TRACKED_ORIGINS, type BlockReason, type Outcome } from './constants.js';
 import { createEgressMetrics, type EgressMetrics } from './metrics.js';
 import { resolveEgressOptions, type EgressClientOptions, type ResolvedEgressOptions } from './options.js';
 import { createOriginQueue, type OriginQueue } from './origin-queue.js';
@@ -50,11 +50,25 @@ export function createEgressClient(env: Env, options: EgressClientOptions = {}):
   const originState = (origin: string): OriginState | undefined => {
     let state = origins.get(origin);
     if (!state) {
+      if (origins.size >= MAX_TRACKED_ORIGINS) evictIdle();
       if (origins.size >= MAX_TRACKED_ORIGINS) return undefined;
       state = { queue: createOriginQueue(policy.maxConcurrentPerOrigin, policy.maxQueuedPerOrigin), breaker: CLOSED };
       origins.set(origin, state);
     }
     return state;
+  };
+  /**
+   * The table is full: the oldest idle origin whose breaker is closed goes, even with a failure or
+   * two counted (only open breakers and calls under way must be kept), so a spread of hosts that
+   * each failed once cannot lock every other origin out.
+   */
+  const evictIdle = (): void => {
+    for (const [name, state] of origins) {
+      if (state.queue.active === 0 && state.queue.waiting === 0 && state.breaker.kind === 'closed') {
+        origins.delete(name);
+        return;
+      }
+    }
   };
   /** Forgets an origin with nothing to remember, so the map holds only busy or failing ones. */
   const forgetIfIdle = (origin: string, state: OriginState): void => {
@@ -92,8 +106,8 @@ export function createEgressClient(env: Env, options: EgressClientOptions = {}):
     };
   };
 
-  /** Every address of the host (an IP literal is its own answer), each checked; the first is used. */
-  const resolveVetted = async (target: CheckedUrl): Promise<{ address: string; family: 4 | 6 } | Failed> => {
+  /** Every address of the host (an IP literal is its own answer), each checked. */
+  const resolveVetted = async (target: CheckedUrl): Promise<{ addresses: Array<{ address: string; family: 4 | 6 }> } | Failed> => {
     let answers: ReadonlyArray<{ address: string; family: number }>;
     if (target.ip !== undefined) {
       answers = [{ address: target.ip, family: target.ip.includes(':') ? 6 : 4 }];
@@ -111,8 +125,7 @@ export function createEgressClient(env: Env, options: EgressClientOptions = {}):
       const verdict = checkAddress(answer.address, policy.allowedNetworks);
       if (!verdict.allowed) return { failure: 'blocked', detail: `${target.host} ${target.ip === undefined ? 'resolves to' : 'is'} a ${verdict.reason} address`, reason: verdict.reason };
     }
-    const first = answers[0]!;
-    return { address: first.address, family: first.family === 6 ? 6 : 4 };
+    return { addresses: answers.slice(0, MAX_CONNECT_ADDRESSES).map(({ address }) => ({ address, family: address.includes(':') ? 6 : 4 })) };
   };
 
   /** Runs `phase` unless the stopper fires first. */
@@ -121,7 +134,8 @@ export function createEgressClient(env: Env, options: EgressClientOptions = {}):
 
   const run = async (request: EgressRequest, startMs: number): Promise<{ outcome: ExchangeOutcome | Failed; verdict: CallVerdict; probe: boolean; origin?: string }> => {
     if (typeof request !== 'object' || request === null) return { outcome: { failure: 'blocked', detail: 'request must be an object', reason: 'url' }, verdict: 'neutral', probe: false };
-    const { method, deadline, maxResponseBytes, body, signal } = request;
+    const { method, maxResponseBytes, body, signal } = request;
+    const deadline = Math.min(request.deadline, startMs + MAX_CALL_MS);
     if (!METHODS.has(method)) return { outcome: { failure: 'blocked', detail: 'method must be GET, POST, PUT or DELETE', reason: 'url' }, verdict: 'neutral', probe: false };
     if (typeof deadline !== 'number' || !Number.isFinite(deadline)) return { outcome: { failure: 'blocked', detail: 'deadline must be a clock time in ms', reason: 'url' }, verdict: 'neutral', probe: false };
     if (!Number.isSafeInteger(maxResponseBytes) || maxResponseBytes < 0) return { outcome: { failure: 'blocked', detail: 'maxResponseBytes must be a non-negative integer', reason: 'url' }, verdict: 'neutral', probe: false };
@@ -157,7 +171,7 @@ export function createEgressClient(env: Env, options: EgressClientOptions = {}):
       }
       try {
         const vetted = await race(resolveVetted(target), stopper);
-        if ('stopped' in vetted) return { outcome: vetted.stopped, verdict: vetted.stopped.failure === 'timeout' ? 'failure' : 'neutral', probe, origin };
+        if ('stopped' in vetted) return { outcome: { ...vetted.stopped, detail: `${vetted.stopped.detail} while resolving ${target.host}` }, verdict: vetted.stopped.failure === 'timeout' ? 'failure' : 'neutral', probe, origin };
         if ('failure' in vetted) return { outcome: vetted, verdict: vetted.failure === 'dns' ? 'failure' : 'neutral', probe, origin };
         const payload = body ?? new Uint8Array(0);
         const sent: Record<string, string> = {
@@ -165,10 +179,10 @@ export function createEgressClient(env: Env, options: EgressClientOptions = {}):
           'user-agent': policy.userAgent,
           accept: headers.value.accept ?? 'application/json',
           ...(policy.nodeId === undefined ? {} : { 'x-punchthrough-node': policy.nodeId }),
-          ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(body.length) }),
+          ...(body === undefined ? {} : { 'content-type': headers.value['content-type'] ?? 'application/json', 'content-length': String(body.length) }),
           ...(signing.value ? signatureHeaders(signing.value.id, Math.floor(clock.wallTime() / 1000), payload, signing.value.keys) : {}),
         };
-        const exchange = startExchange({ target, address: vetted.address, family: vetted.family, method, headers: sent, body, maxResponseBytes, ca: policy.ca });
+        const exchange = startExchange({ target, addresses: vetted.addresses, method, headers: sent, body, maxResponseBytes, ca: policy.ca });
         void stopper.stopped.then((stop) => exchange.cut(stop.failure, stop.detail));
         const outcome = await exchange.result;
         return { outcome, verdict: breakerVerdict(outcome), probe, origin };
@@ -215,7 +229,9 @@ export function createEgressClient(env: Env, options: EgressClientOptions = {}):
     if (!result.ok && (reason !== undefined || result.failure === 'redirect')) metrics.blocked.inc({ reason: reason ?? 'redirect' });
     // Never the URL's path or query (they can carry tokens), never headers or bodies.
     const line = { purpose, origin, outcome, ms: Math.round(result.ms), ...(result.ok ? { status: result.status } : { detail: result.detail }) };
-    if (result.ok && result.status < 500) logger.debug(line, 'egress: call');
+    // Fast failures of an open breaker or a full queue would flood the log at the very moment the
+    // backend is in trouble: the breaker's own warn line and the metrics tell that story.
+    if ((result.ok && result.status < 500) || outcome === 'circuitOpen' || outcome === 'queueFull') logger.debug(line, 'egress: call');
     else logger.warn(line, 'egress: call failed');
   };
 
@@ -232,6 +248,9 @@ export function createEgressClient(env: Env, options: EgressClientOptions = {}):
       closed = true;
       for (const stop of [...closers]) stop({ failure: 'aborted', detail: 'client closed' });
       await Promise.allSettled([...inFlight]);
+      // The registry may be the service's and outlive this client: no breaker of ours stays "open" in it.
+      for (const [origin, state] of origins) if (isOpen(state.breaker)) metrics.breakerOpen.remove({ origin });
+      origins.clear();
     },
   };
 }

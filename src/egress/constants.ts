@@ -14,8 +14,19 @@ export const DEFAULT_BREAKER_FAILURES = 20;
  *  for a restarting backend to come back, short enough that players wait seconds, not minutes. */
 export const DEFAULT_BREAKER_OPEN_MS = 10_000;
 
-/** Most extra headers one request may carry: Photon allows a handful of custom headers too. */
-export const MAX_REQUEST_HEADERS = 16;
+/** Longest any one call may take, ms, whatever its deadline says: a backend call is on some
+ *  player's path (auth, a plugin, a gate), and timers beyond 2^31 ms would fire at once. */
+export const MAX_CALL_MS = 120_000;
+
+/** Most custom headers an operator may configure for one backend (Photon allows a handful too). */
+export const MAX_CUSTOM_HEADERS = 16;
+/** Addresses of one name the socket may try in turn (all are checked first): a dual-stack name
+ *  has two or four; more only spreads one call's deadline over dead addresses. */
+export const MAX_CONNECT_ADDRESSES = 8;
+
+/** Most extra headers one request may carry: the operator's custom ones plus the few the product
+ *  adds itself (content-type, x-punchthrough-event, idempotency-key, …). */
+export const MAX_REQUEST_HEADERS = 32;
 /** Longest value of an extra header, characters (Photon's per-value limit on app settings). */
 export const MAX_HEADER_VALUE_CHARS = 1024;
 /** Longest `webhook-id`, characters: ids are short event ids; a bound keeps headers small. */
@@ -37,12 +48,11 @@ export const MAX_TRACKED_ORIGINS = 10_000;
 /** Duration histogram buckets, seconds: from a LAN backend (5 ms) to the longest deadline (10 s). */
 export const DURATION_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** Headers a caller may not set: the client owns framing, identity and signing, and hop-by-hop
- *  headers would let a config change how the connection behaves. */
-export const RESTRICTED_HEADERS: ReadonlySet<string> = new Set([
+/** Headers no caller may set: the client owns framing, identity and signing, and hop-by-hop
+ *  headers would change how the connection behaves (or smuggle a second request). */
+export const CLIENT_HEADERS: ReadonlySet<string> = new Set([
   'host',
   'content-length',
-  'content-type',
   'connection',
   'keep-alive',
   'transfer-encoding',
@@ -55,9 +65,12 @@ export const RESTRICTED_HEADERS: ReadonlySet<string> = new Set([
   'user-agent',
   'x-punchthrough-node',
 ]);
-/** Header name prefixes a caller may not set: signing's. (The product's own x-punchthrough-* headers,
- *  the event, session and app, are set by its callers; operator headers are checked at config load.) */
-export const RESTRICTED_HEADER_PREFIXES: readonly string[] = ['webhook-'];
+/** Header name prefixes no caller may set: the signature's. */
+export const CLIENT_HEADER_PREFIXES: readonly string[] = ['webhook-'];
+/** What an operator's configured custom headers may not set besides those: the body's type and
+ *  the product's own `x-punchthrough-*` headers, which a backend must be able to trust. */
+export const OPERATOR_RESTRICTED_HEADERS: ReadonlySet<string> = new Set(['content-type']);
+export const OPERATOR_RESTRICTED_HEADER_PREFIXES: readonly string[] = ['x-punchthrough-'];
 
 /** Why an address or a request was refused: the `reason` label of the blocked counter. */
 export const BLOCK_REASONS = [

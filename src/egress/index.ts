@@ -4,5 +4,17 @@ export { createEgressClient, type EgressClientWithMetrics } from './client.js';
 export { validateEgressOptions, type EgressClientOptions, type EgressLookup } from './options.js';
 export type { EgressMetrics } from './metrics.js';
 export { generateWebhookSecret, isWebhookSecret } from './signing.js';
-export { isRestrictedHeader } from './request-policy.js';
+export { customHeadersProblem, isClientHeader, isRestrictedHeader } from './request-policy.js';
 export * as egressDefaults from './constants.js';
+export {
+  checkBackendUrl,
+  checkSecret,
+  invalidOption,
+  isPlainRecord,
+  objectWithKeys,
+  optionalBoolean,
+  optionalInteger,
+  optionalOneOf,
+  stringList,
+  type UrlPolicy,
+} from './config-checks.js';

@@ -1,13 +1,16 @@
 // The checks on a request before any DNS or socket: the URL (scheme, userinfo, length), the
 // caller's extra headers (restricted names, count, size) and the signing inputs. Pure.
 import {
+  CLIENT_HEADER_PREFIXES,
+  CLIENT_HEADERS,
+  MAX_CUSTOM_HEADERS,
   MAX_HEADER_VALUE_CHARS,
   MAX_REQUEST_HEADERS,
   MAX_SIGNING_SECRETS,
   MAX_URL_CHARS,
   MAX_WEBHOOK_ID_CHARS,
-  RESTRICTED_HEADER_PREFIXES,
-  RESTRICTED_HEADERS,
+  OPERATOR_RESTRICTED_HEADER_PREFIXES,
+  OPERATOR_RESTRICTED_HEADERS,
   type BlockReason,
 } from './constants.js';
 import { parseIp } from './address-policy.js';
@@ -55,13 +58,41 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Visible ASCII, space and tab only: CR/LF would split the header, other bytes are ambiguous.
 const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
 
-/** Whether a caller may set header `name` (case-insensitive). */
-export function isRestrictedHeader(name: string): boolean {
+/** Whether the egress client itself owns header `name` (framing, identity, signing): no request may set it. */
+export function isClientHeader(name: string): boolean {
   const lower = name.toLowerCase();
-  return RESTRICTED_HEADERS.has(lower) || RESTRICTED_HEADER_PREFIXES.some((prefix) => lower.startsWith(prefix));
+  return CLIENT_HEADERS.has(lower) || CLIENT_HEADER_PREFIXES.some((prefix) => lower.startsWith(prefix));
 }
 
-/** Checks the caller's extra headers; the result has lower-case names. */
+/**
+ * Whether an operator's configured custom header (`customHeaders` of auth, webhooks, RPC) may not
+ * be `name`: the client's own headers, `content-type` and every `x-punchthrough-*` header.
+ */
+export function isRestrictedHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return isClientHeader(lower) || OPERATOR_RESTRICTED_HEADERS.has(lower) || OPERATOR_RESTRICTED_HEADER_PREFIXES.some((prefix) => lower.startsWith(prefix));
+}
+
+const HEADER_NAME_CHARS = 64;
+
+/**
+ * Checks an operator's configured custom headers (for config validators): at most 16, names that
+ * are tokens and not restricted, values of at most 1,024 visible ASCII characters. Undefined when
+ * fine, else what is wrong (never the value: it may be a credential).
+ */
+export function customHeadersProblem(headers: unknown): string | undefined {
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return 'expected an object of header names to values';
+  const entries = Object.entries(headers as Record<string, unknown>);
+  if (entries.length > MAX_CUSTOM_HEADERS) return `at most ${MAX_CUSTOM_HEADERS} headers`;
+  for (const [name, value] of entries) {
+    if (!TOKEN.test(name) || name.length > HEADER_NAME_CHARS) return `"${name.slice(0, HEADER_NAME_CHARS)}" is not a header name`;
+    if (isRestrictedHeader(name)) return `${name.toLowerCase()} is set by punchthrough and may not be configured`;
+    if (typeof value !== 'string' || value.length > MAX_HEADER_VALUE_CHARS || !HEADER_VALUE.test(value)) return `${name.toLowerCase()}: expected at most ${MAX_HEADER_VALUE_CHARS} visible ASCII characters`;
+  }
+  return undefined;
+}
+
+/** Checks a request's extra headers; the result has lower-case names. */
 export function checkHeaders(headers: unknown): PolicyVerdict<Record<string, string>> {
   if (headers === undefined) return { ok: true, value: {} };
   if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return fail('header', 'headers must be an object');
@@ -69,8 +100,8 @@ export function checkHeaders(headers: unknown): PolicyVerdict<Record<string, str
   if (entries.length > MAX_REQUEST_HEADERS) return fail('header', `at most ${MAX_REQUEST_HEADERS} headers`);
   const checked: Record<string, string> = {};
   for (const [name, value] of entries) {
-    if (!TOKEN.test(name)) return fail('header', 'a header name is not a valid token');
-    if (isRestrictedHeader(name)) return fail('header', `header ${name.toLowerCase()} is set by the client and may not be given`);
+    if (!TOKEN.test(name) || name.length > HEADER_NAME_CHARS) return fail('header', 'a header name is not a valid token');
+    if (isClientHeader(name)) return fail('header', `header ${name.toLowerCase()} is set by the client and may not be given`);
     if (typeof value !== 'string' || value.length > MAX_HEADER_VALUE_CHARS || !HEADER_VALUE.test(value)) {
       return fail('header', `header ${name.toLowerCase()}: a value of at most ${MAX_HEADER_VALUE_CHARS} visible ASCII characters`);
     }

@@ -11,9 +11,8 @@ import type { CheckedUrl } from './request-policy.js';
 
 export interface ExchangeInput {
   readonly target: CheckedUrl;
-  /** The vetted address the socket connects to, and its family. */
-  readonly address: string;
-  readonly family: 4 | 6;
+  /** The vetted addresses the socket may connect to, in the resolver's order. */
+  readonly addresses: ReadonlyArray<{ address: string; family: 4 | 6 }>;
   readonly method: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Uint8Array | undefined;
@@ -54,17 +53,21 @@ export function startExchange(input: ExchangeInput): Exchange {
   let request: ClientRequest | undefined;
   let connected = false;
   let secured = false;
+  let phase = 'while connecting';
   const finish = (outcome: ExchangeOutcome): void => {
     if (done) return;
     done = true;
     settle(outcome);
-    if (!outcome.ok || request?.destroyed === false) request?.destroy();
+    request?.destroy();
   };
   const { target } = input;
-  // The pin: whatever name the socket layer asks about, the answer is the vetted address.
+  // The pin: whatever name the socket layer asks about, the answer is the vetted addresses. Node
+  // asks for all of them (autoSelectFamily) and tries them in turn, so a name whose first address
+  // is unreachable (IPv6 on an IPv4-only host) still connects — but only ever to a vetted one.
+  const first = input.addresses[0]!;
   const lookup = ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
-    if (options.all) callback(null, [{ address: input.address, family: input.family }]);
-    else callback(null, input.address, input.family);
+    if (options.all) callback(null, input.addresses.map(({ address, family }) => ({ address, family })));
+    else callback(null, first.address, first.family);
   }) as unknown as LookupFunction;
   const options: RequestOptions & { servername?: string; ca?: string[] } = {
     method: input.method,
@@ -73,7 +76,6 @@ export function startExchange(input: ExchangeInput): Exchange {
     path: `${target.url.pathname}${target.url.search}`,
     headers: { ...input.headers, host: target.url.host },
     lookup,
-    family: input.family,
     // A fresh connection per call: a kept-alive socket would outlive the DNS answer it was vetted
     // with, and idle sockets to many origins are state we would have to bound.
     agent: false,
@@ -91,9 +93,11 @@ export function startExchange(input: ExchangeInput): Exchange {
   request.on('socket', (socket: Socket) => {
     socket.once('connect', () => {
       connected = true;
+      phase = target.https ? 'in the TLS handshake' : 'while waiting for the answer';
     });
     socket.once('secureConnect', () => {
       secured = true;
+      phase = 'while waiting for the answer';
     });
   });
   request.on('error', (error: NodeJS.ErrnoException) => {
@@ -111,6 +115,7 @@ export function startExchange(input: ExchangeInput): Exchange {
     if (Number.isFinite(declared) && declared > input.maxResponseBytes) {
       return finish({ ok: false, failure: 'tooLarge', detail: `content-length ${declared} > ${input.maxResponseBytes} bytes` });
     }
+    phase = 'while reading the body';
     const chunks: Buffer[] = [];
     let size = 0;
     response.on('data', (chunk: Buffer) => {
@@ -132,5 +137,5 @@ export function startExchange(input: ExchangeInput): Exchange {
     });
   });
   request.end(input.body && input.body.length > 0 ? input.body : undefined);
-  return { result, cut: (failure, detail) => finish({ ok: false, failure, detail }) };
+  return { result, cut: (failure, detail) => finish({ ok: false, failure, detail: `${detail} ${phase}` }) };
 }

@@ -87,7 +87,8 @@ function copyData(value: unknown): AuthDataValue {
   if (Array.isArray(value)) return value.map(copyData);
   if (isPlainObject(value)) {
     const out: Record<string, AuthDataValue> = {};
-    for (const key of Object.keys(value)) out[key] = copyData(value[key]);
+    // Defined, not assigned: a key named __proto__ stays a key instead of replacing the copy's prototype.
+    for (const key of Object.keys(value)) Object.defineProperty(out, key, { value: copyData(value[key]), enumerable: true, writable: true, configurable: true });
     return out;
   }
   return value as AuthDataValue;

@@ -127,6 +127,7 @@ export const requestSchemas: { [T in RequestType]: Schema<Extract<Request, { typ
     lobbyKeys: optional(keyList),
     open: optional(boolean),
     visible: optional(boolean),
+    forward: optional(boolean),
   }),
   [RequestType.REPORT_ADDRESSES]: object<ReportAddressesRequest>({
     type: literal(RequestType.REPORT_ADDRESSES),

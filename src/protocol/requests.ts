@@ -211,6 +211,8 @@ export interface SetPropertiesRequest extends RequestBase {
   lobbyKeys?: string[];
   open?: boolean;
   visible?: boolean;
+  /** Send this change to the game's backend as a `session.propertiesChanged` webhook (Photon's HttpForward web flag). */
+  forward?: boolean;
 }
 
 /**

@@ -1,9 +1,9 @@
 // WebRPC over HTTP: the body the backend receives (Photon's shape, or ours) and what its answer
 // must hold (docs/webrpc.md, "HTTP contract"). Pure.
-import { isJsonObject, type JsonObject, type JsonValue } from '../../core/index.js';
+import { isJsonObject, photonField, type JsonObject, type JsonValue } from '../../core/index.js';
 
 /** Who calls, as the cloud attests it: the backend trusts these over anything in the params. */
-export interface RpcCaller {
+export interface AttestedCaller {
   readonly appId: string;
   readonly appVersion: string;
   readonly region: string;
@@ -24,7 +24,7 @@ export const RPC_MAX_MESSAGE_CHARS = 256;
  * (and AuthCookie) written over any the client sent; any other params under RpcParams. Ours: one
  * envelope naming the path, the caller and the session.
  */
-export function rpcBody(format: RpcFormat, path: string, params: JsonValue | undefined, caller: RpcCaller): JsonObject {
+export function rpcBody(format: RpcFormat, path: string, params: JsonValue | undefined, caller: AttestedCaller): JsonObject {
   if (format === 'native') {
     return {
       type: 'rpc',
@@ -55,13 +55,6 @@ export function rpcBody(format: RpcFormat, path: string, params: JsonValue | und
 
 export type RpcAnswer = { ok: true; resultCode: number; message?: string; data?: JsonValue } | { ok: false; reason: string };
 
-/** A field in Photon's PascalCase, or camelCase. */
-const field = (answer: JsonObject, pascal: string): JsonValue | undefined => {
-  if (Object.hasOwn(answer, pascal)) return answer[pascal];
-  const camel = pascal[0]!.toLowerCase() + pascal.slice(1);
-  return Object.hasOwn(answer, camel) ? answer[camel] : undefined;
-};
-
 /**
  * Reads a backend's parsed answer: an integer ResultCode (a number, or a numeric string as in
  * Photon's examples), an optional Message (cut to RPC_MAX_MESSAGE_CHARS) and Data. Any
@@ -69,11 +62,11 @@ const field = (answer: JsonObject, pascal: string): JsonValue | undefined => {
  */
 export function readRpcAnswer(answer: JsonValue | undefined): RpcAnswer {
   if (!isJsonObject(answer)) return { ok: false, reason: 'the answer is not a JSON object' };
-  const code = field(answer, 'ResultCode');
+  const code = photonField(answer, 'ResultCode');
   const resultCode = typeof code === 'string' && /^-?\d{1,9}$/.test(code) ? Number(code) : code;
   if (typeof resultCode !== 'number' || !Number.isSafeInteger(resultCode)) return { ok: false, reason: 'the answer has no integer ResultCode' };
-  const message = field(answer, 'Message');
-  const data = field(answer, 'Data');
+  const message = photonField(answer, 'Message');
+  const data = photonField(answer, 'Data') as JsonValue | undefined;
   return {
     ok: true,
     resultCode,

@@ -1,56 +1,52 @@
-// Validation of an app's WebRPC configuration: INVALID_OPTIONS naming the key at fault.
-import { PunchthroughError } from '../../core/index.js';
+// Validation of an app's WebRPC configuration: every key typed and bounded, INVALID_OPTIONS naming
+// the key at fault (`apps.my-game.rpc.http.timeoutMs`).
+import {
+  checkBackendUrl,
+  checkSecret,
+  invalidOption,
+  isPlainRecord,
+  objectWithKeys,
+  optionalInteger,
+  optionalOneOf,
+  stringList,
+  type UrlPolicy,
+} from '../egress/index.js';
+import { MAX_RPC_METHODS, MAX_RPC_RESPONSE_BYTES, MAX_RPC_SECRETS, MAX_RPC_TIMEOUT_MS } from './constants.js';
 import type { RpcConfig } from './types.js';
 
-const fail = (path: string, expected: string): never => {
-  throw new PunchthroughError('INVALID_OPTIONS', `${path}: expected ${expected}`);
-};
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const positive = (value: unknown, path: string): void => {
-  if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) fail(path, 'a positive number');
-};
-const stringList = (value: unknown, path: string): void => {
-  if (value !== undefined && (!Array.isArray(value) || !value.every((item) => typeof item === 'string'))) fail(path, 'an array of strings');
-};
+const RPC_KEYS = ['handlers', 'http', 'perConnection', 'perApp'] as const;
+const HTTP_KEYS = ['baseUrl', 'methods', 'format', 'secrets', 'sendAuthCookie', 'timeoutMs', 'maxResponseBytes'] as const;
+
+/** A rate: positive numbers (a fraction per second is a slow refill). */
+function rate(value: unknown, path: string, keys: readonly [string, string]): void {
+  if (value === undefined) return;
+  const record = objectWithKeys(value, keys, path);
+  for (const key of keys) {
+    const item = record[key];
+    if (typeof item !== 'number' || !Number.isFinite(item) || item <= 0) invalidOption(`${path}.${key}`, 'expected a positive number');
+  }
+}
 
 /** Checks `value` as an {@link RpcConfig}; `path` names it in the error (`apps.my-game.rpc`). */
-export function validateRpcConfig(value: unknown, path: string): RpcConfig {
-  if (!isObject(value)) return fail(path, 'an object');
-  const { handlers, http, perConnection, perApp } = value;
-  if (handlers !== undefined) {
-    if (!isObject(handlers)) fail(`${path}.handlers`, 'an object of functions by path');
-    for (const [name, handler] of Object.entries(handlers as object)) if (typeof handler !== 'function') fail(`${path}.handlers.${name}`, 'a function');
+export function validateRpcConfig(config: unknown, path: string, policy: UrlPolicy = {}): RpcConfig {
+  const value = objectWithKeys(config, RPC_KEYS, path);
+  if (value.handlers !== undefined) {
+    if (!isPlainRecord(value.handlers)) invalidOption(`${path}.handlers`, 'expected an object of functions by path');
+    for (const [name, handler] of Object.entries(value.handlers as object)) if (typeof handler !== 'function') invalidOption(`${path}.handlers.${name}`, 'expected a function');
   }
-  if (http !== undefined) {
-    if (!isObject(http)) return fail(`${path}.http`, 'an object');
-    let url: URL | undefined;
-    try {
-      url = typeof http.baseUrl === 'string' ? new URL(http.baseUrl) : undefined;
-    } catch {
-      url = undefined;
-    }
-    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.hash) {
-      fail(`${path}.http.baseUrl`, 'an absolute http(s) URL without credentials or fragment');
-    }
-    stringList(http.methods, `${path}.http.methods`);
-    if (http.format !== undefined && http.format !== 'photon' && http.format !== 'native') fail(`${path}.http.format`, "'photon' or 'native'");
-    stringList(http.secrets, `${path}.http.secrets`);
-    if (!Array.isArray(http.secrets) || http.secrets.length === 0) fail(`${path}.http.secrets`, 'at least one whsec_ secret');
-    if (http.sendAuthCookie !== undefined && !['never', 'onRequest', 'always'].includes(http.sendAuthCookie as string)) {
-      fail(`${path}.http.sendAuthCookie`, "'never', 'onRequest' or 'always'");
-    }
-    positive(http.timeoutMs, `${path}.http.timeoutMs`);
-    positive(http.maxResponseBytes, `${path}.http.maxResponseBytes`);
+  if (value.http !== undefined) {
+    const http = objectWithKeys(value.http, HTTP_KEYS, `${path}.http`);
+    checkBackendUrl(http.baseUrl, `${path}.http.baseUrl`, policy);
+    stringList(http.methods, `${path}.http.methods`, MAX_RPC_METHODS);
+    optionalOneOf(http.format, `${path}.http.format`, ['photon', 'native']);
+    if (http.secrets === undefined) invalidOption(`${path}.http.secrets`, 'expected at least one whsec_ secret (`punchthrough secret` prints one)');
+    stringList(http.secrets, `${path}.http.secrets`, MAX_RPC_SECRETS, checkSecret);
+    optionalOneOf(http.sendAuthCookie, `${path}.http.sendAuthCookie`, ['never', 'onRequest', 'always']);
+    // Below the SDK's 10 s request timeout, so a slow backend is answered EXTERNAL_HTTP_FAILED, not a client timeout.
+    optionalInteger(http.timeoutMs, `${path}.http.timeoutMs`, 100, MAX_RPC_TIMEOUT_MS);
+    optionalInteger(http.maxResponseBytes, `${path}.http.maxResponseBytes`, 256, MAX_RPC_RESPONSE_BYTES);
   }
-  if (perConnection !== undefined) {
-    if (!isObject(perConnection)) fail(`${path}.perConnection`, 'an object');
-    positive((perConnection as Record<string, unknown>).perSecond, `${path}.perConnection.perSecond`);
-    positive((perConnection as Record<string, unknown>).burst, `${path}.perConnection.burst`);
-  }
-  if (perApp !== undefined) {
-    if (!isObject(perApp)) fail(`${path}.perApp`, 'an object');
-    positive((perApp as Record<string, unknown>).maxInFlight, `${path}.perApp.maxInFlight`);
-    positive((perApp as Record<string, unknown>).perSecond, `${path}.perApp.perSecond`);
-  }
+  rate(value.perConnection, `${path}.perConnection`, ['perSecond', 'burst']);
+  rate(value.perApp, `${path}.perApp`, ['maxInFlight', 'perSecond']);
   return value as unknown as RpcConfig;
 }

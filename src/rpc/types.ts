@@ -8,7 +8,7 @@ export interface RpcContext {
   /** The authenticated user (custom authentication), or the anonymous id the cloud gave. */
   readonly userId?: string;
   readonly nickname?: string;
-  /** Only when the app's policy and the client's request allow it. */
+  /** The caller's auth cookie: in-process handlers are the operator's code and always get it (the HTTP policy is for backends). */
   readonly authCookie?: JsonValue;
   readonly session?: { readonly id: string; readonly name: string; readonly actor: number };
   /** Aborts when the caller's connection goes away. */

@@ -40,7 +40,7 @@ export function validateApps(apps: unknown, policy: AuthUrlPolicy = {}): AppsCon
     valid[appId] = {
       ...(auth === undefined ? {} : { auth: validateAuthConfig(auth, `${path}.auth`, policy) }),
       ...(plugins === undefined ? {} : { plugins: validatePluginsConfig(plugins, `${path}.plugins`) }),
-      ...(rpc === undefined ? {} : { rpc: validateRpcConfig(rpc, `${path}.rpc`) }),
+      ...(rpc === undefined ? {} : { rpc: validateRpcConfig(rpc, `${path}.rpc`, policy) }),
       ...(webhooks === undefined ? {} : { webhooks: validateWebhooksConfig(webhooks, `${path}.webhooks`) }),
     };
   }

@@ -84,8 +84,9 @@ export function createDispatch(env: Env, options: DispatchOptions): Dispatch {
 
   const replyError = (peer: Peer, id: number, code: ErrorCode, message: string, detail?: ErrorDetail): void => {
     metrics.errors.inc({ code });
-    const reply = errorReply(code, message, id, detail);
-    peer.send({ ...reply, ...codeForPeer(code, message, peer.features) });
+    // A peer that does not know the code gets INVALID_REQUEST, with that code's Photon number too.
+    const sent = codeForPeer(code, message, peer.features);
+    peer.send(errorReply(sent.code as ErrorCode, sent.message, id, detail));
   };
 
   return async (peer, request) => {

@@ -51,6 +51,8 @@ export interface PropertiesChanged extends SessionFact {
   readonly lobbyKeys: readonly string[];
   readonly open: boolean;
   readonly visible: boolean;
+  /** The server asked for the change to reach the game's backend (SET_PROPERTIES `forward`, Photon's HttpForward). */
+  readonly forward?: boolean;
 }
 
 /** The session is gone, and why. */

@@ -152,7 +152,11 @@ export function createGateway(env: Env, options: GatewayOptions): Gateway {
 
   const handle = async (connection: Connection, request: Parameters<Dispatch>[1]): Promise<void> => {
     await dispatch(connection, request);
-    if (connection.hello) clock.clearTimeout(connection.helloTimer);
+    if (connection.hello) {
+      clock.clearTimeout(connection.helloTimer);
+      // A login the provider continued (multi-step): each next step has a hello timeout of its own.
+      if (connection.auth?.status === 'continue') armHelloTimer(connection);
+    }
     // A socket that closed while its join was in flight: treat the fresh membership as a drop.
     if (connection.closed && connection.membership) await options.disconnected(connection);
   };
@@ -206,6 +210,16 @@ export function createGateway(env: Env, options: GatewayOptions): Gateway {
     }
   }, limits.heartbeatIntervalMs);
 
+  /** Closes a connection that has not said hello (or finished its login) within the hello timeout. */
+  const armHelloTimer = (connection: Connection): void => {
+    connection.helloTimer = clock.setTimeout(() => {
+      const loggedIn = connection.hello !== undefined && connection.auth?.status !== 'continue';
+      if (loggedIn || connection.closing || connection.closed) return;
+      metrics.connectionsRefused.inc({ reason: 'hello_timeout' });
+      closeWith(connection, CloseCode.HELLO_TIMEOUT, `no hello (or login step) within ${limits.helloTimeoutMs} ms`);
+    }, limits.helloTimeoutMs);
+  };
+
   const refusal = (remoteAddress: string): string | undefined => {
     if (connections.size >= limits.maxConnections) return 'too_many_connections';
     if ((perAddress.get(remoteAddress) ?? 0) >= limits.maxConnectionsPerAddress) return 'too_many_from_address';
@@ -247,11 +261,7 @@ export function createGateway(env: Env, options: GatewayOptions): Gateway {
           if (!connection.closing && !connection.closed) closeWith(connection, code as CloseCode, reason);
         },
       };
-      connection.helloTimer = clock.setTimeout(() => {
-        if (connection.hello !== undefined || connection.closing || connection.closed) return;
-        metrics.connectionsRefused.inc({ reason: 'hello_timeout' });
-        closeWith(connection, CloseCode.HELLO_TIMEOUT, `no hello within ${limits.helloTimeoutMs} ms`);
-      }, limits.helloTimeoutMs);
+      armHelloTimer(connection);
       connections.add(connection);
       metrics.connectedPeers.inc();
       return {

@@ -4,10 +4,13 @@
  * and presence (event bus, deadlines). It knows nothing about fastify or ws: a connection is a
  * {@link PeerSocket}.
  */
+import { hostname } from 'node:os';
 import { createEnv, type Env } from '../../core/index.js';
 import { createEgressClient } from '../egress/index.js';
 import { PROTOCOL_MAX_REQUEST_ID, ReplyType, RequestType, createSignalingCodec, type ListResult, type Properties } from '../protocol/index.js';
 import { createRpcService } from '../rpc/index.js';
+import { createWebhookDispatcher, type WebhookDispatcher } from '../webhooks/dispatcher.js';
+import { hookErrorReporter } from '../webhooks/hook-error.js';
 import { appExtensions } from './apps.js';
 import { createDispatch } from './dispatch.js';
 import { createGateway, type PeerConnection, type PeerSocket } from './gateway.js';
@@ -30,6 +33,8 @@ export interface SignalingHub {
   /** One lobby page for HTTP `GET /v1/sessions` (the same paging as LIST; `text`: the filter's values are a query string's). */
   list(appId: string, appVersion: string, filter: Properties | undefined, limit: number, offset: number, match?: FilterMatch): Promise<ListResult>;
   readonly connectionCount: number;
+  /** Webhook notifications: the admin endpoints read and replay through it. */
+  readonly webhooks: WebhookDispatcher;
   /** Tells every peer the service is going away, closes their sockets, stops timers. */
   shutdown(): Promise<void>;
 }
@@ -48,7 +53,21 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
   // One egress client for every call to a game's backend (auth providers, plugins, WebRPC).
   const egress = createEgressClient(env, { ...options.egress, registry: metrics.registry });
   const auth = createHelloAuthGate(env, { settings: options, metrics, egress });
-  const sessions = createSessions(env, { settings: options, metrics, bus, hooks, deadlines, egress, auth });
+  const webhooks = createWebhookDispatcher(env, {
+    configOf: (appId) => appExtensions(options.apps, appId)?.webhooks,
+    egress,
+    region: options.region,
+    node: hostname(),
+    registry: metrics.registry,
+    // Photon's HasErrorInfo: a dead-lettered notification tells the session's members (HOOK_ERROR).
+    deadLettered: (letter) =>
+      void hookErrorReporter({
+        errorInfo: (appId) => appExtensions(options.apps, appId)?.webhooks?.errorInfo === true,
+        session: async (sessionId) => (await options.store.get(sessionId))?.session,
+        publish: (sessionId, deliveries) => bus.publish(sessionId, deliveries),
+      })(letter).catch((error: unknown) => env.logger.warn({ err: error, sessionId: letter.sessionId }, 'webhook: HOOK_ERROR not sent')),
+  });
+  const sessions = createSessions(env, { settings: options, metrics, bus, hooks, deadlines, egress, auth, webhooks });
   const lobby = createLobbyFeed(env, {
     list: sessions.list,
     signal: lobbySignal,
@@ -85,8 +104,10 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
     get connectionCount() {
       return gateway.connectionCount;
     },
+    webhooks,
     shutdown: async () => {
       await gateway.shutdown();
+      webhooks.shutdown();
       await egress.close();
     },
   };

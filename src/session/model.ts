@@ -259,6 +259,10 @@ export function rejoin(
   if (!member || member.active || !proven || (member.inactiveUntil ?? 0) <= now) {
     return fail('REJOIN_NOT_FOUND', `no inactive actor ${actor} with that token in this session`);
   }
+  // The user came back as another actor meanwhile: its old place may not come alive beside it.
+  if (session.checkUserOnJoin && member.userId !== undefined && session.members.some((m) => m.active && m.userId === member.userId)) {
+    return fail('USER_ALREADY_JOINED', `user "${member.userId}" is already in session "${session.name}"`);
+  }
   const back: Member = {
     ...member,
     active: true,
@@ -325,7 +329,7 @@ export function remove(session: Session, actor: number, reason: PeerLeftReason, 
 export function setProperties(
   session: Session,
   actor: number,
-  request: Pick<SetPropertiesRequest, 'properties' | 'expected' | 'lobbyKeys' | 'open' | 'visible'>,
+  request: Pick<SetPropertiesRequest, 'properties' | 'expected' | 'lobbyKeys' | 'open' | 'visible' | 'forward'>,
 ): Outcome<undefined> {
   for (const [key, value] of Object.entries(request.expected ?? {})) {
     const current = Object.hasOwn(session.properties, key) ? session.properties[key] : null;
@@ -357,6 +361,7 @@ export function setProperties(
     lobbyKeys: [...next.lobbyKeys],
     open: next.open,
     visible: next.visible,
+    ...(request.forward === true ? { forward: true } : {}),
   };
   return { ok: true, change: { next, deliveries: toOthers(next, actor, event), events: [happened], result: undefined } };
 }

@@ -39,8 +39,8 @@ import {
   DEFAULT_REGION,
 } from '../constants.js';
 import type { WireEndpoint } from '../protocol/index.js';
-import { createRealClock, createSilentLogger, type Clock, type Logger } from '../../core/index.js';
-import type { EgressOptions } from '../egress/index.js';
+import { PunchthroughError, createRealClock, createSilentLogger, type Clock, type Logger } from '../../core/index.js';
+import { validateEgressOptions, type EgressOptions } from '../egress/index.js';
 import { validateApps, type AppsConfig } from './apps.js';
 import { noHooks, type SessionHooks } from './hooks.js';
 import type { DeadlineScheduler, EventBus } from './presence.js';
@@ -151,6 +151,8 @@ export interface SessionServiceOptions {
   httpKeepAliveTimeoutMs?: number;
   /** When set, `GET /metrics` needs `Authorization: Bearer <token>`. Default: open. */
   metricsToken?: string;
+  /** When set, the admin endpoints (/v1/admin/…: webhook deliveries, dead letters, replay, test) serve requests with `Authorization: Bearer <token>`. Default: no admin endpoints. */
+  adminToken?: string;
   /** Serve `/metrics` only on a separate listener (see the cloud's metricsPort). Default false. */
   metricsElsewhere?: boolean;
   /** Random bytes for ids and tokens. Default: node:crypto randomBytes. */
@@ -169,7 +171,7 @@ export interface SessionServiceOptions {
   deadlines?: (onDue: (sessionId: string) => void) => DeadlineScheduler;
 }
 
-type Optional = 'relay' | 'metricsToken' | 'eventBus' | 'deadlines';
+type Optional = 'relay' | 'metricsToken' | 'adminToken' | 'eventBus' | 'deadlines';
 export type ResolvedOptions = Required<Omit<SessionServiceOptions, Optional>> & Pick<SessionServiceOptions, Optional>;
 
 export function resolveOptions(options: SessionServiceOptions): ResolvedOptions {
@@ -215,16 +217,28 @@ export function resolveOptions(options: SessionServiceOptions): ResolvedOptions 
     httpRequestTimeoutMs: options.httpRequestTimeoutMs ?? DEFAULT_HTTP_REQUEST_TIMEOUT_MS,
     httpKeepAliveTimeoutMs: options.httpKeepAliveTimeoutMs ?? DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS,
     metricsToken: options.metricsToken,
+    adminToken: adminTokenOf(options.adminToken),
     metricsElsewhere: options.metricsElsewhere ?? false,
     randomBytes: options.randomBytes ?? pooledRandomBytes(),
     apps: validateApps(options.apps ?? {}, { allowInsecureHttp: options.egress?.allowInsecureHttp ?? false }),
     region: options.region ?? DEFAULT_REGION,
-    egress: options.egress ?? {},
+    egress: validateEgressOptions(options.egress),
     hooks: options.hooks ?? noHooks,
     eventBus: options.eventBus,
     deadlines: options.deadlines,
   };
 }
+
+/** The admin token: long enough that guessing it is not an attack (an empty one would open the endpoints to `Bearer `). */
+function adminTokenOf(token: string | undefined): string | undefined {
+  if (token !== undefined && (typeof token !== 'string' || token.length < ADMIN_TOKEN_MIN_CHARS || token.length > 512)) {
+    throw new PunchthroughError('INVALID_OPTIONS', `adminToken: expected ${ADMIN_TOKEN_MIN_CHARS} to 512 characters`);
+  }
+  return token;
+}
+
+/** Shortest admin token accepted, characters (16 random characters ≈ 96 bits). */
+const ADMIN_TOKEN_MIN_CHARS = 16;
 
 /**
  * crypto-strength random bytes, drawn from a pool refilled 4 KiB at a time: one syscall per

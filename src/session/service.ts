@@ -17,6 +17,7 @@ import {
   guardTcpConnections,
 } from './http-limits.js';
 import { appExtensions } from './apps.js';
+import { registerWebhookAdminRoutes } from '../webhooks/admin.js';
 import { createSessionMetrics, type SessionMetrics } from './metrics.js';
 import { resolveOptions, type SessionServiceOptions } from './options.js';
 
@@ -162,6 +163,7 @@ export function buildSessionService(options: SessionServiceOptions = {}): Sessio
         return metrics.registry.metrics();
       });
     }
+    if (resolved.adminToken !== undefined) registerWebhookAdminRoutes(scoped, { token: resolved.adminToken, webhooks: hub.webhooks, authorized: hasBearerToken });
     scoped.get('/v1/sessions', async (request, reply) => {
       if (!httpRateLimit(request.ip)) {
         metrics.httpRateLimited.inc();

@@ -50,6 +50,7 @@ import { appExtensions } from './apps.js';
 import { sessionPlugins } from '../plugins/session-plugins.js';
 import type { PluginRuntime } from '../plugins/runtime.js';
 import type { EgressClient } from '../egress/index.js';
+import type { WebhookDispatcher } from '../webhooks/dispatcher.js';
 
 /** Sends a join's reply; the start event and known addresses follow it in the same tick. */
 export type JoinReply = (result: JoinResult) => void;
@@ -90,6 +91,8 @@ export interface SessionsOptions {
   auth?: HelloAuthGate;
   /** The one egress client (plugins' host.http). */
   egress?: EgressClient;
+  /** Webhook notifications of every stored change (queued, never awaited). Default: none. */
+  webhooks?: WebhookDispatcher;
 }
 
 /** App ids and versions: a safe character set, so no two (id, version) pairs share a key. */
@@ -142,6 +145,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     }
     hooks.committed(change.events, change.next);
     plugins.committed(before, change);
+    options.webhooks?.committed(before, change);
   };
 
   /**
@@ -267,6 +271,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     welcome(peer, reply, session, created.change.result, true, make ? 'restore' : 'create');
     deadlines.arm(sessionId, nextDeadline(session));
     hooks.committed(created.change.events, session);
+    options.webhooks?.committed(undefined, { next: session, events: created.change.events });
     return true;
   };
 
@@ -387,6 +392,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       const { sessionId, actor } = requireMembership(peer);
       metrics.connectMs.observe({ path: request.path }, request.ms);
       plugins.connected(sessionId, actor, request);
+      options.webhooks?.connected(sessionId, actor, request);
     },
 
     kick: (peer, request) => kickRequest(peer, request, update, () => clock.now()),

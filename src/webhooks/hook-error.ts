@@ -18,3 +18,27 @@ export function hookErrorFor(session: Pick<Session, 'members'>, hook: string, me
   };
   return session.members.filter((member) => member.active).map((member) => ({ actor: member.actor, event }));
 }
+
+/** A dead-lettered notification, as the dispatcher reports it. */
+export interface DeadLetterNote {
+  appId: string;
+  sessionId: string;
+  type: string;
+  reason: string;
+}
+
+/**
+ * The dispatcher's `deadLettered` callback: with the app's `errorInfo`, HOOK_ERROR to the
+ * members of the session if it still exists (spec: Photon's HasErrorInfo).
+ */
+export function hookErrorReporter(parts: {
+  errorInfo(appId: string): boolean;
+  session(sessionId: string): Promise<Pick<Session, 'members'> | undefined>;
+  publish(sessionId: string, deliveries: Delivery[]): void;
+}): (letter: DeadLetterNote) => Promise<void> {
+  return async (letter) => {
+    if (!parts.errorInfo(letter.appId)) return;
+    const session = await parts.session(letter.sessionId);
+    if (session) parts.publish(letter.sessionId, hookErrorFor(session, letter.type, `the backend failed: ${letter.reason}`));
+  };
+}

@@ -6,4 +6,7 @@ export { retryAfterMs, verdict, WEBHOOK_MAX_AGE_MS, WEBHOOK_RETRY_SCHEDULE_MS, t
 export { createWebhookGates, finalRefusal, type WebhookGates, type WebhookGatesOptions } from './gates.js';
 export { withWebhookGates } from './gates-chain.js';
 export { readGateAnswer, type GateResponse, type GateVerdict } from './gate-answer.js';
-export { hookErrorFor } from './hook-error.js';
+export { hookErrorFor, hookErrorReporter, type DeadLetterNote } from './hook-error.js';
+export { createWebhookDispatcher, type DeadLetterView, type DeliveryRecord, type WebhookDispatcher, type WebhookDispatcherOptions } from './dispatcher.js';
+export { NOTIFICATION_TYPES, DEFAULT_WEBHOOK_PATHS, type NotificationType } from './constants.js';
+export { PHOTON_LEAVE, type WebhookLeaveReason } from './notifications.js';

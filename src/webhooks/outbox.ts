@@ -10,6 +10,8 @@ export interface OutboxEntry {
   readonly sessionId: string;
   readonly seq: number;
   readonly type: string;
+  /** The app it is for (a '*' configuration serves several): for the operator's listings. */
+  readonly appId?: string;
   readonly url: string;
   readonly body: Uint8Array;
   /** Clock ms of the commit that produced it. */

@@ -67,6 +67,8 @@ export interface ReceiverOptions {
   secrets?: readonly string[];
   /** Answer 401 (without calling the script) when no secret verifies the request. Default false. */
   requireSignature?: boolean;
+  /** Port to listen on (a receiver restarted where it was). Default: a free one. */
+  port?: number;
 }
 
 export interface TestReceiver {
@@ -244,7 +246,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Test
   server.on('tlsClientError', () => undefined);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, () => resolve());
+    server.listen(options.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   const scheme = tls ? 'https' : 'http';

@@ -1,9 +1,9 @@
 // WebRPC bodies and answers: Photon's shape with the server's keys winning, and every ResultCode read.
 import { describe, expect, it } from 'vitest';
 import { parseBoundedJson } from '../../../core/index.js';
-import { readRpcAnswer, rpcBody, type RpcCaller } from '../../../src/rpc/body.js';
+import { readRpcAnswer, rpcBody, type AttestedCaller } from '../../../src/rpc/body.js';
 
-const caller: RpcCaller = { appId: 'my-game', appVersion: '1.4', region: 'eu', userId: 'u_123', nickname: 'Alice' };
+const caller: AttestedCaller = { appId: 'my-game', appVersion: '1.4', region: 'eu', userId: 'u_123', nickname: 'Alice' };
 const json = (text: string) => parseBoundedJson(new TextEncoder().encode(text), 1 << 16);
 
 describe('WebRPC body', () => {

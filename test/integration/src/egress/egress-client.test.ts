@@ -104,14 +104,17 @@ describe('egress client: signing and identity', () => {
 
   it('sends user-agent punchthrough/<version>, x-punchthrough-node and the caller headers; refuses restricted ones', async () => {
     const egress = client({ nodeId: 'node-a' });
-    await egress.send(post('/ua', { headers: { 'X-Api-Key': 'k1' } }));
+    await egress.send(post('/ua', { headers: { 'X-Api-Key': 'k1', 'x-punchthrough-event': 'rpc', 'content-type': 'application/json; charset=utf-8' } }));
     const { headers } = receiver.requests.at(-1)!;
     expect(headers['user-agent']).toMatch(/^punchthrough\/\d+\.\d+\.\d+/);
     expect(headers['x-punchthrough-node']).toBe('node-a');
     expect(headers['x-api-key']).toBe('k1');
+    expect(headers['x-punchthrough-event']).toBe('rpc');
+    expect(headers['content-type']).toBe('application/json; charset=utf-8');
     const before = receiver.requests.length;
     expect(await egress.send(post('/ua', { headers: { 'Webhook-Signature': 'v1,forged' } }))).toMatchObject({ ok: false, failure: 'blocked' });
     expect(await egress.send(post('/ua', { headers: { Host: 'evil.example' } }))).toMatchObject({ ok: false, failure: 'blocked' });
+    expect(await egress.send(post('/ua', { headers: { 'x-punchthrough-node': 'spoofed' } }))).toMatchObject({ ok: false, failure: 'blocked' });
     expect(receiver.requests.length).toBe(before);
     await egress.close();
   });
@@ -124,7 +127,7 @@ describe('egress client: deadlines, caps and cuts', () => {
     const started = Date.now();
     const result = await egress.send(post('/slow', { deadline: env.clock.now() + 800 }));
     const elapsed = Date.now() - started;
-    expect(result).toMatchObject({ ok: false, failure: 'timeout' });
+    expect(result).toMatchObject({ ok: false, failure: 'timeout', detail: expect.stringContaining('reading the body') });
     expect(elapsed).toBeGreaterThanOrEqual(790);
     expect(elapsed).toBeLessThan(800 + 500);
     await egress.close();
@@ -134,7 +137,7 @@ describe('egress client: deadlines, caps and cuts', () => {
     const egress = client();
     receiver.answerNext({ kind: 'hang' });
     const started = Date.now();
-    expect(await egress.send(post('/hang', { deadline: env.clock.now() + 500 }))).toMatchObject({ ok: false, failure: 'timeout' });
+    expect(await egress.send(post('/hang', { deadline: env.clock.now() + 500 }))).toMatchObject({ ok: false, failure: 'timeout', detail: expect.stringContaining('waiting for the answer') });
     expect(Date.now() - started).toBeLessThan(500 + 500);
     await egress.close();
   });

@@ -82,6 +82,15 @@ describe('egress address policy (default: public addresses only)', () => {
     await egress.close();
   });
 
+  it('the deadline covers DNS: a resolver that never answers ends in `timeout` at the deadline', async () => {
+    const egress = client({ lookup: () => new Promise(() => undefined) });
+    const started = Date.now();
+    const result = await egress.send(get('https://slow-dns.example/', { deadline: env.clock.now() + 300 }));
+    expect(result).toMatchObject({ ok: false, failure: 'timeout', detail: expect.stringContaining('resolving slow-dns.example') });
+    expect(Date.now() - started).toBeLessThan(300 + 500);
+    await egress.close();
+  });
+
   it('refuses http: without allowInsecureHttp, and userinfo, before any lookup', async () => {
     let lookups = 0;
     const egress = client({
@@ -121,6 +130,21 @@ describe('egress address policy (loopback allow-listed)', () => {
       expect(v6.requests).toHaveLength(0);
       await v6.close();
     }
+    await egress.close();
+  });
+
+  it('tries the vetted addresses of a name in turn: a dead first address does not fail the call', async () => {
+    const egress = client({
+      allowInsecureHttp: true,
+      allowedNetworks: ['127.0.0.0/8', '::1/128'],
+      lookup: async () => [
+        { address: '::1', family: 6 },
+        { address: '127.0.0.2', family: 4 },
+        { address: '127.0.0.1', family: 4 },
+      ],
+    });
+    expect(await egress.send(get(`http://dual.test:${http.port}/fallback`))).toMatchObject({ ok: true, status: 200 });
+    expect(http.requests.at(-1)?.path).toBe('/fallback');
     await egress.close();
   });
 

@@ -225,6 +225,15 @@ describe('webhook gates', () => {
     expect(slowPlugin.recording.lines('chained')).toEqual(['onCreate', 'beforeJoin:join']);
   }, 15_000);
 
+  it('errorInfo: a dead-lettered notification (a 400 to peer.joined) sends HOOK_ERROR to the members that announced webhook-errors', async () => {
+    const host = await client();
+    await host.request({ type: RequestType.CREATE, name: 'dead-letter' });
+    bySession.set('dead-letter', (request) => (request.headers['x-punchthrough-event'] === 'peer.joined' ? { kind: 'status', status: 400 } : { kind: 'json', body: {} }));
+    const guest = await client();
+    await guest.request({ type: RequestType.JOIN, name: 'dead-letter' });
+    expect(await host.next(EventType.HOOK_ERROR)).toMatchObject({ type: EventType.HOOK_ERROR, hook: 'peer.joined' });
+  });
+
   it('an app without gates is not asked', async () => {
     const host = await client('plain');
     await host.request({ type: RequestType.CREATE, name: 'plain' });

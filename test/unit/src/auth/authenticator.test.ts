@@ -26,13 +26,13 @@ describe('authenticator', () => {
     expect((anonymous as { userId: string }).userId).toMatch(/^anon-/);
   });
 
-  it('a token opens until its lifetime ends, then AUTH_TOKEN_EXPIRED', async () => {
+  it('a token opens until its lifetime ends, then AUTH_TOKEN_EXPIRED; an anonymous one stays anonymous', async () => {
     const { clock, attempt, code } = setup();
     const config: AuthConfig = { providers: [provider], allowAnonymous: true, tokenTtlMs: 60_000 };
     const first = (await attempt(config)) as { token: string; userId: string; expiresAtMs: number };
     expect(first.expiresAtMs).toBe(clock.wallTime() + 60_000);
     clock.advance(59_999);
-    expect(await attempt(config, { token: first.token })).toMatchObject({ status: 'ok', userId: first.userId });
+    expect(await attempt(config, { token: first.token })).toMatchObject({ status: 'anonymous', userId: first.userId });
     clock.advance(1);
     expect(await code(attempt(config, { token: first.token }))).toBe('AUTH_TOKEN_EXPIRED');
     // Another config (another app's keys) does not open it either.

@@ -93,6 +93,17 @@ describe('session model', () => {
     expect(rejoin(expired.next!, 2, member.rejoinToken, Uint8Array.of(9), clock.now())).toMatchObject({ ok: false, code: 'REJOIN_NOT_FOUND' });
   });
 
+  it('with checkUserOnJoin, a user who came back as another actor cannot also rejoin its old place', () => {
+    const clock = new ManualClock();
+    let session = newSession('s1', 'app', 'room', { ...settings, checkUserOnJoin: true }, clock.now());
+    session = ok(admit(session, entrant('server'), clock.now())).next!;
+    session = ok(admit(session, { ...entrant('client'), userId: 'alice' }, clock.now())).next!;
+    const old = session.members[1] as Member;
+    session = drop(session, 2, clock.now()).next!;
+    session = ok(admit(session, { ...entrant('client'), userId: 'alice' }, clock.now())).next!;
+    expect(rejoin(session, 2, old.rejoinToken, Uint8Array.of(9), clock.now())).toMatchObject({ ok: false, code: 'USER_ALREADY_JOINED' });
+  });
+
   it('with a player TTL of 0 a drop removes the peer at once', () => {
     const clock = new ManualClock();
     const session = populated(clock, 1, { playerTtlMs: 0 });
