@@ -131,6 +131,10 @@ export class CloudEvents {
       case EventType.PLUGIN_EVENT:
         if (!this.sessionClosed) this.hooks.emit('pluginEvent', event.data === undefined ? { code: event.code } : { code: event.code, data: event.data });
         return;
+      case EventType.HOOK_ERROR:
+        // Checked and bounded by the protocol schema when decoded; sliced again so no wider value reaches the game.
+        if (!this.sessionClosed) this.hooks.emit('webhookError', { hook: String(event.hook).slice(0, 64), message: String(event.message).slice(0, 256) });
+        return;
       default:
         return;
     }

@@ -56,6 +56,7 @@ export type {
   PlayerJoinedEvent,
   PlayerLeftEvent,
   PluginEventArgs,
+  WebhookErrorArgs,
   ProgressEvent,
   ProgressFlow,
   Properties,

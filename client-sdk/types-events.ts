@@ -113,6 +113,14 @@ export interface PluginEventArgs {
   data?: JsonValue;
 }
 
+/** A webhook of this runner's session failed (HOOK_ERROR, Photon's ErrorInfo; the app's `webhooks.errorInfo`). */
+export interface WebhookErrorArgs {
+  /** The webhook type, e.g. `peer.beforeJoin` or `peer.joined` (at most 64 characters). */
+  hook: string;
+  /** Why, one line (at most 256 characters). */
+  message: string;
+}
+
 /** The cloud closed this runner's session; every connected peer got `peerDisconnected` (`sessionClosed`) first. */
 export interface SessionClosedEvent {
   sessionId: string;

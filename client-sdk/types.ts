@@ -18,6 +18,7 @@ import type {
   PeerConnectedEvent,
   PeerDisconnectedEvent,
   PluginEventArgs,
+  WebhookErrorArgs,
   ProgressEvent,
   RelayErrorEvent,
   SessionClosedEvent,
@@ -289,4 +290,6 @@ export interface NetworkRunnerEvents {
   warning: [WarningEvent];
   /** The session's plugin sent this runner an event (docs/plugins.md). */
   pluginEvent: [PluginEventArgs];
+  /** A webhook of the session failed (docs/sdk.md, "webhookError"). */
+  webhookError: [WebhookErrorArgs];
 }

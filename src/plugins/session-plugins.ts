@@ -10,6 +10,7 @@ import type { EgressClient } from '../egress/index.js';
 import { noPluginHttp, pluginHttp } from './http.js';
 import { createPluginRuntime, type PluginRuntime } from './runtime.js';
 import type { PluginsConfig } from './types.js';
+import { createWebhookGates, withWebhookGates, type WebhooksConfig } from '../webhooks/index.js';
 
 export interface SessionPluginParts {
   settings: ResolvedOptions;
@@ -17,6 +18,8 @@ export interface SessionPluginParts {
   codec: SignalingCodec;
   registry: Registry;
   pluginsOf(appId: string): PluginsConfig | undefined;
+  /** The app's webhooks: their gates run after the plugin's (src/webhooks/gates.ts). */
+  webhooksOf?(appId: string): WebhooksConfig | undefined;
   update<R>(sessionId: string, attempt: (s: Session) => Outcome<R>): Promise<Outcome<R> | undefined>;
   publish(sessionId: string, deliveries: Delivery[]): void;
   /** The service's egress client (host.http); without one, plugin HTTP calls fail. */
@@ -25,7 +28,7 @@ export interface SessionPluginParts {
 
 export function sessionPlugins(env: Env, parts: SessionPluginParts): PluginRuntime {
   const { checks, codec, egress } = parts;
-  return createPluginRuntime(env, {
+  const runtime = createPluginRuntime(env, {
     pluginsOf: parts.pluginsOf,
     registry: parts.registry,
     access: {
@@ -38,4 +41,16 @@ export function sessionPlugins(env: Env, parts: SessionPluginParts): PluginRunti
     },
     http: (slot) => (egress ? pluginHttp(egress, env.clock, slot) : noPluginHttp),
   });
+  const { webhooksOf } = parts;
+  if (!webhooksOf) return runtime;
+  const gates = createWebhookGates(env, {
+    webhooksOf,
+    ...(egress ? { egress } : {}),
+    region: parts.settings.region,
+    registry: parts.registry,
+    settingsFrom: checks.settingsFrom,
+    checkProperties: checks.checkProperties,
+    publish: parts.publish,
+  });
+  return withWebhookGates(runtime, gates, env.clock);
 }

@@ -90,6 +90,8 @@ export const EventType = {
   LOBBY_UPDATE: 38,
   /** {@link PluginEvent}: an event the session's plugin sent (only to peers that announced `plugin-events`). */
   PLUGIN_EVENT: 40,
+  /** {@link HookErrorEvent}: a webhook of the session failed (Photon's ErrorInfo; only to peers that announced `webhook-errors`). */
+  HOOK_ERROR: 41,
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 

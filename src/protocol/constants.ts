@@ -57,6 +57,9 @@ export const PROTOCOL_MAX_PLUGIN_EVENT_DEPTH = 16;
 
 /** Longest `detail.reason` of an error reply (a plugin's own reason code). */
 export const PROTOCOL_MAX_ERROR_REASON_CHARS = 64;
+
+/** Longest HOOK_ERROR message, characters (Photon's ErrorInfo carries one short line). */
+export const PROTOCOL_MAX_HOOK_ERROR_MESSAGE_CHARS = 256;
 /** Longest id a restore hands back (session and peer ids the cloud made: 16 and 12 base64url
  *  characters); 64 leaves room for another cloud's longer ids. */
 export const PROTOCOL_RESTORED_ID_CHARS = 64;

@@ -137,6 +137,18 @@ export interface PluginEvent {
   from: 0;
 }
 
+/**
+ * A webhook of the session failed (Photon's ErrorInfo, with the app's `webhooks.errorInfo`):
+ * which hook, and why. Sent only to peers that announced `webhook-errors`.
+ */
+export interface HookErrorEvent {
+  type: typeof EventType.HOOK_ERROR;
+  /** The webhook type, e.g. `peer.beforeJoin` (at most PROTOCOL_MAX_ERROR_REASON_CHARS). */
+  hook: string;
+  /** At most PROTOCOL_MAX_HOOK_ERROR_MESSAGE_CHARS. */
+  message: string;
+}
+
 export type Event =
   | StartEvent
   | PeerJoinedEvent
@@ -148,7 +160,8 @@ export type Event =
   | RelayTicketEvent
   | KickedEvent
   | LobbyUpdateEvent
-  | PluginEvent;
+  | PluginEvent
+  | HookErrorEvent;
 
 /** Anything the service sends. */
 export type ServerMessage = ResponseMessage | ErrorMessage | Event;

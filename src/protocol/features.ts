@@ -10,6 +10,8 @@ export const Feature = {
   AUTH: 'auth',
   /** PLUGIN_EVENT, and KICKED with the reason `plugin` (docs/plugins.md). */
   PLUGIN_EVENTS: 'plugin-events',
+  /** HOOK_ERROR: a webhook of the session failed (Photon's ErrorInfo; docs/webhook-gates.md). */
+  WEBHOOK_ERRORS: 'webhook-errors',
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];
 
@@ -46,9 +48,11 @@ export function codeForPeer(code: string, message: string, features: ReadonlySet
 /**
  * The event a peer is sent for `event`, or undefined to send it nothing: PLUGIN_EVENT only to
  * peers that announced `plugin-events`; to the others a plugin's KICKED says `kicked` and a
- * plugin's SESSION_CLOSED `serverLeft` (the values a first-release SDK knows).
+ * plugin's SESSION_CLOSED `serverLeft` (the values a first-release SDK knows). HOOK_ERROR only
+ * to peers that announced `webhook-errors`.
  */
 export function eventForPeer(event: Event, features: ReadonlySet<string> | undefined): Event | undefined {
+  if (event.type === EventType.HOOK_ERROR) return features?.has(Feature.WEBHOOK_ERRORS) ? event : undefined;
   if (features?.has(Feature.PLUGIN_EVENTS)) return event;
   switch (event.type) {
     case EventType.PLUGIN_EVENT:

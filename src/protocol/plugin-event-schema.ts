@@ -3,11 +3,12 @@
 import type { ErrorDetail, JsonValue } from '../../core/index.js';
 import {
   PROTOCOL_MAX_ERROR_REASON_CHARS,
+  PROTOCOL_MAX_HOOK_ERROR_MESSAGE_CHARS,
   PROTOCOL_MAX_PLUGIN_EVENT_BYTES,
   PROTOCOL_MAX_PLUGIN_EVENT_CODE,
   PROTOCOL_MAX_PLUGIN_EVENT_DEPTH,
 } from './constants.js';
-import { EventType, type PluginEvent } from './messages.js';
+import { EventType, type HookErrorEvent, type PluginEvent } from './messages.js';
 import { SchemaError, integer, isPlainObject, literal, object, optional, string, type Schema } from './schema.js';
 
 /**
@@ -59,4 +60,10 @@ export const errorDetail: Schema<ErrorDetail> = object<ErrorDetail>({
   /** The auth provider's ResultCode (AUTH_FAILED; docs/auth.md). */
   resultCode: optional(integer(-(2 ** 31), 2 ** 31 - 1)),
   hook: optional(string(PROTOCOL_MAX_ERROR_REASON_CHARS)),
+});
+
+export const hookErrorEvent: Schema<HookErrorEvent> = object<HookErrorEvent>({
+  type: literal(EventType.HOOK_ERROR),
+  hook: string(PROTOCOL_MAX_ERROR_REASON_CHARS),
+  message: string(PROTOCOL_MAX_HOOK_ERROR_MESSAGE_CHARS),
 });

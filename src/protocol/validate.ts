@@ -12,7 +12,7 @@ import {
   PROTOCOL_MAX_REQUEST_ID,
   PROTOCOL_MAX_TOKEN_BYTES,
 } from './constants.js';
-import { errorDetail, pluginEvent } from './plugin-event-schema.js';
+import { errorDetail, hookErrorEvent, pluginEvent } from './plugin-event-schema.js';
 import { err, ok, type ErrorCode, type Result } from '../../core/index.js';
 import {
   EventType,
@@ -180,6 +180,7 @@ const eventSchemas: { [T in EventType]: Schema<Extract<Event, { type: T }>> } = 
   [EventType.KICKED]: kickedEvent,
   [EventType.LOBBY_UPDATE]: lobbyUpdateEvent,
   [EventType.PLUGIN_EVENT]: pluginEvent,
+  [EventType.HOOK_ERROR]: hookErrorEvent,
 };
 
 /**

@@ -10,6 +10,7 @@ import { createEgressClient } from '../egress/index.js';
 import { PROTOCOL_MAX_REQUEST_ID, ReplyType, RequestType, createSignalingCodec, type ListResult, type Properties } from '../protocol/index.js';
 import { createRpcService } from '../rpc/index.js';
 import { createWebhookDispatcher, type WebhookDispatcher } from '../webhooks/dispatcher.js';
+import { hookErrorReporter } from '../webhooks/hook-error.js';
 import { appExtensions } from './apps.js';
 import { createDispatch } from './dispatch.js';
 import { createGateway, type PeerConnection, type PeerSocket } from './gateway.js';
@@ -58,6 +59,13 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
     region: options.region,
     node: hostname(),
     registry: metrics.registry,
+    // Photon's HasErrorInfo: a dead-lettered notification tells the session's members (HOOK_ERROR).
+    deadLettered: (letter) =>
+      void hookErrorReporter({
+        errorInfo: (appId) => appExtensions(options.apps, appId)?.webhooks?.errorInfo === true,
+        session: async (sessionId) => (await options.store.get(sessionId))?.session,
+        publish: (sessionId, deliveries) => bus.publish(sessionId, deliveries),
+      })(letter).catch((error: unknown) => env.logger.warn({ err: error, sessionId: letter.sessionId }, 'webhook: HOOK_ERROR not sent')),
   });
   const sessions = createSessions(env, { settings: options, metrics, bus, hooks, deadlines, egress, auth, webhooks });
   const lobby = createLobbyFeed(env, {

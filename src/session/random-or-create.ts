@@ -8,6 +8,7 @@
  */
 import { PunchthroughError } from '../../core/index.js';
 import type { CreateOptions, JoinRandomRequest, Properties } from '../protocol/index.js';
+import { finalRefusal } from '../webhooks/index.js';
 import { createKeyedLock } from './keyed-lock.js';
 import type { Member, Outcome, Session } from './model.js';
 import type { Peer } from './peer.js';
@@ -44,7 +45,8 @@ export function createJoinRandom<Reply>(parts: JoinRandomParts<Reply>): (peer: P
       try {
         if ((await parts.enter(peer, candidate, 'random', reply, token, arrivedAt))?.ok) return 'joined' as const;
       } catch (error) {
-        if (!(error instanceof PunchthroughError)) throw error;
+        // A webhook gate's refusal (without `skip`) ends the random join: the backend said no to this peer.
+        if (!(error instanceof PunchthroughError) || finalRefusal(error)) throw error;
         if (error.code === 'HOOK_TIMEOUT') timedOut = true;
       }
     }

@@ -106,7 +106,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   const codec = createSignalingCodec({ maxFrameBytes: settings.maxFrameBytes });
   const checks = createRequestChecks(settings, codec);
   const access = { update: <R>(id: string, attempt: (s: Session) => Outcome<R>) => update(id, attempt), publish: bus.publish.bind(bus), egress: options.egress };
-  const plugins = sessionPlugins(env, { settings, checks, codec, registry: metrics.registry, pluginsOf: (appId) => appExtensions(settings.apps, appId)?.plugins, ...access });
+  const plugins = sessionPlugins(env, { settings, checks, codec, registry: metrics.registry, pluginsOf: (appId) => appExtensions(settings.apps, appId)?.plugins, webhooksOf: (appId) => appExtensions(settings.apps, appId)?.webhooks, ...access });
   const tickets = createTicketRefresher(clock, logger, settings.relay);
   // Quotas of this process: sessionId → the address that created it, live sessions per address.
   const creators = new Map<string, string>();

@@ -10,11 +10,14 @@ type Command =
   | { cmd: 'closeAll' }
   | { cmd: 'prepare'; kind: 'session' | 'bare'; url: string; pairs: number }
   | { cmd: 'run'; durationMs: number }
+  | { cmd: 'latency'; durationMs: number }
   | { cmd: 'release' };
 
 /** A prepared join-rate run: connections are open, `run` drives cycles, `release` closes them. */
 interface Driver {
   run(durationMs: number): Promise<{ joins: number; ms: number; warmup: number; peerCpuUs: number }>;
+  /** Runs cycles as `run` does; returns each counted cycle's create + join time, ms. */
+  latency(durationMs: number): Promise<number[]>;
   release(): Promise<void>;
 }
 
@@ -73,13 +76,17 @@ async function sessionDriver(url: string, pairs: number): Promise<Driver> {
     Array.from({ length: pairs }, async () => [await TestSignalingClient.hello(url), await TestSignalingClient.hello(url)] as const),
   );
   let round = 0;
+  let samples: number[] | undefined;
+  let countFrom = 0;
   const cycle = async (pair: number, until: () => boolean): Promise<number> => {
     const [host, client] = peers[pair]!;
     let count = 0;
     for (round += 1; until(); count++) {
       const name = `p${pair}-${round}-${count}`;
+      const started = performance.now();
       await host.request({ type: RequestType.CREATE, name });
       await client.request({ type: RequestType.JOIN, name });
+      if (started >= countFrom) samples?.push(performance.now() - started);
       await Promise.all([
         host.request({ type: RequestType.REPORT_ADDRESSES, ...reflexive(1000 + pair) }),
         client.request({ type: RequestType.REPORT_ADDRESSES, ...reflexive(2000 + pair) }),
@@ -95,6 +102,15 @@ async function sessionDriver(url: string, pairs: number): Promise<Driver> {
   };
   return {
     run: (durationMs) => timed(pairs, durationMs, cycle),
+    async latency(durationMs) {
+      // Cycles that start in `timed`'s warm-up (its first fifth) are not sampled.
+      samples = [];
+      countFrom = performance.now() + durationMs / 5;
+      await timed(pairs, durationMs, cycle);
+      const taken = samples;
+      samples = undefined;
+      return taken;
+    },
     release: async () => {
       await Promise.all(peers.flat().map((peer) => peer.close()));
     },
@@ -118,6 +134,9 @@ process.on('message', (message: Command) => {
         break;
       case 'run':
         process.send!(await driver!.run(message.durationMs));
+        break;
+      case 'latency':
+        process.send!({ samples: await driver!.latency(message.durationMs) });
         break;
       case 'release':
         await driver?.release();

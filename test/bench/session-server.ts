@@ -17,7 +17,22 @@ const cloud = (await import(new URL('../../dist/src/index.js', import.meta.url).
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-type Command = { cmd: 'start'; kind: 'session' | 'bare' } | { cmd: 'memory' } | { cmd: 'cpu' } | { cmd: 'stop' };
+type Command = { cmd: 'start'; kind: 'session' | 'bare'; webhookUrl?: string } | { cmd: 'memory' } | { cmd: 'cpu' } | { cmd: 'stop' };
+
+/** Webhooks of every app to `baseUrl` (a receiver that never answers): every notification type on, gates off. */
+const hangingWebhooks = (baseUrl: string) => ({
+  egress: { allowedNetworks: ['127.0.0.1/32'], allowInsecureHttp: true },
+  apps: {
+    '*': {
+      webhooks: {
+        baseUrl,
+        secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
+        events: ['session.created', 'peer.joined', 'peer.connected', 'session.propertiesChanged', 'peer.left', 'session.closed'] as const,
+        propertiesForward: 'always' as const,
+      },
+    },
+  },
+});
 
 let stop: (() => Promise<void>) | undefined;
 
@@ -26,7 +41,7 @@ function memory(): NodeJS.MemoryUsage {
   return process.memoryUsage();
 }
 
-async function start(kind: 'session' | 'bare'): Promise<number> {
+async function start(kind: 'session' | 'bare', webhookUrl?: string): Promise<number> {
   if (kind === 'session') {
     // Each load connection runs thousands of join cycles, and every peer comes from 127.0.0.1,
     // so the per-connection and per-address limits (sized for real peers) are lifted here.
@@ -35,7 +50,8 @@ async function start(kind: 'session' | 'bare'): Promise<number> {
       requestsPerSecond: 1e9,
       requestBurst: 1e9,
       maxConnectionsPerAddress: Number.MAX_SAFE_INTEGER,
-    });
+      ...(webhookUrl === undefined ? {} : hangingWebhooks(webhookUrl)),
+    } as Parameters<Cloud['buildSessionService']>[0]);
     const { port } = await service.listen({ host: '127.0.0.1', port: 0 });
     stop = () => service.close();
     return port;
@@ -193,7 +209,7 @@ function answer(peer: Peer, request: Frame, hosts: Map<string, Pairing>): void {
 
 process.on('message', (message: Command) => {
   void (async () => {
-    if (message.cmd === 'start') process.send!({ port: await start(message.kind), memory: memory() });
+    if (message.cmd === 'start') process.send!({ port: await start(message.kind, message.webhookUrl), memory: memory() });
     else if (message.cmd === 'memory') process.send!({ memory: memory() });
     else if (message.cmd === 'cpu') process.send!({ cpu: process.cpuUsage() });
     else {

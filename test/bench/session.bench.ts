@@ -3,11 +3,16 @@
 //   against a bare `ws` server answering the same requests with the same frames but no session
 //   logic (the transport ceiling for this protocol on this machine), driven by the same load;
 // - memory per idle connected peer (hello done) with 1,000 and 10,000 WebSocket peers, against
-//   ≤ 50 KiB, and against idle peers of a bare `ws` server.
+//   ≤ 50 KiB, and against idle peers of a bare `ws` server;
+// - join latency (p50/p99 of create + join) with every app's webhook notifications going to a
+//   receiver that accepts connections and never answers, side by side with no webhooks, in the
+//   same run: a dead backend must never slow a join (docs/webhook-gates.md).
+// BENCH_PARTS=rate,memory,latency picks parts (default all).
 // The service and the baseline each run in a fresh child process (clean RSS); the peers run in
 // another child, so their own memory is not counted.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { median } from './median.js';
 
@@ -17,6 +22,10 @@ const JOIN_PAIRS = Number(process.env.BENCH_PAIRS ?? 64);
 const JOIN_DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3_000);
 const JOIN_ROUNDS = 3;
 const PEER_COUNTS = [1_000, 10_000];
+/** Pairs in flight for the latency figure: few, so the figure is a join's own time, not queueing behind 64 pairs. */
+const LATENCY_PAIRS = Number(process.env.BENCH_LATENCY_PAIRS ?? 8);
+const LATENCY_ROUNDS = 3;
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'rate,memory,latency').split(','));
 const DEADLINE_MS = 300_000;
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
@@ -33,9 +42,9 @@ async function ask<T>(process: ChildProcess, message: object): Promise<T> {
   return answer;
 }
 
-async function server(kind: 'session' | 'bare'): Promise<{ child: ChildProcess; url: string; memory: NodeJS.MemoryUsage }> {
+async function server(kind: 'session' | 'bare', webhookUrl?: string): Promise<{ child: ChildProcess; url: string; memory: NodeJS.MemoryUsage }> {
   const proc = child('./session-server.ts');
-  const { port, memory } = await ask<{ port: number; memory: NodeJS.MemoryUsage }>(proc, { cmd: 'start', kind });
+  const { port, memory } = await ask<{ port: number; memory: NodeJS.MemoryUsage }>(proc, { cmd: 'start', kind, ...(webhookUrl === undefined ? {} : { webhookUrl }) });
   return { child: proc, url: `ws://127.0.0.1:${port}${kind === 'session' ? '/v1/signaling' : '/'}`, memory };
 }
 
@@ -87,44 +96,117 @@ async function idleMemory(load: ChildProcess, kind: 'session' | 'bare', count: n
   return { rssKiB: kib(memory.rss - srv.memory.rss) / count, heapKiB: kib(js(memory) - js(srv.memory)) / count };
 }
 
+/** A webhook receiver that accepts every connection, reads every byte and never answers (a hung backend). */
+async function hangingReceiver(): Promise<{ url: string; connections: () => number; bytes: () => number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let connections = 0;
+  let bytes = 0;
+  const srv: Server = createServer((socket) => {
+    connections += 1;
+    sockets.add(socket);
+    socket.on('data', (chunk) => void (bytes += chunk.length));
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const address = srv.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/hooks`,
+    connections: () => connections,
+    bytes: () => bytes,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => srv.close(resolve));
+    },
+  };
+}
+
+const percentile = (values: readonly number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+};
+
+/** Create + join times (ms) of the counted cycles on a fresh service, with or without the hanging webhooks. */
+async function joinLatency(load: ChildProcess, webhookUrl?: string): Promise<number[]> {
+  const srv = await server('session', webhookUrl);
+  await ask(load, { cmd: 'prepare', kind: 'session', url: srv.url, pairs: LATENCY_PAIRS });
+  const { samples } = await ask<{ samples: number[] }>(load, { cmd: 'latency', durationMs: JOIN_DURATION_MS });
+  await ask(load, { cmd: 'release' });
+  await stop(srv.child);
+  return samples;
+}
+
+async function latencyPart(load: ChildProcess): Promise<void> {
+  const receiver = await hangingReceiver();
+  try {
+    const none: number[] = [];
+    const hanging: number[] = [];
+    // Alternating rounds, so the machine's drift shows in both; the samples are pooled.
+    for (let round = 0; round < LATENCY_ROUNDS; round++) {
+      none.push(...(await joinLatency(load)));
+      hanging.push(...(await joinLatency(load, receiver.url)));
+    }
+    const line = (label: string, samples: number[]): string =>
+      `  ${label.padEnd(44)} p50 ${fmt(percentile(samples, 50), 2).padStart(6)} ms   p99 ${fmt(percentile(samples, 99), 2).padStart(6)} ms   (${fmt(samples.length, 0)} cycles)`;
+    console.log(`join latency: create + join of a pair (${LATENCY_PAIRS} pairs in flight, ${LATENCY_ROUNDS} alternating rounds of ${JOIN_DURATION_MS} ms, samples pooled)`);
+    console.log(line('no webhooks', none));
+    console.log(line('webhooks to a receiver that never answers', hanging));
+    console.log(`  the hanging receiver accepted ${fmt(receiver.connections(), 0)} connections and read ${fmt(receiver.bytes() / 1024, 0)} KiB; it answered none`);
+    console.log(`  p99 ratio (hanging / none) ${fmt(percentile(hanging, 99) / percentile(none, 99), 2)}×   target: p99 < 50 ms and no slower than without webhooks\n`);
+  } finally {
+    await receiver.close();
+  }
+}
+
 async function main(): Promise<void> {
   // The server child runs dist/: compile the current sources first.
   execFileSync(process.execPath, [here('../../node_modules/typescript/bin/tsc'), '-p', here('../../tsconfig.build.json')], { stdio: 'inherit' });
   const load = child('./session-load.ts');
   try {
     console.log(`session service benchmark (node ${process.version}, ${JOIN_PAIRS} concurrent pairs, ${JOIN_DURATION_MS} ms runs)\n`);
-    // Rounds alternate service and baseline, so the machine's drift shows in both; medians.
-    const rounds: Array<{ ours: JoinFigure; bare: JoinFigure }> = [];
-    for (let round = 0; round < JOIN_ROUNDS; round++) rounds.push({ ours: await joinRate(load, 'session'), bare: await joinRate(load, 'bare') });
-    const medianOf = (pick: (round: { ours: JoinFigure; bare: JoinFigure }) => JoinFigure): JoinFigure => ({
-      perSecond: median(rounds.map((round) => pick(round).perSecond)),
-      cpuUs: median(rounds.map((round) => pick(round).cpuUs)),
-      peerCpuUs: median(rounds.map((round) => pick(round).peerCpuUs)),
-    });
-    const ours = medianOf((round) => round.ours);
-    const bare = medianOf((round) => round.bare);
-    const rateRatio = median(rounds.map((round) => round.ours.perSecond / round.bare.perSecond));
-    const cpuRatio = median(rounds.map((round) => round.ours.cpuUs / round.bare.cpuUs));
-    const line = (label: string, figure: JoinFigure): string =>
-      `  ${label.padEnd(34)} ${fmt(figure.perSecond, 0).padStart(7)} /s   server CPU ${fmt(figure.cpuUs, 0).padStart(4)} µs/cycle` +
-      ` = ${fmt(1e6 / figure.cpuUs, 0).padStart(6)} /s per core   (peers' CPU ${fmt(figure.peerCpuUs, 0)} µs/cycle)`;
-    console.log(`join rate: create + join + address exchange cycles (wall clock, and server CPU time per cycle; medians of ${JOIN_ROUNDS} alternating rounds)`);
-    console.log(`${line('punchthrough session service', ours)}   target ≥ ${fmt(TARGET_JOINS_PER_SECOND, 0)} /s (${fmt(ours.perSecond / TARGET_JOINS_PER_SECOND, 2)}× target)`);
-    console.log(`${line('bare ws, same frames, no logic', bare)}   ours = ${fmt(rateRatio, 2)}× its rate, ${fmt(cpuRatio, 2)}× its CPU\n`);
-
-    console.log('memory per idle connected peer (server process, after GC)');
-    for (const count of PEER_COUNTS) {
-      const session = await idleMemory(load, 'session', count);
-      const baseline = await idleMemory(load, 'bare', count);
-      console.log(
-        `  ${fmt(count, 0).padStart(6)} peers  punchthrough ${fmt(session.rssKiB).padStart(5)} KiB RSS (${fmt(session.heapKiB)} KiB JS heap)` +
-          `   bare ws ${fmt(baseline.rssKiB).padStart(5)} KiB RSS (${fmt(baseline.heapKiB)} KiB heap)` +
-          `   target ≤ ${TARGET_KIB_PER_PEER} KiB  (${fmt(session.rssKiB / TARGET_KIB_PER_PEER, 2)}× target, ${fmt(session.rssKiB / baseline.rssKiB, 2)}× bare ws)`,
-      );
-    }
+    if (PARTS.has('rate')) await ratePart(load);
+    if (PARTS.has('memory')) await memoryPart(load);
+    if (PARTS.has('latency')) await latencyPart(load);
   } finally {
     load.kill();
   }
+}
+
+async function ratePart(load: ChildProcess): Promise<void> {
+  // Rounds alternate service and baseline, so the machine's drift shows in both; medians.
+  const rounds: Array<{ ours: JoinFigure; bare: JoinFigure }> = [];
+  for (let round = 0; round < JOIN_ROUNDS; round++) rounds.push({ ours: await joinRate(load, 'session'), bare: await joinRate(load, 'bare') });
+  const medianOf = (pick: (round: { ours: JoinFigure; bare: JoinFigure }) => JoinFigure): JoinFigure => ({
+    perSecond: median(rounds.map((round) => pick(round).perSecond)),
+    cpuUs: median(rounds.map((round) => pick(round).cpuUs)),
+    peerCpuUs: median(rounds.map((round) => pick(round).peerCpuUs)),
+  });
+  const ours = medianOf((round) => round.ours);
+  const bare = medianOf((round) => round.bare);
+  const rateRatio = median(rounds.map((round) => round.ours.perSecond / round.bare.perSecond));
+  const cpuRatio = median(rounds.map((round) => round.ours.cpuUs / round.bare.cpuUs));
+  const line = (label: string, figure: JoinFigure): string =>
+    `  ${label.padEnd(34)} ${fmt(figure.perSecond, 0).padStart(7)} /s   server CPU ${fmt(figure.cpuUs, 0).padStart(4)} µs/cycle` +
+    ` = ${fmt(1e6 / figure.cpuUs, 0).padStart(6)} /s per core   (peers' CPU ${fmt(figure.peerCpuUs, 0)} µs/cycle)`;
+  console.log(`join rate: create + join + address exchange cycles (wall clock, and server CPU time per cycle; medians of ${JOIN_ROUNDS} alternating rounds)`);
+  console.log(`${line('punchthrough session service', ours)}   target ≥ ${fmt(TARGET_JOINS_PER_SECOND, 0)} /s (${fmt(ours.perSecond / TARGET_JOINS_PER_SECOND, 2)}× target)`);
+  console.log(`${line('bare ws, same frames, no logic', bare)}   ours = ${fmt(rateRatio, 2)}× its rate, ${fmt(cpuRatio, 2)}× its CPU\n`);
+}
+
+async function memoryPart(load: ChildProcess): Promise<void> {
+  console.log('memory per idle connected peer (server process, after GC)');
+  for (const count of PEER_COUNTS) {
+    const session = await idleMemory(load, 'session', count);
+    const baseline = await idleMemory(load, 'bare', count);
+    console.log(
+      `  ${fmt(count, 0).padStart(6)} peers  punchthrough ${fmt(session.rssKiB).padStart(5)} KiB RSS (${fmt(session.heapKiB)} KiB JS heap)` +
+        `   bare ws ${fmt(baseline.rssKiB).padStart(5)} KiB RSS (${fmt(baseline.heapKiB)} KiB heap)` +
+        `   target ≤ ${TARGET_KIB_PER_PEER} KiB  (${fmt(session.rssKiB / TARGET_KIB_PER_PEER, 2)}× target, ${fmt(session.rssKiB / baseline.rssKiB, 2)}× bare ws)`,
+    );
+  }
+  console.log('');
 }
 
 const guard = setTimeout(() => {

@@ -1,0 +1,31 @@
+// The gate chain of a create or a join: the app's plugin gate, then its webhook gate, sharing one
+// 4 s budget counted from the start of the plugin gate. Wraps the plugin runtime, so the session
+// service calls one thing at each point (docs/webhook-gates.md, "Order and budget").
+import type { Clock } from '../../core/index.js';
+import type { PluginRuntime } from '../plugins/runtime.js';
+import { GATE_CHAIN_MS } from './gate-constants.js';
+import type { WebhookGates } from './gates.js';
+
+/** `runtime` with the webhook gates after its own at the same points. */
+export function withWebhookGates(runtime: PluginRuntime, gates: WebhookGates, clock: Pick<Clock, 'now'>): PluginRuntime {
+  return {
+    ...runtime,
+    async prepareCreate(peer, request, sessionId, appKey, name, settings) {
+      const deadline = clock.now() + GATE_CHAIN_MS;
+      const prepared = await runtime.prepareCreate(peer, request, sessionId, appKey, name, settings);
+      try {
+        const final = await gates.beforeCreate(peer, { sessionId, name, settings: prepared.settings }, deadline);
+        return final === prepared.settings ? prepared : { ...prepared, settings: final };
+      } catch (error) {
+        prepared.discard();
+        throw error;
+      }
+    },
+
+    async beforeJoin(peer, session, kind, actor) {
+      const deadline = clock.now() + GATE_CHAIN_MS;
+      await runtime.beforeJoin(peer, session, kind, actor);
+      await gates.beforeJoin(peer, session, kind, actor, deadline);
+    },
+  };
+}
