@@ -1,5 +1,5 @@
 // The gate chain of a create or a join: the app's plugin gate, then its webhook gate, sharing one
-// 4 s budget counted from the start of the plugin gate. Wraps the plugin runtime, so the session
+// 4 s budget counted from the request's arrival. Wraps the plugin runtime, so the session
 // service calls one thing at each point (docs/webhook-gates.md, "Order and budget").
 import type { Clock } from '../../core/index.js';
 import type { PluginRuntime } from '../plugins/runtime.js';
@@ -10,9 +10,9 @@ import type { WebhookGates } from './gates.js';
 export function withWebhookGates(runtime: PluginRuntime, gates: WebhookGates, clock: Pick<Clock, 'now'>): PluginRuntime {
   return {
     ...runtime,
-    async prepareCreate(peer, request, sessionId, appKey, name, settings) {
-      const deadline = clock.now() + GATE_CHAIN_MS;
-      const prepared = await runtime.prepareCreate(peer, request, sessionId, appKey, name, settings);
+    async prepareCreate(peer, request, sessionId, appKey, name, settings, arrivedAt = clock.now()) {
+      const deadline = arrivedAt + GATE_CHAIN_MS;
+      const prepared = await runtime.prepareCreate(peer, request, sessionId, appKey, name, settings, arrivedAt);
       try {
         const final = await gates.beforeCreate(peer, { sessionId, name, settings: prepared.settings }, deadline);
         return final === prepared.settings ? prepared : { ...prepared, settings: final };
@@ -22,9 +22,10 @@ export function withWebhookGates(runtime: PluginRuntime, gates: WebhookGates, cl
       }
     },
 
-    async beforeJoin(peer, session, kind, actor) {
-      const deadline = clock.now() + GATE_CHAIN_MS;
-      await runtime.beforeJoin(peer, session, kind, actor);
+    // One budget from the request's arrival: a random join's candidates share it.
+    async beforeJoin(peer, session, kind, actor, arrivedAt = clock.now()) {
+      const deadline = arrivedAt + GATE_CHAIN_MS;
+      await runtime.beforeJoin(peer, session, kind, actor, arrivedAt);
       await gates.beforeJoin(peer, session, kind, actor, deadline);
     },
   };
