@@ -26,19 +26,19 @@ import {
   type RestoreRequest,
   type SetPropertiesRequest,
 } from '../protocol/index.js';
-import { boundedAddresses, knownAddressesFor, reportAddresses, sameAddresses, sameCandidates } from './addresses.js';
+import { knownAddressesFor } from './addresses.js';
 import { createRequestChecks } from './checks.js';
 import { kickRequest } from './kick.js';
 import type { HookRunner } from './hook-runner.js';
 import type { HelloAuthGate } from './hello-auth.js';
 import type { CallerContext } from './hooks.js';
 import type { SessionMetrics } from './metrics.js';
-import { admit, appKeyOf, create, memberOf, remove, setProperties } from './model.js';
+import { admit, appKeyOf, create, remove, setProperties } from './model.js';
 import { expire, nextDeadline } from './expiry.js';
 import type { Change, Member, NewMember, Outcome, Session } from './model.js';
 import type { ResolvedOptions } from './options.js';
 import type { Peer } from './peer.js';
-import { countNat, notFoundMessage } from './peer-reports.js';
+import { notFoundMessage, reportPeerAddresses } from './peer-reports.js';
 import type { DeadlineScheduler, EventBus } from './presence.js';
 import { createReconnectHandlers, type MakeSession } from './reconnect-handlers.js';
 import { refuse } from './request-error.js';
@@ -365,28 +365,8 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       throwIfRefused(outcome, 'the session closed');
     },
 
-    async reportAddresses(peer, request, reply) {
-      const membership = requireMembership(peer);
-      const addresses = boundedAddresses(request, settings.maxCandidates);
-      const now = clock.now();
-      const stored = await store.get(membership.sessionId);
-      const current = stored && memberOf(stored.session, membership.actor)?.addresses;
-      // A repeat changes nothing: no new events, so no new pings at the counterparts.
-      if (current && sameAddresses(current, addresses)) return reply();
-      // Discovery ends after the start and reports the NAT once more with the same candidates: that
-      // one report passes the rate limit (the counterparts' links learn the type from it).
-      const natReport = current !== undefined && sameCandidates(current, addresses) && !peer.natReported;
-      if (natReport) peer.natReported = true;
-      else if (peer.reportedAt !== undefined && now - peer.reportedAt < settings.minReportIntervalMs) {
-        refuse('RATE_LIMITED', `addresses may change at most once every ${settings.minReportIntervalMs} ms`);
-      } else peer.reportedAt = now;
-      metrics.natTypes.inc({ nat_type: request.natType ?? 'unreported' });
-      countNat(metrics, peer, addresses);
-      reply();
-      // Creation and joining step 11, then connection steps 1–2 inside reportAddresses.
-      await update(membership.sessionId, (s) => ({ ok: true, change: reportAddresses(s, membership.actor, addresses) }));
-      plugins.addresses(membership.sessionId, membership.actor, addresses);
-    },
+    reportAddresses: (peer, request, reply) =>
+      reportPeerAddresses({ settings, clock, store, metrics, plugins, update }, requireMembership(peer), peer, request, reply),
 
     connected(peer, request) {
       const { sessionId, actor } = requireMembership(peer);
