@@ -47,7 +47,7 @@ export interface Outbox {
   due(now: number): OutboxEntry[];
   /** The attempt on `entry` ended: delivered, to be retried, or dead. `random` ∈ [0, 1) spreads the retry. */
   settle(entry: OutboxEntry, outcome: AttemptOutcome, now: number, random: number): { kind: 'delivered' | 'retry' | 'dead'; reason?: string };
-  /** When the next queued entry becomes due (undefined: nothing waits on time). */
+  /** When the next queued entry becomes due (undefined: nothing waits on time, or nothing may go before a settle). */
   nextDueAt(): number | undefined;
   /** Puts a dead letter back at the end of its session's queue, with its id. False: no such letter. */
   replay(id: string, now: number): boolean;
@@ -145,6 +145,9 @@ export function createOutbox(options: OutboxOptions): Outbox {
     },
 
     nextDueAt() {
+      // At capacity nothing goes before an attempt settles, and a settle pumps again: no timer, no scan
+      // (with a hung backend every commit would otherwise walk every queued session).
+      if (sending.size >= options.maxInFlight) return undefined;
       let next: number | undefined;
       for (const [sessionId, queue] of queues) {
         const candidates = options.ordering === 'session' ? (busySessions.has(sessionId) ? [] : queue.slice(0, 1)) : queue.filter((entry) => !sending.has(entry));

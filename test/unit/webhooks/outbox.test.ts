@@ -109,6 +109,8 @@ describe('webhook outbox', () => {
     for (const session of ['a', 'b', 'c']) outbox.add(event(session, 1));
     expect(outbox.due(0)).toHaveLength(2);
     expect(outbox.inFlight).toBe(2);
+    // Nothing may go before a settle: no due time to wait for.
+    expect(outbox.nextDueAt()).toBeUndefined();
   });
 
   it('in any interleaving of answers, each session is delivered in seq order', () => {
