@@ -30,16 +30,20 @@ import { appOf, renderBody, urlOf, type NumberedNotification } from './render.js
 import { sampleNotification } from './sample.js';
 import type { WebhooksConfig } from './types.js';
 
-/** One attempt, as GET /v1/admin/deliveries lists it. */
-export interface DeliveryRecord {
-  /** Position in the service's log: a poller asks for records after the last one it saw. */
-  readonly n: number;
+/** Which notification: its webhook-id, type, app, session, place in the session and path. */
+export interface NotificationRef {
   readonly id: string;
   readonly type: string;
   readonly appId: string;
   readonly sessionId: string;
   readonly seq: number;
   readonly path: string;
+}
+
+/** One attempt, as GET /v1/admin/deliveries lists it. */
+export interface DeliveryRecord extends NotificationRef {
+  /** Position in the service's log: a poller asks for records after the last one it saw. */
+  readonly n: number;
   readonly attempt: number;
   /** HTTP status, absent on a transport failure. */
   readonly status?: number;
@@ -54,13 +58,7 @@ export interface DeliveryRecord {
   readonly answer: string;
 }
 
-export interface DeadLetterView {
-  readonly id: string;
-  readonly type: string;
-  readonly appId: string;
-  readonly sessionId: string;
-  readonly seq: number;
-  readonly path: string;
+export interface DeadLetterView extends NotificationRef {
   readonly attempts: number;
   readonly reason: string;
 }
