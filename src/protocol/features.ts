@@ -10,7 +10,7 @@ export const Feature = {
   AUTH: 'auth',
   /** PLUGIN_EVENT, and KICKED with the reason `plugin` (docs/plugins.md). */
   PLUGIN_EVENTS: 'plugin-events',
-  /** HOOK_ERROR: a webhook of the session failed (Photon's ErrorInfo; docs/webhook-gates.md). */
+  /** HOOK_ERROR: a webhook of the session failed (Photon's ErrorInfo; docs/webhooks.md, "Gates"). */
   WEBHOOK_ERRORS: 'webhook-errors',
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];

@@ -1,4 +1,4 @@
-// What a webhook gate's answer means (docs/webhook-gates.md, "Answers"). Pure: the HTTP result in,
+// What a webhook gate's answer means (docs/webhooks.md, "Answers"). Pure: the HTTP result in,
 // a verdict out. Everything in the answer is untrusted: each field is type-checked and bounded.
 import { parseBoundedJson } from '../../core/index.js';
 import { PROTOCOL_MAX_ERROR_REASON_CHARS } from '../protocol/index.js';

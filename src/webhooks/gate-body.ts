@@ -1,4 +1,4 @@
-// The body of a webhook gate call: the native envelope (docs/webhook-gates.md, "Requests") or
+// The body of a webhook gate call: the native envelope (docs/webhooks.md, "Requests") or
 // Photon v1.2's field names (format 'photon-v1.2' / 'playfab'). Pure.
 import type { JsonValue } from '../../core/index.js';
 import type { Properties } from '../protocol/index.js';

@@ -21,5 +21,5 @@ export const GATE_MAX_JSON_DEPTH = 16;
 /** Longest message a refusal or a HOOK_ERROR carries, characters (Photon's messages are short lines). */
 export const GATE_MAX_MESSAGE_CHARS = 256;
 
-/** Default paths under the base URL (docs/webhook-gates.md). */
+/** Default paths under the base URL (docs/webhooks.md, "Gates"). */
 export const GATE_DEFAULT_PATHS = { 'session.beforeCreate': 'session/before-create', 'peer.beforeJoin': 'peer/before-join' } as const;

@@ -1,6 +1,6 @@
 // The gate chain of a create or a join: the app's plugin gate, then its webhook gate, sharing one
 // 4 s budget counted from the request's arrival. Wraps the plugin runtime, so the session
-// service calls one thing at each point (docs/webhook-gates.md, "Order and budget").
+// service calls one thing at each point (docs/webhooks.md, "Order and budget").
 import type { Clock } from '../../core/index.js';
 import type { PluginRuntime } from '../plugins/runtime.js';
 import { GATE_CHAIN_MS } from './gate-constants.js';

@@ -2,7 +2,7 @@
  * Webhook gates: session.beforeCreate and peer.beforeJoin, POSTed to the game's backend through
  * the egress client (signed, purpose 'webhook') after the app's plugin gate, within what is left
  * of the 4 s gate chain; an endpoint error is retried once when ≥ 1 s remains, then the app's
- * onGateError decides (docs/webhook-gates.md).
+ * onGateError decides (docs/webhooks.md, "Gates").
  */
 import { Counter, type Registry } from 'prom-client';
 import { PunchthroughError, type Env } from '../../core/index.js';

@@ -19,8 +19,8 @@ const gc = runInNewContext('gc') as () => void;
 
 type Command = { cmd: 'start'; kind: 'session' | 'bare'; webhookUrl?: string } | { cmd: 'memory' } | { cmd: 'cpu' } | { cmd: 'stop' };
 
-/** Webhooks of every app to `baseUrl` (a receiver that never answers): every notification type on, gates off. */
-const hangingWebhooks = (baseUrl: string) => ({
+/** Webhooks of every app to `baseUrl` (a receiver that answers, or one that never does): every notification type on, gates off. */
+const webhooksTo = (baseUrl: string) => ({
   egress: { allowedNetworks: ['127.0.0.1/32'], allowInsecureHttp: true },
   apps: {
     '*': {
@@ -50,7 +50,7 @@ async function start(kind: 'session' | 'bare', webhookUrl?: string): Promise<num
       requestsPerSecond: 1e9,
       requestBurst: 1e9,
       maxConnectionsPerAddress: Number.MAX_SAFE_INTEGER,
-      ...(webhookUrl === undefined ? {} : hangingWebhooks(webhookUrl)),
+      ...(webhookUrl === undefined ? {} : webhooksTo(webhookUrl)),
     } as Parameters<Cloud['buildSessionService']>[0]);
     const { port } = await service.listen({ host: '127.0.0.1', port: 0 });
     stop = () => service.close();

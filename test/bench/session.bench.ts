@@ -6,12 +6,14 @@
 //   ≤ 50 KiB, and against idle peers of a bare `ws` server;
 // - join latency (p50/p99 of create + join) with every app's webhook notifications going to a
 //   receiver that accepts connections and never answers, side by side with no webhooks, in the
-//   same run: a dead backend must never slow a join (docs/webhook-gates.md).
+//   same run, and beside webhooks to a receiver that answers 200 at once (what webhooks cost when
+//   the backend is well): a dead backend must never slow a join (docs/webhooks.md, "Gates").
 // BENCH_PARTS=rate,memory,latency picks parts (default all).
 // The service and the baseline each run in a fresh child process (clean RSS); the peers run in
 // another child, so their own memory is not counted.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { median } from './median.js';
@@ -123,6 +125,28 @@ async function hangingReceiver(): Promise<{ url: string; connections: () => numb
   };
 }
 
+/** A webhook receiver that reads each request and answers 200 at once (a healthy backend). */
+async function answeringReceiver(): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+  let requests = 0;
+  const srv = createHttpServer((request, response) => {
+    requests += 1;
+    request.resume();
+    request.on('end', () => response.end());
+  });
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const address = srv.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/hooks`,
+    requests: () => requests,
+    close: async () => {
+      srv.closeAllConnections();
+      await new Promise((resolve) => srv.close(resolve));
+    },
+  };
+}
+
 const percentile = (values: readonly number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
@@ -140,23 +164,31 @@ async function joinLatency(load: ChildProcess, webhookUrl?: string): Promise<num
 
 async function latencyPart(load: ChildProcess): Promise<void> {
   const receiver = await hangingReceiver();
+  const healthy = await answeringReceiver();
   try {
     const none: number[] = [];
+    const answering: number[] = [];
     const hanging: number[] = [];
-    // Alternating rounds, so the machine's drift shows in both; the samples are pooled.
+    // Alternating rounds, so the machine's drift shows in all three; the samples are pooled.
     for (let round = 0; round < LATENCY_ROUNDS; round++) {
       none.push(...(await joinLatency(load)));
+      answering.push(...(await joinLatency(load, healthy.url)));
       hanging.push(...(await joinLatency(load, receiver.url)));
     }
     const line = (label: string, samples: number[]): string =>
       `  ${label.padEnd(44)} p50 ${fmt(percentile(samples, 50), 2).padStart(6)} ms   p99 ${fmt(percentile(samples, 99), 2).padStart(6)} ms   (${fmt(samples.length, 0)} cycles)`;
     console.log(`join latency: create + join of a pair (${LATENCY_PAIRS} pairs in flight, ${LATENCY_ROUNDS} alternating rounds of ${JOIN_DURATION_MS} ms, samples pooled)`);
     console.log(line('no webhooks', none));
+    console.log(line('webhooks to a receiver that answers 200', answering));
     console.log(line('webhooks to a receiver that never answers', hanging));
     console.log(`  the hanging receiver accepted ${fmt(receiver.connections(), 0)} connections and read ${fmt(receiver.bytes() / 1024, 0)} KiB; it answered none`);
-    console.log(`  p99 ratio (hanging / none) ${fmt(percentile(hanging, 99) / percentile(none, 99), 2)}×   target: p99 < 50 ms and no slower than without webhooks\n`);
+    console.log(`  the answering receiver got ${fmt(healthy.requests(), 0)} notifications`);
+    const ratio = (p: number, of: number[], to: number[]): string => `${fmt(percentile(of, p) / percentile(to, p), 2)}×`;
+    console.log(`  hanging / none: p50 ${ratio(50, hanging, none)} p99 ${ratio(99, hanging, none)}   hanging / answering: p50 ${ratio(50, hanging, answering)} p99 ${ratio(99, hanging, answering)}`);
+    console.log('  target: p99 < 50 ms, and a receiver that never answers no slower than one that does\n');
   } finally {
     await receiver.close();
+    await healthy.close();
   }
 }
 
