@@ -10,6 +10,7 @@ import { resolveEgressOptions, type EgressClientOptions, type ResolvedEgressOpti
 import { createOriginQueue, type OriginQueue } from './origin-queue.js';
 import { checkHeaders, checkSigning, checkUrl, type CheckedUrl } from './request-policy.js';
 import { signatureHeaders } from './signing.js';
+import { createKeepalivePools } from './keepalive.js';
 import { startExchange, type ExchangeOutcome } from './transport.js';
 import type { EgressClient, EgressFailure, EgressPurpose, EgressRequest, EgressResult } from './types.js';
 
@@ -43,6 +44,7 @@ export function createEgressClient(env: Env, options: EgressClientOptions = {}):
   const metrics = createEgressMetrics(options.registry);
   const origins = new Map<string, OriginState>();
   const closers = new Set<(stop: Stopped) => void>();
+  const pools = createKeepalivePools();
   const inFlight = new Set<Promise<EgressResult>>();
   let closed = false;
   if (policy.allowInsecureHttp) logger.warn('egress: allowInsecureHttp is on; calls may go over plain http: (never do this in production)');
@@ -182,7 +184,8 @@ export function createEgressClient(env: Env, options: EgressClientOptions = {}):
           ...(body === undefined ? {} : { 'content-type': headers.value['content-type'] ?? 'application/json', 'content-length': String(body.length) }),
           ...(signing.value ? signatureHeaders(signing.value.id, Math.floor(clock.wallTime() / 1000), payload, signing.value.keys) : {}),
         };
-        const exchange = startExchange({ target, addresses: vetted.addresses, method, headers: sent, body, maxResponseBytes, ca: policy.ca });
+        const agent = pools.agentFor(origin, target.https, vetted.addresses, policy.maxConcurrentPerOrigin);
+        const exchange = startExchange({ target, addresses: vetted.addresses, method, headers: sent, body, maxResponseBytes, ca: policy.ca, agent });
         void stopper.stopped.then((stop) => exchange.cut(stop.failure, stop.detail));
         const outcome = await exchange.result;
         return { outcome, verdict: breakerVerdict(outcome), probe, origin };
@@ -248,6 +251,7 @@ export function createEgressClient(env: Env, options: EgressClientOptions = {}):
       closed = true;
       for (const stop of [...closers]) stop({ failure: 'aborted', detail: 'client closed' });
       await Promise.allSettled([...inFlight]);
+      pools.close();
       // The registry may be the service's and outlive this client: no breaker of ours stays "open" in it.
       for (const [origin, state] of origins) if (isOpen(state.breaker)) metrics.breakerOpen.remove({ origin });
       origins.clear();

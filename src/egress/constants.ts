@@ -112,3 +112,13 @@ export const OUTCOMES = [
   'aborted',
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
+
+/** Origin + vetted-address pairs that keep idle connections: a cloud calls a handful of backends
+ *  (auth, webhooks, WebRPC); the oldest pool beyond this closes its sockets. */
+export const MAX_KEEPALIVE_POOLS = 64;
+/** Idle connections kept per pool: a notification burst reuses them instead of a TCP (and TLS)
+ *  handshake each; more idle sockets than this serve no burst a backend would welcome. */
+export const MAX_IDLE_SOCKETS_PER_POOL = 16;
+/** How long an idle connection is kept, ms: under Node's and nginx's default keep-alive (5 s and
+ *  75 s), so the backend rarely closes a socket just as we reuse it. */
+export const KEEPALIVE_IDLE_MS = 4_000;

@@ -2,7 +2,7 @@
 // address only (DNS already answered and was checked), the body is read up to a cap, any 3xx is
 // refused, and the caller can cut it at any moment (deadline, abort, close).
 import { Buffer } from 'node:buffer';
-import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpRequest, type Agent, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction, Socket } from 'node:net';
 import { rootCertificates } from 'node:tls';
@@ -19,6 +19,8 @@ export interface ExchangeInput {
   readonly maxResponseBytes: number;
   /** Extra trusted CAs (PEM), added to Node's roots. */
   readonly ca: readonly string[] | undefined;
+  /** Kept-alive connections to this origin and these addresses (keepalive.ts). */
+  readonly agent: Agent;
 }
 
 export type ExchangeOutcome =
@@ -54,11 +56,12 @@ export function startExchange(input: ExchangeInput): Exchange {
   let connected = false;
   let secured = false;
   let phase = 'while connecting';
-  const finish = (outcome: ExchangeOutcome): void => {
+  // A whole answer leaves its socket to the pool; anything else destroys it.
+  const finish = (outcome: ExchangeOutcome, keepSocket = false): void => {
     if (done) return;
     done = true;
     settle(outcome);
-    request?.destroy();
+    if (!keepSocket) request?.destroy();
   };
   const { target } = input;
   // The pin: whatever name the socket layer asks about, the answer is the vetted addresses. Node
@@ -76,9 +79,7 @@ export function startExchange(input: ExchangeInput): Exchange {
     path: `${target.url.pathname}${target.url.search}`,
     headers: { ...input.headers, host: target.url.host },
     lookup,
-    // A fresh connection per call: a kept-alive socket would outlive the DNS answer it was vetted
-    // with, and idle sockets to many origins are state we would have to bound.
-    agent: false,
+    agent: input.agent,
     // RFC 6066 forbids an IP address as the TLS server name; the certificate is then checked
     // against the IP (the `host`).
     ...(target.https && target.ip === undefined ? { servername: target.host } : {}),
@@ -91,6 +92,12 @@ export function startExchange(input: ExchangeInput): Exchange {
     return { result, cut: () => undefined };
   }
   request.on('socket', (socket: Socket) => {
+    // A kept-alive socket is connected (and secured) already.
+    if (!socket.connecting) {
+      connected = secured = true;
+      phase = 'while waiting for the answer';
+      return;
+    }
     socket.once('connect', () => {
       connected = true;
       phase = target.https ? 'in the TLS handshake' : 'while waiting for the answer';
@@ -127,7 +134,7 @@ export function startExchange(input: ExchangeInput): Exchange {
       chunks.push(chunk);
     });
     response.on('end', () => {
-      finish({ ok: true, status, headers: flatHeaders(response.headers), body: new Uint8Array(Buffer.concat(chunks, size)) });
+      finish({ ok: true, status, headers: flatHeaders(response.headers), body: new Uint8Array(Buffer.concat(chunks, size)) }, true);
     });
     response.on('error', (error: NodeJS.ErrnoException) => {
       finish({ ok: false, failure: 'connect', detail: `body cut: ${error.code ?? error.message}` });

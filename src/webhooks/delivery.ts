@@ -24,6 +24,9 @@ export function retryAfterMs(header: string | undefined, nowWallMs: number): num
   return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, WEBHOOK_MAX_RETRY_AFTER_MS) : undefined;
 }
 
+/** Transport failures no retry can mend: the policy refused the address, a redirect, a body over its cap. */
+const PERMANENT_FAILURES: ReadonlySet<string> = new Set(['blocked', 'redirect', 'bodyTooLarge']);
+
 const transient = (status: number) => status === 408 || status === 425 || status === 429 || status >= 500;
 
 /**
@@ -43,7 +46,7 @@ export function verdict(
 ): Verdict {
   if (outcome.kind === 'answered' && outcome.status >= 200 && outcome.status < 300) return { kind: 'delivered' };
   if (outcome.kind === 'answered' && !transient(outcome.status)) return { kind: 'dead', reason: `HTTP ${outcome.status}` };
-  if (outcome.kind === 'failed' && (outcome.failure === 'blocked' || outcome.failure === 'redirect')) return { kind: 'dead', reason: outcome.failure };
+  if (outcome.kind === 'failed' && PERMANENT_FAILURES.has(outcome.failure)) return { kind: 'dead', reason: outcome.failure };
   const base = schedule[Math.min(attempt, schedule.length) - 1] ?? 0;
   const spread = base * WEBHOOK_RETRY_JITTER * (2 * random - 1);
   const delay = outcome.kind === 'answered' && outcome.retryAfterMs !== undefined ? outcome.retryAfterMs : Math.round(base + spread);

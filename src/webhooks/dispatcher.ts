@@ -98,6 +98,15 @@ interface Lane {
   scheduled: boolean;
 }
 
+/** An attempt's result: the egress client's, or a body over its cap that was never sent. */
+type SendResult = EgressResult | { ok: false; failure: 'bodyTooLarge'; detail: string; ms: number };
+
+/** `make`'s value, made on the first call. */
+const once = <T>(make: () => T): (() => T) => {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+};
+
 const enabled = (type: NotificationType, config: WebhooksConfig): boolean => {
   if (config.paths?.[type] === false) return false;
   if (config.events) return config.events.includes(type);
@@ -152,7 +161,7 @@ export function createWebhookDispatcher(env: Env, options: WebhookDispatcherOpti
     return entry;
   };
 
-  const answerText = (result: EgressResult): string => (result.ok ? Buffer.from(result.body.subarray(0, DELIVERY_LOG_ANSWER_BYTES)).toString('utf8') : result.detail.slice(0, DELIVERY_LOG_ANSWER_BYTES));
+  const answerText = (result: SendResult): string => (result.ok ? Buffer.from(result.body.subarray(0, DELIVERY_LOG_ANSWER_BYTES)).toString('utf8') : result.detail.slice(0, DELIVERY_LOG_ANSWER_BYTES));
   const pathOfUrl = (url: string): string => new URL(url).pathname;
 
   const post = (config: WebhooksConfig, entry: Pick<OutboxEntry, 'id' | 'type' | 'sessionId' | 'url' | 'body' | 'attempts'>): Promise<EgressResult> => {
@@ -167,7 +176,7 @@ export function createWebhookDispatcher(env: Env, options: WebhookDispatcherOpti
         'x-punchthrough-attempt': String(entry.attempts),
         'x-punchthrough-session': entry.sessionId,
       },
-      body: entry.body,
+      body: entry.body(),
       deadline: clock.now() + (config.timeouts?.notificationMs ?? DEFAULT_NOTIFICATION_TIMEOUT_MS),
       maxResponseBytes: NOTIFICATION_MAX_RESPONSE_BYTES,
       sign: { id: entry.id, secrets: config.secrets },
@@ -176,7 +185,9 @@ export function createWebhookDispatcher(env: Env, options: WebhookDispatcherOpti
   };
 
   const attempt = async (lane: Lane, entry: OutboxEntry): Promise<void> => {
-    const result = await post(lane.config, entry);
+    const bytes = entry.body().length;
+    if (bytes > NOTIFICATION_MAX_BODY_BYTES) logger.error({ eventId: entry.id, sessionId: entry.sessionId, type: entry.type, bytes }, 'webhook: notification body over its cap, not sent');
+    const result: SendResult = bytes > NOTIFICATION_MAX_BODY_BYTES ? { ok: false, failure: 'bodyTooLarge', detail: `body of ${bytes} bytes over ${NOTIFICATION_MAX_BODY_BYTES}`, ms: 0 } : await post(lane.config, entry);
     if (stopped) return;
     const outcome: AttemptOutcome = result.ok
       ? { kind: 'answered', status: result.status, ...retryAfter(result) }
@@ -250,12 +261,8 @@ export function createWebhookDispatcher(env: Env, options: WebhookDispatcherOpti
     const url = urlOf(note.type, config, { AppId: appId, AppVersion: appVersion, Region: options.region });
     if (url === undefined) return;
     const numbered: NumberedNotification = { ...note, id: newId(), seq, time: wall };
-    const body = renderBody(numbered, { region: options.region, node: options.node }, config);
-    if (body.length > NOTIFICATION_MAX_BODY_BYTES) {
-      logger.error({ appId, sessionId: note.session.sessionId, type: note.type, bytes: body.length }, 'webhook: notification body over its cap, not sent');
-      return;
-    }
     const lane = laneOf(config);
+    const body = once(() => renderBody(numbered, { region: options.region, node: options.node }, config));
     const overflow = lane.outbox.add({ id: numbered.id, sessionId: note.session.sessionId, seq, type: note.type, appId, url, body, createdAt });
     if (overflow) {
       metrics.deliveries.inc({ type: overflow.entry.type, outcome: 'overflow' });
@@ -346,7 +353,7 @@ export function createWebhookDispatcher(env: Env, options: WebhookDispatcherOpti
       const url = urlOf(type, { ...config, paths }, { AppId: appId, AppVersion: '', Region: options.region })!;
       const numbered: NumberedNotification = { ...note, id: newId(), seq: 0, time: clock.wallTime() };
       const body = renderBody(numbered, { region: options.region, node: options.node }, config);
-      const entry = { id: numbered.id, type, sessionId: note.session.sessionId, url, body, attempts: 1 };
+      const entry = { id: numbered.id, type, sessionId: note.session.sessionId, url, body: () => body, attempts: 1 };
       const result = await post(config, entry);
       return record({
         id: entry.id,

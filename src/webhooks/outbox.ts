@@ -3,7 +3,7 @@
 // caller's clock: it decides what is due; the dispatcher sends (docs/webhooks.md, "Delivery").
 import { verdict, type AttemptOutcome } from './delivery.js';
 
-/** One notification as the outbox holds it: rendered once, sent as-is on every attempt. */
+/** One notification as the outbox holds it: rendered when first sent, then sent as-is on every attempt. */
 export interface OutboxEntry {
   /** The `webhook-id`: the same on every attempt and replay, so receivers de-duplicate by it. */
   readonly id: string;
@@ -13,7 +13,11 @@ export interface OutboxEntry {
   /** The app it is for (a '*' configuration serves several): for the operator's listings. */
   readonly appId?: string;
   readonly url: string;
-  readonly body: Uint8Array;
+  /**
+   * The request body, made on the first call and kept: a notification waiting behind a backend
+   * that does not answer costs its commit nothing but a queue slot (docs/webhooks.md, "Delivery").
+   */
+  readonly body: () => Uint8Array;
   /** Clock ms of the commit that produced it. */
   readonly createdAt: number;
   attempts: number;

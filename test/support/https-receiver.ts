@@ -81,6 +81,8 @@ export interface TestReceiver {
   readonly ca: string;
   /** Every request received, in order (including ones answered 401). */
   readonly requests: RecordedRequest[];
+  /** TCP connections accepted so far, and those still open. */
+  connections(): { accepted: number; open: number };
   /** Answers the next requests with these, in order; afterwards the default answer. */
   answerNext(...answers: ReceiverAnswer[]): void;
   /** Sets the default answer (a fixed one or a function of the request). */
@@ -238,7 +240,9 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Test
   };
 
   const server: Server = tls ? createHttpsServer({ cert: TEST_CA_PEM, key: TEST_KEY_PEM }, onRequest) : createHttpServer(onRequest);
+  let accepted = 0;
   server.on('connection', (socket: Socket) => {
+    accepted += 1;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -256,6 +260,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Test
     port,
     ca: TEST_CA_PEM,
     requests,
+    connections: () => ({ accepted, open: sockets.size }),
     answerNext: (...answers) => void queued.push(...answers),
     answer: (answer) => {
       fallback = answer;

@@ -13,7 +13,7 @@ const event = (sessionId: string, seq: number, createdAt = 0) => ({
   seq,
   type: 'peer.joined',
   url: 'https://backend.test/peer/joined',
-  body: new Uint8Array(),
+  body: () => new Uint8Array(),
   createdAt,
 });
 

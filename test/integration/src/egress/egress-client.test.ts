@@ -210,3 +210,29 @@ describe('egress client: deadlines, caps and cuts', () => {
     await egress.close();
   });
 });
+
+describe('egress keep-alive', () => {
+  it('reuses one connection for calls in turn, opens more for calls at once, and closes them all on close()', async () => {
+    const env = createEnv();
+    const receiver = await startReceiver();
+    const egress = createEgressClient(env, { allowedNetworks: ['127.0.0.1/32'], ca: [receiver.ca] });
+    try {
+      const post = (path: string) => egress.send({ url: `${receiver.url}${path}`, method: 'POST', body: new TextEncoder().encode('{}'), deadline: env.clock.now() + 5_000, maxResponseBytes: 4096, purpose: 'webhook' });
+      for (let i = 0; i < 5; i++) expect(await post(`/one/${i}`)).toMatchObject({ ok: true, status: 200 });
+      expect(receiver.connections().accepted).toBe(1);
+      const together = await Promise.all([post('/a'), post('/b'), post('/c')]);
+      expect(together.every((result) => result.ok)).toBe(true);
+      expect(receiver.connections().accepted).toBeGreaterThan(1);
+      expect(receiver.connections().accepted).toBeLessThanOrEqual(3);
+      // A call that fails mid-way does not leave its socket to the next call.
+      receiver.answerNext({ kind: 'resetAfterHeaders' });
+      expect(await post('/reset')).toMatchObject({ ok: false });
+      expect(await post('/after')).toMatchObject({ ok: true, status: 200 });
+    } finally {
+      await egress.close();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(receiver.connections().open).toBe(0);
+    await receiver.close();
+  });
+});
