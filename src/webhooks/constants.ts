@@ -40,3 +40,7 @@ export const NOTIFICATION_MAX_BODY_BYTES = 65_536;
 export const ADMIN_MAX_LIMIT = 1_000;
 /** Default page of the admin listings. */
 export const ADMIN_DEFAULT_LIMIT = 100;
+
+/** Shortest gap between two `session.propertiesChanged` notifications of one session, ms: at most
+ *  3 a second, Photon's rate for its PathEvent webhooks; changes in between merge into one. */
+export const PROPERTIES_NOTIFICATION_GAP_MS = 334;

@@ -16,52 +16,21 @@ import {
   DEFAULT_OUTBOX_CAPACITY,
   DEFAULT_WEBHOOK_MAX_IN_FLIGHT,
   DELIVERY_LOG_ANSWER_BYTES,
-  DELIVERY_LOG_SIZE,
   MAX_DEAD_LETTERS,
   NOTIFICATION_MAX_BODY_BYTES,
   NOTIFICATION_MAX_RESPONSE_BYTES,
+  PROPERTIES_NOTIFICATION_GAP_MS,
   type NotificationType,
 } from './constants.js';
+import { offer, release, type CoalesceState } from './coalesce.js';
 import { retryAfterMs, type AttemptOutcome } from './delivery.js';
+import { createDeliveryLog, type DeadLetterView, type DeliveryRecord } from './delivery-log.js';
 import { createWebhookMetrics } from './metrics.js';
 import { notificationsOf, type Notification } from './notifications.js';
 import { createOutbox, type Outbox, type OutboxEntry } from './outbox.js';
 import { appOf, renderBody, urlOf, type NumberedNotification } from './render.js';
 import { sampleNotification } from './sample.js';
 import type { WebhooksConfig } from './types.js';
-
-/** Which notification: its webhook-id, type, app, session, place in the session and path. */
-export interface NotificationRef {
-  readonly id: string;
-  readonly type: string;
-  readonly appId: string;
-  readonly sessionId: string;
-  readonly seq: number;
-  readonly path: string;
-}
-
-/** One attempt, as GET /v1/admin/deliveries lists it. */
-export interface DeliveryRecord extends NotificationRef {
-  /** Position in the service's log: a poller asks for records after the last one it saw. */
-  readonly n: number;
-  readonly attempt: number;
-  /** HTTP status, absent on a transport failure. */
-  readonly status?: number;
-  /** Transport failure (connect, timeout, blocked, …), absent when the backend answered. */
-  readonly failure?: string;
-  /** What the outbox made of it: delivered, retry, dead. */
-  readonly outcome: 'delivered' | 'retry' | 'dead' | 'test';
-  readonly ms: number;
-  /** Wall-clock time of the attempt's end, ISO. */
-  readonly at: string;
-  /** The first bytes of the backend's answer (UTF-8, lossy). */
-  readonly answer: string;
-}
-
-export interface DeadLetterView extends NotificationRef {
-  readonly attempts: number;
-  readonly reason: string;
-}
 
 export interface WebhookDispatcher {
   /** A change was stored (`before` undefined for a create): its notifications are queued. */
@@ -88,6 +57,11 @@ export interface WebhookDispatcherOptions {
   registry: Registry;
   /** A notification was dead-lettered (Photon's HasErrorInfo: the gates' HOOK_ERROR event can tell the session). */
   deadLettered?(letter: { appId: string; sessionId: string; type: string; id: string; reason: string }): void;
+}
+
+interface SessionState extends CoalesceState {
+  session: Session;
+  seq: number;
 }
 
 interface Lane {
@@ -118,10 +92,12 @@ export function createWebhookDispatcher(env: Env, options: WebhookDispatcherOpti
   const logger = env.logger.child({ component: 'webhooks' });
   // Keyed by configuration (a finite set from the operator), not by app id (clients choose those).
   const lanes = new Map<WebhooksConfig, Lane>();
-  // Sessions of apps with webhooks: their last state (for CONNECTED) and last seq.
-  const sessions = new Map<string, { session: Session; seq: number }>();
-  const log: DeliveryRecord[] = [];
-  let logged = 0;
+  // Sessions of apps with webhooks: their last state (for CONNECTED), last seq, held property change.
+  const sessions = new Map<string, SessionState>();
+  // Sessions holding a property notification back (coalesce.ts), and the one timer for them.
+  const holding = new Set<string>();
+  let holdTimer: ReturnType<Env['clock']['setTimeout']> | undefined;
+  const log = createDeliveryLog(clock);
   let stopped = false;
   const random = (): number => (env.random(4).reduce((n, byte) => n * 256 + byte, 0) >>> 0) / 2 ** 32;
   const newId = (): string => `evt_${Buffer.from(env.random(16)).toString('base64url')}`;
@@ -151,14 +127,6 @@ export function createWebhookDispatcher(env: Env, options: WebhookDispatcherOpti
       lanes.set(config, lane);
     }
     return lane;
-  };
-
-  const record = (fields: Omit<DeliveryRecord, 'n' | 'at'>): DeliveryRecord => {
-    logged += 1;
-    const entry = { n: logged, ...fields, at: new Date(clock.wallTime()).toISOString() };
-    log.push(entry);
-    if (log.length > DELIVERY_LOG_SIZE) log.shift();
-    return entry;
   };
 
   const answerText = (result: SendResult): string => (result.ok ? Buffer.from(result.body.subarray(0, DELIVERY_LOG_ANSWER_BYTES)).toString('utf8') : result.detail.slice(0, DELIVERY_LOG_ANSWER_BYTES));
@@ -198,7 +166,7 @@ export function createWebhookDispatcher(env: Env, options: WebhookDispatcherOpti
       metrics.attempts.observe(entry.attempts);
       metrics.latency.observe({ type: entry.type }, (clock.now() - entry.createdAt) / 1_000);
     }
-    const log = {
+    const line = {
       id: entry.id,
       type: entry.type,
       appId: entry.appId ?? '',
@@ -211,8 +179,8 @@ export function createWebhookDispatcher(env: Env, options: WebhookDispatcherOpti
       ms: Math.round(result.ms),
       answer: answerText(result),
     };
-    record(log);
-    const fields = { eventId: entry.id, appId: entry.appId, sessionId: entry.sessionId, attempt: entry.attempts, ms: log.ms, ...(result.ok ? { status: result.status } : { failure: result.failure }) };
+    log.record(line);
+    const fields = { eventId: entry.id, appId: entry.appId, sessionId: entry.sessionId, attempt: entry.attempts, ms: line.ms, ...(result.ok ? { status: result.status } : { failure: result.failure }) };
     if (settled.kind === 'dead') {
       logger.warn({ ...fields, reason: settled.reason }, 'webhook: notification dead-lettered');
       options.deadLettered?.({ appId: entry.appId ?? '', sessionId: entry.sessionId, type: entry.type, id: entry.id, reason: settled.reason ?? 'dead' });
@@ -271,16 +239,46 @@ export function createWebhookDispatcher(env: Env, options: WebhookDispatcherOpti
     schedule(lane);
   };
 
-  const queue = (config: WebhooksConfig, sessionId: string, notes: readonly Notification[]): void => {
-    const state = sessions.get(sessionId);
-    if (!state) return;
+  const number = (config: WebhooksConfig, state: SessionState, notes: readonly Notification[]): void => {
     const createdAt = clock.now();
     const wall = clock.wallTime();
     for (const note of notes) {
-      if (!enabled(note.type, config)) continue;
       state.seq += 1;
       enqueue(config, note, state.seq, createdAt, wall);
     }
+  };
+
+  const queue = (config: WebhooksConfig, sessionId: string, notes: readonly Notification[]): void => {
+    const state = sessions.get(sessionId);
+    if (!state) return;
+    const wanted = notes.filter((note) => enabled(note.type, config));
+    number(config, state, offer(state, wanted, clock.now(), PROPERTIES_NOTIFICATION_GAP_MS));
+    if (state.held) holding.add(sessionId);
+    else holding.delete(sessionId);
+    armHold();
+  };
+
+  /** One timer for the earliest held property notification. */
+  const armHold = (): void => {
+    clock.clearTimeout(holdTimer);
+    holdTimer = undefined;
+    let at = Infinity;
+    for (const sessionId of holding) at = Math.min(at, sessions.get(sessionId)?.held?.at ?? Infinity);
+    if (!Number.isFinite(at) || stopped) return;
+    holdTimer = clock.setTimeout(() => {
+      holdTimer = undefined;
+      const now = clock.now();
+      for (const sessionId of [...holding]) {
+        const state = sessions.get(sessionId);
+        const config = state && options.configOf(appOf(state.session).appId);
+        if (!state?.held || !config) holding.delete(sessionId);
+        else if (state.held.at <= now) {
+          holding.delete(sessionId);
+          number(config, state, [release(state, now)]);
+        }
+      }
+      armHold();
+    }, Math.max(0, at - clock.now()));
   };
 
   const toView = (entry: OutboxEntry, reason: string): DeadLetterView => ({
@@ -306,7 +304,10 @@ export function createWebhookDispatcher(env: Env, options: WebhookDispatcherOpti
       if (!state) sessions.set(sessionId, (state = { session, seq: 0 }));
       if (change.next) state.session = change.next;
       if (change.events.length > 0) queue(config, sessionId, notificationsOf(before, change, { propertiesForward: config.propertiesForward ?? 'flagged' }));
-      if (!change.next) sessions.delete(sessionId);
+      if (!change.next) {
+        sessions.delete(sessionId);
+        holding.delete(sessionId);
+      }
     },
 
     connected(sessionId, actor, request) {
@@ -318,13 +319,7 @@ export function createWebhookDispatcher(env: Env, options: WebhookDispatcherOpti
       queue(config, sessionId, [{ type: 'peer.connected', session: state.session, member, data: { kind: 'connected', path: request.path, ms: request.ms } }]);
     },
 
-    deliveries(filter = {}) {
-      const after = filter.after ?? 0;
-      const matching = log.filter(
-        (entry) => entry.n > after && (filter.appId === undefined || entry.appId === filter.appId) && (filter.sessionId === undefined || entry.sessionId === filter.sessionId),
-      );
-      return matching.slice(-(filter.limit ?? DELIVERY_LOG_SIZE));
-    },
+    deliveries: (filter) => log.list(filter),
 
     deadLetters(appId) {
       const out: DeadLetterView[] = [];
@@ -355,7 +350,7 @@ export function createWebhookDispatcher(env: Env, options: WebhookDispatcherOpti
       const body = renderBody(numbered, { region: options.region, node: options.node }, config);
       const entry = { id: numbered.id, type, sessionId: note.session.sessionId, url, body: () => body, attempts: 1 };
       const result = await post(config, entry);
-      return record({
+      return log.record({
         id: entry.id,
         type,
         appId,
@@ -373,7 +368,9 @@ export function createWebhookDispatcher(env: Env, options: WebhookDispatcherOpti
     shutdown() {
       stopped = true;
       for (const lane of lanes.values()) clock.clearTimeout(lane.timer);
+      clock.clearTimeout(holdTimer);
       sessions.clear();
+      holding.clear();
     },
   };
 }

@@ -7,6 +7,7 @@ export { createWebhookGates, finalRefusal, type WebhookGates, type WebhookGatesO
 export { withWebhookGates } from './gates-chain.js';
 export { readGateAnswer, type GateResponse, type GateVerdict } from './gate-answer.js';
 export { hookErrorFor, hookErrorReporter, type DeadLetterNote } from './hook-error.js';
-export { createWebhookDispatcher, type DeadLetterView, type DeliveryRecord, type WebhookDispatcher, type WebhookDispatcherOptions } from './dispatcher.js';
+export { type DeadLetterView, type DeliveryRecord } from './delivery-log.js';
+export { createWebhookDispatcher, type WebhookDispatcher, type WebhookDispatcherOptions } from './dispatcher.js';
 export { NOTIFICATION_TYPES, DEFAULT_WEBHOOK_PATHS, type NotificationType } from './constants.js';
 export { PHOTON_LEAVE, type WebhookLeaveReason } from './notifications.js';

@@ -6,7 +6,7 @@ import { RequestType } from '../../../../src/protocol/index.js';
 import { buildSessionService, type SessionService } from '../../../../src/index.js';
 import { startReceiver, type ReceiverAnswer, type RecordedRequest, type TestReceiver } from '../../../support/https-receiver.js';
 import { TestSignalingClient } from '../../../support/signaling-client.js';
-import type { DeadLetterView, DeliveryRecord } from '../../../../src/webhooks/dispatcher.js';
+import type { DeadLetterView, DeliveryRecord } from '../../../../src/webhooks/delivery-log.js';
 import { SECRET, received } from './support.js';
 
 const ADMIN = 'admin-token-0123456789abcdef';
