@@ -8,7 +8,7 @@
 //   receiver that accepts connections and never answers, side by side with no webhooks, in the
 //   same run, and beside webhooks to a receiver that answers 200 at once (what webhooks cost when
 //   the backend is well): a dead backend must never slow a join (docs/webhooks.md, "Gates").
-// BENCH_PARTS=rate,memory,latency picks parts (default all).
+// BENCH_PARTS=rate,memory,latency picks parts (default all); BENCH_PROF=DIR writes the service's CPU profiles there.
 // The service and the baseline each run in a fresh child process (clean RSS); the peers run in
 // another child, so their own memory is not counted.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
@@ -33,7 +33,7 @@ const DEADLINE_MS = 300_000;
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 
 function child(file: string): ChildProcess {
-  return fork(here(file), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return fork(here(file), [], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROF && file.includes('server') ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 async function ask<T>(process: ChildProcess, message: object): Promise<T> {
