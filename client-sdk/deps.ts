@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock, Logger, NatReport, PunchthroughError, UdpEndpoint, UdpSocket } from '../core/index.js';
-import { createRelayClient, type RelayClientState } from '../relay/client/index.js';
+import type { RelayClientState } from '../relay/client/index.js';
+import { createCarrierChoosingRelay, type RelayTransportMode } from './relay-transport.js';
 import { looksLikeStun } from '../stun-server/codec/index.js';
 import { measureNat, stunBinding, type StunBindingResult } from '../stun-server/client/index.js';
 
@@ -35,6 +36,10 @@ export type RelayConnector = (options: {
   ticket: Uint8Array;
   clock: Clock;
   logger: Logger;
+  /** The grant's relay WebSocket (docs/protocols.md); absent: UDP only. */
+  wsUrl?: string | undefined;
+  /** The runner's `relayTransport` option. */
+  relayTransport?: RelayTransportMode | undefined;
 }) => RelayPath;
 
 /** A Binding answer: the reflexive address, and the server's alternate endpoint when it has one (RFC 5780). */
@@ -68,7 +73,7 @@ export interface RunnerDeps {
 
 export function defaultDeps(): RunnerDeps {
   return {
-    createRelay: createRelayClient,
+    createRelay: createCarrierChoosingRelay,
     stunBinding,
     discoverNat: measureNat,
     looksLikeStun,

@@ -100,7 +100,15 @@ export class GameSocket {
     this.#relayEndpoint = toEndpoint(grant.endpoint);
     const { clock, logger } = this.env;
     const ticket = this.#freshTicket ?? grant.ticket;
-    const relay = create({ socket: this.#v4, relay: grant.endpoint, ticket, clock, logger });
+    const relay = create({
+      socket: this.#v4,
+      relay: grant.endpoint,
+      ticket,
+      clock,
+      logger,
+      wsUrl: grant.wsUrl,
+      relayTransport: this.options.relayTransport,
+    });
     this.#relay = relay;
     this.#relayUsable = true;
     const { guard } = this.handlers;

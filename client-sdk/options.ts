@@ -24,6 +24,7 @@ import type { ScheduleConfig } from './peer/schedule.js';
 import { connectSignaling, type SignalingConnector, type SignalingOptions } from './signaling.js';
 import { AuthSession } from './auth-session.js';
 import type { CloudReconnectOptions, ConnectRequestHandler, NetworkRunnerOptions } from './types.js';
+import type { RelayTransportMode } from './relay-transport.js';
 import { checkRunnerOptions } from './validate-options.js';
 
 /** Where and how the game socket(s) bind. */
@@ -32,6 +33,7 @@ export interface SocketOptions {
   bindAddress6: string;
   port: number;
   ipv6: boolean;
+  relayTransport: RelayTransportMode;
 }
 
 /** {@link NetworkRunnerOptions} with every default applied and every value checked. */
@@ -87,6 +89,7 @@ export function resolveOptions(options: NetworkRunnerOptions): ResolvedOptions {
       bindAddress6: options.bindAddress6 ?? '::',
       port: options.port ?? 0,
       ipv6: options.ipv6 ?? defaultIpv6(options),
+      relayTransport: options.relayTransport ?? 'auto',
     },
     localAddresses: options.localAddresses,
     stunServers: options.stunServers?.flatMap((text) => parseEndpoint(text) ?? []),

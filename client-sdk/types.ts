@@ -105,6 +105,14 @@ export interface NetworkRunnerOptions {
    * it). A failed IPv6 bind leaves the runner on IPv4.
    */
   ipv6?: boolean;
+  /**
+   * How the relay path reaches the relay. `auto` (default): UDP on the game socket; when the
+   * relay does not answer the UDP bind in time and the cloud's grant names a WebSocket
+   * (`wsUrl`), the same frames go over that WebSocket once and for the rest of the session (a
+   * network that drops UDP still plays). `websocket`: the WebSocket from the start (UDP if the
+   * grant names none). `udp`: never the WebSocket. Direct paths are UDP whatever this says.
+   */
+  relayTransport?: 'auto' | 'udp' | 'websocket';
   /** Address the IPv4 game socket binds. Default `0.0.0.0` (all interfaces). */
   bindAddress?: string;
   /** Address the IPv6 game socket binds when `ipv6` is on. Default `::`. */

@@ -50,6 +50,9 @@ export function checkRunnerOptions(options: NetworkRunnerOptions): void {
   for (const name of ['forceRelay', 'discoverNat', 'ipv6', 'lowTtlPriming'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'boolean') throw invalid(`${name} must be true or false, got ${describe(options[name])}`);
   }
+  if (options.relayTransport !== undefined && !['auto', 'udp', 'websocket'].includes(options.relayTransport)) {
+    throw invalid(`relayTransport must be 'auto', 'udp' or 'websocket', got ${describe(options.relayTransport)}`);
+  }
   for (const name of ['localAddresses', 'socketFactory', 'clock', 'logger'] as const) {
     const value: unknown = options[name];
     if (value !== undefined && (value === null || (typeof value !== 'object' && typeof value !== 'function'))) throw invalid(`${name} has the wrong type: ${describe(value)}`);

@@ -28,6 +28,7 @@ export const ErrorCodes = {
   PEER_NOT_BOUND: 'The target actor has no relay binding in this session.',
   RELAY_FULL: 'The relay has reached its maximum number of bindings, in all or from this source address.',
   RELAY_TIMEOUT: 'The relay did not answer the bind request in time.',
+  RELAY_WS_UNAVAILABLE: "The relay's WebSocket could not be opened (refused, unreachable, or not open in time).",
   // Factories and configuration.
   INVALID_OPTIONS: 'An option passed to a factory is invalid (the message names it and the value).',
   // Client SDK.

@@ -144,3 +144,69 @@ export const DEFAULT_MAX_REVOCATIONS = 100_000;
  * attacker nothing, while different subscribers never share one. IPv4 is per address.
  */
 export const IPV6_SOURCE_PREFIX_BITS = 64;
+
+/**
+ * A message stream (a WebSocket) attached to the relay gets a synthetic endpoint: its peer's IP
+ * address and a port from here up. UDP ports end at 65,535, so a stream's endpoint never equals a
+ * datagram's source, and the binding table, cookies and limits treat it as one more address.
+ */
+export const RELAY_STREAM_PORT_BASE = 65_536;
+
+/** Streams attached at once get ports below `RELAY_STREAM_PORT_BASE` + this (ids wrap, skipping live ones). */
+export const RELAY_STREAM_PORT_SPAN = 2 ** 30;
+
+/** Path the relay's WebSocket listener answers on (the cloud's grant names it in `wsUrl`). */
+export const RELAY_WS_PATH = '/v1/relay';
+
+/** Open relay WebSockets in all: each holds a TCP socket and buffers, unlike a UDP binding. */
+export const DEFAULT_WS_MAX_CONNECTIONS = 10_000;
+
+/**
+ * Open relay WebSockets from one IP address: `DEFAULT_MAX_BINDINGS_PER_ADDRESS`'s reason (a
+ * carrier-grade NAT's players share an address), bounded lower because a connection costs more.
+ */
+export const DEFAULT_WS_MAX_CONNECTIONS_PER_ADDRESS = 64;
+
+/**
+ * A WebSocket that carried no message for this long is closed (1001): the binding's own idle
+ * timeout, since the client's keepalives every `DEFAULT_KEEPALIVE_INTERVAL_MS` cross it too.
+ */
+export const DEFAULT_WS_IDLE_TIMEOUT_MS = DEFAULT_IDLE_TIMEOUT_MS;
+
+/**
+ * A WebSocket with no binding this long after it opened is closed (4008): a bind takes one round
+ * trip plus the cookie's, so anything slower is a connection squatting on a slot.
+ */
+export const DEFAULT_WS_BIND_TIMEOUT_MS = 10_000;
+
+/**
+ * Frames to one WebSocket are dropped (and counted) while its send buffer holds more than this:
+ * game updates are datagrams, so a late one is worth less than a fresh one, and a slow reader
+ * must not grow the relay's memory. 64 KiB is ~45 full frames, about 0.7 s of a 60 Hz stream.
+ */
+export const DEFAULT_WS_MAX_BUFFERED_BYTES = 64 * 1024;
+
+/**
+ * Messages per second one WebSocket may send before any binding rate applies (an unbound flood
+ * of garbage still costs a decode each): twice the bound peer's packet rate, so it never bites
+ * first on a well-behaved peer.
+ */
+export const DEFAULT_WS_MESSAGES_PER_SECOND = 2 * DEFAULT_RATE_PACKETS_PER_SECOND;
+
+/** Burst of the above: a second's worth. */
+export const DEFAULT_WS_MESSAGE_BURST = DEFAULT_WS_MESSAGES_PER_SECOND;
+
+/** How often WebSockets are checked for idleness and a missing binding. */
+export const DEFAULT_WS_SWEEP_INTERVAL_MS = 1_000;
+
+/**
+ * The SDK gives up opening the relay's WebSocket after this long (TCP and, behind a proxy, TLS
+ * handshakes plus the upgrade: a few round trips on a slow path).
+ */
+export const DEFAULT_WS_CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * After the relay's WebSocket closed under it, the SDK opens a new one after this long (and
+ * rebinds on it); not sooner, so a relay that refuses cannot be hammered.
+ */
+export const DEFAULT_WS_RECONNECT_DELAY_MS = 1_000;

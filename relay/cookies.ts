@@ -45,12 +45,13 @@ export class CookieJar {
   }
 
   #compute(address: string, port: number, body: Uint8Array, slot: number): Uint8Array {
-    const fixed = Buffer.allocUnsafe(11);
+    const fixed = Buffer.allocUnsafe(13);
     fixed.writeDoubleBE(slot, 0);
-    fixed.writeUInt16BE(port & 0xffff, 8);
+    // 32 bits: a WebSocket's synthetic port lies above UDP's 16-bit range (server.ts openStream).
+    fixed.writeUInt32BE(port >>> 0, 8);
     // The address's length goes first, so (address, body) pairs never run into each other.
     const text = Buffer.from(address, 'utf8');
-    fixed[10] = text.length & 0xff;
+    fixed[12] = text.length & 0xff;
     return createHmac('sha256', this.#secret).update(COOKIE_LABEL).update(fixed).update(text).update(body).digest().subarray(0, BIND_COOKIE_BYTES);
   }
 }

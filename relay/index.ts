@@ -12,7 +12,13 @@ export {
   type TicketVerifier,
   type TicketVerifierOptions,
 } from './tickets.js';
-export { createRelayServer, type RelayServer } from './server.js';
+export { createRelayServer, type RelayServer, type RelayStream } from './server.js';
+export {
+  createRelayWebSocketServer,
+  type RelayWebSocketOptions,
+  type RelayWebSocketServer,
+  type RelayWebSocketStats,
+} from './ws-server.js';
 export type { RelayServerOptions } from './server-options.js';
 export type { RelayDropCounters, RelayStats } from './stats.js';
 export * from './client/index.js';

@@ -25,6 +25,8 @@ import {
   DEFAULT_SOCKET_BUFFER_BYTES,
   DEFAULT_SWEEP_INTERVAL_MS,
   DEFAULT_TICKET_TTL_MS,
+  RELAY_STREAM_PORT_BASE,
+  RELAY_STREAM_PORT_SPAN,
 } from './constants.js';
 import { CookieJar } from './cookies.js';
 import { createRelayDatagramHandler } from './datagrams.js';
@@ -47,8 +49,26 @@ export interface RelayServer {
    * tickets issued before now are refused with TICKET_REVOKED until those tickets expire.
    */
   revoke(sessionId: string, actor?: number): void;
+  /**
+   * Attaches a message stream (a WebSocket, relay/ws-server.ts) as one more address: each message
+   * it receives is one relay frame, handled as a datagram from the stream's synthetic endpoint,
+   * and frames to that endpoint go to `send`. Undefined when the relay is closed.
+   */
+  openStream(remote: { address: string; family: UdpEndpoint['family'] }, send: (frame: Buffer) => void): RelayStream | undefined;
   /** Closes the socket and the sweep timer. Idempotent. */
   close(): Promise<void>;
+}
+
+/** A message stream attached to the relay (`openStream`). */
+export interface RelayStream {
+  /** Its synthetic endpoint: the peer's IP, a port above UDP's range. */
+  readonly endpoint: UdpEndpoint;
+  /** Whether a binding lives at the endpoint now. */
+  readonly bound: boolean;
+  /** One received message, handled as a datagram (the handler may rewrite it in place). */
+  receive(frame: Buffer): void;
+  /** The stream ended: its binding goes at once, and nothing more is sent to it. Idempotent. */
+  close(): void;
 }
 
 /** Starts the relay (connection steps 4–5 and 10–13 of docs/connection-process.md). */
@@ -99,9 +119,18 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
   }
   const v6 = socket6;
   // Answers and forwards leave by the destination's family; one socket needs no choosing.
-  const sender: Pick<UdpSocket, 'send'> = v6
+  const udpSender: Pick<UdpSocket, 'send'> = v6
     ? { send: (data, port, address, ttl) => (address.includes(':') ? v6 : socket).send(data, port, address, ttl) }
     : socket;
+  // Streams' synthetic ports lie above UDP's: one comparison routes a frame to its transport.
+  const streams = new Map<number, (frame: Buffer) => void>();
+  const sender: Pick<UdpSocket, 'send'> = {
+    send: (data, port, address, ttl) => {
+      if (port < RELAY_STREAM_PORT_BASE) udpSender.send(data, port, address, ttl);
+      else streams.get(port)?.(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    },
+  };
+  let nextStream = 0;
 
   const counters = createRelayCounters();
   const dropped = createDropCounters();
@@ -159,6 +188,34 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
       const removed = table.removeSession(sessionId, actor);
       counters.revoked += removed;
       if (removed > 0) logger.debug({ sessionId, actor, removed }, 'relay bindings revoked');
+    },
+    openStream(remote, send) {
+      if (closing) return undefined;
+      do nextStream = (nextStream + 1) % RELAY_STREAM_PORT_SPAN;
+      while (streams.has(RELAY_STREAM_PORT_BASE + nextStream));
+      const endpoint: UdpEndpoint = { address: remote.address, port: RELAY_STREAM_PORT_BASE + nextStream, family: remote.family };
+      streams.set(endpoint.port, send);
+      let open = true;
+      return {
+        endpoint,
+        get bound() {
+          return table.lookup(endpoint.address, endpoint.port) !== undefined;
+        },
+        receive(frame) {
+          if (open) handler(frame, endpoint);
+        },
+        close() {
+          if (!open) return;
+          open = false;
+          streams.delete(endpoint.port);
+          const binding = table.lookup(endpoint.address, endpoint.port);
+          if (binding) {
+            // The stream was the address; nothing can reach it any more, so waiting for idleness would only hold a slot.
+            table.remove(binding);
+            counters.unbinds++;
+          }
+        },
+      };
     },
     close() {
       closing ??= (async () => {

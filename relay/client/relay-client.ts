@@ -10,8 +10,10 @@ import {
 } from '../../core/index.js';
 import { DEFAULT_BIND_ATTEMPTS, DEFAULT_BIND_RETRY_INTERVAL_MS, DEFAULT_KEEPALIVE_INTERVAL_MS } from '../constants.js';
 import { bindProof, decodeRelayFrame, encodeRelayFrame, splitTicket, type RelayErrorCode } from '../wire/index.js';
+import { udpRelayTransport, type RelayFrameTransport } from './transport.js';
 
-export interface RelayClientOptions {
+/** Frames as datagrams on a shared UDP socket. */
+export interface RelayClientUdpCarrier {
   /**
    * An already-bound socket, usually the game's one socket that also carries STUN and direct
    * peer packets. The client only reads datagrams from the relay's endpoint and never closes it.
@@ -19,6 +21,18 @@ export interface RelayClientOptions {
   socket: UdpSocket;
   /** The relay's endpoint as the cloud announced it (an IP literal, not a host name). */
   relay: { address: string; port: number };
+}
+
+/** Frames on another carrier (the relay's WebSocket: `openRelayWebSocket`); its opener closes it. */
+export interface RelayClientTransportCarrier {
+  transport: RelayFrameTransport;
+  socket?: undefined;
+  relay?: undefined;
+}
+
+export type RelayClientOptions = RelayClientCommonOptions & (RelayClientUdpCarrier | RelayClientTransportCarrier);
+
+export interface RelayClientCommonOptions {
   /** The ticket the session service issued for this peer (`createTicketIssuer().issue`). */
   ticket: Uint8Array;
   /** Timers for bind retransmission and keepalives. Default: real clock. */
@@ -108,7 +122,11 @@ const fatalBindErrors: ReadonlySet<RelayErrorCode> = new Set([
  * answers the same way).
  */
 export function createRelayClient(options: RelayClientOptions): RelayClient {
-  const { socket, relay } = options;
+  // A transport made here from the socket is this client's to close; a given one is its opener's.
+  const given = 'transport' in options ? options.transport : undefined;
+  const ownTransport = given === undefined;
+  const transport = given ?? udpRelayTransport(options.socket!, options.relay!);
+  const relayName = options.relay ? `${options.relay.address}:${options.relay.port}` : transport.kind;
   const clock = options.clock ?? createRealClock();
   const logger = options.logger ?? createSilentLogger();
   const retryMs = options.bindRetryIntervalMs ?? DEFAULT_BIND_RETRY_INTERVAL_MS;
@@ -143,7 +161,7 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
     for (const handler of stateHandlers) handler(next);
   };
 
-  const sendFrame = (frame: Uint8Array): void => socket.send(frame, relay.port, relay.address);
+  const sendFrame = (frame: Uint8Array): void => transport.send(frame);
 
   /**
    * A bind carries the ticket's body only; its MAC stays here and keys the proof over the
@@ -189,7 +207,7 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
     let attempts = 0;
     const attempt = (): void => {
       if (attempts >= maxAttempts) {
-        settle(new PunchthroughError('RELAY_TIMEOUT', `the relay at ${relay.address}:${relay.port} did not answer ${maxAttempts} bind requests`));
+        settle(new PunchthroughError('RELAY_TIMEOUT', `the relay at ${relayName} did not answer ${maxAttempts} bind requests`));
         return;
       }
       attempts++;
@@ -218,10 +236,15 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
   };
   if (keepaliveMs > 0) keepaliveTimer = clock.setInterval(keepalive, keepaliveMs);
 
-  const isFromRelay = (from: { address: string; port: number }): boolean => from.port === relay.port && from.address === relay.address;
+  const isFromRelay = (from: { address: string; port: number }): boolean => transport.isFromRelay(from);
 
-  const detach = socket.onMessage((data, from) => {
-    if (!isFromRelay(from) || state === 'closed') return;
+  // A reopened carrier is a new address at the relay, which answers nothing there until bound.
+  const detachReset = transport.onReset?.(() => {
+    if (state === 'bound') rebindQuietly();
+  });
+
+  const detach = transport.onFrame((data) => {
+    if (state === 'closed') return;
     const decoded = decodeRelayFrame(data);
     if (!decoded.ok) return; // not for us (or garbage): the socket's other users may want it
     const frame = decoded.value;
@@ -307,6 +330,8 @@ export function createRelayClient(options: RelayClientOptions): RelayClient {
       if (state === 'bound') sendFrame(encodeRelayFrame({ type: 'unbind', unbindToken }));
       setState('closed');
       detach();
+      detachReset?.();
+      if (ownTransport) transport.close();
       clock.clearInterval(keepaliveTimer);
       keepaliveTimer = undefined;
       settle(new PunchthroughError('NOT_BOUND', 'the relay client was closed before it was bound'));

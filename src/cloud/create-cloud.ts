@@ -1,10 +1,12 @@
 // createCloud: the one-process cloud (session service, STUN server and relay) started together.
 import {
   createRelayServer,
+  createRelayWebSocketServer,
   createTicketIssuer,
   generateTicketSecret,
   relayDefaults,
   type RelayServer,
+  type RelayWebSocketServer,
 } from '../../relay/index.js';
 import { createStunServer, DEFAULT_STUN_PORT, type StunServer, type StunServerOptions } from '../../stun-server/index.js';
 import { formatEndpoint, createRealClock, createSilentLogger, PunchthroughError, type UdpEndpoint } from '../../core/index.js';
@@ -43,6 +45,10 @@ export interface Cloud {
   readonly sessionService: SessionService;
   readonly stunServer: StunServer;
   readonly relayServer: RelayServer;
+  /** The embedded relay's WebSocket listener, with `relayWsPort`. */
+  readonly relayWs?: RelayWebSocketServer;
+  /** The relay WebSocket URL grants name, with `relayWsPort` or `relayWsUrl`. */
+  readonly relayWsUrl?: string;
   /** Where `/metrics` is served when `metricsPort` is set (else on the HTTP port). */
   readonly metricsEndpoint?: UdpEndpoint;
   /** Prometheus text of every service (what `GET /metrics` serves). */
@@ -117,6 +123,11 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
       }
       opened.push(relayServer);
     }
+    let relayWs: RelayWebSocketServer | undefined;
+    if (relayServer && options.relayWsPort !== undefined) {
+      relayWs = await createRelayWebSocketServer({ clock, logger: logger.child({ service: 'relay-ws' }) }, { relay: relayServer, host, port: options.relayWsPort });
+      opened.push(relayWs);
+    }
 
     const advertise = (endpoint: UdpEndpoint | undefined): UdpEndpoint => ({
       address: publicIp,
@@ -134,6 +145,8 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
     const relay: UdpEndpoint = external
       ? { address: external.address, port: external.port, family: external.address.includes(':') ? 'IPv6' : 'IPv4' }
       : advertise(relayServer?.address());
+    const relayWsUrl =
+      options.relayWsUrl ?? (relayWs ? `ws://${formatEndpoint({ address: publicIp, port: relayWs.address().port })}${relayWs.path}` : undefined);
     const issuer = createTicketIssuer({ secret, clock, ttlMs: relayDefaults.DEFAULT_TICKET_TTL_MS });
     const sessionService = buildSessionService({
       ...options.session,
@@ -145,6 +158,7 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
       stunServers: [{ address: stun.address, port: stun.port }, ...(stun6 ? [{ address: stun6.address, port: stun6.port }] : [])],
       relay: {
         endpoint: { address: relay.address, port: relay.port },
+        ...(relayWsUrl ? { wsUrl: relayWsUrl } : {}),
         issueTicket: (sessionId, actor) => issuer.issue(sessionId, actor),
         ...(relayServer ? { revoke: (sessionId: string, actor?: number) => relayServer.revoke(sessionId, actor) } : {}),
       },
@@ -179,6 +193,7 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
       sessionService,
       stunServer,
       ...(relayServer ? { relayServer } : {}),
+      ...(relayWs && relayWsUrl ? { relayWs, relayWsUrl } : {}),
       ...(metricsServer ? { metricsEndpoint: metricsServer.endpoint } : {}),
       metrics: () => sessionService.metrics.registry.metrics(),
       close() {

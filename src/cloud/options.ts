@@ -50,6 +50,16 @@ export interface CloudOptions {
   /** Relay port; 0 picks a free one. Default 5055. */
   relayPort?: number;
   /**
+   * The embedded relay also serves WebSocket on this TCP port (path `/v1/relay`; 0 picks a free
+   * one), for peers whose network drops UDP (docs/operations.md). Default: none.
+   */
+  relayWsPort?: number;
+  /**
+   * The relay WebSocket URL grants name (`wss://play.example.com/v1/relay` behind a TLS proxy).
+   * Default with `relayWsPort`: `ws://<publicIp>:<port>/v1/relay`; with an external relay: none.
+   */
+  relayWsUrl?: string;
+  /**
    * Secret shared with relays for signing tickets (≥ 16 bytes). Default: generated at start,
    * which is right for the embedded relay; give one to share it with standalone relays.
    */

@@ -80,3 +80,6 @@ export const PROTOCOL_MAX_USER_ID_CHARS = 128;
 export const PROTOCOL_MAX_NICKNAME_CHARS = 64;
 /** Longest auth token: it seals the ≤ 4 KiB AuthCookie with the identity (base64url, ~6 KiB at most). */
 export const PROTOCOL_MAX_AUTH_TOKEN_CHARS = 8192;
+
+/** Longest relay `wsUrl` in a grant: a host name (253) plus scheme, port and path, with room. */
+export const PROTOCOL_MAX_RELAY_WS_URL_CHARS = 512;

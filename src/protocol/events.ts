@@ -11,6 +11,11 @@ export interface RelayGrant {
   ticket: Uint8Array;
   /** Wall-clock expiry, ms since the Unix epoch. */
   expiresAtMs: number;
+  /**
+   * The same relay over WebSocket (`ws://` or `wss://`, docs/protocols.md): one binary message per
+   * relay frame, for networks that drop UDP. Absent when the relay serves none; older SDKs ignore it.
+   */
+  wsUrl?: string;
 }
 
 /** Start the runner (creation and joining step 6, docs/connection-process.md): gather addresses, ask STUN, then report addresses. */

@@ -41,7 +41,7 @@ import {
   type StartEvent,
 } from './messages.js';
 import { SchemaError, array, boolean, bytes, integer, isPlainObject, literal, object, oneOf, optional, string, type Schema } from './schema.js';
-import { actorNumber, duration, keyList, requestId, wireEndpoint } from './field-schemas.js';
+import { actorNumber, duration, keyList, relayWsUrl, requestId, wireEndpoint } from './field-schemas.js';
 import { connectionToken, kickedEvent } from './kick-schemas.js';
 import { listResult, lobbyUpdateEvent, properties, text } from './lobby-schemas.js';
 import { requestSchemas } from './request-schemas.js';
@@ -129,7 +129,7 @@ const eventSchemas: { [T in EventType]: Schema<Extract<Event, { type: T }>> } = 
     peerId: text,
     mode: oneOf(PEER_MODES),
     stunServers: array(wireEndpoint, PROTOCOL_MAX_LOCAL_ENDPOINTS),
-    relay: optional(object<RelayGrant>({ endpoint: wireEndpoint, ticket: token, expiresAtMs: epochMs })),
+    relay: optional(object<RelayGrant>({ endpoint: wireEndpoint, ticket: token, expiresAtMs: epochMs, wsUrl: optional(relayWsUrl) })),
   }),
   [EventType.PEER_JOINED]: object<PeerJoinedEvent>({
     type: literal(EventType.PEER_JOINED),

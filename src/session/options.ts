@@ -54,6 +54,8 @@ import { createMemorySessionStore, type SessionStore } from './store.js';
 export interface RelayTicketIssuer {
   /** Where peers send relay traffic. */
   readonly endpoint: WireEndpoint;
+  /** The same relay over WebSocket, named in grants as `wsUrl` (docs/protocols.md). Default: none. */
+  readonly wsUrl?: string;
   /** A ticket for `actor` of `sessionId`, with its wall-clock expiry (ms since the epoch). */
   issueTicket(sessionId: string, actor: number): { ticket: Uint8Array; expiresAtMs: number };
   /** Refuses the tickets of a member that left (`actor`) or of a whole closed session. */

@@ -215,7 +215,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       peerId: member.peerId,
       mode: member.mode,
       stunServers: settings.stunServers,
-      ...(relay && grant ? { relay: { endpoint: relay.endpoint, ...grant } } : {}),
+      ...(relay && grant ? { relay: { endpoint: relay.endpoint, ...(relay.wsUrl ? { wsUrl: relay.wsUrl } : {}), ...grant } } : {}),
     });
     // Connection steps 1–2 when the other side reported first.
     bus.publish(sessionId, knownAddressesFor(session, member.actor));
