@@ -11,6 +11,7 @@ import { ADMIN_TOKEN_ENV } from './constants.js';
 
 const usage = `Usage: punchthrough cloud [--host H] [--public-ip IP] [--http-port N] [--stun-port N]
                          [--stun-alt-port N] [--stun-alt-host IP] [--relay-port N | --relay-endpoint IP:PORT]
+                         [--relay-ws-port N] [--relay-ws-url URL]
                          [--trusted-proxy ADDR]... [--metrics-port N] [--metrics-host H]
                          [--reconnect-grace-ms N] [--config FILE] [--admin-token T] [--no-ipv6] [--json]
 
@@ -32,6 +33,11 @@ Options:
   --relay-endpoint IP:PORT  hand peers this external relay (\`punchthrough relay\`) instead of
                      the built-in one, which then does not start; needs ${RELAY_SECRET_ENV},
                      the same secret the relay was given
+  --relay-ws-port N  the built-in relay also carries its frames over WebSocket on this TCP
+                     port (path /v1/relay; 0 picks a free port), for peers whose network drops
+                     UDP; grants name it as wsUrl (default: no WebSocket)
+  --relay-ws-url URL the wsUrl grants name instead (wss://… behind a TLS proxy, or an external
+                     relay's --ws-port); docs/operations.md
   --trusted-proxy ADDR  a reverse proxy (address or CIDR) whose X-Forwarded-For names the
                      client; per-address limits then count that client; repeatable
   --metrics-port N   serve /metrics on this port only, not on the HTTP port
@@ -71,6 +77,8 @@ export const cloudCommand: CliCommand = {
       'stun-alt-host': { type: 'string' },
       'relay-port': { type: 'string' },
       'relay-endpoint': { type: 'string' },
+      'relay-ws-port': { type: 'string' },
+      'relay-ws-url': { type: 'string' },
       'trusted-proxy': { type: 'string', multiple: true },
       'metrics-port': { type: 'string' },
       'metrics-host': { type: 'string' },
@@ -102,6 +110,8 @@ export const cloudCommand: CliCommand = {
         ...(values['stun-alt-host'] ? { stunAltHost: stunAltHost(values['stun-alt-host']) } : {}),
         relayPort: intFlag('relay-port', values['relay-port'], relayDefaults.DEFAULT_RELAY_PORT),
         ...(relayEndpoint ? { relayEndpoint } : {}),
+        ...(values['relay-ws-port'] === undefined ? {} : { relayWsPort: intFlag('relay-ws-port', values['relay-ws-port'], 0) }),
+        ...(values['relay-ws-url'] ? { relayWsUrl: values['relay-ws-url'] } : {}),
         ...(secret ? { relaySecret: secret } : {}),
         ipv6: !values['no-ipv6'],
         ...(values['metrics-port'] === undefined ? {} : { metricsPort: intFlag('metrics-port', values['metrics-port'], 0) }),

@@ -10,6 +10,7 @@ import {
 } from '../../relay/index.js';
 import { createStunServer, DEFAULT_STUN_PORT, type StunServer, type StunServerOptions } from '../../stun-server/index.js';
 import { formatEndpoint, createRealClock, createSilentLogger, PunchthroughError, type UdpEndpoint } from '../../core/index.js';
+import { isIP } from 'node:net';
 import { SIGNALING_PATH } from '../protocol/index.js';
 import { buildSessionService, type SessionService } from '../session/service.js';
 import {
@@ -125,7 +126,10 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
     }
     let relayWs: RelayWebSocketServer | undefined;
     if (relayServer && options.relayWsPort !== undefined) {
-      relayWs = await createRelayWebSocketServer({ clock, logger: logger.child({ service: 'relay-ws' }) }, { relay: relayServer, host, port: options.relayWsPort });
+      // The listener's proxy list takes addresses only; CIDR ranges apply to the HTTP listener.
+      const trustedProxies = (options.session?.trustedProxies ?? []).filter((proxy) => isIP(proxy) !== 0);
+      const wsLogger = logger.child({ service: 'relay-ws' });
+      relayWs = await createRelayWebSocketServer({ clock, logger: wsLogger }, { relay: relayServer, host, port: options.relayWsPort, trustedProxies });
       opened.push(relayWs);
     }
 
@@ -145,6 +149,9 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
     const relay: UdpEndpoint = external
       ? { address: external.address, port: external.port, family: external.address.includes(':') ? 'IPv6' : 'IPv4' }
       : advertise(relayServer?.address());
+    if (options.relayWsUrl !== undefined && !/^wss?:\/\/\S+$/.test(options.relayWsUrl)) {
+      throw new PunchthroughError('INVALID_OPTIONS', `createCloud: relayWsUrl must be a ws:// or wss:// URL, got ${JSON.stringify(options.relayWsUrl)}`);
+    }
     const relayWsUrl =
       options.relayWsUrl ?? (relayWs ? `ws://${formatEndpoint({ address: publicIp, port: relayWs.address().port })}${relayWs.path}` : undefined);
     const issuer = createTicketIssuer({ secret, clock, ttlMs: relayDefaults.DEFAULT_TICKET_TTL_MS });
@@ -177,7 +184,7 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
           );
     if (metricsServer) opened.push(metricsServer);
     const httpUrl = `http://${formatEndpoint({ address: publicIp, port: http.port })}`;
-    const ready = { http: httpUrl, stun: formatEndpoint(stun), relay: formatEndpoint(relay) };
+    const ready = { http: httpUrl, stun: formatEndpoint(stun), relay: formatEndpoint(relay), ...(relayWsUrl ? { relayWs: relayWsUrl } : {}) };
     const ready6 = { ...(stun6 ? { stun6: formatEndpoint(stun6) } : {}), ...(relay6 ? { relay6: formatEndpoint(relay6) } : {}) };
     logger.info({ ...ready, ...ready6 }, 'cloud ready');
 
@@ -193,7 +200,8 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
       sessionService,
       stunServer,
       ...(relayServer ? { relayServer } : {}),
-      ...(relayWs && relayWsUrl ? { relayWs, relayWsUrl } : {}),
+      ...(relayWs ? { relayWs } : {}),
+      ...(relayWsUrl ? { relayWsUrl } : {}),
       ...(metricsServer ? { metricsEndpoint: metricsServer.endpoint } : {}),
       metrics: () => sessionService.metrics.registry.metrics(),
       close() {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNodeUdpSocketFactory, parseEndpoint, type UdpSocket } from '../../../core/index.js';
-import { createRelayClient, createTicketIssuer, type RelayClient } from '../../../relay/index.js';
+import { createRealClock, createSilentLogger } from '../../../core/index.js';
+import { createRelayClient, createTicketIssuer, openRelayWebSocket, type RelayClient, type RelayWebSocketTransport } from '../../../relay/index.js';
 import { spawnCli, type SpawnedCli } from '../../support/cli.js';
 
 const secret = 'cli test secret, long enough....';
@@ -42,6 +43,33 @@ describe('punchthrough relay', () => {
 
     expect(await cli.stop()).toBe(0);
     expect(cli.lines.at(-1)).toMatchObject({ event: 'closed', stats: { bindings: 2, packetsRelayed: 1 } });
+  });
+
+  it('with --ws-port, relays between a UDP peer and a WebSocket peer, and reports the WebSocket counters on exit', async () => {
+    const cli = spawnCli(['relay', '--host', '127.0.0.1', '--port', '0', '--ws-port', '0', '--json'], { PUNCHTHROUGH_RELAY_SECRET: secret });
+    running.push(cli);
+    const ready = await cli.waitFor((line) => line.event === 'ready');
+    expect(String(ready.ws)).toMatch(/^127\.0\.0\.1:\d+\/v1\/relay$/);
+    const relay = parseEndpoint(String(ready.relay))!;
+    const issuer = createTicketIssuer({ secret });
+    const socket = await createNodeUdpSocketFactory().bind({ type: 'udp4', address: '127.0.0.1' });
+    sockets.push(socket);
+    const udp = createRelayClient({ socket, relay, ticket: issuer.issue('cli-ws', 1).ticket });
+    clients.push(udp);
+    let transport: RelayWebSocketTransport | undefined;
+    try {
+      transport = await openRelayWebSocket({ url: `ws://${String(ready.ws)}`, clock: createRealClock(), logger: createSilentLogger() });
+      const ws = createRelayClient({ transport, ticket: issuer.issue('cli-ws', 2).ticket });
+      clients.push(ws);
+      await Promise.all([udp.bind(), ws.bind()]);
+      const got = new Promise<[number, string]>((resolve) => udp.onMessage((from, payload) => resolve([from, Buffer.from(payload).toString()])));
+      ws.send(1, Buffer.from('over the WebSocket'));
+      expect(await got).toEqual([2, 'over the WebSocket']);
+    } finally {
+      transport?.close();
+    }
+    expect(await cli.stop()).toBe(0);
+    expect(cli.lines.at(-1)).toMatchObject({ event: 'closed', stats: { packetsRelayed: 1 }, ws: { accepted: 1 } });
   });
 
   it('generates a secret when none is given and says so, stops on SIGINT; refuses a short secret with exit 2', async () => {
