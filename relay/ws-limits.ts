@@ -47,8 +47,14 @@ export function wsCanSend(limits: WsLimits, bufferedBytes: number): boolean {
  * client's own claims). A header that is absent or empty leaves the proxy's address.
  */
 export function wsClientAddress(socketAddress: string, forwardedFor: string | string[] | undefined, trustedProxies: ReadonlySet<string>): string {
-  if (!trustedProxies.has(socketAddress) || forwardedFor === undefined) return socketAddress;
+  const peer = unmapped(socketAddress);
+  if (!trustedProxies.has(peer) || forwardedFor === undefined) return peer;
   const header = Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor;
   const last = header.split(',').at(-1)?.trim() ?? '';
-  return last.length > 0 && last.length <= 45 && /^[0-9a-fA-F.:]+$/.test(last) ? last : socketAddress;
+  return last.length > 0 && last.length <= 45 && /^[0-9a-fA-F.:]+$/.test(last) ? unmapped(last) : peer;
+}
+
+/** An IPv4 client seen by a dual-stack listener (`::ffff:1.2.3.4`) is the IPv4 address it is, as over UDP. */
+function unmapped(address: string): string {
+  return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? address.slice(7) : address;
 }

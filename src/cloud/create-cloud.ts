@@ -21,6 +21,7 @@ import {
   DEFAULT_STUN_ALT_PORT,
 } from '../constants.js';
 import { registerUdpServiceMetrics } from './metrics.js';
+import { registerRelayWsMetrics } from './relay-ws-metrics.js';
 import { serveMetrics } from './metrics-server.js';
 import type { CloudOptions, ExternalRelayOptions } from './options.js';
 import { advertisedAddress, advertisedAddress6 } from './public-ip.js';
@@ -172,6 +173,7 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
     });
     opened.push(sessionService);
     registerUdpServiceMetrics(sessionService.metrics.registry, () => stunServer.stats(), relayServer ? () => relayServer.stats() : undefined);
+    if (relayWs) registerRelayWsMetrics(sessionService.metrics.registry, relayWs.stats);
     const http = await sessionService.listen({ host, port: options.httpPort ?? DEFAULT_HTTP_PORT });
     const metricsServer =
       options.metricsPort === undefined

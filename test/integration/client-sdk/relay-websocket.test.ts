@@ -76,6 +76,9 @@ describe('the relay over WebSocket', () => {
     expect(after.accepted - before.accepted).toBe(1);
     expect(after.messagesIn - before.messagesIn).toBeGreaterThanOrEqual(100);
     expect(after.messagesOut - before.messagesOut).toBeGreaterThanOrEqual(100);
+    const metrics = await (await fetch(`${cloud.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^punchthrough_relay_ws_connections 1$/m);
+    expect(metrics).toMatch(/^punchthrough_relay_ws_messages_total\{direction="in"\} \d{3,}$/m);
     console.info(`relay over WebSocket, all UDP dropped: connect ${connectMs.toFixed(0)} ms (cloud-reported ${start.server!.ms ?? '?'} ms)`);
   });
 

@@ -43,5 +43,8 @@ describe('relay WebSocket decisions', () => {
     expect(wsClientAddress('10.0.0.5', undefined, trusted)).toBe('10.0.0.5');
     expect(wsClientAddress('10.0.0.5', 'not an address<script>', trusted)).toBe('10.0.0.5');
     expect(wsClientAddress('10.0.0.5', '', trusted)).toBe('10.0.0.5');
+    // A dual-stack listener sees IPv4 clients (and proxies) as IPv4-mapped IPv6.
+    expect(wsClientAddress('::ffff:192.0.2.1', undefined, trusted)).toBe('192.0.2.1');
+    expect(wsClientAddress('::ffff:10.0.0.5', '::ffff:203.0.113.9', trusted)).toBe('203.0.113.9');
   });
 });
