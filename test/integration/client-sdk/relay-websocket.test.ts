@@ -82,6 +82,19 @@ describe('the relay over WebSocket', () => {
     console.info(`relay over WebSocket, all UDP dropped: connect ${connectMs.toFixed(0)} ms (cloud-reported ${start.server!.ms ?? '?'} ms)`);
   });
 
+  it('with connectPolicy race, a client whose network drops all UDP connects through the WebSocket relay without waiting out the direct attempts', async () => {
+    const { result } = await echoServer('race-room');
+    const client = runner({ socketFactory: udpHostileSocketFactory(), connectPolicy: 'race' });
+    const startedAt = performance.now();
+    const start = await client.startGame({ mode: 'client', sessionName: 'race-room' });
+    const connectMs = performance.now() - startedAt;
+    expect(start.server).toMatchObject({ path: 'relay' });
+    expect(await exchange(client, result.peerId, 100)).toBe(100);
+    console.info(`relay over WebSocket, all UDP dropped, connectPolicy race: connect ${connectMs.toFixed(0)} ms (attempt ${start.server!.attempt})`);
+    // The STUN request's 3 s remain; the six direct attempts' 3 s do not.
+    expect(connectMs).toBeLessThan(5_000);
+  });
+
   it('relayTransport websocket binds over the WebSocket from the start, and exchanges 100 updates', async () => {
     const { result } = await echoServer('forced-room');
     const before = cloud.relayWs!.stats();
