@@ -61,6 +61,8 @@ export interface Member {
   readonly connection?: number;
   /** A restored client: SHA-256 of the restore token its rejoin must present (reconnect.ts). */
   readonly restoreProof?: string;
+  /** Cluster mode: the node holding this member's socket (undefined in one-process mode). */
+  readonly node?: string;
 }
 
 export interface Session {
