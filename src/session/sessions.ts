@@ -38,6 +38,7 @@ import { expire, nextDeadline } from './expiry.js';
 import type { Change, Member, NewMember, Outcome, Session } from './model.js';
 import type { ResolvedOptions } from './options.js';
 import type { Peer } from './peer.js';
+import { placeOn } from './placement.js';
 import { notFoundMessage, reportPeerAddresses } from './peer-reports.js';
 import type { DeadlineScheduler, EventBus } from './presence.js';
 import { createReconnectHandlers, type MakeSession } from './reconnect-handlers.js';
@@ -126,9 +127,10 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   });
 
   /** After a change is stored: deliveries, relay tickets, the deadline, the lifecycle hooks. */
-  const commit = (before: Session, change: Change<unknown>): void => {
+  // `routed`: the store's write already handed the deliveries to the members' nodes (routesDeliveries).
+  const commit = (before: Session, change: Change<unknown>, routed = false): void => {
     const { sessionId } = before;
-    bus.publish(sessionId, change.deliveries);
+    if (!routed) bus.publish(sessionId, change.deliveries);
     const revoke = settings.relay?.revoke;
     if (!change.next) {
       bus.forget(sessionId);
@@ -158,10 +160,11 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       if (!stored) return undefined;
       const outcome = attempt(stored.session);
       if (!outcome.ok) return outcome;
-      const written = outcome.change.next === stored.session ? 'ok' : await store.compareAndSet(sessionId, stored.version, outcome.change.next);
+      const unchanged = outcome.change.next === stored.session;
+      const written = unchanged ? 'ok' : await store.compareAndSet(sessionId, stored.version, outcome.change.next, outcome.change.deliveries);
       if (written === 'missing') return undefined;
       if (written === 'ok') {
-        commit(stored.session, outcome.change);
+        commit(stored.session, outcome.change, !unchanged && store.routesDeliveries === true);
         return outcome;
       }
     }
@@ -256,9 +259,8 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     if (creators.size >= settings.maxSessions) refuse('LIMIT_EXCEEDED', `the service holds its maximum of ${settings.maxSessions} sessions`);
     const plugin = await plugins.prepareCreate(peer, request, sessionId, appKey(peer), name ?? sessionId, sessionSettings, arrivedAt);
     const now = clock.now();
-    const created = make
-      ? make(sessionId, plugin.settings, now)
-      : create(sessionId, appKey(peer), name ?? sessionId, plugin.settings, newMember(peer, 'server'), now);
+    const made = make ? make(sessionId, plugin.settings, now) : create(sessionId, appKey(peer), name ?? sessionId, plugin.settings, newMember(peer, 'server'), now);
+    const created = placeOn(made, settings.nodeId);
     if (!created.ok) plugin.discard();
     if (!created.ok) refuse(created.code, created.message);
     const session = plugin.stamp(created.change.next!);
@@ -279,7 +281,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   const enter = async (peer: Peer, session: Session, kind: 'join' | 'random', reply: JoinReply, token?: Uint8Array, arrivedAt = clock.now()): Promise<Outcome<Member> | undefined> => {
     await hooks.authorizeJoin({ ...caller(peer), session, kind });
     await plugins.beforeJoin(peer, session, kind, undefined, arrivedAt);
-    const outcome = await update(session.sessionId, (s) => admit(s, newMember(peer, 'client', token), clock.now()));
+    const outcome = await update(session.sessionId, (s) => placeOn(admit(s, newMember(peer, 'client', token), clock.now()), settings.nodeId));
     if (outcome?.ok) welcome(peer, reply, outcome.change.next!, outcome.change.result, false, kind);
     return outcome;
   };

@@ -4,7 +4,7 @@
  * is a compare-and-set on it (the service re-reads and re-applies its pure change on a conflict),
  * and searches are data ({@link SessionQuery}), never closures.
  */
-import type { Session } from './model.js';
+import type { Delivery, Session } from './model.js';
 import { matchesQuery, type SessionQuery } from './views.js';
 
 /** A session as stored, with the version a compare-and-set must name. */
@@ -24,8 +24,17 @@ export interface SessionStore {
   findByName(appKey: string, name: string): Promise<Session | undefined>;
   /** Sessions that match `query` (see matchesQuery), oldest first, paged by its offset and limit. */
   find(query: SessionQuery): Promise<Session[]>;
-  /** Replaces the session (null deletes it) if its stored version is still `version`. */
-  compareAndSet(sessionId: string, version: number, next: Session | null): Promise<WriteOutcome>;
+  /**
+   * Replaces the session (null deletes it) if its stored version is still `version`. A store that
+   * {@link routesDeliveries} also hands `deliveries` to the members' processes in the same atomic
+   * step (so events of one session reach every node in commit order); others ignore them.
+   */
+  compareAndSet(sessionId: string, version: number, next: Session | null, deliveries?: readonly Delivery[]): Promise<WriteOutcome>;
+  /**
+   * True when compareAndSet delivers the change's events itself (a shared store: Redis); the
+   * service then does not publish them on its event bus. Default false.
+   */
+  readonly routesDeliveries?: boolean;
   /** Number of sessions. */
   count(): Promise<number>;
   /** Releases the store's resources; idempotent. */
