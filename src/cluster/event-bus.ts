@@ -131,7 +131,8 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
     const deleted = parseStreamId(String((info as Record<string, unknown>)['max-deleted-entry-id'] ?? '0-0'));
     const ours = parseStreamId(lastId);
     if (!last || !ours) return;
-    if (streamIdBefore(last, ours)) reset('the inbox stream is behind this node (a failover or a restart lost entries)', `${last[0]}-${last[1]}`);
+    // Re-read what the stream holds (bounded by its MAXLEN): versions drop the duplicates.
+    if (streamIdBefore(last, ours)) reset('the inbox stream is behind this node (a failover or a restart lost entries)', '0-0');
     else if (deleted && streamIdBefore(ours, deleted)) reset('entries this node had not read were trimmed from its inbox', lastId);
   };
 
