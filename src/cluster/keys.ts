@@ -30,6 +30,9 @@ export const partitionKeys = (tag: string) => ({
   names: `pt:{${tag}}:names`,
   listed: `pt:{${tag}}:listed`,
   joinable: `pt:{${tag}}:joinable`,
+  /** Every session of the partition by creation order (the score is `seq`, so ties keep insertion order). */
+  all: `pt:{${tag}}:all`,
+  seq: `pt:{${tag}}:seq`,
   deadlines: `pt:{${tag}}:deadlines`,
   at: (sid: string) => `pt:{${tag}}:at:${sid}`,
   lock: (sid: string) => `pt:{${tag}}:lk:${sid}`,

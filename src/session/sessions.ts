@@ -4,7 +4,6 @@
  * re-applying on a conflict), then publishes the deliveries, re-arms the session's deadline and
  * calls the lifecycle hooks. Step numbers are those of docs/connection-process.md.
  */
-import { STORE_MAX_ATTEMPTS } from '../constants.js';
 import type { Env } from '../../core/index.js';
 import {
   EventType,
@@ -39,6 +38,7 @@ import type { Change, Member, NewMember, Outcome, Session } from './model.js';
 import type { ResolvedOptions } from './options.js';
 import type { Peer } from './peer.js';
 import { placeOn } from './placement.js';
+import { applyChange } from './store-update.js';
 import { notFoundMessage, reportPeerAddresses } from './peer-reports.js';
 import type { DeadlineScheduler, EventBus } from './presence.js';
 import { createReconnectHandlers, type MakeSession } from './reconnect-handlers.js';
@@ -150,25 +150,11 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     options.webhooks?.committed(before, change);
   };
 
-  /**
-   * Applies a pure change to the stored session: read, apply, compare-and-set, and again on a
-   * conflict (the change is pure, so re-running it is safe). Undefined when there is no such session.
-   */
+  /** Applies a pure change to the stored session (store-update.ts), then commits it. Undefined when there is no such session. */
   const update = async <R>(sessionId: string, attempt: (s: Session) => Outcome<R>): Promise<Outcome<R> | undefined> => {
-    for (let tries = 0; tries < STORE_MAX_ATTEMPTS; tries++) {
-      const stored = await store.get(sessionId);
-      if (!stored) return undefined;
-      const outcome = attempt(stored.session);
-      if (!outcome.ok) return outcome;
-      const unchanged = outcome.change.next === stored.session;
-      const written = unchanged ? 'ok' : await store.compareAndSet(sessionId, stored.version, outcome.change.next, outcome.change.deliveries);
-      if (written === 'missing') return undefined;
-      if (written === 'ok') {
-        commit(stored.session, outcome.change, !unchanged && store.routesDeliveries === true);
-        return outcome;
-      }
-    }
-    throw new Error(`session ${sessionId} kept changing under ${STORE_MAX_ATTEMPTS} attempts to update it`);
+    const applied = await applyChange(store, sessionId, attempt);
+    if (applied?.outcome.ok) commit(applied.before, applied.outcome.change, applied.routed);
+    return applied?.outcome;
   };
 
   const token = (bytes: number): string => Buffer.from(settings.randomBytes(bytes)).toString('base64url');

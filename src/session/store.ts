@@ -4,7 +4,7 @@
  * is a compare-and-set on it (the service re-reads and re-applies its pure change on a conflict),
  * and searches are data ({@link SessionQuery}), never closures.
  */
-import type { Delivery, Session } from './model.js';
+import type { Delivery, Outcome, Session } from './model.js';
 import { matchesQuery, type SessionQuery } from './views.js';
 
 /** A session as stored, with the version a compare-and-set must name. */
@@ -16,6 +16,15 @@ export interface StoredSession {
 
 /** What a compare-and-set did: wrote, found a newer version (nothing written), or found no session. */
 export type WriteOutcome = 'ok' | 'conflict' | 'missing';
+
+/** A change applied to a stored session (see SessionStore.change and store-update.ts). */
+export interface AppliedChange<R> {
+  /** The state the change was applied to. */
+  readonly before: Session;
+  readonly outcome: Outcome<R>;
+  /** The store delivered the change's events with its write (routesDeliveries); otherwise the service publishes them. */
+  readonly routed: boolean;
+}
 
 export interface SessionStore {
   /** Inserts a session; resolves false (and stores nothing) when its id, or its name in its app, is taken. */
@@ -35,6 +44,13 @@ export interface SessionStore {
    * service then does not publish them on its event bus. Default false.
    */
   readonly routesDeliveries?: boolean;
+  /**
+   * Optional: applies the pure change `attempt` to the session and stores the result, however the
+   * store serializes writers (a shared store queues them per session and commits them in batches:
+   * re-running `attempt` is safe, it is pure). Undefined when there is no such session. Without
+   * it the service reads, applies and compare-and-sets (store-update.ts).
+   */
+  change?<R>(sessionId: string, attempt: (session: Session) => Outcome<R>): Promise<AppliedChange<R> | undefined>;
   /** Number of sessions. */
   count(): Promise<number>;
   /** Releases the store's resources; idempotent. */
@@ -92,6 +108,23 @@ export function createMemorySessionStore(): SessionStore {
         unindex(current.session);
       }
       return 'ok';
+    },
+    // Read, apply and write in one step (no await between): changes in this process never race.
+    async change(sessionId, attempt) {
+      const current = byId.get(sessionId);
+      if (!current) return undefined;
+      const before = current.session;
+      const outcome = attempt(before);
+      if (outcome.ok && outcome.change.next !== before) {
+        const next = outcome.change.next;
+        if (next) {
+          byId.set(sessionId, { session: next, version: current.version + 1 });
+        } else {
+          byId.delete(sessionId);
+          unindex(before);
+        }
+      }
+      return { before, outcome, routed: false };
     },
     async count() {
       return byId.size;
