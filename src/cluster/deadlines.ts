@@ -8,7 +8,7 @@ import type { Env } from '../../core/index.js';
 import type { DeadlineScheduler } from '../session/presence.js';
 import { DEADLINE_APPS_REFRESH_MS, DEADLINE_BATCH, DEADLINE_POLL_MS, DEADLINE_RETRY_MS, MAX_PARTITIONS, REDIS_COMMAND_TIMEOUT_MS } from './constants.js';
 import { APPS_KEY, partitionKeys } from './keys.js';
-import { redisCall, type RedisCommander } from './redis-call.js';
+import { createCaller, type RedisCommander } from './redis-calls.js';
 
 export interface RedisDeadlinesOptions {
   commands: RedisCommander;
@@ -47,7 +47,7 @@ export function dueNow(found: ReadonlyArray<readonly [string, number]>, recent: 
 
 export function createRedisDeadlines(env: Env, options: RedisDeadlinesOptions): ClusterDeadlines {
   const { clock, logger } = env;
-  const call = redisCall(options.commands, clock, REDIS_COMMAND_TIMEOUT_MS);
+  const { call } = createCaller(options.commands, REDIS_COMMAND_TIMEOUT_MS);
   const recent = new Map<string, readonly [number, number]>();
   let partitions: string[] = [];
   let appsReadAt = -Infinity;

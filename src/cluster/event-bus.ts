@@ -22,9 +22,11 @@ import {
   LOBBY_CHANNEL,
   REDIS_COMMAND_TIMEOUT_MS,
 } from './constants.js';
-import { createInboxRouter, decodeJsonWithBytes, parseInboxEntry, type InboxCounters, type InboxLimits } from './inbox-router.js';
+import { createInboxRouter, parseInboxEntry, type InboxCounters, type InboxLimits } from './inbox-router.js';
 import { inboxKey } from './keys.js';
-import { parseStreamId, redisCall, streamIdBefore, type RedisCommander } from './redis-call.js';
+import { fromJsonText } from './record-codec.js';
+import { createCaller, type RedisCommander } from './redis-calls.js';
+import { parseStreamId, streamIdBefore } from './stream-ids.js';
 
 /** The pub/sub side of a client (node-redis's subscribe on a connection of its own). */
 export interface RedisSubscriber {
@@ -87,9 +89,10 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
   };
   const router = createInboxRouter(env, limits);
   const inbox = inboxKey(options.nodeId);
-  const command = redisCall(options.commands, clock, REDIS_COMMAND_TIMEOUT_MS);
+  const command = createCaller(options.commands, REDIS_COMMAND_TIMEOUT_MS).call;
   // The blocking read waits BLOCK ms on the server, so its deadline is that plus a command's.
-  const read = redisCall(options.reader, clock, INBOX_READ_BLOCK_MS + REDIS_COMMAND_TIMEOUT_MS);
+  const read = createCaller(options.reader, INBOX_READ_BLOCK_MS + REDIS_COMMAND_TIMEOUT_MS).call;
+  const decode = (text: string): unknown => fromJsonText(text, limits.maxEntryBytes);
   const lobbyListeners = new Set<(appKey: string) => void>();
   let lastId = '0-0';
   let running = false;
@@ -158,7 +161,7 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
         continue;
       }
       lastId = item[0];
-      const parsed = parseInboxEntry(fieldsOf(item[1]), limits, decodeJsonWithBytes);
+      const parsed = parseInboxEntry(fieldsOf(item[1]), limits, decode);
       if (!parsed) {
         malformed += 1;
         continue;

@@ -206,15 +206,3 @@ export function createInboxRouter(env: { clock: Clock; logger: Logger }, limits:
   };
   return router;
 }
-
-/** JSON text with byte arrays as `{"$b": base64}` (the inbox's and the record's encoding). */
-export function decodeJsonWithBytes(text: string): unknown {
-  return JSON.parse(text, (_key, value: unknown) => {
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      const entries = Object.keys(value);
-      const b = (value as { $b?: unknown }).$b;
-      if (entries.length === 1 && typeof b === 'string') return new Uint8Array(Buffer.from(b, 'base64'));
-    }
-    return value;
-  });
-}

@@ -17,7 +17,7 @@ import {
 } from './constants.js';
 import { inboxKey, leaseKey, nodeMembersKey, REAPER_KEY } from './keys.js';
 import { deadNodes, isNodeId, leaseVerdict, parseNodeMember, reaperMayAct, refreshReplyOf } from './membership-rules.js';
-import { redisCall, type RedisCommander } from './redis-call.js';
+import { createCaller, type RedisCommander } from './redis-calls.js';
 
 /** The registry of nodes (ops view, and the reaper's list). */
 export const NODES_KEY = 'pt:nodes';
@@ -72,7 +72,7 @@ export function createMembership(env: Env, options: MembershipOptions): Membersh
   const { clock, logger } = env;
   const leaseMs = options.leaseMs ?? LEASE_TTL_MS;
   const refreshMs = options.refreshMs ?? LEASE_REFRESH_MS;
-  const call = redisCall(options.commands, clock, REDIS_COMMAND_TIMEOUT_MS);
+  const { call } = createCaller(options.commands, REDIS_COMMAND_TIMEOUT_MS);
   const node = options.nodeId;
   if (!isNodeId(node)) throw new Error(`invalid node id "${node}": 1-64 of letters, digits and . _ : -`);
   let incarnation = options.newIncarnation();

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock, createSilentLogger, flushAsync } from '../../../../core/index.js';
 import { EventType, type Event } from '../../../../src/protocol/index.js';
-import { createInboxRouter, decodeJsonWithBytes, parseInboxEntry, type InboxLimits } from '../../../../src/cluster/inbox-router.js';
+import { createInboxRouter, parseInboxEntry, type InboxLimits } from '../../../../src/cluster/inbox-router.js';
+import { fromJsonText } from '../../../../src/cluster/record-codec.js';
 
 const limits: InboxLimits = { holdMs: 2_000, maxHeldPerMember: 3, maxHeldTotal: 5, maxVersions: 2, maxDeliveriesPerEntry: 4, maxEntryBytes: 1_000 };
 const ev = (n: number): Event => ({ type: EventType.PEER_LEFT, peerId: `p${n}`, actor: n, reason: 'left' }) as Event;
@@ -78,7 +79,7 @@ describe('inbox router', () => {
 });
 
 describe('parseInboxEntry', () => {
-  const parse = (fields: unknown) => parseInboxEntry(fields, limits, decodeJsonWithBytes);
+  const parse = (fields: unknown) => parseInboxEntry(fields, limits, (text) => fromJsonText(text, limits.maxEntryBytes));
 
   it('reads a well-formed entry, byte arrays included', () => {
     const d = JSON.stringify([[2, { type: 3, secret: { $b: 'AQI=' } }]]);
