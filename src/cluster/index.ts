@@ -5,3 +5,7 @@ export { createRedisSessionStore, type RedisSessionStore, type RedisSessionStore
 export { FencedError, isFenced, loadLibrary, type RedisCommander } from './redis-calls.js';
 export { decodeDeliveries, decodeSession, encodeDeliveries, encodeSession, fromJsonText, toJsonText, RecordError } from './record-codec.js';
 export { LUA_LIBRARY } from './lua-library.js';
+export { createRedisCluster, createWallClock, defaultNodeId, type RedisCluster, type RedisClusterOptions, type ClusterService } from './node.js';
+export { createRedisEventBus, type ClusterEventBus, type RedisEventBusOptions } from './event-bus.js';
+export { createRedisDeadlines, type ClusterDeadlines } from './deadlines.js';
+export { createMembership, NODES_KEY, type Membership, type MembershipOptions } from './membership.js';

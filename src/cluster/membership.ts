@@ -38,8 +38,9 @@ export interface MembershipOptions {
   /** A fresh incarnation id (random): at start and after every fence. */
   newIncarnation(): string;
   /**
-   * The lease is lost: the node stops writing, closes every WebSocket with 1012 (the SDKs rejoin
-   * anywhere) and is registered again under `next` once this resolves.
+   * The lease was lost and the node is registered again under `next`: the node's writes must
+   * name `next` from now on (those naming `previous` are refused) and it closes every WebSocket
+   * with 1012, so the SDKs rejoin (anywhere) and their drops commit under the new lease.
    */
   onFenced(previous: string, next: string): Promise<void> | void;
   /** Detaches the members `deadNode` held in one session (the service's update with detachNode). */
@@ -137,9 +138,9 @@ export function createMembership(env: Env, options: MembershipOptions): Membersh
     incarnation = options.newIncarnation();
     logger.warn({ node, why, previous, next: incarnation }, 'fenced: this node lost its lease; closing its sockets and registering again');
     try {
-      await options.onFenced(previous, incarnation);
       await register(previous);
       logger.info({ node, incarnation }, 'registered again after a fence');
+      await options.onFenced(previous, incarnation);
     } catch (error) {
       logger.error({ err: error, node }, 'registering again after a fence failed; retrying');
       fencing = false;

@@ -38,6 +38,7 @@ import type { Change, Member, NewMember, Outcome, Session } from './model.js';
 import type { ResolvedOptions } from './options.js';
 import type { Peer } from './peer.js';
 import { placeOn } from './placement.js';
+import { detachNode } from './node-failover.js';
 import { applyChange } from './store-update.js';
 import { notFoundMessage, reportPeerAddresses } from './peer-reports.js';
 import type { DeadlineScheduler, EventBus } from './presence.js';
@@ -77,6 +78,8 @@ export interface Sessions {
   drop(peer: Peer): Promise<void>;
   /** Tells the sessions of `peers` the service is going away and stops every deadline. */
   shutdown(peers: Iterable<Peer>): void;
+  /** Cluster: holds the members `node` has in the session detached for `graceMs` (a dead node's, or this one's draining). */
+  detachNode(sessionId: string, node: string, graceMs: number): Promise<void>;
   /** The session plugin's answer to a member's WebRPC (undefined: it has none). */
   pluginRpc: PluginRuntime['rpc'];
 }
@@ -366,6 +369,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     kick: (peer, request) => kickRequest(peer, request, update, () => clock.now()),
 
     drop: (peer) => reconnects.drop(peer),
+    detachNode: async (sessionId, node, graceMs) => void (await update(sessionId, (s) => ({ ok: true, change: detachNode(s, node, clock.now(), graceMs) }))),
     pluginRpc: (...args) => plugins.rpc(...args),
 
     shutdown(peers) {
