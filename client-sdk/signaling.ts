@@ -85,6 +85,13 @@ interface Pending {
 /** The WebSocket close code behind a CLOUD_UNREACHABLE from a closed connection (not part of the error's wire shape). */
 const closeCodes = new WeakMap<PunchthroughError, number>();
 
+/** The CLOUD_UNREACHABLE of a lost connection, remembering the close code the cloud sent (if any). */
+export function signalingClosed(reason: string, closeCode?: number): PunchthroughError {
+  const error = new PunchthroughError('CLOUD_UNREACHABLE', `signaling connection closed: ${reason}`);
+  if (closeCode !== undefined) closeCodes.set(error, closeCode);
+  return error;
+}
+
 /** The close code the cloud closed the connection with, when `error` reported such a close. */
 export function closeCodeOf(error: PunchthroughError): number | undefined {
   return closeCodes.get(error);
@@ -122,11 +129,7 @@ export const connectSignaling: SignalingConnector = async (options) => {
       }
     }
   };
-  const lost = (reason: string, closeCode?: number): PunchthroughError => {
-    const error = new PunchthroughError('CLOUD_UNREACHABLE', `signaling connection closed: ${reason}`);
-    if (closeCode !== undefined) closeCodes.set(error, closeCode);
-    return error;
-  };
+  const lost = signalingClosed;
 
   // An 'error' listener is always attached: ws emits 'error' for refused connections and bad frames.
   socket.on('error', (error: Error & { code?: unknown }) => {
