@@ -105,11 +105,21 @@ export interface GroupCommitter {
   change<R>(sessionId: string, attempt: (session: Session) => Outcome<R>): Promise<AppliedChange<R> | undefined>;
   /** Changes still queued or in flight (0 when idle). */
   pending(): number;
+  /** Counters since start: commits written, lost races, locks taken, waits on another's lock. */
+  stats(): CommitStats;
+}
+
+export interface CommitStats {
+  commits: number;
+  conflicts: number;
+  locks: number;
+  lockWaits: number;
 }
 
 export function createGroupCommitter(writer: SessionWriter, lockToken: () => string, sleep: (ms: number) => Promise<void>): GroupCommitter {
   const queues = new Map<string, Step[]>();
   let inFlight = 0;
+  const counts: CommitStats = { commits: 0, conflicts: 0, locks: 0, lockWaits: 0 };
 
   const settle = (batch: readonly Step[], results: readonly (StepResult | undefined)[], written: boolean): void => {
     batch.forEach((step, i) => {
@@ -143,9 +153,17 @@ export function createGroupCommitter(writer: SessionWriter, lockToken: () => str
       if (!results.some((result) => result?.changed)) return settle(batch, results, false), false;
       const { appKey } = current.session;
       const reply = await writer.write(sessionId, appKey, current.version, next, deliveries, token);
-      if (reply.kind === 'ok') return settle(batch, results, true), true;
+      if (reply.kind === 'ok') {
+        counts.commits += 1;
+        return settle(batch, results, true), true;
+      }
       if (reply.kind === 'missing') return settle(batch, [], false), false;
-      if (reply.kind === 'conflict') current = reply.current;
+      if (reply.kind === 'conflict') {
+        current = reply.current;
+        counts.conflicts += 1;
+      } else {
+        counts.lockWaits += 1;
+      }
       const move = afterRefusal(reply.kind, conflicts, token !== '');
       conflicts = move.conflicts;
       if (move.backoff) await sleep(lockBackoffMs(waits++));
@@ -153,6 +171,7 @@ export function createGroupCommitter(writer: SessionWriter, lockToken: () => str
         const mine = lockToken();
         if (await writer.lock(sessionId, appKey, mine)) {
           token = mine;
+          counts.locks += 1;
           tookLock({ token, appKey });
           // The record may have moved between the conflict reply and the lock: read it once more.
           current = await writer.read(sessionId);
@@ -189,5 +208,6 @@ export function createGroupCommitter(writer: SessionWriter, lockToken: () => str
       });
     },
     pending: () => inFlight,
+    stats: () => ({ ...counts }),
   };
 }

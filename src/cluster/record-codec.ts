@@ -24,14 +24,10 @@ function toTagged(value: unknown, depth: number): Tagged {
   if (value instanceof Uint8Array) return { $b: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
   if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : toTagged(item, depth + 1)));
   if (typeof value === 'object') {
-    const out: { [key: string]: Tagged } = {};
-    let escape = false;
-    for (const [key, item] of Object.entries(value)) {
-      if (item === undefined) continue;
-      if (key.startsWith('$')) escape = true;
-      out[key] = toTagged(item, depth + 1);
-    }
-    return escape ? { $o: out } : out;
+    // fromEntries, not assignment: a key named __proto__ stays an own property.
+    const entries = Object.entries(value).filter(([, item]) => item !== undefined);
+    const out = Object.fromEntries(entries.map(([key, item]) => [key, toTagged(item, depth + 1)])) as { [key: string]: Tagged };
+    return entries.some(([key]) => key.startsWith('$')) ? { $o: out } : out;
   }
   throw new Error(`a record holds a ${typeof value}`);
 }
@@ -56,9 +52,7 @@ function fromTagged(value: unknown, depth: number): unknown {
   } else if (keys.some((key) => key.startsWith('$'))) {
     throw new Error(`unknown tag in ${keys.join(',')}`);
   }
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(entries)) out[key] = fromTagged(item, depth + 1);
-  return out;
+  return Object.fromEntries(Object.entries(entries).map(([key, item]) => [key, fromTagged(item, depth + 1)]));
 }
 
 /** Any JSON-safe value (events, deliveries) as tagged JSON text. */

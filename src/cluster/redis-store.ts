@@ -6,7 +6,7 @@ import type { Delivery, Session } from '../session/model.js';
 import type { SessionStore } from '../session/store.js';
 import { matchesQuery, type SessionQuery } from '../session/views.js';
 import { FIND_MAX_SCANNED, FIND_PAGE, LOCK_TTL_MS, MAX_RECORD_BYTES, RECORD_TTL_MS, REDIS_COMMAND_TIMEOUT_MS } from './constants.js';
-import { createGroupCommitter, type SessionWriter, type Versioned, type WriteReply } from './group-commit.js';
+import { createGroupCommitter, type CommitStats, type SessionWriter, type Versioned, type WriteReply } from './group-commit.js';
 import { nodeMembersKey, partitionKeys, partitionTag } from './keys.js';
 import { decodeSession, encodeSession, toJsonText } from './record-codec.js';
 import { FencedError, createCaller, loadLibrary, type RedisCommander } from './redis-calls.js';
@@ -31,6 +31,8 @@ export interface RedisSessionStore extends SessionStore {
   change: NonNullable<SessionStore['change']>;
   /** Deliveries outside a commit (known addresses on entry), routed by the session's member → node map, inbox version 0. */
   publish(sessionId: string, deliveries: readonly Delivery[]): Promise<void>;
+  /** Group commit counters (commits, lost races, locks taken, waits on another node's lock). */
+  stats(): CommitStats;
   /** Sessions with a member on `node` (`pt:nm:<node>`): the reaper's list. */
   sessionsOnNode(node: string): Promise<{ tag: string; sessionId: string }[]>;
 }
@@ -184,6 +186,8 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
       open();
       return committer.change(sessionId, attempt);
     },
+
+    stats: () => committer.stats(),
 
     async publish(sessionId, deliveries) {
       open();
