@@ -109,23 +109,6 @@ export function createMemorySessionStore(): SessionStore {
       }
       return 'ok';
     },
-    // Read, apply and write in one step (no await between): changes in this process never race.
-    async change(sessionId, attempt) {
-      const current = byId.get(sessionId);
-      if (!current) return undefined;
-      const before = current.session;
-      const outcome = attempt(before);
-      if (outcome.ok && outcome.change.next !== before) {
-        const next = outcome.change.next;
-        if (next) {
-          byId.set(sessionId, { session: next, version: current.version + 1 });
-        } else {
-          byId.delete(sessionId);
-          unindex(before);
-        }
-      }
-      return { before, outcome, routed: false };
-    },
     async count() {
       return byId.size;
     },
