@@ -8,8 +8,14 @@ export const REDIS_COMMAND_TIMEOUT_MS = 1_000;
 export const INBOX_MAXLEN = 10_000;
 /** A node lease's life, ms: a node that misses three 1 s heartbeats is dead (spec §7.7). */
 export const LEASE_TTL_MS = 3_000;
-/** Heartbeat period of a node lease, ms. */
-export const LEASE_REFRESH_MS = 1_000;
+/**
+ * Heartbeat period of a node lease, ms. A node fences itself once a whole lease has passed since
+ * its last confirmed refresh (after that Redis has surely let the lease lapse); with a 1 s period
+ * the last confirmation can be 1 s old when Redis pauses, so a 2 s pause would reach the 3 s
+ * lease and close every socket. Every 500 ms keeps a 2 s pause (spec §11.5: no WebSocket closed)
+ * 0.5 s clear of it, for 2 small scripts a second per node.
+ */
+export const LEASE_REFRESH_MS = 500;
 /**
  * Lost compare-and-set races on one session, across this node's batches, after which this node
  * takes the session's write lock: two, measured in the prototype (plain CAS livelocked with 64

@@ -79,8 +79,6 @@ export interface InboxRouter {
   deliver(entry: InboxEntry): boolean;
   /** Drops held deliveries whose time is up (called by the reader's loop). */
   sweep(): void;
-  /** Deliveries to members attached here right now (a publish with nothing to route). */
-  deliverLocal(sessionId: string, actor: number, event: Event): boolean;
   readonly counters: Readonly<InboxCounters>;
   /** Held deliveries in all (a bound gauge for tests and metrics). */
   readonly heldCount: number;
@@ -174,12 +172,6 @@ export function createInboxRouter(env: { clock: Clock; logger: Logger }, limits:
         if (sink) hand(sink, sessionId, actor, event);
         else hold(sessionId, actor, event);
       }
-      return true;
-    },
-    deliverLocal(sessionId, actor, event) {
-      const sink = sinks.get(sessionId)?.get(actor);
-      if (!sink) return false;
-      hand(sink, sessionId, actor, event);
       return true;
     },
     sweep() {

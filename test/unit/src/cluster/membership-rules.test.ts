@@ -1,3 +1,4 @@
+// Node membership decisions: lease verdicts, the reaper's wait, dead nodes, node-member entries.
 import { describe, expect, it } from 'vitest';
 import { deadNodes, leaseVerdict, parseNodeMember, reaperMayAct, refreshReplyOf } from '../../../../src/cluster/membership-rules.js';
 

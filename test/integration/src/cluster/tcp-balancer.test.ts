@@ -1,6 +1,7 @@
+// The tests' TCP load balancer: round-robin over backends, skipping refused ones.
 import { createServer, connect, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTcpBalancer, type TcpBalancer } from '../../support/tcp-balancer.js';
+import { startTcpBalancer, type TcpBalancer } from '../../../support/tcp-balancer.js';
 
 /** A backend that answers every line with its own name. */
 async function nameServer(name: string): Promise<{ server: Server; port: number }> {
