@@ -136,7 +136,8 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
       subscriber: { subscribe: (channel, listener) => subscriber.subscribe(channel, (message: string) => listener(message)) },
       nodeId,
       publish: (sessionId, deliveries) => store.publish(sessionId, deliveries),
-      onInboxReset: (why) => logger.warn({ why }, 'inbox reset: members on this node may have missed events until they rejoin'),
+      // Events for the members here may be lost: their SDKs rejoin (1012) and get a fresh START snapshot.
+      onInboxReset: (why) => service?.restartConnections(`this node's inbox lost events (${why}): reconnect and rejoin`),
     });
     await eventBus.start();
     let deadlines: ClusterDeadlines | undefined;
