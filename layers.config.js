@@ -36,6 +36,14 @@ const onlyCore = { regex: String.raw`^\.\./(?!\.\./core/)`, message: 'A wire for
 /** The egress client: every part of the cloud uses it, so it imports only core/. */
 const egressOnlyCore = { regex: String.raw`^\.\./(?!\.\./core/)`, message: 'src/egress/ imports only core/.' };
 
+/**
+ * src/cluster/ (Redis-backed store and presence) sits between session and cloud: it may import
+ * session/, protocol/ and core/; the session layer never imports it (the default mode never
+ * loads Redis), and only cloud/ and cli/ reach it.
+ */
+const sessionNotCluster = forbid(['cluster'], 'src/session/ never imports src/cluster/ (cluster builds on session, not the reverse).');
+const clusterBelowCloud = forbid(['cloud', 'cli'], 'src/cluster/ is below src/cloud/ and the CLI: it imports only session/, protocol/ and core/.');
+
 const rule = (patterns) => ({ 'no-restricted-imports': ['error', { patterns: [throughIndex, ...patterns] }] });
 
 export const layerRules = [
@@ -45,4 +53,6 @@ export const layerRules = [
     rules: rule([...floors[wire.split('/')[0]], onlyCore]),
   })),
   { files: ['src/egress/**/*.ts'], rules: rule([...floors.src, egressOnlyCore]) },
+  { files: ['src/session/**/*.ts'], rules: rule([...floors.src, sessionNotCluster]) },
+  { files: ['src/cluster/**/*.ts'], rules: rule([...floors.src, clusterBelowCloud]) },
 ];

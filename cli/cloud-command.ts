@@ -14,6 +14,7 @@ const usage = `Usage: punchthrough cloud [--host H] [--public-ip IP] [--http-por
                          [--relay-ws-port N] [--relay-ws-url URL]
                          [--trusted-proxy ADDR]... [--metrics-port N] [--metrics-host H]
                          [--reconnect-grace-ms N] [--config FILE] [--admin-token T] [--no-ipv6] [--json]
+                         [--redis-url URL [--node-id ID] [--failover-grace-ms N]]
 
 Runs the whole cloud in one process: the session service (HTTP + signaling WebSocket), the
 STUN server (with an alternate port for NAT behaviour discovery) and the relay, on the
@@ -50,6 +51,13 @@ Options:
   --admin-token T    serve the admin endpoints (/v1/admin/…: webhook deliveries, dead letters,
                      replay, test send) to "Authorization: Bearer T"; ≥ 16 characters; prefer
                      ${ADMIN_TOKEN_ENV} (a flag shows in the process list)
+  --redis-url URL    cluster mode: share sessions with the other cloud processes on this Redis
+                     (or Valkey) ≥ 7.0: redis://[user:pass@]host:port, rediss://… or
+                     unix:///path/redis.sock (also "redis" in --config). Run the processes behind
+                     one load balancer; SIGTERM then drains (peers rejoin elsewhere, code 1012)
+  --node-id ID       this process's id in the cluster (default hostname-pid); unique per process
+  --failover-grace-ms N  how long the peers of a dead or draining node are held for their
+                     rejoin on another node, ms (default 10000)
   --no-ipv6          IPv4 only; by default STUN and the relay also listen on IPv6
                      (${cloudDefaults.DEFAULT_CLOUD_HOST6}) when --host is the IPv4 wildcard, and peers get the IPv6
                      STUN endpoint when this machine has a global IPv6 address
@@ -86,6 +94,9 @@ export const cloudCommand: CliCommand = {
       config: { type: 'string' },
       'admin-token': { type: 'string' },
       'no-ipv6': { type: 'boolean', default: false },
+      'redis-url': { type: 'string' },
+      'node-id': { type: 'string' },
+      'failover-grace-ms': { type: 'string' },
       json: { type: 'boolean', default: false },
     });
     const trustedProxies = values['trusted-proxy'] ?? [];
@@ -98,6 +109,7 @@ export const cloudCommand: CliCommand = {
     const secret = checkedRelaySecret(io.env[RELAY_SECRET_ENV] || undefined, RELAY_SECRET_ENV);
     const relayEndpoint = externalRelay(values['relay-endpoint'], values['relay-port'], secret);
     const config = values.config === undefined ? {} : await loadConfigFile(values.config, io.env);
+    const cluster = clusterOptions(values['redis-url'] ?? config.redis, values['node-id'], values['failover-grace-ms']);
     const logger = createLogger({ name: 'cloud' });
     let cloud: CloudWithExternalRelay;
     try {
@@ -116,6 +128,7 @@ export const cloudCommand: CliCommand = {
         ipv6: !values['no-ipv6'],
         ...(values['metrics-port'] === undefined ? {} : { metricsPort: intFlag('metrics-port', values['metrics-port'], 0) }),
         ...(values['metrics-host'] ? { metricsHost: values['metrics-host'] } : {}),
+        ...(cluster ? { cluster } : {}),
         session: {
           ...(config.apps ? { apps: config.apps as NonNullable<SessionServiceOptions['apps']> } : {}),
           ...(config.egress ? { egress: config.egress } : {}),
@@ -139,12 +152,27 @@ export const cloudCommand: CliCommand = {
     if (values.json) writeJson(io.stdout, { event: 'ready', ...ready });
     else io.stdout.write(`cloud ready\n  http   ${ready.http}\n  stun   ${ready.stun}\n  relay  ${ready.relay}\n`);
     const signal = await io.stopSignal;
-    logger.info({ signal }, 'stopping: telling sessions the cloud is going away');
+    logger.info({ signal }, cluster ? 'stopping: draining this node (its peers rejoin on the others)' : 'stopping: telling sessions the cloud is going away');
     await cloud.close();
     if (values.json) writeJson(io.stdout, { event: 'closed' });
     return ExitCode.ok;
   },
 };
+
+/** `--redis-url` (or the config's `redis`), `--node-id`, `--failover-grace-ms`: cluster mode, or undefined. */
+function clusterOptions(url: string | undefined, nodeId: string | undefined, grace: string | undefined) {
+  if (url === undefined) {
+    if (nodeId !== undefined || grace !== undefined) throw new UsageError('--node-id and --failover-grace-ms need --redis-url (cluster mode)');
+    return undefined;
+  }
+  if (!/^(rediss?|unix):/.test(url)) throw new UsageError(`--redis-url: expected redis://host:port, rediss://… or unix:///path, got "${url}"`);
+  if (nodeId !== undefined && !/^[A-Za-z0-9._:-]{1,64}$/.test(nodeId)) throw new UsageError(`--node-id: 1-64 of letters, digits and . _ : -, got "${nodeId}"`);
+  return {
+    redisUrl: url,
+    ...(nodeId === undefined ? {} : { nodeId }),
+    ...(grace === undefined ? {} : { failoverGraceMs: intFlag('failover-grace-ms', grace, 0, 0, 600_000) }),
+  };
+}
 
 /** A usage error, not a failed start, for an address that is not IPv4. */
 function stunAltHost(value: string): string {

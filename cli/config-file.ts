@@ -9,9 +9,11 @@ import { UsageError } from './io.js';
 export interface ConfigFile {
   apps?: Record<string, unknown>;
   egress?: Record<string, unknown>;
+  /** Cluster mode: the Redis URL (as `--redis-url`, which wins). */
+  redis?: string;
 }
 
-const TOP_LEVEL_KEYS = ['apps', 'egress'];
+const TOP_LEVEL_KEYS = ['apps', 'egress', 'redis'];
 const ENV_REFERENCE = /^\$env:([A-Za-z_][A-Za-z0-9_]*)$/;
 /** Deeper than any real config; bounds the walk over a file someone handed the operator. */
 const MAX_CONFIG_DEPTH = 32;
@@ -37,12 +39,20 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv): Prom
     if (!TOP_LEVEL_KEYS.includes(key)) throw new UsageError(`--config ${file}: unknown key "${key}" (known: ${TOP_LEVEL_KEYS.join(', ')})`);
   }
   const resolved = substituteEnv(parsed, '', env, file, 0) as Record<string, unknown>;
-  for (const key of TOP_LEVEL_KEYS) {
+  for (const key of ['apps', 'egress']) {
     if (resolved[key] !== undefined && !isObject(resolved[key])) throw new UsageError(`--config ${file}: ${key}: expected an object`);
+  }
+  const redis = resolved.redis;
+  if (redis !== undefined && (typeof redis !== 'string' || !/^(rediss?|unix):/.test(redis))) {
+    throw new UsageError(`--config ${file}: redis: expected a URL (redis://host:port, rediss://… or unix:///path)`);
   }
   const apps = resolved.apps as Record<string, unknown> | undefined;
   if (apps) await loadPluginModules(apps, file);
-  return { ...(apps ? { apps } : {}), ...(resolved.egress ? { egress: resolved.egress as Record<string, unknown> } : {}) };
+  return {
+    ...(apps ? { apps } : {}),
+    ...(resolved.egress ? { egress: resolved.egress as Record<string, unknown> } : {}),
+    ...(typeof redis === 'string' ? { redis } : {}),
+  };
 }
 
 /** Replaces every string exactly `"$env:NAME"` by that variable; a missing one names the key and the variable, never a value. */

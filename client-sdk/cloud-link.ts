@@ -11,7 +11,7 @@ import { isPunchthroughError, type PunchthroughError, type Clock, type Logger, t
 import { RequestType, type JoinResult, type StartEvent } from '../src/protocol/index.js';
 import { restoreTokenOf, type RestoreState } from './cloud-restore.js';
 import type { Emit } from './peer-driver.js';
-import type { Signaling } from './signaling.js';
+import { closeCodeOf, type Signaling } from './signaling.js';
 import type { CloudReconnectOptions, ShutdownEvent } from './types.js';
 
 /** The resolved {@link CloudReconnectOptions}. */
@@ -33,6 +33,9 @@ export interface CloudLinkHooks {
   /** Uniform in [0, 1): the jitter. */
   random(): number;
 }
+
+/** The WebSocket close code of a cloud node restarting, draining or fencing itself (RFC 6455 "Service Restart"). */
+const SERVICE_RESTART_CLOSE_CODE = 1012;
 
 /** Codes that say the cloud answered but has no session (or no place) for this runner. */
 const GONE = new Set(['SESSION_NOT_FOUND', 'REJOIN_NOT_FOUND']);
@@ -61,7 +64,10 @@ export class CloudLink {
     this.hooks.emit('cloudConnectionLost', { reason: error.message, code: error.code, reconnecting });
     if (!reconnecting) return;
     this.#reconnecting = true;
-    this.#run().catch((thrown: unknown) => {
+    // 1012: the node is restarting or fenced and the session lives on in the shared store; any
+    // other node takes the rejoin now, so the first try does not wait.
+    const atOnce = closeCodeOf(error) === SERVICE_RESTART_CLOSE_CODE;
+    this.#run(atOnce).catch((thrown: unknown) => {
       // Never left half-way: a reconnect that broke ends the runner rather than leaving it deaf.
       this.env.logger.error({ err: thrown }, 'cloud reconnect failed');
       this.#reconnecting = false;
@@ -75,12 +81,12 @@ export class CloudLink {
     this.#wake?.();
   }
 
-  async #run(): Promise<void> {
+  async #run(atOnce: boolean): Promise<void> {
     const { clock } = this.env;
     const since = clock.now();
     let missingSince: number | undefined;
     for (let attempt = 0; ; attempt++) {
-      await this.#sleep(this.#delay(attempt));
+      await this.#sleep(atOnce && attempt === 0 ? 0 : this.#delay(attempt));
       if (this.hooks.stopped()) return;
       if (clock.now() - since >= this.settings.timeoutMs) {
         return this.#giveUp('cloudTimeout', 'CLOUD_UNREACHABLE', `no cloud connection for ${this.settings.timeoutMs} ms`);

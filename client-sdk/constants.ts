@@ -342,6 +342,12 @@ export const DEFAULT_CLOUD_RECONNECT_MAX_DELAY_MS = 2_000;
 export const DEFAULT_CLOUD_RECONNECT_TIMEOUT_MS = 120_000;
 
 /**
+ * How long the start retries a create/join the cloud refused with SERVICE_UNAVAILABLE (its
+ * shared store unreachable), ms: a Redis blip or failover lasts seconds; past that the start fails.
+ */
+export const START_UNAVAILABLE_RETRY_MS = 10_000;
+
+/**
  * A client whose session the cloud no longer has waits this long for its host to restore it,
  * ms: the host restores within its reconnect delays (a few seconds); 30 s allows a slow host.
  */

@@ -82,6 +82,21 @@ interface Pending {
   timer: TimerHandle;
 }
 
+/** The WebSocket close code behind a CLOUD_UNREACHABLE from a closed connection (not part of the error's wire shape). */
+const closeCodes = new WeakMap<PunchthroughError, number>();
+
+/** The CLOUD_UNREACHABLE of a lost connection, remembering the close code the cloud sent (if any). */
+export function signalingClosed(reason: string, closeCode?: number): PunchthroughError {
+  const error = new PunchthroughError('CLOUD_UNREACHABLE', `signaling connection closed: ${reason}`);
+  if (closeCode !== undefined) closeCodes.set(error, closeCode);
+  return error;
+}
+
+/** The close code the cloud closed the connection with, when `error` reported such a close. */
+export function closeCodeOf(error: PunchthroughError): number | undefined {
+  return closeCodes.get(error);
+}
+
 export const connectSignaling: SignalingConnector = async (options) => {
   const { clock, logger } = options;
   const codec = createSignalingCodec({ maxFrameBytes: SIGNALING_MAX_FRAME_BYTES });
@@ -114,8 +129,7 @@ export const connectSignaling: SignalingConnector = async (options) => {
       }
     }
   };
-  const lost = (reason: string): PunchthroughError =>
-    new PunchthroughError('CLOUD_UNREACHABLE', `signaling connection closed: ${reason}`);
+  const lost = signalingClosed;
 
   // An 'error' listener is always attached: ws emits 'error' for refused connections and bad frames.
   socket.on('error', (error: Error & { code?: unknown }) => {
@@ -126,7 +140,7 @@ export const connectSignaling: SignalingConnector = async (options) => {
       finish(lost(error.message));
     }
   });
-  socket.on('close', (code, reason) => finish(lost(`${code}${reason.length ? ` ${reason.toString('utf8', 0, 123)}` : ''}`)));
+  socket.on('close', (code, reason) => finish(lost(`${code}${reason.length ? ` ${reason.toString('utf8', 0, 123)}` : ''}`, code)));
   socket.on('message', (data, isBinary) => {
     // Last resort: nothing a frame does may unwind into ws's socket callbacks (an uncaught
     // exception there ends the game process). The frame is counted and the connection ended.

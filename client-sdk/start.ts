@@ -8,7 +8,8 @@ import { PunchthroughError, type Clock, type NatReport, type TimerHandle, type U
 import { EventType, RequestType, type Event, type JoinResult, type NatType, type StartEvent } from '../src/protocol/index.js';
 import { familyOf, localCandidates, toEndpoint, toWire } from './addresses.js';
 import { createOptionsOf, enterAuto } from './auto-host.js';
-import { RELAY_BIND_WAIT_MS } from './constants.js';
+import { RELAY_BIND_WAIT_MS, START_UNAVAILABLE_RETRY_MS } from './constants.js';
+import { retryUnavailable } from './unavailable-retry.js';
 import { START_STEP } from './steps.js';
 import { checkStartOptions } from './validate-options.js';
 import type { RunnerDeps, StunAnswer } from './deps.js';
@@ -70,7 +71,10 @@ export async function startSequence(host: StartHost, game: StartGameOptions): Pr
   const started = host.attach(signaling);
   started.catch(() => undefined);
   step(START_STEP.enter, game.sessionName === undefined ? {} : { sessionName: game.sessionName });
-  const joined = await enter(signaling, game);
+  const { clock } = options.env;
+  const { initialDelayMs, maxDelayMs } = options.cloudReconnect;
+  const retry = { clock, random: Math.random, initialDelayMs, maxDelayMs, budgetMs: START_UNAVAILABLE_RETRY_MS };
+  const joined = await retryUnavailable(retry, () => enter(signaling, game));
   host.joined(joined);
   host.ensureRunning();
   step(START_STEP.entered, { sessionName: joined.session.name, actor: joined.actor });

@@ -25,6 +25,7 @@ import { registerRelayWsMetrics } from './relay-ws-metrics.js';
 import { serveMetrics } from './metrics-server.js';
 import type { CloudOptions, ExternalRelayOptions } from './options.js';
 import { advertisedAddress, advertisedAddress6 } from './public-ip.js';
+import { startClusterMode, type ClusterMode } from './cluster-mode.js';
 
 export interface Cloud {
   /** Base URL of the session service, with the advertised address: `http://IP:7070`. */
@@ -156,11 +157,17 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
     const relayWsUrl =
       options.relayWsUrl ?? (relayWs ? `ws://${formatEndpoint({ address: publicIp, port: relayWs.address().port })}${relayWs.path}` : undefined);
     const issuer = createTicketIssuer({ secret, clock, ttlMs: relayDefaults.DEFAULT_TICKET_TTL_MS });
+    let cluster: ClusterMode | undefined;
+    if (options.cluster) {
+      cluster = await startClusterMode(options.cluster, logger, options.clock);
+      opened.push(cluster);
+    }
     const sessionService = buildSessionService({
       ...options.session,
+      ...cluster?.session,
       ...(options.hooks ? { hooks: options.hooks } : {}),
       metricsElsewhere: options.metricsPort !== undefined,
-      clock,
+      clock: cluster?.clock ?? clock,
       logger: logger.child({ service: 'session' }),
       // IPv4 first: SDKs ask the first STUN server of their socket's family.
       stunServers: [{ address: stun.address, port: stun.port }, ...(stun6 ? [{ address: stun6.address, port: stun6.port }] : [])],
@@ -171,7 +178,14 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
         ...(relayServer ? { revoke: (sessionId: string, actor?: number) => relayServer.revoke(sessionId, actor) } : {}),
       },
     });
-    opened.push(sessionService);
+    if (cluster) {
+      const node = cluster;
+      node.serve(sessionService, sessionService.metrics.registry);
+      // Closing a cluster node drains it: its peers rejoin on the other nodes, their sessions live on.
+      opened.push({ close: () => node.drain(sessionService) });
+    } else {
+      opened.push(sessionService);
+    }
     registerUdpServiceMetrics(sessionService.metrics.registry, () => stunServer.stats(), relayServer ? () => relayServer.stats() : undefined);
     if (relayWs) registerRelayWsMetrics(sessionService.metrics.registry, relayWs.stats);
     const http = await sessionService.listen({ host, port: options.httpPort ?? DEFAULT_HTTP_PORT });

@@ -1,6 +1,7 @@
 // The options of createCloud: addresses, ports, relay secret, metrics and session settings.
 import type { SessionHooks } from '../session/hooks.js';
 import type { SessionServiceOptions } from '../session/options.js';
+import type { ClusterModeOptions } from './cluster-mode.js';
 import type { Clock, Logger, UdpSocketFactory } from '../../core/index.js';
 
 export interface CloudOptions {
@@ -77,6 +78,11 @@ export interface CloudOptions {
   metricsPort?: number;
   /** Address of the metrics listener. Default 127.0.0.1: metrics stay on the machine. */
   metricsHost?: string;
+  /**
+   * Cluster mode: several cloud processes share sessions through Redis (or Valkey) behind one
+   * load balancer. Default: none (the in-memory store; no Redis client is loaded).
+   */
+  cluster?: ClusterModeOptions;
   /** The session service's hooks (authentication, authorization, lifecycle callbacks). Default: none. */
   hooks?: SessionHooks;
   /** Further session-service options (limits, TTLs); the cloud sets stunServers and relay itself. */

@@ -107,6 +107,8 @@ export const CloseCode = {
   GOING_AWAY: 1001,
   /** A frame exceeded the maximum frame size (sent by `ws` itself for oversized frames). */
   FRAME_TOO_LARGE: 1009,
+  /** A cluster node is restarting, draining or fenced: the session lives on, reconnect at once (any node) and rejoin. */
+  SERVICE_RESTART: 1012,
   /** The service has no room for this connection (total or per-address limit); retry later. */
   TRY_AGAIN_LATER: 1013,
   /** A frame was not valid msgpack, not a msgpack map, or a text frame. */

@@ -42,8 +42,12 @@ export interface Gateway {
   /** A new connection from `remoteAddress`; over a connection limit it is closed at once (1013). */
   connect(socket: PeerSocket, remoteAddress: string): PeerConnection;
   readonly connectionCount: number;
-  /** Stops the heartbeat, lets `shuttingDown` tell the sessions, closes every connection (1001). */
-  shutdown(): Promise<void>;
+  /** Stops the heartbeat, lets `shuttingDown` tell the sessions, closes every connection (1001, or `code`). */
+  shutdown(code?: CloseCode, reason?: string): Promise<void>;
+  /** The open connections' peers (a cluster node's drain detaches their members). */
+  peers(): Iterable<Peer>;
+  /** Closes every connection with `code` and carries on serving (a fenced cluster node: 1012, rejoin elsewhere). */
+  closeAll(code: CloseCode, reason: string): void;
 }
 
 export type GatewayLimits = Pick<
@@ -286,15 +290,19 @@ export function createGateway(env: Env, options: GatewayOptions): Gateway {
     get connectionCount() {
       return connections.size;
     },
-    async shutdown() {
+    async shutdown(code = CloseCode.GOING_AWAY, reason = 'the session service is shutting down') {
       if (stopped) return;
       stopped = true;
       clock.clearInterval(heartbeat);
       options.shuttingDown(connections);
       for (const connection of connections) {
         clock.clearTimeout(connection.helloTimer);
-        closeWith(connection, CloseCode.GOING_AWAY, 'the session service is shutting down');
+        closeWith(connection, code, reason);
       }
+    },
+    peers: () => [...connections],
+    closeAll(code, reason) {
+      for (const connection of [...connections]) if (!connection.closing) closeWith(connection, code, reason);
     },
   };
 }

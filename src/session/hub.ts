@@ -5,9 +5,9 @@
  * {@link PeerSocket}.
  */
 import { hostname } from 'node:os';
-import { createEnv, type Env } from '../../core/index.js';
+import { createEnv, type Env, type TimerHandle } from '../../core/index.js';
 import { createEgressClient } from '../egress/index.js';
-import { PROTOCOL_MAX_REQUEST_ID, ReplyType, RequestType, createSignalingCodec, type ListResult, type Properties } from '../protocol/index.js';
+import { CloseCode, PROTOCOL_MAX_REQUEST_ID, ReplyType, RequestType, createSignalingCodec, type ListResult, type Properties } from '../protocol/index.js';
 import { createRpcService } from '../rpc/index.js';
 import { createWebhookDispatcher, type WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { hookErrorReporter } from '../webhooks/hook-error.js';
@@ -37,6 +37,16 @@ export interface SignalingHub {
   readonly webhooks: WebhookDispatcher;
   /** Tells every peer the service is going away, closes their sockets, stops timers. */
   shutdown(): Promise<void>;
+  /**
+   * Cluster mode (a nodeId): the members bound here are detached for `graceMs` (unseen by the
+   * others), then every socket closes with 1012 so the SDKs rejoin on another node at once. Then
+   * as shutdown. Without a nodeId it is shutdown.
+   */
+  drain(graceMs: number, timeoutMs: number): Promise<void>;
+  /** Closes every socket with 1012 and carries on (a fenced cluster node: its peers rejoin anywhere). */
+  restart(reason: string): void;
+  /** Cluster: detaches the members `node` holds in the session (the reaper, for a dead node). */
+  detachNode(sessionId: string, node: string, graceMs: number): Promise<void>;
 }
 
 /** The environment the resolved options describe. */
@@ -110,5 +120,21 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
       webhooks.shutdown();
       await egress.close();
     },
+    drain: async (graceMs, timeoutMs) => {
+      const node = options.nodeId;
+      if (node !== undefined) {
+        const bound = new Set<string>();
+        for (const peer of gateway.peers()) if (peer.membership) bound.add(peer.membership.sessionId);
+        const detached = Promise.allSettled([...bound].map((sessionId) => sessions.detachNode(sessionId, node, graceMs)));
+        let timer: TimerHandle | undefined;
+        await Promise.race([detached, new Promise<void>((resolve) => (timer = env.clock.setTimeout(resolve, timeoutMs)))]);
+        env.clock.clearTimeout(timer);
+      }
+      await gateway.shutdown(node === undefined ? undefined : CloseCode.SERVICE_RESTART, 'this node is draining: reconnect and rejoin');
+      webhooks.shutdown();
+      await egress.close();
+    },
+    restart: (reason) => gateway.closeAll(CloseCode.SERVICE_RESTART, reason),
+    detachNode: (sessionId, node, graceMs) => sessions.detachNode(sessionId, node, graceMs),
   };
 }

@@ -61,6 +61,11 @@ export interface Member {
   readonly connection?: number;
   /** A restored client: SHA-256 of the restore token its rejoin must present (reconnect.ts). */
   readonly restoreProof?: string;
+  /**
+   * Cluster mode: the id of the service node holding this member's socket (where its events are
+   * routed; placement.ts sets it on entry and rejoin). Undefined in the one-process default.
+   */
+  readonly node?: string;
 }
 
 export interface Session {

@@ -171,9 +171,14 @@ export interface SessionServiceOptions {
   eventBus?: EventBus;
   /** Makes the scheduler of session deadlines (TTLs), given what to call when one comes. Default: clock timers here. */
   deadlines?: (onDue: (sessionId: string) => void) => DeadlineScheduler;
+  /**
+   * Cluster mode: this node's id, stamped on every member that enters or rejoins here
+   * (Member.node), so a shared store routes its events to this node. Default: none (one process).
+   */
+  nodeId?: string;
 }
 
-type Optional = 'relay' | 'metricsToken' | 'adminToken' | 'eventBus' | 'deadlines';
+type Optional = 'relay' | 'metricsToken' | 'adminToken' | 'eventBus' | 'deadlines' | 'nodeId';
 export type ResolvedOptions = Required<Omit<SessionServiceOptions, Optional>> & Pick<SessionServiceOptions, Optional>;
 
 export function resolveOptions(options: SessionServiceOptions): ResolvedOptions {
@@ -228,6 +233,7 @@ export function resolveOptions(options: SessionServiceOptions): ResolvedOptions 
     hooks: options.hooks ?? noHooks,
     eventBus: options.eventBus,
     deadlines: options.deadlines,
+    nodeId: options.nodeId,
   };
 }
 

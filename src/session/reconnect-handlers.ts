@@ -12,6 +12,7 @@ import type { RequestChecks } from './checks.js';
 import type { HookRunner } from './hook-runner.js';
 import type { PluginRuntime } from '../plugins/runtime.js';
 import type { CallerContext } from './hooks.js';
+import { placeOn } from './placement.js';
 import { rejoin, type Member, type NewMember, type Outcome, type Session, type SessionSettings } from './model.js';
 import type { Membership, Peer } from './peer.js';
 import { disconnect, restore, resume, type ReservedClient } from './reconnect.js';
@@ -27,7 +28,7 @@ export interface ReconnectContext {
   hooks: HookRunner;
   plugins: Pick<PluginRuntime, 'beforeJoin'>;
   checks: RequestChecks;
-  settings: Pick<ResolvedOptions, 'reconnectGraceMs' | 'randomBytes'>;
+  settings: Pick<ResolvedOptions, 'reconnectGraceMs' | 'randomBytes' | 'nodeId'>;
   token(bytes: number): string;
   appKey(peer: Peer): string;
   caller(peer: Peer): CallerContext;
@@ -89,7 +90,8 @@ export function createReconnectHandlers(ctx: ReconnectContext): ReconnectHandler
       const outcome = await ctx.update(session.sessionId, (s) => {
         const held = resume(s, request.actor, proof, ctx.clock.now());
         resumed = held?.ok ?? false;
-        return held ?? rejoin(s, request.actor, request.rejoinToken, ctx.settings.randomBytes(32), ctx.clock.now(), proof.restoreProof);
+        const back = held ?? rejoin(s, request.actor, request.rejoinToken, ctx.settings.randomBytes(32), ctx.clock.now(), proof.restoreProof);
+        return placeOn(back, ctx.settings.nodeId);
       });
       if (!outcome) refuse('SESSION_NOT_FOUND', 'the session closed');
       if (!outcome.ok) refuse(outcome.code, outcome.message);

@@ -32,6 +32,15 @@ export interface SessionService {
   listen(options?: { host?: string; port?: number }): Promise<WireEndpoint>;
   /** Tells peers, closes every connection, timer and the listener. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Cluster mode: detaches the members bound here for `graceMs`, closes every connection with
+   * 1012 (their SDKs rejoin on another node), then closes as `close` does. Idempotent with it.
+   */
+  drain(graceMs: number, timeoutMs: number): Promise<void>;
+  /** Cluster mode: closes every connection with 1012 and carries on serving (a fenced node). */
+  restartConnections(reason: string): void;
+  /** Cluster mode: detaches the members `node` holds in the session for `graceMs` (the reaper's work for a dead node). */
+  detachNode(sessionId: string, node: string, graceMs: number): Promise<void>;
 }
 
 function frameBytes(data: RawData): Uint8Array {
@@ -205,5 +214,15 @@ export function buildSessionService(options: SessionServiceOptions = {}): Sessio
       })();
       return closing;
     },
+    drain(graceMs, timeoutMs) {
+      closing ??= (async () => {
+        await hub.drain(graceMs, timeoutMs);
+        await app.close();
+        if (!options.store) await resolved.store.close();
+      })();
+      return closing;
+    },
+    restartConnections: (reason) => hub.restart(reason),
+    detachNode: (sessionId, node, graceMs) => hub.detachNode(sessionId, node, graceMs),
   };
 }

@@ -4,7 +4,6 @@
  * re-applying on a conflict), then publishes the deliveries, re-arms the session's deadline and
  * calls the lifecycle hooks. Step numbers are those of docs/connection-process.md.
  */
-import { STORE_MAX_ATTEMPTS } from '../constants.js';
 import type { Env } from '../../core/index.js';
 import {
   EventType,
@@ -38,6 +37,9 @@ import { expire, nextDeadline } from './expiry.js';
 import type { Change, Member, NewMember, Outcome, Session } from './model.js';
 import type { ResolvedOptions } from './options.js';
 import type { Peer } from './peer.js';
+import { placeOn } from './placement.js';
+import { detachNode } from './node-failover.js';
+import { applyChange } from './store-update.js';
 import { notFoundMessage, reportPeerAddresses } from './peer-reports.js';
 import type { DeadlineScheduler, EventBus } from './presence.js';
 import { createReconnectHandlers, type MakeSession } from './reconnect-handlers.js';
@@ -76,6 +78,8 @@ export interface Sessions {
   drop(peer: Peer): Promise<void>;
   /** Tells the sessions of `peers` the service is going away and stops every deadline. */
   shutdown(peers: Iterable<Peer>): void;
+  /** Cluster: holds the members `node` has in the session detached for `graceMs` (a dead node's, or this one's draining). */
+  detachNode(sessionId: string, node: string, graceMs: number): Promise<void>;
   /** The session plugin's answer to a member's WebRPC (undefined: it has none). */
   pluginRpc: PluginRuntime['rpc'];
 }
@@ -126,9 +130,10 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   });
 
   /** After a change is stored: deliveries, relay tickets, the deadline, the lifecycle hooks. */
-  const commit = (before: Session, change: Change<unknown>): void => {
+  // `routed`: the store's write already handed the deliveries to the members' nodes (routesDeliveries).
+  const commit = (before: Session, change: Change<unknown>, routed = false): void => {
     const { sessionId } = before;
-    bus.publish(sessionId, change.deliveries);
+    if (!routed) bus.publish(sessionId, change.deliveries);
     const revoke = settings.relay?.revoke;
     if (!change.next) {
       bus.forget(sessionId);
@@ -148,24 +153,11 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     options.webhooks?.committed(before, change);
   };
 
-  /**
-   * Applies a pure change to the stored session: read, apply, compare-and-set, and again on a
-   * conflict (the change is pure, so re-running it is safe). Undefined when there is no such session.
-   */
+  /** Applies a pure change to the stored session (store-update.ts), then commits it. Undefined when there is no such session. */
   const update = async <R>(sessionId: string, attempt: (s: Session) => Outcome<R>): Promise<Outcome<R> | undefined> => {
-    for (let tries = 0; tries < STORE_MAX_ATTEMPTS; tries++) {
-      const stored = await store.get(sessionId);
-      if (!stored) return undefined;
-      const outcome = attempt(stored.session);
-      if (!outcome.ok) return outcome;
-      const written = outcome.change.next === stored.session ? 'ok' : await store.compareAndSet(sessionId, stored.version, outcome.change.next);
-      if (written === 'missing') return undefined;
-      if (written === 'ok') {
-        commit(stored.session, outcome.change);
-        return outcome;
-      }
-    }
-    throw new Error(`session ${sessionId} kept changing under ${STORE_MAX_ATTEMPTS} attempts to update it`);
+    const applied = await applyChange(store, sessionId, attempt);
+    if (applied?.outcome.ok) commit(applied.before, applied.outcome.change, applied.routed);
+    return applied?.outcome;
   };
 
   const token = (bytes: number): string => Buffer.from(settings.randomBytes(bytes)).toString('base64url');
@@ -256,9 +248,8 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     if (creators.size >= settings.maxSessions) refuse('LIMIT_EXCEEDED', `the service holds its maximum of ${settings.maxSessions} sessions`);
     const plugin = await plugins.prepareCreate(peer, request, sessionId, appKey(peer), name ?? sessionId, sessionSettings, arrivedAt);
     const now = clock.now();
-    const created = make
-      ? make(sessionId, plugin.settings, now)
-      : create(sessionId, appKey(peer), name ?? sessionId, plugin.settings, newMember(peer, 'server'), now);
+    const made = make ? make(sessionId, plugin.settings, now) : create(sessionId, appKey(peer), name ?? sessionId, plugin.settings, newMember(peer, 'server'), now);
+    const created = placeOn(made, settings.nodeId);
     if (!created.ok) plugin.discard();
     if (!created.ok) refuse(created.code, created.message);
     const session = plugin.stamp(created.change.next!);
@@ -279,7 +270,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   const enter = async (peer: Peer, session: Session, kind: 'join' | 'random', reply: JoinReply, token?: Uint8Array, arrivedAt = clock.now()): Promise<Outcome<Member> | undefined> => {
     await hooks.authorizeJoin({ ...caller(peer), session, kind });
     await plugins.beforeJoin(peer, session, kind, undefined, arrivedAt);
-    const outcome = await update(session.sessionId, (s) => admit(s, newMember(peer, 'client', token), clock.now()));
+    const outcome = await update(session.sessionId, (s) => placeOn(admit(s, newMember(peer, 'client', token), clock.now()), settings.nodeId));
     if (outcome?.ok) welcome(peer, reply, outcome.change.next!, outcome.change.result, false, kind);
     return outcome;
   };
@@ -378,6 +369,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     kick: (peer, request) => kickRequest(peer, request, update, () => clock.now()),
 
     drop: (peer) => reconnects.drop(peer),
+    detachNode: async (sessionId, node, graceMs) => void (await update(sessionId, (s) => ({ ok: true, change: detachNode(s, node, clock.now(), graceMs) }))),
     pluginRpc: (...args) => plugins.rpc(...args),
 
     shutdown(peers) {

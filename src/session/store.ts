@@ -4,7 +4,7 @@
  * is a compare-and-set on it (the service re-reads and re-applies its pure change on a conflict),
  * and searches are data ({@link SessionQuery}), never closures.
  */
-import type { Session } from './model.js';
+import type { Delivery, Outcome, Session } from './model.js';
 import { matchesQuery, type SessionQuery } from './views.js';
 
 /** A session as stored, with the version a compare-and-set must name. */
@@ -17,6 +17,15 @@ export interface StoredSession {
 /** What a compare-and-set did: wrote, found a newer version (nothing written), or found no session. */
 export type WriteOutcome = 'ok' | 'conflict' | 'missing';
 
+/** A change applied to a stored session (see SessionStore.change and store-update.ts). */
+export interface AppliedChange<R> {
+  /** The state the change was applied to. */
+  readonly before: Session;
+  readonly outcome: Outcome<R>;
+  /** The store delivered the change's events with its write (routesDeliveries); otherwise the service publishes them. */
+  readonly routed: boolean;
+}
+
 export interface SessionStore {
   /** Inserts a session; resolves false (and stores nothing) when its id, or its name in its app, is taken. */
   insert(session: Session): Promise<boolean>;
@@ -24,8 +33,24 @@ export interface SessionStore {
   findByName(appKey: string, name: string): Promise<Session | undefined>;
   /** Sessions that match `query` (see matchesQuery), oldest first, paged by its offset and limit. */
   find(query: SessionQuery): Promise<Session[]>;
-  /** Replaces the session (null deletes it) if its stored version is still `version`. */
-  compareAndSet(sessionId: string, version: number, next: Session | null): Promise<WriteOutcome>;
+  /**
+   * Replaces the session (null deletes it) if its stored version is still `version`. A store that
+   * {@link routesDeliveries} also hands `deliveries` to the members' processes in the same atomic
+   * step (so events of one session reach every node in commit order); others ignore them.
+   */
+  compareAndSet(sessionId: string, version: number, next: Session | null, deliveries?: readonly Delivery[]): Promise<WriteOutcome>;
+  /**
+   * True when compareAndSet delivers the change's events itself (a shared store: Redis); the
+   * service then does not publish them on its event bus. Default false.
+   */
+  readonly routesDeliveries?: boolean;
+  /**
+   * Optional: applies the pure change `attempt` to the session and stores the result, however the
+   * store serializes writers (a shared store queues them per session and commits them in batches:
+   * re-running `attempt` is safe, it is pure). Undefined when there is no such session. Without
+   * it the service reads, applies and compare-and-sets (store-update.ts).
+   */
+  change?<R>(sessionId: string, attempt: (session: Session) => Outcome<R>): Promise<AppliedChange<R> | undefined>;
   /** Number of sessions. */
   count(): Promise<number>;
   /** Releases the store's resources; idempotent. */

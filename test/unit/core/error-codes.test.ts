@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, PHOTON_CODES, PunchthroughError, errorFromWire } from '../../../core/index.js';
+import { Feature, FIRST_RELEASE_CODES, codeForPeer } from '../../../src/protocol/index.js';
 
 interface Row {
   code: string;
@@ -43,6 +44,13 @@ describe('error codes', () => {
     expect(errorFromWire('SESSION_FULL', 'full')).toMatchObject({ code: 'SESSION_FULL', photonCode: 32765, remoteCode: undefined });
     expect(errorFromWire('WEBHOOK_LOST', 'a newer code', 32752)).toMatchObject({ code: 'UNKNOWN_ERROR', remoteCode: 'WEBHOOK_LOST', photonCode: 32752 });
     expect(errorFromWire('toString', 'x')).toMatchObject({ code: 'UNKNOWN_ERROR', remoteCode: 'toString' });
+  });
+
+  it('SERVICE_UNAVAILABLE (a cluster store out of reach) is a codes-v2 code with no Photon number', () => {
+    expect(FIRST_RELEASE_CODES.has('SERVICE_UNAVAILABLE')).toBe(false);
+    expect(PHOTON_CODES.SERVICE_UNAVAILABLE).toBeUndefined();
+    expect(codeForPeer('SERVICE_UNAVAILABLE', 'redis timed out', new Set([Feature.CODES_V2]))).toEqual({ code: 'SERVICE_UNAVAILABLE', message: 'redis timed out' });
+    expect(codeForPeer('SERVICE_UNAVAILABLE', 'redis timed out', new Set())).toEqual({ code: 'INVALID_REQUEST', message: 'SERVICE_UNAVAILABLE: redis timed out' });
   });
 
   it('each have a readable message', () => {

@@ -26,6 +26,9 @@ const refused: [file: string, source: string][] = [
   ['client-sdk/x.ts', "import { x } from '../stun-server/index.js';"],
   ['client-sdk/peer/x.ts', "import { x } from '../../vnet/index.js';"],
   ['client-sdk/x.ts', "import { x } from '../core/udp.js';"],
+  ['src/session/x.ts', "import { x } from '../cluster/index.js';"],
+  ['src/cluster/x.ts', "import { x } from '../cloud/index.js';"],
+  ['src/cluster/x.ts', "import { x } from '../../cli/index.js';"],
 ];
 
 const allowed: [file: string, source: string][] = [
@@ -38,6 +41,8 @@ const allowed: [file: string, source: string][] = [
   ['client-sdk/peer/x.ts', "import { x } from '../../stun-server/codec/index.js';"],
   ['src/cloud/x.ts', "import { x } from '../../relay/index.js';"],
   ['cli/x.ts', "import { x } from '../client-sdk/index.js';"],
+  ['src/cluster/x.ts', "import { x } from '../session/store.js';"],
+  ['src/cloud/x.ts', "import { x } from '../cluster/index.js';"],
 ];
 
 describe('layer rules', () => {

@@ -1,0 +1,64 @@
+/**
+ * Cluster mode of createCloud: when a Redis URL is configured, the cluster layer is loaded (a
+ * dynamic import, so the default cloud never loads a Redis client) and the session service runs
+ * on its store, bus and deadline poller, on a wall clock. Closing drains the node: its members
+ * are detached, its sockets close with 1012 and its lease is deleted.
+ */
+import { Gauge, type Registry } from 'prom-client';
+import { createEnv, type Clock, type Logger } from '../../core/index.js';
+import type { SessionService } from '../session/service.js';
+import type { SessionServiceOptions } from '../session/options.js';
+
+export interface ClusterModeOptions {
+  /** `redis://host:port`, `rediss://…` or `unix:///path/redis.sock`. */
+  redisUrl: string;
+  /** This node's id (default hostname-pid). */
+  nodeId?: string;
+  /** How long a dead or draining node's members stay detached for their rejoin, ms. Default 10 s. */
+  failoverGraceMs?: number;
+}
+
+export interface ClusterMode {
+  /** The session service's clock: epoch ms, the same on every node (NTP). */
+  readonly clock: Clock;
+  /** What the session service runs on. */
+  readonly session: Pick<SessionServiceOptions, 'store' | 'eventBus' | 'deadlines' | 'nodeId'>;
+  readonly nodeId: string;
+  /** Hands the built service to the node and exposes the node's counters on its registry. */
+  serve(service: SessionService, registry: Registry): void;
+  /** Drain: detach the members bound here, close their sockets with 1012, delete the lease. */
+  drain(service: SessionService): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startClusterMode(options: ClusterModeOptions, logger: Logger, clock?: Clock): Promise<ClusterMode> {
+  const cluster = await import('../cluster/index.js');
+  const wall = clock ?? cluster.createWallClock();
+  const node = await cluster.createRedisCluster(createEnv({ clock: wall, logger: logger.child({ service: 'cluster' }) }), {
+    url: options.redisUrl,
+    ...(options.nodeId === undefined ? {} : { nodeId: options.nodeId }),
+    ...(options.failoverGraceMs === undefined ? {} : { failoverGraceMs: options.failoverGraceMs }),
+  });
+  return {
+    clock: wall,
+    nodeId: node.nodeId,
+    session: { store: node.store, eventBus: node.eventBus, deadlines: node.deadlines, nodeId: node.nodeId },
+    serve(service, registry) {
+      node.serve(service);
+      new Gauge({
+        name: 'punchthrough_cluster_node',
+        help: 'Cluster node counters (inbox deliveries, duplicates, malformed entries, resets; fences; reaped nodes; deadline polls)',
+        labelNames: ['counter'],
+        registers: [registry],
+        collect() {
+          for (const [counter, value] of Object.entries(node.stats())) this.set({ counter }, value);
+        },
+      });
+    },
+    async drain(service) {
+      await service.drain(node.failoverGraceMs, cluster.DRAIN_TIMEOUT_MS);
+      await node.leave();
+    },
+    close: () => node.close(),
+  };
+}

@@ -1,0 +1,196 @@
+/**
+ * A cluster node put together: Redis clients (commands, the blocking inbox reader, the lobby
+ * subscriber), this node's lease, the Redis session store, event bus and deadline poller the
+ * session service runs on. The store follows the node's incarnation: after a fence it is made
+ * again under the new one, so every later write names the lease the node holds.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { createClient } from '@redis/client';
+import { createRealClock, type Clock, type Env } from '../../core/index.js';
+import type { DeadlineScheduler } from '../session/presence.js';
+import type { SessionStore } from '../session/store.js';
+import { FAILOVER_GRACE_MS, REDIS_COMMAND_TIMEOUT_MS } from './constants.js';
+import { createRedisDeadlines, type ClusterDeadlines } from './deadlines.js';
+import { createRedisEventBus, type ClusterEventBus } from './event-bus.js';
+import { createMembership, type Membership } from './membership.js';
+import { isNodeId } from './membership-rules.js';
+import { createRedisSessionStore, type RedisSessionStore } from './redis-store.js';
+import type { RedisCommander } from './redis-calls.js';
+
+export interface RedisClusterOptions {
+  /** `redis://[user:pass@]host:port[/db]`, `rediss://…` (TLS) or `unix:///path/to/redis.sock`. */
+  url: string;
+  /** This node's id (default: hostname-pid): 1–64 of letters, digits and `._:-`. */
+  nodeId?: string;
+  /** How long the members of a dead or draining node stay detached for their SDKs to rejoin, ms. Default 10 s. */
+  failoverGraceMs?: number;
+}
+
+/** What the node asks of the session service once it is built. */
+export interface ClusterService {
+  /** Detaches the members `node` holds in the session for `graceMs`. */
+  detachNode(sessionId: string, node: string, graceMs: number): Promise<void>;
+  /** Closes every WebSocket with 1012 (the node was fenced). */
+  restartConnections(reason: string): void;
+}
+
+export interface RedisCluster {
+  readonly nodeId: string;
+  readonly incarnation: string;
+  readonly failoverGraceMs: number;
+  /** The session service's store, bus and deadline scheduler (SessionServiceOptions). */
+  readonly store: SessionStore;
+  readonly eventBus: ClusterEventBus;
+  readonly deadlines: (onDue: (sessionId: string) => void) => DeadlineScheduler;
+  /** Hands the built service to the node (the reaper detaches through it; a fence restarts its sockets). */
+  serve(service: ClusterService): void;
+  /** Counters for metrics. */
+  stats(): Record<string, number>;
+  /** After a drain: deletes this node's lease and registry entry, then closes. */
+  leave(): Promise<void>;
+  /** Stops the loops and closes the Redis clients (the lease lapses on its own). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The cluster's clock: epoch ms, so deadlines stored in records mean the same on every node (nodes need NTP). */
+export function createWallClock(): Clock {
+  const real = createRealClock();
+  return { ...real, now: () => Date.now() };
+}
+
+export function defaultNodeId(): string {
+  return `${hostname().replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 40)}-${process.pid}`;
+}
+
+/** What the node uses of a node-redis client. */
+interface Client extends RedisCommander {
+  readonly isOpen: boolean;
+  close(): Promise<unknown>;
+  subscribe(channel: string, listener: (message: string) => void): Promise<void>;
+}
+
+/** node-redis options for `url` (a unix: URL becomes a socket path). */
+function clientOptions(url: string) {
+  const reconnectStrategy = (retries: number): number => Math.min(50 * 2 ** retries, 1_000);
+  const base = { RESP: 3 as const, disableOfflineQueue: true, commandOptions: { timeout: REDIS_COMMAND_TIMEOUT_MS } };
+  if (url.startsWith('unix:')) {
+    const path = url.replace(/^unix:(\/\/)?/, '');
+    return { ...base, socket: { path, reconnectStrategy } };
+  }
+  return { ...base, url, socket: { reconnectStrategy } };
+}
+
+export async function createRedisCluster(env: Env, options: RedisClusterOptions): Promise<RedisCluster> {
+  const { logger } = env;
+  const nodeId = options.nodeId ?? defaultNodeId();
+  if (!isNodeId(nodeId)) throw new Error(`invalid node id "${nodeId}": 1-64 of letters, digits and . _ : -`);
+  const failoverGraceMs = options.failoverGraceMs ?? FAILOVER_GRACE_MS;
+  const clients: Client[] = [];
+  const connect = async (role: string): Promise<Client> => {
+    const made = createClient(clientOptions(options.url));
+    const client = made as unknown as Client;
+    let reported = false;
+    made.on('error', (error: unknown) => {
+      // node-redis reconnects by itself; one line per outage, not one per retry.
+      if (!reported) logger.warn({ err: error, role }, 'redis connection error; reconnecting');
+      reported = true;
+    });
+    made.on('ready', () => {
+      if (reported) logger.info({ role }, 'redis connection back');
+      reported = false;
+    });
+    clients.push(client);
+    await made.connect();
+    return client;
+  };
+  const closeClients = async (): Promise<void> => {
+    await Promise.allSettled(clients.map((c) => (c.isOpen ? c.close() : undefined)));
+  };
+
+  try {
+    const commands = await connect('commands');
+    const reader = await connect('inbox');
+    const subscriber = await connect('lobby');
+    let service: ClusterService | undefined;
+    let store: RedisSessionStore;
+    const membership: Membership = createMembership(env, {
+      commands,
+      nodeId,
+      newIncarnation: () => randomBytes(12).toString('base64url'),
+      info: () => ({ pid: process.pid, host: hostname() }),
+      detachNode: async (sessionId, dead) => {
+        if (!service) throw new Error('the session service is not up yet');
+        await service.detachNode(sessionId, dead, failoverGraceMs);
+      },
+      onFenced: async (_previous, next) => {
+        store = await createRedisSessionStore(env, { client: commands, nodeId, incarnation: next, loadLibrary: false });
+        service?.restartConnections('this node lost its lease: reconnect and rejoin');
+      },
+    });
+    store = await createRedisSessionStore(env, { client: commands, nodeId, incarnation: membership.incarnation });
+    await membership.start();
+    const eventBus = createRedisEventBus(env, {
+      reader,
+      commands,
+      subscriber: { subscribe: (channel, listener) => subscriber.subscribe(channel, (message: string) => listener(message)) },
+      nodeId,
+      publish: (sessionId, deliveries) => store.publish(sessionId, deliveries),
+      // Events for the members here may be lost: their SDKs rejoin (1012) and get a fresh START snapshot.
+      onInboxReset: (why) => service?.restartConnections(`this node's inbox lost events (${why}): reconnect and rejoin`),
+    });
+    await eventBus.start();
+    let deadlines: ClusterDeadlines | undefined;
+
+    // Every call reaches the store of the current incarnation.
+    const current: SessionStore = {
+      routesDeliveries: true,
+      insert: (session) => store.insert(session),
+      get: (id) => store.get(id),
+      findByName: (appKey, name) => store.findByName(appKey, name),
+      find: (query) => store.find(query),
+      compareAndSet: (id, version, next, deliveries) => store.compareAndSet(id, version, next, deliveries),
+      change: (id, attempt) => store.change(id, attempt),
+      count: () => store.count(),
+      close: async () => undefined,
+    };
+
+    let closing: Promise<void> | undefined;
+    const close = (): Promise<void> =>
+      (closing ??= (async () => {
+        membership.close();
+        deadlines?.close();
+        await eventBus.close();
+        await store.close();
+        await closeClients();
+      })());
+    logger.info({ node: nodeId, incarnation: membership.incarnation }, 'cluster node registered');
+    return {
+      nodeId,
+      get incarnation() {
+        return membership.incarnation;
+      },
+      failoverGraceMs,
+      store: current,
+      eventBus,
+      deadlines: (onDue) => (deadlines = createRedisDeadlines(env, { commands, onDue })),
+      serve(built) {
+        service = built;
+      },
+      stats: () => {
+        const bus = eventBus.stats();
+        const { lastId: _lastId, ...busCounts } = bus;
+        return { ...busCounts, ...membership.stats(), ...(deadlines?.stats() ?? {}) };
+      },
+      async leave() {
+        membership.close();
+        await membership.leave().catch((error: unknown) => logger.warn({ err: error }, 'lease not deleted; it lapses on its own'));
+        await close();
+      },
+      close,
+    };
+  } catch (error) {
+    await closeClients();
+    throw error;
+  }
+}

@@ -1,0 +1,78 @@
+/** Calls to Redis with the cluster's failure rules: a timeout or lost connection is SERVICE_UNAVAILABLE, a refused lease is FENCED. */
+import { PunchthroughError } from '../../core/index.js';
+import { FUNCTION_LIBRARY, REDIS_COMMAND_TIMEOUT_MS } from './constants.js';
+import { LUA_LIBRARY } from './lua-library.js';
+
+/**
+ * What the store needs of a Redis client: `sendCommand` of @redis/client (5.x/6.x). Structural, so
+ * this module never imports the client (cluster mode loads it with a dynamic import). Replies
+ * are RESP3 as the client maps them: strings, numbers, arrays, null.
+ */
+export interface RedisCommander {
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+/** This node lost its lease (or another incarnation holds it): nothing was written. */
+export class FencedError extends Error {
+  readonly fenced = true;
+  constructor(node: string) {
+    super(`node ${node} is fenced: its lease is gone or held by another incarnation; nothing was written`);
+    this.name = 'FencedError';
+  }
+}
+
+/** Whether `error` is a fence refusal: the node must stop serving and re-register (new incarnation). */
+export function isFenced(error: unknown): error is FencedError {
+  return error instanceof FencedError;
+}
+
+/** node-redis's ErrorReply (the server answered with an error: a bug, not an outage), found by its class name. */
+function isErrorReply(error: unknown): boolean {
+  for (let proto = error === null || typeof error !== 'object' ? null : Object.getPrototypeOf(error); proto; proto = Object.getPrototypeOf(proto)) {
+    if ((proto as { constructor?: { name?: string } }).constructor?.name === 'ErrorReply') return true;
+  }
+  return false;
+}
+
+export interface Caller {
+  /** One command; rejects with SERVICE_UNAVAILABLE on a timeout or a lost connection. */
+  call(args: string[]): Promise<unknown>;
+  /** FCALL of a library function with no declared keys. */
+  fcall(name: string, args: readonly string[]): Promise<unknown>;
+  fcallRo(name: string, args: readonly string[]): Promise<unknown>;
+}
+
+/**
+ * Wraps the client: each command races a timer (the client's own timeout may be longer or off),
+ * so a request never waits on Redis more than `timeoutMs`. Real timers on purpose: Redis's
+ * deadline is real time whatever clock the service's tests drive.
+ */
+export function createCaller(client: RedisCommander, timeoutMs: number = REDIS_COMMAND_TIMEOUT_MS): Caller {
+  const call = (args: string[]): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new PunchthroughError('SERVICE_UNAVAILABLE', `redis did not answer ${args[0]} within ${timeoutMs} ms`)), timeoutMs);
+      timer.unref?.();
+      client.sendCommand(args).then(
+        (reply) => {
+          clearTimeout(timer);
+          resolve(reply);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          if (isErrorReply(error)) reject(error instanceof Error ? error : new Error(String(error)));
+          else reject(new PunchthroughError('SERVICE_UNAVAILABLE', `redis is unreachable (${error instanceof Error ? error.message : String(error)})`, { cause: error }));
+        },
+      );
+    });
+  return {
+    call,
+    fcall: (name, args) => call(['FCALL', name, '0', ...args]),
+    fcallRo: (name, args) => call(['FCALL_RO', name, '0', ...args]),
+  };
+}
+
+/** Loads (or replaces) the Functions library: at start, before the first call. */
+export async function loadLibrary(client: RedisCommander): Promise<void> {
+  const loaded = await createCaller(client, 5_000).call(['FUNCTION', 'LOAD', 'REPLACE', LUA_LIBRARY]);
+  if (loaded !== FUNCTION_LIBRARY) throw new Error(`redis loaded ${String(loaded)} instead of ${FUNCTION_LIBRARY}`);
+}

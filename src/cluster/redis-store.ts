@@ -1,0 +1,226 @@
+/** The Redis SessionStore: versioned records, lobby indexes, fenced atomic commits that route their events to the members' nodes. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Env } from '../../core/index.js';
+import { nextDeadline } from '../session/expiry.js';
+import type { Delivery, Session } from '../session/model.js';
+import type { SessionStore } from '../session/store.js';
+import { matchesQuery, type SessionQuery } from '../session/views.js';
+import { FIND_MAX_SCANNED, FIND_PAGE, LOCK_TTL_MS, MAX_RECORD_BYTES, RECORD_TTL_MS, REDIS_COMMAND_TIMEOUT_MS } from './constants.js';
+import { createGroupCommitter, type CommitStats, type SessionWriter, type Versioned, type WriteReply } from './group-commit.js';
+import { nodeMembersKey, partitionKeys, partitionTag } from './keys.js';
+import { decodeSession, encodeSession, toJsonText } from './record-codec.js';
+import { FencedError, createCaller, loadLibrary, type RedisCommander } from './redis-calls.js';
+
+export interface RedisSessionStoreOptions {
+  /** A connected @redis/client client (RESP3; `disableOfflineQueue` so an outage fails fast). The caller closes it. */
+  client: RedisCommander;
+  /** This node's id: the lease `pt:lease:<nodeId>` fences its writes. */
+  nodeId: string;
+  /** This start's incarnation: the lease must hold it, or every write is refused (FENCED). */
+  incarnation: string;
+  /** Largest record written or read back, bytes. Default MAX_RECORD_BYTES. */
+  maxRecordBytes?: number;
+  /** Longest wait on one Redis command before SERVICE_UNAVAILABLE, ms. Default 1 s. */
+  commandTimeoutMs?: number;
+  /** Load the Functions library (FUNCTION LOAD REPLACE). Default true. */
+  loadLibrary?: boolean;
+}
+
+export interface RedisSessionStore extends SessionStore {
+  readonly routesDeliveries: true;
+  change: NonNullable<SessionStore['change']>;
+  /** Deliveries outside a commit (known addresses on entry), routed by the session's member → node map, inbox version 0. */
+  publish(sessionId: string, deliveries: readonly Delivery[]): Promise<void>;
+  /** Group commit counters (commits, lost races, locks taken, waits on another node's lock). */
+  stats(): CommitStats;
+  /** Sessions with a member on `node` (`pt:nm:<node>`): the reaper's list. */
+  sessionsOnNode(node: string): Promise<{ tag: string; sessionId: string }[]>;
+}
+
+/** The arguments a record write carries beside the record: what the indexes need without decoding it. */
+function recordArgs(session: Session, maxBytes: number): string[] {
+  const b = encodeSession(session);
+  if (Buffer.byteLength(b) > maxBytes) throw new Error(`session ${session.sessionId} encodes to more than ${maxBytes} bytes; not stored`);
+  const lobby: Record<string, unknown> = {};
+  for (const key of session.lobbyKeys) if (Object.hasOwn(session.properties, key)) lobby[key] = session.properties[key];
+  const deadline = nextDeadline(session);
+  return [
+    b,
+    session.name,
+    String(session.createdAt),
+    session.open ? '1' : '0',
+    session.visible ? '1' : '0',
+    String(session.members.length),
+    String(session.maxPlayers),
+    JSON.stringify(lobby),
+    deadline === undefined ? '' : String(deadline),
+    String(RECORD_TTL_MS),
+  ];
+}
+
+/** Counted list of actor → node of the members placed on a node. */
+function nodeArgs(session: Session | null): string[] {
+  const pairs = (session?.members ?? []).flatMap((m) => (m.node === undefined ? [] : [String(m.actor), m.node]));
+  return [String(pairs.length), ...pairs];
+}
+
+/** Counted list of actor → `[actor, event]` JSON (the inbox entry's `d` is these, joined). */
+function deliveryArgs(deliveries: readonly Delivery[]): string[] {
+  const items = deliveries.flatMap(({ actor, event }) => [String(actor), toJsonText([actor, event])]);
+  return [String(items.length), ...items];
+}
+
+const asArray = (reply: unknown): unknown[] | undefined => (Array.isArray(reply) ? reply : undefined);
+
+export async function createRedisSessionStore(env: Env, options: RedisSessionStoreOptions): Promise<RedisSessionStore> {
+  const { nodeId, incarnation } = options;
+  const maxBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
+  const redis = createCaller(options.client, options.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS);
+  if (options.loadLibrary ?? true) await loadLibrary(options.client);
+  let closed = false;
+  let lockSerial = 0;
+
+  const open = (): void => {
+    if (closed) throw new Error('the Redis session store is closed');
+  };
+
+  const versioned = (version: unknown, record: unknown): Versioned => {
+    const v = Number(version);
+    if (!Number.isSafeInteger(v) || v < 1 || typeof record !== 'string') throw new Error('redis returned a malformed session version or record');
+    return { version: v, session: decodeSession(record, maxBytes) };
+  };
+
+  const read = async (sessionId: string): Promise<Versioned | undefined> => {
+    const reply = asArray(await redis.fcallRo('pt_get', [sessionId]));
+    return reply ? versioned(reply[0], reply[1]) : undefined;
+  };
+
+  const write = async (sessionId: string, appKey: string, version: number, next: Session | null, deliveries: readonly Delivery[], token: string): Promise<WriteReply> => {
+    const record = next ? ['1', ...recordArgs(next, maxBytes), ...nodeArgs(next)] : ['0', ...nodeArgs(null)];
+    const args = [nodeId, incarnation, sessionId, partitionTag(appKey), String(version), token, ...record, ...deliveryArgs(deliveries)];
+    const reply = asArray(await redis.fcall('pt_commit', args)) ?? [];
+    const code = Number(reply[0]);
+    if (code > 0) return { kind: 'ok', version: code };
+    if (code === -1) return { kind: 'conflict', current: versioned(reply[1], reply[2]) };
+    if (code === -2) throw new FencedError(nodeId);
+    if (code === -3) return { kind: 'missing' };
+    if (code === -4) return { kind: 'locked' };
+    throw new Error(`pt_commit answered ${JSON.stringify(reply)}`);
+  };
+
+  const writer: SessionWriter = {
+    read,
+    write,
+    async lock(sessionId, appKey, token) {
+      const key = partitionKeys(partitionTag(appKey)).lock(sessionId);
+      return (await redis.call(['SET', key, token, 'NX', 'PX', String(LOCK_TTL_MS)])) === 'OK';
+    },
+    async unlock(sessionId, appKey, token) {
+      await redis.fcall('pt_unlock', [partitionTag(appKey), sessionId, token]);
+    },
+  };
+  const committer = createGroupCommitter(writer, () => `${nodeId}/${incarnation}/${++lockSerial}`, (ms) => sleep(ms));
+
+  const store: RedisSessionStore = {
+    routesDeliveries: true,
+
+    async insert(session) {
+      open();
+      const args = [nodeId, incarnation, session.sessionId, partitionTag(session.appKey), ...recordArgs(session, maxBytes), ...nodeArgs(session)];
+      const reply = await redis.fcall('pt_create', args);
+      if (reply === 'FENCED') throw new FencedError(nodeId);
+      return Number(reply) === 1;
+    },
+
+    async get(sessionId) {
+      open();
+      return read(sessionId);
+    },
+
+    async findByName(appKey, name) {
+      open();
+      const reply = asArray(await redis.fcallRo('pt_by_name', [partitionTag(appKey), name]));
+      if (!reply) return undefined;
+      const { session } = versioned(reply[1], reply[2]);
+      // Two apps whose tags collide (80 bits: not in practice) still never see each other's sessions.
+      return session.appKey === appKey ? session : undefined;
+    },
+
+    /**
+     * Walks the smallest index that holds every match (joinable ⊂ listed ⊂ all, oldest first) a
+     * page at a time and applies the query to the decoded records, so the answer is exactly
+     * matchesQuery's. Bounded: at most FIND_MAX_SCANNED entries are examined (a filter that
+     * matches nothing costs that many record reads, then answers with what it found).
+     */
+    async find(query: SessionQuery) {
+      open();
+      const keys = partitionKeys(partitionTag(query.appKey));
+      const index = query.listed ? (query.notFull ? keys.joinable : keys.listed) : keys.all;
+      const out: Session[] = [];
+      let skip = query.offset ?? 0;
+      for (let start = 0; out.length < query.limit && start < FIND_MAX_SCANNED; start += FIND_PAGE) {
+        const ids = asArray(await redis.call(['ZRANGE', index, String(start), String(start + FIND_PAGE - 1)])) ?? [];
+        if (ids.length === 0) break;
+        const flat = asArray(await redis.fcallRo('pt_records', [partitionTag(query.appKey), ...ids.map(String)])) ?? [];
+        for (let i = 0; i < ids.length && out.length < query.limit; i++) {
+          if (flat[2 * i] === null || flat[2 * i] === undefined) continue; // closed since the page was read
+          const { session } = versioned(flat[2 * i], flat[2 * i + 1]);
+          if (!matchesQuery(session, query)) continue;
+          if (skip > 0) skip -= 1;
+          else out.push(session);
+        }
+        if (ids.length < FIND_PAGE) break;
+      }
+      return out;
+    },
+
+    async compareAndSet(sessionId, version, next, deliveries = []) {
+      open();
+      const appKey = next?.appKey ?? (await read(sessionId))?.session.appKey;
+      if (appKey === undefined) return 'missing';
+      const reply = await write(sessionId, appKey, version, next, deliveries, '');
+      return reply.kind === 'ok' ? 'ok' : reply.kind === 'missing' ? 'missing' : 'conflict';
+    },
+
+    change(sessionId, attempt) {
+      open();
+      return committer.change(sessionId, attempt);
+    },
+
+    stats: () => committer.stats(),
+
+    async publish(sessionId, deliveries) {
+      open();
+      if (deliveries.length === 0) return;
+      const reply = await redis.fcall('pt_publish', [nodeId, incarnation, sessionId, ...deliveryArgs(deliveries)]);
+      if (Number(reply) === -2) throw new FencedError(nodeId);
+    },
+
+    async sessionsOnNode(node) {
+      open();
+      const members = asArray(await redis.call(['SMEMBERS', nodeMembersKey(node)])) ?? [];
+      return members.flatMap((entry) => {
+        const match = /^\{([a-z2-7]+)\}\|(.+)$/.exec(String(entry));
+        if (match) return [{ tag: match[1]!, sessionId: match[2]! }];
+        env.logger.warn({ entry, node }, 'ignoring a malformed node-members entry');
+        return [];
+      });
+    },
+
+    /**
+     * One read over `pt:apps`: sums each partition's counter, so it costs a GET per app
+     * partition (cheap for tens of apps; a single global counter would put every create of every
+     * app on one key).
+     */
+    async count() {
+      open();
+      return Number(await redis.fcallRo('pt_count', []));
+    },
+
+    /** Stops taking requests. The sessions stay in Redis (they outlive this node) and the client is the caller's to close. */
+    async close() {
+      closed = true;
+    },
+  };
+  return store;
+}

@@ -1,0 +1,81 @@
+// Two cloud nodes in cluster mode on one real redis-server: a session created on one is joined
+// through the other with events crossing nodes; draining a node closes its sockets with 1012
+// and its peers resume on the other node unseen; the lobby is the same from both.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createCloud, type Cloud } from '../../../../src/index.js';
+import { EventType, RequestType, type JoinResult } from '../../../../src/protocol/index.js';
+import { REDIS_MISSING, redisAvailable, startRedis, type TestRedis } from '../../../support/redis.js';
+import { TestSignalingClient } from '../../../support/signaling-client.js';
+
+const LOOPBACK = { host: '127.0.0.1', httpPort: 0, stunPort: 0, stunAltPort: null, relayPort: 0, ipv6: false } as const;
+
+describe.skipIf(!redisAvailable())('cluster nodes (createCloud on a real redis-server)', () => {
+  if (!redisAvailable()) console.warn(REDIS_MISSING);
+  let redis: TestRedis;
+  const cleanup: Array<() => Promise<void>> = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+    await redis.flush();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  const node = async (nodeId: string): Promise<Cloud> => {
+    const cloud = await createCloud({ ...LOOPBACK, relaySecret: 'x'.repeat(32), cluster: { redisUrl: `unix://${redis.socketPath}`, nodeId } });
+    cleanup.push(() => cloud.close());
+    return cloud;
+  };
+  const client = async (cloud: Cloud) => {
+    const c = await TestSignalingClient.hello(cloud.signalingUrl);
+    cleanup.push(() => c.close());
+    return c;
+  };
+
+  it('a session created on one node is joined through another; events cross nodes; the lobby is shared', async () => {
+    const [n1, n2] = [await node('n1'), await node('n2')];
+    const host = await client(n1);
+    const created = (await host.request({ type: RequestType.CREATE, name: 'g' })) as JoinResult;
+    expect(created.created).toBe(true);
+    const guest = await client(n2);
+    const joined = (await guest.request({ type: RequestType.JOIN, name: 'g' })) as JoinResult;
+    expect(joined.actor).toBe(2);
+    await guest.next(EventType.START);
+    const peerJoined = await host.next(EventType.PEER_JOINED);
+    expect(peerJoined).toMatchObject({ peer: { actor: 2, peerId: joined.peerId }, rejoined: false });
+    for (const cloud of [n1, n2]) {
+      const lobby = (await (await fetch(`${cloud.httpUrl}/v1/sessions?appId=game&appVersion=1`)).json()) as { sessions: Array<{ name: string }> };
+      expect(lobby.sessions.map((s) => s.name)).toEqual(['g']);
+    }
+    expect(await redis.keys('pt:lease:*')).toEqual(['pt:lease:n1', 'pt:lease:n2']);
+  });
+
+  it('draining a node closes its sockets with 1012 and deletes its lease; its peers resume on the other node and nobody else sees a thing', async () => {
+    const n1 = await node('n1');
+    const n2 = await node('n2');
+    const host = await client(n1);
+    const created = (await host.request({ type: RequestType.CREATE, name: 'g' })) as JoinResult;
+    const guest = await client(n2);
+    await guest.request({ type: RequestType.JOIN, name: 'g' });
+    await host.next(EventType.PEER_JOINED);
+    await n1.close();
+    expect(await host.closed).toBe(1012);
+    expect(await redis.keys('pt:lease:*')).toEqual(['pt:lease:n2']);
+    const back = await client(n2);
+    const rejoined = (await back.request({
+      type: RequestType.REJOIN,
+      sessionId: created.session.sessionId,
+      actor: created.actor,
+      rejoinToken: created.rejoinToken,
+    })) as JoinResult;
+    expect(rejoined).toMatchObject({ actor: 1, peerId: created.peerId, resumed: true });
+    await back.next(EventType.START);
+    // Events reach the host on its new node.
+    await guest.request({ type: RequestType.LEAVE });
+    expect(await back.next(EventType.PEER_LEFT)).toMatchObject({ actor: 2 });
+    expect(guest.events.filter((e) => e.type === EventType.PEER_INACTIVE || e.type === EventType.PEER_LEFT)).toEqual([]);
+  });
+});

@@ -1,0 +1,136 @@
+// The Redis store's own guarantees against a real redis-server: the fence, routing into inboxes, untrusted reads, outages.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { isPunchthroughError } from '../../../../core/index.js';
+import { decodeDeliveries, inboxKey, isFenced, leaseKey, nodeMembersKey, partitionKeys, partitionTag } from '../../../../src/cluster/index.js';
+import { EventType } from '../../../../src/protocol/index.js';
+import { admit, remove, type Session } from '../../../../src/session/model.js';
+import { placeOn } from '../../../../src/session/placement.js';
+import { REDIS_MISSING, redisAvailable, startRedis, type TestRedis, type TestRedisClient } from '../../../support/redis.js';
+import { leftoverKeys, startNode } from '../../../support/redis-store.js';
+import { made } from '../../../support/session-store-conformance.js';
+
+const APP = 'game\u00001.0';
+const entrant = (peerId: string) => ({ mode: 'client' as const, peerId, rejoinToken: `r-${peerId}`, pairSecret: new Uint8Array(32).fill(7) });
+
+describe.skipIf(!redisAvailable())('redis store', () => {
+  if (!redisAvailable()) console.warn(REDIS_MISSING);
+  let redis: TestRedis;
+  let admin: TestRedisClient;
+  beforeAll(async () => {
+    redis = await startRedis();
+    admin = await redis.client();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+  beforeEach(async () => {
+    await redis.flush();
+  });
+
+  const hostedOn = (id: string, node: string): Session => {
+    const created = placeOn({ ok: true, change: { next: made(id), deliveries: [], events: [], result: made(id).members[0]! } }, node);
+    if (!created.ok) throw new Error('place');
+    return created.change.next!;
+  };
+
+  it('fences: a node whose lease is gone, or held by another incarnation, writes nothing', async () => {
+    const a = await startNode(redis, 'node-a');
+    expect(await a.store.insert(hostedOn('s1', 'node-a'))).toBe(true);
+    const before = await redis.keys('pt:*');
+    const versionBefore = (await a.store.get('s1'))!.version;
+
+    await admin.set(leaseKey('node-a'), 'another-incarnation');
+    await expect(a.store.insert(hostedOn('s2', 'node-a'))).rejects.toSatisfy(isFenced);
+    await expect(a.store.change('s1', (s) => admit(s, entrant('c1'), 0))).rejects.toSatisfy(isFenced);
+    await expect(a.store.publish('s1', [{ actor: 1, event: { type: EventType.PEER_LEFT, peerId: 'x', actor: 2, reason: 'left' } }])).rejects.toSatisfy(isFenced);
+    await admin.del(leaseKey('node-a'));
+    const stored = (await a.store.get('s1'))!;
+    const next = admit(stored.session, entrant('c2'), 0);
+    if (!next.ok) throw new Error('admit');
+    await expect(a.store.compareAndSet('s1', stored.version, next.change.next, next.change.deliveries)).rejects.toSatisfy(isFenced);
+
+    expect((await a.store.get('s1'))!.version).toBe(versionBefore);
+    expect((await a.store.get('s1'))!.session.members).toHaveLength(1);
+    expect(await redis.keys('pt:*')).toEqual(before.filter((key) => key !== leaseKey('node-a')));
+    expect(await admin.xLen(inboxKey('node-a'))).toBe(0);
+  });
+
+  it('routes a commit\'s deliveries to the inbox of each target\'s node, and keeps at:<sid> and nm:<node> in step', async () => {
+    const a = await startNode(redis, 'node-a');
+    const b = await startNode(redis, 'node-b');
+    await a.store.insert(hostedOn('s1', 'node-a'));
+    const keys = partitionKeys(partitionTag(APP));
+    const entry = `{${partitionTag(APP)}}|s1`;
+    expect(await admin.hGetAll(keys.at('s1'))).toEqual({ 1: 'node-a' });
+    expect(await admin.sMembers(nodeMembersKey('node-a'))).toEqual([entry]);
+
+    // A client enters through node b: the host (on a) hears PEER_JOINED in a's inbox, at the commit's version.
+    const joined = await b.store.change('s1', (s) => placeOn(admit(s, entrant('c1'), 0), 'node-b'));
+    expect(joined?.routed).toBe(true);
+    const version = (await b.store.get('s1'))!.version;
+    expect(await admin.hGetAll(keys.at('s1'))).toEqual({ 1: 'node-a', 2: 'node-b' });
+    expect(await admin.sMembers(nodeMembersKey('node-b'))).toEqual([entry]);
+    const inboxA = (await admin.xRange(inboxKey('node-a'), '-', '+')) ?? [];
+    expect(inboxA).toHaveLength(1);
+    expect(inboxA[0]!.message.s).toBe('s1');
+    expect(Number(inboxA[0]!.message.v)).toBe(version);
+    const delivered = decodeDeliveries(inboxA[0]!.message.d!, 65_536);
+    expect(delivered).toEqual([{ actor: 1, event: expect.objectContaining({ type: EventType.PEER_JOINED }) }]);
+    expect(await admin.xLen(inboxKey('node-b'))).toBe(0);
+
+    // The client leaves: node b no longer holds a member, and the host hears it on a.
+    await a.store.change('s1', (s) => ({ ok: true, change: remove(s, 2, 'left', 0) }));
+    expect(await admin.sMembers(nodeMembersKey('node-b'))).toEqual([]);
+    expect(await admin.xLen(inboxKey('node-a'))).toBe(2);
+
+    // Outside a commit (known addresses on entry): routed by at:<sid>, version 0.
+    await b.store.publish('s1', [{ actor: 1, event: { type: EventType.PEER_LEFT, peerId: 'x', actor: 9, reason: 'left' } }]);
+    const last = ((await admin.xRange(inboxKey('node-a'), '-', '+')) ?? []).at(-1)!;
+    expect(last.message.v).toBe('0');
+
+    // The server leaves: the session and every index go; only inboxes and leases stay (helper B's reader trims inboxes).
+    await a.store.change('s1', (s) => ({ ok: true, change: remove(s, 1, 'left', 0) }));
+    expect((await leftoverKeys(redis)).filter((key) => !key.startsWith('pt:in:'))).toEqual([]);
+  });
+
+  it('a member rejoining through another node moves its routing there', async () => {
+    const a = await startNode(redis, 'node-a');
+    const b = await startNode(redis, 'node-b');
+    await a.store.insert(hostedOn('s1', 'node-a'));
+    await a.store.change('s1', (s) => placeOn(admit(s, entrant('c1'), 0), 'node-a'));
+    const moved = await b.store.change('s1', (s) => placeOn({ ok: true, change: { next: s, deliveries: [], events: [], result: s.members[1]! } }, 'node-b'));
+    expect(moved?.outcome.ok && moved.outcome.change.next?.members[1]?.node).toBe('node-b');
+    expect(await admin.hGetAll(partitionKeys(partitionTag(APP)).at('s1'))).toEqual({ 1: 'node-a', 2: 'node-b' });
+    expect(await admin.sMembers(nodeMembersKey('node-b'))).toEqual([`{${partitionTag(APP)}}|s1`]);
+    expect(await b.store.sessionsOnNode('node-b')).toEqual([{ tag: partitionTag(APP), sessionId: 's1' }]);
+  });
+
+  it('refuses what it reads back when it is oversize or not a session', async () => {
+    const a = await startNode(redis, 'node-a');
+    await a.store.insert(hostedOn('s1', 'node-a'));
+    const key = partitionKeys(partitionTag(APP)).session('s1');
+    await admin.hSet(key, 'b', JSON.stringify({ sessionId: 's1' }));
+    await expect(a.store.get('s1')).rejects.toThrow(/invalid session record/);
+    await admin.hSet(key, 'b', 'x'.repeat(600 * 1024));
+    await expect(a.store.get('s1')).rejects.toThrow(/over \d+ bytes/);
+  });
+
+  it('a Redis that does not answer fails requests with SERVICE_UNAVAILABLE within the command timeout', async () => {
+    const a = await startNode(redis, 'node-a');
+    await a.store.insert(hostedOn('s1', 'node-a'));
+    const { createRedisSessionStore } = await import('../../../../src/cluster/index.js');
+    const { createEnv } = await import('../../../../core/index.js');
+    const client = await redis.client({ disableOfflineQueue: true });
+    const store = await createRedisSessionStore(createEnv(), { client, nodeId: a.nodeId, incarnation: a.incarnation, commandTimeoutMs: 200, loadLibrary: false });
+    process.kill(redis.pid, 'SIGSTOP');
+    const started = performance.now();
+    try {
+      const error: unknown = await store.get('s1').then(() => undefined, (e: unknown) => e);
+      expect(isPunchthroughError(error) && error.code).toBe('SERVICE_UNAVAILABLE');
+      expect(performance.now() - started).toBeLessThan(1_000);
+    } finally {
+      process.kill(redis.pid, 'SIGCONT');
+    }
+    expect((await store.get('s1'))?.session.sessionId).toBe('s1');
+  });
+});
