@@ -19,7 +19,7 @@ const SEED = Number(process.env.FUZZ_SEED ?? 0x5eedf022);
 const SIGNALING_FRAMES = 20_000;
 const DATAGRAMS = { stun: 34_000, relay: 33_000, game: 33_000 };
 /** Hard cap on the fuzz phase; the quotas normally take well under half of it. */
-const FUZZ_BUDGET_MS = 45_000;
+const FUZZ_BUDGET_MS = 90_000;
 const UPDATE_INTERVAL_MS = 10;
 const HEALTHY_APP = `fuzz-healthy-${SEED}`;
 /** The game probe's payload marker: the host echoes the probe runner's 12-byte message. */

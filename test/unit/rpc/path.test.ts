@@ -57,7 +57,7 @@ describe('WebRPC paths', () => {
       }),
       { numRuns: 3_000 },
     );
-  });
+  }, 30_000);
 
   it('encodes URL tags', () => {
     expect(expandUrlTags('https://x.test/{AppId}/{AppVersion}/{Region}/{Cloud}', { AppId: 'my game', AppVersion: '1.0/../x', Region: 'eu' })).toBe(

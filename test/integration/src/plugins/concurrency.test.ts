@@ -41,6 +41,8 @@ describe('serial executor per session', () => {
     );
     await eventually(() => {
       for (const name of ['one', 'two']) expect(factory.recording.lines(name).filter((l) => l.startsWith('onLeave') && !l.endsWith('inactive'))).toHaveLength(PEERS / 2);
+      // A line is written when a call starts, its stamp when it ends: wait for the last leave to end too.
+      for (const name of ['one', 'two']) expect(factory.recording.stamps.filter((s) => s.sessionId === name && s.callback === 'onLeave')).toHaveLength(PEERS / 2);
     }, 20_000);
     for (const name of ['one', 'two']) {
       const stamps = factory.recording.stamps.filter((s) => s.sessionId === name);
