@@ -30,6 +30,9 @@ const REGISTER = `local v = redis.call('GET', KEYS[1]) if v == false or v == ARG
 // KEYS[1] reaper lease; ARGV: holder, ttl.
 const REAPER = `local v = redis.call('GET', KEYS[1]) if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end if v == false then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end return 0`;
 // KEYS[1] lease, KEYS[2] registry; ARGV: incarnation, node. Deletes only our own lease.
+// KEYS[1] dead node's lease, KEYS[2] its member set, KEYS[3] its inbox, KEYS[4] registry; ARGV: node.
+// One step: a node that registers again between a check and the deletes keeps its keys.
+const FORGET = `if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end redis.call('DEL', KEYS[2], KEYS[3]) redis.call('HDEL', KEYS[4], ARGV[1]) return 1`;
 const LEAVE = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end redis.call('HDEL', KEYS[2], ARGV[2]) return 1`;
 
 export interface MembershipOptions {
@@ -189,11 +192,8 @@ export function createMembership(env: Env, options: MembershipOptions): Membersh
       if (stopped) return false;
     } while (cursor !== '0' && seen < 64 * REAPER_BATCH);
     if (cursor !== '0') return false;
-    // Came back meanwhile (a restart under the same id): its keys are its own again.
-    if ((await tracked(['EXISTS', leaseKey(dead)])) !== 0) return false;
-    await tracked(['DEL', nodeMembersKey(dead), inboxKey(dead)]);
-    await tracked(['HDEL', NODES_KEY, dead]);
-    return true;
+    // Came back meanwhile (a restart under the same id): its keys are its own again (checked in the same step as the deletes).
+    return refreshReplyOf(await tracked(['EVAL', FORGET, '4', leaseKey(dead), nodeMembersKey(dead), inboxKey(dead), NODES_KEY, dead])) === 'held';
   };
 
   const reap = async (): Promise<string[]> => {
