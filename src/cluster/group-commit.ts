@@ -1,4 +1,5 @@
 /** Per-session queue and group commit of a shared store, with the write lock after repeated lost races (spec §7.2, §12). */
+import { isPunchthroughError } from '../../core/index.js';
 import type { AppliedChange } from '../session/store.js';
 import type { Delivery, Outcome, Session } from '../session/model.js';
 import { BATCH_MAX_ATTEMPTS, LOCK_AFTER_CONFLICTS, LOCK_RETRY_MAX_MS, LOCK_RETRY_MIN_MS, MAX_BATCH } from './constants.js';
@@ -189,6 +190,13 @@ export function createGroupCommitter(writer: SessionWriter, lockToken: () => str
         await commitBatch(sessionId, batch);
       } catch (error) {
         for (const step of batch) step.reject(error);
+        // Redis did not answer: whatever queued behind this batch would wait for its own timeout
+        // after this one's (each request must be answered within 1.2 s), so it fails now too.
+        if (isPunchthroughError(error) && error.code === 'SERVICE_UNAVAILABLE') {
+          const behind = queue.splice(0);
+          for (const step of behind) step.reject(error);
+          inFlight -= behind.length;
+        }
       }
       inFlight -= batch.length;
     }
