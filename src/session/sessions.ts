@@ -229,12 +229,38 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     if (!outcome.ok) refuse(outcome.code, outcome.message);
   };
 
+  /**
+   * A shared store (cluster mode): a session this process created may have been closed by another
+   * node (its last member left there, or that node's deadline poller expired it), and only the
+   * committing node runs commit()'s bookkeeping. Before a quota refuses, the sessions counted here
+   * that are gone from the store are released. At most once a second: a refusal under a flood
+   * must not cost a read per counted session each time.
+   */
+  let reconciledAt = -Infinity;
+  const releaseClosedElsewhere = async (): Promise<void> => {
+    if (!store.routesDeliveries || clock.now() - reconciledAt < 1_000) return;
+    reconciledAt = clock.now();
+    const ids = [...creators.keys()];
+    for (let i = 0; i < ids.length; i += 32) {
+      await Promise.all(
+        ids.slice(i, i + 32).map(async (id) => {
+          if ((await store.get(id)) !== undefined) return;
+          const creator = creators.get(id);
+          if (creator === undefined) return;
+          creators.delete(id);
+          countAddress(creator, -1);
+        }),
+      );
+    }
+  };
+
   /** Creation steps 2–5: create the session with its properties, enter as its server. False: the name is taken. */
   // A restore passes how to make the session.
   const createSession = async (peer: Peer, request: CreateOptions, name: string | undefined, reply: JoinReply, make?: MakeSession, arrivedAt = clock.now()) => {
     if (peer.sessionsCreated >= settings.maxSessionsPerConnection) {
       refuse('LIMIT_EXCEEDED', `a connection may create at most ${settings.maxSessionsPerConnection} sessions`);
     }
+    if (creators.size >= settings.maxSessions || (sessionsPerAddress.get(peer.address) ?? 0) >= settings.maxSessionsPerAddress) await releaseClosedElsewhere();
     if (creators.size >= settings.maxSessions) refuse('LIMIT_EXCEEDED', `the service holds its maximum of ${settings.maxSessions} sessions`);
     if ((sessionsPerAddress.get(peer.address) ?? 0) >= settings.maxSessionsPerAddress) {
       refuse('LIMIT_EXCEEDED', `at most ${settings.maxSessionsPerAddress} live sessions may be created from one address`);
