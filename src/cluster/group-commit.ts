@@ -122,12 +122,12 @@ export function createGroupCommitter(writer: SessionWriter, lockToken: () => str
   let inFlight = 0;
   const counts: CommitStats = { commits: 0, conflicts: 0, locks: 0, lockWaits: 0 };
 
-  const settle = (batch: readonly Step[], results: readonly (StepResult | undefined)[], written: boolean): void => {
+  const settle = (batch: readonly Step[], results: readonly (StepResult | undefined)[], written: boolean, version?: number): void => {
     batch.forEach((step, i) => {
       const result = results[i];
       if (!result) return step.resolve(undefined);
       if (result.error !== undefined) return step.reject(result.error);
-      step.resolve({ before: result.before, outcome: result.outcome!, routed: written && result.changed });
+      step.resolve({ before: result.before, outcome: result.outcome!, routed: written && result.changed, ...(written && version !== undefined ? { version } : {}) });
     });
   };
 
@@ -156,7 +156,7 @@ export function createGroupCommitter(writer: SessionWriter, lockToken: () => str
       const reply = await writer.write(sessionId, appKey, current.version, next, deliveries, token);
       if (reply.kind === 'ok') {
         counts.commits += 1;
-        return settle(batch, results, true), true;
+        return settle(batch, results, true, reply.version), true;
       }
       if (reply.kind === 'missing') return settle(batch, [], false), false;
       if (reply.kind === 'conflict') {

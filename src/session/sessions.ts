@@ -153,9 +153,13 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     options.webhooks?.committed(before, change);
   };
 
+  // The version a shared store wrote each state at (by the state object): welcome's floor for its inbox events.
+  const committedVersion = new WeakMap<Session, number>();
+
   /** Applies a pure change to the stored session (store-update.ts), then commits it. Undefined when there is no such session. */
   const update = async <R>(sessionId: string, attempt: (s: Session) => Outcome<R>): Promise<Outcome<R> | undefined> => {
     const applied = await applyChange(store, sessionId, attempt);
+    if (applied?.outcome.ok && applied.version !== undefined && applied.outcome.change.next) committedVersion.set(applied.outcome.change.next, applied.version);
     if (applied?.outcome.ok) commit(applied.before, applied.outcome.change, applied.routed);
     return applied?.outcome;
   };
@@ -191,7 +195,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       if (ended && peer.membership?.sessionId === sessionId && peer.membership.actor === member.actor) unbind(peer);
       const told = eventForPeer(event, peer.features);
       if (told) peer.deliver(told);
-    });
+    }, committedVersion.get(session));
     peer.membership = { sessionId, actor: member.actor, mode: member.mode, connection: member.connection ?? 0, detach };
     reconnects.entered(peer);
     peer.reportedAt = undefined;
