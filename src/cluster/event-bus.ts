@@ -206,7 +206,7 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
   };
 
   const bus: ClusterEventBus = {
-    attach: (sessionId, actor, sink) => router.attach(sessionId, actor, sink),
+    attach: (sessionId, actor, sink, since) => router.attach(sessionId, actor, sink, since),
     forget: (sessionId) => router.forget(sessionId),
     publish(sessionId, deliveries) {
       if (deliveries.length === 0) return;

@@ -1,4 +1,5 @@
 /** Per-session queue and group commit of a shared store, with the write lock after repeated lost races (spec §7.2, §12). */
+import { isPunchthroughError } from '../../core/index.js';
 import type { AppliedChange } from '../session/store.js';
 import type { Delivery, Outcome, Session } from '../session/model.js';
 import { BATCH_MAX_ATTEMPTS, LOCK_AFTER_CONFLICTS, LOCK_RETRY_MAX_MS, LOCK_RETRY_MIN_MS, MAX_BATCH } from './constants.js';
@@ -121,12 +122,12 @@ export function createGroupCommitter(writer: SessionWriter, lockToken: () => str
   let inFlight = 0;
   const counts: CommitStats = { commits: 0, conflicts: 0, locks: 0, lockWaits: 0 };
 
-  const settle = (batch: readonly Step[], results: readonly (StepResult | undefined)[], written: boolean): void => {
+  const settle = (batch: readonly Step[], results: readonly (StepResult | undefined)[], written: boolean, version?: number): void => {
     batch.forEach((step, i) => {
       const result = results[i];
       if (!result) return step.resolve(undefined);
       if (result.error !== undefined) return step.reject(result.error);
-      step.resolve({ before: result.before, outcome: result.outcome!, routed: written && result.changed });
+      step.resolve({ before: result.before, outcome: result.outcome!, routed: written && result.changed, ...(written && version !== undefined ? { version } : {}) });
     });
   };
 
@@ -155,7 +156,7 @@ export function createGroupCommitter(writer: SessionWriter, lockToken: () => str
       const reply = await writer.write(sessionId, appKey, current.version, next, deliveries, token);
       if (reply.kind === 'ok') {
         counts.commits += 1;
-        return settle(batch, results, true), true;
+        return settle(batch, results, true, reply.version), true;
       }
       if (reply.kind === 'missing') return settle(batch, [], false), false;
       if (reply.kind === 'conflict') {
@@ -189,6 +190,13 @@ export function createGroupCommitter(writer: SessionWriter, lockToken: () => str
         await commitBatch(sessionId, batch);
       } catch (error) {
         for (const step of batch) step.reject(error);
+        // Redis did not answer: whatever queued behind this batch would wait for its own timeout
+        // after this one's (each request must be answered within 1.2 s), so it fails now too.
+        if (isPunchthroughError(error) && error.code === 'SERVICE_UNAVAILABLE') {
+          const behind = queue.splice(0);
+          for (const step of behind) step.reject(error);
+          inFlight -= behind.length;
+        }
       }
       inFlight -= batch.length;
     }

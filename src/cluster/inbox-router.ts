@@ -68,12 +68,14 @@ export function parseInboxEntry(fields: unknown, limits: Pick<InboxLimits, 'maxD
 }
 
 interface Held {
+  readonly version: number;
   readonly event: Event;
   readonly until: number;
 }
 
 export interface InboxRouter {
-  attach(sessionId: string, actor: number, sink: EventSink): () => void;
+  /** `since`: the version the member was welcomed at; entries of versions up to it are older than its START and never reach `sink`. */
+  attach(sessionId: string, actor: number, sink: EventSink, since?: number): () => void;
   forget(sessionId: string): void;
   /** Delivers one parsed entry: false when it was a duplicate. */
   deliver(entry: InboxEntry): boolean;
@@ -94,6 +96,9 @@ export function createInboxRouter(env: { clock: Clock; logger: Logger }, limits:
   // Insertion order is age order: the oldest session is evicted first past maxVersions.
   const lastVersion = new Map<string, number>();
   const held = new Map<string, Held[]>();
+  // (session, actor) → the version its sink was welcomed at.
+  const floors = new Map<string, number>();
+  const fresh = (k: string, version: number): boolean => version === 0 || version > (floors.get(k) ?? 0);
   let heldTotal = 0;
   const counters: InboxCounters = { delivered: 0, duplicates: 0, malformed: 0, unclaimed: 0 };
 
@@ -107,14 +112,14 @@ export function createInboxRouter(env: { clock: Clock; logger: Logger }, limits:
     }
   };
 
-  const hold = (sessionId: string, actor: number, event: Event): void => {
+  const hold = (sessionId: string, actor: number, version: number, event: Event): void => {
     const k = key(sessionId, actor);
     const list = held.get(k) ?? [];
     if (list.length >= limits.maxHeldPerMember || heldTotal >= limits.maxHeldTotal) {
       counters.unclaimed += 1;
       return;
     }
-    list.push({ event, until: clock.now() + limits.holdMs });
+    list.push({ version, event, until: clock.now() + limits.holdMs });
     held.set(k, list);
     heldTotal += 1;
   };
@@ -129,19 +134,24 @@ export function createInboxRouter(env: { clock: Clock; logger: Logger }, limits:
   };
 
   const router: InboxRouter = {
-    attach(sessionId, actor, sink) {
+    attach(sessionId, actor, sink, since) {
       let members = sinks.get(sessionId);
       if (!members) sinks.set(sessionId, (members = new Map()));
       members.set(actor, sink);
       const k = key(sessionId, actor);
+      if (since === undefined) floors.delete(k);
+      else floors.set(k, since);
       const waiting = held.get(k);
       if (waiting) {
         held.delete(k);
         heldTotal -= waiting.length;
         // After the entering request's reply and start, which the caller sends right after attaching.
         queueMicrotask(() => {
-          for (const { event } of waiting) {
-            if (sinks.get(sessionId)?.get(actor) === sink) hand(sink, sessionId, actor, event);
+          for (const { version, event } of waiting) {
+            if (sinks.get(sessionId)?.get(actor) !== sink) continue;
+            // Held while the member was away (or before its welcome's commit): its START already says it.
+            if (fresh(k, version)) hand(sink, sessionId, actor, event);
+            else counters.duplicates += 1;
           }
         });
       }
@@ -149,10 +159,12 @@ export function createInboxRouter(env: { clock: Clock; logger: Logger }, limits:
         const current = sinks.get(sessionId);
         if (current?.get(actor) !== sink) return;
         current.delete(actor);
+        floors.delete(k);
         if (current.size === 0) sinks.delete(sessionId);
       };
     },
     forget(sessionId) {
+      for (const actor of sinks.get(sessionId)?.keys() ?? []) floors.delete(key(sessionId, actor));
       sinks.delete(sessionId);
       lastVersion.delete(sessionId);
     },
@@ -169,8 +181,9 @@ export function createInboxRouter(env: { clock: Clock; logger: Logger }, limits:
       const members = sinks.get(sessionId);
       for (const [actor, event] of entry.deliveries) {
         const sink = members?.get(actor);
-        if (sink) hand(sink, sessionId, actor, event);
-        else hold(sessionId, actor, event);
+        if (!sink) hold(sessionId, actor, version, event);
+        else if (fresh(key(sessionId, actor), version)) hand(sink, sessionId, actor, event);
+        else counters.duplicates += 1;
       }
       return true;
     },
@@ -191,6 +204,7 @@ export function createInboxRouter(env: { clock: Clock; logger: Logger }, limits:
     },
     clear() {
       sinks.clear();
+      floors.clear();
       lastVersion.clear();
       held.clear();
       heldTotal = 0;

@@ -29,8 +29,13 @@ const REFRESH = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPI
 const REGISTER = `local v = redis.call('GET', KEYS[1]) if v == false or v == ARGV[5] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) redis.call('HSET', KEYS[2], ARGV[3], ARGV[4]) return 1 end return 0`;
 // KEYS[1] reaper lease; ARGV: holder, ttl.
 const REAPER = `local v = redis.call('GET', KEYS[1]) if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end if v == false then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end return 0`;
-// KEYS[1] lease, KEYS[2] registry; ARGV: incarnation, node. Deletes only our own lease.
-const LEAVE = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end redis.call('HDEL', KEYS[2], ARGV[2]) return 1`;
+// KEYS[1] dead node's lease, KEYS[2] its member set, KEYS[3] its inbox, KEYS[4] registry; ARGV: node.
+// One step: a node that registers again between a check and the deletes keeps its keys.
+const FORGET = `if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end redis.call('DEL', KEYS[2], KEYS[3]) redis.call('HDEL', KEYS[4], ARGV[1]) return 1`;
+// KEYS[1] lease, KEYS[2] registry, KEYS[3] inbox; ARGV: incarnation, node. Deletes only our own lease,
+// and with it our inbox: once the lease and registry entry are gone no reaper would ever find it
+// (a member still routed here recreates it and keeps pt:nm:<node>, which the reaper does find).
+const LEAVE = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1], KEYS[3]) end redis.call('HDEL', KEYS[2], ARGV[2]) return 1`;
 
 export interface MembershipOptions {
   commands: RedisCommander;
@@ -189,11 +194,8 @@ export function createMembership(env: Env, options: MembershipOptions): Membersh
       if (stopped) return false;
     } while (cursor !== '0' && seen < 64 * REAPER_BATCH);
     if (cursor !== '0') return false;
-    // Came back meanwhile (a restart under the same id): its keys are its own again.
-    if ((await tracked(['EXISTS', leaseKey(dead)])) !== 0) return false;
-    await tracked(['DEL', nodeMembersKey(dead), inboxKey(dead)]);
-    await tracked(['HDEL', NODES_KEY, dead]);
-    return true;
+    // Came back meanwhile (a restart under the same id): its keys are its own again (checked in the same step as the deletes).
+    return refreshReplyOf(await tracked(['EVAL', FORGET, '4', leaseKey(dead), nodeMembersKey(dead), inboxKey(dead), NODES_KEY, dead])) === 'held';
   };
 
   const reap = async (): Promise<string[]> => {
@@ -253,7 +255,7 @@ export function createMembership(env: Env, options: MembershipOptions): Membersh
     async leave() {
       this.close();
       registered = false;
-      await call(['EVAL', LEAVE, '2', leaseKey(node), NODES_KEY, incarnation, node]);
+      await call(['EVAL', LEAVE, '3', leaseKey(node), NODES_KEY, inboxKey(node), incarnation, node]);
     },
     close() {
       stopped = true;

@@ -10,13 +10,15 @@ import { createClient } from '@redis/client';
 import { createRealClock, type Clock, type Env } from '../../core/index.js';
 import type { DeadlineScheduler } from '../session/presence.js';
 import type { SessionStore } from '../session/store.js';
-import { FAILOVER_GRACE_MS, REDIS_COMMAND_TIMEOUT_MS } from './constants.js';
+import { detachNode } from '../session/node-failover.js';
+import { FAILOVER_GRACE_MS, REAPER_BATCH, REAPER_CONCURRENCY, REDIS_COMMAND_TIMEOUT_MS } from './constants.js';
 import { createRedisDeadlines, type ClusterDeadlines } from './deadlines.js';
 import { createRedisEventBus, type ClusterEventBus } from './event-bus.js';
 import { createMembership, type Membership } from './membership.js';
-import { isNodeId } from './membership-rules.js';
 import { createRedisSessionStore, type RedisSessionStore } from './redis-store.js';
-import type { RedisCommander } from './redis-calls.js';
+import { createCaller, type RedisCommander } from './redis-calls.js';
+import { nodeMembersKey } from './keys.js';
+import { isNodeId, parseNodeMember } from './membership-rules.js';
 
 export interface RedisClusterOptions {
   /** `redis://[user:pass@]host:port[/db]`, `rediss://…` (TLS) or `unix:///path/to/redis.sock`. */
@@ -130,6 +132,7 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
     });
     store = await createRedisSessionStore(env, { client: commands, nodeId, incarnation: membership.incarnation });
     await membership.start();
+    await detachEarlierLife(env, commands, nodeId, store, failoverGraceMs);
     const eventBus = createRedisEventBus(env, {
       reader,
       commands,
@@ -192,5 +195,38 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
   } catch (error) {
     await closeClients();
     throw error;
+  }
+}
+
+/**
+ * A node that starts under an id whose earlier life died (kill -9, then restarted at once, as a
+ * supervisor does with a fixed --node-id) takes the lease back before any reaper sees it gone,
+ * so nobody detaches that life's members: they would stay active, with no socket anywhere, for
+ * ever. Nobody is bound to this process yet, so every member `pt:nm:<self>` lists is the earlier
+ * life's: detach them for the failover grace, as the reaper would have.
+ */
+async function detachEarlierLife(env: Env, client: RedisCommander, nodeId: string, store: RedisSessionStore, graceMs: number): Promise<void> {
+  const { call } = createCaller(client, REDIS_COMMAND_TIMEOUT_MS);
+  const sessions = new Set<string>();
+  try {
+    let cursor = '0';
+    do {
+      const reply = await call(['SSCAN', nodeMembersKey(nodeId), cursor, 'COUNT', String(REAPER_BATCH)]);
+      if (!Array.isArray(reply) || typeof reply[0] !== 'string' || !Array.isArray(reply[1])) break;
+      cursor = reply[0];
+      for (const m of reply[1] as unknown[]) {
+        const parsed = typeof m === 'string' ? parseNodeMember(m) : undefined;
+        if (parsed) sessions.add(parsed.sessionId);
+      }
+    } while (cursor !== '0' && sessions.size < 64 * REAPER_BATCH);
+    const list = [...sessions];
+    for (let i = 0; i < list.length; i += REAPER_CONCURRENCY) {
+      await Promise.all(
+        list.slice(i, i + REAPER_CONCURRENCY).map((sid) => store.change(sid, (s) => ({ ok: true, change: detachNode(s, nodeId, env.clock.now(), graceMs) }))),
+      );
+    }
+    if (list.length > 0) env.logger.warn({ node: nodeId, sessions: list.length }, 'detached the members of an earlier life of this node id');
+  } catch (error) {
+    env.logger.warn({ err: error, node: nodeId }, 'detaching the members of an earlier life of this node id failed');
   }
 }

@@ -16,8 +16,10 @@ export interface EventBus {
   /**
    * This process holds the socket of `actor` in `sessionId`: events published for it go to
    * `sink` until the returned detach is called (which leaves a newer attachment alone).
+   * `since`: the store version the member was welcomed at (a shared store reports it); events of
+   * commits up to it are older than the welcome's START snapshot and are not handed to `sink`.
    */
-  attach(sessionId: string, actor: number, sink: EventSink): () => void;
+  attach(sessionId: string, actor: number, sink: EventSink, since?: number): () => void;
   /** Delivers each event to whichever process holds its actor's socket; nobody holding it drops it. */
   publish(sessionId: string, deliveries: readonly Delivery[]): void;
   /** The session is gone: drop every attachment to it. */

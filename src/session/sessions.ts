@@ -153,9 +153,13 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     options.webhooks?.committed(before, change);
   };
 
+  // The version a shared store wrote each state at (by the state object): welcome's floor for its inbox events.
+  const committedVersion = new WeakMap<Session, number>();
+
   /** Applies a pure change to the stored session (store-update.ts), then commits it. Undefined when there is no such session. */
   const update = async <R>(sessionId: string, attempt: (s: Session) => Outcome<R>): Promise<Outcome<R> | undefined> => {
     const applied = await applyChange(store, sessionId, attempt);
+    if (applied?.outcome.ok && applied.version !== undefined && applied.outcome.change.next) committedVersion.set(applied.outcome.change.next, applied.version);
     if (applied?.outcome.ok) commit(applied.before, applied.outcome.change, applied.routed);
     return applied?.outcome;
   };
@@ -191,7 +195,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       if (ended && peer.membership?.sessionId === sessionId && peer.membership.actor === member.actor) unbind(peer);
       const told = eventForPeer(event, peer.features);
       if (told) peer.deliver(told);
-    });
+    }, committedVersion.get(session));
     peer.membership = { sessionId, actor: member.actor, mode: member.mode, connection: member.connection ?? 0, detach };
     reconnects.entered(peer);
     peer.reportedAt = undefined;
@@ -229,12 +233,38 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     if (!outcome.ok) refuse(outcome.code, outcome.message);
   };
 
+  /**
+   * A shared store (cluster mode): a session this process created may have been closed by another
+   * node (its last member left there, or that node's deadline poller expired it), and only the
+   * committing node runs commit()'s bookkeeping. Before a quota refuses, the sessions counted here
+   * that are gone from the store are released. At most once a second: a refusal under a flood
+   * must not cost a read per counted session each time.
+   */
+  let reconciledAt = -Infinity;
+  const releaseClosedElsewhere = async (): Promise<void> => {
+    if (!store.routesDeliveries || clock.now() - reconciledAt < 1_000) return;
+    reconciledAt = clock.now();
+    const ids = [...creators.keys()];
+    for (let i = 0; i < ids.length; i += 32) {
+      await Promise.all(
+        ids.slice(i, i + 32).map(async (id) => {
+          if ((await store.get(id)) !== undefined) return;
+          const creator = creators.get(id);
+          if (creator === undefined) return;
+          creators.delete(id);
+          countAddress(creator, -1);
+        }),
+      );
+    }
+  };
+
   /** Creation steps 2–5: create the session with its properties, enter as its server. False: the name is taken. */
   // A restore passes how to make the session.
   const createSession = async (peer: Peer, request: CreateOptions, name: string | undefined, reply: JoinReply, make?: MakeSession, arrivedAt = clock.now()) => {
     if (peer.sessionsCreated >= settings.maxSessionsPerConnection) {
       refuse('LIMIT_EXCEEDED', `a connection may create at most ${settings.maxSessionsPerConnection} sessions`);
     }
+    if (creators.size >= settings.maxSessions || (sessionsPerAddress.get(peer.address) ?? 0) >= settings.maxSessionsPerAddress) await releaseClosedElsewhere();
     if (creators.size >= settings.maxSessions) refuse('LIMIT_EXCEEDED', `the service holds its maximum of ${settings.maxSessions} sessions`);
     if ((sessionsPerAddress.get(peer.address) ?? 0) >= settings.maxSessionsPerAddress) {
       refuse('LIMIT_EXCEEDED', `at most ${settings.maxSessionsPerAddress} live sessions may be created from one address`);

@@ -24,6 +24,8 @@ export interface AppliedChange<R> {
   readonly outcome: Outcome<R>;
   /** The store delivered the change's events with its write (routesDeliveries); otherwise the service publishes them. */
   readonly routed: boolean;
+  /** The version the write stored, when the store reports it (a shared store: the welcome's floor for its inbox events). */
+  readonly version?: number;
 }
 
 export interface SessionStore {
