@@ -37,8 +37,6 @@ export const BATCH_MAX_ATTEMPTS = 64;
 export const MAX_BATCH = 256;
 /** Largest session record read back or written, bytes of JSON: a 256-member session is ~70 KB; anything far above is corrupt or hostile. */
 export const MAX_RECORD_BYTES = 512 * 1024;
-/** Leak guard on a session hash, ms: every commit refreshes it; a session untouched for a day is gone. */
-export const RECORD_TTL_MS = 24 * 60 * 60 * 1000;
 /** Session ids read per index page in find(): one round trip each. */
 export const FIND_PAGE = 64;
 /** Most index entries one find() examines before it answers with what it has: bounds a filter that matches nothing. */

@@ -23,17 +23,18 @@ local function fenced(node, incarnation)
   return redis.call('GET', 'pt:lease:' .. node) ~= incarnation
 end
 
--- Fields of a record write: b n c open vis pl max lp dl ttl (10 arguments from i).
+-- Fields of a record write: b n c open vis pl max lp dl (9 arguments from i). No expiry: a
+-- session lives until the model closes it (deadlines, the reaper's detach and PlayerTTL close
+-- what is abandoned), and an expiry on the record alone would strand its indexes and name.
 local function record_fields(a, i)
   return { b = a[i], n = a[i + 1], c = a[i + 2], open = a[i + 3], vis = a[i + 4], pl = a[i + 5],
-           max = a[i + 6], lp = a[i + 7], dl = a[i + 8], ttl = a[i + 9] }
+           max = a[i + 6], lp = a[i + 7], dl = a[i + 8] }
 end
 
 local function write_record(p, sid, v, o, r)
   local sk = p .. 's:' .. sid
   redis.call('HSET', sk, 'v', v, 'b', r.b, 'n', r.n, 'c', r.c, 'o', o, 'open', r.open, 'vis', r.vis,
              'pl', r.pl, 'max', r.max, 'lp', r.lp)
-  redis.call('PEXPIRE', sk, r.ttl)
   local listed = r.open == '1' and r.vis == '1'
   if listed then redis.call('ZADD', p .. 'listed', o, sid) else redis.call('ZREM', p .. 'listed', sid) end
   if listed and tonumber(r.pl) < tonumber(r.max) then
@@ -98,7 +99,7 @@ local function drop_partition_if_empty(p, tag)
   end
 end
 
--- ARGV: node incarnation sid tag <10 record fields> <n, actor node pairs…>
+-- ARGV: node incarnation sid tag <9 record fields> <n, actor node pairs…>
 local function create(keys, a)
   local node, incarnation, sid, tag = a[1], a[2], a[3], a[4]
   if fenced(node, incarnation) then return 'FENCED' end
@@ -112,12 +113,12 @@ local function create(keys, a)
   redis.call('SADD', 'pt:apps', tag)
   redis.call('ZADD', p .. 'all', o, sid)
   write_record(p, sid, 1, o, r)
-  local pairs_list = list_at(a, 15)
+  local pairs_list = list_at(a, 14)
   apply_nodes(p, tag, sid, pairs_list)
   return 1
 end
 
--- ARGV: node incarnation sid tag expected_version lock_token has_next [10 record fields]
+-- ARGV: node incarnation sid tag expected_version lock_token has_next [9 record fields]
 --       <n, actor node pairs…> <n, actor json pairs…>
 local function commit(keys, a)
   local node, incarnation, sid, tag, expected, lock = a[1], a[2], a[3], a[4], a[5], a[6]
@@ -134,7 +135,7 @@ local function commit(keys, a)
   local oldmap, newmap
   if a[7] == '1' then
     local r = record_fields(a, i)
-    i = i + 10
+    i = i + 9
     local pairs_list
     pairs_list, i = list_at(a, i)
     write_record(p, sid, v, cur[3], r)

@@ -5,7 +5,7 @@ import { nextDeadline } from '../session/expiry.js';
 import type { Delivery, Session } from '../session/model.js';
 import type { SessionStore } from '../session/store.js';
 import { matchesQuery, type SessionQuery } from '../session/views.js';
-import { FIND_MAX_SCANNED, FIND_PAGE, LOCK_TTL_MS, MAX_RECORD_BYTES, RECORD_TTL_MS, REDIS_COMMAND_TIMEOUT_MS } from './constants.js';
+import { FIND_MAX_SCANNED, FIND_PAGE, LOCK_TTL_MS, MAX_RECORD_BYTES, REDIS_COMMAND_TIMEOUT_MS } from './constants.js';
 import { createGroupCommitter, type CommitStats, type SessionWriter, type Versioned, type WriteReply } from './group-commit.js';
 import { nodeMembersKey, partitionKeys, partitionTag } from './keys.js';
 import { decodeSession, encodeSession, toJsonText } from './record-codec.js';
@@ -54,7 +54,6 @@ function recordArgs(session: Session, maxBytes: number): string[] {
     String(session.maxPlayers),
     JSON.stringify(lobby),
     deadline === undefined ? '' : String(deadline),
-    String(RECORD_TTL_MS),
   ];
 }
 
