@@ -127,10 +127,12 @@ export const relayCommand: CliCommand = {
     const ws = wsServer ? { port: wsServer.address().port, path: wsServer.path } : undefined;
     const reporting = await startReporting(fleet, server, ws, { host, maxBindings, drainTimeoutMs }, logger);
     const removePidFile = values['pid-file'] === undefined ? undefined : writePidFile(values['pid-file']);
+    // `on`, not `once`, until exit: a second SIGUSR2 (--drain run twice) must not meet the
+    // signal's default action, which kills the process.
+    let onDrain: () => void = () => undefined;
     const drainRequested = new Promise<string>((resolve) => {
-      const onDrain = (): void => resolve('SIGUSR2');
-      process.once('SIGUSR2', onDrain);
-      void io.stopSignal.then(() => process.removeListener('SIGUSR2', onDrain));
+      onDrain = () => resolve('SIGUSR2');
+      process.on('SIGUSR2', onDrain);
     });
 
     const relay = formatEndpoint(server.address());
@@ -153,6 +155,7 @@ export const relayCommand: CliCommand = {
     await wsServer?.close();
     await server.close();
     removePidFile?.();
+    process.removeListener('SIGUSR2', onDrain);
     if (values.json) writeJson(io.stdout, { event: 'closed', stats, ...(wsStats ? { ws: wsStats } : {}) });
     return ExitCode.ok;
   },

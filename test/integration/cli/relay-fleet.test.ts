@@ -97,6 +97,8 @@ describe('punchthrough relay in a fleet', () => {
     const drain = spawnSync(process.execPath, [CLI_PATH, 'relay', '--drain', '--pid-file', pidFile], { encoding: 'utf8' });
     expect(drain.status).toBe(0);
     await cli.waitFor((line) => line.event === 'draining');
+    // Asked twice: still draining, not killed by the signal's default action.
+    expect(spawnSync(process.execPath, [CLI_PATH, 'relay', '--drain', '--pid-file', pidFile]).status).toBe(0);
     await until(() => reports.some((r) => r.report?.state === 'draining'));
     // Bound peers keep relaying while it drains.
     const got = new Promise<string>((resolve) => guest.onMessage((_from, payload) => resolve(Buffer.from(payload).toString())));
