@@ -74,6 +74,10 @@ interface Held {
 
 export interface InboxRouter {
   attach(sessionId: string, actor: number, sink: EventSink): () => void;
+  /**
+   * The session closed. Its sinks stay for `holdMs` more: the closing commit's own entry (the
+   * members' SESSION_CLOSED) may arrive after the commit's reply, which is when this is called.
+   */
   forget(sessionId: string): void;
   /** Delivers one parsed entry: false when it was a duplicate. */
   deliver(entry: InboxEntry): boolean;
@@ -94,6 +98,8 @@ export function createInboxRouter(env: { clock: Clock; logger: Logger }, limits:
   // Insertion order is age order: the oldest session is evicted first past maxVersions.
   const lastVersion = new Map<string, number>();
   const held = new Map<string, Held[]>();
+  /** Closed sessions → when their sinks and version go (insertion order is due order). */
+  const forgotten = new Map<string, number>();
   let heldTotal = 0;
   const counters: InboxCounters = { delivered: 0, duplicates: 0, malformed: 0, unclaimed: 0 };
 
@@ -153,8 +159,8 @@ export function createInboxRouter(env: { clock: Clock; logger: Logger }, limits:
       };
     },
     forget(sessionId) {
-      sinks.delete(sessionId);
-      lastVersion.delete(sessionId);
+      forgotten.delete(sessionId);
+      forgotten.set(sessionId, clock.now() + limits.holdMs);
     },
     deliver(entry) {
       const { sessionId, version } = entry;
@@ -176,6 +182,12 @@ export function createInboxRouter(env: { clock: Clock; logger: Logger }, limits:
     },
     sweep() {
       const now = clock.now();
+      for (const [sessionId, until] of forgotten) {
+        if (until > now) break;
+        forgotten.delete(sessionId);
+        sinks.delete(sessionId);
+        lastVersion.delete(sessionId);
+      }
       for (const [k, list] of held) {
         const keep = list.filter((h) => h.until > now);
         if (keep.length === list.length) continue;
@@ -191,6 +203,7 @@ export function createInboxRouter(env: { clock: Clock; logger: Logger }, limits:
     },
     clear() {
       sinks.clear();
+      forgotten.clear();
       lastVersion.clear();
       held.clear();
       heldTotal = 0;

@@ -29,8 +29,10 @@ const REFRESH = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPI
 const REGISTER = `local v = redis.call('GET', KEYS[1]) if v == false or v == ARGV[5] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) redis.call('HSET', KEYS[2], ARGV[3], ARGV[4]) return 1 end return 0`;
 // KEYS[1] reaper lease; ARGV: holder, ttl.
 const REAPER = `local v = redis.call('GET', KEYS[1]) if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end if v == false then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end return 0`;
-// KEYS[1] lease, KEYS[2] registry; ARGV: incarnation, node. Deletes only our own lease.
-const LEAVE = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end redis.call('HDEL', KEYS[2], ARGV[2]) return 1`;
+// KEYS[1] lease, KEYS[2] registry, KEYS[3] inbox, KEYS[4] node members; ARGV: incarnation, node.
+// Deletes only our own lease. The inbox goes too once no member is bound here (a drain detached
+// them all): nobody would read it again, and the reaper only visits registered or listed nodes.
+const LEAVE = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) if redis.call('SCARD', KEYS[4]) == 0 then redis.call('DEL', KEYS[3]) end end redis.call('HDEL', KEYS[2], ARGV[2]) return 1`;
 
 export interface MembershipOptions {
   commands: RedisCommander;
@@ -253,7 +255,7 @@ export function createMembership(env: Env, options: MembershipOptions): Membersh
     async leave() {
       this.close();
       registered = false;
-      await call(['EVAL', LEAVE, '2', leaseKey(node), NODES_KEY, incarnation, node]);
+      await call(['EVAL', LEAVE, '4', leaseKey(node), NODES_KEY, inboxKey(node), nodeMembersKey(node), incarnation, node]);
     },
     close() {
       stopped = true;

@@ -16,7 +16,7 @@ import { createRedisEventBus, type ClusterEventBus } from './event-bus.js';
 import { createMembership, type Membership } from './membership.js';
 import { isNodeId } from './membership-rules.js';
 import { createRedisSessionStore, type RedisSessionStore } from './redis-store.js';
-import type { RedisCommander } from './redis-calls.js';
+import { isFenced, type RedisCommander } from './redis-calls.js';
 
 export interface RedisClusterOptions {
   /** `redis://[user:pass@]host:port[/db]`, `rediss://…` (TLS) or `unix:///path/to/redis.sock`. */
@@ -142,15 +142,22 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
     await eventBus.start();
     let deadlines: ClusterDeadlines | undefined;
 
+    // A write refused by the fence reaches the client as SERVICE_UNAVAILABLE (FencedError is one); counted here.
+    let fencedWrites = 0;
+    const counted = <T>(write: Promise<T>): Promise<T> =>
+      write.catch((error: unknown) => {
+        if (isFenced(error)) fencedWrites += 1;
+        throw error;
+      });
     // Every call reaches the store of the current incarnation.
     const current: SessionStore = {
       routesDeliveries: true,
-      insert: (session) => store.insert(session),
+      insert: (session) => counted(store.insert(session)),
       get: (id) => store.get(id),
       findByName: (appKey, name) => store.findByName(appKey, name),
       find: (query) => store.find(query),
-      compareAndSet: (id, version, next, deliveries) => store.compareAndSet(id, version, next, deliveries),
-      change: (id, attempt) => store.change(id, attempt),
+      compareAndSet: (id, version, next, deliveries) => counted(store.compareAndSet(id, version, next, deliveries)),
+      change: (id, attempt) => counted(store.change(id, attempt)),
       count: () => store.count(),
       close: async () => undefined,
     };
@@ -180,7 +187,7 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
       stats: () => {
         const bus = eventBus.stats();
         const { lastId: _lastId, ...busCounts } = bus;
-        return { ...busCounts, ...membership.stats(), ...(deadlines?.stats() ?? {}) };
+        return { ...busCounts, ...membership.stats(), ...(deadlines?.stats() ?? {}), fencedWrites };
       },
       async leave() {
         membership.close();
