@@ -53,6 +53,28 @@ describe.skipIf(!redisAvailable())('cluster nodes (createCloud on a real redis-s
     expect(await redis.keys('pt:lease:*')).toEqual(['pt:lease:n1', 'pt:lease:n2']);
   });
 
+  it('/health answers 503 draining while a node drains, so a load balancer stops routing to it', async () => {
+    const n1 = await node('n1');
+    const host = await client(n1);
+    await host.request({ type: RequestType.CREATE, name: 'g' });
+    const health = async () => {
+      const response = await fetch(`${n1.httpUrl}/health`);
+      return { code: response.status, body: (await response.json()) as { status: string } };
+    };
+    expect(await health()).toMatchObject({ code: 200, body: { status: 'ok' } });
+    // Redis paused: the drain's detach waits out its 1 s command timeout, a window to ask in.
+    process.kill(redis.pid, 'SIGSTOP');
+    let drained: Promise<void> | undefined;
+    try {
+      drained = n1.close();
+      expect(await health()).toMatchObject({ code: 503, body: { status: 'draining' } });
+    } finally {
+      process.kill(redis.pid, 'SIGCONT');
+    }
+    await drained;
+    expect(await host.closed).toBe(1012);
+  });
+
   it('draining a node closes its sockets with 1012 and deletes its lease; its peers resume on the other node and nobody else sees a thing', async () => {
     const n1 = await node('n1');
     const n2 = await node('n2');
