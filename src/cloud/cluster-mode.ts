@@ -47,7 +47,7 @@ export async function startClusterMode(options: ClusterModeOptions, logger: Logg
       node.serve(service);
       new Gauge({
         name: 'punchthrough_cluster_node',
-        help: 'Cluster node counters (inbox deliveries, duplicates, malformed entries, resets; fences; reaped nodes; deadline polls)',
+        help: 'Cluster node counters (inbox deliveries, duplicates, malformed entries, resets; fences; writes refused by the fence; reaped nodes; deadline polls)',
         labelNames: ['counter'],
         registers: [registry],
         collect() {

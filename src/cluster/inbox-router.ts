@@ -76,6 +76,10 @@ interface Held {
 export interface InboxRouter {
   /** `since`: the version the member was welcomed at; entries of versions up to it are older than its START and never reach `sink`. */
   attach(sessionId: string, actor: number, sink: EventSink, since?: number): () => void;
+  /**
+   * The session closed. Its sinks stay for `holdMs` more: the closing commit's own entry (the
+   * members' SESSION_CLOSED) may arrive after the commit's reply, which is when this is called.
+   */
   forget(sessionId: string): void;
   /** Delivers one parsed entry: false when it was a duplicate. */
   deliver(entry: InboxEntry): boolean;
@@ -99,6 +103,8 @@ export function createInboxRouter(env: { clock: Clock; logger: Logger }, limits:
   // (session, actor) → the version its sink was welcomed at.
   const floors = new Map<string, number>();
   const fresh = (k: string, version: number): boolean => version === 0 || version > (floors.get(k) ?? 0);
+  /** Closed sessions → when their sinks and version go (insertion order is due order). */
+  const forgotten = new Map<string, number>();
   let heldTotal = 0;
   const counters: InboxCounters = { delivered: 0, duplicates: 0, malformed: 0, unclaimed: 0 };
 
@@ -164,9 +170,8 @@ export function createInboxRouter(env: { clock: Clock; logger: Logger }, limits:
       };
     },
     forget(sessionId) {
-      for (const actor of sinks.get(sessionId)?.keys() ?? []) floors.delete(key(sessionId, actor));
-      sinks.delete(sessionId);
-      lastVersion.delete(sessionId);
+      forgotten.delete(sessionId);
+      forgotten.set(sessionId, clock.now() + limits.holdMs);
     },
     deliver(entry) {
       const { sessionId, version } = entry;
@@ -189,6 +194,13 @@ export function createInboxRouter(env: { clock: Clock; logger: Logger }, limits:
     },
     sweep() {
       const now = clock.now();
+      for (const [sessionId, until] of forgotten) {
+        if (until > now) break;
+        forgotten.delete(sessionId);
+        for (const actor of sinks.get(sessionId)?.keys() ?? []) floors.delete(key(sessionId, actor));
+        sinks.delete(sessionId);
+        lastVersion.delete(sessionId);
+      }
       for (const [k, list] of held) {
         const keep = list.filter((h) => h.until > now);
         if (keep.length === list.length) continue;
@@ -205,6 +217,7 @@ export function createInboxRouter(env: { clock: Clock; logger: Logger }, limits:
     clear() {
       sinks.clear();
       floors.clear();
+      forgotten.clear();
       lastVersion.clear();
       held.clear();
       heldTotal = 0;

@@ -12,11 +12,15 @@ export interface RedisCommander {
   sendCommand(args: string[]): Promise<unknown>;
 }
 
-/** This node lost its lease (or another incarnation holds it): nothing was written. */
-export class FencedError extends Error {
+/**
+ * This node lost its lease (or another incarnation holds it): nothing was written. The client
+ * gets SERVICE_UNAVAILABLE (retryable): the session is intact and its retry, on this node once it
+ * has registered again or on another, can succeed.
+ */
+export class FencedError extends PunchthroughError {
   readonly fenced = true;
   constructor(node: string) {
-    super(`node ${node} is fenced: its lease is gone or held by another incarnation; nothing was written`);
+    super('SERVICE_UNAVAILABLE', `node ${node} is fenced: its lease is gone or held by another incarnation; nothing was written`);
     this.name = 'FencedError';
   }
 }

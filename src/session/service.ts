@@ -155,14 +155,15 @@ export function buildSessionService(options: SessionServiceOptions = {}): Sessio
   );
   const httpRateLimit = createHttpRateLimit(resolved.clock, resolved.httpRequestsPerSecond, resolved.httpRequestBurst);
 
+  let draining = false;
   void app.register(websocket, { options: { maxPayload: resolved.maxFrameBytes, perMessageDeflate: false } });
   void app.register(async (scoped) => {
     scoped.get(SIGNALING_PATH, { websocket: true }, (socket, request) => attach(hub, socket, request.socket, request.ip, metrics));
-    scoped.get('/health', async () => ({
-      status: 'ok',
-      connections: hub.connectionCount,
-      sessions: await resolved.store.count(),
-    }));
+    // 503 while draining, so a load balancer stops sending new connections here.
+    scoped.get('/health', async (_request, reply) => {
+      if (draining) return reply.code(503).send({ status: 'draining', connections: hub.connectionCount });
+      return { status: 'ok', connections: hub.connectionCount, sessions: await resolved.store.count() };
+    });
     if (!resolved.metricsElsewhere) {
       scoped.get('/metrics', async (request, reply) => {
         if (resolved.metricsToken !== undefined && !hasBearerToken(request.headers.authorization, resolved.metricsToken)) {
@@ -215,6 +216,7 @@ export function buildSessionService(options: SessionServiceOptions = {}): Sessio
       return closing;
     },
     drain(graceMs, timeoutMs) {
+      draining = true;
       closing ??= (async () => {
         await hub.drain(graceMs, timeoutMs);
         await app.close();

@@ -1,5 +1,5 @@
-// Load child of the session benchmark: holds the WebSocket peers (so their memory is not
-// counted against the server) and drives join cycles or the echo baseline.
+// Load child of the session and cluster benchmarks: holds the WebSocket peers (so their memory is
+// not counted against the server) and drives join cycles or the echo baseline.
 import { once } from 'node:events';
 import WebSocket from 'ws';
 import { EventType, RequestType } from '../../src/protocol/index.js';
@@ -8,9 +8,10 @@ import { TestSignalingClient } from '../support/signaling-client.js';
 type Command =
   | { cmd: 'idle'; url: string; count: number; hello: boolean }
   | { cmd: 'closeAll' }
-  | { cmd: 'prepare'; kind: 'session' | 'bare'; url: string; pairs: number }
+  | { cmd: 'prepare'; kind: 'session' | 'bare'; url: string; pairs: number; urls?: string[] }
   | { cmd: 'run'; durationMs: number }
   | { cmd: 'latency'; durationMs: number }
+  | { cmd: 'measure'; durationMs: number }
   | { cmd: 'release' };
 
 /** A prepared join-rate run: connections are open, `run` drives cycles, `release` closes them. */
@@ -18,7 +19,24 @@ interface Driver {
   run(durationMs: number): Promise<{ joins: number; ms: number; warmup: number; peerCpuUs: number }>;
   /** Runs cycles as `run` does; returns each counted cycle's create + join time, ms. */
   latency(durationMs: number): Promise<number[]>;
+  /** `run` plus, for the counted cycles, create + join times and event latencies (ms). */
+  measure(durationMs: number): Promise<Measured>;
   release(): Promise<void>;
+}
+
+/**
+ * Event latency: from one peer's request leaving the load to the event it causes arriving at the
+ * other peer (client JOIN sent → host's PEER_JOINED; host LEAVE sent → client's SESSION_CLOSED).
+ * It spans the request's trip to its node, the commit, and the event's trip to the peer's node
+ * (the inbox stream in cluster mode) and socket: an upper bound of commit → peer.
+ */
+interface Measured {
+  joins: number;
+  ms: number;
+  warmup: number;
+  peerCpuUs: number;
+  joinMs: number[];
+  eventMs: number[];
 }
 
 let driver: Driver | undefined;
@@ -70,31 +88,46 @@ async function closeAll(): Promise<void> {
 
 const reflexive = (port: number) => ({ local: [{ address: '192.168.0.2', port }], reflexive: { address: '203.0.113.7', port } });
 
-/** One pair runs create → join → both report → both get the other's addresses → leave. */
-async function sessionDriver(url: string, pairs: number): Promise<Driver> {
+/**
+ * One pair runs create → join → both report → both get the other's addresses → leave. With several
+ * URLs (cluster nodes) pair i's host is on node i mod N and its client on the next node.
+ */
+async function sessionDriver(urls: readonly string[], pairs: number): Promise<Driver> {
   const peers = await Promise.all(
-    Array.from({ length: pairs }, async () => [await TestSignalingClient.hello(url), await TestSignalingClient.hello(url)] as const),
+    Array.from(
+      { length: pairs },
+      async (_, pair) =>
+        [await TestSignalingClient.hello(urls[pair % urls.length]!), await TestSignalingClient.hello(urls[(pair + 1) % urls.length]!)] as const,
+    ),
   );
   let round = 0;
   let samples: number[] | undefined;
+  let events: number[] | undefined;
   let countFrom = 0;
+  const arrival = (promise: Promise<unknown>): Promise<number> => promise.then(() => performance.now());
   const cycle = async (pair: number, until: () => boolean): Promise<number> => {
     const [host, client] = peers[pair]!;
     let count = 0;
     for (round += 1; until(); count++) {
       const name = `p${pair}-${round}-${count}`;
       const started = performance.now();
+      const sampled = samples !== undefined && started >= countFrom;
       await host.request({ type: RequestType.CREATE, name });
+      const peerJoined = events ? arrival(host.next(EventType.PEER_JOINED)) : undefined;
+      const joinSent = performance.now();
       await client.request({ type: RequestType.JOIN, name });
-      if (started >= countFrom) samples?.push(performance.now() - started);
+      if (sampled) samples?.push(performance.now() - started);
       await Promise.all([
         host.request({ type: RequestType.REPORT_ADDRESSES, ...reflexive(1000 + pair) }),
         client.request({ type: RequestType.REPORT_ADDRESSES, ...reflexive(2000 + pair) }),
         host.next(EventType.PEER_ADDRESSES),
         client.next(EventType.PEER_ADDRESSES),
       ]);
+      const closed = arrival(client.next(EventType.SESSION_CLOSED));
+      const leaveSent = performance.now();
       await host.request({ type: RequestType.LEAVE });
-      await client.next(EventType.SESSION_CLOSED);
+      const closedAt = await closed;
+      if (peerJoined && sampled) events?.push((await peerJoined) - joinSent, closedAt - leaveSent);
       host.events.length = 0;
       client.events.length = 0;
     }
@@ -109,6 +142,16 @@ async function sessionDriver(url: string, pairs: number): Promise<Driver> {
       await timed(pairs, durationMs, cycle);
       const taken = samples;
       samples = undefined;
+      return taken;
+    },
+    async measure(durationMs) {
+      samples = [];
+      events = [];
+      countFrom = performance.now() + durationMs / 5;
+      const counted = await timed(pairs, durationMs, cycle);
+      const taken = { ...counted, joinMs: samples, eventMs: events };
+      samples = undefined;
+      events = undefined;
       return taken;
     },
     release: async () => {
@@ -129,7 +172,7 @@ process.on('message', (message: Command) => {
         process.send!({ ok: true });
         break;
       case 'prepare':
-        driver = await sessionDriver(message.url, message.pairs);
+        driver = await sessionDriver(message.urls ?? [message.url], message.pairs);
         process.send!({ ok: true });
         break;
       case 'run':
@@ -137,6 +180,9 @@ process.on('message', (message: Command) => {
         break;
       case 'latency':
         process.send!({ samples: await driver!.latency(message.durationMs) });
+        break;
+      case 'measure':
+        process.send!(await driver!.measure(message.durationMs));
         break;
       case 'release':
         await driver?.release();

@@ -3,7 +3,8 @@
 // and s3. kill -9 of s1: every session survives, the hosts' SDKs reconnect through the balancer
 // and resume on the other nodes, no client sees a player go inactive, game traffic never stops,
 // the reaper removes s1's keys, and a new client joins a resumed host. Then SIGTERM of s2
-// drains it: its peers get 1012 and resume on s3 at once.
+// drains it: its peers get 1012 and resume on s3 at once. Teardown leaves only registry and lease
+// keys and no process behind.
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NetworkRunner, type CloudConnectionRestoredEvent } from '../../../../client-sdk/index.js';
@@ -139,4 +140,24 @@ describe.skipIf(!redisAvailable())('cluster failover (3 cloud processes, real SD
       clearInterval(ticker);
     }
   }, 90_000);
+
+  it('teardown leaves only registry and lease keys in Redis, and no node or redis-server process', async () => {
+    if (!redis) throw new Error('the failover test did not start redis-server');
+    await Promise.allSettled(runners.splice(0).map((r) => r.shutdown()));
+    const pids = [...[...nodes.values()].map((n) => n.child.pid!), redis.pid];
+    for (const node of nodes.values()) await node.stop();
+    const left = await redis.keys('pt:*');
+    // pt:nodes (the registry) and the leases (pt:lease:<node>, pt:reaper) lapse on their own.
+    expect(left.filter((key) => !/^pt:(nodes|reaper|lease:[^:]+)$/.test(key))).toEqual([]);
+    await redis.stop();
+    const alive = pids.filter((pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    expect(alive).toEqual([]);
+  }, 30_000);
 });

@@ -53,6 +53,28 @@ describe.skipIf(!redisAvailable())('cluster nodes (createCloud on a real redis-s
     expect(await redis.keys('pt:lease:*')).toEqual(['pt:lease:n1', 'pt:lease:n2']);
   });
 
+  it('/health answers 503 draining while a node drains, so a load balancer stops routing to it', async () => {
+    const n1 = await node('n1');
+    const host = await client(n1);
+    await host.request({ type: RequestType.CREATE, name: 'g' });
+    const health = async () => {
+      const response = await fetch(`${n1.httpUrl}/health`);
+      return { code: response.status, body: (await response.json()) as { status: string } };
+    };
+    expect(await health()).toMatchObject({ code: 200, body: { status: 'ok' } });
+    // Redis paused: the drain's detach waits out its 1 s command timeout, a window to ask in.
+    process.kill(redis.pid, 'SIGSTOP');
+    let drained: Promise<void> | undefined;
+    try {
+      drained = n1.close();
+      expect(await health()).toMatchObject({ code: 503, body: { status: 'draining' } });
+    } finally {
+      process.kill(redis.pid, 'SIGCONT');
+    }
+    await drained;
+    expect(await host.closed).toBe(1012);
+  });
+
   it('draining a node closes its sockets with 1012 and deletes its lease; its peers resume on the other node and nobody else sees a thing', async () => {
     const n1 = await node('n1');
     const n2 = await node('n2');
@@ -77,5 +99,31 @@ describe.skipIf(!redisAvailable())('cluster nodes (createCloud on a real redis-s
     await guest.request({ type: RequestType.LEAVE });
     expect(await back.next(EventType.PEER_LEFT)).toMatchObject({ actor: 2 });
     expect(guest.events.filter((e) => e.type === EventType.PEER_INACTIVE || e.type === EventType.PEER_LEFT)).toEqual([]);
+  });
+
+  it('a peer who joins while the host is detached (its node drained) is in the START snapshot of the host\'s rejoin, with its addresses', async () => {
+    const n1 = await node('n1');
+    const n2 = await node('n2');
+    const host = await client(n1);
+    const created = (await host.request({ type: RequestType.CREATE, name: 'g' })) as JoinResult;
+    await n1.close();
+    expect(await host.closed).toBe(1012);
+    // The window: the host is detached (no node holds its socket), so PEER_JOINED reaches nobody.
+    const late = await client(n2);
+    const joined = (await late.request({ type: RequestType.JOIN, name: 'g' })) as JoinResult;
+    await late.request({ type: RequestType.REPORT_ADDRESSES, local: [{ address: '192.168.0.3', port: 4000 }], reflexive: { address: '203.0.113.9', port: 4000 } });
+    const back = await client(n2);
+    const rejoined = (await back.request({
+      type: RequestType.REJOIN,
+      sessionId: created.session.sessionId,
+      actor: created.actor,
+      rejoinToken: created.rejoinToken,
+    })) as JoinResult;
+    expect(rejoined).toMatchObject({ actor: 1, resumed: true });
+    const start = await back.next(EventType.START);
+    expect(start.session.peers.map((p) => p.actor).sort()).toEqual([1, 2]);
+    expect(start.session.peers.find((p) => p.actor === 2)).toMatchObject({ peerId: joined.peerId });
+    // The addresses it reported in the window come too, so the SDK can punch to it.
+    expect(await back.next(EventType.PEER_ADDRESSES)).toMatchObject({ actor: 2, reflexive: { address: '203.0.113.9', port: 4000 } });
   });
 });

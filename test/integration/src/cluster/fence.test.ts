@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createCloud, type Cloud } from '../../../../src/index.js';
 import { RequestType, type JoinResult } from '../../../../src/protocol/index.js';
 import { REDIS_MISSING, redisAvailable, startRedis, type TestRedis } from '../../../support/redis.js';
-import { TestSignalingClient } from '../../../support/signaling-client.js';
+import { SignalingError, TestSignalingClient } from '../../../support/signaling-client.js';
 
 describe.skipIf(!redisAvailable())('cluster fence (createCloud on a real redis-server)', () => {
   if (!redisAvailable()) console.warn(REDIS_MISSING);
@@ -15,6 +15,40 @@ describe.skipIf(!redisAvailable())('cluster fence (createCloud on a real redis-s
     for (const c of clients) await c.close();
     await cloud?.close();
     await redis?.stop();
+  });
+
+  it('a write refused by the fence answers SERVICE_UNAVAILABLE (retryable) and is counted', async () => {
+    const own = await startRedis();
+    const node = await createCloud({
+      host: '127.0.0.1', httpPort: 0, stunPort: 0, stunAltPort: null, relayPort: 0, ipv6: false,
+      cluster: { redisUrl: `unix://${own.socketPath}`, nodeId: 'n1' },
+    });
+    const peers: TestSignalingClient[] = [];
+    try {
+      const host = await TestSignalingClient.hello(node.signalingUrl);
+      const guest = await TestSignalingClient.hello(node.signalingUrl);
+      peers.push(host, guest);
+      await host.request({ type: RequestType.CREATE, name: 'g' });
+      const admin = await own.client();
+      // Another incarnation holds the lease; this node learns it at its next refresh (≤ 500 ms),
+      // so the join sent now reaches the store first and the commit's fence refuses it.
+      await admin.set('pt:lease:n1', 'not-this-node', { PX: 800 });
+      const refused = await guest.request({ type: RequestType.JOIN, name: 'g' }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(refused).toBeInstanceOf(SignalingError);
+      expect((refused as SignalingError).reply.code).toBe('SERVICE_UNAVAILABLE');
+      expect(await node.metrics()).toMatch(/punchthrough_cluster_node\{counter="fencedWrites"\} 1\b/);
+      expect(await node.metrics()).toMatch(/punchthrough_session_errors_total\{code="SERVICE_UNAVAILABLE"\} 1\b/);
+      // Nothing was written: the session still has its host only.
+      const stored = await admin.hGet((await own.keys('pt:{*}:s:*'))[0]!, 'pl');
+      expect(stored).toBe('1');
+    } finally {
+      for (const c of peers) await c.close();
+      await node.close();
+      await own.stop();
+    }
   });
 
   it('a lease taken away: sockets close with 1012, the node registers again, the peer resumes', async () => {

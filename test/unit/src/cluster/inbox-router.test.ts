@@ -43,6 +43,21 @@ describe('inbox router', () => {
     expect(router.heldCount).toBe(0);
   });
 
+  it("a closed session's sinks outlive forget() by holdMs: the closing commit's entry may arrive after its reply", () => {
+    const { clock, router, got, sink } = setup();
+    router.attach('s', 2, sink(2));
+    router.forget('s');
+    clock.advance(1_999);
+    router.sweep();
+    router.deliver({ sessionId: 's', version: 7, deliveries: [[2, ev(7)]] });
+    expect(got).toEqual([[2, 7]]);
+    clock.advance(2);
+    router.sweep();
+    router.deliver({ sessionId: 's', version: 8, deliveries: [[2, ev(8)]] });
+    expect(got).toEqual([[2, 7]]);
+    expect(router.heldCount).toBe(1);
+  });
+
   it('held deliveries expire after holdMs, and are bounded per member and in all', () => {
     const { clock, router } = setup();
     for (let v = 1; v <= 5; v++) router.deliver({ sessionId: 's', version: v, deliveries: [[2, ev(v)]] });
