@@ -10,8 +10,10 @@ import type { RelayTicketIssuer } from './options.js';
 
 /** What the session service asks of a relay fleet. */
 export interface SessionRelays {
-  /** A relay for a new session (counted as assigned to it), or undefined when none is eligible. */
-  choose(): { id: string } | undefined;
+  /** A relay for new session `sessionId` (counted as assigned to it), or undefined when none is eligible. */
+  choose(sessionId: string): { id: string } | undefined;
+  /** Session `sessionId` on relay `relayId` closed (the fleet forgets it). */
+  released?(relayId: string, sessionId: string): void;
   /** Without an eligible relay: 'auto' starts the session with no relay grant, 'required' refuses it (RELAY_FULL). */
   readonly policy: 'auto' | 'required';
   /** The issuer of `relayId` (its endpoint, WebSocket URL and ticket key); undefined when unknown. */
@@ -32,9 +34,9 @@ export function grantOf(issuer: RelayTicketIssuer, sessionId: string, actor: num
 }
 
 /** The relay a new session starts on: chosen, none ('auto'), or a refusal ('required'). */
-export function relayForNewSession(relays: SessionRelays | undefined): { ok: true; relay?: { id: string } } | { ok: false; code: ErrorCode; message: string } {
+export function relayForNewSession(relays: SessionRelays | undefined, sessionId: string): { ok: true; relay?: { id: string } } | { ok: false; code: ErrorCode; message: string } {
   if (!relays) return { ok: true };
-  const chosen = relays.choose();
+  const chosen = relays.choose(sessionId);
   if (chosen) return { ok: true, relay: { id: chosen.id } };
   if (relays.policy === 'required') return { ok: false, code: 'RELAY_FULL', message: 'every relay of the fleet is full, draining or silent' };
   return { ok: true };

@@ -147,6 +147,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       if (creator !== undefined) countAddress(creator, -1);
       creators.delete(sessionId);
       revoke?.(sessionId);
+      if (before.relay) relays?.released?.(before.relay.id, sessionId);
       metrics.sessions.dec();
     } else {
       // Members gone from the session: their relay tickets stop working.
@@ -259,7 +260,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     const created = placeOn(made, settings.nodeId);
     if (!created.ok) plugin.discard();
     if (!created.ok) refuse(created.code, created.message);
-    const placed = relayForNewSession(relays);
+    const placed = relayForNewSession(relays, sessionId);
     if (!placed.ok) plugin.discard();
     if (!placed.ok) refuse(placed.code, placed.message);
     const session = plugin.stamp({ ...created.change.next!, ...(placed.relay ? { relay: placed.relay } : {}) });
