@@ -76,6 +76,8 @@ export function admitBind(
       : { action: 'refuse', code: 'TICKET_INVALID', drop: 'ticketInvalid' };
   }
   const { sessionId, actor, expiresAtMs } = parsed.value;
+  // A ticket for another relay of the fleet: refused before any work, as it would fail the MAC anyway.
+  if (!state.verifier.isForThisRelay(parsed.value.relayId)) return { action: 'refuse', code: 'TICKET_INVALID', drop: 'ticketInvalid' };
   // Telling a forger that its self-made expiry has passed reveals nothing it did not write.
   if (wallNow > expiresAtMs) return { action: 'refuse', code: 'TICKET_EXPIRED', drop: 'ticketExpired' };
   if (state.revocations.isRevoked(sessionId, actor, expiresAtMs)) return { action: 'refuse', code: 'TICKET_REVOKED', drop: 'ticketRevoked' };

@@ -210,3 +210,37 @@ export const DEFAULT_WS_CONNECT_TIMEOUT_MS = 5_000;
  * rebinds on it); not sooner, so a relay that refuses cannot be hammered.
  */
 export const DEFAULT_WS_RECONNECT_DELAY_MS = 1_000;
+
+/**
+ * Packets per second (datagrams received) that count as 100 % of a fleet relay's `ppsPct` load
+ * input. `npm run bench:relay` measures 43–52 k datagrams per CPU-second on one core of the
+ * 2-core VM (docs/benchmarks.md); 40,000 keeps the level's top a fifth below that ceiling, so a
+ * relay reports itself full before its socket buffers start dropping. Measure your machine and
+ * pass `--capacity-pps`.
+ */
+export const DEFAULT_CAPACITY_PPS = 40_000;
+
+/** A fleet relay reports every second: the registry calls an entry older than 3 s dead. */
+export const FLEET_REPORT_INTERVAL_MS = 1_000;
+
+/**
+ * Load inputs are averaged over this many reports (10 s at one a second): Photon averages its
+ * controllers' inputs too, so one busy second does not swing the level and herd sessions away.
+ */
+export const LOAD_AVERAGE_SAMPLES = 10;
+
+/**
+ * A report POST that has not been answered in this long is abandoned: the next report is due
+ * soon after, and an answer that late describes a stale state anyway.
+ */
+export const FLEET_REPORT_TIMEOUT_MS = 900;
+
+/** Lifetime of `pt:relay:<id>` in Redis: three missed reports and the relay is gone from the table. */
+export const FLEET_REPORT_TTL_MS = 3_000;
+
+/**
+ * A draining relay exits when its last binding is gone, or after this long regardless: the
+ * cloud moves its sessions within seconds, so ten minutes only waits for peers that never
+ * rebind (an old SDK without RELAY_CHANGED keeps its relay until that relay goes away).
+ */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10 * 60_000;

@@ -3,7 +3,9 @@ export * from './wire/index.js';
 export {
   createTicketIssuer,
   createTicketVerifier,
+  deriveRelayKey,
   generateTicketSecret,
+  RELAY_KEY_BYTES,
   type IssuedTicket,
   type TicketError,
   type TicketIssuer,
@@ -23,3 +25,12 @@ export type { RelayServerOptions } from './server-options.js';
 export type { RelayDropCounters, RelayStats } from './stats.js';
 export * from './client/index.js';
 export * as relayDefaults from './constants.js';
+export {
+  MAX_LOAD_LEVEL,
+  MAX_RELAY_REPORT_BYTES,
+  parseRelayReport,
+  parseRelayReportJson,
+  type RelayLoadInputs,
+  type RelayReport,
+  type RelayState,
+} from './fleet-report.js';

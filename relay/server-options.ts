@@ -5,6 +5,12 @@ import type { TicketSecret } from './tickets.js';
 export interface RelayServerOptions {
   /** The secret shared with the cloud that issues tickets (see `createTicketIssuer`). */
   secret: TicketSecret;
+  /**
+   * This relay's id in a fleet (`[A-Za-z0-9._-]{1,64}`): binds need tickets naming it, signed
+   * with `secret` = its derived key (`deriveRelayKey`). Default `LOCAL_RELAY_ID`, which accepts
+   * version 1 tickets as every relay did before fleets.
+   */
+  relayId?: string;
   /** Local address to listen on; an IPv6 literal makes a udp6 socket. Default `0.0.0.0`. */
   host?: string;
   /** UDP port; 0 picks a free one. Default `DEFAULT_RELAY_PORT` (5055). */

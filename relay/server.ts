@@ -90,7 +90,7 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
   );
   const admission: Admission = {
     table,
-    verifier: createTicketVerifier({ secret: options.secret, clock }),
+    verifier: createTicketVerifier({ secret: options.secret, clock, ...(options.relayId === undefined ? {} : { relayId: options.relayId }) }),
     cookies: new CookieJar(options.cookieSlotMs ?? DEFAULT_COOKIE_SLOT_MS),
     revocations: new RevocationList(options.ticketTtlMs ?? DEFAULT_TICKET_TTL_MS, options.maxRevocations ?? DEFAULT_MAX_REVOCATIONS),
     budget: new BindWorkBudget(

@@ -1,9 +1,11 @@
 // Relay ticket signing and checking: the cloud's issuer and the relay's verifier.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { PunchthroughError, createRealClock, err, ok, type Clock, type Result } from '../core/index.js';
 import { DEFAULT_TICKET_TTL_MS, MIN_TICKET_SECRET_BYTES } from './constants.js';
 import {
   BIND_PROOF_BYTES,
+  LOCAL_RELAY_ID,
+  RELAY_ID_PATTERN,
   TICKET_MAC_BYTES,
   bindProof,
   encodeTicketBody,
@@ -38,6 +40,23 @@ function mac(key: Buffer, signed: Uint8Array): Buffer {
   return createHmac('sha256', key).update(MAC_LABEL).update(signed).digest().subarray(0, TICKET_MAC_BYTES);
 }
 
+/** Bytes of a relay's derived ticket key (HKDF-SHA256 output, the hash's own length). */
+export const RELAY_KEY_BYTES = 32;
+const RELAY_KEY_INFO = 'punchthrough relay ';
+
+/**
+ * The ticket key of one relay of a fleet: HKDF-SHA256(masterSecret, salt = empty,
+ * info = "punchthrough relay " + relayId, 32 bytes). The cloud holds the master secret and signs
+ * each session's tickets with its relay's key; a relay holds only its own, so a relay that is
+ * taken over cannot mint tickets any other relay accepts. Throws INVALID_REQUEST on a short
+ * secret or a relay id outside `RELAY_ID_PATTERN`.
+ */
+export function deriveRelayKey(masterSecret: TicketSecret, relayId: string): Uint8Array {
+  if (!RELAY_ID_PATTERN.test(relayId)) throw new PunchthroughError('INVALID_REQUEST', 'a relay id must be 1..64 of [A-Za-z0-9._-]');
+  const key = hkdfSync('sha256', secretKey(masterSecret), new Uint8Array(0), Buffer.from(RELAY_KEY_INFO + relayId, 'utf8'), RELAY_KEY_BYTES);
+  return new Uint8Array(key);
+}
+
 /** A random secret (32 bytes, hex) for a relay started without one. */
 export function generateTicketSecret(): string {
   return randomBytes(32).toString('hex');
@@ -50,6 +69,12 @@ export interface TicketIssuerOptions {
   ttlMs?: number;
   /** Its `wallTime()` dates the expiry (epoch ms, comparable across processes). Default: real clock. */
   clock?: Clock;
+  /**
+   * The relay these tickets are for: they carry its id (ticket version 2) and only that relay
+   * accepts them; sign them with its key (`deriveRelayKey`). Absent: version 1 tickets, which
+   * only a relay without an id (`LOCAL_RELAY_ID`, the cloud's embedded relay) accepts.
+   */
+  relayId?: string;
 }
 
 export interface IssuedTicket {
@@ -69,9 +94,14 @@ export function createTicketIssuer(options: TicketIssuerOptions): TicketIssuer {
   const key = secretKey(options.secret);
   const ttlMs = options.ttlMs ?? DEFAULT_TICKET_TTL_MS;
   const clock = options.clock ?? createRealClock();
+  const relayId = options.relayId;
+  if (relayId !== undefined && !RELAY_ID_PATTERN.test(relayId)) {
+    throw new PunchthroughError('INVALID_REQUEST', 'a relay id must be 1..64 of [A-Za-z0-9._-]');
+  }
   return {
     issue(sessionId, actor) {
-      const claims: TicketClaims = { sessionId, actor, expiresAtMs: Math.floor(clock.wallTime() + ttlMs) };
+      const expiresAtMs = Math.floor(clock.wallTime() + ttlMs);
+      const claims: TicketClaims = relayId === undefined ? { sessionId, actor, expiresAtMs } : { sessionId, actor, expiresAtMs, relayId };
       const invalid = validateTicketClaims(claims);
       if (invalid) throw new PunchthroughError('INVALID_REQUEST', `cannot issue a relay ticket: ${invalid}`);
       const body = encodeTicketBody(claims);
@@ -88,12 +118,21 @@ export interface TicketVerifierOptions {
   secret: TicketSecret;
   /** Its `wallTime()` is compared with the ticket's expiry. Default: real clock. */
   clock?: Clock;
+  /**
+   * This relay's id: a ticket naming another relay is TICKET_INVALID. Default `LOCAL_RELAY_ID`,
+   * which also accepts version 1 tickets (they name no relay).
+   */
+  relayId?: string;
 }
 
 export type TicketError = 'TICKET_INVALID' | 'TICKET_EXPIRED' | 'UNSUPPORTED_VERSION';
 
 export interface TicketVerifier {
-  /** Checks the MAC, then the expiry. Never throws on hostile bytes. */
+  /** The relay id tickets must name (`LOCAL_RELAY_ID` when they may name none). */
+  readonly relayId: string;
+  /** Whether a ticket naming `relayId` (undefined: a version 1 ticket) is for this relay. Cheap, no crypto. */
+  isForThisRelay(relayId: string | undefined): boolean;
+  /** Checks the relay id, the MAC, then the expiry. Never throws on hostile bytes. */
   verify(ticket: Uint8Array): Result<TicketClaims, TicketError>;
   /**
    * True when `proof` is `bindProof(MAC of body, cookie)`: the sender holds the whole ticket.
@@ -106,15 +145,21 @@ export interface TicketVerifier {
 export function createTicketVerifier(options: TicketVerifierOptions): TicketVerifier {
   const key = secretKey(options.secret);
   const clock = options.clock ?? createRealClock();
+  const ownId = options.relayId ?? LOCAL_RELAY_ID;
+  if (!RELAY_ID_PATTERN.test(ownId)) throw new PunchthroughError('INVALID_REQUEST', 'a relay id must be 1..64 of [A-Za-z0-9._-]');
+  const isForThisRelay = (relayId: string | undefined): boolean => (relayId ?? LOCAL_RELAY_ID) === ownId;
   return {
+    relayId: ownId,
+    isForThisRelay,
     verify(ticket) {
       const parsed = parseTicket(ticket);
       if (!parsed.ok) return err(parsed.error === 'version' ? 'UNSUPPORTED_VERSION' : 'TICKET_INVALID');
-      const { signed, mac: received, sessionId, actor, expiresAtMs } = parsed.value;
+      const { signed, mac: received, sessionId, actor, expiresAtMs, relayId } = parsed.value;
+      if (!isForThisRelay(relayId)) return err('TICKET_INVALID');
       if (!timingSafeEqual(mac(key, signed), received)) return err('TICKET_INVALID');
       // Expiry is checked after the MAC, so an unsigned ticket learns nothing from the answer.
       if (clock.wallTime() > expiresAtMs) return err('TICKET_EXPIRED');
-      return ok({ sessionId, actor, expiresAtMs });
+      return ok(relayId === undefined ? { sessionId, actor, expiresAtMs } : { sessionId, actor, expiresAtMs, relayId });
     },
     provesTicket(body, cookie, proof) {
       if (proof.length !== BIND_PROOF_BYTES) return false;

@@ -24,11 +24,15 @@ export {
   type RelayFrameTypeName,
 } from './frames.js';
 export {
+  LOCAL_RELAY_ID,
+  MAX_RELAY_ID_BYTES,
   MAX_SESSION_ID_BYTES,
   MAX_TICKET_BODY_BYTES,
   MIN_TICKET_BODY_BYTES,
   TICKET_MAC_BYTES,
+  RELAY_ID_PATTERN,
   TICKET_VERSION,
+  TICKET_VERSION_RELAY_ID,
   bindProof,
   encodeTicketBody,
   parseTicket,

@@ -1,4 +1,5 @@
-// The relay ticket's byte layout (version 1): encoding and parsing of the claims it carries.
+// The relay ticket's byte layouts (version 1, and version 2 naming its relay): encoding and parsing of the claims.
+import { Buffer } from 'node:buffer';
 import { createHmac } from 'node:crypto';
 import { err, ok, type Result } from '../../core/index.js';
 import { BIND_PROOF_BYTES } from './frames.js';
@@ -17,10 +18,22 @@ import { BIND_PROOF_BYTES } from './frames.js';
  * 12..   session id, UTF-8
  * 12+n   MAC: the first 16 bytes of HMAC-SHA256(secret, "punchthrough-relay-ticket" ‖ bytes 0..12+n)
  * ```
+ *
+ * Version 2 (a relay of a fleet) is version 1 with byte 0 = 2 and, between the session id and
+ * the MAC, `m` (1 byte, 1..64) and the relay id (m ASCII bytes of `[A-Za-z0-9._-]`). Its MAC is
+ * keyed with that relay's own key (`deriveRelayKey`), and a relay refuses a ticket naming
+ * another relay, so a ticket is worth nothing anywhere but where the cloud sent its peer.
  */
 export const TICKET_VERSION = 1;
+/** The layout of a ticket that names its relay. */
+export const TICKET_VERSION_RELAY_ID = 2;
 export const TICKET_MAC_BYTES = 16;
 export const MAX_SESSION_ID_BYTES = 64;
+export const MAX_RELAY_ID_BYTES = 64;
+/** What a relay id may be: short, printable, safe in a Redis key, a log line and a metric label. */
+export const RELAY_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+/** The relay id of a relay started without one (the cloud's embedded relay); it accepts version 1 tickets. */
+export const LOCAL_RELAY_ID = 'local';
 const FIXED_BYTES = 12;
 
 export interface TicketClaims {
@@ -30,6 +43,8 @@ export interface TicketClaims {
   actor: number;
   /** Last moment (Unix epoch ms) the ticket authorizes a bind. */
   expiresAtMs: number;
+  /** The relay the ticket is good at (version 2); absent in a version 1 ticket. */
+  relayId?: string;
 }
 
 export interface ParsedTicket extends TicketClaims {
@@ -50,20 +65,26 @@ export function validateTicketClaims(claims: TicketClaims): string | undefined {
   if (!Number.isInteger(claims.expiresAtMs) || claims.expiresAtMs < 0 || claims.expiresAtMs > 2 ** 48 - 1) {
     return 'expiresAtMs must be an integer epoch time in milliseconds';
   }
+  if (claims.relayId !== undefined && !RELAY_ID_PATTERN.test(claims.relayId)) return 'relay id must be 1..64 of [A-Za-z0-9._-]';
   return undefined;
 }
 
 /** The signed part of a ticket; the caller appends the MAC. Claims must be valid. */
 export function encodeTicketBody(claims: TicketClaims): Uint8Array {
   const id = utf8.encode(claims.sessionId);
-  const out = new Uint8Array(FIXED_BYTES + id.length);
+  const relay = claims.relayId === undefined ? undefined : utf8.encode(claims.relayId);
+  const out = new Uint8Array(FIXED_BYTES + id.length + (relay ? 1 + relay.length : 0));
   const view = new DataView(out.buffer);
-  out[0] = TICKET_VERSION;
+  out[0] = relay ? TICKET_VERSION_RELAY_ID : TICKET_VERSION;
   view.setUint16(1, Math.floor(claims.expiresAtMs / 2 ** 32));
   view.setUint32(3, claims.expiresAtMs >>> 0);
   view.setUint32(7, claims.actor);
   out[11] = id.length;
   out.set(id, FIXED_BYTES);
+  if (relay) {
+    out[FIXED_BYTES + id.length] = relay.length;
+    out.set(relay, FIXED_BYTES + id.length + 1);
+  }
   return out;
 }
 
@@ -79,12 +100,24 @@ export interface ParsedTicketBody extends TicketClaims {
  */
 export function parseTicketBody(bytes: Uint8Array): Result<ParsedTicketBody, 'malformed' | 'version'> {
   if (bytes.length < FIXED_BYTES + 1) return err('malformed');
-  if (bytes[0] !== TICKET_VERSION) return err('version');
+  const version = bytes[0];
+  if (version !== TICKET_VERSION && version !== TICKET_VERSION_RELAY_ID) return err('version');
   const idLength = bytes[11]!;
-  if (idLength < 1 || idLength > MAX_SESSION_ID_BYTES || bytes.length !== FIXED_BYTES + idLength) return err('malformed');
+  const idEnd = FIXED_BYTES + idLength;
+  if (idLength < 1 || idLength > MAX_SESSION_ID_BYTES) return err('malformed');
+  let relayId: string | undefined;
+  if (version === TICKET_VERSION) {
+    if (bytes.length !== idEnd) return err('malformed');
+  } else {
+    const relayLength = bytes.length > idEnd ? bytes[idEnd]! : 0;
+    if (relayLength < 1 || relayLength > MAX_RELAY_ID_BYTES || bytes.length !== idEnd + 1 + relayLength) return err('malformed');
+    // Latin-1 keeps one character per byte, so the pattern test alone proves the bytes ASCII.
+    relayId = Buffer.from(bytes.buffer, bytes.byteOffset + idEnd + 1, relayLength).toString('latin1');
+    if (!RELAY_ID_PATTERN.test(relayId)) return err('malformed');
+  }
   let sessionId: string;
   try {
-    sessionId = strictUtf8.decode(bytes.subarray(FIXED_BYTES));
+    sessionId = strictUtf8.decode(bytes.subarray(FIXED_BYTES, idEnd));
   } catch {
     return err('malformed');
   }
@@ -93,6 +126,7 @@ export function parseTicketBody(bytes: Uint8Array): Result<ParsedTicketBody, 'ma
     sessionId,
     actor: view.getUint32(7),
     expiresAtMs: view.getUint16(1) * 2 ** 32 + view.getUint32(3),
+    ...(relayId === undefined ? {} : { relayId }),
     signed: bytes,
   });
 }
@@ -105,9 +139,9 @@ export function parseTicket(bytes: Uint8Array): Result<ParsedTicket, 'malformed'
   return ok({ ...body.value, mac: bytes.subarray(bytes.length - TICKET_MAC_BYTES) });
 }
 
-/** Smallest and largest ticket body (a 1- and a 64-byte session id). */
+/** Smallest ticket body (version 1, a 1-byte session id) and largest (version 2, 64-byte session and relay ids). */
 export const MIN_TICKET_BODY_BYTES = FIXED_BYTES + 1;
-export const MAX_TICKET_BODY_BYTES = FIXED_BYTES + MAX_SESSION_ID_BYTES;
+export const MAX_TICKET_BODY_BYTES = FIXED_BYTES + MAX_SESSION_ID_BYTES + 1 + MAX_RELAY_ID_BYTES;
 
 /** Domain separation of the bind proof's HMAC from the ticket's own. */
 const PROOF_LABEL = Buffer.from('punchthrough-relay-bind-proof');
