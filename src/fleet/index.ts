@@ -6,3 +6,5 @@ export { createMemoryRelayDirectory, type AcceptOutcome, type AcceptedReport, ty
 export { relaysToLeave } from './failover.js';
 export { createRelayFleet, type FleetStats, type RelayFleet, type RelayFleetOptions, type RelayMover } from './fleet.js';
 export { createMemorySessionIndex, type SessionIndex } from './session-index.js';
+export { entryOfReport, relayRow, type RelayRow } from './report.js';
+export { registerFleetMetrics } from './metrics.js';
