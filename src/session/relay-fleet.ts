@@ -20,11 +20,14 @@ export interface SessionRelays {
   issuer(relayId: string): RelayTicketIssuer | undefined;
 }
 
-/** The issuer of a session's grants: its fleet relay's, or the service's single relay's. */
+/**
+ * The issuer of a session's grants: with a fleet, its relay's (none when it got none: every relay
+ * was full); without one, the service's single relay's.
+ */
 export function issuerOf(session: Session | undefined, relays: SessionRelays | undefined, single: RelayTicketIssuer | undefined): RelayTicketIssuer | undefined {
+  if (!relays) return single;
   const id = session?.relay?.id;
-  if (id !== undefined && relays) return relays.issuer(id);
-  return single;
+  return id === undefined ? undefined : relays.issuer(id);
 }
 
 /** A grant of `issuer` for `actor` of `sessionId` (what START and RELAY_CHANGED carry). */
