@@ -11,6 +11,7 @@ const commands: Record<string, () => Promise<CliCommand>> = {
   demo: async () => (await import('./demo-command.js')).demoCommand,
   stun: async () => (await import('./stun-command.js')).stunCommand,
   relay: async () => (await import('./relay-command.js')).relayCommand,
+  'relay-key': async () => (await import('./relay-key-command.js')).relayKeyCommand,
   secret: async () => (await import('./secret-command.js')).secretCommand,
   webhooks: async () => (await import('./webhooks-command.js')).webhooksCommand,
 };

@@ -144,3 +144,17 @@ export function parseRelayReportJson(text: string): Result<RelayReport, string> 
   }
   return parseRelayReport(value);
 }
+
+/** Where a relay's report lives in Redis: `SET pt:relay:<id> <report JSON> PX 3000`. */
+export function relayReportKey(relayId: string): string {
+  return `pt:relay:${relayId}`;
+}
+
+/**
+ * The shared assignment counter of a relay in Redis: session nodes `INCR` it when they place a
+ * session on the relay; the relay reads and deletes it (`GETDEL`) with each report, so it
+ * counts the sessions placed since the report the nodes are reading.
+ */
+export function relayAssignedKey(relayId: string): string {
+  return `pt:relay:${relayId}:assigned`;
+}

@@ -30,7 +30,32 @@ export {
   MAX_RELAY_REPORT_BYTES,
   parseRelayReport,
   parseRelayReportJson,
+  relayAssignedKey,
+  relayReportKey,
   type RelayLoadInputs,
   type RelayReport,
   type RelayState,
 } from './fleet-report.js';
+export {
+  EMPTY_LOAD_METER,
+  IDLE_LOAD_LEVELS,
+  PHOTON_CPU_THRESHOLDS,
+  controllerLevel,
+  loadLevel,
+  samplePercents,
+  stepLoadMeter,
+  type LoadCapacity,
+  type LoadLevels,
+  type LoadMeterState,
+  type LoadSample,
+  type LoadThresholds,
+} from './load-level.js';
+export {
+  createFleetReporter,
+  type CpuUsage,
+  type DrainOutcome,
+  type FleetReporter,
+  type FleetReporterOptions,
+  type RelayReportSink,
+} from './fleet-reporter.js';
+export { RELAY_REPORT_PATH, createHttpReportSink, relayReportUrl, type HttpReportSinkOptions } from './fleet-http-sink.js';
