@@ -113,11 +113,12 @@ export function createCloudFleet(env: { clock: Clock; logger: Logger }, options:
           const parsed = parseRelayReport(request.body);
           const entry = parsed.ok ? entryOfReport(parsed.value) : undefined;
           if (!parsed.ok || !entry) return reply.code(400).send({ code: 'INVALID_REQUEST', message: parsed.ok ? 'endpoint must be host:port' : parsed.error });
+          // Reserved even without an embedded relay: a relay named so would take v1 tickets.
+          if (entry.id === LOCAL_RELAY_ID) return reply.code(400).send({ code: 'INVALID_REQUEST', message: `the relay id ${LOCAL_RELAY_ID} is the embedded relay's` });
           if (!perRelay(entry.id)) return reply.code(429).send({ code: 'RATE_LIMITED', message: `more than ${REPORTS_PER_SECOND} reports per second from relay ${entry.id}` });
           const accepted = memory.accept(entry, clock.now());
           if (accepted.ok) return { assigned: accepted.assigned };
           if (accepted.reason === 'old-epoch') return reply.code(409).send({ code: 'INVALID_REQUEST', message: 'a newer process of this relay id reports' });
-          if (accepted.reason === 'reserved') return reply.code(400).send({ code: 'INVALID_REQUEST', message: `the relay id ${LOCAL_RELAY_ID} is the embedded relay's` });
           return reply.code(503).send({ code: 'LIMIT_EXCEEDED', message: 'the relay table is full' });
         });
       }

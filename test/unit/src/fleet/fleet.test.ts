@@ -72,7 +72,7 @@ describe('relay fleet', () => {
     const { clock, directory, fleet } = setup();
     directory.accept(report('r1'), clock.now());
     for (const id of ['a', 'b', 'c']) fleet.choose(id);
-    fleet.released('r1', 'c');
+    fleet.released!('r1', 'c');
     directory.accept(report('r2'), clock.now());
     const moves: string[] = [];
     const mover: RelayMover = async (sessionId, move) => {
