@@ -35,14 +35,16 @@ export function levelOfPct(pct: number): number {
 }
 
 /**
- * The report's level raised by the sessions assigned since it: each is assumed to take what the
- * relay's sessions take on average (its bindings share per binding × 2), or DEFAULT_SESSION_PCT
- * when it has none yet. So a burst of creates between two reports climbs the levels and spreads.
+ * The report's level raised by the sessions placed on the relay lately (within the window its
+ * inputs are averaged over): each is assumed to take what its sessions take on average (its
+ * bindings share per binding × 2, at least DEFAULT_SESSION_PCT). So a burst of creates climbs
+ * the levels as it lands instead of waiting for the averaged reports, and spreads.
  */
 export function effectiveLevel(relay: FleetRelay): number {
   const reported = Math.min(MAX_LOAD_LEVEL, Math.max(0, Math.floor(relay.level)));
   if (relay.assigned <= 0) return reported;
-  const perSession = relay.bindings > 0 && relay.bindingsPct > 0 ? (relay.bindingsPct / relay.bindings) * BINDINGS_PER_SESSION : DEFAULT_SESSION_PCT;
+  const measured = relay.bindings > 0 && relay.bindingsPct > 0 ? (relay.bindingsPct / relay.bindings) * BINDINGS_PER_SESSION : 0;
+  const perSession = Math.max(DEFAULT_SESSION_PCT, measured);
   return Math.max(reported, levelOfPct(relay.bindingsPct + relay.assigned * perSession));
 }
 

@@ -23,6 +23,16 @@ export const RELAY_FORGET_MS = 60_000;
  */
 export const DEFAULT_SESSION_PCT = 1;
 
+/**
+ * Placements counted into a relay's effective level, ms: the relays average their load inputs
+ * over their last 10 reports (10 s), so a session placed within that window is not yet fully in
+ * the reported level. Counting it whole errs high, which spreads a burst rather than herding it.
+ */
+export const ASSIGNED_WINDOW_MS = 10_000;
+
+/** Placements remembered per relay for that window at most (a burst beyond it counts as this many). */
+export const MAX_ASSIGNED_REMEMBERED = 10_000;
+
 /** Bindings a new session is expected to add (a host and one client). */
 export const BINDINGS_PER_SESSION = 2;
 

@@ -3,15 +3,15 @@
  * in-memory one here is fed by the HTTP report endpoint (one-process cloud), and the cluster's
  * Redis-backed one (src/cluster/relay-table.ts) implements the same interface.
  */
-import { MAX_RELAYS, RELAY_FORGET_MS } from './constants.js';
+import { ASSIGNED_WINDOW_MS, MAX_ASSIGNED_REMEMBERED, MAX_RELAYS, RELAY_FORGET_MS } from './constants.js';
 import type { FleetRelay } from './relay-entry.js';
 
 export interface RelayDirectory {
   /** Every relay still remembered (fresh or stale), as of `now`; the embedded relay included. */
   list(now: number): FleetRelay[];
   get(id: string): FleetRelay | undefined;
-  /** One more session placed on `id` since its last report (what keeps a burst from herding). */
-  countAssignment(id: string): void;
+  /** One more session placed on `id` at `now` (what keeps a burst from herding). */
+  countAssignment(id: string, now: number): void;
 }
 
 /** A report as the endpoint accepted it: a relay entry without what the table adds. */
@@ -35,29 +35,47 @@ export interface MemoryDirectoryOptions {
 
 export function createMemoryRelayDirectory(options: MemoryDirectoryOptions = {}): MemoryRelayDirectory {
   const relays = new Map<string, FleetRelay>();
+  // Per relay: placement times within the window, and placements since its last report (the report's answer).
+  const placed = new Map<string, { times: number[]; sinceReport: number }>();
+  const withAssigned = (relay: FleetRelay, now: number): FleetRelay => {
+    const times = placed.get(relay.id)?.times;
+    if (!times) return relay;
+    while (times.length > 0 && now - times[0]! > ASSIGNED_WINDOW_MS) times.shift();
+    return { ...relay, assigned: times.length };
+  };
   const forgetAfterMs = options.forgetAfterMs ?? RELAY_FORGET_MS;
   const maxRelays = options.maxRelays ?? MAX_RELAYS;
 
   const forgetOld = (now: number): void => {
-    for (const [id, relay] of relays) if (now - relay.receivedAt > forgetAfterMs) relays.delete(id);
+    for (const [id, relay] of relays) {
+      if (now - relay.receivedAt <= forgetAfterMs) continue;
+      relays.delete(id);
+      placed.delete(id);
+    }
   };
 
   return {
     list(now) {
       forgetOld(now);
       const local = options.local?.();
-      if (!local) return [...relays.values()];
-      return [{ ...local, local: true }, ...[...relays.values()].filter((relay) => relay.id !== local.id)];
+      const reported = [...relays.values()].map((relay) => withAssigned(relay, now));
+      if (!local) return reported;
+      return [{ ...local, local: true }, ...reported.filter((relay) => relay.id !== local.id)];
     },
     get(id) {
       const local = options.local?.();
       if (local && local.id === id) return { ...local, local: true };
+      // For its address and key: `assigned` is only what list() computes.
       return relays.get(id);
     },
-    countAssignment(id) {
+    countAssignment(id, now) {
       // The embedded relay has no counter: its entry is computed from its live stats when listed.
-      const relay = relays.get(id);
-      if (relay) relays.set(id, { ...relay, assigned: relay.assigned + 1 });
+      if (!relays.has(id)) return;
+      let entry = placed.get(id);
+      if (!entry) placed.set(id, (entry = { times: [], sinceReport: 0 }));
+      entry.sinceReport++;
+      entry.times.push(now);
+      if (entry.times.length > MAX_ASSIGNED_REMEMBERED) entry.times.shift();
     },
     accept(report, now) {
       forgetOld(now);
@@ -66,7 +84,10 @@ export function createMemoryRelayDirectory(options: MemoryDirectoryOptions = {})
       if (options.local?.().id === report.id) return { ok: false, reason: 'reserved' };
       if (held && report.epoch < held.epoch) return { ok: false, reason: 'old-epoch' };
       relays.set(report.id, { ...report, receivedAt: now, assigned: 0 });
-      return { ok: true, assigned: held?.assigned ?? 0 };
+      const entry = placed.get(report.id);
+      const assigned = entry?.sinceReport ?? 0;
+      if (entry) entry.sinceReport = 0;
+      return { ok: true, assigned };
     },
   };
 }

@@ -81,7 +81,7 @@ export function createRelayFleet(env: { clock: Clock; logger: Logger }, options:
         stats.none++;
         return undefined;
       }
-      directory.countAssignment(chosen.id);
+      directory.countAssignment(chosen.id, env.clock.now());
       quietly(index.add(chosen.id, sessionId));
       stats.chosen.set(chosen.id, (stats.chosen.get(chosen.id) ?? 0) + 1);
       return { id: chosen.id };
@@ -112,7 +112,7 @@ export function createRelayFleet(env: { clock: Clock; logger: Logger }, options:
           if (result === 'too-soon') continue;
           await index.remove(relay.id, sessionId);
           if (result !== 'moved') continue;
-          directory.countAssignment(target.id);
+          directory.countAssignment(target.id, now);
           await index.add(target.id, sessionId);
           stats.moved[reason]++;
           moved++;

@@ -24,7 +24,7 @@ export interface FleetRelay {
   readonly reportedAtMs: number;
   /** Our clock (ms) when the report arrived: staleness is judged here, so clock skew does not matter. */
   readonly receivedAt: number;
-  /** Sessions assigned to it since that report (the shared counter). */
+  /** Sessions placed on it within ASSIGNED_WINDOW_MS (what its averaged report does not show yet). */
   readonly assigned: number;
   /** The embedded relay of a one-process cloud: never stale. */
   readonly local?: boolean;

@@ -36,7 +36,8 @@ export interface RelayRow {
   effectiveLevel: number;
   bindings: number;
   sessions: number;
-  assignedSinceReport: number;
+  /** Sessions placed on it within the last 10 s (counted into effectiveLevel). */
+  assignedRecently: number;
   /** Seconds since the report arrived (null for the embedded relay, which does not report). */
   reportAgeSeconds: number | null;
   local: boolean;
@@ -54,7 +55,7 @@ export function relayRow(relay: FleetRelay, now: number): RelayRow {
     effectiveLevel: effectiveLevel(relay),
     bindings: relay.bindings,
     sessions: relay.sessions,
-    assignedSinceReport: relay.assigned,
+    assignedRecently: relay.assigned,
     reportAgeSeconds: relay.local ? null : Math.max(0, now - relay.receivedAt) / 1000,
     local: relay.local === true,
   };

@@ -168,12 +168,15 @@ describe('a relay fleet of real processes', () => {
     // The same measure over the 1.5 s before the kill: what this busy test process itself adds.
     const baseline = pairs.filter((pair) => !pair.relayed).map((pair) => longestGap(pair.arrivals, killedAt - 1_400, killedAt));
     console.log(
-      `fleet failover: ${moved.length} sessions moved off r1 (${relayed.length} relayed pairs); relayed gap p95 ${p95(gaps).toFixed(0)} ms, max ${Math.max(...gaps).toFixed(0)} ms; resume after kill p95 ${p95(resumeMs).toFixed(0)} ms; direct pairs' longest gap ${Math.max(...directGaps).toFixed(0)} ms (before the kill: ${Math.max(...baseline).toFixed(0)} ms)`,
+      `fleet failover: ${moved.length} sessions moved off r1 (${relayed.length} relayed pairs); relayed gap p95 ${p95(gaps).toFixed(0)} ms, max ${Math.max(...gaps).toFixed(0)} ms; resume after kill p95 ${p95(resumeMs).toFixed(0)} ms; direct pairs' longest gap ${Math.max(...directGaps).toFixed(0)} ms (on r1: ${Math.max(0, ...moved.filter((pair) => !pair.relayed).map((pair) => longestGap(pair.arrivals, killedAt, end))).toFixed(0)} ms; before the kill: ${Math.max(...baseline).toFixed(0)} ms)`,
     );
     expect(relayed.length).toBeGreaterThan(0);
     expect(moved.every((pair) => pair.moved.every((m) => m.port !== victim.port))).toBe(true);
     expect(p95(gaps)).toBeLessThanOrEqual(5_000);
-    expect(Math.max(...directGaps)).toBeLessThanOrEqual(200);
+    // 200 ms, unless this process (120 runners on a shared machine) already stalled longer before
+    // the kill: then no more than 100 ms beyond its own stalls. A direct pair that lost its path
+    // would be silent for seconds.
+    expect(Math.max(...directGaps)).toBeLessThanOrEqual(Math.max(200, Math.max(...baseline) + 100));
     expect(ended).toEqual([]);
   }, 60_000);
 

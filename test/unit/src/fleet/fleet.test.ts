@@ -42,9 +42,13 @@ describe('relay fleet', () => {
     expect(directory.accept(report('r1'), clock.now())).toEqual({ ok: true, assigned: 0 });
     expect(fleet.choose('s1')).toEqual({ id: 'r1' });
     expect(fleet.choose('s2')).toEqual({ id: 'r1' });
-    expect(directory.get('r1')?.assigned).toBe(2);
+    expect(directory.list(clock.now())[0]?.assigned).toBe(2);
     expect(directory.accept(report('r1'), clock.now())).toEqual({ ok: true, assigned: 2 });
-    expect(directory.get('r1')?.assigned).toBe(0);
+    expect(directory.accept(report('r1'), clock.now())).toEqual({ ok: true, assigned: 0 });
+    // Placements count into the effective level for the averaging window, across reports.
+    expect(directory.list(clock.now())[0]?.assigned).toBe(2);
+    clock.advance(10_001);
+    expect(directory.list(clock.now())[0]?.assigned).toBe(0);
     expect(directory.accept(report('r1', { epoch: 0 }), clock.now())).toEqual({ ok: false, reason: 'old-epoch' });
     expect(fleet.stats.chosen.get('r1')).toBe(2);
   });
