@@ -1,7 +1,7 @@
 // A fleet relay's reporter: every second, its load level and counts to the registry (HTTP or Redis); draining and its end.
 import type { Clock, Logger, TimerHandle } from '../core/index.js';
 import { DEFAULT_CAPACITY_PPS, DEFAULT_DRAIN_TIMEOUT_MS, FLEET_REPORT_INTERVAL_MS, LOAD_AVERAGE_SAMPLES } from './constants.js';
-import { MAX_RELAY_REPORT_BYTES, type RelayReport, type RelayState } from './fleet-report.js';
+import { MAX_RELAY_REPORT_BYTES, type RelayLoadInputs, type RelayReport, type RelayState } from './fleet-report.js';
 import { EMPTY_LOAD_METER, PHOTON_CPU_THRESHOLDS, stepLoadMeter, type LoadMeterState, type LoadThresholds } from './load-level.js';
 import type { RelayStats } from './stats.js';
 
@@ -105,15 +105,22 @@ export function createFleetReporter(env: ReporterEnv, options: FleetReporterOpti
   let finishDrain: ((outcome: DrainOutcome) => void) | undefined;
   let draining: Promise<DrainOutcome> | undefined;
 
+  const intervalMs = options.intervalMs ?? FLEET_REPORT_INTERVAL_MS;
+  let inputs: RelayLoadInputs = { bindingsPct: 0, ppsPct: 0, cpuPct: 0 };
   const build = (): RelayReport => {
     const stats = options.relay.stats();
     const now = clock.now();
-    const packets = datagramsRead(stats);
-    const cpu = cpuTotal(cpuUsage());
-    const sample = { bindings: stats.bindings, packets: packets - previous.packets, cpuMicros: cpu - previous.cpu, elapsedMs: now - previous.at };
-    previous = { at: now, packets, cpu };
-    const stepped = stepLoadMeter(meter, sample, capacity, windowSamples, thresholds);
-    meter = stepped.state;
+    // A report soon after the last one (the first, or a drain's) would measure rates over a few
+    // milliseconds, where one GC pause reads as a busy core: it repeats the last measured load.
+    if (now - previous.at >= intervalMs / 2) {
+      const packets = datagramsRead(stats);
+      const cpu = cpuTotal(cpuUsage());
+      const sample = { bindings: stats.bindings, packets: packets - previous.packets, cpuMicros: cpu - previous.cpu, elapsedMs: now - previous.at };
+      previous = { at: now, packets, cpu };
+      const stepped = stepLoadMeter(meter, sample, capacity, windowSamples, thresholds);
+      meter = stepped.state;
+      inputs = stepped.inputs;
+    }
     return {
       id: options.id,
       epoch,
@@ -122,7 +129,7 @@ export function createFleetReporter(env: ReporterEnv, options: FleetReporterOpti
       region: options.region,
       state,
       level: meter.levels.level,
-      inputs: stepped.inputs,
+      inputs,
       bindings: stats.bindings,
       sessions: stats.sessions,
       reportedAtMs: Math.floor(clock.wallTime()),
@@ -178,7 +185,7 @@ export function createFleetReporter(env: ReporterEnv, options: FleetReporterOpti
       });
   };
 
-  const timer = clock.setInterval(tick, options.intervalMs ?? FLEET_REPORT_INTERVAL_MS);
+  const timer = clock.setInterval(tick, intervalMs);
   tick();
 
   return {
