@@ -44,6 +44,15 @@ const egressOnlyCore = { regex: String.raw`^\.\./(?!\.\./core/)`, message: 'src/
 const sessionNotCluster = forbid(['cluster'], 'src/session/ never imports src/cluster/ (cluster builds on session, not the reverse).');
 const clusterBelowCloud = forbid(['cloud', 'cli'], 'src/cluster/ is below src/cloud/ and the CLI: it imports only session/, protocol/ and core/.');
 
+/**
+ * src/fleet/ (the relay fleet: table, choice, failover) sits between session and cloud like
+ * cluster/: it may import session/, protocol/ and core/ (and relay/ for the report's shape);
+ * session/ reaches it only through the SessionRelays seam it defines, and cluster/ may implement
+ * its table on Redis, never the reverse.
+ */
+const sessionNotFleet = forbid(['fleet'], 'src/session/ never imports src/fleet/ (it sees the fleet through the SessionRelays seam).');
+const fleetBelowCloud = forbid(['cloud', 'cluster', 'cli'], 'src/fleet/ is below src/cloud/ and src/cluster/: it imports only session/, protocol/, relay/ and core/.');
+
 const rule = (patterns) => ({ 'no-restricted-imports': ['error', { patterns: [throughIndex, ...patterns] }] });
 
 export const layerRules = [
@@ -53,6 +62,7 @@ export const layerRules = [
     rules: rule([...floors[wire.split('/')[0]], onlyCore]),
   })),
   { files: ['src/egress/**/*.ts'], rules: rule([...floors.src, egressOnlyCore]) },
-  { files: ['src/session/**/*.ts'], rules: rule([...floors.src, sessionNotCluster]) },
+  { files: ['src/session/**/*.ts'], rules: rule([...floors.src, sessionNotCluster, sessionNotFleet]) },
+  { files: ['src/fleet/**/*.ts'], rules: rule([...floors.src, fleetBelowCloud]) },
   { files: ['src/cluster/**/*.ts'], rules: rule([...floors.src, clusterBelowCloud]) },
 ];

@@ -5,7 +5,7 @@ import { DEFAULT_STUN_PORT } from '../stun-server/index.js';
 import { cloudDefaults, createCloud, proxyMatcher, type CloudWithExternalRelay, type SessionServiceOptions } from '../src/index.js';
 import { createLogger, formatEndpoint, parseEndpoint, type UdpEndpoint } from '../core/index.js';
 import { ExitCode, UsageError, intFlag, parseFlags, writeJson, type CliCommand, reportStartFailure } from './io.js';
-import { RELAY_SECRET_ENV, checkedRelaySecret } from './relay-secret.js';
+import { RELAY_SECRET_ENV, RELAY_TOKEN_ENV, checkedRelaySecret } from './relay-secret.js';
 import { loadConfigFile } from './config-file.js';
 import { ADMIN_TOKEN_ENV } from './constants.js';
 
@@ -15,6 +15,7 @@ const usage = `Usage: punchthrough cloud [--host H] [--public-ip IP] [--http-por
                          [--trusted-proxy ADDR]... [--metrics-port N] [--metrics-host H]
                          [--reconnect-grace-ms N] [--config FILE] [--admin-token T] [--no-ipv6] [--json]
                          [--redis-url URL [--node-id ID] [--failover-grace-ms N]]
+                         [--no-embedded-relay] [--region R] [--relay-policy auto|required]
 
 Runs the whole cloud in one process: the session service (HTTP + signaling WebSocket), the
 STUN server (with an alternate port for NAT behaviour discovery) and the relay, on the
@@ -58,6 +59,11 @@ Options:
   --node-id ID       this process's id in the cluster (default hostname-pid); unique per process
   --failover-grace-ms N  how long the peers of a dead or draining node are held for their
                      rejoin on another node, ms (default 10000)
+  --no-embedded-relay  with a relay fleet (${RELAY_TOKEN_ENV} set): only the relays that
+                     report to this cloud carry relayed traffic; the built-in one does not start
+  --region R         this cloud's region: fleet relays that declare it are preferred
+  --relay-policy P   with a fleet, when no relay is eligible: auto (start the session without a
+                     relay grant, default) or required (refuse it with RELAY_FULL)
   --no-ipv6          IPv4 only; by default STUN and the relay also listen on IPv6
                      (${cloudDefaults.DEFAULT_CLOUD_HOST6}) when --host is the IPv4 wildcard, and peers get the IPv6
                      STUN endpoint when this machine has a global IPv6 address
@@ -68,6 +74,10 @@ Options:
 Environment:
   ${RELAY_SECRET_ENV}  relay ticket secret (≥ ${relayDefaults.MIN_TICKET_SECRET_BYTES} bytes), to share with standalone relays;
                  generated at start when unset.
+  ${RELAY_TOKEN_ENV}  relay registration token (≥ 16 characters): relays started with
+                 --register report to POST /v1/relays/report with it and new sessions are
+                 spread over them by load (needs ${RELAY_SECRET_ENV}, the fleet's master secret;
+                 docs/operations.md, "A fleet of relays").
   ${cloudDefaults.METRICS_TOKEN_ENV}  when set, /metrics needs "Authorization: Bearer <token>".
   ${ADMIN_TOKEN_ENV}  the admin token, as --admin-token (the flag wins).
   LOG_LEVEL      pino level for the logs on stderr (default info).`;
@@ -97,6 +107,9 @@ export const cloudCommand: CliCommand = {
       'redis-url': { type: 'string' },
       'node-id': { type: 'string' },
       'failover-grace-ms': { type: 'string' },
+      'no-embedded-relay': { type: 'boolean', default: false },
+      region: { type: 'string' },
+      'relay-policy': { type: 'string' },
       json: { type: 'boolean', default: false },
     });
     const trustedProxies = values['trusted-proxy'] ?? [];
@@ -108,6 +121,7 @@ export const cloudCommand: CliCommand = {
     }
     const secret = checkedRelaySecret(io.env[RELAY_SECRET_ENV] || undefined, RELAY_SECRET_ENV);
     const relayEndpoint = externalRelay(values['relay-endpoint'], values['relay-port'], secret);
+    const fleet = fleetOptions(io.env[RELAY_TOKEN_ENV] || undefined, secret, values['no-embedded-relay'], values.region, values['relay-policy']);
     const config = values.config === undefined ? {} : await loadConfigFile(values.config, io.env);
     const cluster = clusterOptions(values['redis-url'] ?? config.redis, values['node-id'], values['failover-grace-ms']);
     const logger = createLogger({ name: 'cloud' });
@@ -125,6 +139,7 @@ export const cloudCommand: CliCommand = {
         ...(values['relay-ws-port'] === undefined ? {} : { relayWsPort: intFlag('relay-ws-port', values['relay-ws-port'], 0) }),
         ...(values['relay-ws-url'] ? { relayWsUrl: values['relay-ws-url'] } : {}),
         ...(secret ? { relaySecret: secret } : {}),
+        ...fleet,
         ipv6: !values['no-ipv6'],
         ...(values['metrics-port'] === undefined ? {} : { metricsPort: intFlag('metrics-port', values['metrics-port'], 0) }),
         ...(values['metrics-host'] ? { metricsHost: values['metrics-host'] } : {}),
@@ -171,6 +186,24 @@ function clusterOptions(url: string | undefined, nodeId: string | undefined, gra
     redisUrl: url,
     ...(nodeId === undefined ? {} : { nodeId }),
     ...(grace === undefined ? {} : { failoverGraceMs: intFlag('failover-grace-ms', grace, 0, 0, 600_000) }),
+  };
+}
+
+/** The relay fleet's options from the registration token and flags (docs/operations.md, "A fleet of relays"). */
+function fleetOptions(token: string | undefined, secret: string | undefined, noEmbedded: boolean | undefined, region: string | undefined, policy: string | undefined) {
+  if (token === undefined) {
+    if (noEmbedded || region !== undefined || policy !== undefined) throw new UsageError(`--no-embedded-relay, --region and --relay-policy need ${RELAY_TOKEN_ENV} (a relay fleet)`);
+    return {};
+  }
+  if (token.length < 16) throw new UsageError(`${RELAY_TOKEN_ENV} must be at least 16 characters`);
+  if (secret === undefined) throw new UsageError(`${RELAY_TOKEN_ENV} needs ${RELAY_SECRET_ENV}: each fleet relay's ticket key derives from it`);
+  if (region !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(region)) throw new UsageError(`--region: 1-64 of letters, digits and . _ -, got "${region}"`);
+  if (policy !== undefined && policy !== 'auto' && policy !== 'required') throw new UsageError(`--relay-policy: auto or required, got "${policy}"`);
+  return {
+    relayRegistrationToken: token,
+    ...(noEmbedded ? { embeddedRelay: false } : {}),
+    ...(region === undefined ? {} : { region }),
+    ...(policy === undefined ? {} : { relayPolicy: policy }),
   };
 }
 

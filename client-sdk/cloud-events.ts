@@ -13,6 +13,7 @@ import {
   type KickedEvent,
   type KickRequest,
   type PeerAddressesEvent,
+  type RelayChangedEvent,
   type RequestBody,
   type SessionClosedEvent,
 } from '../src/protocol/index.js';
@@ -34,6 +35,8 @@ export interface CloudEventsHooks {
   closeRelay(): void;
   /** The cloud re-issued this runner's relay ticket. */
   renewTicket(ticket: Uint8Array): void;
+  /** The cloud moved the session to another relay (RELAY_CHANGED). */
+  relayChanged(event: RelayChangedEvent): void;
   /** Whether an IPv6 socket is open (IPv6 candidates are usable). */
   ipv6(): boolean;
   driver(): PeerDriver;
@@ -127,6 +130,9 @@ export class CloudEvents {
         return;
       case EventType.RELAY_TICKET:
         if (!this.sessionClosed) this.hooks.renewTicket(event.ticket);
+        return;
+      case EventType.RELAY_CHANGED:
+        if (!this.sessionClosed) this.hooks.relayChanged(event);
         return;
       case EventType.PLUGIN_EVENT:
         if (!this.sessionClosed) this.hooks.emit('pluginEvent', event.data === undefined ? { code: event.code } : { code: event.code, data: event.data });

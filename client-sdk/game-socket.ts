@@ -4,7 +4,7 @@
  * or the relay by actor); and the relay binding, whose failures are reported, not swallowed.
  */
 import { PunchthroughError, type Env, type UdpEndpoint, type UdpSocket } from '../core/index.js';
-import type { StartEvent } from '../src/protocol/index.js';
+import type { RelayGrant, StartEvent } from '../src/protocol/index.js';
 import { toEndpoint } from './addresses.js';
 import type { RelayPath, RunnerDeps } from './deps.js';
 import type { SocketOptions } from './options.js';
@@ -39,6 +39,10 @@ export class GameSocket {
   #retryBind: (() => void) | undefined;
   /** A ticket the cloud re-issued before the relay was opened: it replaces the start's. */
   #freshTicket: Uint8Array | undefined;
+  /** Handlers of the current relay client (replaced on a relay change). */
+  #relayCleanups: (() => void)[] = [];
+  /** A grant of RELAY_CHANGED that came before the start's relay was opened: it replaces the start's. */
+  #movedGrant: RelayGrant | undefined;
   /** Unbound on purpose (shutdown, session closed): what the relay does next is no failure. */
   #relayClosed = false;
   /** Datagrams that were neither peer packets nor STUN (relay frames go to the relay client). */
@@ -94,8 +98,10 @@ export class GameSocket {
    * Binds at the relay the cloud granted, in the background; resolves (never rejects) when bound
    * or failed. A failure is a `relayError` event, and attempts stay direct.
    */
-  openRelay(grant: StartEvent['relay']): Promise<void> {
+  openRelay(startGrant: StartEvent['relay']): Promise<void> {
     const create = this.deps.createRelay;
+    const grant = this.#movedGrant ?? startGrant;
+    this.#movedGrant = undefined;
     if (!grant || !create || !this.#v4) return Promise.resolve();
     this.#relayEndpoint = toEndpoint(grant.endpoint);
     const { clock, logger } = this.env;
@@ -112,7 +118,7 @@ export class GameSocket {
     this.#relay = relay;
     this.#relayUsable = true;
     const { guard } = this.handlers;
-    this.#cleanups.push(relay.onMessage((fromActor, payload) => guard(() => this.handlers.packet(payload, RELAY_VIA, fromActor))));
+    this.#relayCleanups.push(relay.onMessage((fromActor, payload) => guard(() => this.handlers.packet(payload, RELAY_VIA, fromActor))));
     let bound = false;
     const errors = relay.onError?.((error, actor) => {
       // Errors during a bind are the bind's outcome, reported once below.
@@ -127,8 +133,8 @@ export class GameSocket {
         guard(() => this.#follow(relay, () => (bound = true)));
       }
     });
-    if (errors) this.#cleanups.push(errors);
-    if (states) this.#cleanups.push(states);
+    if (errors) this.#relayCleanups.push(errors);
+    if (states) this.#relayCleanups.push(states);
     this.#retryBind = () => void this.#follow(relay, () => (bound = true));
     return this.#follow(relay, () => (bound = true));
   }
@@ -146,6 +152,36 @@ export class GameSocket {
     }
     relay.setTicket?.(ticket);
     if (!this.#relayUsable) this.#retryBind?.();
+  }
+
+  /**
+   * The cloud moved the session to another relay (RELAY_CHANGED): unbind at the old one (dead or
+   * draining), bind at the new one with its ticket. Relayed sends go to the new relay as soon as
+   * it is bound, so a pair on the relay path resumes; direct paths never touch the relay.
+   */
+  switchRelay(grant: RelayGrant): Promise<void> {
+    if (this.#relayClosed) return Promise.resolve();
+    if (!this.#relay) {
+      // The start's relay is not open yet: it opens at this grant instead.
+      this.#movedGrant = grant;
+      return Promise.resolve();
+    }
+    for (const cleanup of this.#relayCleanups.splice(0)) cleanup();
+    const old = this.#relay;
+    this.#relay = undefined;
+    this.#relayUsable = false;
+    old.close();
+    this.#freshTicket = undefined;
+    return this.openRelay(grant);
+  }
+
+  /** A rejoin's grant: a fresh ticket for the same relay, or another relay (the session moved meanwhile). */
+  renewGrant(grant: RelayGrant): Promise<void> {
+    const current = this.#relayEndpoint;
+    const moved = this.#relay !== undefined && (current?.address !== grant.endpoint.address || current.port !== grant.endpoint.port);
+    if (moved) return this.switchRelay(grant);
+    this.renewTicket(grant.ticket);
+    return Promise.resolve();
   }
 
   /** Sends on a path: to the endpoint's socket, or to the actor through the relay. */
@@ -173,7 +209,7 @@ export class GameSocket {
 
   /** Removes every handler, unbinds at the relay and closes the socket(s). */
   async close(): Promise<void> {
-    for (const cleanup of this.#cleanups.splice(0)) cleanup();
+    for (const cleanup of [...this.#cleanups.splice(0), ...this.#relayCleanups.splice(0)]) cleanup();
     this.closeRelay();
     await Promise.allSettled([this.#v4?.close(), this.#v6?.close()]);
   }
@@ -197,12 +233,13 @@ export class GameSocket {
 
   /** Waits for the relay's (re)bind: usable when it succeeds, a `relayError` when it fails. */
   #follow(relay: RelayPath, onBound: () => void): Promise<void> {
+    // A relay replaced since (RELAY_CHANGED): its outcome is no longer this socket's.
     return relay.bind().then(() => {
-      if (this.#relayClosed) return;
+      if (this.#relayClosed || relay !== this.#relay) return;
       this.#relayUsable = true;
       onBound();
     }, (error: unknown) => {
-      if (this.#relayClosed) return;
+      if (this.#relayClosed || relay !== this.#relay) return;
       this.#relayUsable = false;
       this.env.logger.warn({ err: error }, 'relay bind failed; direct paths only');
       this.#relayError(error, undefined);

@@ -62,6 +62,7 @@ export type {
   Properties,
   PropertyValue,
   RelayErrorEvent,
+  RelayChangedEvent,
   ReliableCounters,
   SendOptions,
   ShutdownEvent,

@@ -19,6 +19,7 @@ import { SessionView } from './session-info.js';
 import { DisconnectReason, MAX_DATA_BYTES, MAX_RELIABLE_MESSAGE_BYTES } from './constants.js';
 import { defaultDeps, type RunnerDeps } from './deps.js';
 import { GameSocket } from './game-socket.js';
+import { toEndpoint } from './addresses.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
 import type { ConnectPath } from './peer/path.js';
 import { PeerDriver } from './peer-driver.js';
@@ -89,6 +90,11 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
       stopped: () => this.#isClosed(),
       closeRelay: () => this.#socket.closeRelay(),
       renewTicket: (ticket) => this.#socket.renewTicket(ticket),
+      relayChanged: (event) => {
+        this.#options.env.logger.info({ relay: event.relay.endpoint, reason: event.reason }, 'the session moved to another relay');
+        void this.#socket.switchRelay(event.relay);
+        emit('relayChanged', { endpoint: toEndpoint(event.relay.endpoint), reason: event.reason });
+      },
       ipv6: () => this.#socket.v6 !== undefined,
       driver: () => this.#driver,
       request: (body) => this.#signaling?.request(body) ?? Promise.reject(new PunchthroughError('NOT_IN_SESSION', 'no signaling connection')),
@@ -103,7 +109,8 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
         this.#restore.entered(result);
         this.#cloud.joined(result);
         this.#session.joined(result);
-        if (start.relay) this.#socket.renewTicket(start.relay.ticket);
+        // The session may have moved to another relay while this runner was away from the cloud.
+        if (start.relay) void this.#socket.renewGrant(start.relay);
       },
       pairs: () => this.#restore.pairsOf(this.#driver),
       shutdown: (event) => void this.#shutdownFor(event),

@@ -140,6 +140,14 @@ export interface MessageEvent {
  * reach stay direct, and a pair already connected through the relay stops hearing its peer and
  * times out (or finds a direct path); this event says why, where the runner used to say nothing.
  */
+/** The cloud moved this runner's session to another relay (its relay died or is draining); the runner binds there. */
+export interface RelayChangedEvent {
+  /** The new relay's UDP endpoint. */
+  endpoint: UdpEndpoint;
+  /** `failover`: the old relay stopped reporting; `drain`: it is being emptied. */
+  reason: 'failover' | 'drain';
+}
+
 export interface RelayErrorEvent {
   /**
    * Why: the bind's rejection at start or on a rebind (`RELAY_TIMEOUT`, `TICKET_INVALID`,

@@ -21,6 +21,7 @@ import type {
   WebhookErrorArgs,
   ProgressEvent,
   RelayErrorEvent,
+  RelayChangedEvent,
   SessionClosedEvent,
   ShutdownEvent,
   SignalingLostEvent,
@@ -288,6 +289,8 @@ export interface NetworkRunnerEvents {
   cloudConnectionRestored: [CloudConnectionRestoredEvent];
   sessionClosed: [SessionClosedEvent];
   relayError: [RelayErrorEvent];
+  /** The session moved to another relay (RELAY_CHANGED): the relay path resumes there once bound. */
+  relayChanged: [RelayChangedEvent];
   shutdown: [ShutdownEvent];
   playerJoined: [PlayerJoinedEvent];
   playerInactive: [PlayerInactiveEvent];

@@ -26,6 +26,8 @@ import { serveMetrics } from './metrics-server.js';
 import type { CloudOptions, ExternalRelayOptions } from './options.js';
 import { advertisedAddress, advertisedAddress6 } from './public-ip.js';
 import { startClusterMode, type ClusterMode } from './cluster-mode.js';
+import { createCloudFleet } from './relay-fleet.js';
+import type { RelayTicketIssuer } from '../session/options.js';
 
 export interface Cloud {
   /** Base URL of the session service, with the advertised address: `http://IP:7070`. */
@@ -105,8 +107,12 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
     }
     opened.push(stunServer);
     const external = options.relayEndpoint;
+    const fleetToken = options.relayRegistrationToken;
+    if (fleetToken !== undefined && (options.relaySecret === undefined || fleetToken.length < 16)) {
+      throw new PunchthroughError('INVALID_OPTIONS', 'createCloud: a relay fleet needs relaySecret (the master secret) and a relayRegistrationToken of at least 16 characters');
+    }
     let relayServer: RelayServer | undefined;
-    if (!external) {
+    if (!external && (fleetToken === undefined || options.embeddedRelay !== false)) {
       const relayOptions = {
         secret,
         // Revocations must outlive the tickets they cover: the issuer below uses this TTL.
@@ -157,6 +163,26 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
     const relayWsUrl =
       options.relayWsUrl ?? (relayWs ? `ws://${formatEndpoint({ address: publicIp, port: relayWs.address().port })}${relayWs.path}` : undefined);
     const issuer = createTicketIssuer({ secret, clock, ttlMs: relayDefaults.DEFAULT_TICKET_TTL_MS });
+    const single: RelayTicketIssuer = {
+      endpoint: { address: relay.address, port: relay.port },
+      ...(relayWsUrl ? { wsUrl: relayWsUrl } : {}),
+      issueTicket: (sessionId, actor) => issuer.issue(sessionId, actor),
+      ...(relayServer ? { revoke: (sessionId: string, actor?: number) => relayServer.revoke(sessionId, actor) } : {}),
+    };
+    const embedded = relayServer;
+    const cloudFleet =
+      fleetToken === undefined
+        ? undefined
+        : createCloudFleet(
+            { clock, logger: logger.child({ service: 'fleet' }) },
+            {
+              masterSecret: secret,
+              registrationToken: fleetToken,
+              ...(options.region ? { regions: [options.region] } : {}),
+              ...(options.relayPolicy ? { policy: options.relayPolicy } : {}),
+              ...(embedded ? { local: { issuer: single, stats: () => embedded.stats(), maxBindings: relayDefaults.DEFAULT_MAX_BINDINGS } } : {}),
+            },
+          );
     let cluster: ClusterMode | undefined;
     if (options.cluster) {
       cluster = await startClusterMode(options.cluster, logger, options.clock);
@@ -171,13 +197,13 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
       logger: logger.child({ service: 'session' }),
       // IPv4 first: SDKs ask the first STUN server of their socket's family.
       stunServers: [{ address: stun.address, port: stun.port }, ...(stun6 ? [{ address: stun6.address, port: stun6.port }] : [])],
-      relay: {
-        endpoint: { address: relay.address, port: relay.port },
-        ...(relayWsUrl ? { wsUrl: relayWsUrl } : {}),
-        issueTicket: (sessionId, actor) => issuer.issue(sessionId, actor),
-        ...(relayServer ? { revoke: (sessionId: string, actor?: number) => relayServer.revoke(sessionId, actor) } : {}),
-      },
+      ...(relayServer || external ? { relay: single } : {}),
+      ...(cloudFleet ? { relays: cloudFleet.fleet } : {}),
     });
+    if (cloudFleet) {
+      cloudFleet.routes(sessionService.app, options.session?.adminToken);
+      cloudFleet.metrics(sessionService.metrics.registry);
+    }
     if (cluster) {
       const node = cluster;
       node.serve(sessionService, sessionService.metrics.registry);
@@ -185,6 +211,10 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
       opened.push({ close: () => node.drain(sessionService) });
     } else {
       opened.push(sessionService);
+    }
+    if (cloudFleet) {
+      cloudFleet.start((sessionId, move) => sessionService.moveRelay(sessionId, move));
+      opened.push(cloudFleet);
     }
     registerUdpServiceMetrics(sessionService.metrics.registry, () => stunServer.stats(), relayServer ? () => relayServer.stats() : undefined);
     if (relayWs) registerRelayWsMetrics(sessionService.metrics.registry, relayWs.stats);

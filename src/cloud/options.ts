@@ -65,6 +65,19 @@ export interface CloudOptions {
    * which is right for the embedded relay; give one to share it with standalone relays.
    */
   relaySecret?: string;
+  /**
+   * A fleet of relays (docs/operations.md, "A fleet of relays"): standalone `punchthrough relay`
+   * processes report to `POST /v1/relays/report` with `Authorization: Bearer <this token>`, and
+   * each new session gets one of them (Photon's weighted random by load). Needs `relaySecret`, the
+   * master secret each relay's ticket key derives from. Default: none (the endpoint answers 404).
+   */
+  relayRegistrationToken?: string;
+  /** With a fleet: the embedded relay runs and is one relay of it (id `local`). Default true. */
+  embeddedRelay?: boolean;
+  /** This cloud's region: relays that declare it are preferred for its new sessions. Default: none (any). */
+  region?: string;
+  /** With a fleet, when no relay is eligible: start the session without a relay grant ('auto') or refuse it with RELAY_FULL ('required'). Default 'auto'. */
+  relayPolicy?: 'auto' | 'required';
   /** UDP sockets for STUN and the relay. Default: node:dgram. */
   socketFactory?: UdpSocketFactory;
   /** Time source for every service. Default: the real clock. */

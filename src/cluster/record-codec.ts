@@ -89,6 +89,9 @@ const bool = (v: unknown): v is boolean => typeof v === 'boolean';
 const opt = (v: unknown, check: (x: unknown) => boolean): boolean => v === undefined || check(v);
 const bytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array;
 
+/** Longest relay id a record may name (relay ids are operator-chosen names). */
+const MAX_RELAY_ID_CHARS = 64;
+
 /** Most members a record may hold (the service caps maxPlayers far lower). */
 const MAX_MEMBERS = 4_096;
 
@@ -153,6 +156,7 @@ function sessionMisfit(v: unknown): string | undefined {
   if (!int(v.nextActor) || v.nextActor < 1) return 'nextActor';
   if (!opt(v.emptySince, num) || !opt(v.publishUserId, bool) || !opt(v.checkUserOnJoin, bool) || !opt(v.plugin, str)) return 'options';
   if (v.pluginState !== undefined && !isJson(v.pluginState, 0)) return 'pluginState';
+  if (!opt(v.relay, (r) => isObj(r) && str(r.id) && r.id.length <= MAX_RELAY_ID_CHARS && opt(r.movedAt, num))) return 'relay';
   return undefined;
 }
 

@@ -92,6 +92,8 @@ export const EventType = {
   PLUGIN_EVENT: 40,
   /** {@link HookErrorEvent}: a webhook of the session failed (Photon's ErrorInfo; only to peers that announced `webhook-errors`). */
   HOOK_ERROR: 41,
+  /** {@link RelayChangedEvent}: the session moved to another relay (only to peers that announced `relay-changed`). */
+  RELAY_CHANGED: 42,
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 

@@ -154,6 +154,21 @@ export interface HookErrorEvent {
   message: string;
 }
 
+/** Why a session moved to another relay: its relay stopped reporting, or is being drained. */
+export type RelayChangeReason = 'failover' | 'drain';
+export const RELAY_CHANGE_REASONS: readonly RelayChangeReason[] = ['failover', 'drain'];
+
+/**
+ * The session moved to another relay: a grant for it (endpoint, this peer's ticket, optional
+ * WebSocket URL), which replaces the start's. The SDK binds there; direct paths are untouched.
+ * Sent only to peers that announced `relay-changed` (an older SDK keeps its relay until it fails).
+ */
+export interface RelayChangedEvent {
+  type: typeof EventType.RELAY_CHANGED;
+  relay: RelayGrant;
+  reason: RelayChangeReason;
+}
+
 export type Event =
   | StartEvent
   | PeerJoinedEvent
@@ -166,7 +181,8 @@ export type Event =
   | KickedEvent
   | LobbyUpdateEvent
   | PluginEvent
-  | HookErrorEvent;
+  | HookErrorEvent
+  | RelayChangedEvent;
 
 /** Anything the service sends. */
 export type ServerMessage = ResponseMessage | ErrorMessage | Event;

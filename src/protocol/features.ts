@@ -12,6 +12,8 @@ export const Feature = {
   PLUGIN_EVENTS: 'plugin-events',
   /** HOOK_ERROR: a webhook of the session failed (Photon's ErrorInfo; docs/webhooks.md, "Gates"). */
   WEBHOOK_ERRORS: 'webhook-errors',
+  /** RELAY_CHANGED: the session moved to another relay (failover, drain; docs/operations.md, "A fleet of relays"). */
+  RELAY_CHANGED: 'relay-changed',
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];
 
@@ -49,10 +51,11 @@ export function codeForPeer(code: string, message: string, features: ReadonlySet
  * The event a peer is sent for `event`, or undefined to send it nothing: PLUGIN_EVENT only to
  * peers that announced `plugin-events`; to the others a plugin's KICKED says `kicked` and a
  * plugin's SESSION_CLOSED `serverLeft` (the values a first-release SDK knows). HOOK_ERROR only
- * to peers that announced `webhook-errors`.
+ * to peers that announced `webhook-errors`, RELAY_CHANGED only to those that announced `relay-changed`.
  */
 export function eventForPeer(event: Event, features: ReadonlySet<string> | undefined): Event | undefined {
   if (event.type === EventType.HOOK_ERROR) return features?.has(Feature.WEBHOOK_ERRORS) ? event : undefined;
+  if (event.type === EventType.RELAY_CHANGED) return features?.has(Feature.RELAY_CHANGED) ? event : undefined;
   if (features?.has(Feature.PLUGIN_EVENTS)) return event;
   switch (event.type) {
     case EventType.PLUGIN_EVENT:

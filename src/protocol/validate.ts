@@ -32,6 +32,8 @@ import {
   type PeerLeftEvent,
   type PropertiesChangedEvent,
   type RelayGrant,
+  type RelayChangedEvent,
+  RELAY_CHANGE_REASONS,
   type Request,
   type ResponseMessage,
   type ResultOf,
@@ -121,6 +123,8 @@ const pairSecret: Schema<Uint8Array> = (value) => {
 
 const epochMs = integer(0, Number.MAX_SAFE_INTEGER);
 
+const relayGrant = object<RelayGrant>({ endpoint: wireEndpoint, ticket: token, expiresAtMs: epochMs, wsUrl: optional(relayWsUrl) });
+
 const eventSchemas: { [T in EventType]: Schema<Extract<Event, { type: T }>> } = {
   [EventType.START]: object<StartEvent>({
     type: literal(EventType.START),
@@ -129,7 +133,7 @@ const eventSchemas: { [T in EventType]: Schema<Extract<Event, { type: T }>> } = 
     peerId: text,
     mode: oneOf(PEER_MODES),
     stunServers: array(wireEndpoint, PROTOCOL_MAX_LOCAL_ENDPOINTS),
-    relay: optional(object<RelayGrant>({ endpoint: wireEndpoint, ticket: token, expiresAtMs: epochMs, wsUrl: optional(relayWsUrl) })),
+    relay: optional(relayGrant),
   }),
   [EventType.PEER_JOINED]: object<PeerJoinedEvent>({
     type: literal(EventType.PEER_JOINED),
@@ -181,6 +185,11 @@ const eventSchemas: { [T in EventType]: Schema<Extract<Event, { type: T }>> } = 
   [EventType.LOBBY_UPDATE]: lobbyUpdateEvent,
   [EventType.PLUGIN_EVENT]: pluginEvent,
   [EventType.HOOK_ERROR]: hookErrorEvent,
+  [EventType.RELAY_CHANGED]: object<RelayChangedEvent>({
+    type: literal(EventType.RELAY_CHANGED),
+    relay: relayGrant,
+    reason: oneOf(RELAY_CHANGE_REASONS),
+  }),
 };
 
 /**

@@ -23,7 +23,7 @@ import { appKeyOf } from './model.js';
 import type { ResolvedOptions } from './options.js';
 import { createLocalDeadlines, createLocalEventBus } from './presence.js';
 import { rpcCalls } from './rpc-calls.js';
-import { createSessions } from './sessions.js';
+import { createSessions, type Sessions } from './sessions.js';
 
 export type { PeerConnection, PeerSocket } from './gateway.js';
 
@@ -47,6 +47,8 @@ export interface SignalingHub {
   restart(reason: string): void;
   /** Cluster: detaches the members `node` holds in the session (the reaper, for a dead node). */
   detachNode(sessionId: string, node: string, graceMs: number): Promise<void>;
+  /** A relay fleet moves a session to another relay (relay-fleet.ts). */
+  moveRelay: Sessions['moveRelay'];
 }
 
 /** The environment the resolved options describe. */
@@ -136,5 +138,6 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
     },
     restart: (reason) => gateway.closeAll(CloseCode.SERVICE_RESTART, reason),
     detachNode: (sessionId, node, graceMs) => sessions.detachNode(sessionId, node, graceMs),
+    moveRelay: (sessionId, move) => sessions.moveRelay(sessionId, move),
   };
 }

@@ -95,6 +95,11 @@ export interface Session {
   readonly plugin?: string;
   /** The plugin's state (host.state: JSON, bounded), stored with the session so it outlives a node. */
   readonly pluginState?: JsonValue;
+  /**
+   * The relay of the session's fleet every member binds at (chosen at create; moved only by
+   * relay-move.ts). Undefined: the service's single relay, or none.
+   */
+  readonly relay?: { readonly id: string; /** When it last moved (clock ms). */ readonly movedAt?: number };
 }
 
 /** An event for one member of the session, by actor number. */

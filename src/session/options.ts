@@ -45,6 +45,7 @@ import { validateApps, type AppsConfig } from './apps.js';
 import { noHooks, type SessionHooks } from './hooks.js';
 import type { DeadlineScheduler, EventBus } from './presence.js';
 import { createMemorySessionStore, type SessionStore } from './store.js';
+import type { SessionRelays } from './relay-fleet.js';
 
 /**
  * Issues relay tickets. The relay defines the ticket (an HMAC over session id, actor and
@@ -73,6 +74,8 @@ export interface SessionServiceOptions {
   stunServers?: WireEndpoint[];
   /** Relay ticket issuer; without one, start events carry no relay grant. */
   relay?: RelayTicketIssuer;
+  /** A fleet of relays: each session gets one at create, and its grants name it (relay-fleet.ts). Default: none (`relay`). */
+  relays?: SessionRelays;
   /** Largest signaling frame, bytes; larger frames close the connection (1009). Default 16 KiB. */
   maxFrameBytes?: number;
   /** Sessions one connection may create over its lifetime. Default 32. */
@@ -178,7 +181,7 @@ export interface SessionServiceOptions {
   nodeId?: string;
 }
 
-type Optional = 'relay' | 'metricsToken' | 'adminToken' | 'eventBus' | 'deadlines' | 'nodeId';
+type Optional = 'relay' | 'relays' | 'metricsToken' | 'adminToken' | 'eventBus' | 'deadlines' | 'nodeId';
 export type ResolvedOptions = Required<Omit<SessionServiceOptions, Optional>> & Pick<SessionServiceOptions, Optional>;
 
 export function resolveOptions(options: SessionServiceOptions): ResolvedOptions {
@@ -188,6 +191,7 @@ export function resolveOptions(options: SessionServiceOptions): ResolvedOptions 
     store: options.store ?? createMemorySessionStore(),
     stunServers: options.stunServers ?? [],
     relay: options.relay,
+    relays: options.relays,
     maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
     maxSessionsPerConnection: options.maxSessionsPerConnection ?? DEFAULT_MAX_SESSIONS_PER_CONNECTION,
     maxPropertiesBytes: options.maxPropertiesBytes ?? DEFAULT_MAX_PROPERTIES_BYTES,

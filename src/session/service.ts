@@ -7,7 +7,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
-import { SIGNALING_PATH, type Properties, type WireEndpoint } from '../protocol/index.js';
+import { SIGNALING_PATH, type Properties, type RelayChangeReason, type WireEndpoint } from '../protocol/index.js';
+import type { MoveResult } from './relay-fleet.js';
 import { PROTOCOL_MAX_LIST_OFFSET } from '../protocol/index.js';
 import { createSignalingHub, type PeerSocket, type SignalingHub } from './hub.js';
 import {
@@ -41,6 +42,8 @@ export interface SessionService {
   restartConnections(reason: string): void;
   /** Cluster mode: detaches the members `node` holds in the session for `graceMs` (the reaper's work for a dead node). */
   detachNode(sessionId: string, node: string, graceMs: number): Promise<void>;
+  /** A relay fleet moves a session from relay `from` to `to`: its members get RELAY_CHANGED (src/fleet's failover). */
+  moveRelay(sessionId: string, move: { from: string; to: string; reason: RelayChangeReason; minIntervalMs: number }): Promise<MoveResult | undefined>;
 }
 
 function frameBytes(data: RawData): Uint8Array {
@@ -226,5 +229,6 @@ export function buildSessionService(options: SessionServiceOptions = {}): Sessio
     },
     restartConnections: (reason) => hub.restart(reason),
     detachNode: (sessionId, node, graceMs) => hub.detachNode(sessionId, node, graceMs),
+    moveRelay: (sessionId, move) => hub.moveRelay(sessionId, move),
   };
 }

@@ -21,6 +21,7 @@ import {
   type KickRequest,
   type PeerMode,
   type RejoinRequest,
+  type RelayChangeReason,
   type ReportAddressesRequest,
   type RestoreRequest,
   type SetPropertiesRequest,
@@ -45,6 +46,7 @@ import type { DeadlineScheduler, EventBus } from './presence.js';
 import { createReconnectHandlers, type MakeSession } from './reconnect-handlers.js';
 import { refuse } from './request-error.js';
 import { createTicketRefresher } from './ticket-refresh.js';
+import { issuerOf, moveSessionRelay, relayForNewSession, type MoveResult } from './relay-fleet.js';
 import { sessionInfo } from './views.js';
 import { createLobbyList, type LobbyList } from './lobby-list.js';
 import { createJoinRandom } from './random-or-create.js';
@@ -82,6 +84,8 @@ export interface Sessions {
   detachNode(sessionId: string, node: string, graceMs: number): Promise<void>;
   /** The session plugin's answer to a member's WebRPC (undefined: it has none). */
   pluginRpc: PluginRuntime['rpc'];
+  /** A relay fleet moves the session from relay `from` to `to` (RELAY_CHANGED to its members; relay-fleet.ts). */
+  moveRelay(sessionId: string, move: { from: string; to: string; reason: RelayChangeReason; minIntervalMs: number }): Promise<MoveResult | undefined>;
 }
 
 export interface SessionsOptions {
@@ -111,7 +115,8 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   const checks = createRequestChecks(settings, codec);
   const access = { update: <R>(id: string, attempt: (s: Session) => Outcome<R>) => update(id, attempt), publish: bus.publish.bind(bus), egress: options.egress };
   const plugins = sessionPlugins(env, { settings, checks, codec, registry: metrics.registry, pluginsOf: (appId) => appExtensions(settings.apps, appId)?.plugins, webhooksOf: (appId) => appExtensions(settings.apps, appId)?.webhooks, ...access });
-  const tickets = createTicketRefresher(clock, logger, settings.relay);
+  const relays = settings.relays;
+  const tickets = createTicketRefresher(clock, logger, !relays ? () => settings.relay : async (id) => issuerOf((await store.get(id))?.session, relays, settings.relay));
   // Quotas of this process: sessionId → the address that created it, live sessions per address.
   const creators = new Map<string, string>();
   const sessionsPerAddress = new Map<string, number>();
@@ -142,6 +147,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       if (creator !== undefined) countAddress(creator, -1);
       creators.delete(sessionId);
       revoke?.(sessionId);
+      if (before.relay) relays?.released?.(before.relay.id, sessionId);
       metrics.sessions.dec();
     } else {
       // Members gone from the session: their relay tickets stop working.
@@ -194,6 +200,8 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       const ended = event.type === EventType.SESSION_CLOSED || event.type === EventType.KICKED;
       if (ended && peer.membership?.sessionId === sessionId && peer.membership.actor === member.actor) unbind(peer);
       const told = eventForPeer(event, peer.features);
+      // The session moved to another relay: this grant is the one to refresh from now on.
+      if (told?.type === EventType.RELAY_CHANGED) tickets.rearm(peer, sessionId, member.actor, told.relay.expiresAtMs);
       if (told) peer.deliver(told);
     }, committedVersion.get(session));
     peer.membership = { sessionId, actor: member.actor, mode: member.mode, connection: member.connection ?? 0, detach };
@@ -202,8 +210,8 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     metrics.joins.inc({ kind });
     const info = sessionInfo(session);
     reply({ session: info, actor: member.actor, peerId: member.peerId, mode: member.mode, created, rejoinToken: member.rejoinToken });
-    const relay = settings.relay;
-    const grant = tickets.grant(peer, sessionId, member.actor);
+    const relay = issuerOf(session, relays, settings.relay);
+    const grant = tickets.grant(peer, sessionId, member.actor, relay);
     peer.send({
       type: EventType.START,
       session: info,
@@ -282,7 +290,10 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     const created = placeOn(made, settings.nodeId);
     if (!created.ok) plugin.discard();
     if (!created.ok) refuse(created.code, created.message);
-    const session = plugin.stamp(created.change.next!);
+    const placed = relayForNewSession(relays, sessionId);
+    if (!placed.ok) plugin.discard();
+    if (!placed.ok) refuse(placed.code, placed.message);
+    const session = plugin.stamp({ ...created.change.next!, ...(placed.relay ? { relay: placed.relay } : {}) });
     if (!(await store.insert(session))) return plugin.discard(), false;
     plugin.activate(session);
     peer.sessionsCreated += 1;
@@ -401,6 +412,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     drop: (peer) => reconnects.drop(peer),
     detachNode: async (sessionId, node, graceMs) => void (await update(sessionId, (s) => ({ ok: true, change: detachNode(s, node, clock.now(), graceMs) }))),
     pluginRpc: (...args) => plugins.rpc(...args),
+    moveRelay: (sessionId, move) => moveSessionRelay(update, relays, sessionId, { ...move, now: clock.now() }),
 
     shutdown(peers) {
       deadlines.close();

@@ -29,6 +29,9 @@ const refused: [file: string, source: string][] = [
   ['src/session/x.ts', "import { x } from '../cluster/index.js';"],
   ['src/cluster/x.ts', "import { x } from '../cloud/index.js';"],
   ['src/cluster/x.ts', "import { x } from '../../cli/index.js';"],
+  ['src/session/x.ts', "import { x } from '../fleet/index.js';"],
+  ['src/fleet/x.ts', "import { x } from '../cloud/index.js';"],
+  ['src/fleet/x.ts', "import { x } from '../cluster/index.js';"],
 ];
 
 const allowed: [file: string, source: string][] = [
@@ -43,6 +46,10 @@ const allowed: [file: string, source: string][] = [
   ['cli/x.ts', "import { x } from '../client-sdk/index.js';"],
   ['src/cluster/x.ts', "import { x } from '../session/store.js';"],
   ['src/cloud/x.ts', "import { x } from '../cluster/index.js';"],
+  ['src/fleet/x.ts', "import { x } from '../session/relay-fleet.js';"],
+  ['src/fleet/x.ts', "import { x } from '../../relay/index.js';"],
+  ['src/cloud/x.ts', "import { x } from '../fleet/index.js';"],
+  ['src/cluster/x.ts', "import { x } from '../fleet/index.js';"],
 ];
 
 describe('layer rules', () => {

@@ -55,6 +55,7 @@ const session: fc.Arbitrary<Session> = fc.record(
     checkUserOnJoin: fc.boolean(),
     plugin: fc.string(),
     pluginState: fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.parse(JSON.stringify(v)) as never),
+    relay: fc.record({ id: fc.string({ minLength: 1, maxLength: 64 }), movedAt: fc.nat() }, { requiredKeys: ['id'] }),
   },
   { requiredKeys: ['sessionId', 'appKey', 'name', 'createdAt', 'maxPlayers', 'open', 'visible', 'properties', 'lobbyKeys', 'playerTtlMs', 'emptySessionTtlMs', 'members', 'nextActor'] },
 );
@@ -87,7 +88,7 @@ describe('record codec', () => {
     expect(() => decodeSession('{"$b":"not base64!"}', 1000)).toThrow(/bad bytes tag/);
     expect(() => decodeSession('not json', 1000)).toThrow(/invalid session record/);
     const mutate = (patch: Record<string, unknown>) => JSON.stringify({ ...JSON.parse(good), ...patch });
-    for (const patch of [{ maxPlayers: 0 }, { open: 'yes' }, { properties: { a: [1] } }, { members: [{ actor: 1 }] }, { nextActor: 1.5 }, { pluginState: { a: { $b: 'AAAA' } } }, { createdAt: '1' }]) {
+    for (const patch of [{ maxPlayers: 0 }, { open: 'yes' }, { properties: { a: [1] } }, { members: [{ actor: 1 }] }, { nextActor: 1.5 }, { pluginState: { a: { $b: 'AAAA' } } }, { createdAt: '1' }, { relay: 'r1' }, { relay: { id: 7 } }, { relay: { id: 'x'.repeat(65) } }, { relay: { id: 'r1', movedAt: 'now' } }]) {
       expect(() => decodeSession(mutate(patch), 10_000), JSON.stringify(patch)).toThrow(/invalid session record/);
     }
     expect(decodeSession(good, 10_000).name).toBe('n');
