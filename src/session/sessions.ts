@@ -44,6 +44,7 @@ import { applyChange } from './store-update.js';
 import { notFoundMessage, reportPeerAddresses } from './peer-reports.js';
 import type { DeadlineScheduler, EventBus } from './presence.js';
 import { createReconnectHandlers, type MakeSession } from './reconnect-handlers.js';
+import { createSessionQuotas } from './quotas.js';
 import { refuse } from './request-error.js';
 import { createTicketRefresher } from './ticket-refresh.js';
 import { issuerOf, moveSessionRelay, relayForNewSession, type MoveResult } from './relay-fleet.js';
@@ -117,15 +118,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   const plugins = sessionPlugins(env, { settings, checks, codec, registry: metrics.registry, pluginsOf: (appId) => appExtensions(settings.apps, appId)?.plugins, webhooksOf: (appId) => appExtensions(settings.apps, appId)?.webhooks, ...access });
   const relays = settings.relays;
   const tickets = createTicketRefresher(clock, logger, !relays ? () => settings.relay : async (id) => issuerOf((await store.get(id))?.session, relays, settings.relay));
-  // Quotas of this process: sessionId → the address that created it, live sessions per address.
-  const creators = new Map<string, string>();
-  const sessionsPerAddress = new Map<string, number>();
-
-  const countAddress = (address: string, delta: number): void => {
-    const next = (sessionsPerAddress.get(address) ?? 0) + delta;
-    if (next > 0) sessionsPerAddress.set(address, next);
-    else sessionsPerAddress.delete(address);
-  };
+  const quotas = createSessionQuotas(clock, store, settings);
 
   const deadlines = options.deadlines((sessionId) => {
     void update(sessionId, (s) => ({ ok: true, change: expire(s, clock.now()) })).catch((error: unknown) => {
@@ -143,9 +136,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     if (!change.next) {
       bus.forget(sessionId);
       deadlines.arm(sessionId, undefined);
-      const creator = creators.get(sessionId);
-      if (creator !== undefined) countAddress(creator, -1);
-      creators.delete(sessionId);
+      quotas.closed(sessionId);
       revoke?.(sessionId);
       if (before.relay) relays?.released?.(before.relay.id, sessionId);
       metrics.sessions.dec();
@@ -241,49 +232,20 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     if (!outcome.ok) refuse(outcome.code, outcome.message);
   };
 
-  /**
-   * A shared store (cluster mode): a session this process created may have been closed by another
-   * node (its last member left there, or that node's deadline poller expired it), and only the
-   * committing node runs commit()'s bookkeeping. Before a quota refuses, the sessions counted here
-   * that are gone from the store are released. At most once a second: a refusal under a flood
-   * must not cost a read per counted session each time.
-   */
-  let reconciledAt = -Infinity;
-  const releaseClosedElsewhere = async (): Promise<void> => {
-    if (!store.routesDeliveries || clock.now() - reconciledAt < 1_000) return;
-    reconciledAt = clock.now();
-    const ids = [...creators.keys()];
-    for (let i = 0; i < ids.length; i += 32) {
-      await Promise.all(
-        ids.slice(i, i + 32).map(async (id) => {
-          if ((await store.get(id)) !== undefined) return;
-          const creator = creators.get(id);
-          if (creator === undefined) return;
-          creators.delete(id);
-          countAddress(creator, -1);
-        }),
-      );
-    }
-  };
-
   /** Creation steps 2–5: create the session with its properties, enter as its server. False: the name is taken. */
   // A restore passes how to make the session.
   const createSession = async (peer: Peer, request: CreateOptions, name: string | undefined, reply: JoinReply, make?: MakeSession, arrivedAt = clock.now()) => {
     if (peer.sessionsCreated >= settings.maxSessionsPerConnection) {
       refuse('LIMIT_EXCEEDED', `a connection may create at most ${settings.maxSessionsPerConnection} sessions`);
     }
-    if (creators.size >= settings.maxSessions || (sessionsPerAddress.get(peer.address) ?? 0) >= settings.maxSessionsPerAddress) await releaseClosedElsewhere();
-    if (creators.size >= settings.maxSessions) refuse('LIMIT_EXCEEDED', `the service holds its maximum of ${settings.maxSessions} sessions`);
-    if ((sessionsPerAddress.get(peer.address) ?? 0) >= settings.maxSessionsPerAddress) {
-      refuse('LIMIT_EXCEEDED', `at most ${settings.maxSessionsPerAddress} live sessions may be created from one address`);
-    }
+    await quotas.check(peer.address);
     const sessionSettings = checks.settingsFrom(request);
     // The id is also the name of a session created without one, which players type after
     // `--session`: a leading '-' would read as a flag, so it becomes a letter (72 random bits stay ~72).
     const sessionId = token(12).replace(/^-/, 'x');
     await hooks.authorizeCreate({ ...caller(peer), name: name ?? sessionId, settings: sessionSettings });
     // The hook may have taken a while: the limits above are checked again where they could have moved.
-    if (creators.size >= settings.maxSessions) refuse('LIMIT_EXCEEDED', `the service holds its maximum of ${settings.maxSessions} sessions`);
+    quotas.checkTotal();
     const plugin = await plugins.prepareCreate(peer, request, sessionId, appKey(peer), name ?? sessionId, sessionSettings, arrivedAt);
     const now = clock.now();
     const made = make ? make(sessionId, plugin.settings, now) : create(sessionId, appKey(peer), name ?? sessionId, plugin.settings, newMember(peer, 'server'), now);
@@ -297,8 +259,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     if (!(await store.insert(session))) return plugin.discard(), false;
     plugin.activate(session);
     peer.sessionsCreated += 1;
-    creators.set(sessionId, peer.address);
-    countAddress(peer.address, 1);
+    quotas.created(sessionId, peer.address);
     metrics.sessions.inc();
     welcome(peer, reply, session, created.change.result, true, make ? 'restore' : 'create');
     deadlines.arm(sessionId, nextDeadline(session));
