@@ -4,6 +4,8 @@
 const REFRESH_MS = 2000;
 const SVG = 'http://www.w3.org/2000/svg';
 const TOKEN_KEY = 'punchthrough-admin-token';
+/** The protocol's NAT types, most open first: the NAT pair table's row and column order. */
+const NAT_ORDER = ['open', 'fullCone', 'restrictedCone', 'portRestrictedCone', 'symmetric', 'unknown'];
 
 const $ = (id) => document.getElementById(id);
 
@@ -89,8 +91,9 @@ function histogram(view) {
 
 /** Client NAT (rows) by server NAT (columns): share that ended direct, and the counts. */
 function natPairs(view) {
-  const rows = [...new Set(view.natPairs.map((p) => p.client))];
-  const columns = [...new Set(view.natPairs.map((p) => p.server))];
+  const order = (a, b) => NAT_ORDER.indexOf(a) - NAT_ORDER.indexOf(b);
+  const rows = [...new Set(view.natPairs.map((p) => p.client))].sort(order);
+  const columns = [...new Set(view.natPairs.map((p) => p.server))].sort(order);
   const byKey = new Map(view.natPairs.map((p) => [`${p.client}|${p.server}`, p]));
   const table = el('table', {}, el('tr', {}, el('th', {}, 'client \\ server'), columns.map((c) => el('th', { class: 'cell' }, c))));
   for (const client of rows) {
