@@ -54,7 +54,9 @@ export async function launchChromium(path: string): Promise<Browser> {
     child.stderr!.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
       const found = /DevTools listening on (ws:\/\/\S+)/.exec(seen);
-      if (found) clearTimeout(timer), resolve(found[1]!);
+      if (!found) return;
+      clearTimeout(timer);
+      resolve(found[1]!);
     });
     child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`chromium exited (${code}): ${seen.slice(-500)}`))));
   });
@@ -97,7 +99,9 @@ export async function launchChromium(path: string): Promise<Browser> {
         async goto(url) {
           const loaded = new Promise<void>((resolve) => {
             const listener = (message: CdpReply): void => {
-              if (message.sessionId === sessionId && message.method === 'Page.loadEventFired') listeners.delete(listener), resolve();
+              if (message.sessionId !== sessionId || message.method !== 'Page.loadEventFired') return;
+              listeners.delete(listener);
+              resolve();
             };
             listeners.add(listener);
           });

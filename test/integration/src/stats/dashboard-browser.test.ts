@@ -25,8 +25,14 @@ function expectedFigures(view: StatsView): Map<string, string> {
   for (const pair of view.natPairs) {
     for (const field of ['directRate', 'direct', 'upgraded', 'relay'] as const) put(`natPairs.${pair.client}|${pair.server}.${field}`, pair[field]);
   }
-  for (const relay of view.relays) (put(`relays.${relay.id}.level`, relay.level), put(`relays.${relay.id}.bindings`, relay.bindings));
-  for (const app of view.apps) (put(`apps.${app.appId}.sessions`, app.sessions), put(`apps.${app.appId}.players`, app.players));
+  for (const relay of view.relays) {
+    put(`relays.${relay.id}.level`, relay.level);
+    put(`relays.${relay.id}.bindings`, relay.bindings);
+  }
+  for (const app of view.apps) {
+    put(`apps.${app.appId}.sessions`, app.sessions);
+    put(`apps.${app.appId}.players`, app.players);
+  }
   for (const session of view.sessions) {
     put(`sessions.${session.sessionId}.players`, session.players);
     for (const pair of session.pairs) put(`sessions.${session.sessionId}.pairs.${pair.clientActor}`, pair.outcome);
