@@ -197,8 +197,11 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
       {
         store: () => made.store!,
         relays: () => (cloudFleet ? statsRelays(cloudFleet.fleet.directory, (cluster?.clock ?? clock).now()) : embeddedRelayRow(embedded, options.region)),
+        ...(cluster ? { peers: () => peerStats!() } : {}),
       },
     );
+    // Cluster mode: every node's counts and pairs meet in Redis; any node answers for all.
+    const peerStats = cluster?.shareStats(() => ({ aggregates: stats.collector.aggregates(), pairs: stats.collector.pairs() }));
     opened.push({ close: async () => stats.close() });
     const sessionService = buildSessionService({
       ...options.session,
