@@ -42,7 +42,7 @@ const egressOnlyCore = { regex: String.raw`^\.\./(?!\.\./core/)`, message: 'src/
  * loads Redis), and only cloud/ and cli/ reach it.
  */
 const sessionNotCluster = forbid(['cluster'], 'src/session/ never imports src/cluster/ (cluster builds on session, not the reverse).');
-const clusterBelowCloud = forbid(['cloud', 'cli'], 'src/cluster/ is below src/cloud/ and the CLI: it imports only session/, protocol/ and core/.');
+const clusterBelowCloud = forbid(['cloud', 'cli'], 'src/cluster/ is below src/cloud/ and the CLI: it imports only session/, protocol/, stats/ and core/.');
 
 /**
  * src/fleet/ (the relay fleet: table, choice, failover) sits between session and cloud like

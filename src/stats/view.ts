@@ -1,5 +1,5 @@
 // What GET /v1/stats answers and the dashboard draws: a pure function of the counts, the live pairs and a page of sessions.
-import { NAT_TYPES } from '../protocol/index.js';
+import { NAT_TYPES, type NatType } from '../protocol/index.js';
 import type { Session } from '../session/model.js';
 import { PAIR_OUTCOMES, type OutcomeCounts, type StatsAggregates } from './aggregates.js';
 import type { LivePair } from './collector.js';
@@ -38,6 +38,9 @@ export interface StatsInputs {
   relays?: readonly StatsRelay[];
   nodes?: readonly StatsNode[];
 }
+
+/** The protocol's NAT types in their listed order (most open first): the NAT-pair table's order. */
+const natOrder = (type: string): number => NAT_TYPES.indexOf(type as NatType);
 
 const rate = (direct: number, total: number): number | null => (total > 0 ? Math.round((direct / total) * 10_000) / 10_000 : null);
 
@@ -82,7 +85,7 @@ export function statsView(input: StatsInputs) {
       const total = PAIR_OUTCOMES.reduce((sum, outcome) => sum + counts[outcome], 0);
       return { client, server, ...counts, total, directRate: rate(counts.direct + counts.upgraded, total) };
     })
-    .sort((a, b) => NAT_TYPES.indexOf(a.client as never) - NAT_TYPES.indexOf(b.client as never) || NAT_TYPES.indexOf(a.server as never) - NAT_TYPES.indexOf(b.server as never));
+    .sort((a, b) => natOrder(a.client) - natOrder(b.client) || natOrder(a.server) - natOrder(b.server));
 
   return {
     generatedAt: input.now,

@@ -1,7 +1,7 @@
 // The operator's statistics in cluster mode: each node counts the connects its clients report, and any node's /v1/stats shows the whole cluster's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCloud, type Cloud } from '../../../../src/index.js';
-import { EventType, RequestType, type JoinResult } from '../../../../src/protocol/index.js';
+import { EventType, RequestType, type JoinResult, type NatType } from '../../../../src/protocol/index.js';
 import type { StatsView } from '../../../../src/stats/index.js';
 import { REDIS_MISSING, redisAvailable, startRedis, type TestRedis } from '../../../support/redis.js';
 import { TestSignalingClient } from '../../../support/signaling-client.js';
@@ -30,7 +30,7 @@ describe.skipIf(!redisAvailable())('statistics across cluster nodes', () => {
   };
   const stats = async (cloud: Cloud): Promise<StatsView> =>
     (await (await fetch(`${cloud.httpUrl}/v1/stats`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as StatsView;
-  const addresses = (natType: string) => ({ type: RequestType.REPORT_ADDRESSES, local: [{ address: '10.0.0.2', port: 4000 }], natType });
+  const addresses = (natType: NatType) => ({ type: RequestType.REPORT_ADDRESSES, local: [{ address: '10.0.0.2', port: 4000 }], natType });
 
   it('merges both nodes\' counts, lists the sessions from Redis, and leaves no statistics key behind', async () => {
     const [n1, n2] = [await node('n1'), await node('n2')];
