@@ -8,7 +8,7 @@ import type { ConnectPath, NatType, PathChangeReason } from '../protocol/index.j
 import type { Change, Session } from '../session/model.js';
 import type { SessionStore } from '../session/store.js';
 import { countConnect, countOutcome, countUpgrade, emptyAggregates, natPairKey, type PairOutcome, type StatsAggregates } from './aggregates.js';
-import { MAX_LIVE_PAIRS, MAX_PENDING_CONNECTS, NAT_WAIT_MS, PAIR_FORGET_MS, PATH_REPORTS_PER_MINUTE, PENDING_SWEEP_MS } from './constants.js';
+import { MAX_LIVE_PAIRS, MAX_PENDING_CONNECTS, MAX_SWEEP_READS, NAT_WAIT_MS, PAIR_FORGET_MS, PATH_REPORTS_PER_MINUTE, PENDING_SWEEP_MS } from './constants.js';
 
 /** A client–server pair as the dashboard shows it (keyed by session and client actor). */
 export interface LivePair {
@@ -45,7 +45,7 @@ export interface PathReport {
 }
 
 export interface StatsCollector {
-  /** A client reported its connect (CONNECTED). */
+  /** A client reported its connect (CONNECTED); past the pair's report rate it is dropped and counted. */
   connected(sessionId: string, clientActor: number, report: ConnectReport): void;
   /** A client reported its pair's path changed (PATH_REPORT); false when dropped (unknown pair or over the rate). */
   pathChanged(sessionId: string, clientActor: number, report: PathReport): boolean;
@@ -81,7 +81,11 @@ export function createStatsCollector(env: { clock: Clock; logger: Logger }, opti
   const sweep = async (): Promise<void> => {
     const now = clock.now();
     const bySession = new Map<string, PairState[]>();
-    for (const pair of pending.values()) bySession.set(pair.sessionId, [...(bySession.get(pair.sessionId) ?? []), pair]);
+    for (const pair of pending.values()) {
+      const waiting = bySession.get(pair.sessionId);
+      if (waiting) waiting.push(pair);
+      else if (bySession.size < MAX_SWEEP_READS) bySession.set(pair.sessionId, [pair]);
+    }
     for (const [sessionId, pairs] of bySession) {
       const session = (await options.store.get(sessionId))?.session;
       const server = session?.members.find((member) => member.mode === 'server')?.addresses?.natType;
@@ -124,7 +128,11 @@ export function createStatsCollector(env: { clock: Clock; logger: Logger }, opti
     connected(sessionId, clientActor, report) {
       const now = clock.now();
       const key = keyOf(sessionId, clientActor);
-      // A reconnect's second report replaces the first pair; its connect counts again (it did connect again).
+      // A reconnect's report replaces the pair and counts again (it did connect again), within the pair's report rate.
+      const previous = live.get(key);
+      const fresh = !previous || now - previous.windowStart >= 60_000;
+      const reports = fresh ? 1 : previous.reports + 1;
+      if (reports > PATH_REPORTS_PER_MINUTE) return void dropped.reports++;
       forget(key);
       // The series is wall time: buckets of different nodes line up.
       countConnect(stats, report.path, report.ms, clock.wallTime());
@@ -137,8 +145,8 @@ export function createStatsCollector(env: { clock: Clock; logger: Logger }, opti
         ...(report.rttMs !== undefined ? { rttMs: report.rttMs } : {}),
         at: now,
         since: now,
-        reports: 0,
-        windowStart: now,
+        reports,
+        windowStart: fresh ? now : previous.windowStart,
       };
       live.set(key, pair);
       pending.set(key, pair);

@@ -17,9 +17,11 @@ export const MAX_PENDING_CONNECTS = 10_000;
 export const NAT_WAIT_MS = 15_000;
 /** How often pending connects are looked at again (a store read per session waiting), ms. */
 export const PENDING_SWEEP_MS = 2_000;
+/** Sessions read per sweep at most: a burst of connects costs the store a bounded rate (500/s). */
+export const MAX_SWEEP_READS = 1_000;
 /** A live pair not heard of for this long is forgotten (its session is gone or it moved on), ms. */
 export const PAIR_FORGET_MS = 30 * 60_000;
 /** Sessions /v1/stats lists (the dashboard's table); the count is always complete. */
 export const MAX_LISTED_SESSIONS = 200;
-/** Path reports a peer may send per minute (path changes are rare; a flood is dropped and counted). */
+/** Connect and path reports a pair may send per minute (path changes are rare; a flood is dropped and counted). */
 export const PATH_REPORTS_PER_MINUTE = 30;

@@ -88,9 +88,14 @@ describe('statistics collector', () => {
     await store.insert(session('s1', 'open', 'open'));
     expect(collector.pathChanged('s1', 2, { path: 'relay', reason: 'fallback' })).toBe(false);
     collector.connected('s1', 2, { path: 'direct', ms: 5 });
-    for (let i = 0; i < PATH_REPORTS_PER_MINUTE; i++) expect(collector.pathChanged('s1', 2, { path: 'direct', reason: 'roamed' })).toBe(true);
+    // The connect was the pair's first report of the minute.
+    for (let i = 1; i < PATH_REPORTS_PER_MINUTE; i++) expect(collector.pathChanged('s1', 2, { path: 'direct', reason: 'roamed' })).toBe(true);
     expect(collector.pathChanged('s1', 2, { path: 'direct', reason: 'roamed' })).toBe(false);
     expect(collector.dropped.reports).toBe(2);
+    // A CONNECTED loop cannot inflate the counts either.
+    for (let i = 0; i < 2 * PATH_REPORTS_PER_MINUTE; i++) collector.connected('s1', 3, { path: 'direct', ms: 5 });
+    expect(collector.aggregates().connects.direct).toBe(1 + PATH_REPORTS_PER_MINUTE);
+    expect(collector.dropped.reports).toBe(2 + PATH_REPORTS_PER_MINUTE);
   });
 
   it('forgets the pairs of members that left and of closed sessions', async () => {
