@@ -113,7 +113,7 @@ describe('NetworkRunner, client mode (manual clock, scripted sockets)', () => {
     const result = await started;
     expect(result.server).toMatchObject({ peerId: 'p1', actor: 1, path: 'direct', remote: serverReflexive, attempt: 2, rttMs: 25, ms: 1025 });
     await flushAsync();
-    expect(signaling.requests.at(-1)).toEqual({ type: RequestType.CONNECTED, peerId: 'p1', path: 'direct', ms: 1025 });
+    expect(signaling.requests.at(-1)).toEqual({ type: RequestType.CONNECTED, peerId: 'p1', path: 'direct', ms: 1025, rttMs: 25 });
     // No more attempts after the accept.
     const before = socket.sent.length;
     await clock.advanceAsync(1500);
