@@ -5,6 +5,7 @@ import {
   DEFAULT_STUN_HOST_IPV4,
   DEFAULT_STUN_PORT,
   DEFAULT_STUN_RATE_PER_SECOND,
+  MAX_STUN_WORKERS,
   type StunListenOptions,
   type StunServer,
 } from '../stun-server/index.js';
@@ -12,7 +13,7 @@ import { ExitCode, intFlag, parseFlags, UsageError, writeJson, type CliCommand, 
 import { udpIoFlag, udpIoUsage } from './udp-io-flag.js';
 
 const usage = `Usage: punchthrough stun [--host H] [--port ${DEFAULT_STUN_PORT}] [--alt-port P] [--alt-host H2] [--rate-limit N]
-                        [--udp-io auto|batched|dgram] [--json]
+                        [--udp-io auto|batched|dgram] [--workers N] [--json]
 
 Runs the STUN server (RFC 8489 Binding, RFC 3489 clients, RFC 5780 behaviour discovery).
 
@@ -23,6 +24,8 @@ Runs the STUN server (RFC 8489 Binding, RFC 3489 clients, RFC 5780 behaviour dis
   --rate-limit N Binding requests per second one source IP may make (default ${DEFAULT_STUN_RATE_PER_SECOND},
                  bursts of twice that); 0 turns the limit off
 ${udpIoUsage}
+  --workers N    socket loops, one per thread (default 1): this thread and N-1 worker threads,
+                 each with its own SO_REUSEPORT sockets on the same ports (needs the batched path)
   --json         one JSON object per line; the first is {"event":"ready","stun":"H:P","udpIo":"batched"}
 
 Stops cleanly on SIGINT/SIGTERM.`;
@@ -38,6 +41,7 @@ export const stunCommand: CliCommand = {
       'alt-host': { type: 'string' },
       'rate-limit': { type: 'string' },
       'udp-io': { type: 'string' },
+      workers: { type: 'string' },
       json: { type: 'boolean' },
     });
     const rate = intFlag('rate-limit', values['rate-limit'], DEFAULT_STUN_RATE_PER_SECOND, 0, 1_000_000_000);
@@ -50,6 +54,7 @@ export const stunCommand: CliCommand = {
       listen.alternateHost = values['alt-host'];
     }
     const udpIo = udpIoFlag(values['udp-io']);
+    const workers = intFlag('workers', values.workers, 1, 1, MAX_STUN_WORKERS);
     const ipv6 = host.includes(':');
     const logger = createLogger({ name: 'stun' });
     let server: StunServer;
@@ -60,6 +65,7 @@ export const stunCommand: CliCommand = {
         rateLimit: rate === 0 ? false : { ratePerSecond: rate, burst: 2 * rate },
         logger,
         ...(udpIo ? { udpIo } : {}),
+        ...(workers === 1 ? {} : { workers }),
       });
     } catch (error) {
       const message = `cannot listen on ${formatEndpoint({ address: host, port: listen.port! })}: ${(error as Error).message}`;

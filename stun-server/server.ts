@@ -23,6 +23,7 @@ import {
 } from './constants.js';
 import { SourceRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { createStunResponder, STUN_DROP_REASONS, type SlotIndex, type StunDropReason } from './responder.js';
+import { startStunWorkers } from './workers.js';
 
 /** One address family's listener. */
 export interface StunListenOptions {
@@ -75,6 +76,13 @@ export interface StunServerOptions {
   rateLimit?: Partial<RateLimitOptions> | false;
   /** SO_RCVBUF per socket in bytes. Default DEFAULT_STUN_RECEIVE_BUFFER_BYTES. */
   receiveBufferBytes?: number;
+  /**
+   * Socket loops, one per thread: this thread and `workers - 1` worker threads, each with its own
+   * SO_REUSEPORT sockets on the same ports (the kernel spreads sources over them), so the server
+   * uses more than one core. Needs the batched UDP path (not `dgram`, no `socketFactory`).
+   * Each thread rate-limits the sources it sees. Default 1.
+   */
+  workers?: number;
 }
 
 export type StunSlotRole = 'primary' | 'alternate-port' | 'alternate-address' | 'alternate-address-and-port';
@@ -121,7 +129,13 @@ const ROLES: Record<`${0 | 1}${0 | 1}`, StunSlotRole> = {
 
 /** Starts the STUN server: it answers creation and joining steps 9–10 (docs/connection-process.md). */
 export async function createStunServer(options: StunServerOptions = {}): Promise<StunServer> {
-  const io = options.socketFactory ? undefined : chooseUdpIo(options.udpIo);
+  if (options.workers !== undefined && options.workers !== 1) return startStunWorkers(options, createSingleStunServer);
+  return createSingleStunServer(options, false);
+}
+
+/** One thread's STUN server; `reusePort` when worker threads share its ports. */
+export async function createSingleStunServer(options: StunServerOptions, reusePort: boolean): Promise<StunServer> {
+  const io = options.socketFactory ? undefined : chooseUdpIo(options.udpIo, { reusePort });
   const udpIo: UdpIoPath = io?.io ?? 'custom';
   const factory = options.socketFactory ?? io!.factory;
   const clock = options.clock ?? createRealClock();
