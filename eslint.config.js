@@ -16,8 +16,8 @@ export default tseslint.config(
   },
   ...layerRules,
   {
-    files: ['bin/**/*.js', 'eslint.config.js', 'layers.config.js'],
-    languageOptions: { globals: { process: 'readonly' } },
+    files: ['bin/**/*.js', 'native/**/*.mjs', 'eslint.config.js', 'layers.config.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
   {
     // The dashboard page runs in the browser.

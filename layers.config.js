@@ -1,7 +1,7 @@
 // The import rules of the layers (docs/architecture.md): each floor imports only the floors
 // below it, a wire format imports only core, and the SDK never imports a server.
 
-const TOP = ['core', 'stun-server', 'relay', 'vnet', 'src', 'client-sdk', 'cli'];
+const TOP = ['core', 'udp-native', 'stun-server', 'relay', 'vnet', 'src', 'client-sdk', 'cli'];
 const up = String.raw`^(\.\./)+`;
 
 /** Another top-level folder is reached only through an index.js (its own or a subfolder's). */
@@ -15,9 +15,10 @@ const forbid = (folders, why) => ({ regex: `${up}(${folders.join('|')})/`, messa
 /** Folder → what it may not import. Tests, benches and fixtures are free to reach in. */
 const floors = {
   core: [forbid(TOP.filter((f) => f !== 'core'), 'core/ is the ground floor: it imports nothing of the project.')],
+  'udp-native': [forbid(TOP.filter((f) => f !== 'core' && f !== 'udp-native'), 'udp-native/ (batched UDP sockets) imports only core/; stun-server/ and relay/ build on it.')],
   vnet: [forbid(TOP.filter((f) => f !== 'core' && f !== 'vnet'), 'vnet/ imports only core/.')],
-  'stun-server': [forbid(['relay', 'vnet', 'src', 'client-sdk', 'cli'], 'stun-server/ is floor 2: it imports only core/.')],
-  relay: [forbid(['stun-server', 'vnet', 'src', 'client-sdk', 'cli'], 'relay/ is floor 2: it imports only core/.')],
+  'stun-server': [forbid(['relay', 'vnet', 'src', 'client-sdk', 'cli'], 'stun-server/ is floor 2: it imports only core/ and udp-native/.')],
+  relay: [forbid(['stun-server', 'vnet', 'src', 'client-sdk', 'cli'], 'relay/ is floor 2: it imports only core/ and udp-native/.')],
   src: [forbid(['vnet', 'client-sdk', 'cli'], 'src/ (the cloud) never imports the SDK, the virtual network or the CLI.')],
   'client-sdk': [
     forbid(['vnet', 'cli'], 'client-sdk/ never imports the virtual network or the CLI.'),

@@ -3,12 +3,13 @@ import { createRelayServer, createRelayWebSocketServer, generateTicketSecret, re
 import { createLogger, createRealClock, formatEndpoint } from '../core/index.js';
 import { ExitCode, intFlag, parseFlags, writeJson, type CliCommand, reportStartFailure } from './io.js';
 import { RELAY_SECRET_ENV } from './relay-secret.js';
+import { udpIoFlag, udpIoUsage } from './udp-io-flag.js';
 import { DEFAULT_REGION, RELAY_KEY_ENV, RELAY_TOKEN_ENV, fleetConfig, fleetFlags, relayKeying, signalDrain, startReporting, writePidFile } from './relay-fleet.js';
 
 const usage = `Usage: punchthrough relay [--host H] [--port 5055] [--secret S] [--ws-port N] [--trusted-proxy IP] [--json]
                          [--relay-id ID [--region R] [--register URL [--registration-token T] | --redis-url URL]
                           [--ticket-key-file F] [--public-ip IP] [--ws-url URL] [--capacity-pps N]]
-                         [--max-bindings N] [--pid-file F] [--drain-timeout-ms N]
+                         [--max-bindings N] [--pid-file F] [--drain-timeout-ms N] [--udp-io auto|batched|dgram]
        punchthrough relay --drain --pid-file F
 
 Runs the relay standalone: peers bind with a ticket the cloud issued, then exchange datagrams
@@ -33,13 +34,14 @@ Options:
                  a reverse proxy in front of --ws-port whose X-Forwarded-For names the
                  client (per-address limits then count clients, not the proxy); repeatable
   --max-bindings N  bound peers at most (default ${relayDefaults.DEFAULT_MAX_BINDINGS}); also 100 % of the bindings load input
+${udpIoUsage}
   --pid-file F   write this process's id to F (removed at exit), for --drain
   --drain-timeout-ms N  a draining relay exits after this even with bindings left
                  (default ${relayDefaults.DEFAULT_DRAIN_TIMEOUT_MS}, 10 minutes)
   --drain        do not run a relay: tell the relay whose --pid-file is given to drain
                  (SIGUSR2), then exit 0 (1 when there is no such process)
   --json         one JSON object per line on stdout; the first is
-                 {"event":"ready","relay":"H:P"} (with "ws":"H:P/path" when --ws-port is on,
+                 {"event":"ready","relay":"H:P","udpIo":"batched"} (with "ws":"H:P/path" when --ws-port is on,
                  "relayId" with --relay-id), "draining" and "drained" on a drain, the last
                  {"event":"closed","stats":{...}}
   --help         this text
@@ -71,6 +73,7 @@ export const relayCommand: CliCommand = {
       'ws-port': { type: 'string' },
       'trusted-proxy': { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
+      'udp-io': { type: 'string' },
       ...fleetFlags,
     });
     if (values.drain) {
@@ -93,6 +96,7 @@ export const relayCommand: CliCommand = {
     const fleet = fleetConfig(values, io.env);
     const keying = relayKeying(fleet?.relayId, values, io.env);
     const maxBindings = intFlag('max-bindings', values['max-bindings'], relayDefaults.DEFAULT_MAX_BINDINGS, 1, 100_000_000);
+    const udpIo = udpIoFlag(values['udp-io']);
     const drainTimeoutMs = intFlag('drain-timeout-ms', values['drain-timeout-ms'], relayDefaults.DEFAULT_DRAIN_TIMEOUT_MS, 0, 7 * 86_400_000);
     const logger = createLogger({ name: 'relay' });
     let secret = keying.secret;
@@ -109,7 +113,7 @@ export const relayCommand: CliCommand = {
     let server;
     let wsServer: RelayWebSocketServer | undefined;
     try {
-      server = await createRelayServer({ secret, host, port, logger, maxBindings, ...(keying.relayId === undefined ? {} : { relayId: keying.relayId }) });
+      server = await createRelayServer({ secret, host, port, logger, maxBindings, ...(udpIo ? { udpIo } : {}), ...(keying.relayId === undefined ? {} : { relayId: keying.relayId }) });
     } catch (error) {
       const message = `cannot listen on ${formatEndpoint({ address: host, port })}: ${(error as Error).message}`;
       return reportStartFailure(io, values.json, 'relay', error, message);
@@ -138,7 +142,7 @@ export const relayCommand: CliCommand = {
     const relay = formatEndpoint(server.address());
     const wsText = wsServer ? `${formatEndpoint(wsServer.address())}${wsServer.path}` : undefined;
     const id = fleet ? { relayId: fleet.relayId } : {};
-    if (values.json) writeJson(io.stdout, { event: 'ready', relay, ...(wsText ? { ws: wsText } : {}), ...id });
+    if (values.json) writeJson(io.stdout, { event: 'ready', relay, udpIo: server.udpIo(), ...(wsText ? { ws: wsText } : {}), ...id });
     else io.stdout.write(`relay ${fleet ? `${fleet.relayId} ` : ''}listening on ${relay}${wsText ? `, WebSocket on ${wsText}` : ''}\n`);
 
     const first = await Promise.race([io.stopSignal.then((signal) => ({ signal, drain: false })), drainRequested.then((signal) => ({ signal, drain: true }))]);

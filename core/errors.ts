@@ -31,6 +31,7 @@ export const ErrorCodes = {
   RELAY_WS_UNAVAILABLE: "The relay's WebSocket could not be opened (refused, unreachable, or not open in time).",
   // Factories and configuration.
   INVALID_OPTIONS: 'An option passed to a factory is invalid (the message names it and the value).',
+  UDP_IO_UNAVAILABLE: "The batched UDP I/O path was asked for (udpIo 'batched', --udp-io batched) and its addon is not built or did not load.",
   SERVICE_UNAVAILABLE: 'The session service could not reach its shared store (Redis) in time; the request may be retried.',
   // Client SDK.
   CONNECT_TIMEOUT: 'No accept from the server before the connection attempts ran out.',

@@ -1,5 +1,6 @@
 // The relay server's options: every limit, timeout and size, each with its default in constants.ts.
 import type { Clock, Logger, UdpSocketFactory } from '../core/index.js';
+import type { UdpIoMode } from '../udp-native/index.js';
 import type { TicketSecret } from './tickets.js';
 
 export interface RelayServerOptions {
@@ -21,8 +22,15 @@ export interface RelayServerOptions {
    * Default: none (one socket, on `host`).
    */
   host6?: string;
-  /** Opens the socket. Default: node:dgram (`createNodeUdpSocketFactory`). */
+  /** Opens the socket. Default: chosen by `udpIo`. When given, `udpIo` is ignored. */
   socketFactory?: UdpSocketFactory;
+  /**
+   * The UDP I/O path: `batched` (the native addon: many datagrams per system call; a startup
+   * error UDP_IO_UNAVAILABLE when it is not built), `dgram` (node:dgram), or `auto` (the
+   * default: batched when the addon loads, else dgram; the PUNCHTHROUGH_UDP_IO environment
+   * variable overrides auto). The choice is in the 'relay listening' log line and `udpIo()`.
+   */
+  udpIo?: UdpIoMode;
   /** Monotonic time for idle expiry and rate limits, wall time for ticket expiry. Default: real clock. */
   clock?: Clock;
   /** Default: silent. */

@@ -1,5 +1,6 @@
 // The relay's UDP server: binds peers with tickets and forwards between bound peers of one session.
 import { createEnv, formatEndpoint, type TimerHandle, type UdpEndpoint, type UdpSocket } from '../core/index.js';
+import { chooseUdpIo, type UdpIoPath } from '../udp-native/index.js';
 import type { Admission } from './admission.js';
 import { BindingTable } from './bindings.js';
 import {
@@ -55,6 +56,8 @@ export interface RelayServer {
    * and frames to that endpoint go to `send`. Undefined when the relay is closed.
    */
   openStream(remote: { address: string; family: UdpEndpoint['family'] }, send: (frame: Buffer) => void): RelayStream | undefined;
+  /** The UDP I/O path the sockets run on (`udpIo` option; `custom` with an injected socketFactory). */
+  udpIo(): UdpIoPath;
   /** Closes the socket and the sweep timer. Idempotent. */
   close(): Promise<void>;
 }
@@ -73,7 +76,10 @@ export interface RelayStream {
 
 /** Starts the relay (connection steps 4–5 and 10–13 of docs/connection-process.md). */
 export async function createRelayServer(options: RelayServerOptions): Promise<RelayServer> {
-  const env = createEnv({ clock: options.clock, logger: options.logger, sockets: options.socketFactory });
+  // An injected factory (tests, the virtual network) wins; otherwise the udpIo option chooses.
+  const io = options.socketFactory ? undefined : chooseUdpIo(options.udpIo);
+  const udpIo: UdpIoPath = io?.io ?? 'custom';
+  const env = createEnv({ clock: options.clock, logger: options.logger, sockets: options.socketFactory ?? io?.factory });
   const { clock, logger } = env;
   const errorWindowMs = options.errorWindowMs ?? DEFAULT_ERROR_WINDOW_MS;
   const limits: RateLimits = {
@@ -167,7 +173,15 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
   let closing: Promise<void> | undefined;
   const local = socket.address();
   const local6 = socket6?.address();
-  logger.info({ relay: formatEndpoint(local), ...(local6 ? { relay6: formatEndpoint(local6) } : {}) }, 'relay listening');
+  logger.info(
+    {
+      relay: formatEndpoint(local),
+      ...(local6 ? { relay6: formatEndpoint(local6) } : {}),
+      udpIo,
+      ...(io?.fallbackReason ? { udpIoFallback: io.fallbackReason } : {}),
+    },
+    'relay listening',
+  );
 
   return {
     address: () => ({ ...local }),
@@ -181,6 +195,7 @@ export async function createRelayServer(options: RelayServerOptions): Promise<Re
       trackedSources: admission.budget.trackedSources,
       dropped: { ...dropped },
     }),
+    udpIo: () => udpIo,
     revoke(sessionId, actor) {
       // Called from the session service with its own values; a bad one revokes nothing real.
       if (typeof sessionId !== 'string' || (actor !== undefined && !Number.isInteger(actor))) return;

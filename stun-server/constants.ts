@@ -36,3 +36,15 @@ export const DEFAULT_STUN_RATE_MAX_SOURCES = 100_000;
  * session starts at once); 4 MiB holds ~40k queued requests while the event loop is busy.
  */
 export const DEFAULT_STUN_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Most socket loops `workers` may ask for. Each is a thread with its own sockets on the shared
+ * ports; beyond the machine's cores more only add context switches. 64 covers large hosts.
+ */
+export const MAX_STUN_WORKERS = 64;
+
+/**
+ * How often a worker thread publishes its counters to the main thread, ms: `stats()` of a
+ * multi-worker server lags by at most this. Cheap (a few numbers copied) and only for stats.
+ */
+export const STUN_WORKER_STATS_INTERVAL_MS = 100;

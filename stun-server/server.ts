@@ -1,6 +1,5 @@
 // The STUN server: binds its primary and RFC 5780 alternate sockets and answers Binding requests.
 import {
-  createNodeUdpSocketFactory,
   createRealClock,
   createSilentLogger,
   formatEndpoint,
@@ -11,6 +10,7 @@ import {
   type UdpSocket,
   type UdpSocketFactory,
 } from '../core/index.js';
+import { chooseUdpIo, type UdpIoMode, type UdpIoPath } from '../udp-native/index.js';
 import { ipToBytes } from './codec/index.js';
 import {
   DEFAULT_STUN_HOST_IPV4,
@@ -23,6 +23,7 @@ import {
 } from './constants.js';
 import { SourceRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { createStunResponder, STUN_DROP_REASONS, type SlotIndex, type StunDropReason } from './responder.js';
+import { startStunWorkers } from './workers.js';
 
 /** One address family's listener. */
 export interface StunListenOptions {
@@ -54,8 +55,14 @@ export interface StunServerOptions {
   ipv4?: StunListenOptions | false;
   /** IPv6 listener, or false for none (the default: not every host has IPv6). */
   ipv6?: StunListenOptions | false;
-  /** Creates the UDP sockets. Default: node:dgram. Tests inject the virtual network. */
+  /** Creates the UDP sockets. Default: chosen by `udpIo`. Tests inject the virtual network. */
   socketFactory?: UdpSocketFactory;
+  /**
+   * The UDP I/O path: `batched` (the native addon; a startup error UDP_IO_UNAVAILABLE when it
+   * is not built), `dgram` (node:dgram) or `auto` (the default: batched when the addon loads;
+   * the PUNCHTHROUGH_UDP_IO environment variable overrides auto). Ignored with `socketFactory`.
+   */
+  udpIo?: UdpIoMode;
   /** Time source for the rate limiter. Default: the real clock. */
   clock?: Clock;
   /** Logger for lifecycle and socket errors (never per packet). Default: silent. */
@@ -69,6 +76,13 @@ export interface StunServerOptions {
   rateLimit?: Partial<RateLimitOptions> | false;
   /** SO_RCVBUF per socket in bytes. Default DEFAULT_STUN_RECEIVE_BUFFER_BYTES. */
   receiveBufferBytes?: number;
+  /**
+   * Socket loops, one per thread: this thread and `workers - 1` worker threads, each with its own
+   * SO_REUSEPORT sockets on the same ports (the kernel spreads sources over them), so the server
+   * uses more than one core. Needs the batched UDP path (not `dgram`, no `socketFactory`).
+   * Each thread rate-limits the sources it sees. Default 1.
+   */
+  workers?: number;
 }
 
 export type StunSlotRole = 'primary' | 'alternate-port' | 'alternate-address' | 'alternate-address-and-port';
@@ -100,6 +114,8 @@ export interface StunServer {
   address(family?: 'IPv4' | 'IPv6'): UdpEndpoint | undefined;
   /** A snapshot of the counters. */
   stats(): StunServerStats;
+  /** The UDP I/O path the sockets run on (`custom` with an injected socketFactory). */
+  udpIo(): UdpIoPath;
   /** Closes every socket. Idempotent. */
   close(): Promise<void>;
 }
@@ -113,7 +129,15 @@ const ROLES: Record<`${0 | 1}${0 | 1}`, StunSlotRole> = {
 
 /** Starts the STUN server: it answers creation and joining steps 9–10 (docs/connection-process.md). */
 export async function createStunServer(options: StunServerOptions = {}): Promise<StunServer> {
-  const factory = options.socketFactory ?? createNodeUdpSocketFactory();
+  if (options.workers !== undefined && options.workers !== 1) return startStunWorkers(options, createSingleStunServer);
+  return createSingleStunServer(options, false);
+}
+
+/** One thread's STUN server; `reusePort` when worker threads share its ports. */
+export async function createSingleStunServer(options: StunServerOptions, reusePort: boolean): Promise<StunServer> {
+  const io = options.socketFactory ? undefined : chooseUdpIo(options.udpIo, { reusePort });
+  const udpIo: UdpIoPath = io?.io ?? 'custom';
+  const factory = options.socketFactory ?? io!.factory;
   const clock = options.clock ?? createRealClock();
   const logger = options.logger ?? createSilentLogger();
   const software = options.software === null ? undefined : (options.software ?? DEFAULT_STUN_SOFTWARE);
@@ -154,7 +178,10 @@ export async function createStunServer(options: StunServerOptions = {}): Promise
     await close();
     throw error;
   }
-  logger.info({ endpoints: endpoints.map((e) => `${e.role} ${formatEndpoint(e)}`) }, 'stun server listening');
+  logger.info(
+    { endpoints: endpoints.map((e) => `${e.role} ${formatEndpoint(e)}`), udpIo, ...(io?.fallbackReason ? { udpIoFallback: io.fallbackReason } : {}) },
+    'stun server listening',
+  );
 
   async function bindFamily(type: 'udp4' | 'udp6', listen: StunListenOptions): Promise<void> {
     const host = listen.host ?? (type === 'udp4' ? DEFAULT_STUN_HOST_IPV4 : undefined);
@@ -243,6 +270,7 @@ export async function createStunServer(options: StunServerOptions = {}): Promise
       return primary && { address: primary.address, port: primary.port, family: primary.family };
     },
     stats: () => ({ ...stats, drops: { ...stats.drops } }),
+    udpIo: () => udpIo,
     close,
   };
 }

@@ -235,7 +235,10 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
       cloudFleet.start((sessionId, move) => sessionService.moveRelay(sessionId, move));
       opened.push(cloudFleet);
     }
-    registerUdpServiceMetrics(sessionService.metrics.registry, () => stunServer.stats(), relayServer ? () => relayServer.stats() : undefined);
+    registerUdpServiceMetrics(sessionService.metrics.registry, () => stunServer.stats(), relayServer ? () => relayServer.stats() : undefined, {
+      stun: stunServer.udpIo(),
+      ...(relayServer ? { relay: relayServer.udpIo() } : {}),
+    });
     if (relayWs) registerRelayWsMetrics(sessionService.metrics.registry, relayWs.stats);
     const http = await sessionService.listen({ host, port: options.httpPort ?? DEFAULT_HTTP_PORT });
     const metricsServer =

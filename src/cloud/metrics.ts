@@ -11,8 +11,20 @@ export function registerUdpServiceMetrics(
   registry: Registry,
   stun: () => StunServerStats,
   relay: (() => RelayStats) | undefined,
+  udpIo?: { stun: string; relay?: string },
 ): void {
   const registers = [registry];
+  if (udpIo) {
+    // Which UDP I/O path each server runs on (batched addon or node:dgram): fixed at start.
+    const paths = new Gauge({
+      name: 'punchthrough_udp_io',
+      help: 'The UDP I/O path of each UDP server (1 for the path in use): batched, dgram or custom.',
+      labelNames: ['server', 'path'],
+      registers,
+    });
+    paths.set({ server: 'stun', path: udpIo.stun }, 1);
+    if (udpIo.relay) paths.set({ server: 'relay', path: udpIo.relay }, 1);
+  }
   const counter = (name: string, help: string, read: () => number): void => {
     new Counter({
       name,

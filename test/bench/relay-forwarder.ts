@@ -1,7 +1,8 @@
 /**
  * Child process of relay.bench.ts: runs one forwarder on 127.0.0.1 and reports its port over
- * IPC. `relay` is punchthrough's relay server (limits raised out of the way: the benchmark
- * measures forwarding, not policing); `minimal` is the ceiling for a Node relay — receive, one
+ * IPC. `relay` is punchthrough's relay server on the batched UDP addon, `relay-dgram` the same
+ * on node:dgram (limits raised out of the way: the benchmark measures forwarding, not
+ * policing); `minimal` is the ceiling for a Node relay — receive, one
  * Map lookup by source port, send the same buffer.
  */
 import dgram from 'node:dgram';
@@ -25,9 +26,10 @@ const send = (message: unknown): void => {
 // If the benchmark process dies, so does its forwarder.
 process.on('disconnect', () => process.exit(0));
 
-if (mode === 'relay') {
+if (mode === 'relay' || mode === 'relay-dgram') {
   const server = await createRelayServer({
     secret,
+    udpIo: mode === 'relay' ? 'batched' : 'dgram',
     host: '127.0.0.1',
     port: 0,
     ...LIFTED_GAME_TRAFFIC_LIMITS,

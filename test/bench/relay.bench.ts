@@ -1,7 +1,8 @@
 /**
- * npm run bench:relay — forwarded packets/s and added one-way latency of punchthrough's relay,
- * side by side with a minimal Node forwarder (receive, look up, send) measured in the same run,
- * for 1, 100 and 1,000 concurrent peer pairs on loopback.
+ * npm run bench:relay — forwarded packets/s, packets per CPU-second and added one-way latency of
+ * punchthrough's relay on the batched UDP addon and on node:dgram, side by side with a minimal
+ * Node forwarder (receive, look up, send) measured in the same run, for 1, 100 and 1,000
+ * concurrent peer pairs on loopback; then coturn relaying between TURN clients (coturn-relay.ts).
  *
  * Each pair ping-pongs one 64-byte datagram: A → forwarder → B → forwarder → A → …, so each
  * pair has exactly one datagram in flight and N pairs keep N in flight. The forwarder runs in
@@ -23,6 +24,8 @@ import {
   RELAY_PROTOCOL_VERSION,
   RelayFrameType,
 } from '../../relay/index.js';
+import { coturnAvailable, COTURN_MISSING } from '../support/coturn.js';
+import { measureCoturnRelay, UCLIENT_ARGS, type CoturnRelayFigures } from './coturn-relay.js';
 import { median } from './median.js';
 
 // RELAY_BENCH_PAIRS=1000 runs one configuration (e.g. to profile the forwarder with RELAY_BENCH_PROF=1).
@@ -35,7 +38,13 @@ const DATAGRAM_BYTES = 64;
 const STAMP_OFFSET = 6; // after the relay's send/deliver header, in every mode
 const PHASE_OFFSET = 14;
 
-type Mode = 'direct' | 'minimal' | 'relay';
+type Mode = 'direct' | ForwarderKind;
+type ForwarderKind = 'minimal' | 'relay-dgram' | 'relay';
+const FORWARDERS: ReadonlyArray<{ kind: ForwarderKind; label: string }> = [
+  { kind: 'minimal', label: 'minimal Node forwarder' },
+  { kind: 'relay-dgram', label: 'relay, node:dgram' },
+  { kind: 'relay', label: 'relay, batched addon' },
+];
 
 interface Pair {
   a: dgram.Socket;
@@ -64,7 +73,7 @@ async function usage(forwarder: Forwarder): Promise<{ cpuMicros: number; packets
   return reply;
 }
 
-async function startForwarder(mode: 'relay' | 'minimal'): Promise<Forwarder> {
+async function startForwarder(mode: ForwarderKind): Promise<Forwarder> {
   const profile = process.env.RELAY_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RELAY_BENCH_PROF}`] : [];
   const child = fork(forwarderScript, [mode, secret], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...profile] });
   const [message] = (await once(child, 'message')) as [{ type: string; port: number }];
@@ -186,8 +195,8 @@ async function runThroughput(pairs: Pair[], mode: Mode, forwarder: Forwarder | u
  * the pairs and both directions (well below saturation, so it measures the forwarding path,
  * not a queue); one-way latency of every datagram.
  */
-async function runLatency(pairs: Pair[], mode: Mode, forwarderPort: number): Promise<{ p50Ms: number; p99Ms: number }> {
-  const send = stampedSender(pairs, mode, forwarderPort);
+async function runLatency(pairs: Pair[], mode: Mode, forwarder: Forwarder | undefined): Promise<{ p50Ms: number; p99Ms: number; pacedCpuMicrosPerPacket: number }> {
+  const send = stampedSender(pairs, mode, forwarder?.port ?? 0);
   const latencies: number[] = [];
   let measuring = false;
   const { phase, detach } = listen(pairs, (_self, _other, _actor, data) => {
@@ -204,14 +213,17 @@ async function runLatency(pairs: Pair[], mode: Mode, forwarderPort: number): Pro
   }, 1);
   await sleep(WARMUP_MS);
   measuring = true;
+  const before = forwarder && (await usage(forwarder));
   await sleep(MEASURE_MS);
+  const after = forwarder && (await usage(forwarder));
   measuring = false;
   clearInterval(ticker);
   await sleep(100);
   detach();
   const sorted = Float64Array.from(latencies).sort();
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-  return { p50Ms: at(0.5), p99Ms: at(0.99) };
+  const pacedCpuMicrosPerPacket = before && after ? (after.cpuMicros - before.cpuMicros) / (after.packets - before.packets) : Number.NaN;
+  return { p50Ms: at(0.5), p99Ms: at(0.99), pacedCpuMicrosPerPacket };
 }
 
 interface Figures {
@@ -219,22 +231,31 @@ interface Figures {
   cpuMicrosPerPacket: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU per forwarded datagram under the paced (latency) load. */
+  pacedCpuMicrosPerPacket: number;
 }
 
 async function measure(pairs: Pair[], mode: Mode, forwarder: Forwarder | undefined): Promise<Figures> {
-  return { ...(await runThroughput(pairs, mode, forwarder)), ...(await runLatency(pairs, mode, forwarder?.port ?? 0)) };
+  return { ...(await runThroughput(pairs, mode, forwarder)), ...(await runLatency(pairs, mode, forwarder)) };
 }
 
 /** The median of each figure over the rounds. */
 function medianFigures(rounds: Figures[]): Figures {
   const of = (key: keyof Figures): number => median(rounds.map((figures) => figures[key]));
-  return { packetsPerSecond: of('packetsPerSecond'), cpuMicrosPerPacket: of('cpuMicrosPerPacket'), p50Ms: of('p50Ms'), p99Ms: of('p99Ms') };
+  return {
+    packetsPerSecond: of('packetsPerSecond'),
+    cpuMicrosPerPacket: of('cpuMicrosPerPacket'),
+    p50Ms: of('p50Ms'),
+    p99Ms: of('p99Ms'),
+    pacedCpuMicrosPerPacket: of('pacedCpuMicrosPerPacket'),
+  };
 }
 
 const fmt = (n: number, digits = 3): string => n.toFixed(digits);
-const throughputRows: string[] = [];
-const latencyRows: string[] = [];
+const rows: string[] = [];
 const misses: string[] = [];
+/** Batched relay pkt/CPU-s at each pair count, for the comparison with coturn. */
+const batchedPerCpu: Array<[number, number]> = [];
 
 // Bounded run time even if a bind datagram were lost on the way (the bench would otherwise wait).
 const watchdog = setTimeout(() => {
@@ -243,80 +264,93 @@ const watchdog = setTimeout(() => {
 }, 600_000);
 watchdog.unref();
 
-const relay = await startForwarder('relay');
-const minimal = await startForwarder('minimal');
+const forwarders = new Map<ForwarderKind, Forwarder>();
+for (const { kind } of FORWARDERS) forwarders.set(kind, await startForwarder(kind));
 try {
   for (const count of PAIR_COUNTS) {
     const pairs: Pair[] = [];
     for (let i = 0; i < count; i++) pairs.push({ a: await openSocket(), b: await openSocket() });
-    await bindAtRelay(pairs, relay.port);
+    await bindAtRelay(pairs, forwarders.get('relay')!.port);
+    await bindAtRelay(pairs, forwarders.get('relay-dgram')!.port);
+    const minimal = forwarders.get('minimal')!;
     minimal.child.send({ type: 'pairs', pairs: pairs.map((pair) => [pair.a.address().port, pair.b.address().port]) });
     await once(minimal.child, 'message');
 
-    // Each round measures the relay and the minimal forwarder back to back (in alternating
-    // order), so the machine's drift between rounds cancels out of the per-round ratios.
-    const rounds: Array<{ direct: Figures; base: Figures; ours: Figures }> = [];
+    // Each round measures the direct path, then every forwarder back to back in a rotating
+    // order, so the machine's drift between rounds cancels out of the per-round ratios.
+    const rounds: Array<{ direct: Figures } & Partial<Record<ForwarderKind, Figures>>> = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const direct = await measure(pairs, 'direct', undefined);
-      const first = round % 2 ? await measure(pairs, 'relay', relay) : await measure(pairs, 'minimal', minimal);
-      const second = round % 2 ? await measure(pairs, 'minimal', minimal) : await measure(pairs, 'relay', relay);
-      rounds.push(round % 2 ? { direct, ours: first, base: second } : { direct, base: first, ours: second });
+      const figures: { direct: Figures } & Partial<Record<ForwarderKind, Figures>> = { direct: await measure(pairs, 'direct', undefined) };
+      for (let i = 0; i < FORWARDERS.length; i++) {
+        const { kind } = FORWARDERS[(round + i) % FORWARDERS.length]!;
+        figures[kind] = await measure(pairs, kind, forwarders.get(kind));
+      }
+      rounds.push(figures);
     }
     const direct = medianFigures(rounds.map((round) => round.direct));
-    const base = medianFigures(rounds.map((round) => round.base));
-    const ours = medianFigures(rounds.map((round) => round.ours));
-    const measuredRatio = median(rounds.map((round) => round.ours.packetsPerSecond / round.base.packetsPerSecond));
-    const capacityRatio = median(rounds.map((round) => round.base.cpuMicrosPerPacket / round.ours.cpuMicrosPerPacket));
-    const added = median(rounds.map((round) => round.ours.p50Ms - round.direct.p50Ms));
-    const baseAdded = median(rounds.map((round) => round.base.p50Ms - round.direct.p50Ms));
-    if (measuredRatio < 0.8) misses.push(`${count} pairs: measured packets/s ${fmt(measuredRatio, 2)}× < 0.8×`);
-    if (capacityRatio < 0.8) misses.push(`${count} pairs: packets per CPU-second ${fmt(capacityRatio, 2)}× < 0.8×`);
-    if (!(added < 0.2)) misses.push(`${count} pairs: added p50 ${fmt(added)} ms ≥ 0.2 ms`);
-    throughputRows.push(
-      [
-        String(count).padStart(5),
-        `${Math.round(direct.packetsPerSecond)}`.padStart(12),
-        `${Math.round(base.packetsPerSecond)}`.padStart(13),
-        `${Math.round(ours.packetsPerSecond)}`.padStart(11),
-        `${fmt(measuredRatio, 2)}×`.padStart(9),
-        `${Math.round(1e6 / base.cpuMicrosPerPacket)}`.padStart(17),
-        `${Math.round(1e6 / ours.cpuMicrosPerPacket)}`.padStart(15),
-        `${fmt(capacityRatio, 2)}×`.padStart(9),
-      ].join(' | '),
-    );
-    latencyRows.push(
-      [
-        String(count).padStart(5),
-        `${fmt(direct.p50Ms)} / ${fmt(direct.p99Ms)}`.padStart(15),
-        `${fmt(base.p50Ms)} / ${fmt(base.p99Ms)}`.padStart(16),
-        `${fmt(ours.p50Ms)} / ${fmt(ours.p99Ms)}`.padStart(15),
-        fmt(baseAdded).padStart(12),
-        fmt(added).padStart(10),
-      ].join(' | '),
-    );
+    const added = (kind: ForwarderKind): number => median(rounds.map((round) => round[kind]!.p50Ms - round.direct.p50Ms));
+    const perMinimal = (kind: ForwarderKind): number => median(rounds.map((round) => round.minimal!.cpuMicrosPerPacket / round[kind]!.cpuMicrosPerPacket));
+    rows.push(`${String(count).padStart(5)} | ${'direct (no forwarder)'.padEnd(22)} | ${`${Math.round(direct.packetsPerSecond)}`.padStart(7)} | ${'—'.padStart(9)} | ${'—'.padStart(6)} | ${'—'.padStart(9)} | ${`${fmt(direct.p50Ms)} / ${fmt(direct.p99Ms)}`.padStart(13)} | ${'—'.padStart(6)}`);
+    for (const { kind, label } of FORWARDERS) {
+      const f = medianFigures(rounds.map((round) => round[kind]!));
+      if (kind === 'relay') batchedPerCpu.push([count, 1e6 / f.cpuMicrosPerPacket]);
+      rows.push(
+        [
+          String(count).padStart(5),
+          label.padEnd(22),
+          `${Math.round(f.packetsPerSecond)}`.padStart(7),
+          `${Math.round(1e6 / f.cpuMicrosPerPacket)}`.padStart(9),
+          `${fmt(perMinimal(kind), 2)}×`.padStart(6),
+          `${Math.round(1e6 / f.pacedCpuMicrosPerPacket)}`.padStart(9),
+          `${fmt(f.p50Ms)} / ${fmt(f.p99Ms)}`.padStart(13),
+          fmt(added(kind)).padStart(6),
+        ].join(' | '),
+      );
+    }
+    const batchedAdded = added('relay');
+    const dgramAdded = added('relay-dgram');
+    if (perMinimal('relay-dgram') < 0.8) misses.push(`${count} pairs: dgram relay pkt/CPU-s ${fmt(perMinimal('relay-dgram'), 2)}× the minimal forwarder's < 0.8×`);
+    if (!(batchedAdded <= Math.max(dgramAdded, 0) + 0.02)) misses.push(`${count} pairs: batched +p50 ${fmt(batchedAdded)} ms worse than dgram's ${fmt(dgramAdded)} ms`);
     for (const pair of pairs) {
       pair.a.close();
       pair.b.close();
     }
   }
 } finally {
-  await Promise.all([stopForwarder(relay.child), stopForwarder(minimal.child)]);
+  await Promise.all([...forwarders.values()].map((forwarder) => stopForwarder(forwarder.child)));
 }
 
-console.log(`relay benchmark: ${DATAGRAM_BYTES}-byte datagrams on 127.0.0.1, forwarders in a child process; ${MEASURE_MS} ms measured`);
-console.log(`per phase after ${WARMUP_MS} ms warm-up; medians of ${ROUNDS} rounds, each measuring direct, then minimal and relay back to`);
-console.log('back in alternating order; relay/min and +p50 are medians of the per-round comparisons.');
+let coturn: CoturnRelayFigures | undefined;
+if (coturnAvailable()) coturn = await measureCoturnRelay();
+
+console.log(`relay benchmark: ${DATAGRAM_BYTES}-byte datagrams on 127.0.0.1, forwarders in child processes; ${MEASURE_MS} ms measured`);
+console.log(`per phase after ${WARMUP_MS} ms warm-up; medians of ${ROUNDS} rounds, each measuring direct, then every forwarder back`);
+console.log('to back in a rotating order; ÷min and +p50 are medians of the per-round comparisons.');
 console.log('');
-console.log('Throughput: every pair ping-pongs one datagram (N pairs keep N in flight). pkt/s is what the load');
-console.log('generator saw; pkt/CPU-s is datagrams forwarded per second of the forwarder process\'s own CPU time');
-console.log('(its ceiling on one core, unaffected by the load generator and other load on the machine).');
-console.log('pairs | direct pkt/s | minimal pkt/s | relay pkt/s | relay/min | minimal pkt/CPU-s | relay pkt/CPU-s | relay/min');
-for (const row of throughputRows) console.log(row);
+console.log('pkt/s: every pair ping-pongs one datagram (N pairs keep N in flight), as the load generator saw it.');
+console.log("pkt/CPU-s: datagrams forwarded per second of the forwarder process's own CPU time at that load;");
+console.log('÷min: that, over the minimal forwarder\'s. paced pkt/CPU-s: the same under the latency load');
+console.log(`(${LATENCY_PACKETS_PER_SECOND} datagrams/s spread over the pairs and both directions). p50 / p99: one-way latency, ms, under`);
+console.log("the paced load; +p50: minus the direct path's p50.");
+console.log('pairs | forwarder              |   pkt/s | pkt/CPU-s |  ÷min | paced/CPU |     p50 / p99 |   +p50');
+for (const row of rows) console.log(row);
 console.log('');
-console.log(`Latency: one-way, ms, at ${LATENCY_PACKETS_PER_SECOND} datagrams/s spread over the pairs and both directions;`);
-console.log('+p50 is the p50 minus the direct path\'s p50.');
-console.log('pairs | direct p50 / p99 | minimal p50 / p99 | relay p50 / p99 | minimal +p50 | relay +p50');
-for (const row of latencyRows) console.log(row);
+if (coturn) {
+  console.log(`coturn relaying between TURN clients: turnutils_uclient ${UCLIENT_ARGS.join(' ')} on 127.0.0.1 (run after the above):`);
+  console.log(
+    `  ${coturn.messages} messages received, ${coturn.forwards} forwards (two per message), ${fmt(coturn.cpuSeconds, 2)} s of coturn CPU: ` +
+      `${Math.round(coturn.forwardsPerCpuSecond)} forwards/CPU-s; average RTT ${coturn.averageRttMs} ms, ${coturn.lost} lost`,
+  );
+  for (const [count, perCpu] of batchedPerCpu) {
+    const ratio = perCpu / coturn.forwardsPerCpuSecond;
+    console.log(`  batched relay at ${count} pairs: ${Math.round(perCpu)} pkt/CPU-s = ${fmt(ratio, 2)}× coturn's`);
+  }
+  const best = Math.max(...batchedPerCpu.map(([, perCpu]) => perCpu));
+  if (best < coturn.forwardsPerCpuSecond) misses.push(`batched relay pkt/CPU-s ${Math.round(best)} < coturn's ${Math.round(coturn.forwardsPerCpuSecond)}`);
+} else {
+  console.log(`coturn: skipped — ${COTURN_MISSING}`);
+}
 console.log('');
-console.log('Targets: relay ≥ 0.8× the minimal forwarder\'s packets/s; relay +p50 < 0.2 ms.');
+console.log("Targets: batched relay pkt/CPU-s ≥ 1.0× coturn's forwards/CPU-s; batched +p50 not worse than dgram's;");
+console.log("dgram relay ≥ 0.8× the minimal forwarder's pkt/CPU-s (the fallback keeps today's figures).");
 console.log(misses.length === 0 ? 'All targets met.' : `Missed: ${misses.join('; ')}`);

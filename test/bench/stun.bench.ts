@@ -1,5 +1,6 @@
-// npm run bench:stun — Binding requests per second and latency of our STUN server, the npm
-// `stun` package's server and (when installed) coturn, driven by one load generator in one run.
+// npm run bench:stun — Binding requests per second and per CPU-second, and latency, of our STUN
+// server (on the batched UDP addon, on node:dgram, and with 2 worker loops), the npm `stun`
+// package's server and (when installed) coturn, driven by one load generator in one run.
 //
 // Each server runs in its own process. The load generator measures them in interleaved rounds
 // (1 s each, rotating), so a change in background load on a shared machine hits all of them alike.
@@ -13,7 +14,7 @@ import type { LoadCommand, LoadReport } from './stun-load.js';
 import { COTURN_MISSING, coturnAvailable, startTurnserver } from '../support/coturn.js';
 
 /** Load generator processes, so the generator is not what limits a fast server on two cores. */
-const LOADERS = 2;
+const LOADERS = Number(process.env.STUN_BENCH_LOADERS ?? 2);
 const SOCKETS_PER_LOADER = 4;
 const IN_FLIGHT_PER_SOCKET = 32;
 const ROUNDS = 5;
@@ -88,19 +89,25 @@ async function startChild(args: string[], portOf: (line: Record<string, unknown>
 // The per-source limit is raised, not removed: all load comes from 127.0.0.1, and the limiter's
 // cost belongs in the figures.
 execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-const targets: Array<{ name: string; port: number; pid: number | undefined; stop(): Promise<void> }> = [
-  {
-    name: 'punchthrough',
-    ...(await startChild(
-      ['bin/punchthrough.js', 'stun', '--json', '--host', '127.0.0.1', '--port', '0', '--rate-limit', '1000000000'],
-      (line) => Number(String(line.stun).split(':').pop()),
-    )),
-  },
-  {
-    name: 'stun (npm) 2.1.0',
-    ...(await startChild(['--import', 'tsx', 'test/bench/stun-package-server.ts'], (line) => Number(line.port))),
-  },
-];
+const ours = (name: string, flags: string[]) => async () => ({
+  name,
+  ...(await startChild(
+    ['bin/punchthrough.js', 'stun', '--json', '--host', '127.0.0.1', '--port', '0', '--rate-limit', '1000000000', ...flags],
+    (line) => Number(String(line.stun).split(':').pop()),
+  )),
+});
+const targets: Array<{ name: string; port: number; pid: number | undefined; stop(): Promise<void> }> = [];
+for (const start of [
+  ours('punchthrough, batched addon', ['--udp-io', 'batched']),
+  ours('punchthrough, node:dgram', ['--udp-io', 'dgram']),
+  ours('punchthrough, batched, 2 workers', ['--udp-io', 'batched', '--workers', '2']),
+]) {
+  targets.push(await start());
+}
+targets.push({
+  name: 'stun (npm) 2.1.0',
+  ...(await startChild(['--import', 'tsx', 'test/bench/stun-package-server.ts'], (line) => Number(line.port))),
+});
 if (coturnAvailable()) {
   const turn = await startTurnserver();
   targets.push({ name: 'coturn (turnserver --stun-only)', port: turn.port, pid: turn.child.pid, stop: () => turn.stop() });
@@ -139,22 +146,24 @@ const figures = tallies.map((t) => {
     lost: t.lost,
   };
 });
-const ours = figures[0]!;
+const coturn = figures.find((f) => f.name.startsWith('coturn'));
 const cell = (text: string, width: number): string => text.padEnd(width);
 console.log(
   `\nSTUN Binding over loopback: ${LOADERS} load processes × ${SOCKETS_PER_LOADER} sockets × ${IN_FLIGHT_PER_SOCKET} requests in flight, ` +
     `${ROUNDS} interleaved rounds of ${ROUND_MS / 1000} s per server\n`,
 );
-console.log(
-  `${cell('server', 34)}${cell('req/s', 9)}${cell('req/CPU-s', 11)}${cell('p50 ms', 8)}${cell('p99 ms', 8)}${cell('lost', 6)}` +
-    `ours ÷ it (req/s, req/CPU-s)`,
-);
+console.log(`${cell('server', 34)}${cell('req/s', 9)}${cell('req/CPU-s', 11)}${cell('p50 ms', 8)}${cell('p99 ms', 8)}${cell('lost', 6)}÷ coturn (req/s, req/CPU-s)`);
 for (const f of figures) {
   const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
-  const ratios = f === ours ? '—' : `${ratio(ours.perSecond, f.perSecond)}, ${ratio(ours.perCpuSecond, f.perCpuSecond)}`;
+  const ratios = !coturn || f === coturn ? '—' : `${ratio(f.perSecond, coturn.perSecond)}, ${ratio(f.perCpuSecond, coturn.perCpuSecond)}`;
   console.log(
     `${cell(f.name, 34)}${cell(Math.round(f.perSecond).toString(), 9)}${cell(Math.round(f.perCpuSecond).toString(), 11)}` +
       `${cell(f.p50.toFixed(2), 8)}${cell(f.p99.toFixed(2), 8)}${cell(String(f.lost), 6)}${ratios}`,
   );
 }
-console.log('\nreq/CPU-s: requests answered per second of the server process\'s own CPU time (robust on a busy machine).');
+console.log("\nreq/CPU-s: requests answered per second of the server process's own CPU time, all its threads (robust on a busy machine).");
+if (coturn) {
+  const batched = figures[0]!;
+  const met = batched.perCpuSecond >= coturn.perCpuSecond;
+  console.log(`Target: batched req/CPU-s ≥ 1.0× coturn's: ${(batched.perCpuSecond / coturn.perCpuSecond).toFixed(2)}× — ${met ? 'met' : 'missed'}.`);
+}

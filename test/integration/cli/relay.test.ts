@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createNodeUdpSocketFactory, parseEndpoint, type UdpSocket } from '../../../core/index.js';
 import { createRealClock, createSilentLogger } from '../../../core/index.js';
 import { createRelayClient, createTicketIssuer, openRelayWebSocket, type RelayClient, type RelayWebSocketTransport } from '../../../relay/index.js';
+import { loadUdpBatchAddon } from '../../../udp-native/index.js';
 import { spawnCli, type SpawnedCli } from '../../support/cli.js';
 
 const secret = 'cli test secret, long enough....';
@@ -21,7 +22,10 @@ describe('punchthrough relay', () => {
     running.push(cli);
     const ready = await cli.waitFor((line) => line.event === 'ready');
     expect(cli.lines[0]).toBe(ready);
-    expect(Object.keys(ready)).toEqual(['event', 'relay']);
+    expect(Object.keys(ready)).toEqual(['event', 'relay', 'udpIo']);
+    // The path it runs on: the batched addon when built, unless PUNCHTHROUGH_UDP_IO says dgram.
+    const batched = process.env.PUNCHTHROUGH_UDP_IO !== 'dgram' && loadUdpBatchAddon().ok;
+    expect(ready.udpIo).toBe(batched ? 'batched' : 'dgram');
     const relay = parseEndpoint(String(ready.relay));
     expect(relay).toMatchObject({ address: '127.0.0.1' });
 

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { stunBinding } from '../../../client-sdk/index.js';
 import { createNodeUdpSocketFactory, parseEndpoint, type UdpSocket } from '../../../core/index.js';
 import { spawnCli, type SpawnedCli } from '../../support/cli.js';
+import { loadUdpBatchAddon } from '../../../udp-native/index.js';
 
 const running: SpawnedCli[] = [];
 const sockets: UdpSocket[] = [];
@@ -16,7 +17,9 @@ describe('punchthrough stun', () => {
     running.push(cli);
     const ready = await cli.waitFor((line) => line.event === 'ready');
     expect(cli.lines[0]).toBe(ready);
-    expect(Object.keys(ready)).toEqual(['event', 'stun']);
+    expect(Object.keys(ready)).toEqual(['event', 'stun', 'udpIo']);
+    // The path it runs on: the batched addon when built, unless PUNCHTHROUGH_UDP_IO says dgram.
+    expect(ready.udpIo).toBe(process.env.PUNCHTHROUGH_UDP_IO !== 'dgram' && loadUdpBatchAddon().ok ? 'batched' : 'dgram');
     const endpoint = parseEndpoint(String(ready.stun));
     expect(endpoint).toMatchObject({ address: '127.0.0.1' });
 

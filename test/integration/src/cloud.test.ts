@@ -30,6 +30,8 @@ describe('createCloud', () => {
     const metrics = await (await fetch(`${cloud.httpUrl}/metrics`)).text();
     expect(metrics).toMatch(/^punchthrough_stun_success_responses_total 1$/m);
     expect(metrics).toMatch(/^punchthrough_relay_bindings 0$/m);
+    expect(metrics).toContain(`punchthrough_udp_io{server="relay",path="${cloud.relayServer.udpIo()}"} 1`);
+    expect(metrics).toContain(`punchthrough_udp_io{server="stun",path="${cloud.stunServer.udpIo()}"} 1`);
     expect(metrics).toMatch(/punchthrough_session_connected_peers/);
 
     await cloud.close();

@@ -1,0 +1,25 @@
+// The choice of UDP I/O path: option, environment override and the addon's absence.
+import { describe, expect, it } from 'vitest';
+import { chooseUdpIo, resolveUdpIoMode } from '../../../udp-native/index.js';
+
+describe('resolveUdpIoMode', () => {
+  it('lets an explicit option win over the environment', () => {
+    expect(resolveUdpIoMode('dgram', 'batched')).toBe('dgram');
+    expect(resolveUdpIoMode('batched', 'dgram')).toBe('batched');
+  });
+  it('lets the environment override auto', () => {
+    expect(resolveUdpIoMode('auto', 'dgram')).toBe('dgram');
+    expect(resolveUdpIoMode(undefined, 'batched')).toBe('batched');
+    expect(resolveUdpIoMode(undefined, undefined)).toBe('auto');
+    expect(resolveUdpIoMode('auto', '')).toBe('auto');
+  });
+  it('refuses an unknown environment value', () => {
+    expect(() => resolveUdpIoMode('auto', 'fast')).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
+  });
+});
+
+describe('chooseUdpIo', () => {
+  it('gives node:dgram when the environment says dgram', () => {
+    expect(chooseUdpIo('auto', { env: { PUNCHTHROUGH_UDP_IO: 'dgram' } }).io).toBe('dgram');
+  });
+});
