@@ -49,6 +49,7 @@ import { refuse } from './request-error.js';
 import { createTicketRefresher } from './ticket-refresh.js';
 import { issuerOf, moveSessionRelay, relayForNewSession, type MoveResult } from './relay-fleet.js';
 import { sessionInfo } from './views.js';
+import { replyJoined } from './join-start.js';
 import { createLobbyList, type LobbyList } from './lobby-list.js';
 import { createJoinRandom } from './random-or-create.js';
 import { appExtensions } from './apps.js';
@@ -199,16 +200,9 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     reconnects.entered(peer);
     peer.reportedAt = undefined;
     metrics.joins.inc({ kind });
-    const info = sessionInfo(session);
-    reply({ session: info, actor: member.actor, peerId: member.peerId, mode: member.mode, created, rejoinToken: member.rejoinToken });
     const relay = issuerOf(session, relays, settings.relay);
     const grant = tickets.grant(peer, sessionId, member.actor, relay);
-    peer.send({
-      type: EventType.START,
-      session: info,
-      actor: member.actor,
-      peerId: member.peerId,
-      mode: member.mode,
+    replyJoined(peer, reply, sessionInfo(session), { actor: member.actor, peerId: member.peerId, mode: member.mode, created, rejoinToken: member.rejoinToken }, {
       stunServers: settings.stunServers,
       ...(relay && grant ? { relay: { endpoint: relay.endpoint, ...(relay.wsUrl ? { wsUrl: relay.wsUrl } : {}), ...grant } } : {}),
     });
