@@ -162,6 +162,10 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     return applied?.outcome;
   };
 
+  // The labelled child per kind, found once: `inc({ kind })` hashes the labels on every join.
+  const joinCounters = new Map<string, ReturnType<SessionMetrics['joins']['labels']>>();
+  const joinCounter = (kind: string) => joinCounters.get(kind) ?? joinCounters.set(kind, metrics.joins.labels(kind)).get(kind)!;
+
   const token = (bytes: number): string => Buffer.from(settings.randomBytes(bytes)).toString('base64url');
 
   const newMember = (peer: Peer, mode: PeerMode, connectionToken?: Uint8Array): NewMember => ({
@@ -199,7 +203,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     peer.membership = { sessionId, actor: member.actor, mode: member.mode, connection: member.connection ?? 0, detach };
     reconnects.entered(peer);
     peer.reportedAt = undefined;
-    metrics.joins.inc({ kind });
+    joinCounter(kind).inc();
     const relay = issuerOf(session, relays, settings.relay);
     const grant = tickets.grant(peer, sessionId, member.actor, relay);
     replyJoined(peer, reply, sessionInfo(session), { actor: member.actor, peerId: member.peerId, mode: member.mode, created, rejoinToken: member.rejoinToken }, {

@@ -30,7 +30,7 @@ const RATE_ONLY = process.env.BENCH_RATE ? new Set(process.env.BENCH_RATE.split(
 const TARGET_KIB_PER_PEER = 50;
 const JOIN_PAIRS = Number(process.env.BENCH_PAIRS ?? 64);
 const JOIN_DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3_000);
-const JOIN_ROUNDS = 3;
+const JOIN_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PEER_COUNTS = [1_000, 10_000];
 /** Pairs in flight for the latency figure: few, so the figure is a join's own time, not queueing behind 64 pairs. */
 const LATENCY_PAIRS = Number(process.env.BENCH_LATENCY_PAIRS ?? 8);
