@@ -76,7 +76,7 @@ export const DEFAULT_PEER_TIMEOUT_MS = 10_000;
 export const SIGNALING_MAX_FRAME_BYTES = 64 * 1024;
 
 /** The protocol features this SDK announces in its hello (src/protocol/features.ts). */
-export const SDK_FEATURES: string[] = [Feature.CODES_V2, Feature.AUTH, Feature.PLUGIN_EVENTS, Feature.WEBHOOK_ERRORS, Feature.RELAY_CHANGED];
+export const SDK_FEATURES: string[] = [Feature.CODES_V2, Feature.AUTH, Feature.PLUGIN_EVENTS, Feature.WEBHOOK_ERRORS, Feature.RELAY_CHANGED, Feature.LEAN_JOIN];
 
 /**
  * Most PEER_ADDRESSES events kept while the start is still under way (they are applied once the

@@ -24,6 +24,7 @@ import {
 } from '../src/protocol/index.js';
 import { SDK_FEATURES, SIGNALING_MAX_FRAME_BYTES } from './constants.js';
 import type { AuthSession } from './auth-session.js';
+import { startOfReply } from './lean-join.js';
 
 export interface SignalingOptions {
   /** `ws://`/`wss://` URL of the signaling endpoint, or the cloud's `http(s)://host:port`. */
@@ -178,7 +179,12 @@ export const connectSignaling: SignalingConnector = async (options) => {
       clock.clearTimeout(entry.timer);
       if (message.type === ReplyType.ERROR) entry.reject(errorFromWire(message.code, message.message, message.photonCode, message.detail));
       else if (message.request !== entry.type) entry.reject(new PunchthroughError('INVALID_REQUEST', 'reply to another request type'));
-      else entry.resolve(message.result as never);
+      else {
+        entry.resolve(message.result as never);
+        // lean-join: the start came in the reply; its handlers see it as the START that would follow.
+        const start = startOfReply(message);
+        if (start) for (const handler of [...eventHandlers]) handler(start);
+      }
       return;
     }
     for (const handler of [...eventHandlers]) handler(message);

@@ -14,6 +14,8 @@ export const Feature = {
   WEBHOOK_ERRORS: 'webhook-errors',
   /** RELAY_CHANGED: the session moved to another relay (failover, drain; docs/operations.md, "A fleet of relays"). */
   RELAY_CHANGED: 'relay-changed',
+  /** The create/join/join-random/rejoin/restore reply carries the start (`JoinResult.start`); no START event follows. */
+  LEAN_JOIN: 'lean-join',
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];
 

@@ -1,8 +1,9 @@
 // Replies (service → peer): the result of each request type, the response and the error message.
 import type { ErrorCode, ErrorDetail, JsonValue } from '../../core/index.js';
 import type { AuthData } from './requests.js';
+import type { RelayGrant } from './events.js';
 import type { ReplyType, RequestType } from './codes.js';
-import type { LobbySession, PeerMode, SessionInfo } from './values.js';
+import type { LobbySession, PeerMode, SessionInfo, WireEndpoint } from './values.js';
 
 /** How a hello's custom authentication ended (docs/auth.md). */
 export type AuthStatus = 'ok' | 'continue' | 'anonymous';
@@ -25,7 +26,16 @@ export interface HelloResult {
   authStatus?: AuthStatus;
 }
 
-/** Result of create, join, join-random and rejoin. A {@link StartEvent} follows. */
+/**
+ * What a {@link StartEvent} adds to the reply it follows: for a peer that announced `lean-join`,
+ * the reply carries it as `start` and no START event is sent (one frame fewer per entry).
+ */
+export interface JoinStart {
+  stunServers: WireEndpoint[];
+  relay?: RelayGrant;
+}
+
+/** Result of create, join, join-random and rejoin. A {@link StartEvent} follows, unless `start` is here. */
 export interface JoinResult {
   session: SessionInfo;
   actor: number;
@@ -37,6 +47,8 @@ export interface JoinResult {
   rejoinToken: string;
   /** A rejoin that resumed a member still held (within the reconnect grace): nobody was told. */
   resumed?: boolean;
+  /** Only to a peer that announced `lean-join`: the start, in place of the START event. */
+  start?: JoinStart;
 }
 
 /** Result of list. */

@@ -25,6 +25,7 @@ import {
   type ErrorMessage,
   type Event,
   type JoinResult,
+  type JoinStart,
   type PeerAddressesEvent,
   type PeerInactiveEvent,
   type PeerInfo,
@@ -83,6 +84,11 @@ const sessionInfo = object<SessionInfo>({
   checkUserOnJoin: optional(boolean),
 });
 
+const token = bytes(PROTOCOL_MAX_TOKEN_BYTES);
+const epochMs = integer(0, Number.MAX_SAFE_INTEGER);
+const relayGrant = object<RelayGrant>({ endpoint: wireEndpoint, ticket: token, expiresAtMs: epochMs, wsUrl: optional(relayWsUrl) });
+const stunServers = array(wireEndpoint, PROTOCOL_MAX_LOCAL_ENDPOINTS);
+
 const joinResult = object<JoinResult>({
   session: sessionInfo,
   actor: actorNumber,
@@ -91,6 +97,7 @@ const joinResult = object<JoinResult>({
   created: boolean,
   rejoinToken: text,
   resumed: optional(boolean),
+  start: optional(object<JoinStart>({ stunServers, relay: optional(relayGrant) })),
 });
 
 const emptyResult = object<Record<string, never>>({});
@@ -114,17 +121,12 @@ const resultSchemas: { [T in RequestType]: Schema<ResultOf[T]> } = {
   [RequestType.RPC]: rpcResult,
 };
 
-const token = bytes(PROTOCOL_MAX_TOKEN_BYTES);
 /** Exactly 32 bytes: the SDK derives its packet keys from it (client-sdk/peer/key-schedule.ts). */
 const pairSecret: Schema<Uint8Array> = (value) => {
   const secret = token(value);
   if (secret.length !== 32) throw new SchemaError('', 'binary of exactly 32 bytes');
   return secret;
 };
-
-const epochMs = integer(0, Number.MAX_SAFE_INTEGER);
-
-const relayGrant = object<RelayGrant>({ endpoint: wireEndpoint, ticket: token, expiresAtMs: epochMs, wsUrl: optional(relayWsUrl) });
 
 const eventSchemas: { [T in EventType]: Schema<Extract<Event, { type: T }>> } = {
   [EventType.START]: object<StartEvent>({
@@ -133,7 +135,7 @@ const eventSchemas: { [T in EventType]: Schema<Extract<Event, { type: T }>> } = 
     actor: actorNumber,
     peerId: text,
     mode: oneOf(PEER_MODES),
-    stunServers: array(wireEndpoint, PROTOCOL_MAX_LOCAL_ENDPOINTS),
+    stunServers,
     relay: optional(relayGrant),
   }),
   [EventType.PEER_JOINED]: object<PeerJoinedEvent>({

@@ -50,6 +50,7 @@ import { refuse } from './request-error.js';
 import { createTicketRefresher } from './ticket-refresh.js';
 import { issuerOf, moveSessionRelay, relayForNewSession, type MoveResult } from './relay-fleet.js';
 import { sessionInfo } from './views.js';
+import { replyJoined } from './join-start.js';
 import { createLobbyList, type LobbyList } from './lobby-list.js';
 import { createJoinRandom } from './random-or-create.js';
 import { appExtensions } from './apps.js';
@@ -165,6 +166,10 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     return applied?.outcome;
   };
 
+  // The labelled child per kind, found once: `inc({ kind })` hashes the labels on every join.
+  const joinCounters = new Map<string, ReturnType<SessionMetrics['joins']['labels']>>();
+  const joinCounter = (kind: string) => joinCounters.get(kind) ?? joinCounters.set(kind, metrics.joins.labels(kind)).get(kind)!;
+
   const token = (bytes: number): string => Buffer.from(settings.randomBytes(bytes)).toString('base64url');
 
   const newMember = (peer: Peer, mode: PeerMode, connectionToken?: Uint8Array): NewMember => ({
@@ -202,17 +207,10 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     peer.membership = { sessionId, actor: member.actor, mode: member.mode, connection: member.connection ?? 0, detach };
     reconnects.entered(peer);
     peer.reportedAt = undefined;
-    metrics.joins.inc({ kind });
-    const info = sessionInfo(session);
-    reply({ session: info, actor: member.actor, peerId: member.peerId, mode: member.mode, created, rejoinToken: member.rejoinToken });
+    joinCounter(kind).inc();
     const relay = issuerOf(session, relays, settings.relay);
     const grant = tickets.grant(peer, sessionId, member.actor, relay);
-    peer.send({
-      type: EventType.START,
-      session: info,
-      actor: member.actor,
-      peerId: member.peerId,
-      mode: member.mode,
+    replyJoined(peer, reply, sessionInfo(session), { actor: member.actor, peerId: member.peerId, mode: member.mode, created, rejoinToken: member.rejoinToken }, {
       stunServers: settings.stunServers,
       ...(relay && grant ? { relay: { endpoint: relay.endpoint, ...(relay.wsUrl ? { wsUrl: relay.wsUrl } : {}), ...grant } } : {}),
     });

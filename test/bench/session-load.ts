@@ -8,7 +8,7 @@ import { TestSignalingClient } from '../support/signaling-client.js';
 type Command =
   | { cmd: 'idle'; url: string; count: number; hello: boolean }
   | { cmd: 'closeAll' }
-  | { cmd: 'prepare'; kind: 'session' | 'bare'; url: string; pairs: number; urls?: string[] }
+  | { cmd: 'prepare'; kind: 'session' | 'bare'; url: string; pairs: number; urls?: string[]; features?: string[] }
   | { cmd: 'run'; durationMs: number }
   | { cmd: 'latency'; durationMs: number }
   | { cmd: 'measure'; durationMs: number }
@@ -92,13 +92,10 @@ const reflexive = (port: number) => ({ local: [{ address: '192.168.0.2', port }]
  * One pair runs create → join → both report → both get the other's addresses → leave. With several
  * URLs (cluster nodes) pair i's host is on node i mod N and its client on the next node.
  */
-async function sessionDriver(urls: readonly string[], pairs: number): Promise<Driver> {
+async function sessionDriver(urls: readonly string[], pairs: number, features?: string[]): Promise<Driver> {
+  const hello = (url: string) => TestSignalingClient.hello(url, 'game', '1', features);
   const peers = await Promise.all(
-    Array.from(
-      { length: pairs },
-      async (_, pair) =>
-        [await TestSignalingClient.hello(urls[pair % urls.length]!), await TestSignalingClient.hello(urls[(pair + 1) % urls.length]!)] as const,
-    ),
+    Array.from({ length: pairs }, async (_, pair) => [await hello(urls[pair % urls.length]!), await hello(urls[(pair + 1) % urls.length]!)] as const),
   );
   let round = 0;
   let samples: number[] | undefined;
@@ -172,7 +169,7 @@ process.on('message', (message: Command) => {
         process.send!({ ok: true });
         break;
       case 'prepare':
-        driver = await sessionDriver(message.urls ?? [message.url], message.pairs);
+        driver = await sessionDriver(message.urls ?? [message.url], message.pairs, message.features);
         process.send!({ ok: true });
         break;
       case 'run':

@@ -3,6 +3,7 @@
 // figure starts from a clean RSS.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { pathToFileURL } from 'node:url';
 import { Packr, Unpackr } from 'msgpackr';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -10,14 +11,16 @@ import type * as cloudTypes from '../../src/index.js';
 import type { PeerInfo, SessionInfo } from '../../src/protocol/index.js';
 
 // The service runs compiled (dist/, built by the benchmark first), as users run it: tsx's
-// transform adds per-closure overhead that compiled code does not have.
+// transform adds per-closure overhead that compiled code does not have. BENCH_SERVICE_DIST names
+// another build's dist/ (main's, for a before/after in one run).
 type Cloud = typeof cloudTypes;
-const cloud = (await import(new URL('../../dist/src/index.js', import.meta.url).href)) as Cloud;
+const distDir = process.env.BENCH_SERVICE_DIST ? pathToFileURL(`${process.env.BENCH_SERVICE_DIST}/`) : new URL('../../dist/', import.meta.url);
+const cloud = (await import(new URL('src/index.js', distDir).href)) as Cloud;
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-type Command = { cmd: 'start'; kind: 'session' | 'bare'; webhookUrl?: string } | { cmd: 'memory' } | { cmd: 'cpu' } | { cmd: 'stop' };
+type Command = { cmd: 'start'; kind: 'session' | 'bare'; webhookUrl?: string; lean?: boolean } | { cmd: 'memory' } | { cmd: 'cpu' } | { cmd: 'stop' };
 
 /** Webhooks of every app to `baseUrl` (a receiver that answers, or one that never does): every notification type on, gates off. */
 const webhooksTo = (baseUrl: string) => ({
@@ -41,7 +44,11 @@ function memory(): NodeJS.MemoryUsage {
   return process.memoryUsage();
 }
 
-async function start(kind: 'session' | 'bare', webhookUrl?: string): Promise<number> {
+/** The ceiling's frames: lean-join's (the start inside the create/join reply) or the first release's. */
+let leanFrames = false;
+
+async function start(kind: 'session' | 'bare', webhookUrl?: string, lean = false): Promise<number> {
+  leanFrames = lean;
   if (kind === 'session') {
     // Each load connection runs thousands of join cycles, and every peer comes from 127.0.0.1,
     // so the per-connection and per-address limits (sized for real peers) are lifted here.
@@ -153,7 +160,9 @@ function sessionOf(pairing: Pairing): SessionInfo {
 function welcome(peer: Peer, request: Frame, pairing: Pairing): void {
   const session = sessionOf(pairing);
   const mode = peer.actor === 1 ? 'server' : 'client';
-  reply(peer, request, { session, actor: peer.actor, peerId: peer.peerId, mode, created: peer.actor === 1, rejoinToken: REJOIN_TOKEN });
+  const result = { session, actor: peer.actor, peerId: peer.peerId, mode, created: peer.actor === 1, rejoinToken: REJOIN_TOKEN };
+  if (leanFrames) return reply(peer, request, { ...result, start: { stunServers: [] } });
+  reply(peer, request, result);
   event(peer, { type: 30, session, actor: peer.actor, peerId: peer.peerId, mode, stunServers: [] });
 }
 
@@ -209,7 +218,7 @@ function answer(peer: Peer, request: Frame, hosts: Map<string, Pairing>): void {
 
 process.on('message', (message: Command) => {
   void (async () => {
-    if (message.cmd === 'start') process.send!({ port: await start(message.kind, message.webhookUrl), memory: memory() });
+    if (message.cmd === 'start') process.send!({ port: await start(message.kind, message.webhookUrl, message.lean), memory: memory() });
     else if (message.cmd === 'memory') process.send!({ memory: memory() });
     else if (message.cmd === 'cpu') process.send!({ cpu: process.cpuUsage() });
     else {

@@ -8,7 +8,8 @@
 //   receiver that accepts connections and never answers, side by side with no webhooks, in the
 //   same run, and beside webhooks to a receiver that answers 200 at once (what webhooks cost when
 //   the backend is well): a dead backend must never slow a join (docs/webhooks.md, "Gates").
-// BENCH_PARTS=rate,memory,latency picks parts (default all); BENCH_PROF=DIR writes the service's CPU profiles there.
+// BENCH_PARTS=rate,memory,latency picks parts (default all); BENCH_PROF=DIR writes the service's CPU profiles there;
+// BENCH_BASE_DIST and BENCH_RATE: see below. The join rate runs with first-release frames and with lean-join's.
 // The service and the baseline each run in a fresh child process (clean RSS); the peers run in
 // another child, so their own memory is not counted.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
@@ -17,12 +18,19 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { median } from './median.js';
+import { Feature } from '../../src/protocol/index.js';
 
 const TARGET_JOINS_PER_SECOND = 5_000;
+/** Issue 19: 1.5× the 2,092 join cycles per core of service CPU measured before lean-join. */
+const TARGET_JOINS_PER_CORE = 3_138;
+/** BENCH_BASE_DIST=DIR: also run the service built in DIR (main's dist/), "before" in the same run. */
+const BASE_DIST = process.env.BENCH_BASE_DIST;
+/** BENCH_RATE=old,lean,bare-old,bare-lean,base: only these join-rate lines (a profile of one). */
+const RATE_ONLY = process.env.BENCH_RATE ? new Set(process.env.BENCH_RATE.split(',')) : undefined;
 const TARGET_KIB_PER_PEER = 50;
 const JOIN_PAIRS = Number(process.env.BENCH_PAIRS ?? 64);
 const JOIN_DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3_000);
-const JOIN_ROUNDS = 3;
+const JOIN_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PEER_COUNTS = [1_000, 10_000];
 /** Pairs in flight for the latency figure: few, so the figure is a join's own time, not queueing behind 64 pairs. */
 const LATENCY_PAIRS = Number(process.env.BENCH_LATENCY_PAIRS ?? 8);
@@ -32,8 +40,9 @@ const DEADLINE_MS = 300_000;
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 
-function child(file: string): ChildProcess {
-  return fork(here(file), [], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROF && file.includes('server') ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function child(file: string, dist?: string): ChildProcess {
+  const env = dist ? { ...process.env, BENCH_SERVICE_DIST: dist } : process.env;
+  return fork(here(file), [], { env, execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROF && file.includes('server') ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 async function ask<T>(process: ChildProcess, message: object): Promise<T> {
@@ -44,9 +53,9 @@ async function ask<T>(process: ChildProcess, message: object): Promise<T> {
   return answer;
 }
 
-async function server(kind: 'session' | 'bare', webhookUrl?: string): Promise<{ child: ChildProcess; url: string; memory: NodeJS.MemoryUsage }> {
-  const proc = child('./session-server.ts');
-  const { port, memory } = await ask<{ port: number; memory: NodeJS.MemoryUsage }>(proc, { cmd: 'start', kind, ...(webhookUrl === undefined ? {} : { webhookUrl }) });
+async function server(kind: 'session' | 'bare', webhookUrl?: string, how: { lean?: boolean; dist?: string } = {}): Promise<{ child: ChildProcess; url: string; memory: NodeJS.MemoryUsage }> {
+  const proc = child('./session-server.ts', how.dist);
+  const { port, memory } = await ask<{ port: number; memory: NodeJS.MemoryUsage }>(proc, { cmd: 'start', kind, lean: how.lean ?? false, ...(webhookUrl === undefined ? {} : { webhookUrl }) });
   return { child: proc, url: `ws://127.0.0.1:${port}${kind === 'session' ? '/v1/signaling' : '/'}`, memory };
 }
 
@@ -66,10 +75,12 @@ interface JoinFigure {
 }
 
 /** Cycles per second (wall clock), and the server process's CPU time per cycle. */
-async function joinRate(load: ChildProcess, kind: 'session' | 'bare'): Promise<JoinFigure> {
-  const srv = await server(kind);
+async function joinRate(load: ChildProcess, config: RateConfig): Promise<JoinFigure> {
+  const { kind, lean } = config;
+  const srv = await server(kind, undefined, { lean, ...(config.dist ? { dist: config.dist } : {}) });
   const cpu = async () => (await ask<{ cpu: NodeJS.CpuUsage }>(srv.child, { cmd: 'cpu' })).cpu;
-  await ask(load, { cmd: 'prepare', kind, url: srv.url, pairs: JOIN_PAIRS });
+  const features = lean ? [Feature.CODES_V2, Feature.LEAN_JOIN] : [Feature.CODES_V2];
+  await ask(load, { cmd: 'prepare', kind, url: srv.url, pairs: JOIN_PAIRS, features });
   const before = await cpu();
   const { joins, ms, warmup, peerCpuUs } = await ask<{ joins: number; ms: number; warmup: number; peerCpuUs: number }>(load, {
     cmd: 'run',
@@ -206,25 +217,53 @@ async function main(): Promise<void> {
   }
 }
 
+/** One line of the join-rate table: which server, and the frames its peers ask for. */
+interface RateConfig {
+  key: string;
+  label: string;
+  kind: 'session' | 'bare';
+  lean: boolean;
+  /** Another build's dist/ for the service (BENCH_BASE_DIST: main's, "today"). */
+  dist?: string;
+}
+
+const RATE_CONFIGS = ([
+  ...(BASE_DIST ? [{ key: 'base', label: 'main, first-release frames', kind: 'session', lean: false, dist: BASE_DIST } satisfies RateConfig] : []),
+  { key: 'old', label: 'service, first-release frames', kind: 'session', lean: false },
+  { key: 'lean', label: 'service, lean-join frames', kind: 'session', lean: true },
+  { key: 'bare-old', label: 'no logic, first-release frames', kind: 'bare', lean: false },
+  { key: 'bare-lean', label: 'no logic, lean-join frames', kind: 'bare', lean: true },
+] as RateConfig[]).filter((config) => !RATE_ONLY || RATE_ONLY.has(config.key));
+
 async function ratePart(load: ChildProcess): Promise<void> {
-  // Rounds alternate service and baseline, so the machine's drift shows in both; medians.
-  const rounds: Array<{ ours: JoinFigure; bare: JoinFigure }> = [];
-  for (let round = 0; round < JOIN_ROUNDS; round++) rounds.push({ ours: await joinRate(load, 'session'), bare: await joinRate(load, 'bare') });
-  const medianOf = (pick: (round: { ours: JoinFigure; bare: JoinFigure }) => JoinFigure): JoinFigure => ({
-    perSecond: median(rounds.map((round) => pick(round).perSecond)),
-    cpuUs: median(rounds.map((round) => pick(round).cpuUs)),
-    peerCpuUs: median(rounds.map((round) => pick(round).peerCpuUs)),
+  // Rounds alternate every configuration, so the machine's drift shows in all; medians.
+  const rounds: Map<string, JoinFigure>[] = [];
+  for (let round = 0; round < JOIN_ROUNDS; round++) {
+    const figures = new Map<string, JoinFigure>();
+    for (const config of RATE_CONFIGS) figures.set(config.key, await joinRate(load, config));
+    rounds.push(figures);
+  }
+  const medianOf = (key: string): JoinFigure => ({
+    perSecond: median(rounds.map((round) => round.get(key)!.perSecond)),
+    cpuUs: median(rounds.map((round) => round.get(key)!.cpuUs)),
+    peerCpuUs: median(rounds.map((round) => round.get(key)!.peerCpuUs)),
   });
-  const ours = medianOf((round) => round.ours);
-  const bare = medianOf((round) => round.bare);
-  const rateRatio = median(rounds.map((round) => round.ours.perSecond / round.bare.perSecond));
-  const cpuRatio = median(rounds.map((round) => round.ours.cpuUs / round.bare.cpuUs));
+  const ratio = (of: string, to: string, pick: (figure: JoinFigure) => number): string =>
+    `${fmt(median(rounds.map((round) => pick(round.get(of)!) / pick(round.get(to)!))), 2)}×`;
   const line = (label: string, figure: JoinFigure): string =>
-    `  ${label.padEnd(34)} ${fmt(figure.perSecond, 0).padStart(7)} /s   server CPU ${fmt(figure.cpuUs, 0).padStart(4)} µs/cycle` +
+    `  ${label.padEnd(32)} ${fmt(figure.perSecond, 0).padStart(7)} /s   server CPU ${fmt(figure.cpuUs, 0).padStart(4)} µs/cycle` +
     ` = ${fmt(1e6 / figure.cpuUs, 0).padStart(6)} /s per core   (peers' CPU ${fmt(figure.peerCpuUs, 0)} µs/cycle)`;
   console.log(`join rate: create + join + address exchange cycles (wall clock, and server CPU time per cycle; medians of ${JOIN_ROUNDS} alternating rounds)`);
-  console.log(`${line('punchthrough session service', ours)}   target ≥ ${fmt(TARGET_JOINS_PER_SECOND, 0)} /s (${fmt(ours.perSecond / TARGET_JOINS_PER_SECOND, 2)}× target)`);
-  console.log(`${line('bare ws, same frames, no logic', bare)}   ours = ${fmt(rateRatio, 2)}× its rate, ${fmt(cpuRatio, 2)}× its CPU\n`);
+  const has = (key: string): boolean => RATE_CONFIGS.some((config) => config.key === key);
+  for (const config of RATE_CONFIGS) {
+    const figure = medianOf(config.key);
+    const ceiling = config.kind === 'session' ? (config.lean ? 'bare-lean' : 'bare-old') : undefined;
+    const beside = ceiling && has(ceiling) ? `   ${ratio(config.key, ceiling, (f) => f.perSecond)} the no-logic rate, ${ratio(config.key, ceiling, (f) => f.cpuUs)} its CPU` : '';
+    const target = config.kind === 'session' ? `   (${fmt(1e6 / figure.cpuUs / TARGET_JOINS_PER_CORE, 2)}× the ${fmt(TARGET_JOINS_PER_CORE, 0)} /s per core target)` : '';
+    console.log(`${line(config.label, figure)}${target}${beside}`);
+  }
+  if (has('base') && has('lean')) console.log(`  lean-join service vs main: ${ratio('base', 'lean', (f) => f.cpuUs)} per core (CPU per cycle, main / this), ${ratio('lean', 'base', (f) => f.perSecond)} the rate`);
+  console.log(`  target: join cycles per core of service CPU ≥ ${fmt(TARGET_JOINS_PER_CORE, 0)} /s (1.5× the 2,092 /s of issue 19); wall-clock target ≥ ${fmt(TARGET_JOINS_PER_SECOND, 0)} /s\n`);
 }
 
 async function memoryPart(load: ChildProcess): Promise<void> {

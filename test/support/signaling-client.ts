@@ -52,9 +52,9 @@ export class TestSignalingClient {
   }
 
   /** Connects and says hello as a current SDK does (codes-v2: every error code as it is). */
-  static async hello(url: string, appId = 'game', appVersion = '1'): Promise<TestSignalingClient> {
+  static async hello(url: string, appId = 'game', appVersion = '1', features: string[] = [Feature.CODES_V2]): Promise<TestSignalingClient> {
     const client = await TestSignalingClient.connect(url);
-    await client.request({ type: RequestType.HELLO, appId, appVersion, protocolVersion: PROTOCOL_VERSION, features: [Feature.CODES_V2] });
+    await client.request({ type: RequestType.HELLO, appId, appVersion, protocolVersion: PROTOCOL_VERSION, features });
     return client;
   }
 
