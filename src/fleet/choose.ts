@@ -1,13 +1,15 @@
 /**
  * Choosing a session's relay (Photon's master): pure functions of the relay table, `now` and a
  * random source. Eligible = fresh, normal, effective level below 9; the first preferred region
- * that has one, else any; then weighted random by effective level.
+ * that has one, else any; then two draws of Photon's weighted random by effective level, and the
+ * less loaded of the two (lower effective level, then fewer recent placements, then the first).
  */
 import {
   BINDINGS_PER_SESSION,
   DEFAULT_SESSION_PCT,
   MAX_LOAD_LEVEL,
   PHOTON_V5_WEIGHTS,
+  PLACEMENT_CANDIDATES,
   RELAY_STALE_MS,
 } from './constants.js';
 import type { FleetRelay } from './relay-entry.js';
@@ -17,6 +19,8 @@ export interface ChoiceOptions {
   weights?: readonly number[];
   /** A report older than this (ms, our clock) is dead. Default {@link RELAY_STALE_MS}. */
   staleAfterMs?: number;
+  /** Weighted draws per placement, the least loaded of them placed on. Default {@link PLACEMENT_CANDIDATES}; 1 = pure weighted random. */
+  candidates?: number;
 }
 
 /** What the session wants: regions in order of preference ([] = any). */
@@ -53,7 +57,32 @@ export function isEligible(relay: FleetRelay, now: number, staleAfterMs = RELAY_
   return isFresh(relay, now, staleAfterMs) && relay.state === 'normal' && effectiveLevel(relay) < MAX_LOAD_LEVEL;
 }
 
-/** The relay for a new session, or undefined when none is eligible (or every weight is 0). */
+/** One draw of Photon's weighted random over `pool` (the weights all > 0); undefined when the pool weighs nothing. */
+export function drawWeighted<T>(pool: readonly T[], weightOf: (item: T) => number, random: () => number): T | undefined {
+  const total = pool.reduce((sum, item) => sum + weightOf(item), 0);
+  if (total <= 0) return undefined;
+  let ticket = random() * total;
+  for (const item of pool) {
+    ticket -= weightOf(item);
+    if (ticket < 0) return item;
+  }
+  // random() just below 1 and rounding: the last one.
+  return pool[pool.length - 1];
+}
+
+/** Whether `a` is strictly less loaded than `b`: lower effective level, else fewer placements in the window. */
+function lessLoaded(a: FleetRelay, b: FleetRelay): boolean {
+  const levelA = effectiveLevel(a);
+  const levelB = effectiveLevel(b);
+  return levelA !== levelB ? levelA < levelB : a.assigned < b.assigned;
+}
+
+/**
+ * The relay for a new session, or undefined when none is eligible (or every weight is 0).
+ * Draws `candidates` relays by the weighted random (with replacement) and keeps the less loaded,
+ * ties to the earlier draw: the weights still decide which level bands get traffic, and the
+ * comparison stops a run of lucky draws from stacking one relay.
+ */
 export function chooseRelay(
   relays: readonly FleetRelay[],
   want: RelayWant,
@@ -72,13 +101,12 @@ export function chooseRelay(
       break;
     }
   }
-  const total = pool.reduce((sum, relay) => sum + weightOf(relay), 0);
-  if (total <= 0) return undefined;
-  let ticket = random() * total;
-  for (const relay of pool) {
-    ticket -= weightOf(relay);
-    if (ticket < 0) return relay;
+  let best = drawWeighted(pool, weightOf, random);
+  if (!best) return undefined;
+  const candidates = Math.max(1, Math.floor(options.candidates ?? PLACEMENT_CANDIDATES));
+  for (let draw = 1; draw < candidates; draw++) {
+    const other = drawWeighted(pool, weightOf, random)!;
+    if (lessLoaded(other, best)) best = other;
   }
-  // random() just below 1 and rounding: the last one.
-  return pool[pool.length - 1];
+  return best;
 }
