@@ -26,7 +26,7 @@ import { serveMetrics } from './metrics-server.js';
 import type { CloudOptions, ExternalRelayOptions } from './options.js';
 import { advertisedAddress, advertisedAddress6 } from './public-ip.js';
 import { startClusterMode, type ClusterMode } from './cluster-mode.js';
-import { createCloudFleet } from './relay-fleet.js';
+import { createCloudFleet, embeddedRelayEntry } from './relay-fleet.js';
 import type { RelayTicketIssuer } from '../session/options.js';
 
 export interface Cloud {
@@ -170,24 +170,29 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
       ...(relayServer ? { revoke: (sessionId: string, actor?: number) => relayServer.revoke(sessionId, actor) } : {}),
     };
     const embedded = relayServer;
+    const cluster: ClusterMode | undefined = options.cluster ? await startClusterMode(options.cluster, logger, options.clock) : undefined;
+    if (cluster) opened.push(cluster);
+    const fleetClock = cluster?.clock ?? clock;
+    const local = embedded ? { issuer: single, stats: () => embedded.stats(), maxBindings: relayDefaults.DEFAULT_MAX_BINDINGS } : undefined;
+    // Cluster mode: the table is Redis's (relays report there with --redis-url), failover runs on the reaper holder.
+    const clusterTable =
+      cluster && fleetToken !== undefined ? await cluster.relayTable(local ? embeddedRelayEntry(fleetClock, local, options.region) : undefined) : undefined;
     const cloudFleet =
       fleetToken === undefined
         ? undefined
         : createCloudFleet(
-            { clock, logger: logger.child({ service: 'fleet' }) },
+            { clock: fleetClock, logger: logger.child({ service: 'fleet' }) },
             {
               masterSecret: secret,
               registrationToken: fleetToken,
               ...(options.region ? { regions: [options.region] } : {}),
               ...(options.relayPolicy ? { policy: options.relayPolicy } : {}),
-              ...(embedded ? { local: { issuer: single, stats: () => embedded.stats(), maxBindings: relayDefaults.DEFAULT_MAX_BINDINGS } } : {}),
+              ...(local ? { local } : {}),
+              ...(clusterTable && cluster
+                ? { directory: clusterTable.directory, index: clusterTable.index, isMover: () => cluster.isReaper() && clusterTable.settled(fleetClock.now()) }
+                : {}),
             },
           );
-    let cluster: ClusterMode | undefined;
-    if (options.cluster) {
-      cluster = await startClusterMode(options.cluster, logger, options.clock);
-      opened.push(cluster);
-    }
     const sessionService = buildSessionService({
       ...options.session,
       ...cluster?.session,
@@ -205,10 +210,9 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
       cloudFleet.metrics(sessionService.metrics.registry);
     }
     if (cluster) {
-      const node = cluster;
-      node.serve(sessionService, sessionService.metrics.registry);
+      cluster.serve(sessionService, sessionService.metrics.registry);
       // Closing a cluster node drains it: its peers rejoin on the other nodes, their sessions live on.
-      opened.push({ close: () => node.drain(sessionService) });
+      opened.push({ close: () => cluster.drain(sessionService) });
     } else {
       opened.push(sessionService);
     }
