@@ -66,13 +66,21 @@ export interface Cloud {
 export type CloudWithExternalRelay = Omit<Cloud, 'relayServer' | 'relay6'>;
 
 /**
+ * A cloud of a relay fleet started with `embeddedRelay: false`: only the fleet's relays carry
+ * relayed traffic, so it has no relay server, no relay WebSocket listener, and no relay endpoint
+ * of its own (`relay` has port 0; grants name each session's fleet relay).
+ */
+export type CloudWithoutEmbeddedRelay = Omit<Cloud, 'relayServer' | 'relay6' | 'relayWs'>;
+
+/**
  * The one-process cloud: session service + STUN server + relay, on the in-memory store, with
  * a relay secret generated at start unless given. With `relayEndpoint`, peers get that
  * external relay and the built-in one does not start.
  */
 export function createCloud(options: CloudOptions & ExternalRelayOptions): Promise<CloudWithExternalRelay>;
+export function createCloud(options: CloudOptions & { relayRegistrationToken: string; embeddedRelay: false }): Promise<CloudWithoutEmbeddedRelay>;
 export function createCloud(options?: CloudOptions): Promise<Cloud>;
-export async function createCloud(options: CloudOptions & Partial<ExternalRelayOptions> = {}): Promise<Cloud | CloudWithExternalRelay> {
+export async function createCloud(options: CloudOptions & Partial<ExternalRelayOptions> = {}): Promise<Cloud | CloudWithExternalRelay | CloudWithoutEmbeddedRelay> {
   const clock = options.clock ?? createRealClock();
   const logger = options.logger ?? createSilentLogger();
   const host = options.host ?? DEFAULT_CLOUD_HOST;
