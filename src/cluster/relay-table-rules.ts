@@ -9,6 +9,8 @@ const RELAY_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export interface RelayRead {
   id: string;
   value: unknown;
+  /** How long ago the value was written, ms, from its remaining lifetime (PTTL); unknown: 0. */
+  ageMs?: number;
   /** Placements in the window, from `pt:relay:<id>:placed` (all nodes). */
   placed: number;
 }
@@ -25,7 +27,8 @@ export function isRelayId(value: unknown): value is string {
 
 /**
  * The table after a refresh at `now` (our clock). A report whose `reportedAtMs` changed is a new
- * one: `receivedAt = now`; an unchanged one keeps its receivedAt, so an entry goes stale 3 s after
+ * one: `receivedAt = now - ageMs` (when it was written, so staleness is judged from the write as
+ * the one-process table does, not from our read up to a second later); an unchanged one keeps its receivedAt, so an entry goes stale 3 s after
  * the last new report we saw, whether its key expired or the relay stopped writing. An id whose key
  * expired keeps its last entry (failover needs its region), or, never seen by this node, gets a
  * placeholder that is stale from the start: its sessions still move. A report of an older epoch
@@ -48,7 +51,7 @@ export function mergeRelayReads(held: ReadonlyMap<string, FleetRelay>, reads: re
       if (!accepted) malformed++;
       else if (before && accepted.epoch < before.epoch && now - before.receivedAt <= staleAfterMs) entry = before;
       else if (before && before.epoch === accepted.epoch && before.reportedAtMs === accepted.reportedAtMs) entry = { ...accepted, receivedAt: before.receivedAt, assigned: 0 };
-      else entry = { ...accepted, receivedAt: now, assigned: 0 };
+      else entry = { ...accepted, receivedAt: now - Math.max(0, Math.min(staleAfterMs, read.ageMs ?? 0)), assigned: 0 };
     } else if (read.value !== null && read.value !== undefined) {
       malformed++;
     }

@@ -5,7 +5,7 @@
  * in `pt:relay:<id>:sessions`, so whichever node holds the reaper lease can move them.
  */
 import { ASSIGNED_WINDOW_MS, MAX_ASSIGNED_REMEMBERED, REDIS_REFRESH_MS, RELAY_FORGET_MS, RELAY_STALE_MS, type FleetRelay, type RelayDirectory, type SessionIndex } from '../fleet/index.js';
-import { RELAY_REGISTRY_KEY, relayAssignedKey, relayReportKey } from '../../relay/index.js';
+import { RELAY_REGISTRY_KEY, relayAssignedKey, relayDefaults, relayReportKey } from '../../relay/index.js';
 import type { Env, TimerHandle } from '../../core/index.js';
 import { REDIS_COMMAND_TIMEOUT_MS, RELAY_PLACED_WINDOW_MS, RELAY_TABLE_BATCH, RELAY_TABLE_MAX } from './constants.js';
 import { createCaller, type RedisCommander } from './redis-calls.js';
@@ -105,8 +105,12 @@ export function createRedisRelayTable(env: Env, options: RedisRelayTableOptions)
       values.push(...(Array.isArray(reply) ? reply : batch.map(() => undefined)));
     }
     const from = String(now - RELAY_PLACED_WINDOW_MS);
-    const placed = await Promise.all(list.map((id) => call(['ZCOUNT', relayPlacedKey(id), `(${from}`, '+inf'])));
-    const reads: RelayRead[] = list.map((id, i) => ({ id, value: values[i] ?? null, placed: typeof placed[i] === 'number' ? placed[i] : 0 }));
+    const [placed, ttls] = await Promise.all([
+      Promise.all(list.map((id) => call(['ZCOUNT', relayPlacedKey(id), `(${from}`, '+inf']))),
+      Promise.all(list.map((id) => call(['PTTL', relayReportKey(id)]))),
+    ]);
+    const ageOf = (ttl: unknown): number => (typeof ttl === 'number' && ttl >= 0 ? Math.max(0, relayDefaults.FLEET_REPORT_TTL_MS - ttl) : 0);
+    const reads: RelayRead[] = list.map((id, i) => ({ id, value: values[i] ?? null, ageMs: ageOf(ttls[i]), placed: typeof placed[i] === 'number' ? placed[i] : 0 }));
     const merged = mergeRelayReads(table, reads, now, staleAfterMs);
     stats.malformed += merged.malformed;
     table = merged.table;

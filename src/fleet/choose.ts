@@ -2,7 +2,7 @@
  * Choosing a session's relay (Photon's master): pure functions of the relay table, `now` and a
  * random source. Eligible = fresh, normal, effective level below 9; the first preferred region
  * that has one, else any; then two draws of Photon's weighted random by effective level, and the
- * less loaded of the two (lower effective level, then fewer recent placements, then the first).
+ * less loaded of the two (lower predicted load, then fewer recent placements, then the first).
  */
 import {
   BINDINGS_PER_SESSION,
@@ -39,17 +39,25 @@ export function levelOfPct(pct: number): number {
 }
 
 /**
- * The report's level raised by the sessions placed on the relay lately (within the window its
- * inputs are averaged over): each is assumed to take what its sessions take on average (its
- * bindings share per binding × 2, at least DEFAULT_SESSION_PCT). So a burst of creates climbs
- * the levels as it lands instead of waiting for the averaged reports, and spreads.
+ * The relay's predicted load, percent: its binding share raised by the sessions placed on it
+ * lately (within the window its inputs are averaged over), each assumed to take what its
+ * sessions take on average (its bindings share per binding × 2, at least DEFAULT_SESSION_PCT);
+ * never below what its reported level stands for (10 % a level: its CPU or packets may be the
+ * busier input). So a burst of creates climbs the levels as it lands instead of waiting for the
+ * averaged reports, and spreads.
  */
+export function predictedLoadPct(relay: FleetRelay): number {
+  const reported = Math.min(MAX_LOAD_LEVEL, Math.max(0, Math.floor(relay.level)));
+  const measured = relay.bindings > 0 && relay.bindingsPct > 0 ? (relay.bindingsPct / relay.bindings) * BINDINGS_PER_SESSION : 0;
+  const perSession = Math.max(DEFAULT_SESSION_PCT, measured);
+  return Math.max(reported * 10, relay.bindingsPct + Math.max(0, relay.assigned) * perSession);
+}
+
+/** The level the choice weighs a relay by: its predicted load in Photon's 10 % steps, never below its reported level. */
 export function effectiveLevel(relay: FleetRelay): number {
   const reported = Math.min(MAX_LOAD_LEVEL, Math.max(0, Math.floor(relay.level)));
   if (relay.assigned <= 0) return reported;
-  const measured = relay.bindings > 0 && relay.bindingsPct > 0 ? (relay.bindingsPct / relay.bindings) * BINDINGS_PER_SESSION : 0;
-  const perSession = Math.max(DEFAULT_SESSION_PCT, measured);
-  return Math.max(reported, levelOfPct(relay.bindingsPct + relay.assigned * perSession));
+  return Math.max(reported, levelOfPct(predictedLoadPct(relay)));
 }
 
 /** Fresh, normal and below the top level: may take a new session. */
@@ -70,11 +78,15 @@ export function drawWeighted<T>(pool: readonly T[], weightOf: (item: T) => numbe
   return pool[pool.length - 1];
 }
 
-/** Whether `a` is strictly less loaded than `b`: lower effective level, else fewer placements in the window. */
+/**
+ * Whether `a` is strictly less loaded than `b`: lower predicted load (the effective level before
+ * rounding to 10 % steps, so five sessions' difference inside one level still counts), else fewer
+ * placements in the window.
+ */
 function lessLoaded(a: FleetRelay, b: FleetRelay): boolean {
-  const levelA = effectiveLevel(a);
-  const levelB = effectiveLevel(b);
-  return levelA !== levelB ? levelA < levelB : a.assigned < b.assigned;
+  const loadA = predictedLoadPct(a);
+  const loadB = predictedLoadPct(b);
+  return loadA !== loadB ? loadA < loadB : a.assigned < b.assigned;
 }
 
 /**

@@ -75,7 +75,9 @@ describe.skipIf(!redisAvailable())('a relay fleet in cluster mode (real processe
 
   it(`spreads ${SESSIONS} sessions placed by two nodes over 3 relays with max/mean ≤ 1.2`, async () => {
     const signaling = https.map((http) => `${http.replace(/^http/, 'ws')}/v1/signaling`);
-    await startPairs(SESSIONS, { host: (n) => signaling[n % 2]!, client: (n) => signaling[(n + 1) % 2]! }, pairs, ended);
+    // Pairs 0-1 host on c1, 2-3 on c2, …: each node creates relayed and direct sessions alike (pair n is relayed when n is even).
+    const hostNode = (n: number) => Math.floor(n / 2) % 2;
+    await startPairs(SESSIONS, { host: (n) => signaling[hostNode(n)]!, client: (n) => signaling[1 - hostNode(n)]! }, pairs, ended);
     const counts = await chosenCounts(https);
     const perNode = await Promise.all(https.map((http) => chosenCounts([http])));
     const values = Object.values(counts);

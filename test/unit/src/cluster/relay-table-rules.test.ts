@@ -33,6 +33,9 @@ describe('mergeRelayReads', () => {
     expect(isFresh(again, 13_001)).toBe(false);
     const next = mergeRelayReads(first.table, [read('r1', report('r1', { reportedAtMs: 1_700_000_002_000 }))], 12_000, 3_000).table.get('r1')!;
     expect(next.receivedAt).toBe(12_000);
+    // Written 700 ms before our read (its key's remaining lifetime says so): received then.
+    const aged = mergeRelayReads(first.table, [{ ...read('r1', report('r1', { reportedAtMs: 1_700_000_002_000 })), ageMs: 700 }], 12_000, 3_000).table.get('r1')!;
+    expect(aged.receivedAt).toBe(11_300);
   });
 
   it('an expired key keeps the last entry (stale by its age); an id never seen is a stale placeholder that is never chosen', () => {

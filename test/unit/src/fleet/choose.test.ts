@@ -93,6 +93,26 @@ describe('chooseRelay', () => {
     expect(worstSpread(1_000, 60, 3, 1)).toBeGreaterThan(1.2);
   });
 
+  it('between two draws, the lower predicted load wins even inside one level (bindings share plus recent placements), then fewer placements, then the first', () => {
+    const a = relay('a', { level: 2, bindings: 21, bindingsPct: 21 });
+    const b = relay('b', { level: 2, bindings: 29, bindingsPct: 29 });
+    // Draws of 0.9 then 0.1 over [a, b] (equal weights): b first, a second; a is less loaded.
+    const dice = (...values: number[]) => () => values.shift()!;
+    expect(chooseRelay([a, b], { regions: [] }, NOW, dice(0.9, 0.1))?.id).toBe('a');
+    expect(chooseRelay([a, b], { regions: [] }, NOW, dice(0.1, 0.9))?.id).toBe('a');
+    // Photon's single draw takes whatever it drew.
+    expect(chooseRelay([a, b], { regions: [] }, NOW, dice(0.9), { candidates: 1 })?.id).toBe('b');
+    // Four sessions placed on a lately (2 % each) make it the busier one: 29 % against 29 %, then fewer placements.
+    const busy = { ...a, assigned: 4 };
+    expect(chooseRelay([busy, b], { regions: [] }, NOW, dice(0.1, 0.9))?.id).toBe('b');
+    // A level reported above the bindings (CPU or packets): 10 % a level.
+    const hot = relay('hot', { level: 4, bindings: 2, bindingsPct: 2 });
+    expect(chooseRelay([hot, b], { regions: [] }, NOW, dice(0.1, 0.9))?.id).toBe('b');
+    // Equal: the first draw.
+    const twin = relay('twin', { level: 2, bindings: 29, bindingsPct: 29 });
+    expect(chooseRelay([twin, b], { regions: [] }, NOW, dice(0.9, 0.1))?.id).toBe('b');
+  });
+
   it('never picks a stale, draining or level-9 relay, and answers undefined when nobody is eligible', () => {
     const stale = relay('stale', { receivedAt: NOW - 3_001 });
     const draining = relay('draining', { state: 'draining' });
