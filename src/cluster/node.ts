@@ -17,6 +17,7 @@ import { createRedisEventBus, type ClusterEventBus } from './event-bus.js';
 import { createMembership, type Membership } from './membership.js';
 import { createRedisSessionStore, type RedisSessionStore } from './redis-store.js';
 import { createCaller, isFenced, type RedisCommander } from './redis-calls.js';
+import { createStatsShare, type StatsShare, type StatsShareOptions } from './stats-share.js';
 import { nodeMembersKey } from './keys.js';
 import { createRedisRelayTable, type RedisRelayTable, type RedisRelayTableOptions } from './relay-table.js';
 import { isNodeId, parseNodeMember } from './membership-rules.js';
@@ -54,6 +55,8 @@ export interface RedisCluster {
   isReaper(): boolean;
   /** The relay fleet's table on this node's Redis connection (started; closed with the node). */
   relayTable(options: Pick<RedisRelayTableOptions, 'local'>): Promise<RedisRelayTable>;
+  /** Shares this node's operator statistics (`own`) with the others and reads theirs (stats-share.ts). */
+  shareStats(own: StatsShareOptions['own']): StatsShare;
   /** After a drain: deletes this node's lease and registry entry, then closes. */
   leave(): Promise<void>;
   /** Stops the loops and closes the Redis clients (the lease lapses on its own). Idempotent. */
@@ -170,13 +173,16 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
       compareAndSet: (id, version, next, deliveries) => counted(store.compareAndSet(id, version, next, deliveries)),
       change: (id, attempt) => counted(store.change(id, attempt)),
       count: () => store.count(),
+      sample: (limit) => store.sample(limit),
       close: async () => undefined,
     };
+    let statsShare: StatsShare | undefined;
 
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> =>
       (closing ??= (async () => {
         membership.close();
+        statsShare?.close();
         deadlines?.close();
         relays?.close();
         await eventBus.close();
@@ -196,6 +202,10 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
       serve(built) {
         service = built;
       },
+      shareStats(own) {
+        statsShare?.close();
+        return (statsShare = createStatsShare(env, { redis: createCaller(commands), nodeId, own }));
+      },
       stats: () => {
         const bus = eventBus.stats();
         const { lastId: _lastId, ...busCounts } = bus;
@@ -212,6 +222,7 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
       },
       async leave() {
         membership.close();
+        await statsShare?.leave().catch((error: unknown) => logger.warn({ err: error }, 'statistics not deleted; the reaper removes them'));
         await membership.leave().catch((error: unknown) => logger.warn({ err: error }, 'lease not deleted; it lapses on its own'));
         await close();
       },
