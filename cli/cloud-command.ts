@@ -78,7 +78,8 @@ Environment:
   ${RELAY_TOKEN_ENV}  relay registration token (≥ 16 characters): relays started with
                  --register report to POST /v1/relays/report with it and new sessions are
                  spread over them by load (needs ${RELAY_SECRET_ENV}, the fleet's master secret;
-                 docs/operations.md, "A fleet of relays").
+                 docs/operations.md, "A fleet of relays"). With --redis-url the relays report
+                 to Redis (relay --redis-url) and the report endpoint is not served.
   ${cloudDefaults.METRICS_TOKEN_ENV}  when set, /metrics needs "Authorization: Bearer <token>".
   ${ADMIN_TOKEN_ENV}  the admin token, as --admin-token (the flag wins).
   LOG_LEVEL      pino level for the logs on stderr (default info).`;

@@ -158,3 +158,11 @@ export function relayReportKey(relayId: string): string {
 export function relayAssignedKey(relayId: string): string {
   return `pt:relay:${relayId}:assigned`;
 }
+
+/**
+ * The fleet's registry in Redis: a sorted set of relay ids scored by their last report's wall
+ * time (`ZADD pt:relays <reportedAtMs> <id>` with every report). Session nodes read it instead
+ * of scanning the keyspace, and find a relay that died (its report key expired) and the
+ * sessions still on it.
+ */
+export const RELAY_REGISTRY_KEY = 'pt:relays';

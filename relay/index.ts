@@ -30,6 +30,7 @@ export {
   MAX_RELAY_REPORT_BYTES,
   parseRelayReport,
   parseRelayReportJson,
+  RELAY_REGISTRY_KEY,
   relayAssignedKey,
   relayReportKey,
   type RelayLoadInputs,

@@ -42,7 +42,7 @@ export {
 } from './session/presence.js';
 export type { PeerSocket, PeerConnection } from './session/gateway.js';
 export type { SessionMetrics } from './session/metrics.js';
-export { createCloud, type Cloud, type CloudWithExternalRelay } from './cloud/create-cloud.js';
+export { createCloud, type Cloud, type CloudWithExternalRelay, type CloudWithoutEmbeddedRelay } from './cloud/create-cloud.js';
 export { proxyMatcher } from './session/http-limits.js';
 export * as cloudDefaults from './constants.js';
 export type { CloudOptions, ExternalRelayOptions } from './cloud/options.js';

@@ -8,6 +8,7 @@ import { Gauge, type Registry } from 'prom-client';
 import { createEnv, type Clock, type Logger } from '../../core/index.js';
 import type { SessionService } from '../session/service.js';
 import type { SessionServiceOptions } from '../session/options.js';
+import type { FleetRelay, RelayDirectory, SessionIndex } from '../fleet/index.js';
 import type { LivePair, StatsAggregates, StatsNode } from '../stats/index.js';
 
 export interface ClusterModeOptions {
@@ -25,6 +26,13 @@ export interface ClusterMode {
   /** What the session service runs on. */
   readonly session: Pick<SessionServiceOptions, 'store' | 'eventBus' | 'deadlines' | 'nodeId'>;
   readonly nodeId: string;
+  /** Whether this node holds the reaper lease: it alone runs the relay fleet's failover pass. */
+  isReaper(): boolean;
+  /**
+   * The relay fleet's table in Redis (read every second; `local` is this node's embedded relay),
+   * with the sessions by relay, and whether it is settled enough to drive failover.
+   */
+  relayTable(local: (() => FleetRelay) | undefined): Promise<{ directory: RelayDirectory; index: SessionIndex; settled(now: number): boolean }>;
   /** Hands the built service to the node and exposes the node's counters on its registry. */
   serve(service: SessionService, registry: Registry): void;
   /** Shares this node's operator statistics (`own`) through Redis; answers a reader of the other nodes'. */
@@ -46,6 +54,11 @@ export async function startClusterMode(options: ClusterModeOptions, logger: Logg
     clock: wall,
     nodeId: node.nodeId,
     session: { store: node.store, eventBus: node.eventBus, deadlines: node.deadlines, nodeId: node.nodeId },
+    isReaper: () => node.isReaper(),
+    async relayTable(local) {
+      const table = await node.relayTable(local ? { local } : {});
+      return { directory: table, index: table.index, settled: (now) => table.settled(now) };
+    },
     serve(service, registry) {
       node.serve(service);
       new Gauge({

@@ -26,7 +26,7 @@ import { serveMetrics } from './metrics-server.js';
 import type { CloudOptions, ExternalRelayOptions } from './options.js';
 import { advertisedAddress, advertisedAddress6 } from './public-ip.js';
 import { startClusterMode, type ClusterMode } from './cluster-mode.js';
-import { createCloudFleet } from './relay-fleet.js';
+import { createCloudFleet, embeddedRelayEntry } from './relay-fleet.js';
 import { createCloudStats, embeddedRelayRow, statsRelays } from './dashboard.js';
 import type { SessionStore } from '../session/store.js';
 import type { RelayTicketIssuer } from '../session/options.js';
@@ -68,13 +68,21 @@ export interface Cloud {
 export type CloudWithExternalRelay = Omit<Cloud, 'relayServer' | 'relay6'>;
 
 /**
+ * A cloud of a relay fleet started with `embeddedRelay: false`: only the fleet's relays carry
+ * relayed traffic, so it has no relay server, no relay WebSocket listener, and no relay endpoint
+ * of its own (`relay` has port 0; grants name each session's fleet relay).
+ */
+export type CloudWithoutEmbeddedRelay = Omit<Cloud, 'relayServer' | 'relay6' | 'relayWs'>;
+
+/**
  * The one-process cloud: session service + STUN server + relay, on the in-memory store, with
  * a relay secret generated at start unless given. With `relayEndpoint`, peers get that
  * external relay and the built-in one does not start.
  */
 export function createCloud(options: CloudOptions & ExternalRelayOptions): Promise<CloudWithExternalRelay>;
+export function createCloud(options: CloudOptions & { relayRegistrationToken: string; embeddedRelay: false }): Promise<CloudWithoutEmbeddedRelay>;
 export function createCloud(options?: CloudOptions): Promise<Cloud>;
-export async function createCloud(options: CloudOptions & Partial<ExternalRelayOptions> = {}): Promise<Cloud | CloudWithExternalRelay> {
+export async function createCloud(options: CloudOptions & Partial<ExternalRelayOptions> = {}): Promise<Cloud | CloudWithExternalRelay | CloudWithoutEmbeddedRelay> {
   const clock = options.clock ?? createRealClock();
   const logger = options.logger ?? createSilentLogger();
   const host = options.host ?? DEFAULT_CLOUD_HOST;
@@ -172,24 +180,29 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
       ...(relayServer ? { revoke: (sessionId: string, actor?: number) => relayServer.revoke(sessionId, actor) } : {}),
     };
     const embedded = relayServer;
+    const cluster: ClusterMode | undefined = options.cluster ? await startClusterMode(options.cluster, logger, options.clock) : undefined;
+    if (cluster) opened.push(cluster);
+    const fleetClock = cluster?.clock ?? clock;
+    const local = embedded ? { issuer: single, stats: () => embedded.stats(), maxBindings: relayDefaults.DEFAULT_MAX_BINDINGS } : undefined;
+    // Cluster mode: the table is Redis's (relays report there with --redis-url), failover runs on the reaper holder.
+    const clusterTable =
+      cluster && fleetToken !== undefined ? await cluster.relayTable(local ? embeddedRelayEntry(fleetClock, local, options.region) : undefined) : undefined;
     const cloudFleet =
       fleetToken === undefined
         ? undefined
         : createCloudFleet(
-            { clock, logger: logger.child({ service: 'fleet' }) },
+            { clock: fleetClock, logger: logger.child({ service: 'fleet' }) },
             {
               masterSecret: secret,
               registrationToken: fleetToken,
               ...(options.region ? { regions: [options.region] } : {}),
               ...(options.relayPolicy ? { policy: options.relayPolicy } : {}),
-              ...(embedded ? { local: { issuer: single, stats: () => embedded.stats(), maxBindings: relayDefaults.DEFAULT_MAX_BINDINGS } } : {}),
+              ...(local ? { local } : {}),
+              ...(clusterTable && cluster
+                ? { directory: clusterTable.directory, index: clusterTable.index, isMover: () => cluster.isReaper() && clusterTable.settled(fleetClock.now()) }
+                : {}),
             },
           );
-    let cluster: ClusterMode | undefined;
-    if (options.cluster) {
-      cluster = await startClusterMode(options.cluster, logger, options.clock);
-      opened.push(cluster);
-    }
     // The statistics read the service's store, made below: through a getter.
     const made: { store?: SessionStore } = {};
     const stats = createCloudStats(
@@ -224,10 +237,9 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
       cloudFleet.metrics(sessionService.metrics.registry);
     }
     if (cluster) {
-      const node = cluster;
-      node.serve(sessionService, sessionService.metrics.registry);
+      cluster.serve(sessionService, sessionService.metrics.registry);
       // Closing a cluster node drains it: its peers rejoin on the other nodes, their sessions live on.
-      opened.push({ close: () => node.drain(sessionService) });
+      opened.push({ close: () => cluster.drain(sessionService) });
     } else {
       opened.push(sessionService);
     }

@@ -24,6 +24,7 @@ import {
   type RelayDirectory,
   type RelayFleet,
   type RelayMover,
+  type SessionIndex,
 } from '../fleet/index.js';
 import type { RelayTicketIssuer } from '../session/options.js';
 import { createHttpRateLimit } from '../session/http-limits.js';
@@ -34,8 +35,10 @@ export interface CloudFleetOptions {
   masterSecret: string;
   /** Bearer token relays report with; without it the report endpoint is not served (404). */
   registrationToken?: string;
-  /** The table: default in memory, fed by the report endpoint (cluster mode passes the Redis reader). */
+  /** The table: default in memory, fed by the report endpoint (cluster mode passes the Redis reader, with `local` already in it). */
   directory?: RelayDirectory;
+  /** Sessions by relay. Default: in memory (cluster mode passes the Redis one). */
+  index?: SessionIndex;
   /** Preferred regions in order (the cloud's region). Default: any. */
   regions?: readonly string[];
   policy?: 'auto' | 'required';
@@ -58,31 +61,34 @@ export interface CloudFleet {
 /** Uniform in [0, 1) from 48 random bits. */
 const uniform = (): number => randomBytes(6).readUIntBE(0, 6) / 2 ** 48;
 
+/** The embedded relay as an entry of the table (id `local`, never stale, its level from its live bindings). */
+export function embeddedRelayEntry(clock: Clock, local: NonNullable<CloudFleetOptions['local']>, region: string | undefined): () => FleetRelay {
+  return () => {
+    const stats = local.stats();
+    const bindingsPct = (stats.bindings / local.maxBindings) * 100;
+    return {
+      id: LOCAL_RELAY_ID,
+      epoch: 0,
+      endpoint: local.issuer.endpoint,
+      ...(local.issuer.wsUrl ? { wsUrl: local.issuer.wsUrl } : {}),
+      region: region ?? '',
+      state: 'normal',
+      level: levelOfPct(bindingsPct),
+      bindingsPct,
+      bindings: stats.bindings,
+      sessions: stats.sessions,
+      reportedAtMs: clock.wallTime(),
+      receivedAt: clock.now(),
+      assigned: 0,
+      local: true,
+    };
+  };
+}
+
 export function createCloudFleet(env: { clock: Clock; logger: Logger }, options: CloudFleetOptions): CloudFleet {
   const { clock, logger } = env;
   const local = options.local;
-  const localEntry = local
-    ? (): FleetRelay => {
-        const stats = local.stats();
-        const bindingsPct = (stats.bindings / local.maxBindings) * 100;
-        return {
-          id: LOCAL_RELAY_ID,
-          epoch: 0,
-          endpoint: local.issuer.endpoint,
-          ...(local.issuer.wsUrl ? { wsUrl: local.issuer.wsUrl } : {}),
-          region: options.regions?.[0] ?? '',
-          state: 'normal',
-          level: levelOfPct(bindingsPct),
-          bindingsPct,
-          bindings: stats.bindings,
-          sessions: stats.sessions,
-          reportedAtMs: clock.wallTime(),
-          receivedAt: clock.now(),
-          assigned: 0,
-          local: true,
-        };
-      }
-    : undefined;
+  const localEntry = local ? embeddedRelayEntry(clock, local, options.regions?.[0]) : undefined;
   const memory: MemoryRelayDirectory | undefined = options.directory ? undefined : createMemoryRelayDirectory(localEntry ? { local: localEntry } : {});
   const directory = options.directory ?? memory!;
   const issuerFor = (relay: FleetRelay): RelayTicketIssuer => {
@@ -92,6 +98,7 @@ export function createCloudFleet(env: { clock: Clock; logger: Logger }, options:
   };
   const fleet = createRelayFleet(env, {
     directory,
+    ...(options.index ? { index: options.index } : {}),
     issuerFor,
     random: uniform,
     ...(options.regions ? { regions: options.regions } : {}),

@@ -95,6 +95,16 @@ export const DRAIN_TIMEOUT_MS = 5_000;
 /** The failover grace: how long a dead or draining node's members stay detached (active, unseen) for their SDKs to rejoin elsewhere, ms (spec §0). */
 export const FAILOVER_GRACE_MS = 10_000;
 
+/**
+ * Placements on a relay remembered in `pt:relay:<id>:placed`, ms: the fleet's window (its relays
+ * average their load over 10 reports), so every node sees every node's placements of that window.
+ */
+export const RELAY_PLACED_WINDOW_MS = 10_000;
+/** Relay ids read from `pt:relays` per refresh at most (freshest first): a table no larger than the memory one's. */
+export const RELAY_TABLE_MAX = 1_000;
+/** Keys per MGET of a refresh: one command never carries a thousand relays' reports. */
+export const RELAY_TABLE_BATCH = 100;
+
 /** How often a node shares its operator statistics (`pt:stats`), ms: the dashboard refreshes every 2 s, counts move slower. */
 export const STATS_SHARE_MS = 5_000;
 /** A node's statistics older than this are shown as not reporting, ms (three missed shares). */

@@ -9,3 +9,5 @@ export { createRedisCluster, createWallClock, defaultNodeId, type RedisCluster, 
 export { createRedisEventBus, type ClusterEventBus, type RedisEventBusOptions } from './event-bus.js';
 export { createRedisDeadlines, type ClusterDeadlines } from './deadlines.js';
 export { createMembership, NODES_KEY, type Membership, type MembershipOptions } from './membership.js';
+export { createRedisRelayTable, relayPlacedKey, relaySessionsKey, type RedisRelayTable, type RedisRelayTableOptions, type RelayTableStats } from './relay-table.js';
+export { mergeRelayReads, type RelayRead } from './relay-table-rules.js';

@@ -67,6 +67,8 @@ export interface Membership {
   start(): Promise<void>;
   /** One reaper round now (the timer runs it every reaperPeriodMs); resolves with the nodes reaped. */
   reap(): Promise<string[]>;
+  /** Whether this node held the reaper lease at its last round, within the lease's lifetime (who runs the relay failover). */
+  isReaper(): boolean;
   /** Drain or shutdown: stops the loops and deletes this node's lease and registry entry. */
   leave(): Promise<void>;
   /** Stops the loops without touching Redis (the lease lapses on its own). */
@@ -93,6 +95,7 @@ export function createMembership(env: Env, options: MembershipOptions): Membersh
   let refreshTimer: TimerHandle | undefined;
   let reaperTimer: TimerHandle | undefined;
   let scanCursor = '0';
+  let reaperHeldAt: number | undefined;
   const stats = { fenced: 0, reaped: 0, detached: 0, refreshFailures: 0 };
 
   const info = (): string => JSON.stringify({ incarnation, startedAt: clock.now(), ...options.info?.() });
@@ -203,7 +206,11 @@ export function createMembership(env: Env, options: MembershipOptions): Membersh
     reaping = true;
     try {
       const holder = `${node}:${incarnation}`;
-      if (refreshReplyOf(await tracked(['EVAL', REAPER, '1', REAPER_KEY, holder, String(REAPER_LEASE_MS)])) !== 'held') return [];
+      if (refreshReplyOf(await tracked(['EVAL', REAPER, '1', REAPER_KEY, holder, String(REAPER_LEASE_MS)])) !== 'held') {
+        reaperHeldAt = undefined;
+        return [];
+      }
+      reaperHeldAt = clock.now();
       if (!reaperMayAct(connectedAt, clock.now(), leaseMs)) return [];
       const known = new Set<string>();
       const registry = await tracked(['HKEYS', NODES_KEY]);
@@ -252,6 +259,7 @@ export function createMembership(env: Env, options: MembershipOptions): Membersh
       reaperTimer = clock.setInterval(() => void reap(), options.reaperPeriodMs ?? REAPER_PERIOD_MS);
     },
     reap,
+    isReaper: () => registered && !stopped && reaperHeldAt !== undefined && clock.now() - reaperHeldAt < REAPER_LEASE_MS,
     async leave() {
       this.close();
       registered = false;

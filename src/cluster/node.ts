@@ -19,6 +19,7 @@ import { createRedisSessionStore, type RedisSessionStore } from './redis-store.j
 import { createCaller, isFenced, type RedisCommander } from './redis-calls.js';
 import { createStatsShare, type StatsShare, type StatsShareOptions } from './stats-share.js';
 import { nodeMembersKey } from './keys.js';
+import { createRedisRelayTable, type RedisRelayTable, type RedisRelayTableOptions } from './relay-table.js';
 import { isNodeId, parseNodeMember } from './membership-rules.js';
 
 export interface RedisClusterOptions {
@@ -50,6 +51,10 @@ export interface RedisCluster {
   serve(service: ClusterService): void;
   /** Counters for metrics. */
   stats(): Record<string, number>;
+  /** Whether this node holds the reaper lease (it alone runs the relay failover pass). */
+  isReaper(): boolean;
+  /** The relay fleet's table on this node's Redis connection (started; closed with the node). */
+  relayTable(options: Pick<RedisRelayTableOptions, 'local'>): Promise<RedisRelayTable>;
   /** Shares this node's operator statistics (`own`) with the others and reads theirs (stats-share.ts). */
   shareStats(own: StatsShareOptions['own']): StatsShare;
   /** After a drain: deletes this node's lease and registry entry, then closes. */
@@ -149,6 +154,7 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
     });
     await eventBus.start();
     let deadlines: ClusterDeadlines | undefined;
+    let relays: RedisRelayTable | undefined;
 
     // A write refused by the fence reaches the client as SERVICE_UNAVAILABLE (FencedError is one); counted here.
     let fencedWrites = 0;
@@ -178,6 +184,7 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
         membership.close();
         statsShare?.close();
         deadlines?.close();
+        relays?.close();
         await eventBus.close();
         await store.close();
         await closeClients();
@@ -202,7 +209,16 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
       stats: () => {
         const bus = eventBus.stats();
         const { lastId: _lastId, ...busCounts } = bus;
-        return { ...busCounts, ...membership.stats(), ...(deadlines?.stats() ?? {}), fencedWrites };
+        const table = relays?.stats();
+        const relayCounts: Record<string, number> = table ? { relayTableRefreshFailures: table.refreshFailures, relayTableMalformed: table.malformed, relayTableWriteFailures: table.writeFailures } : {};
+        return { ...busCounts, ...membership.stats(), ...(deadlines?.stats() ?? {}), ...relayCounts, fencedWrites };
+      },
+      isReaper: () => membership.isReaper(),
+      async relayTable(tableOptions) {
+        relays?.close();
+        relays = createRedisRelayTable(env, { ...tableOptions, commands, nodeId, prunes: () => membership.isReaper() });
+        await relays.start();
+        return relays;
       },
       async leave() {
         membership.close();

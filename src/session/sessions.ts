@@ -258,7 +258,11 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     if (!placed.ok) plugin.discard();
     if (!placed.ok) refuse(placed.code, placed.message);
     const session = plugin.stamp({ ...created.change.next!, ...(placed.relay ? { relay: placed.relay } : {}) });
-    if (!(await store.insert(session))) return plugin.discard(), false;
+    if (!(await store.insert(session))) {
+      // Not created (its name was taken meanwhile): the fleet forgets the placement's session.
+      if (placed.relay) relays?.released?.(placed.relay.id, sessionId);
+      return plugin.discard(), false;
+    }
     plugin.activate(session);
     peer.sessionsCreated += 1;
     quotas.created(sessionId, peer.address);

@@ -1,7 +1,7 @@
 // POST /v1/relays/report and GET /v1/admin/relays on a real cloud: the token, hostile bodies, the rate bound, and tickets for the chosen relay.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTicketVerifier, deriveRelayKey } from '../../../../relay/index.js';
-import { createCloud, type Cloud } from '../../../../src/index.js';
+import { createCloud, type Cloud, type CloudWithoutEmbeddedRelay } from '../../../../src/index.js';
 import { EventType, RequestType } from '../../../../src/protocol/index.js';
 import { TestSignalingClient } from '../../../support/signaling-client.js';
 
@@ -24,7 +24,7 @@ const report = (over: Record<string, unknown> = {}) => ({
 });
 
 describe('relay report endpoint', () => {
-  let cloud: Cloud;
+  let cloud: CloudWithoutEmbeddedRelay;
   let plain: Cloud;
   const post = (body: unknown, headers: Record<string, string> = {}, base = cloud.httpUrl) =>
     fetch(`${base}/v1/relays/report`, {
@@ -41,6 +41,13 @@ describe('relay report endpoint', () => {
   afterAll(async () => {
     await cloud?.close();
     await plain?.close();
+  });
+
+  it('a cloud with embeddedRelay: false runs no relay, and its type says so (no relayServer, relayWs or relay6)', () => {
+    expect('relayServer' in cloud).toBe(false);
+    expect('relayWs' in cloud).toBe(false);
+    expect('relay6' in cloud).toBe(false);
+    expect('relayServer' in plain).toBe(true);
   });
 
   it('without a registration token the endpoint does not exist (404)', async () => {
