@@ -66,6 +66,12 @@ export const INBOX_MAX_DELIVERIES_PER_ENTRY = 4_096;
 export const INBOX_MAX_ENTRY_BYTES = 4 * 1024 * 1024;
 /** Pub/sub channel of lobby changes (`<node>\n<appKey>`): loss-tolerant, the lobby feed is periodic. */
 export const LOBBY_CHANNEL = 'pt:lobby';
+/**
+ * Shortest time between two lobby PUBLISHes of one app from one node, ms: a busy app published
+ * one per create, join and leave (each fanned out to every node); the lobby feed pushes a list
+ * at most every 500 ms anyway, so 100 ms adds little to what a subscriber sees.
+ */
+export const LOBBY_PUBLISH_INTERVAL_MS = 100;
 
 // Deadlines (deadlines.ts).
 /** How often every node polls the due deadlines, ms: the player-TTL precision is this plus clock skew (spec §7.5). */

@@ -20,8 +20,10 @@ import {
   INBOX_READ_COUNT,
   INBOX_RETRY_MS,
   LOBBY_CHANNEL,
+  LOBBY_PUBLISH_INTERVAL_MS,
   REDIS_COMMAND_TIMEOUT_MS,
 } from './constants.js';
+import { createLobbyCoalescer } from './lobby-coalescer.js';
 import { createInboxRouter, parseInboxEntry, type InboxCounters, type InboxLimits } from './inbox-router.js';
 import { inboxKey } from './keys.js';
 import { fromJsonText } from './record-codec.js';
@@ -102,6 +104,11 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
   let readErrors = 0;
   let publishErrors = 0;
   let malformed = 0;
+
+  // Other nodes' lobby subscribers: at most one PUBLISH per app per interval (lobby-coalescer.ts).
+  const lobbyOut = createLobbyCoalescer(clock, LOBBY_PUBLISH_INTERVAL_MS, (appKey) => {
+    command(['PUBLISH', LOBBY_CHANNEL, `${options.nodeId}\n${appKey}`]).catch(() => undefined);
+  });
 
   const tellLobby = (appKey: string): void => {
     for (const listener of [...lobbyListeners]) {
@@ -217,8 +224,8 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
     },
     lobbyChanged(appKey) {
       tellLobby(appKey);
-      // Other nodes' lobby subscribers; this node's heard it above (its own message is skipped).
-      command(['PUBLISH', LOBBY_CHANNEL, `${options.nodeId}\n${appKey}`]).catch(() => undefined);
+      // This node's subscribers heard it above (its own message is skipped when it comes back).
+      lobbyOut.changed(appKey);
     },
     onLobbyChanged(listener) {
       lobbyListeners.add(listener);
@@ -245,6 +252,7 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
     },
     async close() {
       running = false;
+      lobbyOut.close();
       wake?.();
       await loop;
       router.clear();
