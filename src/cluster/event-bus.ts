@@ -50,6 +50,8 @@ export interface RedisEventBusOptions {
    * past the reader): members bound here may have missed events and need a fresh welcome.
    */
   onInboxReset?(why: string): void;
+  /** Every inbox entry of a commit read (session, version after it), before its events are handed on. */
+  onEntry?(sessionId: string, version: number): void;
   limits?: Partial<InboxLimits>;
 }
 
@@ -173,6 +175,7 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
         malformed += 1;
         continue;
       }
+      if (parsed.version > 0) options.onEntry?.(parsed.sessionId, parsed.version);
       router.deliver(parsed);
     }
     return entries.length;

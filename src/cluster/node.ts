@@ -142,6 +142,8 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
       subscriber: { subscribe: (channel, listener) => subscriber.subscribe(channel, (message: string) => listener(message)) },
       nodeId,
       publish: (sessionId, deliveries) => store.publish(sessionId, deliveries),
+      // Another node's commit reached a member here: this node's copy of the record is older.
+      onEntry: (sessionId, version) => store.seen(sessionId, version),
       // Events for the members here may be lost: their SDKs rejoin (1012) and get a fresh START snapshot.
       onInboxReset: (why) => service?.restartConnections(`this node's inbox lost events (${why}): reconnect and rejoin`),
     });
@@ -160,6 +162,7 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
       routesDeliveries: true,
       insert: (session) => counted(store.insert(session)),
       get: (id) => store.get(id),
+      getRecent: (id) => store.getRecent(id),
       findByName: (appKey, name) => store.findByName(appKey, name),
       find: (query) => store.find(query),
       compareAndSet: (id, version, next, deliveries) => counted(store.compareAndSet(id, version, next, deliveries)),

@@ -5,10 +5,11 @@ import { nextDeadline } from '../session/expiry.js';
 import type { Delivery, Session } from '../session/model.js';
 import type { SessionStore } from '../session/store.js';
 import { matchesQuery, type SessionQuery } from '../session/views.js';
-import { FIND_MAX_SCANNED, FIND_PAGE, LOCK_TTL_MS, MAX_RECORD_BYTES, REDIS_COMMAND_TIMEOUT_MS } from './constants.js';
+import { FIND_MAX_SCANNED, FIND_PAGE, LOCK_TTL_MS, MAX_RECORD_BYTES, RECORD_CACHE_FRESH_MS, RECORD_CACHE_MAX, REDIS_COMMAND_TIMEOUT_MS } from './constants.js';
 import { createGroupCommitter, type CommitStats, type SessionWriter, type Versioned, type WriteReply } from './group-commit.js';
 import { nodeMembersKey, partitionKeys, partitionTag } from './keys.js';
 import { decodeSession, encodeSession, toJsonText } from './record-codec.js';
+import { createRecordCache } from './record-cache.js';
 import { FencedError, createCaller, loadLibrary, type RedisCommander } from './redis-calls.js';
 
 export interface RedisSessionStoreOptions {
@@ -24,17 +25,22 @@ export interface RedisSessionStoreOptions {
   commandTimeoutMs?: number;
   /** Load the Functions library (FUNCTION LOAD REPLACE). Default true. */
   loadLibrary?: boolean;
+  /** Session records kept as node-local copies (record-cache.ts); 0 turns the cache off. Default RECORD_CACHE_MAX. */
+  cacheEntries?: number;
 }
 
 export interface RedisSessionStore extends SessionStore {
   readonly routesDeliveries: true;
   change: NonNullable<SessionStore['change']>;
+  getRecent: NonNullable<SessionStore['getRecent']>;
   /** Deliveries outside a commit (known addresses on entry), routed by the session's member → node map, inbox version 0. */
   publish(sessionId: string, deliveries: readonly Delivery[]): Promise<void>;
   /** Group commit counters (commits, lost races, locks taken, waits on another node's lock). */
   stats(): CommitStats;
   /** Sessions with a member on `node` (`pt:nm:<node>`): the reaper's list. */
   sessionsOnNode(node: string): Promise<{ tag: string; sessionId: string }[]>;
+  /** An inbox entry told this node the session reached `version`: an older cached copy is dropped. */
+  seen(sessionId: string, version: number): void;
 }
 
 /** The arguments a record write carries beside the record: what the indexes need without decoding it. */
@@ -78,6 +84,14 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
   if (options.loadLibrary ?? true) await loadLibrary(options.client);
   let closed = false;
   let lockSerial = 0;
+  const maxEntries = options.cacheEntries ?? RECORD_CACHE_MAX;
+  const cache = createRecordCache(() => env.clock.now(), { maxEntries: Math.max(1, maxEntries), freshMs: maxEntries > 0 ? RECORD_CACHE_FRESH_MS : 0 });
+  const cached = (sessionId: string): Versioned | undefined => (maxEntries > 0 ? cache.get(sessionId) : undefined);
+  const keep = (sessionId: string, record: Versioned | undefined): Versioned | undefined => {
+    if (maxEntries > 0 && record) cache.put(sessionId, record);
+    else if (maxEntries > 0) cache.drop(sessionId);
+    return record;
+  };
 
   const open = (): void => {
     if (closed) throw new Error('the Redis session store is closed');
@@ -91,7 +105,7 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
 
   const read = async (sessionId: string): Promise<Versioned | undefined> => {
     const reply = asArray(await redis.fcallRo('pt_get', [sessionId]));
-    return reply ? versioned(reply[0], reply[1]) : undefined;
+    return keep(sessionId, reply ? versioned(reply[0], reply[1]) : undefined);
   };
 
   const write = async (sessionId: string, appKey: string, version: number, next: Session | null, deliveries: readonly Delivery[], token: string): Promise<WriteReply> => {
@@ -99,16 +113,17 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
     const args = [nodeId, incarnation, sessionId, partitionTag(appKey), String(version), token, ...record, ...deliveryArgs(deliveries)];
     const reply = asArray(await redis.fcall('pt_commit', args)) ?? [];
     const code = Number(reply[0]);
-    if (code > 0) return { kind: 'ok', version: code };
-    if (code === -1) return { kind: 'conflict', current: versioned(reply[1], reply[2]) };
+    if (code > 0) return keep(sessionId, next ? { version: code, session: next } : undefined), { kind: 'ok', version: code };
+    if (code === -1) return { kind: 'conflict', current: keep(sessionId, versioned(reply[1], reply[2]))! };
     if (code === -2) throw new FencedError(nodeId);
-    if (code === -3) return { kind: 'missing' };
+    if (code === -3) return keep(sessionId, undefined), { kind: 'missing' };
     if (code === -4) return { kind: 'locked' };
     throw new Error(`pt_commit answered ${JSON.stringify(reply)}`);
   };
 
   const writer: SessionWriter = {
     read,
+    cached,
     write,
     async lock(sessionId, appKey, token) {
       const key = partitionKeys(partitionTag(appKey)).lock(sessionId);
@@ -128,7 +143,9 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
       const args = [nodeId, incarnation, session.sessionId, partitionTag(session.appKey), ...recordArgs(session, maxBytes), ...nodeArgs(session)];
       const reply = await redis.fcall('pt_create', args);
       if (reply === 'FENCED') throw new FencedError(nodeId);
-      return Number(reply) === 1;
+      const made = Number(reply) === 1;
+      if (made) keep(session.sessionId, { version: 1, session });
+      return made;
     },
 
     async get(sessionId) {
@@ -136,11 +153,20 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
       return read(sessionId);
     },
 
+    async getRecent(sessionId) {
+      open();
+      return (maxEntries > 0 ? cache.recent(sessionId) : undefined) ?? read(sessionId);
+    },
+
     async findByName(appKey, name) {
       open();
+      const copy = maxEntries > 0 ? cache.recentByName(appKey, name) : undefined;
+      if (copy) return copy.session;
       const reply = asArray(await redis.fcallRo('pt_by_name', [partitionTag(appKey), name]));
       if (!reply) return undefined;
-      const { session } = versioned(reply[1], reply[2]);
+      const found = versioned(reply[1], reply[2]);
+      const { session } = found;
+      if (reply[0] === session.sessionId) keep(session.sessionId, found);
       // Two apps whose tags collide (80 bits: not in practice) still never see each other's sessions.
       return session.appKey === appKey ? session : undefined;
     },
@@ -187,6 +213,7 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
     },
 
     stats: () => committer.stats(),
+    seen: (sessionId, version) => cache.seen(sessionId, version),
 
     async publish(sessionId, deliveries) {
       open();
