@@ -50,8 +50,11 @@ export interface RedisEventBusOptions {
    * past the reader): members bound here may have missed events and need a fresh welcome.
    */
   onInboxReset?(why: string): void;
-  /** Every inbox entry of a commit read (session, version after it), before its events are handed on. */
-  onEntry?(sessionId: string, version: number): void;
+  /**
+   * Every inbox entry of a commit read (session, version after it, the record written when the
+   * entry carries it: untrusted text), before its events are handed on.
+   */
+  onEntry?(sessionId: string, version: number, record?: string): void;
   limits?: Partial<InboxLimits>;
 }
 
@@ -170,12 +173,13 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
         continue;
       }
       lastId = item[0];
-      const parsed = parseInboxEntry(fieldsOf(item[1]), limits, decode);
+      const fields = fieldsOf(item[1]);
+      const parsed = parseInboxEntry(fields, limits, decode);
       if (!parsed) {
         malformed += 1;
         continue;
       }
-      if (parsed.version > 0) options.onEntry?.(parsed.sessionId, parsed.version);
+      if (parsed.version > 0) options.onEntry?.(parsed.sessionId, parsed.version, fields?.r);
       router.deliver(parsed);
     }
     return entries.length;

@@ -79,8 +79,10 @@ local function apply_nodes(p, tag, sid, new_pairs)
 end
 
 -- items: flat actor, '[actor,event]' JSON. One inbox entry per target node, in delivery order;
--- an actor on no node (none recorded) is nobody's to deliver to, as on the local bus.
-local function route(sid, v, newmap, oldmap, items)
+-- an actor on no node (none recorded) is nobody's to deliver to, as on the local bus. With rec,
+-- the entries to nodes other than self also carry the record written (field r), so those nodes'
+-- copies stay current and their next commit needs no read.
+local function route(sid, v, newmap, oldmap, items, self, rec)
   local by_node, order = {}, {}
   for i = 1, #items, 2 do
     local node = newmap[items[i]] or oldmap[items[i]]
@@ -91,8 +93,12 @@ local function route(sid, v, newmap, oldmap, items)
     end
   end
   for _, node in ipairs(order) do
-    redis.call('XADD', 'pt:in:' .. node, 'MAXLEN', '~', INBOX_MAXLEN, '*', 's', sid, 'v', v,
-               'd', '[' .. table.concat(by_node[node], ',') .. ']')
+    local d = '[' .. table.concat(by_node[node], ',') .. ']'
+    if rec and node ~= self then
+      redis.call('XADD', 'pt:in:' .. node, 'MAXLEN', '~', INBOX_MAXLEN, '*', 's', sid, 'v', v, 'd', d, 'r', rec)
+    else
+      redis.call('XADD', 'pt:in:' .. node, 'MAXLEN', '~', INBOX_MAXLEN, '*', 's', sid, 'v', v, 'd', d)
+    end
   end
   return #order
 end
@@ -145,9 +151,10 @@ local function commit(keys, a)
   if cur[1] ~= expected then return { -1, cur[1], cur[2] } end
   local v = tonumber(cur[1]) + 1
   local i = 8
-  local oldmap, newmap
+  local oldmap, newmap, rec
   if a[7] == '1' then
     local r = record_fields(a, i)
+    rec = r.b
     i = i + 9
     local pairs_list
     pairs_list, i = list_at(a, i)
@@ -163,7 +170,7 @@ local function commit(keys, a)
     drop_partition_if_empty(p, tag)
   end
   local items = list_at(a, i)
-  route(sid, v, newmap, oldmap, items)
+  route(sid, v, newmap, oldmap, items, node, rec)
   if lk then redis.call('DEL', p .. 'lk:' .. sid) end
   return { v }
 end

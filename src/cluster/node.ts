@@ -142,8 +142,8 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
       subscriber: { subscribe: (channel, listener) => subscriber.subscribe(channel, (message: string) => listener(message)) },
       nodeId,
       publish: (sessionId, deliveries) => store.publish(sessionId, deliveries),
-      // Another node's commit reached a member here: this node's copy of the record is older.
-      onEntry: (sessionId, version) => store.seen(sessionId, version),
+      // Another node's commit reached a member here: its record replaces this node's older copy.
+      onEntry: (sessionId, version, record) => store.seen(sessionId, version, record),
       // Events for the members here may be lost: their SDKs rejoin (1012) and get a fresh START snapshot.
       onInboxReset: (why) => service?.restartConnections(`this node's inbox lost events (${why}): reconnect and rejoin`),
     });

@@ -39,8 +39,11 @@ export interface RedisSessionStore extends SessionStore {
   stats(): CommitStats;
   /** Sessions with a member on `node` (`pt:nm:<node>`): the reaper's list. */
   sessionsOnNode(node: string): Promise<{ tag: string; sessionId: string }[]>;
-  /** An inbox entry told this node the session reached `version`: an older cached copy is dropped. */
-  seen(sessionId: string, version: number): void;
+  /**
+   * An inbox entry told this node the session reached `version`: its record (untrusted text, when
+   * the entry carries one) becomes this node's copy; without one an older copy is dropped.
+   */
+  seen(sessionId: string, version: number, record?: string): void;
 }
 
 /** The arguments a record write carries beside the record: what the indexes need without decoding it. */
@@ -213,7 +216,19 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
     },
 
     stats: () => committer.stats(),
-    seen: (sessionId, version) => cache.seen(sessionId, version),
+    seen(sessionId, version, record) {
+      if (maxEntries <= 0) return;
+      const held = cache.get(sessionId);
+      if (record === undefined || (held && held.version >= version)) return cache.seen(sessionId, version);
+      try {
+        const session = decodeSession(record, maxBytes);
+        if (session.sessionId !== sessionId) throw new Error('the record is of another session');
+        cache.put(sessionId, { version, session });
+      } catch (error) {
+        cache.drop(sessionId);
+        env.logger.warn({ err: error, sessionId }, 'ignoring a malformed record in an inbox entry');
+      }
+    },
 
     async publish(sessionId, deliveries) {
       open();

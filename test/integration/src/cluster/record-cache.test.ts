@@ -1,6 +1,7 @@
 // The node-local record copies against a real redis-server: a commit from a stale copy lands (one refused write, no lost race),
 // a refusal decided on a copy is decided again on a fresh read, an inbox entry of a newer version drops the copy.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { inboxKey, partitionKeys, partitionTag } from '../../../../src/cluster/index.js';
 import { admit, remove } from '../../../../src/session/model.js';
 import { REDIS_MISSING, redisAvailable, startRedis, type TestRedis } from '../../../support/redis.js';
 import { startNode } from '../../../support/redis-store.js';
@@ -70,6 +71,31 @@ describe.skipIf(!redisAvailable())('redis store: node-local record copies', () =
     expect(a.store.stats()).toMatchObject({ commits: 1, cacheHits: 0, staleCopies: 0, conflicts: 0 });
     // A look-up by name no longer answers from the dropped copy either.
     expect((await a.store.findByName(made('s1').appKey, 's1'))!.members).toHaveLength(3);
+  });
+
+  it('a commit tells other nodes its record in their inbox entries (not its own node\'s): their copies stay current', async () => {
+    const a = await startNode(redis, 'node-a');
+    const b = await startNode(redis, 'node-b');
+    const admin = await redis.client();
+    const hosted = made('s1', { maxPlayers: 8 });
+    const onA = { ...hosted, members: hosted.members.map((m) => ({ ...m, node: 'node-a' })) };
+    expect(await a.store.insert(onA)).toBe(true);
+    // b admits a client placed on b: PEER_JOINED goes to the host on a, with the record.
+    const applied = await b.store.change('s1', (s) => {
+      const out = admit(s, entrant('from-b'), 0);
+      return out.ok ? { ...out, change: { ...out.change, next: { ...out.change.next!, members: out.change.next!.members.map((m) => (m.node ? m : { ...m, node: 'node-b' })) } } } : out;
+    });
+    const entries = (await admin.xRange(inboxKey('node-a'), '-', '+')) as Array<{ message: Record<string, string> }>;
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.message.v).toBe(String(applied!.version));
+    expect(entries[0]!.message.r).toBe(String(await admin.hGet(partitionKeys(partitionTag(hosted.appKey)).session('s1'), 'b')));
+    expect(await admin.exists(inboxKey('node-b'))).toBe(0);
+    a.store.seen('s1', applied!.version!, entries[0]!.message.r);
+    await a.store.change('s1', (s) => admit(s, entrant('from-a'), 0));
+    expect(a.store.stats()).toMatchObject({ commits: 1, cacheHits: 1, staleCopies: 0, conflicts: 0 });
+    // A malformed record is dropped, never cached.
+    a.store.seen('s1', 99, '{"not":"a session"}');
+    expect(await a.store.getRecent('s1')).toMatchObject({ version: applied!.version! + 1 });
   });
 
   it('a copy of a session closed elsewhere: the change finds it missing and the copy goes', async () => {
