@@ -236,8 +236,9 @@ export function createGroupCommitter(writer: SessionWriter, lockToken: () => str
         const queue = queues.get(sessionId);
         if (queue) return void queue.push(step); // a commit is in flight: this goes in the next batch
         queues.set(sessionId, [step]);
-        // Started after this tick: the changes that arrive together go in the first batch together.
-        queueMicrotask(() => void drain(sessionId));
+        // Started after this turn's I/O callbacks: the changes that arrive together (two members'
+        // requests read from two sockets in one turn) go in the first batch together.
+        setImmediate(() => void drain(sessionId));
       });
     },
     pending: () => inFlight,

@@ -90,6 +90,16 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
   const maxEntries = options.cacheEntries ?? RECORD_CACHE_MAX;
   const cache = createRecordCache(() => env.clock.now(), { maxEntries: Math.max(1, maxEntries), freshMs: maxEntries > 0 ? RECORD_CACHE_FRESH_MS : 0 });
   const cached = (sessionId: string): Versioned | undefined => (maxEntries > 0 ? cache.get(sessionId) : undefined);
+  // SHA-1 per write showed in the profile: an app's tag is computed once (bounded: apps are few, a flood of app keys resets it).
+  const tags = new Map<string, string>();
+  const tagOf = (appKey: string): string => {
+    let tag = tags.get(appKey);
+    if (tag === undefined) {
+      if (tags.size >= 1_024) tags.clear();
+      tags.set(appKey, (tag = partitionTag(appKey)));
+    }
+    return tag;
+  };
   const keep = (sessionId: string, record: Versioned | undefined): Versioned | undefined => {
     if (maxEntries > 0 && record) cache.put(sessionId, record);
     else if (maxEntries > 0) cache.drop(sessionId);
@@ -113,7 +123,7 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
 
   const write = async (sessionId: string, appKey: string, version: number, next: Session | null, deliveries: readonly Delivery[], token: string): Promise<WriteReply> => {
     const record = next ? ['1', ...recordArgs(next, maxBytes), ...nodeArgs(next)] : ['0', ...nodeArgs(null)];
-    const args = [nodeId, incarnation, sessionId, partitionTag(appKey), String(version), token, ...record, ...deliveryArgs(deliveries)];
+    const args = [nodeId, incarnation, sessionId, tagOf(appKey), String(version), token, ...record, ...deliveryArgs(deliveries)];
     const reply = asArray(await redis.fcall('pt_commit', args)) ?? [];
     const code = Number(reply[0]);
     if (code > 0) return keep(sessionId, next ? { version: code, session: next } : undefined), { kind: 'ok', version: code };
@@ -129,11 +139,11 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
     cached,
     write,
     async lock(sessionId, appKey, token) {
-      const key = partitionKeys(partitionTag(appKey)).lock(sessionId);
+      const key = partitionKeys(tagOf(appKey)).lock(sessionId);
       return (await redis.call(['SET', key, token, 'NX', 'PX', String(LOCK_TTL_MS)])) === 'OK';
     },
     async unlock(sessionId, appKey, token) {
-      await redis.fcall('pt_unlock', [partitionTag(appKey), sessionId, token]);
+      await redis.fcall('pt_unlock', [tagOf(appKey), sessionId, token]);
     },
   };
   const committer = createGroupCommitter(writer, () => `${nodeId}/${incarnation}/${++lockSerial}`, (ms) => sleep(ms));
@@ -143,7 +153,7 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
 
     async insert(session) {
       open();
-      const args = [nodeId, incarnation, session.sessionId, partitionTag(session.appKey), ...recordArgs(session, maxBytes), ...nodeArgs(session)];
+      const args = [nodeId, incarnation, session.sessionId, tagOf(session.appKey), ...recordArgs(session, maxBytes), ...nodeArgs(session)];
       const reply = await redis.fcall('pt_create', args);
       if (reply === 'FENCED') throw new FencedError(nodeId);
       const made = Number(reply) === 1;
@@ -165,7 +175,7 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
       open();
       const copy = maxEntries > 0 ? cache.recentByName(appKey, name) : undefined;
       if (copy) return copy.session;
-      const reply = asArray(await redis.fcallRo('pt_by_name', [partitionTag(appKey), name]));
+      const reply = asArray(await redis.fcallRo('pt_by_name', [tagOf(appKey), name]));
       if (!reply) return undefined;
       const found = versioned(reply[1], reply[2]);
       const { session } = found;
@@ -182,14 +192,14 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
      */
     async find(query: SessionQuery) {
       open();
-      const keys = partitionKeys(partitionTag(query.appKey));
+      const keys = partitionKeys(tagOf(query.appKey));
       const index = query.listed ? (query.notFull ? keys.joinable : keys.listed) : keys.all;
       const out: Session[] = [];
       let skip = query.offset ?? 0;
       for (let start = 0; out.length < query.limit && start < FIND_MAX_SCANNED; start += FIND_PAGE) {
         const ids = asArray(await redis.call(['ZRANGE', index, String(start), String(start + FIND_PAGE - 1)])) ?? [];
         if (ids.length === 0) break;
-        const flat = asArray(await redis.fcallRo('pt_records', [partitionTag(query.appKey), ...ids.map(String)])) ?? [];
+        const flat = asArray(await redis.fcallRo('pt_records', [tagOf(query.appKey), ...ids.map(String)])) ?? [];
         for (let i = 0; i < ids.length && out.length < query.limit; i++) {
           if (flat[2 * i] === null || flat[2 * i] === undefined) continue; // closed since the page was read
           const { session } = versioned(flat[2 * i], flat[2 * i + 1]);
