@@ -19,4 +19,11 @@ export default tseslint.config(
     files: ['bin/**/*.js', 'eslint.config.js', 'layers.config.js'],
     languageOptions: { globals: { process: 'readonly' } },
   },
+  {
+    // The dashboard page runs in the browser.
+    files: ['dashboard/**/*.js'],
+    languageOptions: {
+      globals: { document: 'readonly', location: 'readonly', history: 'readonly', sessionStorage: 'readonly', fetch: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URLSearchParams: 'readonly' },
+    },
+  },
 );

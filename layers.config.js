@@ -42,7 +42,7 @@ const egressOnlyCore = { regex: String.raw`^\.\./(?!\.\./core/)`, message: 'src/
  * loads Redis), and only cloud/ and cli/ reach it.
  */
 const sessionNotCluster = forbid(['cluster'], 'src/session/ never imports src/cluster/ (cluster builds on session, not the reverse).');
-const clusterBelowCloud = forbid(['cloud', 'cli'], 'src/cluster/ is below src/cloud/ and the CLI: it imports only session/, protocol/ and core/.');
+const clusterBelowCloud = forbid(['cloud', 'cli'], 'src/cluster/ is below src/cloud/ and the CLI: it imports only session/, protocol/, stats/ and core/.');
 
 /**
  * src/fleet/ (the relay fleet: table, choice, failover) sits between session and cloud like
@@ -53,6 +53,13 @@ const clusterBelowCloud = forbid(['cloud', 'cli'], 'src/cluster/ is below src/cl
 const sessionNotFleet = forbid(['fleet'], 'src/session/ never imports src/fleet/ (it sees the fleet through the SessionRelays seam).');
 const fleetBelowCloud = forbid(['cloud', 'cluster', 'cli'], 'src/fleet/ is below src/cloud/ and src/cluster/: it imports only session/, protocol/, relay/ and core/.');
 
+/**
+ * src/stats/ (the operator's statistics) sits between session and cloud: it may import session/,
+ * protocol/ and core/; session/ hands it reports through the ConnectReportSink seam it defines.
+ */
+const sessionNotStats = forbid(['stats'], 'src/session/ never imports src/stats/ (it reports through the ConnectReportSink seam).');
+const statsBelowCloud = forbid(['cloud', 'cluster', 'fleet', 'cli'], 'src/stats/ is below src/cloud/: it imports only session/, protocol/ and core/.');
+
 const rule = (patterns) => ({ 'no-restricted-imports': ['error', { patterns: [throughIndex, ...patterns] }] });
 
 export const layerRules = [
@@ -62,7 +69,8 @@ export const layerRules = [
     rules: rule([...floors[wire.split('/')[0]], onlyCore]),
   })),
   { files: ['src/egress/**/*.ts'], rules: rule([...floors.src, egressOnlyCore]) },
-  { files: ['src/session/**/*.ts'], rules: rule([...floors.src, sessionNotCluster, sessionNotFleet]) },
+  { files: ['src/session/**/*.ts'], rules: rule([...floors.src, sessionNotCluster, sessionNotFleet, sessionNotStats]) },
+  { files: ['src/stats/**/*.ts'], rules: rule([...floors.src, statsBelowCloud]) },
   { files: ['src/fleet/**/*.ts'], rules: rule([...floors.src, fleetBelowCloud]) },
   { files: ['src/cluster/**/*.ts'], rules: rule([...floors.src, clusterBelowCloud]) },
 ];

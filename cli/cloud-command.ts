@@ -50,7 +50,8 @@ Options:
                      JSON file ({"apps": {"<appId>|*": {"auth": …, "plugins": …}}, "egress": …});
                      "$env:NAME" values are read from the environment (docs/configuration.md)
   --admin-token T    serve the admin endpoints (/v1/admin/…: webhook deliveries, dead letters,
-                     replay, test send) to "Authorization: Bearer T"; ≥ 16 characters; prefer
+                     replay, test send; /v1/stats, the data of the /dashboard page) to
+                     "Authorization: Bearer T"; ≥ 16 characters; prefer
                      ${ADMIN_TOKEN_ENV} (a flag shows in the process list)
   --redis-url URL    cluster mode: share sessions with the other cloud processes on this Redis
                      (or Valkey) ≥ 7.0: redis://[user:pass@]host:port, rediss://… or

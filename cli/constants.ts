@@ -18,6 +18,8 @@ export const CLI_MIN_ECHO_RATIO = 0.95;
 
 /** The demo cloud's public virtual address (TEST-NET-3, never routed on the real internet). */
 export const DEMO_CLOUD_ADDRESS = '203.0.113.10';
+/** The demo cloud's second address: its STUN server answers from it too, so discovery names every NAT (RFC 5780). */
+export const DEMO_CLOUD_ALT_ADDRESS = '203.0.113.11';
 /** App id of the demo's peers. */
 export const DEMO_APP_ID = 'punchthrough-demo';
 /** One-way latency of each demo peer's access link, ms: a plausible home broadband hop. */

@@ -1,18 +1,27 @@
 // The `demo` command: shows the connection process on the virtual NAT network.
 import { DEMO_DEFAULT_CLIENTS } from './constants.js';
 import { DEMO_NAT_KINDS, runDemo, type DemoEvent, type DemoNatKind } from './demo/scenario.js';
+import { runDashboardDemo } from './demo/dashboard-demo.js';
 import { ExitCode, UsageError, intFlag, parseFlags, writeJson, type CliCommand } from './io.js';
 import { runnerLogger } from './runner-logger.js';
 
 const kinds = DEMO_NAT_KINDS.join(', ');
 const usage = `Usage: punchthrough demo [--host-nat KIND] [--client-nat KIND] [--clients N] [--json]
+       punchthrough demo --dashboard [--port N] [--admin-token TOKEN]
 
 Shows the whole connection process on the virtual NAT network: a cloud (session service, STUN,
 relay) on a public virtual host, a game host and N clients each behind its own NAT. Prints a
 timeline of the steps with millisecond timestamps, each client's connection attempts and the
 path it ended on (direct, or through the relay). Exits 0 when every client connected.
 
+With --dashboard: a cloud on the virtual network with a scripted mix of NAT pairs (open, cones,
+symmetric; some direct, some through the relay) and a player replaced every 5 s, serving its
+operator dashboard on 127.0.0.1:PORT until Ctrl-C; prints the page's URL with the admin token.
+
 Options:
+  --dashboard        run the dashboard demo (see above)
+  --port N           its HTTP port (default 7070; 0 picks a free one)
+  --admin-token T    its admin token (default: a random one, printed)
   --host-nat KIND    the host's NAT (default port-restricted-cone)
   --client-nat KIND  each client's NAT (default port-restricted-cone)
   --clients N        clients to start (default ${DEMO_DEFAULT_CLIENTS})
@@ -36,7 +45,17 @@ export const demoCommand: CliCommand = {
       'client-nat': { type: 'string' },
       clients: { type: 'string' },
       json: { type: 'boolean', default: false },
+      dashboard: { type: 'boolean', default: false },
+      port: { type: 'string' },
+      'admin-token': { type: 'string' },
     });
+    if (values.dashboard) {
+      const adminToken = values['admin-token'];
+      if (adminToken !== undefined && adminToken.length < 16) throw new UsageError('--admin-token must be at least 16 characters');
+      const port = intFlag('port', values.port, 7070, 0, 65535);
+      const json = values.json || !(io.stdout as { isTTY?: boolean }).isTTY;
+      return runDashboardDemo(io, { port, json, logger: runnerLogger('demo', io.env.LOG_LEVEL ?? 'warn'), ...(adminToken ? { adminToken } : {}) });
+    }
     const hostNat = natKind('host-nat', values['host-nat']);
     const clientNat = natKind('client-nat', values['client-nat']);
     const clients = intFlag('clients', values.clients, DEMO_DEFAULT_CLIENTS, 1, 50);

@@ -23,7 +23,10 @@ import type { ResolvedOptions } from './options.js';
 import type { Emit, PeerDriver, Progress } from './peer-driver.js';
 import { Players } from './players.js';
 import type { Signaling } from './signaling.js';
-import type { PeerConnectedEvent } from './types.js';
+import type { PathChangedEvent, PeerConnectedEvent } from './types.js';
+
+/** A measured RTT as a report field: whole ms, absent when not measured. */
+const rttOf = (rttMs: number | undefined): { rttMs?: number } => (rttMs === undefined || !Number.isFinite(rttMs) ? {} : { rttMs: Math.max(0, Math.round(rttMs)) });
 
 export interface CloudEventsHooks {
   emit: Emit;
@@ -178,10 +181,18 @@ export class CloudEvents {
   connected(event: PeerConnectedEvent, signaling: Signaling | undefined): void {
     if (this.self?.mode !== 'client') return;
     signaling
-      ?.request({ type: RequestType.CONNECTED, peerId: event.peerId, path: event.path, ms: Math.max(0, Math.round(event.ms)) })
+      ?.request({ type: RequestType.CONNECTED, peerId: event.peerId, path: event.path, ms: Math.max(0, Math.round(event.ms)), ...rttOf(event.rttMs) })
       .catch((error: unknown) => this.env.logger.debug({ err: error }, 'connect report not delivered'));
     this.#waiter?.resolve(event);
     this.#waiter = undefined;
+  }
+
+  /** A client's pair moved to another path: the cloud's statistics learn it (an older cloud refuses; nothing depends on it). */
+  pathChanged(event: PathChangedEvent, rttMs: number | undefined, signaling: Signaling | undefined): void {
+    if (this.self?.mode !== 'client') return;
+    signaling
+      ?.request({ type: RequestType.PATH_REPORT, peerId: event.peerId, path: event.path, reason: event.reason, ...rttOf(rttMs) })
+      .catch((error: unknown) => this.env.logger.debug({ err: error }, 'path report not delivered'));
   }
 
   /** A client's start fails with `error` (attempts exhausted, shutdown, session closed). */

@@ -16,7 +16,7 @@ import { connectTimeoutMessage, firstAttemptOfPath, type ScheduleConfig } from '
 import { reliableCounters } from './peer/reliable/counters.js';
 import type { PairRole } from './peer/sealer.js';
 import { ROLES, type LinkSettings } from './peer-roles.js';
-import type { NetworkRunnerEvents, PeerConnectedEvent, ProgressFlow } from './types.js';
+import type { NetworkRunnerEvents, PathChangedEvent, PeerConnectedEvent, ProgressFlow } from './types.js';
 
 interface PeerEntry {
   peerId: string;
@@ -53,6 +53,8 @@ export interface PeerDriverHooks {
   selfReflexive?(): boolean;
   /** A connected pair fell back to the relay: this end's own NAT may have rebound. */
   fellBack?(): void;
+  /** A connected pair's path changed (already announced as `pathChanged`), with the path's RTT when measured. */
+  pathChanged?(event: PathChangedEvent, rttMs: number | undefined): void;
 }
 
 export interface PeerDriverConfig {
@@ -289,6 +291,11 @@ export class PeerDriver {
     }, Math.max(0, due - clock.now()));
   }
 
+  #onPathChanged(entry: PeerEntry, event: PathChangedEvent): void {
+    this.hooks.emit('pathChanged', event);
+    this.hooks.pathChanged?.(event, entry.link.core.rttMs);
+  }
+
   #carryOut(entry: PeerEntry, outputs: LinkOutput[]): void {
     const { hooks } = this;
     for (const output of outputs) {
@@ -306,7 +313,7 @@ export class PeerDriver {
           this.#onConnected(entry, output.via, output.rttMs, output.attempt);
           break;
         case 'pathChanged':
-          hooks.emit('pathChanged', {
+          this.#onPathChanged(entry, {
             peerId: entry.peerId,
             path: output.via.path,
             remote: hooks.remote(output.via),

@@ -128,6 +128,7 @@ export class NetworkRunner extends EventEmitter<NetworkRunnerEvents> implements 
         progress,
         guard,
         connected: (event) => this.#cloud.connected(event, this.#signaling),
+        pathChanged: (event, rttMs) => this.#cloud.pathChanged(event, rttMs, this.#signaling),
         failed: (code, message) => this.#cloud.rejectStart(new PunchthroughError(code, message)),
         selfReflexive: () => this.#watch.hasReflexive,
         fellBack: () => this.#watch.check(),

@@ -8,6 +8,7 @@ import { Gauge, type Registry } from 'prom-client';
 import { createEnv, type Clock, type Logger } from '../../core/index.js';
 import type { SessionService } from '../session/service.js';
 import type { SessionServiceOptions } from '../session/options.js';
+import type { LivePair, StatsAggregates, StatsNode } from '../stats/index.js';
 
 export interface ClusterModeOptions {
   /** `redis://host:port`, `rediss://…` or `unix:///path/redis.sock`. */
@@ -26,6 +27,8 @@ export interface ClusterMode {
   readonly nodeId: string;
   /** Hands the built service to the node and exposes the node's counters on its registry. */
   serve(service: SessionService, registry: Registry): void;
+  /** Shares this node's operator statistics (`own`) through Redis; answers a reader of the other nodes'. */
+  shareStats(own: () => { aggregates: StatsAggregates; pairs: LivePair[] }): () => Promise<{ aggregates: StatsAggregates[]; pairs: LivePair[]; nodes: StatsNode[] }>;
   /** Drain: detach the members bound here, close their sockets with 1012, delete the lease. */
   drain(service: SessionService): Promise<void>;
   close(): Promise<void>;
@@ -54,6 +57,10 @@ export async function startClusterMode(options: ClusterModeOptions, logger: Logg
           for (const [counter, value] of Object.entries(node.stats())) this.set({ counter }, value);
         },
       });
+    },
+    shareStats(own) {
+      const share = node.shareStats(own);
+      return () => share.peers();
     },
     async drain(service) {
       await service.drain(node.failoverGraceMs, cluster.DRAIN_TIMEOUT_MS);

@@ -27,6 +27,8 @@ import type { CloudOptions, ExternalRelayOptions } from './options.js';
 import { advertisedAddress, advertisedAddress6 } from './public-ip.js';
 import { startClusterMode, type ClusterMode } from './cluster-mode.js';
 import { createCloudFleet } from './relay-fleet.js';
+import { createCloudStats, embeddedRelayRow, statsRelays } from './dashboard.js';
+import type { SessionStore } from '../session/store.js';
 import type { RelayTicketIssuer } from '../session/options.js';
 
 export interface Cloud {
@@ -188,8 +190,22 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
       cluster = await startClusterMode(options.cluster, logger, options.clock);
       opened.push(cluster);
     }
+    // The statistics read the service's store, made below: through a getter.
+    const made: { store?: SessionStore } = {};
+    const stats = createCloudStats(
+      { clock: cluster?.clock ?? clock, logger: logger.child({ service: 'stats' }) },
+      {
+        store: () => made.store!,
+        relays: () => (cloudFleet ? statsRelays(cloudFleet.fleet.directory, (cluster?.clock ?? clock).now()) : embeddedRelayRow(embedded, options.region)),
+        ...(cluster ? { peers: () => peerStats!() } : {}),
+      },
+    );
+    // Cluster mode: every node's counts and pairs meet in Redis; any node answers for all.
+    const peerStats = cluster?.shareStats(() => ({ aggregates: stats.collector.aggregates(), pairs: stats.collector.pairs() }));
+    opened.push({ close: async () => stats.close() });
     const sessionService = buildSessionService({
       ...options.session,
+      connectReports: stats.collector,
       ...cluster?.session,
       ...(options.hooks ? { hooks: options.hooks } : {}),
       metricsElsewhere: options.metricsPort !== undefined,
@@ -200,6 +216,9 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
       ...(relayServer || external ? { relay: single } : {}),
       ...(cloudFleet ? { relays: cloudFleet.fleet } : {}),
     });
+    made.store = sessionService.store;
+    stats.routes(sessionService.app, options.session?.adminToken);
+    stats.metrics(sessionService.metrics.registry);
     if (cloudFleet) {
       cloudFleet.routes(sessionService.app, options.session?.adminToken);
       cloudFleet.metrics(sessionService.metrics.registry);

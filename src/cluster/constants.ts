@@ -53,6 +53,8 @@ export const RECORD_CACHE_FRESH_MS = 1_000;
 export const FIND_PAGE = 64;
 /** Most index entries one find() examines before it answers with what it has: bounds a filter that matches nothing. */
 export const FIND_MAX_SCANNED = 2_048;
+/** Partitions the dashboard's session page walks (one SSCAN page of pt:apps): a fleet of many apps shows the first ones. */
+export const SAMPLE_MAX_APPS = 64;
 
 // Inbox reading and routing (event-bus.ts, inbox-router.ts).
 /** Entries one XREAD returns at most: large enough to catch up after a blip in a few reads. */
@@ -110,3 +112,12 @@ export const REAPER_CONCURRENCY = 16;
 export const DRAIN_TIMEOUT_MS = 5_000;
 /** The failover grace: how long a dead or draining node's members stay detached (active, unseen) for their SDKs to rejoin elsewhere, ms (spec §0). */
 export const FAILOVER_GRACE_MS = 10_000;
+
+/** How often a node shares its operator statistics (`pt:stats`), ms: the dashboard refreshes every 2 s, counts move slower. */
+export const STATS_SHARE_MS = 5_000;
+/** A node's statistics older than this are shown as not reporting, ms (three missed shares). */
+export const STATS_STALE_MS = 15_000;
+/** Live pairs a node shares (its newest): enough for the dashboard's page of sessions. */
+export const MAX_SHARED_PAIRS = 1_000;
+/** Largest statistics field a node writes or reads, bytes (1,000 pairs at ~150 B and the fixed-size counts fit). */
+export const MAX_STATS_BYTES = 256 * 1024;

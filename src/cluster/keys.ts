@@ -52,3 +52,5 @@ export const leaseKey = (node: string): string => `pt:lease:${node}`;
 export const APPS_KEY = 'pt:apps';
 /** The reaper's lease. */
 export const REAPER_KEY = 'pt:reaper';
+/** The operator's statistics: hash node → JSON of its counts and live pairs (stats-share.ts). */
+export const STATS_KEY = 'pt:stats';

@@ -15,7 +15,7 @@ import {
   REAPER_PERIOD_MS,
   REDIS_COMMAND_TIMEOUT_MS,
 } from './constants.js';
-import { inboxKey, leaseKey, nodeMembersKey, REAPER_KEY } from './keys.js';
+import { inboxKey, leaseKey, nodeMembersKey, REAPER_KEY, STATS_KEY } from './keys.js';
 import { deadNodes, isNodeId, leaseVerdict, parseNodeMember, reaperMayAct, refreshReplyOf } from './membership-rules.js';
 import { createCaller, type RedisCommander } from './redis-calls.js';
 
@@ -29,9 +29,9 @@ const REFRESH = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPI
 const REGISTER = `local v = redis.call('GET', KEYS[1]) if v == false or v == ARGV[5] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) redis.call('HSET', KEYS[2], ARGV[3], ARGV[4]) return 1 end return 0`;
 // KEYS[1] reaper lease; ARGV: holder, ttl.
 const REAPER = `local v = redis.call('GET', KEYS[1]) if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end if v == false then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end return 0`;
-// KEYS[1] dead node's lease, KEYS[2] its member set, KEYS[3] its inbox, KEYS[4] registry; ARGV: node.
+// KEYS[1] dead node's lease, KEYS[2] its member set, KEYS[3] its inbox, KEYS[4] registry, KEYS[5] statistics; ARGV: node.
 // One step: a node that registers again between a check and the deletes keeps its keys.
-const FORGET = `if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end redis.call('DEL', KEYS[2], KEYS[3]) redis.call('HDEL', KEYS[4], ARGV[1]) return 1`;
+const FORGET = `if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end redis.call('DEL', KEYS[2], KEYS[3]) redis.call('HDEL', KEYS[4], ARGV[1]) redis.call('HDEL', KEYS[5], ARGV[1]) return 1`;
 // KEYS[1] lease, KEYS[2] registry, KEYS[3] inbox; ARGV: incarnation, node. Deletes only our own lease,
 // and with it our inbox: once the lease and registry entry are gone no reaper would ever find it
 // (a member still routed here recreates it and keeps pt:nm:<node>, which the reaper does find).
@@ -195,7 +195,7 @@ export function createMembership(env: Env, options: MembershipOptions): Membersh
     } while (cursor !== '0' && seen < 64 * REAPER_BATCH);
     if (cursor !== '0') return false;
     // Came back meanwhile (a restart under the same id): its keys are its own again (checked in the same step as the deletes).
-    return refreshReplyOf(await tracked(['EVAL', FORGET, '4', leaseKey(dead), nodeMembersKey(dead), inboxKey(dead), NODES_KEY, dead])) === 'held';
+    return refreshReplyOf(await tracked(['EVAL', FORGET, '5', leaseKey(dead), nodeMembersKey(dead), inboxKey(dead), NODES_KEY, STATS_KEY, dead])) === 'held';
   };
 
   const reap = async (): Promise<string[]> => {

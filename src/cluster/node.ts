@@ -17,6 +17,7 @@ import { createRedisEventBus, type ClusterEventBus } from './event-bus.js';
 import { createMembership, type Membership } from './membership.js';
 import { createRedisSessionStore, type RedisSessionStore } from './redis-store.js';
 import { createCaller, isFenced, type RedisCommander } from './redis-calls.js';
+import { createStatsShare, type StatsShare, type StatsShareOptions } from './stats-share.js';
 import { nodeMembersKey } from './keys.js';
 import { isNodeId, parseNodeMember } from './membership-rules.js';
 
@@ -49,6 +50,8 @@ export interface RedisCluster {
   serve(service: ClusterService): void;
   /** Counters for metrics. */
   stats(): Record<string, number>;
+  /** Shares this node's operator statistics (`own`) with the others and reads theirs (stats-share.ts). */
+  shareStats(own: StatsShareOptions['own']): StatsShare;
   /** After a drain: deletes this node's lease and registry entry, then closes. */
   leave(): Promise<void>;
   /** Stops the loops and closes the Redis clients (the lease lapses on its own). Idempotent. */
@@ -168,13 +171,16 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
       compareAndSet: (id, version, next, deliveries) => counted(store.compareAndSet(id, version, next, deliveries)),
       change: (id, attempt) => counted(store.change(id, attempt)),
       count: () => store.count(),
+      sample: (limit) => store.sample(limit),
       close: async () => undefined,
     };
+    let statsShare: StatsShare | undefined;
 
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> =>
       (closing ??= (async () => {
         membership.close();
+        statsShare?.close();
         deadlines?.close();
         await eventBus.close();
         await store.close();
@@ -193,6 +199,10 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
       serve(built) {
         service = built;
       },
+      shareStats(own) {
+        statsShare?.close();
+        return (statsShare = createStatsShare(env, { redis: createCaller(commands), nodeId, own }));
+      },
       stats: () => {
         const bus = eventBus.stats();
         const { lastId: _lastId, ...busCounts } = bus;
@@ -200,6 +210,7 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
       },
       async leave() {
         membership.close();
+        await statsShare?.leave().catch((error: unknown) => logger.warn({ err: error }, 'statistics not deleted; the reaper removes them'));
         await membership.leave().catch((error: unknown) => logger.warn({ err: error }, 'lease not deleted; it lapses on its own'));
         await close();
       },

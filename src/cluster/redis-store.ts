@@ -5,9 +5,9 @@ import { nextDeadline } from '../session/expiry.js';
 import type { Delivery, Session } from '../session/model.js';
 import type { SessionStore } from '../session/store.js';
 import { matchesQuery, type SessionQuery } from '../session/views.js';
-import { FIND_MAX_SCANNED, FIND_PAGE, LOCK_TTL_MS, MAX_RECORD_BYTES, RECORD_CACHE_FRESH_MS, RECORD_CACHE_MAX, REDIS_COMMAND_TIMEOUT_MS } from './constants.js';
+import { FIND_MAX_SCANNED, FIND_PAGE, LOCK_TTL_MS, MAX_RECORD_BYTES, RECORD_CACHE_FRESH_MS, RECORD_CACHE_MAX, REDIS_COMMAND_TIMEOUT_MS, SAMPLE_MAX_APPS } from './constants.js';
 import { createGroupCommitter, type CommitStats, type SessionWriter, type Versioned, type WriteReply } from './group-commit.js';
-import { nodeMembersKey, partitionKeys, partitionTag } from './keys.js';
+import { APPS_KEY, nodeMembersKey, partitionKeys, partitionTag } from './keys.js';
 import { decodeSession, encodeSession, toJsonText } from './record-codec.js';
 import { createRecordCache } from './record-cache.js';
 import { FencedError, createCaller, loadLibrary, type RedisCommander } from './redis-calls.js';
@@ -33,6 +33,7 @@ export interface RedisSessionStore extends SessionStore {
   readonly routesDeliveries: true;
   change: NonNullable<SessionStore['change']>;
   getRecent: NonNullable<SessionStore['getRecent']>;
+  sample: NonNullable<SessionStore['sample']>;
   /** Deliveries outside a commit (known addresses on entry), routed by the session's member → node map, inbox version 0. */
   publish(sessionId: string, deliveries: readonly Delivery[]): Promise<void>;
   /** Group commit counters (commits, lost races, locks taken, waits on another node's lock). */
@@ -208,6 +209,21 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
           else out.push(session);
         }
         if (ids.length < FIND_PAGE) break;
+      }
+      return out;
+    },
+
+    /** The dashboard's page: the oldest sessions of each partition in turn (SSCAN of pt:apps, bounded), until `limit`. */
+    async sample(limit) {
+      open();
+      const out: Session[] = [];
+      const tags = (asArray(await redis.call(['SSCAN', APPS_KEY, '0', 'COUNT', String(SAMPLE_MAX_APPS)])) ?? [])[1];
+      for (const tag of (asArray(tags) ?? []).slice(0, SAMPLE_MAX_APPS).map(String)) {
+        if (out.length >= limit) break;
+        const ids = asArray(await redis.call(['ZRANGE', partitionKeys(tag).all, '0', String(limit - out.length - 1)])) ?? [];
+        if (ids.length === 0) continue;
+        const flat = asArray(await redis.fcallRo('pt_records', [tag, ...ids.map(String)])) ?? [];
+        for (let i = 0; i < ids.length; i++) if (flat[2 * i] !== null && flat[2 * i] !== undefined) out.push(versioned(flat[2 * i], flat[2 * i + 1]).session);
       }
       return out;
     },

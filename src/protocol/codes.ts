@@ -54,6 +54,8 @@ export const RequestType = {
   AUTHENTICATE: 14,
   /** {@link RpcRequest}: WebRPC — the cloud calls the game's backend (or an in-process handler) for this peer and returns its answer. */
   RPC: 15,
+  /** {@link PathReportRequest}: a client's pair moved to another path (relay → direct, …): the operator's statistics. */
+  PATH_REPORT: 16,
 } as const;
 export type RequestType = (typeof RequestType)[keyof typeof RequestType];
 

@@ -69,6 +69,7 @@ export interface ResultOf {
   [RequestType.SET_PROPERTIES]: EmptyResult;
   [RequestType.REPORT_ADDRESSES]: EmptyResult;
   [RequestType.CONNECTED]: EmptyResult;
+  [RequestType.PATH_REPORT]: EmptyResult;
   [RequestType.KICK]: EmptyResult;
   [RequestType.LOBBY_SUBSCRIBE]: ListResult;
   [RequestType.RESTORE]: JoinResult;

@@ -1,7 +1,7 @@
 // Requests (peer → service): one interface per request type, and their union.
 import type { JsonValue } from '../../core/index.js';
 import type { RequestType } from './codes.js';
-import type { ConnectPath, KickReason, NatAxisValue, NatType, Properties, WireEndpoint } from './values.js';
+import type { ConnectPath, KickReason, NatAxisValue, NatType, PathChangeReason, Properties, WireEndpoint } from './values.js';
 
 interface RequestBase {
   /** Positive integer (1 … 2^31−1) the peer picks; echoed in the reply. */
@@ -244,6 +244,25 @@ export interface ConnectedRequest extends RequestBase {
   path: ConnectPath;
   /** Milliseconds from receiving the server's addresses to the accept; ≥ 0. */
   ms: number;
+  /** The handshake's round-trip time, ms (added after the first release: older services ignore it). */
+  rttMs?: number;
+}
+
+/**
+ * A connected client's pair moved to another path (the SDK's pathChanged): the service keeps each
+ * pair's path and RTT and counts upgrades and fallbacks for the operator (docs/operations.md,
+ * "Dashboard"). Fire and forget: a service older than it answers INVALID_REQUEST, which the SDK
+ * ignores. Errors: `NOT_IN_SESSION`.
+ */
+export interface PathReportRequest extends RequestBase {
+  type: typeof RequestType.PATH_REPORT;
+  /** The server's peer id. */
+  peerId: string;
+  /** The path now carrying the pair's traffic. */
+  path: ConnectPath;
+  reason: PathChangeReason;
+  /** The path's round-trip time when measured, ms. */
+  rttMs?: number;
 }
 
 /**
@@ -318,6 +337,7 @@ export type Request =
   | SetPropertiesRequest
   | ReportAddressesRequest
   | ConnectedRequest
+  | PathReportRequest
   | KickRequest
   | LobbySubscribeRequest
   | RpcRequest

@@ -107,6 +107,7 @@ const resultSchemas: { [T in RequestType]: Schema<ResultOf[T]> } = {
   [RequestType.SET_PROPERTIES]: emptyResult,
   [RequestType.REPORT_ADDRESSES]: emptyResult,
   [RequestType.CONNECTED]: emptyResult,
+  [RequestType.PATH_REPORT]: emptyResult,
   [RequestType.KICK]: emptyResult,
   [RequestType.LOBBY_SUBSCRIBE]: listResult,
   [RequestType.RESTORE]: joinResult,

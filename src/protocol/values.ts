@@ -32,6 +32,10 @@ export const NAT_AXIS_VALUES: readonly NatAxisValue[] = NAT_AXES;
 export type ConnectPath = 'direct' | 'relay';
 export const CONNECT_PATHS: readonly ConnectPath[] = ['direct', 'relay'];
 
+/** Why a connected pair's path changed (the SDK's pathChanged): relay → direct, direct → relay, a new address, a better one. */
+export type PathChangeReason = 'upgrade' | 'fallback' | 'roamed' | 'better';
+export const PATH_CHANGE_REASONS: readonly PathChangeReason[] = ['upgrade', 'fallback', 'roamed', 'better'];
+
 /** Why a session closed. */
 export type SessionCloseReason =
   /** The server peer sent a leave request. */

@@ -62,6 +62,10 @@ export function handlerTable(sessions: Sessions, lobby?: LobbyFeed, rpc?: Dispat
       sessions.connected(peer, request);
       reply({});
     },
+    [RequestType.PATH_REPORT]: ({ peer, request, reply }) => {
+      sessions.pathReport(peer, request);
+      reply({});
+    },
     [RequestType.KICK]: async ({ peer, request, reply }) => {
       await sessions.kick(peer, request);
       reply({});

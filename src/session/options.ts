@@ -45,6 +45,7 @@ import { validateApps, type AppsConfig } from './apps.js';
 import { noHooks, type SessionHooks } from './hooks.js';
 import type { DeadlineScheduler, EventBus } from './presence.js';
 import { createMemorySessionStore, type SessionStore } from './store.js';
+import type { ConnectReportSink } from './connect-reports.js';
 import type { SessionRelays } from './relay-fleet.js';
 
 /**
@@ -76,6 +77,8 @@ export interface SessionServiceOptions {
   relay?: RelayTicketIssuer;
   /** A fleet of relays: each session gets one at create, and its grants name it (relay-fleet.ts). Default: none (`relay`). */
   relays?: SessionRelays;
+  /** Where clients' connect and path reports go (the cloud's statistics, src/stats). Default: none. */
+  connectReports?: ConnectReportSink;
   /** Largest signaling frame, bytes; larger frames close the connection (1009). Default 16 KiB. */
   maxFrameBytes?: number;
   /** Sessions one connection may create over its lifetime. Default 32. */
@@ -181,7 +184,7 @@ export interface SessionServiceOptions {
   nodeId?: string;
 }
 
-type Optional = 'relay' | 'relays' | 'metricsToken' | 'adminToken' | 'eventBus' | 'deadlines' | 'nodeId';
+type Optional = 'relay' | 'relays' | 'connectReports' | 'metricsToken' | 'adminToken' | 'eventBus' | 'deadlines' | 'nodeId';
 export type ResolvedOptions = Required<Omit<SessionServiceOptions, Optional>> & Pick<SessionServiceOptions, Optional>;
 
 export function resolveOptions(options: SessionServiceOptions): ResolvedOptions {
@@ -192,6 +195,7 @@ export function resolveOptions(options: SessionServiceOptions): ResolvedOptions 
     stunServers: options.stunServers ?? [],
     relay: options.relay,
     relays: options.relays,
+    connectReports: options.connectReports,
     maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
     maxSessionsPerConnection: options.maxSessionsPerConnection ?? DEFAULT_MAX_SESSIONS_PER_CONNECTION,
     maxPropertiesBytes: options.maxPropertiesBytes ?? DEFAULT_MAX_PROPERTIES_BYTES,

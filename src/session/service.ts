@@ -21,12 +21,15 @@ import { appExtensions } from './apps.js';
 import { registerWebhookAdminRoutes } from '../webhooks/admin.js';
 import { createSessionMetrics, type SessionMetrics } from './metrics.js';
 import { resolveOptions, type SessionServiceOptions } from './options.js';
+import type { SessionStore } from './store.js';
 
 export interface SessionService {
   /** The fastify app (routes registered, not listening): `app.inject` works in tests. */
   readonly app: FastifyInstance;
   /** This instance's metrics registry (served at `GET /metrics`). */
   readonly metrics: SessionMetrics;
+  /** Where its sessions live (the one given, or its own in-memory store). */
+  readonly store: SessionStore;
   /** Open signaling connections. */
   readonly connectionCount: number;
   /** Starts listening; port 0 picks a free port. Resolves with the bound endpoint. */
@@ -201,6 +204,7 @@ export function buildSessionService(options: SessionServiceOptions = {}): Sessio
   return {
     app,
     metrics,
+    store: resolved.store,
     get connectionCount() {
       return hub.connectionCount;
     },

@@ -11,6 +11,7 @@ import {
   eventForPeer,
   createSignalingCodec,
   type ConnectedRequest,
+  type PathReportRequest,
   type CreateOptions,
   type CreateRequest,
   type HelloRequest,
@@ -75,6 +76,8 @@ export interface Sessions {
   /** `reply` is sent before the change is applied (a repeat or a refusal sends nothing else). */
   reportAddresses(peer: Peer, request: ReportAddressesRequest, reply: () => void): Promise<void>;
   connected(peer: Peer, request: ConnectedRequest): void;
+  /** A connected client's pair moved to another path (PATH_REPORT): handed to the statistics. */
+  pathReport(peer: Peer, request: PathReportRequest): void;
   /** The server removes a member (KICK): NOT_ALLOWED for anyone else. */
   kick(peer: Peer, request: KickRequest): Promise<void>;
   /** The peer's socket is gone: held for the reconnect grace, then inactive (or gone, with a zero player TTL). */
@@ -148,6 +151,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     hooks.committed(change.events, change.next);
     plugins.committed(before, change);
     options.webhooks?.committed(before, change);
+    settings.connectReports?.committed(before, change);
   };
 
   // The version a shared store wrote each state at (by the state object): welcome's floor for its inbox events.
@@ -366,6 +370,12 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
       metrics.connectMs.observe({ path: request.path }, request.ms);
       plugins.connected(sessionId, actor, request);
       options.webhooks?.connected(sessionId, actor, request);
+      settings.connectReports?.connected(sessionId, actor, request);
+    },
+
+    pathReport(peer, request) {
+      const { sessionId, actor } = requireMembership(peer);
+      settings.connectReports?.pathChanged(sessionId, actor, request);
     },
 
     kick: (peer, request) => kickRequest(peer, request, update, () => clock.now()),

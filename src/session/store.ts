@@ -61,6 +61,11 @@ export interface SessionStore {
   change?<R>(sessionId: string, attempt: (session: Session) => Outcome<R>): Promise<AppliedChange<R> | undefined>;
   /** Number of sessions. */
   count(): Promise<number>;
+  /**
+   * Optional: up to `limit` sessions of any app, oldest first where the store keeps an order (the
+   * operator's dashboard lists them). Without it the dashboard shows counts only.
+   */
+  sample?(limit: number): Promise<Session[]>;
   /** Releases the store's resources; idempotent. */
   close(): Promise<void>;
 }
@@ -119,6 +124,14 @@ export function createMemorySessionStore(): SessionStore {
     },
     async count() {
       return byId.size;
+    },
+    async sample(limit) {
+      const out: Session[] = [];
+      for (const { session } of byId.values()) {
+        if (out.length >= limit) break;
+        out.push(session);
+      }
+      return out;
     },
     async close() {
       byId.clear();

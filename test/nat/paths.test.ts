@@ -10,6 +10,21 @@ import type { NetworkRunner, PathChangedEvent, PeerDisconnectedEvent } from '../
 import type { VirtualHost, VirtualNat } from '../../vnet/index.js';
 import { advanceUntilSettled } from '../support/drive.js';
 import { createMemoryCloud, type MemoryCloud } from '../support/memory-cloud.js';
+import { createMemorySessionStore, type SessionServiceOptions } from '../../src/index.js';
+import { createStatsCollector, type StatsCollector } from '../../src/stats/index.js';
+import { createSilentLogger, type Clock } from '../../core/index.js';
+
+/** The cloud's statistics on the session's store: what the client's CONNECTED and PATH_REPORT told it. */
+function withStats(): { options: SessionServiceOptions; stats: (clock: Clock) => StatsCollector } {
+  const store = createMemorySessionStore();
+  let collector: StatsCollector | undefined;
+  const sink = {
+    connected: (...args: Parameters<StatsCollector['connected']>) => collector?.connected(...args),
+    pathChanged: (...args: Parameters<StatsCollector['pathChanged']>) => collector?.pathChanged(...args) ?? false,
+    committed: (...args: Parameters<StatsCollector['committed']>) => collector?.committed(...args),
+  };
+  return { options: { store, connectReports: sink }, stats: (clock) => (collector ??= createStatsCollector({ clock, logger: createSilentLogger() }, { store })) };
+}
 
 const UPDATE_MS = 50;
 
@@ -39,8 +54,12 @@ interface Session {
   play(ms: number, until?: () => boolean): Promise<number>;
 }
 
-async function session(seed: number, nats: (c: MemoryCloud) => { hostHost: VirtualHost; clientHost: VirtualHost; before?: () => void }): Promise<Session> {
-  const c = (cloud = await createMemoryCloud(seed));
+async function session(
+  seed: number,
+  nats: (c: MemoryCloud) => { hostHost: VirtualHost; clientHost: VirtualHost; before?: () => void },
+  options: SessionServiceOptions = {},
+): Promise<Session> {
+  const c = (cloud = await createMemoryCloud(seed, options));
   const { hostHost, clientHost, before } = nats(c);
   before?.();
   const host = c.runner(hostHost);
@@ -106,15 +125,22 @@ function bothOn(s: Session, path: 'direct' | 'relay'): boolean {
 describe('paths after connect', () => {
   it('upgrade: peer UDP blocked until +6 s, then lifted: the relayed pair moves to direct within 70 s, no update lost', async () => {
     let unblock: () => void = () => undefined;
-    const s = await session(131, (c) => {
-      const hostNat = c.network.addNat({ preset: 'port-restricted-cone' });
-      const clientNat = c.network.addNat({ preset: 'port-restricted-cone' });
-      return {
-        hostHost: hostNat.addHost(),
-        clientHost: clientNat.addHost(),
-        before: () => (unblock = c.network.blockUdp(hostNat.publicAddress, clientNat.publicAddress)),
-      };
-    });
+    const reports = withStats();
+    let stats: StatsCollector | undefined;
+    const s = await session(
+      131,
+      (c) => {
+        stats = reports.stats(c.clock);
+        const hostNat = c.network.addNat({ preset: 'port-restricted-cone' });
+        const clientNat = c.network.addNat({ preset: 'port-restricted-cone' });
+        return {
+          hostHost: hostNat.addHost(),
+          clientHost: clientNat.addHost(),
+          before: () => (unblock = c.network.blockUdp(hostNat.publicAddress, clientNat.publicAddress)),
+        };
+      },
+      reports.options,
+    );
     const t0 = s.startedAt;
     expect(s.client.connectionType(s.serverId)).toBe('relay');
     await s.play(Math.max(0, t0 + 6_000 - s.c.clock.now()));
@@ -131,6 +157,10 @@ describe('paths after connect', () => {
     ]);
     expect(s.disconnected).toEqual([]);
     expect(s.client.drops.unproven).toBe(0);
+    // The client told the cloud (CONNECTED, then PATH_REPORT): its statistics show the pair upgraded.
+    expect(stats!.aggregates()).toMatchObject({ connects: { direct: 0, relay: 1 }, upgrades: 1, fallbacks: 0 });
+    expect(stats!.pairs()).toEqual([expect.objectContaining({ path: 'direct', outcome: 'upgraded' })]);
+    stats!.close();
   });
 
   it('fallback: the direct path blocked mid-session: the relay carries updates within 2 s, no peerDisconnected; direct again within 70 s of the lift', async () => {

@@ -36,4 +36,23 @@ describe('punchthrough demo', () => {
     expect(await demo.exited).toBe(2);
     expect(demo.stderr()).toMatch(/--host-nat must be one of open, full-cone/);
   });
+
+  it('--dashboard serves a populated dashboard until stopped, then exits 0', async () => {
+    const demo = spawnCli(['demo', '--dashboard', '--port', '0', '--admin-token', 'demo-dashboard-token-0123']);
+    const ready = await demo.waitFor((line) => line.event === 'dashboard');
+    const url = new URL(String(ready.url));
+    expect(url.hash).toBe('#token=demo-dashboard-token-0123');
+    await demo.waitFor((line) => line.event === 'settled');
+    const stats = (await (await fetch(`${url.origin}/v1/stats`, { headers: { authorization: 'Bearer demo-dashboard-token-0123' } })).json()) as { totals: { connects: number; sessions: number } };
+    expect(stats.totals.sessions).toBe(6);
+    expect(stats.totals.connects).toBeGreaterThanOrEqual(9);
+    expect((await fetch(`${url.origin}/dashboard`)).headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await demo.stop()).toBe(0);
+  });
+
+  it('--dashboard refuses a short admin token (exit 2)', async () => {
+    const demo = spawnCli(['demo', '--dashboard', '--admin-token', 'short']);
+    expect(await demo.exited).toBe(2);
+    expect(demo.stderr()).toMatch(/--admin-token must be at least 16 characters/);
+  });
 });
