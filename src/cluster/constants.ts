@@ -37,6 +37,18 @@ export const BATCH_MAX_ATTEMPTS = 64;
 export const MAX_BATCH = 256;
 /** Largest session record read back or written, bytes of JSON: a 256-member session is ~70 KB; anything far above is corrupt or hostile. */
 export const MAX_RECORD_BYTES = 512 * 1024;
+/**
+ * Session records a node keeps as copies (record-cache.ts), most recently used: a commit starts
+ * from its copy instead of a read (the compare-and-set refuses a stale one). Above the sessions
+ * one node serves at once; a 256-member record is ~70 KB, a usual one 1–3 KB.
+ */
+export const RECORD_CACHE_MAX = 10_000;
+/**
+ * Age under which a copy also answers reads that end in no write (a join's look-up by name, a
+ * report's check of its own addresses), ms: what they decide, the commit re-validates; a
+ * second is the staleness a request racing another node's write could see anyway.
+ */
+export const RECORD_CACHE_FRESH_MS = 1_000;
 /** Session ids read per index page in find(): one round trip each. */
 export const FIND_PAGE = 64;
 /** Most index entries one find() examines before it answers with what it has: bounds a filter that matches nothing. */
@@ -68,6 +80,12 @@ export const INBOX_MAX_DELIVERIES_PER_ENTRY = 4_096;
 export const INBOX_MAX_ENTRY_BYTES = 4 * 1024 * 1024;
 /** Pub/sub channel of lobby changes (`<node>\n<appKey>`): loss-tolerant, the lobby feed is periodic. */
 export const LOBBY_CHANNEL = 'pt:lobby';
+/**
+ * Shortest time between two lobby PUBLISHes of one app from one node, ms: a busy app published
+ * one per create, join and leave (each fanned out to every node); the lobby feed pushes a list
+ * at most every 500 ms anyway, so 100 ms adds little to what a subscriber sees.
+ */
+export const LOBBY_PUBLISH_INTERVAL_MS = 100;
 
 // Deadlines (deadlines.ts).
 /** How often every node polls the due deadlines, ms: the player-TTL precision is this plus clock skew (spec §7.5). */

@@ -20,8 +20,10 @@ import {
   INBOX_READ_COUNT,
   INBOX_RETRY_MS,
   LOBBY_CHANNEL,
+  LOBBY_PUBLISH_INTERVAL_MS,
   REDIS_COMMAND_TIMEOUT_MS,
 } from './constants.js';
+import { createLobbyCoalescer } from './lobby-coalescer.js';
 import { createInboxRouter, parseInboxEntry, type InboxCounters, type InboxLimits } from './inbox-router.js';
 import { inboxKey } from './keys.js';
 import { fromJsonText } from './record-codec.js';
@@ -48,6 +50,11 @@ export interface RedisEventBusOptions {
    * past the reader): members bound here may have missed events and need a fresh welcome.
    */
   onInboxReset?(why: string): void;
+  /**
+   * Every inbox entry of a commit read (session, version after it, the record written when the
+   * entry carries it: untrusted text), before its events are handed on.
+   */
+  onEntry?(sessionId: string, version: number, record?: string): void;
   limits?: Partial<InboxLimits>;
 }
 
@@ -102,6 +109,11 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
   let readErrors = 0;
   let publishErrors = 0;
   let malformed = 0;
+
+  // Other nodes' lobby subscribers: at most one PUBLISH per app per interval (lobby-coalescer.ts).
+  const lobbyOut = createLobbyCoalescer(clock, LOBBY_PUBLISH_INTERVAL_MS, (appKey) => {
+    command(['PUBLISH', LOBBY_CHANNEL, `${options.nodeId}\n${appKey}`]).catch(() => undefined);
+  });
 
   const tellLobby = (appKey: string): void => {
     for (const listener of [...lobbyListeners]) {
@@ -161,11 +173,13 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
         continue;
       }
       lastId = item[0];
-      const parsed = parseInboxEntry(fieldsOf(item[1]), limits, decode);
+      const fields = fieldsOf(item[1]);
+      const parsed = parseInboxEntry(fields, limits, decode);
       if (!parsed) {
         malformed += 1;
         continue;
       }
+      if (parsed.version > 0) options.onEntry?.(parsed.sessionId, parsed.version, fields?.r);
       router.deliver(parsed);
     }
     return entries.length;
@@ -217,8 +231,8 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
     },
     lobbyChanged(appKey) {
       tellLobby(appKey);
-      // Other nodes' lobby subscribers; this node's heard it above (its own message is skipped).
-      command(['PUBLISH', LOBBY_CHANNEL, `${options.nodeId}\n${appKey}`]).catch(() => undefined);
+      // This node's subscribers heard it above (its own message is skipped when it comes back).
+      lobbyOut.changed(appKey);
     },
     onLobbyChanged(listener) {
       lobbyListeners.add(listener);
@@ -245,6 +259,7 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
     },
     async close() {
       running = false;
+      lobbyOut.close();
       wake?.();
       await loop;
       router.clear();

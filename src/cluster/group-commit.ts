@@ -37,6 +37,8 @@ export type WriteReply = { kind: 'ok'; version: number } | { kind: 'conflict'; c
 /** The store's side: reads, conditional writes (fenced inside), the lock. */
 export interface SessionWriter {
   read(sessionId: string): Promise<Versioned | undefined>;
+  /** A copy this node holds (record-cache.ts), possibly stale: a batch starts from it instead of a read. */
+  cached?(sessionId: string): Versioned | undefined;
   /** `appKey`: the session's partition (the record being replaced says it, even when `next` is null). */
   write(sessionId: string, appKey: string, version: number, next: Session | null, deliveries: readonly Delivery[], lockToken: string): Promise<WriteReply>;
   /** SET lk token NX PX: true when taken. */
@@ -113,6 +115,9 @@ export interface GroupCommitter {
 export interface CommitStats {
   commits: number;
   conflicts: number;
+  /** Batches that started from a cached copy, and those whose copy turned out stale (one refused write, no lost race). */
+  cacheHits: number;
+  staleCopies: number;
   locks: number;
   lockWaits: number;
 }
@@ -120,7 +125,7 @@ export interface CommitStats {
 export function createGroupCommitter(writer: SessionWriter, lockToken: () => string, sleep: (ms: number) => Promise<void>): GroupCommitter {
   const queues = new Map<string, Step[]>();
   let inFlight = 0;
-  const counts: CommitStats = { commits: 0, conflicts: 0, locks: 0, lockWaits: 0 };
+  const counts: CommitStats = { commits: 0, conflicts: 0, cacheHits: 0, staleCopies: 0, locks: 0, lockWaits: 0 };
 
   const settle = (batch: readonly Step[], results: readonly (StepResult | undefined)[], written: boolean, version?: number): void => {
     batch.forEach((step, i) => {
@@ -144,14 +149,27 @@ export function createGroupCommitter(writer: SessionWriter, lockToken: () => str
 
   /** True when the batch's write landed. */
   const tryBatch = async (sessionId: string, batch: readonly Step[], tookLock: (held: { token: string; appKey: string }) => void): Promise<boolean> => {
-    let current = await writer.read(sessionId);
+    let current = writer.cached?.(sessionId);
+    // A refusal of a write built on the copy says the copy was old, not that another writer won a race.
+    let fromCopy = current !== undefined;
+    if (fromCopy) counts.cacheHits += 1;
+    else current = await writer.read(sessionId);
     let conflicts = 0;
     let waits = 0;
     let token = '';
     for (let attempt = 0; attempt < BATCH_MAX_ATTEMPTS; attempt++) {
       if (!current) return settle(batch, [], false), false;
       const { next, deliveries, results } = applyBatch(current.session, batch.map((step) => step.attempt));
-      if (!results.some((result) => result?.changed)) return settle(batch, results, false), false;
+      if (!results.some((result) => result?.changed)) {
+        // Nothing to write proves nothing about a copy (a refusal or a no-op may not hold on the
+        // current record): decide on a fresh read. A write that lands proves its copy current.
+        if (fromCopy) {
+          fromCopy = false;
+          current = await writer.read(sessionId);
+          continue;
+        }
+        return settle(batch, results, false), false;
+      }
       const { appKey } = current.session;
       const reply = await writer.write(sessionId, appKey, current.version, next, deliveries, token);
       if (reply.kind === 'ok') {
@@ -159,6 +177,13 @@ export function createGroupCommitter(writer: SessionWriter, lockToken: () => str
         return settle(batch, results, true, reply.version), true;
       }
       if (reply.kind === 'missing') return settle(batch, [], false), false;
+      if (reply.kind === 'conflict' && fromCopy) {
+        fromCopy = false;
+        counts.staleCopies += 1;
+        current = reply.current;
+        continue;
+      }
+      fromCopy = false;
       if (reply.kind === 'conflict') {
         current = reply.current;
         counts.conflicts += 1;
@@ -211,8 +236,9 @@ export function createGroupCommitter(writer: SessionWriter, lockToken: () => str
         const queue = queues.get(sessionId);
         if (queue) return void queue.push(step); // a commit is in flight: this goes in the next batch
         queues.set(sessionId, [step]);
-        // Started after this tick: the changes that arrive together go in the first batch together.
-        queueMicrotask(() => void drain(sessionId));
+        // Started after this turn's I/O callbacks: the changes that arrive together (two members'
+        // requests read from two sockets in one turn) go in the first batch together.
+        setImmediate(() => void drain(sessionId));
       });
     },
     pending: () => inFlight,

@@ -31,18 +31,27 @@ local function record_fields(a, i)
            max = a[i + 6], lp = a[i + 7], dl = a[i + 8] }
 end
 
-local function write_record(p, sid, v, o, r)
+-- old: the fields open vis pl max dl as stored before (nil for a new record): an index whose
+-- membership or score did not change is not written again (most commits change only b).
+local function write_record(p, sid, v, o, r, old)
   local sk = p .. 's:' .. sid
   redis.call('HSET', sk, 'v', v, 'b', r.b, 'n', r.n, 'c', r.c, 'o', o, 'open', r.open, 'vis', r.vis,
-             'pl', r.pl, 'max', r.max, 'lp', r.lp)
-  local listed = r.open == '1' and r.vis == '1'
-  if listed then redis.call('ZADD', p .. 'listed', o, sid) else redis.call('ZREM', p .. 'listed', sid) end
-  if listed and tonumber(r.pl) < tonumber(r.max) then
-    redis.call('ZADD', p .. 'joinable', o, sid)
-  else
-    redis.call('ZREM', p .. 'joinable', sid)
+             'pl', r.pl, 'max', r.max, 'lp', r.lp, 'dl', r.dl)
+  local function state(open, vis, pl, max)
+    if open ~= '1' or vis ~= '1' then return 0 end
+    if tonumber(pl) < tonumber(max) then return 2 end
+    return 1
   end
-  if r.dl ~= '' then redis.call('ZADD', p .. 'deadlines', r.dl, sid) else redis.call('ZREM', p .. 'deadlines', sid) end
+  local now = state(r.open, r.vis, r.pl, r.max)
+  local was = -1
+  if old and old[1] and old[4] then was = state(old[1], old[2], old[3], old[4]) end
+  if now ~= was then
+    if now > 0 then redis.call('ZADD', p .. 'listed', o, sid) else redis.call('ZREM', p .. 'listed', sid) end
+    if now == 2 then redis.call('ZADD', p .. 'joinable', o, sid) else redis.call('ZREM', p .. 'joinable', sid) end
+  end
+  if not old or old[5] ~= r.dl then
+    if r.dl ~= '' then redis.call('ZADD', p .. 'deadlines', r.dl, sid) else redis.call('ZREM', p .. 'deadlines', sid) end
+  end
 end
 
 -- Replaces at:<sid> (actor -> node) with the flat list new_pairs and keeps pt:nm:<node> in step:
@@ -53,8 +62,12 @@ local function apply_nodes(p, tag, sid, new_pairs)
   local oldmap, oldnodes, newmap, newnodes = {}, {}, {}, {}
   for i = 1, #old, 2 do oldmap[old[i]] = old[i + 1]; oldnodes[old[i + 1]] = true end
   for i = 1, #new_pairs, 2 do newmap[new_pairs[i]] = new_pairs[i + 1]; newnodes[new_pairs[i + 1]] = true end
-  redis.call('DEL', atk)
-  if #new_pairs > 0 then redis.call('HSET', atk, unpack(new_pairs)) end
+  -- Most commits move nobody: then at:<sid> stays as it is.
+  local gone, moved = {}, false
+  for actor in pairs(oldmap) do if not newmap[actor] then gone[#gone + 1] = actor end end
+  for actor, n in pairs(newmap) do if oldmap[actor] ~= n then moved = true end end
+  if #gone > 0 then redis.call('HDEL', atk, unpack(gone)) end
+  if moved then redis.call('HSET', atk, unpack(new_pairs)) end
   local entry = '{' .. tag .. '}|' .. sid
   for node in pairs(oldnodes) do
     if not newnodes[node] then redis.call('SREM', 'pt:nm:' .. node, entry) end
@@ -66,8 +79,10 @@ local function apply_nodes(p, tag, sid, new_pairs)
 end
 
 -- items: flat actor, '[actor,event]' JSON. One inbox entry per target node, in delivery order;
--- an actor on no node (none recorded) is nobody's to deliver to, as on the local bus.
-local function route(sid, v, newmap, oldmap, items)
+-- an actor on no node (none recorded) is nobody's to deliver to, as on the local bus. With rec,
+-- the entries to nodes other than self also carry the record written (field r), so those nodes'
+-- copies stay current and their next commit needs no read.
+local function route(sid, v, newmap, oldmap, items, self, rec)
   local by_node, order = {}, {}
   for i = 1, #items, 2 do
     local node = newmap[items[i]] or oldmap[items[i]]
@@ -78,8 +93,12 @@ local function route(sid, v, newmap, oldmap, items)
     end
   end
   for _, node in ipairs(order) do
-    redis.call('XADD', 'pt:in:' .. node, 'MAXLEN', '~', INBOX_MAXLEN, '*', 's', sid, 'v', v,
-               'd', '[' .. table.concat(by_node[node], ',') .. ']')
+    local d = '[' .. table.concat(by_node[node], ',') .. ']'
+    if rec and node ~= self then
+      redis.call('XADD', 'pt:in:' .. node, 'MAXLEN', '~', INBOX_MAXLEN, '*', 's', sid, 'v', v, 'd', d, 'r', rec)
+    else
+      redis.call('XADD', 'pt:in:' .. node, 'MAXLEN', '~', INBOX_MAXLEN, '*', 's', sid, 'v', v, 'd', d)
+    end
   end
   return #order
 end
@@ -125,20 +144,21 @@ local function commit(keys, a)
   if fenced(node, incarnation) then return { -2 } end
   local p = 'pt:{' .. tag .. '}:'
   local sk = p .. 's:' .. sid
-  local cur = redis.call('HMGET', sk, 'v', 'b', 'o', 'n')
+  local cur = redis.call('HMGET', sk, 'v', 'b', 'o', 'n', 'open', 'vis', 'pl', 'max', 'dl')
   if not cur[1] then return { -3 } end
   local lk = redis.call('GET', p .. 'lk:' .. sid)
   if lk and lk ~= lock then return { -4 } end
   if cur[1] ~= expected then return { -1, cur[1], cur[2] } end
   local v = tonumber(cur[1]) + 1
   local i = 8
-  local oldmap, newmap
+  local oldmap, newmap, rec
   if a[7] == '1' then
     local r = record_fields(a, i)
+    rec = r.b
     i = i + 9
     local pairs_list
     pairs_list, i = list_at(a, i)
-    write_record(p, sid, v, cur[3], r)
+    write_record(p, sid, v, cur[3], r, { cur[5], cur[6], cur[7], cur[8], cur[9] })
     oldmap, newmap = apply_nodes(p, tag, sid, pairs_list)
   else
     local _
@@ -150,7 +170,7 @@ local function commit(keys, a)
     drop_partition_if_empty(p, tag)
   end
   local items = list_at(a, i)
-  route(sid, v, newmap, oldmap, items)
+  route(sid, v, newmap, oldmap, items, node, rec)
   if lk then redis.call('DEL', p .. 'lk:' .. sid) end
   return { v }
 end

@@ -84,8 +84,9 @@ interface Client extends RedisCommander {
 function clientOptions(url: string) {
   const reconnectStrategy = (retries: number): number => Math.min(50 * 2 ** retries, 1_000);
   // No client-side command timeout: every call races its own deadline (redis-calls.ts), and
-  // node-redis's would cost an AbortSignal.timeout per command (≈ 2 % of a node's CPU in bench:cluster's profile).
-  const base = { RESP: 3 as const, disableOfflineQueue: true };
+  // node-redis's would cost an AbortSignal.timeout per command (≈ 2–3 % of a node's CPU in
+  // bench:cluster's profile). node-redis 6 defaults it to 5 s, so it is turned off (0) here.
+  const base = { RESP: 3 as const, disableOfflineQueue: true, commandOptions: { timeout: 0 } };
   if (url.startsWith('unix:')) {
     const path = url.replace(/^unix:(\/\/)?/, '');
     return { ...base, socket: { path, reconnectStrategy } };
@@ -149,6 +150,8 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
       subscriber: { subscribe: (channel, listener) => subscriber.subscribe(channel, (message: string) => listener(message)) },
       nodeId,
       publish: (sessionId, deliveries) => store.publish(sessionId, deliveries),
+      // Another node's commit reached a member here: its record replaces this node's older copy.
+      onEntry: (sessionId, version, record) => store.seen(sessionId, version, record),
       // Events for the members here may be lost: their SDKs rejoin (1012) and get a fresh START snapshot.
       onInboxReset: (why) => service?.restartConnections(`this node's inbox lost events (${why}): reconnect and rejoin`),
     });
@@ -168,6 +171,7 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
       routesDeliveries: true,
       insert: (session) => counted(store.insert(session)),
       get: (id) => store.get(id),
+      getRecent: (id) => store.getRecent(id),
       findByName: (appKey, name) => store.findByName(appKey, name),
       find: (query) => store.find(query),
       compareAndSet: (id, version, next, deliveries) => counted(store.compareAndSet(id, version, next, deliveries)),

@@ -5,10 +5,11 @@ import { nextDeadline } from '../session/expiry.js';
 import type { Delivery, Session } from '../session/model.js';
 import type { SessionStore } from '../session/store.js';
 import { matchesQuery, type SessionQuery } from '../session/views.js';
-import { FIND_MAX_SCANNED, FIND_PAGE, LOCK_TTL_MS, MAX_RECORD_BYTES, REDIS_COMMAND_TIMEOUT_MS, SAMPLE_MAX_APPS } from './constants.js';
+import { FIND_MAX_SCANNED, FIND_PAGE, LOCK_TTL_MS, MAX_RECORD_BYTES, RECORD_CACHE_FRESH_MS, RECORD_CACHE_MAX, REDIS_COMMAND_TIMEOUT_MS, SAMPLE_MAX_APPS } from './constants.js';
 import { createGroupCommitter, type CommitStats, type SessionWriter, type Versioned, type WriteReply } from './group-commit.js';
 import { APPS_KEY, nodeMembersKey, partitionKeys, partitionTag } from './keys.js';
 import { decodeSession, encodeSession, toJsonText } from './record-codec.js';
+import { createRecordCache } from './record-cache.js';
 import { FencedError, createCaller, loadLibrary, type RedisCommander } from './redis-calls.js';
 
 export interface RedisSessionStoreOptions {
@@ -24,11 +25,14 @@ export interface RedisSessionStoreOptions {
   commandTimeoutMs?: number;
   /** Load the Functions library (FUNCTION LOAD REPLACE). Default true. */
   loadLibrary?: boolean;
+  /** Session records kept as node-local copies (record-cache.ts); 0 turns the cache off. Default RECORD_CACHE_MAX. */
+  cacheEntries?: number;
 }
 
 export interface RedisSessionStore extends SessionStore {
   readonly routesDeliveries: true;
   change: NonNullable<SessionStore['change']>;
+  getRecent: NonNullable<SessionStore['getRecent']>;
   sample: NonNullable<SessionStore['sample']>;
   /** Deliveries outside a commit (known addresses on entry), routed by the session's member → node map, inbox version 0. */
   publish(sessionId: string, deliveries: readonly Delivery[]): Promise<void>;
@@ -36,6 +40,11 @@ export interface RedisSessionStore extends SessionStore {
   stats(): CommitStats;
   /** Sessions with a member on `node` (`pt:nm:<node>`): the reaper's list. */
   sessionsOnNode(node: string): Promise<{ tag: string; sessionId: string }[]>;
+  /**
+   * An inbox entry told this node the session reached `version`: its record (untrusted text, when
+   * the entry carries one) becomes this node's copy; without one an older copy is dropped.
+   */
+  seen(sessionId: string, version: number, record?: string): void;
 }
 
 /** The arguments a record write carries beside the record: what the indexes need without decoding it. */
@@ -79,6 +88,24 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
   if (options.loadLibrary ?? true) await loadLibrary(options.client);
   let closed = false;
   let lockSerial = 0;
+  const maxEntries = options.cacheEntries ?? RECORD_CACHE_MAX;
+  const cache = createRecordCache(() => env.clock.now(), { maxEntries: Math.max(1, maxEntries), freshMs: maxEntries > 0 ? RECORD_CACHE_FRESH_MS : 0 });
+  const cached = (sessionId: string): Versioned | undefined => (maxEntries > 0 ? cache.get(sessionId) : undefined);
+  // SHA-1 per write showed in the profile: an app's tag is computed once (bounded: apps are few, a flood of app keys resets it).
+  const tags = new Map<string, string>();
+  const tagOf = (appKey: string): string => {
+    let tag = tags.get(appKey);
+    if (tag === undefined) {
+      if (tags.size >= 1_024) tags.clear();
+      tags.set(appKey, (tag = partitionTag(appKey)));
+    }
+    return tag;
+  };
+  const keep = (sessionId: string, record: Versioned | undefined): Versioned | undefined => {
+    if (maxEntries > 0 && record) cache.put(sessionId, record);
+    else if (maxEntries > 0) cache.drop(sessionId);
+    return record;
+  };
 
   const open = (): void => {
     if (closed) throw new Error('the Redis session store is closed');
@@ -92,31 +119,32 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
 
   const read = async (sessionId: string): Promise<Versioned | undefined> => {
     const reply = asArray(await redis.fcallRo('pt_get', [sessionId]));
-    return reply ? versioned(reply[0], reply[1]) : undefined;
+    return keep(sessionId, reply ? versioned(reply[0], reply[1]) : undefined);
   };
 
   const write = async (sessionId: string, appKey: string, version: number, next: Session | null, deliveries: readonly Delivery[], token: string): Promise<WriteReply> => {
     const record = next ? ['1', ...recordArgs(next, maxBytes), ...nodeArgs(next)] : ['0', ...nodeArgs(null)];
-    const args = [nodeId, incarnation, sessionId, partitionTag(appKey), String(version), token, ...record, ...deliveryArgs(deliveries)];
+    const args = [nodeId, incarnation, sessionId, tagOf(appKey), String(version), token, ...record, ...deliveryArgs(deliveries)];
     const reply = asArray(await redis.fcall('pt_commit', args)) ?? [];
     const code = Number(reply[0]);
-    if (code > 0) return { kind: 'ok', version: code };
-    if (code === -1) return { kind: 'conflict', current: versioned(reply[1], reply[2]) };
+    if (code > 0) return keep(sessionId, next ? { version: code, session: next } : undefined), { kind: 'ok', version: code };
+    if (code === -1) return { kind: 'conflict', current: keep(sessionId, versioned(reply[1], reply[2]))! };
     if (code === -2) throw new FencedError(nodeId);
-    if (code === -3) return { kind: 'missing' };
+    if (code === -3) return keep(sessionId, undefined), { kind: 'missing' };
     if (code === -4) return { kind: 'locked' };
     throw new Error(`pt_commit answered ${JSON.stringify(reply)}`);
   };
 
   const writer: SessionWriter = {
     read,
+    cached,
     write,
     async lock(sessionId, appKey, token) {
-      const key = partitionKeys(partitionTag(appKey)).lock(sessionId);
+      const key = partitionKeys(tagOf(appKey)).lock(sessionId);
       return (await redis.call(['SET', key, token, 'NX', 'PX', String(LOCK_TTL_MS)])) === 'OK';
     },
     async unlock(sessionId, appKey, token) {
-      await redis.fcall('pt_unlock', [partitionTag(appKey), sessionId, token]);
+      await redis.fcall('pt_unlock', [tagOf(appKey), sessionId, token]);
     },
   };
   const committer = createGroupCommitter(writer, () => `${nodeId}/${incarnation}/${++lockSerial}`, (ms) => sleep(ms));
@@ -126,10 +154,12 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
 
     async insert(session) {
       open();
-      const args = [nodeId, incarnation, session.sessionId, partitionTag(session.appKey), ...recordArgs(session, maxBytes), ...nodeArgs(session)];
+      const args = [nodeId, incarnation, session.sessionId, tagOf(session.appKey), ...recordArgs(session, maxBytes), ...nodeArgs(session)];
       const reply = await redis.fcall('pt_create', args);
       if (reply === 'FENCED') throw new FencedError(nodeId);
-      return Number(reply) === 1;
+      const made = Number(reply) === 1;
+      if (made) keep(session.sessionId, { version: 1, session });
+      return made;
     },
 
     async get(sessionId) {
@@ -137,11 +167,20 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
       return read(sessionId);
     },
 
+    async getRecent(sessionId) {
+      open();
+      return (maxEntries > 0 ? cache.recent(sessionId) : undefined) ?? read(sessionId);
+    },
+
     async findByName(appKey, name) {
       open();
-      const reply = asArray(await redis.fcallRo('pt_by_name', [partitionTag(appKey), name]));
+      const copy = maxEntries > 0 ? cache.recentByName(appKey, name) : undefined;
+      if (copy) return copy.session;
+      const reply = asArray(await redis.fcallRo('pt_by_name', [tagOf(appKey), name]));
       if (!reply) return undefined;
-      const { session } = versioned(reply[1], reply[2]);
+      const found = versioned(reply[1], reply[2]);
+      const { session } = found;
+      if (reply[0] === session.sessionId) keep(session.sessionId, found);
       // Two apps whose tags collide (80 bits: not in practice) still never see each other's sessions.
       return session.appKey === appKey ? session : undefined;
     },
@@ -154,14 +193,14 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
      */
     async find(query: SessionQuery) {
       open();
-      const keys = partitionKeys(partitionTag(query.appKey));
+      const keys = partitionKeys(tagOf(query.appKey));
       const index = query.listed ? (query.notFull ? keys.joinable : keys.listed) : keys.all;
       const out: Session[] = [];
       let skip = query.offset ?? 0;
       for (let start = 0; out.length < query.limit && start < FIND_MAX_SCANNED; start += FIND_PAGE) {
         const ids = asArray(await redis.call(['ZRANGE', index, String(start), String(start + FIND_PAGE - 1)])) ?? [];
         if (ids.length === 0) break;
-        const flat = asArray(await redis.fcallRo('pt_records', [partitionTag(query.appKey), ...ids.map(String)])) ?? [];
+        const flat = asArray(await redis.fcallRo('pt_records', [tagOf(query.appKey), ...ids.map(String)])) ?? [];
         for (let i = 0; i < ids.length && out.length < query.limit; i++) {
           if (flat[2 * i] === null || flat[2 * i] === undefined) continue; // closed since the page was read
           const { session } = versioned(flat[2 * i], flat[2 * i + 1]);
@@ -203,6 +242,19 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
     },
 
     stats: () => committer.stats(),
+    seen(sessionId, version, record) {
+      if (maxEntries <= 0) return;
+      const held = cache.get(sessionId);
+      if (record === undefined || (held && held.version >= version)) return cache.seen(sessionId, version);
+      try {
+        const session = decodeSession(record, maxBytes);
+        if (session.sessionId !== sessionId) throw new Error('the record is of another session');
+        cache.put(sessionId, { version, session });
+      } catch (error) {
+        cache.drop(sessionId);
+        env.logger.warn({ err: error, sessionId }, 'ignoring a malformed record in an inbox entry');
+      }
+    },
 
     async publish(sessionId, deliveries) {
       open();

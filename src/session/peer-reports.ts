@@ -44,7 +44,8 @@ export async function reportPeerAddresses(parts: AddressReportParts, membership:
   const { settings, metrics } = parts;
   const addresses = boundedAddresses(request, settings.maxCandidates);
   const now = parts.clock.now();
-  const stored = await parts.store.get(membership.sessionId);
+  // A moment-old copy is enough: only this peer changes its addresses, and the write re-validates.
+  const stored = await (parts.store.getRecent ?? parts.store.get).call(parts.store, membership.sessionId);
   const current = stored && memberOf(stored.session, membership.actor)?.addresses;
   // A repeat changes nothing: no new events, so no new pings at the counterparts.
   if (current && sameAddresses(current, addresses)) return reply();

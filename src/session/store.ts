@@ -32,6 +32,12 @@ export interface SessionStore {
   /** Inserts a session; resolves false (and stores nothing) when its id, or its name in its app, is taken. */
   insert(session: Session): Promise<boolean>;
   get(sessionId: string): Promise<StoredSession | undefined>;
+  /**
+   * Optional: the session as this process saw it a moment ago (a shared store's node-local copy,
+   * up to about a second old), else as get(). For checks whose change is then written with a
+   * compare-and-set, which re-validates it. Without it, get().
+   */
+  getRecent?(sessionId: string): Promise<StoredSession | undefined>;
   findByName(appKey: string, name: string): Promise<Session | undefined>;
   /** Sessions that match `query` (see matchesQuery), oldest first, paged by its offset and limit. */
   find(query: SessionQuery): Promise<Session[]>;

@@ -12,7 +12,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { median } from './median.js';
-import { startRedis, redisAvailable, REDIS_MISSING, type TestRedis } from '../support/redis.js';
+import { startRedis, redisAvailable, REDIS_MISSING, type TestRedis, type TestRedisClient } from '../support/redis.js';
 
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 64);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3_000);
@@ -75,6 +75,8 @@ interface Figure {
   joinMs: number[];
   eventMs: number[];
   load: number;
+  /** Redis commands per cycle by name (INFO commandstats, calls inside Functions included), when measured. */
+  commands: Record<string, number>;
 }
 
 interface Measured {
@@ -85,14 +87,24 @@ interface Measured {
   eventMs: number[];
 }
 
-async function measure(load: ChildProcess, nodes: Node[], redis: TestRedis, pairs: number): Promise<Figure> {
+/** Calls per command so far (`INFO commandstats`), the benchmark's own INFO left out. */
+async function commandCalls(admin: TestRedisClient): Promise<Record<string, number>> {
+  const text = String(await admin.sendCommand(['INFO', 'commandstats']));
+  const out: Record<string, number> = {};
+  for (const match of text.matchAll(/^cmdstat_([a-z_|]+):calls=(\d+)/gm)) if (match[1] !== 'info') out[match[1]!] = Number(match[2]);
+  return out;
+}
+
+async function measure(load: ChildProcess, nodes: Node[], redis: TestRedis, admin: TestRedisClient, pairs: number): Promise<Figure> {
   await ask(load, { cmd: 'prepare', kind: 'session', url: nodes[0]!.url, urls: nodes.map((n) => n.url), pairs });
   const pids = nodes.map((n) => n.child.pid!);
+  const callsBefore = await commandCalls(admin);
   const before = pids.map(cpuUs);
   const redisBefore = cpuUs(redis.pid);
   const result = await ask<Measured>(load, { cmd: 'measure', durationMs: DURATION_MS });
   const after = pids.map(cpuUs);
   const redisAfter = cpuUs(redis.pid);
+  const callsAfter = await commandCalls(admin);
   const loadAvg = loadAverage();
   await ask(load, { cmd: 'release' });
   // CPU covers the warm-up too, so it is divided by every cycle run, warm-up included.
@@ -104,6 +116,7 @@ async function measure(load: ChildProcess, nodes: Node[], redis: TestRedis, pair
     joinMs: result.joinMs,
     eventMs: result.eventMs,
     load: loadAvg,
+    commands: Object.fromEntries(Object.entries(callsAfter).map(([name, calls]) => [name, (calls - (callsBefore[name] ?? 0)) / cycles]).filter(([, perCycle]) => (perCycle as number) > 0)),
   };
 }
 
@@ -126,6 +139,7 @@ interface Summary {
   eventP99: number;
   loads: number[];
   events: number;
+  commands: Record<string, number>;
 }
 
 function summarize(figures: Figure[]): Summary {
@@ -143,6 +157,7 @@ function summarize(figures: Figure[]): Summary {
     eventP99: percentile(events, 99),
     loads: figures.map((f) => f.load),
     events: events.length,
+    commands: Object.fromEntries([...new Set(figures.flatMap((f) => Object.keys(f.commands)))].map((name) => [name, median(figures.map((f) => f.commands[name] ?? 0))])),
   };
 }
 
@@ -168,6 +183,16 @@ function printTable(title: string, summaries: Map<number, Summary>, cpu: boolean
         `${`${fmt(s.joinP50, 2)} / ${fmt(s.joinP99, 2)}`.padStart(15)}   ${`${fmt(s.eventP50, 2)} / ${fmt(s.eventP99, 2)}`.padStart(16)}   ${s.loads.map((l) => fmt(l, 1)).join(' ')}`,
     );
   }
+  console.log('');
+}
+
+/** Redis commands per cycle by name (medians of the rounds): top-level calls (fcall, xread, …) and the calls Functions make inside. */
+function printCommands(title: string, summaries: Map<number, Summary>): void {
+  const clusters = [...summaries].filter(([n]) => n > 0);
+  const names = [...new Set(clusters.flatMap(([, s]) => Object.keys(s.commands)))].sort((a, b) => (clusters[0]![1].commands[b] ?? 0) - (clusters[0]![1].commands[a] ?? 0));
+  console.log(title);
+  console.log(`  command            ${clusters.map(([n]) => label(n).padStart(9)).join(' ')}`);
+  for (const name of names) console.log(`  ${name.padEnd(18)} ${clusters.map(([, s]) => fmt(s.commands[name] ?? 0, 2).padStart(9)).join(' ')}`);
   console.log('');
 }
 
@@ -228,6 +253,7 @@ async function main(): Promise<void> {
   execFileSync(process.execPath, [here('../../node_modules/typescript/bin/tsc'), '-p', here('../../tsconfig.build.json')], { stdio: 'inherit' });
   const redis = await startRedis();
   const redisUrl = `unix://${redis.socketPath}`;
+  const admin = await redis.client();
   const load = fork(here('./session-load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const loaded = new Map<number, Figure[]>(CONFIGS.map((n) => [n, []]));
   const unloaded = new Map<number, Figure[]>(CONFIGS.map((n) => [n, []]));
@@ -241,8 +267,8 @@ async function main(): Promise<void> {
         try {
           if (n === 0) nodes.push(await startNode(undefined, 'memory', false));
           for (let i = 1; i <= n; i++) nodes.push(await startNode(redisUrl, `s${i}`, round === 0 && i === 1 && n === 1));
-          loaded.get(n)!.push(await measure(load, nodes, redis, PAIRS));
-          unloaded.get(n)!.push(await measure(load, nodes, redis, 1));
+          loaded.get(n)!.push(await measure(load, nodes, redis, admin, PAIRS));
+          unloaded.get(n)!.push(await measure(load, nodes, redis, admin, 1));
         } finally {
           for (const node of nodes) await stopNode(node);
         }
@@ -257,6 +283,7 @@ async function main(): Promise<void> {
     const unloadedSummary = summarized(unloaded);
     printTable(`loaded: ${PAIRS} pairs (medians of rounds; latency percentiles over the pooled samples; load average at the end of each round's run)`, loadedSummary, true);
     printTable('unloaded: 1 pair', unloadedSummary, false);
+    printCommands(`Redis commands per cycle, loaded (INFO commandstats; fcall/fcall_ro and xread are what the nodes send, the rest runs inside Functions)`, loadedSummary);
     printModel(loadedSummary);
     verdicts(loadedSummary, unloadedSummary);
     const left = await redis.keys('pt:*');
