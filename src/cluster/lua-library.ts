@@ -79,7 +79,8 @@ local function apply_nodes(p, tag, sid, new_pairs)
 end
 
 -- items: flat actor, '[actor,event]' JSON. One inbox entry per target node, in delivery order;
--- an actor on no node (none recorded) is nobody's to deliver to, as on the local bus. With rec,
+-- an actor on no node (none recorded), or on a node without a lease, is nobody's to deliver to,
+-- as on the local bus. With rec,
 -- the entries to nodes other than self also carry the record written (field r), so those nodes'
 -- copies stay current and their next commit needs no read.
 local function route(sid, v, newmap, oldmap, items, self, rec)
@@ -94,7 +95,10 @@ local function route(sid, v, newmap, oldmap, items, self, rec)
   end
   for _, node in ipairs(order) do
     local d = '[' .. table.concat(by_node[node], ',') .. ']'
-    if rec and node ~= self then
+    -- A node without a lease (it left, or died) reads no inbox: an entry would only recreate its
+    -- stream for ever. Its members rejoin elsewhere and get the session's state then.
+    if redis.call('EXISTS', 'pt:lease:' .. node) == 0 then
+    elseif rec and node ~= self then
       redis.call('XADD', 'pt:in:' .. node, 'MAXLEN', '~', INBOX_MAXLEN, '*', 's', sid, 'v', v, 'd', d, 'r', rec)
     else
       redis.call('XADD', 'pt:in:' .. node, 'MAXLEN', '~', INBOX_MAXLEN, '*', 's', sid, 'v', v, 'd', d)

@@ -66,13 +66,15 @@ describe('the packed package in a separate TypeScript project', () => {
     expect(install.code, install.stderr).toBe(0);
     expect(`${install.stdout}${install.stderr}`).not.toMatch(/EBADENGINE/);
     expect(existsSync(join(installed, 'dist', 'client-sdk', 'index.js'))).toBe(true);
+    // The dashboard's page ships beside dist/ (src/cloud/dashboard.ts reads it from there).
+    for (const asset of ['index.html', 'app.js', 'app.css']) expect(existsSync(join(installed, 'dashboard', asset))).toBe(true);
   });
 
   it('ships LICENSE, README and the docs the README links to, with every relative link resolving', () => {
     expect(readFileSync(join(installed, 'LICENSE'), 'utf8')).toMatch(/^MIT License\s+Copyright \(c\) \d{4} the punchthrough authors/);
     const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { license: string };
     expect(manifest.license).toBe('MIT');
-    const documents = [join(installed, 'README.md'), ...readdirSync(join(installed, 'docs')).map((name) => join(installed, 'docs', name))];
+    const documents = [join(installed, 'README.md'), ...readdirSync(join(installed, 'docs')).filter((name) => name.endsWith('.md')).map((name) => join(installed, 'docs', name))];
     const broken: string[] = [];
     let links = 0;
     for (const document of documents) {
