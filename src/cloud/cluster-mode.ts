@@ -50,6 +50,7 @@ export async function startClusterMode(options: ClusterModeOptions, logger: Logg
     ...(options.nodeId === undefined ? {} : { nodeId: options.nodeId }),
     ...(options.failoverGraceMs === undefined ? {} : { failoverGraceMs: options.failoverGraceMs }),
   });
+  let draining: Promise<void> | undefined;
   return {
     clock: wall,
     nodeId: node.nodeId,
@@ -75,10 +76,18 @@ export async function startClusterMode(options: ClusterModeOptions, logger: Logg
       const share = node.shareStats(own);
       return () => share.peers();
     },
-    async drain(service) {
-      await service.drain(node.failoverGraceMs, cluster.DRAIN_TIMEOUT_MS);
-      await node.leave();
+    drain(service) {
+      draining ??= (async () => {
+        await service.drain(node.failoverGraceMs, cluster.DRAIN_TIMEOUT_MS);
+        await node.leave();
+      })();
+      return draining;
     },
-    close: () => node.close(),
+    // The cloud closes its parts together: a drain under way must reach its leave (lease and
+    // inbox deleted) before the Redis clients close under it.
+    close: async () => {
+      await draining?.catch(() => undefined);
+      await node.close();
+    },
   };
 }

@@ -33,9 +33,10 @@ const REAPER = `local v = redis.call('GET', KEYS[1]) if v == ARGV[1] then redis.
 // One step: a node that registers again between a check and the deletes keeps its keys.
 const FORGET = `if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end redis.call('DEL', KEYS[2], KEYS[3]) redis.call('HDEL', KEYS[4], ARGV[1]) redis.call('HDEL', KEYS[5], ARGV[1]) return 1`;
 // KEYS[1] lease, KEYS[2] registry, KEYS[3] inbox; ARGV: incarnation, node. Deletes only our own lease,
-// and with it our inbox: once the lease and registry entry are gone no reaper would ever find it
-// (a member still routed here recreates it and keeps pt:nm:<node>, which the reaper does find).
-const LEAVE = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1], KEYS[3]) end redis.call('HDEL', KEYS[2], ARGV[2]) return 1`;
+// and our inbox when no other incarnation holds the lease (ours, or lapsed during a long drain):
+// once the lease and registry entry are gone no reaper would ever find it, and commits append
+// nothing to the inbox of a node without a lease (lua-library.ts), so nothing recreates it.
+const LEAVE = `local v = redis.call('GET', KEYS[1]) if v == ARGV[1] then redis.call('DEL', KEYS[1]) end if v == ARGV[1] or v == false then redis.call('DEL', KEYS[3]) end redis.call('HDEL', KEYS[2], ARGV[2]) return 1`;
 
 export interface MembershipOptions {
   commands: RedisCommander;
