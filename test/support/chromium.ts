@@ -44,9 +44,16 @@ export async function launchChromium(path: string): Promise<Browser> {
   const child: ChildProcess = spawn(
     path,
     ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--hide-scrollbars', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // Its own process group: chromium's helpers (zygote, renderers, crashpad) die with it.
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
-  const kill = (): void => void child.kill('SIGKILL');
+  const kill = (): void => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  };
   process.once('exit', kill);
   const endpoint = await new Promise<string>((resolve, reject) => {
     let seen = '';
@@ -128,7 +135,8 @@ export async function launchChromium(path: string): Promise<Browser> {
       kill();
       await exited;
       process.removeListener('exit', kill);
-      rmSync(profile, { recursive: true, force: true });
+      // A helper may still be flushing into the profile as it dies: retry the removal briefly.
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }
