@@ -87,11 +87,7 @@ describe.skipIf(!redisAvailable())('review 17: cluster mode defects', () => {
     expect(await redis.keys('pt:in:n1')).toEqual([]);
   }, 20_000);
 
-  // Skipped: it interposes on "the command after the reaper's SSCAN", but the lease refresh loop
-  // shares the commander, so in one CI run of two the interposition hit another step and the
-  // inbox was gone. The fix it shows (one FORGET script checks the lease and deletes) stays; the
-  // test needs the refresh loop kept off its commander before it comes back.
-  it.skip('the reaper does not delete the inbox and member set of a node that registered again after its lease check', async () => {
+  it('the reaper does not delete the inbox and member set of a node that registered again after its lease check', async () => {
     const admin = await redis.client();
     const raw = await redis.client({ disableOfflineQueue: true });
     await admin.hSet('pt:nodes', 'd', '{}');
@@ -100,16 +96,18 @@ describe.skipIf(!redisAvailable())('review 17: cluster mode defects', () => {
     let simulated = false;
     const commands = {
       async sendCommand(args: string[]): Promise<unknown> {
-        const reply = await raw.sendCommand(args);
-        if (args[0] === 'SSCAN' && args[1] === 'pt:nm:d') scanned = true;
-        else if (scanned && !simulated) {
+        // Node d comes back and receives an event after the reaper scanned its members, just
+        // before the reaper's step that deletes its keys (the only command naming d's inbox): that
+        // step must see the new lease. Keyed on the command, not on its order, because the lease
+        // refresh loop shares this commander.
+        if (scanned && !simulated && args.includes('pt:in:d')) {
           simulated = true;
-          // Right after the reaper's next step (before the fix: its EXISTS check, which DEL then
-          // ignored), node d comes back and receives an event.
           await admin.set('pt:lease:d', 'new-incarnation', { PX: 60_000 });
           await admin.sendCommand(['XADD', 'pt:in:d', '*', 's', 'sid1', 'v', '7', 'd', '[]']);
           await admin.sAdd('pt:nm:d', '{abcdefgh}|sid2');
         }
+        const reply = await raw.sendCommand(args);
+        if (args[0] === 'SSCAN' && args[1] === 'pt:nm:d') scanned = true;
         return reply;
       },
     };
@@ -128,6 +126,7 @@ describe.skipIf(!redisAvailable())('review 17: cluster mode defects', () => {
     await reaper.start();
     await sleep(250);
     await reaper.reap();
+    expect(simulated).toBe(true);
     expect(await redis.keys('pt:in:d')).toEqual(['pt:in:d']);
     expect(await admin.sMembers('pt:nm:d')).toContain('{abcdefgh}|sid2');
   });
