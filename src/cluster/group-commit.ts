@@ -39,8 +39,12 @@ export interface SessionWriter {
   read(sessionId: string): Promise<Versioned | undefined>;
   /** A copy this node holds (record-cache.ts), possibly stale: a batch starts from it instead of a read. */
   cached?(sessionId: string): Versioned | undefined;
-  /** `appKey`: the session's partition (the record being replaced says it, even when `next` is null). */
-  write(sessionId: string, appKey: string, version: number, next: Session | null, deliveries: readonly Delivery[], lockToken: string): Promise<WriteReply>;
+  /**
+   * `appKey`: the session's partition (the record being replaced says it, even when `next` is
+   * null). `before`: the record at `version` the batch applied to (what the write replaces, if the
+   * version check passes).
+   */
+  write(sessionId: string, appKey: string, version: number, next: Session | null, deliveries: readonly Delivery[], lockToken: string, before?: Session): Promise<WriteReply>;
   /** SET lk token NX PX: true when taken. */
   lock(sessionId: string, appKey: string, token: string): Promise<boolean>;
   /** Deletes the lock if it still holds `token` (a batch that took it and then wrote nothing). */
@@ -171,7 +175,7 @@ export function createGroupCommitter(writer: SessionWriter, lockToken: () => str
         return settle(batch, results, false), false;
       }
       const { appKey } = current.session;
-      const reply = await writer.write(sessionId, appKey, current.version, next, deliveries, token);
+      const reply = await writer.write(sessionId, appKey, current.version, next, deliveries, token, current.session);
       if (reply.kind === 'ok') {
         counts.commits += 1;
         return settle(batch, results, true, reply.version), true;

@@ -55,10 +55,12 @@ local function write_record(p, sid, v, o, r, old)
 end
 
 -- Replaces at:<sid> (actor -> node) with the flat list new_pairs and keeps pt:nm:<node> in step:
--- a node lists {tag}|sid while at least one member of the session is on it.
-local function apply_nodes(p, tag, sid, new_pairs)
+-- a node lists {tag}|sid while at least one member of the session is on it. old_pairs: what
+-- at:<sid> holds, when the caller knows it (the pairs of the record version the commit replaces:
+-- at:<sid> is only ever written with a record, from that record's members), saving its read.
+local function apply_nodes(p, tag, sid, new_pairs, old_pairs)
   local atk = p .. 'at:' .. sid
-  local old = redis.call('HGETALL', atk)
+  local old = old_pairs or redis.call('HGETALL', atk)
   local oldmap, oldnodes, newmap, newnodes = {}, {}, {}, {}
   for i = 1, #old, 2 do oldmap[old[i]] = old[i + 1]; oldnodes[old[i + 1]] = true end
   for i = 1, #new_pairs, 2 do newmap[new_pairs[i]] = new_pairs[i + 1]; newnodes[new_pairs[i + 1]] = true end
@@ -97,7 +99,8 @@ local function route(sid, v, newmap, oldmap, items, self, rec)
     local d = '[' .. table.concat(by_node[node], ',') .. ']'
     -- A node without a lease (it left, or died) reads no inbox: an entry would only recreate its
     -- stream for ever. Its members rejoin elsewhere and get the session's state then.
-    if redis.call('EXISTS', 'pt:lease:' .. node) == 0 then
+    -- The caller's own lease was just checked (fenced): only other nodes' need a look.
+    if node ~= self and redis.call('EXISTS', 'pt:lease:' .. node) == 0 then
     elseif rec and node ~= self then
       redis.call('XADD', 'pt:in:' .. node, 'MAXLEN', '~', INBOX_MAXLEN, '*', 's', sid, 'v', v, 'd', d, 'r', rec)
     else
@@ -142,7 +145,9 @@ local function create(keys, a)
 end
 
 -- ARGV: node incarnation sid tag expected_version lock_token has_next [9 record fields]
---       <n, actor node pairs…> <n, actor json pairs…>
+--       <n, actor node pairs…> <n, actor json pairs…> [<n, actor node pairs of expected_version>]
+-- The last list is optional (a caller that sends none, e.g. a node of an earlier release, costs
+-- an HGETALL of at:<sid>); it is trusted only once the version check passed.
 local function commit(keys, a)
   local node, incarnation, sid, tag, expected, lock = a[1], a[2], a[3], a[4], a[5], a[6]
   if fenced(node, incarnation) then return { -2 } end
@@ -156,24 +161,27 @@ local function commit(keys, a)
   local v = tonumber(cur[1]) + 1
   local i = 8
   local oldmap, newmap, rec
+  local r, pairs_list
   if a[7] == '1' then
-    local r = record_fields(a, i)
+    r = record_fields(a, i)
     rec = r.b
     i = i + 9
-    local pairs_list
-    pairs_list, i = list_at(a, i)
+  end
+  pairs_list, i = list_at(a, i)
+  local items
+  items, i = list_at(a, i)
+  local old_pairs
+  if a[i] then old_pairs = list_at(a, i) end
+  if r then
     write_record(p, sid, v, cur[3], r, { cur[5], cur[6], cur[7], cur[8], cur[9] })
-    oldmap, newmap = apply_nodes(p, tag, sid, pairs_list)
+    oldmap, newmap = apply_nodes(p, tag, sid, pairs_list, old_pairs)
   else
-    local _
-    _, i = list_at(a, i)
     if redis.call('HGET', p .. 'names', cur[4]) == sid then redis.call('HDEL', p .. 'names', cur[4]) end
     for _, index in ipairs({ 'listed', 'joinable', 'deadlines', 'all' }) do redis.call('ZREM', p .. index, sid) end
-    oldmap, newmap = apply_nodes(p, tag, sid, {})
+    oldmap, newmap = apply_nodes(p, tag, sid, {}, old_pairs)
     redis.call('DEL', sk, 'pt:sid:' .. sid)
     drop_partition_if_empty(p, tag)
   end
-  local items = list_at(a, i)
   route(sid, v, newmap, oldmap, items, node, rec)
   if lk then redis.call('DEL', p .. 'lk:' .. sid) end
   return { v }
@@ -189,7 +197,7 @@ local function publish(keys, a)
   local at = redis.call('HGETALL', 'pt:{' .. tag .. '}:at:' .. sid)
   local map = {}
   for i = 1, #at, 2 do map[at[i]] = at[i + 1] end
-  return route(sid, 0, map, {}, (list_at(a, 4)))
+  return route(sid, 0, map, {}, (list_at(a, 4)), a[1])
 end
 
 -- Gives back a write lock that still holds this token. ARGV: tag sid token

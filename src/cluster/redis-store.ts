@@ -122,9 +122,10 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
     return keep(sessionId, reply ? versioned(reply[0], reply[1]) : undefined);
   };
 
-  const write = async (sessionId: string, appKey: string, version: number, next: Session | null, deliveries: readonly Delivery[], token: string): Promise<WriteReply> => {
+  const write = async (sessionId: string, appKey: string, version: number, next: Session | null, deliveries: readonly Delivery[], token: string, before?: Session): Promise<WriteReply> => {
     const record = next ? ['1', ...recordArgs(next, maxBytes), ...nodeArgs(next)] : ['0', ...nodeArgs(null)];
-    const args = [nodeId, incarnation, sessionId, tagOf(appKey), String(version), token, ...record, ...deliveryArgs(deliveries)];
+    // The member → node pairs of the version replaced are at:<sid>'s content: sent, the Function skips reading it.
+    const args = [nodeId, incarnation, sessionId, tagOf(appKey), String(version), token, ...record, ...deliveryArgs(deliveries), ...(before ? nodeArgs(before) : [])];
     const reply = asArray(await redis.fcall('pt_commit', args)) ?? [];
     const code = Number(reply[0]);
     if (code > 0) return keep(sessionId, next ? { version: code, session: next } : undefined), { kind: 'ok', version: code };

@@ -1,23 +1,37 @@
 // Cluster benchmark (npm run bench:cluster; docs/benchmarks.md "Cluster mode"): the bench:session
 // cycle (create → join → both report → both get the other's addresses → leave) against the
 // compiled cloud in child processes: in-memory, and 1, 2 and 3 cluster nodes on one private
-// redis-server, the load in its own process (pair i's host on node i mod N, its client on the
-// next node). Per configuration: cycles/s, node CPU µs per cycle (each node, from /proc), Redis CPU
-// µs per cycle, join p50/p99, event latency p50/p99 (session-load.ts says what it spans), loaded
-// (BENCH_PAIRS pairs) and unloaded (1 pair). Interleaved rounds, medians; then the capacity model
-// X(N) = min(N × C_node, ρmax × C_redis) for N = 1…10 from the measured constants.
+// redis-server, the load in its own process. With 2 and 3 nodes both placements of the pairs run
+// on the same node processes, in alternating order: `local` (pair i's host and client both on node
+// i mod N: spec §12's "K processes, each driving its own pairs", the definition of §11 item 8)
+// and `split` (pair i's host on node i mod N, its client on the next node: every event crosses
+// nodes). Per configuration: cycles/s, node CPU µs per cycle (each node, from /proc), Redis CPU
+// µs per cycle, Redis commands per cycle, join p50/p99, event latency p50/p99 (session-load.ts
+// says what it spans), loaded (BENCH_PAIRS pairs) and unloaded (1 pair). Interleaved rounds,
+// medians; the ±15 % verdict for each placement's line; then the capacity model
+// X(N) = min(N × C_node, ρmax × C_redis) for N = 1…10 from the node-local constants.
 // BENCH_PROF=DIR writes the first cluster node's CPU profiles there.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { median } from './median.js';
+import type { Placement } from './session-load.js';
 import { startRedis, redisAvailable, REDIS_MISSING, type TestRedis, type TestRedisClient } from '../support/redis.js';
 
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 64);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const CONFIGS = [0, 1, 2, 3] as const; // 0 = the in-memory service
+const NODE_COUNTS = [0, 1, 2, 3] as const; // 0 = the in-memory service
+const PLACEMENTS: readonly Placement[] = ['local', 'split'];
+
+/** One measured configuration: with 0 or 1 node both placements are the same, so only `local` runs. */
+interface Config {
+  nodes: number;
+  placement: Placement;
+}
+const CONFIGS: readonly Config[] = NODE_COUNTS.flatMap((nodes) => (nodes < 2 ? [{ nodes, placement: 'local' as const }] : PLACEMENTS.map((placement) => ({ nodes, placement }))));
+const keyOf = (config: Config): string => `${config.nodes}:${config.placement}`;
 /** Commits per cycle (create, join, two reports, leave): the Redis service time per mutation. */
 const COMMITS_PER_CYCLE = 5;
 /** Planning ceiling for Redis's single command thread (spec §9). */
@@ -77,6 +91,8 @@ interface Figure {
   load: number;
   /** Redis commands per cycle by name (INFO commandstats, calls inside Functions included), when measured. */
   commands: Record<string, number>;
+  /** Redis time inside commands per cycle by name, µs (commandstats usec: a Function's includes the calls it makes). */
+  commandUs: Record<string, number>;
 }
 
 interface Measured {
@@ -87,16 +103,16 @@ interface Measured {
   eventMs: number[];
 }
 
-/** Calls per command so far (`INFO commandstats`), the benchmark's own INFO left out. */
-async function commandCalls(admin: TestRedisClient): Promise<Record<string, number>> {
+/** Calls and µs per command so far (`INFO commandstats`), the benchmark's own INFO left out. */
+async function commandCalls(admin: TestRedisClient): Promise<Record<string, { calls: number; usec: number }>> {
   const text = String(await admin.sendCommand(['INFO', 'commandstats']));
-  const out: Record<string, number> = {};
-  for (const match of text.matchAll(/^cmdstat_([a-z_|]+):calls=(\d+)/gm)) if (match[1] !== 'info') out[match[1]!] = Number(match[2]);
+  const out: Record<string, { calls: number; usec: number }> = {};
+  for (const match of text.matchAll(/^cmdstat_([a-z_|]+):calls=(\d+),usec=(\d+)/gm)) if (match[1] !== 'info') out[match[1]!] = { calls: Number(match[2]), usec: Number(match[3]) };
   return out;
 }
 
-async function measure(load: ChildProcess, nodes: Node[], redis: TestRedis, admin: TestRedisClient, pairs: number): Promise<Figure> {
-  await ask(load, { cmd: 'prepare', kind: 'session', url: nodes[0]!.url, urls: nodes.map((n) => n.url), pairs });
+async function measure(load: ChildProcess, nodes: Node[], redis: TestRedis, admin: TestRedisClient, pairs: number, placement: Placement): Promise<Figure> {
+  await ask(load, { cmd: 'prepare', kind: 'session', url: nodes[0]!.url, urls: nodes.map((n) => n.url), pairs, placement });
   const pids = nodes.map((n) => n.child.pid!);
   const callsBefore = await commandCalls(admin);
   const before = pids.map(cpuUs);
@@ -116,7 +132,8 @@ async function measure(load: ChildProcess, nodes: Node[], redis: TestRedis, admi
     joinMs: result.joinMs,
     eventMs: result.eventMs,
     load: loadAvg,
-    commands: Object.fromEntries(Object.entries(callsAfter).map(([name, calls]) => [name, (calls - (callsBefore[name] ?? 0)) / cycles]).filter(([, perCycle]) => (perCycle as number) > 0)),
+    commands: Object.fromEntries(Object.entries(callsAfter).map(([name, { calls }]) => [name, (calls - (callsBefore[name]?.calls ?? 0)) / cycles]).filter(([, perCycle]) => (perCycle as number) > 0)),
+    commandUs: Object.fromEntries(Object.entries(callsAfter).map(([name, { usec }]) => [name, (usec - (callsBefore[name]?.usec ?? 0)) / cycles])),
   };
 }
 
@@ -126,7 +143,7 @@ const percentile = (values: readonly number[], p: number): number => {
 };
 const fmt = (value: number, digits = 0): string => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
-const label = (n: number): string => (n === 0 ? 'in-memory' : `${n} node${n > 1 ? 's' : ''}`);
+const label = ({ nodes, placement }: Config): string => (nodes === 0 ? 'in-memory' : nodes === 1 ? '1 node' : `${nodes} nodes ${placement}`);
 
 interface Summary {
   perSecond: number;
@@ -140,6 +157,7 @@ interface Summary {
   loads: number[];
   events: number;
   commands: Record<string, number>;
+  commandUs: Record<string, number>;
 }
 
 function summarize(figures: Figure[]): Summary {
@@ -158,28 +176,32 @@ function summarize(figures: Figure[]): Summary {
     loads: figures.map((f) => f.load),
     events: events.length,
     commands: Object.fromEntries([...new Set(figures.flatMap((f) => Object.keys(f.commands)))].map((name) => [name, median(figures.map((f) => f.commands[name] ?? 0))])),
+    commandUs: Object.fromEntries([...new Set(figures.flatMap((f) => Object.keys(f.commandUs)))].map((name) => [name, median(figures.map((f) => f.commandUs[name] ?? 0))])),
   };
 }
 
-function printTable(title: string, summaries: Map<number, Summary>, cpu: boolean): void {
+type Summaries = Map<string, { config: Config; summary: Summary }>;
+
+function printTable(title: string, summaries: Summaries, cpu: boolean): void {
   console.log(title);
   if (!cpu) {
     // One pair leaves the processes mostly idle: their timers (lease, inbox read, deadline poll) would dominate a CPU-per-cycle figure.
-    console.log('  config       cycles/s   join p50/p99 ms   event p50/p99 ms   load avg');
-    for (const [n, s] of summaries) {
+    console.log('  config           cycles/s   join p50/p99 ms   event p50/p99 ms   load avg');
+    for (const { config, summary: s } of summaries.values()) {
       console.log(
-        `  ${label(n).padEnd(10)} ${fmt(s.perSecond).padStart(9)}   ${`${fmt(s.joinP50, 2)} / ${fmt(s.joinP99, 2)}`.padStart(15)}   ` +
+        `  ${label(config).padEnd(14)} ${fmt(s.perSecond).padStart(9)}   ${`${fmt(s.joinP50, 2)} / ${fmt(s.joinP99, 2)}`.padStart(15)}   ` +
           `${`${fmt(s.eventP50, 2)} / ${fmt(s.eventP99, 2)}`.padStart(16)}   ${s.loads.map((l) => fmt(l, 1)).join(' ')}`,
       );
     }
     console.log('');
     return;
   }
-  console.log('  config       cycles/s  node CPU µs/cycle (Σ = each node)   Redis µs/cycle   join p50/p99 ms   event p50/p99 ms   load avg');
-  for (const [n, s] of summaries) {
+  console.log('  config           cycles/s  node CPU µs/cycle (Σ = each node)   Redis µs/cycle   join p50/p99 ms   event p50/p99 ms   load avg');
+  for (const { config, summary: s } of summaries.values()) {
+    const n = config.nodes;
     const nodes = n > 1 ? `${fmt(s.nodeTotalUs)} = ${s.nodeUs.map((u) => fmt(u)).join(' + ')}` : fmt(s.nodeTotalUs);
     console.log(
-      `  ${label(n).padEnd(10)} ${fmt(s.perSecond).padStart(9)}   ${nodes.padEnd(34)} ${(n === 0 ? '—' : fmt(s.redisUs)).padStart(14)}   ` +
+      `  ${label(config).padEnd(14)} ${fmt(s.perSecond).padStart(9)}   ${nodes.padEnd(34)} ${(n === 0 ? '—' : fmt(s.redisUs)).padStart(14)}   ` +
         `${`${fmt(s.joinP50, 2)} / ${fmt(s.joinP99, 2)}`.padStart(15)}   ${`${fmt(s.eventP50, 2)} / ${fmt(s.eventP99, 2)}`.padStart(16)}   ${s.loads.map((l) => fmt(l, 1)).join(' ')}`,
     );
   }
@@ -187,24 +209,34 @@ function printTable(title: string, summaries: Map<number, Summary>, cpu: boolean
 }
 
 /** Redis commands per cycle by name (medians of the rounds): top-level calls (fcall, xread, …) and the calls Functions make inside. */
-function printCommands(title: string, summaries: Map<number, Summary>): void {
-  const clusters = [...summaries].filter(([n]) => n > 0);
-  const names = [...new Set(clusters.flatMap(([, s]) => Object.keys(s.commands)))].sort((a, b) => (clusters[0]![1].commands[b] ?? 0) - (clusters[0]![1].commands[a] ?? 0));
+function printCommands(title: string, summaries: Summaries): void {
+  const clusters = [...summaries.values()].filter(({ config }) => config.nodes > 0);
+  const first = clusters[0]!.summary.commands;
+  const names = [...new Set(clusters.flatMap(({ summary }) => Object.keys(summary.commands)))].sort((a, b) => (first[b] ?? 0) - (first[a] ?? 0));
   console.log(title);
-  console.log(`  command            ${clusters.map(([n]) => label(n).padStart(9)).join(' ')}`);
-  for (const name of names) console.log(`  ${name.padEnd(18)} ${clusters.map(([, s]) => fmt(s.commands[name] ?? 0, 2).padStart(9)).join(' ')}`);
+  console.log(`  command            ${clusters.map(({ config }) => label(config).padStart(14)).join(' ')}`);
+  for (const name of names) console.log(`  ${name.padEnd(18)} ${clusters.map(({ summary }) => fmt(summary.commands[name] ?? 0, 2).padStart(14)).join(' ')}`);
+  // The Functions' time includes the calls they make; the rest of Redis's CPU is I/O, the event loop and top-level commands.
+  const inFunctions = (s: Summary): number => (s.commandUs.fcall ?? 0) + (s.commandUs.fcall_ro ?? 0);
+  console.log(`  ${'µs in Functions'.padEnd(18)} ${clusters.map(({ summary }) => fmt(inFunctions(summary)).padStart(14)).join(' ')}`);
+  console.log(`  ${'µs in xread'.padEnd(18)} ${clusters.map(({ summary }) => fmt(summary.commandUs.xread ?? 0).padStart(14)).join(' ')}`);
   console.log('');
 }
 
-function printModel(loaded: Map<number, Summary>): void {
-  const memory = loaded.get(0)!;
-  const clusterNodeUs = median([1, 2, 3].map((n) => loaded.get(n)!.nodeTotalUs));
-  const redisUs = median([1, 2, 3].map((n) => loaded.get(n)!.redisUs));
+/** The Redis CPU line of one placement: 1 node (the same for both), then 2 and 3 nodes. */
+const redisLine = (summaries: Summaries, placement: Placement): number[] =>
+  [1, 2, 3].map((nodes) => summaries.get(keyOf({ nodes, placement: nodes < 2 ? 'local' : placement }))!.summary.redisUs);
+
+function printModel(loaded: Summaries): void {
+  const local = [1, 2, 3].map((nodes) => loaded.get(keyOf({ nodes, placement: 'local' }))!.summary);
+  const memory = loaded.get(keyOf({ nodes: 0, placement: 'local' }))!.summary;
+  const clusterNodeUs = median(local.map((s) => s.nodeTotalUs));
+  const redisUs = median(local.map((s) => s.redisUs));
   const perNodeCore = 1e6 / clusterNodeUs;
   const redisCeiling = (RHO_MAX * 1e6) / redisUs;
   const memoryPerCore = 1e6 / memory.nodeTotalUs;
   const service = redisUs / COMMITS_PER_CYCLE;
-  console.log('capacity model (spec §9) from this run: X(N) = min(N × C_node, ρmax × C_redis)');
+  console.log('capacity model (spec §9) from this run\'s node-local pairs: X(N) = min(N × C_node, ρmax × C_redis)');
   console.log(
     `  C_node = 1e6 / ${fmt(clusterNodeUs)} µs = ${fmt(perNodeCore)} cycles/s per node core (median of 1–3 nodes, Σ over nodes);` +
       ` C_redis = 1e6 / ${fmt(redisUs)} µs = ${fmt(1e6 / redisUs)} /s, × ρmax ${RHO_MAX} = ${fmt(redisCeiling)} /s;` +
@@ -222,24 +254,32 @@ function printModel(loaded: Map<number, Summary>): void {
   console.log('');
 }
 
-function verdicts(loaded: Map<number, Summary>, unloaded: Map<number, Summary>): void {
+const PLACEMENT_NAMES: Record<Placement, string> = {
+  local: "node-local pairs (host and client on one node; spec §12's measurement, §11 item 8's definition)",
+  split: 'split pairs (host and client on different nodes from 2 nodes on; every event crosses nodes)',
+};
+
+function verdicts(loaded: Summaries, unloaded: Summaries): void {
   const share = median(ROUND_SHARES);
-  const redis = [1, 2, 3].map((n) => loaded.get(n)!.redisUs);
-  const mid = median(redis);
-  const worst = Math.max(...redis.map((r) => Math.abs(r / mid - 1)));
   const ok = (pass: boolean): string => (pass ? 'met' : 'MISSED');
   console.log('acceptance (spec §11)');
-  for (const n of [1, 2, 3]) {
-    const s = unloaded.get(n)!;
+  for (const { config, summary: s } of unloaded.values()) {
+    if (config.nodes === 0) continue;
     console.log(
-      `  event latency unloaded, ${label(n)}: p50 ${fmt(s.eventP50, 2)} ms (≤ ${TARGETS.eventP50}) ${ok(s.eventP50 <= TARGETS.eventP50)},` +
+      `  event latency unloaded, ${label(config)}: p50 ${fmt(s.eventP50, 2)} ms (≤ ${TARGETS.eventP50}) ${ok(s.eventP50 <= TARGETS.eventP50)},` +
         ` p99 ${fmt(s.eventP99, 2)} ms (≤ ${TARGETS.eventP99}) ${ok(s.eventP99 <= TARGETS.eventP99)}   (${fmt(s.events)} events)`,
     );
   }
   console.log(`  1-node cluster / in-memory cycles/s, median of the rounds' ratios: ${fmt(share * 100)} % (≥ ${fmt(TARGETS.clusterShare * 100)} %) ${ok(share >= TARGETS.clusterShare)}`);
-  console.log(
-    `  Redis CPU per cycle 1 → 2 → 3 nodes: ${redis.map((r) => fmt(r)).join(' → ')} µs, at most ${fmt(worst * 100)} % from their median (≤ ±${fmt(TARGETS.redisFlat * 100)} %) ${ok(worst <= TARGETS.redisFlat)}`,
-  );
+  for (const placement of PLACEMENTS) {
+    const redis = redisLine(loaded, placement);
+    const mid = median(redis);
+    const worst = Math.max(...redis.map((r) => Math.abs(r / mid - 1)));
+    console.log(
+      `  Redis CPU per cycle 1 → 2 → 3 nodes, ${PLACEMENT_NAMES[placement]}: ${redis.map((r) => fmt(r)).join(' → ')} µs,` +
+        ` at most ${fmt(worst * 100)} % from their median (≤ ±${fmt(TARGETS.redisFlat * 100)} %) ${ok(worst <= TARGETS.redisFlat)}`,
+    );
+  }
 }
 
 const ROUND_SHARES: number[] = [];
@@ -255,30 +295,34 @@ async function main(): Promise<void> {
   const redisUrl = `unix://${redis.socketPath}`;
   const admin = await redis.client();
   const load = fork(here('./session-load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const loaded = new Map<number, Figure[]>(CONFIGS.map((n) => [n, []]));
-  const unloaded = new Map<number, Figure[]>(CONFIGS.map((n) => [n, []]));
+  const loaded = new Map<string, Figure[]>(CONFIGS.map((c) => [keyOf(c), []]));
+  const unloaded = new Map<string, Figure[]>(CONFIGS.map((c) => [keyOf(c), []]));
   try {
     console.log(
       `cluster benchmark (node ${process.version}, ${PAIRS} concurrent pairs loaded, 1 pair unloaded, ${DURATION_MS} ms runs, ${ROUNDS} interleaved rounds, load average ${fmt(loadAverage(), 2)})\n`,
     );
     for (let round = 0; round < ROUNDS; round++) {
-      for (const n of CONFIGS) {
+      for (const n of NODE_COUNTS) {
         const nodes: Node[] = [];
         try {
           if (n === 0) nodes.push(await startNode(undefined, 'memory', false));
           for (let i = 1; i <= n; i++) nodes.push(await startNode(redisUrl, `s${i}`, round === 0 && i === 1 && n === 1));
-          loaded.get(n)!.push(await measure(load, nodes, redis, admin, PAIRS));
-          unloaded.get(n)!.push(await measure(load, nodes, redis, admin, 1));
+          // Both placements on the same processes, the order alternating by round so neither always runs on warmer nodes.
+          const placements = CONFIGS.filter((c) => c.nodes === n).map((c) => c.placement);
+          if (round % 2 === 1) placements.reverse();
+          for (const placement of placements) {
+            loaded.get(keyOf({ nodes: n, placement }))!.push(await measure(load, nodes, redis, admin, PAIRS, placement));
+            unloaded.get(keyOf({ nodes: n, placement }))!.push(await measure(load, nodes, redis, admin, 1, placement));
+          }
         } finally {
           for (const node of nodes) await stopNode(node);
         }
       }
-      const rounds = loaded.get(1)!;
-      ROUND_SHARES.push(rounds[round]!.perSecond / loaded.get(0)![round]!.perSecond);
+      ROUND_SHARES.push(loaded.get('1:local')![round]!.perSecond / loaded.get('0:local')![round]!.perSecond);
       console.log(`  round ${round + 1}/${ROUNDS} done (load average ${fmt(loadAverage(), 2)})`);
     }
     console.log('');
-    const summarized = (figures: Map<number, Figure[]>) => new Map(CONFIGS.map((n) => [n, summarize(figures.get(n)!)] as const));
+    const summarized = (figures: Map<string, Figure[]>): Summaries => new Map(CONFIGS.map((config) => [keyOf(config), { config, summary: summarize(figures.get(keyOf(config))!) }] as const));
     const loadedSummary = summarized(loaded);
     const unloadedSummary = summarized(unloaded);
     printTable(`loaded: ${PAIRS} pairs (medians of rounds; latency percentiles over the pooled samples; load average at the end of each round's run)`, loadedSummary, true);

@@ -8,11 +8,18 @@ import { TestSignalingClient } from '../support/signaling-client.js';
 type Command =
   | { cmd: 'idle'; url: string; count: number; hello: boolean }
   | { cmd: 'closeAll' }
-  | { cmd: 'prepare'; kind: 'session' | 'bare'; url: string; pairs: number; urls?: string[]; features?: string[] }
+  | { cmd: 'prepare'; kind: 'session' | 'bare'; url: string; pairs: number; urls?: string[]; features?: string[]; placement?: Placement }
   | { cmd: 'run'; durationMs: number }
   | { cmd: 'latency'; durationMs: number }
   | { cmd: 'measure'; durationMs: number }
   | { cmd: 'release' };
+
+/**
+ * Where a pair's two peers go with several URLs (cluster nodes): `split` puts pair i's host on node
+ * i mod N and its client on the next node (every event crosses nodes); `local` puts both on node
+ * i mod N (the pairs spread evenly, each pair's traffic stays on its node: spec §12's measurement).
+ */
+export type Placement = 'split' | 'local';
 
 /** A prepared join-rate run: connections are open, `run` drives cycles, `release` closes them. */
 interface Driver {
@@ -90,12 +97,14 @@ const reflexive = (port: number) => ({ local: [{ address: '192.168.0.2', port }]
 
 /**
  * One pair runs create → join → both report → both get the other's addresses → leave. With several
- * URLs (cluster nodes) pair i's host is on node i mod N and its client on the next node.
+ * URLs (cluster nodes) pair i's host is on node i mod N and its client on the same node (`local`)
+ * or the next one (`split`, the default).
  */
-async function sessionDriver(urls: readonly string[], pairs: number, features?: string[]): Promise<Driver> {
+async function sessionDriver(urls: readonly string[], pairs: number, features?: string[], placement: Placement = 'split'): Promise<Driver> {
   const hello = (url: string) => TestSignalingClient.hello(url, 'game', '1', features);
+  const clientNode = (pair: number): number => (placement === 'local' ? pair : pair + 1) % urls.length;
   const peers = await Promise.all(
-    Array.from({ length: pairs }, async (_, pair) => [await hello(urls[pair % urls.length]!), await hello(urls[(pair + 1) % urls.length]!)] as const),
+    Array.from({ length: pairs }, async (_, pair) => [await hello(urls[pair % urls.length]!), await hello(urls[clientNode(pair)]!)] as const),
   );
   let round = 0;
   let samples: number[] | undefined;
@@ -169,7 +178,7 @@ process.on('message', (message: Command) => {
         process.send!({ ok: true });
         break;
       case 'prepare':
-        driver = await sessionDriver(message.urls ?? [message.url], message.pairs, message.features);
+        driver = await sessionDriver(message.urls ?? [message.url], message.pairs, message.features, message.placement);
         process.send!({ ok: true });
         break;
       case 'run':

@@ -105,6 +105,31 @@ describe.skipIf(!redisAvailable())('redis store', () => {
     expect(await b.store.sessionsOnNode('node-b')).toEqual([{ tag: partitionTag(APP), sessionId: 's1' }]);
   });
 
+  it('keeps at:<sid> and nm:<node> in step whether a commit sends the replaced version\'s member → node pairs or not', async () => {
+    const a = await startNode(redis, 'node-a');
+    const b = await startNode(redis, 'node-b');
+    await a.store.insert(hostedOn('s1', 'node-a'));
+    const keys = partitionKeys(partitionTag(APP));
+    const entry = `{${partitionTag(APP)}}|s1`;
+    // change() sends the pairs of the copy it applied to (no read of at:<sid> in the Function).
+    await a.store.change('s1', (s) => placeOn(admit(s, entrant('c1'), 0), 'node-b'));
+    expect(await admin.hGetAll(keys.at('s1'))).toEqual({ 1: 'node-a', 2: 'node-b' });
+    // compareAndSet sends none (as a node of an earlier release would): the Function reads at:<sid>.
+    const stored = (await b.store.get('s1'))!;
+    const moved = placeOn({ ok: true, change: { next: stored.session, deliveries: [], events: [], result: stored.session.members[1]! } }, 'node-a');
+    if (!moved.ok) throw new Error('place');
+    expect(await b.store.compareAndSet('s1', stored.version, moved.change.next)).toBe('ok');
+    expect(await admin.hGetAll(keys.at('s1'))).toEqual({ 1: 'node-a', 2: 'node-a' });
+    expect(await admin.sMembers(nodeMembersKey('node-b'))).toEqual([]);
+    // Node a's copy (its own write) is stale now: its commit is refused, re-applied to the record in the reply, and lands with that version's pairs.
+    await a.store.change('s1', (s) => ({ ok: true, change: remove(s, 2, 'left', 0) }));
+    expect(a.store.stats().staleCopies).toBe(1);
+    expect(await admin.hGetAll(keys.at('s1'))).toEqual({ 1: 'node-a' });
+    expect(await admin.sMembers(nodeMembersKey('node-a'))).toEqual([entry]);
+    await a.store.change('s1', (s) => ({ ok: true, change: remove(s, 1, 'left', 0) }));
+    expect((await leftoverKeys(redis)).filter((key) => !key.startsWith('pt:in:'))).toEqual([]);
+  });
+
   it('refuses what it reads back when it is oversize or not a session', async () => {
     const a = await startNode(redis, 'node-a');
     await a.store.insert(hostedOn('s1', 'node-a'));
