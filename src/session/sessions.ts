@@ -53,7 +53,7 @@ import { sessionInfo } from './views.js';
 import { replyJoined } from './join-start.js';
 import { createLobbyList, type LobbyList } from './lobby-list.js';
 import { createJoinRandom } from './random-or-create.js';
-import { appExtensions } from './apps.js';
+import { anyAppHas, appExtensions } from './apps.js';
 import { sessionPlugins } from '../plugins/session-plugins.js';
 import type { PluginRuntime } from '../plugins/runtime.js';
 import type { EgressClient } from '../egress/index.js';
@@ -119,7 +119,9 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   const codec = createSignalingCodec({ maxFrameBytes: settings.maxFrameBytes });
   const checks = createRequestChecks(settings, codec);
   const access = { update: <R>(id: string, attempt: (s: Session) => Outcome<R>) => update(id, attempt), publish: bus.publish.bind(bus), egress: options.egress };
-  const plugins = sessionPlugins(env, { settings, checks, codec, registry: metrics.registry, pluginsOf: (appId) => appExtensions(settings.apps, appId)?.plugins, webhooksOf: (appId) => appExtensions(settings.apps, appId)?.webhooks, ...access });
+  // The webhook gates wrap every create and join: only when some app has webhooks.
+  const webhookGates = anyAppHas(settings.apps, 'webhooks') ? { webhooksOf: (appId: string) => appExtensions(settings.apps, appId)?.webhooks } : {};
+  const plugins = sessionPlugins(env, { settings, checks, codec, registry: metrics.registry, pluginsOf: (appId) => appExtensions(settings.apps, appId)?.plugins, ...access, ...webhookGates });
   const relays = settings.relays;
   const tickets = createTicketRefresher(clock, logger, !relays ? () => settings.relay : async (id) => issuerOf((await store.get(id))?.session, relays, settings.relay));
   const quotas = createSessionQuotas(clock, store, settings);
