@@ -21,6 +21,11 @@ export function appExtensions(apps: AppsConfig, appId: string): AppExtensions | 
   return Object.hasOwn(apps, appId) ? apps[appId] : Object.hasOwn(apps, '*') ? apps['*'] : undefined;
 }
 
+/** Whether any app (or '*') configures `extension`: when none does, its per-request work is skipped with this one check. */
+export function anyAppHas(apps: AppsConfig, extension: keyof AppExtensions): boolean {
+  return Object.values(apps).some((app) => app[extension] !== undefined);
+}
+
 const APP_KEYS = new Set(['auth', 'plugins', 'rpc', 'webhooks']);
 
 /**

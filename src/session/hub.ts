@@ -11,7 +11,7 @@ import { CloseCode, PROTOCOL_MAX_REQUEST_ID, ReplyType, RequestType, createSigna
 import { createRpcService } from '../rpc/index.js';
 import { createWebhookDispatcher, type WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { hookErrorReporter } from '../webhooks/hook-error.js';
-import { appExtensions } from './apps.js';
+import { anyAppHas, appExtensions } from './apps.js';
 import { createDispatch } from './dispatch.js';
 import { createGateway, type PeerConnection, type PeerSocket } from './gateway.js';
 import { createHelloAuthGate } from './hello-auth.js';
@@ -79,7 +79,8 @@ export function createSignalingHub(options: ResolvedOptions, metrics: SessionMet
         publish: (sessionId, deliveries) => bus.publish(sessionId, deliveries),
       })(letter).catch((error: unknown) => env.logger.warn({ err: error, sessionId: letter.sessionId }, 'webhook: HOOK_ERROR not sent')),
   });
-  const sessions = createSessions(env, { settings: options, metrics, bus, hooks, deadlines, egress, auth, webhooks });
+  // No app has webhooks: commits skip the dispatcher's per-app look-up (the admin routes still read its log).
+  const sessions = createSessions(env, { settings: options, metrics, bus, hooks, deadlines, egress, auth, ...(anyAppHas(options.apps, 'webhooks') ? { webhooks } : {}) });
   const lobby = createLobbyFeed(env, {
     list: sessions.list,
     signal: lobbySignal,

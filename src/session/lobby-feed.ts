@@ -29,7 +29,8 @@ export function createLocalLobbySignal(env: Env): LobbySignal {
   const listeners = new Set<(appKey: string) => void>();
   return {
     lobbyChanged(appKey) {
-      for (const listener of [...listeners]) {
+      // The live set, not a copy per change (every commit signals): a listener removed during the loop is not called.
+      for (const listener of listeners) {
         try {
           listener(appKey);
         } catch (error) {
@@ -71,8 +72,9 @@ export function lobbyAware(hooks: HookRunner, signal: LobbySignal): HookRunner {
     ...hooks,
     committed(events, session) {
       hooks.committed(events, session);
-      const changed = new Set(events.filter(changesLobby).map((event) => event.appKey));
-      for (const appKey of changed) signal.lobbyChanged(appKey);
+      // One change is one session's, so of one app: signalled once, with no lists built per commit.
+      const changed = events.find(changesLobby);
+      if (changed) signal.lobbyChanged(changed.appKey);
     },
   };
 }

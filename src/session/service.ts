@@ -21,6 +21,7 @@ import { appExtensions } from './apps.js';
 import { registerWebhookAdminRoutes } from '../webhooks/admin.js';
 import { createSessionMetrics, type SessionMetrics } from './metrics.js';
 import { resolveOptions, type SessionServiceOptions } from './options.js';
+import { createWriteBatch, type WriteBatch } from './write-batch.js';
 import type { SessionStore } from './store.js';
 
 export interface SessionService {
@@ -69,29 +70,30 @@ function guarded<A extends unknown[]>(socket: WebSocket, metrics: SessionMetrics
   };
 }
 
-function attach(hub: SignalingHub, socket: WebSocket, tcp: Socket, address: string, metrics: SessionMetrics): void {
-  // A reply and the events it triggers (e.g. a join's reply and start) leave in one write:
-  // the TCP socket is corked until the current tick's work is done.
-  let corked = false;
-  const uncork = (): void => {
-    corked = false;
-    tcp.uncork();
-  };
-  const peer: PeerSocket = {
-    send: (frame) => {
-      if (!corked) {
-        corked = true;
-        tcp.cork();
-        process.nextTick(uncork);
-      }
-      socket.send(frame);
+function attach(hub: SignalingHub, socket: WebSocket, tcp: Socket, address: string, metrics: SessionMetrics, writes: WriteBatch): void {
+  // A reply and the events of the same event-loop turn leave in one write, framed here (write-batch.ts):
+  // the service's frames are binary, final, unmasked and uncompressed (no permessage-deflate).
+  const outbox = writes.outbox({
+    get open() {
+      return socket.readyState === socket.OPEN;
     },
+    write: (bytes) => void tcp.write(bytes),
+  });
+  const peer: PeerSocket = {
+    send: (frame) => outbox.send(frame),
     get bufferedAmount() {
-      return socket.bufferedAmount;
+      return socket.bufferedAmount + outbox.pending;
     },
     // A close reason is at most 123 bytes (RFC 6455 §5.5): ASCII only, so characters are bytes.
-    close: (code, reason) => socket.close(code, reason.replace(/[^\x20-\x7e]/g, '?').slice(0, 120)),
-    terminate: () => socket.terminate(),
+    // The frames queued before it go first: nothing may follow a close frame.
+    close: (code, reason) => {
+      outbox.flush();
+      socket.close(code, reason.replace(/[^\x20-\x7e]/g, '?').slice(0, 120));
+    },
+    terminate: () => {
+      outbox.discard();
+      socket.terminate();
+    },
     ping: () => socket.ping(),
   };
   const connection = hub.connect(peer, address);
@@ -161,10 +163,11 @@ export function buildSessionService(options: SessionServiceOptions = {}): Sessio
   );
   const httpRateLimit = createHttpRateLimit(resolved.clock, resolved.httpRequestsPerSecond, resolved.httpRequestBurst);
 
+  const writes = createWriteBatch();
   let draining = false;
   void app.register(websocket, { options: { maxPayload: resolved.maxFrameBytes, perMessageDeflate: false } });
   void app.register(async (scoped) => {
-    scoped.get(SIGNALING_PATH, { websocket: true }, (socket, request) => attach(hub, socket, request.socket, request.ip, metrics));
+    scoped.get(SIGNALING_PATH, { websocket: true }, (socket, request) => attach(hub, socket, request.socket, request.ip, metrics, writes));
     // 503 while draining, so a load balancer stops sending new connections here.
     scoped.get('/health', async (_request, reply) => {
       if (draining) return reply.code(503).send({ status: 'draining', connections: hub.connectionCount });

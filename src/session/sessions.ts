@@ -53,7 +53,7 @@ import { sessionInfo } from './views.js';
 import { replyJoined } from './join-start.js';
 import { createLobbyList, type LobbyList } from './lobby-list.js';
 import { createJoinRandom } from './random-or-create.js';
-import { appExtensions } from './apps.js';
+import { anyAppHas, appExtensions } from './apps.js';
 import { sessionPlugins } from '../plugins/session-plugins.js';
 import type { PluginRuntime } from '../plugins/runtime.js';
 import type { EgressClient } from '../egress/index.js';
@@ -119,7 +119,9 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   const codec = createSignalingCodec({ maxFrameBytes: settings.maxFrameBytes });
   const checks = createRequestChecks(settings, codec);
   const access = { update: <R>(id: string, attempt: (s: Session) => Outcome<R>) => update(id, attempt), publish: bus.publish.bind(bus), egress: options.egress };
-  const plugins = sessionPlugins(env, { settings, checks, codec, registry: metrics.registry, pluginsOf: (appId) => appExtensions(settings.apps, appId)?.plugins, webhooksOf: (appId) => appExtensions(settings.apps, appId)?.webhooks, ...access });
+  // The webhook gates wrap every create and join: only when some app has webhooks.
+  const webhookGates = anyAppHas(settings.apps, 'webhooks') ? { webhooksOf: (appId: string) => appExtensions(settings.apps, appId)?.webhooks } : {};
+  const plugins = sessionPlugins(env, { settings, checks, codec, registry: metrics.registry, pluginsOf: (appId) => appExtensions(settings.apps, appId)?.plugins, ...access, ...webhookGates });
   const relays = settings.relays;
   const tickets = createTicketRefresher(clock, logger, !relays ? () => settings.relay : async (id) => issuerOf((await store.get(id))?.session, relays, settings.relay));
   const quotas = createSessionQuotas(clock, store, settings);
@@ -170,7 +172,11 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
   const joinCounters = new Map<string, ReturnType<SessionMetrics['joins']['labels']>>();
   const joinCounter = (kind: string) => joinCounters.get(kind) ?? joinCounters.set(kind, metrics.joins.labels(kind)).get(kind)!;
 
-  const token = (bytes: number): string => Buffer.from(settings.randomBytes(bytes)).toString('base64url');
+  // A view of the random bytes, not a copy (four tokens per join).
+  const token = (length: number): string => {
+    const bytes = settings.randomBytes(length);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+  };
 
   const newMember = (peer: Peer, mode: PeerMode, connectionToken?: Uint8Array): NewMember => ({
     mode,
@@ -245,7 +251,8 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
     // The id is also the name of a session created without one, which players type after
     // `--session`: a leading '-' would read as a flag, so it becomes a letter (72 random bits stay ~72).
     const sessionId = token(12).replace(/^-/, 'x');
-    await hooks.authorizeCreate({ ...caller(peer), name: name ?? sessionId, settings: sessionSettings });
+    // No hook, no context to build and no await (every create and join asked the runner before).
+    if (settings.hooks.authorizeCreate) await hooks.authorizeCreate({ ...caller(peer), name: name ?? sessionId, settings: sessionSettings });
     // The hook may have taken a while: the limits above are checked again where they could have moved.
     quotas.checkTotal();
     const plugin = await plugins.prepareCreate(peer, request, sessionId, appKey(peer), name ?? sessionId, sessionSettings, arrivedAt);
@@ -276,7 +283,7 @@ export function createSessions(env: Env, options: SessionsOptions): Sessions {
 
   /** Joining steps 2–5: enter an existing session as a client. */
   const enter = async (peer: Peer, session: Session, kind: 'join' | 'random', reply: JoinReply, token?: Uint8Array, arrivedAt = clock.now()): Promise<Outcome<Member> | undefined> => {
-    await hooks.authorizeJoin({ ...caller(peer), session, kind });
+    if (settings.hooks.authorizeJoin) await hooks.authorizeJoin({ ...caller(peer), session, kind });
     await plugins.beforeJoin(peer, session, kind, undefined, arrivedAt);
     const outcome = await update(session.sessionId, (s) => placeOn(admit(s, newMember(peer, 'client', token), clock.now()), settings.nodeId));
     if (outcome?.ok) welcome(peer, reply, outcome.change.next!, outcome.change.result, false, kind);

@@ -25,7 +25,7 @@ const TARGET_JOINS_PER_SECOND = 5_000;
 const TARGET_JOINS_PER_CORE = 3_138;
 /** BENCH_BASE_DIST=DIR: also run the service built in DIR (main's dist/), "before" in the same run. */
 const BASE_DIST = process.env.BENCH_BASE_DIST;
-/** BENCH_RATE=old,lean,bare-old,bare-lean,base: only these join-rate lines (a profile of one). */
+/** BENCH_RATE=old,lean,bare-old,bare-lean,base,base-lean: only these join-rate lines (a profile of one). */
 const RATE_ONLY = process.env.BENCH_RATE ? new Set(process.env.BENCH_RATE.split(',')) : undefined;
 const TARGET_KIB_PER_PEER = 50;
 const JOIN_PAIRS = Number(process.env.BENCH_PAIRS ?? 64);
@@ -229,6 +229,8 @@ interface RateConfig {
 
 const RATE_CONFIGS = ([
   ...(BASE_DIST ? [{ key: 'base', label: 'main, first-release frames', kind: 'session', lean: false, dist: BASE_DIST } satisfies RateConfig] : []),
+  // Main has lean-join too now: its lean line is the before of a change to the lean cycle.
+  ...(BASE_DIST ? [{ key: 'base-lean', label: 'main, lean-join frames', kind: 'session', lean: true, dist: BASE_DIST } satisfies RateConfig] : []),
   { key: 'old', label: 'service, first-release frames', kind: 'session', lean: false },
   { key: 'lean', label: 'service, lean-join frames', kind: 'session', lean: true },
   { key: 'bare-old', label: 'no logic, first-release frames', kind: 'bare', lean: false },
@@ -262,6 +264,7 @@ async function ratePart(load: ChildProcess): Promise<void> {
     const target = config.kind === 'session' ? `   (${fmt(1e6 / figure.cpuUs / TARGET_JOINS_PER_CORE, 2)}× the ${fmt(TARGET_JOINS_PER_CORE, 0)} /s per core target)` : '';
     console.log(`${line(config.label, figure)}${target}${beside}`);
   }
+  if (has('base-lean') && has('lean')) console.log(`  lean-join service vs main's lean-join: ${ratio('base-lean', 'lean', (f) => f.cpuUs)} per core (CPU per cycle, main / this), ${ratio('lean', 'base-lean', (f) => f.perSecond)} the rate`);
   if (has('base') && has('lean')) console.log(`  lean-join service vs main: ${ratio('base', 'lean', (f) => f.cpuUs)} per core (CPU per cycle, main / this), ${ratio('lean', 'base', (f) => f.perSecond)} the rate`);
   console.log(`  target: join cycles per core of service CPU ≥ ${fmt(TARGET_JOINS_PER_CORE, 0)} /s (1.5× the 2,092 /s of issue 19); wall-clock target ≥ ${fmt(TARGET_JOINS_PER_SECOND, 0)} /s\n`);
 }
