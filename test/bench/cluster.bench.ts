@@ -11,13 +11,17 @@
 // medians; the ±15 % verdict for each placement's line; then the capacity model
 // X(N) = min(N × C_node, ρmax × C_redis) for N = 1…10 from the node-local constants.
 // BENCH_PROF=DIR writes the first cluster node's CPU profiles there.
+// Redis gets the last core to itself and every other process the rest (BENCH_PIN=0: no pinning),
+// as it would have its own machine in production: on a 2-core VM five processes otherwise share
+// both cores and the same Function calls run slower when Redis is descheduled mid-command.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { median } from './median.js';
 import type { Placement } from './session-load.js';
-import { startRedis, redisAvailable, REDIS_MISSING, type TestRedis, type TestRedisClient } from '../support/redis.js';
+import { startRedis, redisAvailable, REDIS_MISSING, type TestRedisClient } from '../support/redis.js';
 
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 64);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3_000);
@@ -48,6 +52,24 @@ const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) |
 function cpuUs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLK_TCK;
+}
+
+/**
+ * Gives redis-server the last core alone and this process (so the load and the nodes forked after
+ * it) the others; returns what it did, for the header. Needs 2 cores and util-linux's taskset.
+ */
+function pinRedis(redisPid: number): string {
+  const cores = availableParallelism();
+  if (process.env.BENCH_PIN === '0' || cores < 2) return 'not pinned';
+  const last = String(cores - 1);
+  const rest = cores === 2 ? '0' : `0-${cores - 2}`;
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', last, String(redisPid)], { stdio: 'ignore' });
+    execFileSync('taskset', ['-a', '-p', '-c', rest, String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    return 'not pinned (no taskset)';
+  }
+  return `redis-server pinned to core ${last}, the load and the nodes to ${rest}`;
 }
 
 const loadAverage = (): number => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
@@ -103,6 +125,13 @@ interface Measured {
   eventMs: number[];
 }
 
+/** redis-server's user + system CPU so far, µs (`INFO cpu`: getrusage, finer than /proc's ticks). */
+async function redisCpuUs(admin: TestRedisClient): Promise<number> {
+  const text = String(await admin.sendCommand(['INFO', 'cpu']));
+  const field = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return (field('used_cpu_sys') + field('used_cpu_user')) * 1e6;
+}
+
 /** Calls and µs per command so far (`INFO commandstats`), the benchmark's own INFO left out. */
 async function commandCalls(admin: TestRedisClient): Promise<Record<string, { calls: number; usec: number }>> {
   const text = String(await admin.sendCommand(['INFO', 'commandstats']));
@@ -111,15 +140,15 @@ async function commandCalls(admin: TestRedisClient): Promise<Record<string, { ca
   return out;
 }
 
-async function measure(load: ChildProcess, nodes: Node[], redis: TestRedis, admin: TestRedisClient, pairs: number, placement: Placement): Promise<Figure> {
+async function measure(load: ChildProcess, nodes: Node[], admin: TestRedisClient, pairs: number, placement: Placement): Promise<Figure> {
   await ask(load, { cmd: 'prepare', kind: 'session', url: nodes[0]!.url, urls: nodes.map((n) => n.url), pairs, placement });
   const pids = nodes.map((n) => n.child.pid!);
   const callsBefore = await commandCalls(admin);
   const before = pids.map(cpuUs);
-  const redisBefore = cpuUs(redis.pid);
+  const redisBefore = await redisCpuUs(admin);
   const result = await ask<Measured>(load, { cmd: 'measure', durationMs: DURATION_MS });
   const after = pids.map(cpuUs);
-  const redisAfter = cpuUs(redis.pid);
+  const redisAfter = await redisCpuUs(admin);
   const callsAfter = await commandCalls(admin);
   const loadAvg = loadAverage();
   await ask(load, { cmd: 'release' });
@@ -292,6 +321,7 @@ async function main(): Promise<void> {
   // The node children run dist/: compile the current sources first.
   execFileSync(process.execPath, [here('../../node_modules/typescript/bin/tsc'), '-p', here('../../tsconfig.build.json')], { stdio: 'inherit' });
   const redis = await startRedis();
+  const pinning = pinRedis(redis.pid);
   const redisUrl = `unix://${redis.socketPath}`;
   const admin = await redis.client();
   const load = fork(here('./session-load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -299,7 +329,7 @@ async function main(): Promise<void> {
   const unloaded = new Map<string, Figure[]>(CONFIGS.map((c) => [keyOf(c), []]));
   try {
     console.log(
-      `cluster benchmark (node ${process.version}, ${PAIRS} concurrent pairs loaded, 1 pair unloaded, ${DURATION_MS} ms runs, ${ROUNDS} interleaved rounds, load average ${fmt(loadAverage(), 2)})\n`,
+      `cluster benchmark (node ${process.version}, ${PAIRS} concurrent pairs loaded, 1 pair unloaded, ${DURATION_MS} ms runs, ${ROUNDS} interleaved rounds, ${pinning}, load average ${fmt(loadAverage(), 2)})\n`,
     );
     for (let round = 0; round < ROUNDS; round++) {
       for (const n of NODE_COUNTS) {
@@ -311,8 +341,8 @@ async function main(): Promise<void> {
           const placements = CONFIGS.filter((c) => c.nodes === n).map((c) => c.placement);
           if (round % 2 === 1) placements.reverse();
           for (const placement of placements) {
-            loaded.get(keyOf({ nodes: n, placement }))!.push(await measure(load, nodes, redis, admin, PAIRS, placement));
-            unloaded.get(keyOf({ nodes: n, placement }))!.push(await measure(load, nodes, redis, admin, 1, placement));
+            loaded.get(keyOf({ nodes: n, placement }))!.push(await measure(load, nodes, admin, PAIRS, placement));
+            unloaded.get(keyOf({ nodes: n, placement }))!.push(await measure(load, nodes, admin, 1, placement));
           }
         } finally {
           for (const node of nodes) await stopNode(node);
