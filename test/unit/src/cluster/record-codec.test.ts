@@ -81,6 +81,20 @@ describe('record codec', () => {
     expect(fromJsonText(toJsonText(new Uint8Array([1, 2, 3])), 1000)).toEqual(new Uint8Array([1, 2, 3]));
   });
 
+  it('writes the text JSON.stringify writes for plain JSON, drops undefined as it does, refuses what JSON cannot hold', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 5 }), (value) => {
+        const plain = JSON.stringify(value);
+        if (!plain.includes('"$')) expect(toJsonText(value)).toBe(plain);
+        expect(fromJsonText(toJsonText(value), 1 << 20)).toEqual(JSON.parse(plain));
+      }),
+      { numRuns: 500 },
+    );
+    expect(toJsonText({ a: undefined, b: [undefined, 1], c: { $x: undefined } })).toBe('{"b":[null,1],"c":{}}');
+    expect(() => toJsonText({ a: Number.NaN })).toThrow(/non-finite/);
+    expect(() => toJsonText({ a: () => 1 })).toThrow(/a record holds a function/);
+  });
+
   it('refuses oversize text, unknown tags, and anything not shaped like a session', () => {
     const good = encodeSession({ sessionId: 's', appKey: 'a', name: 'n', createdAt: 1, maxPlayers: 2, open: true, visible: true, properties: {}, lobbyKeys: [], playerTtlMs: 0, emptySessionTtlMs: 0, members: [], nextActor: 1 });
     expect(() => decodeSession(good, 10)).toThrow(/over 10 bytes/);
