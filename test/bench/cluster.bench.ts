@@ -125,31 +125,30 @@ interface Measured {
   eventMs: number[];
 }
 
-/** redis-server's user + system CPU so far, µs (`INFO cpu`: getrusage, finer than /proc's ticks). */
-async function redisCpuUs(admin: TestRedisClient): Promise<number> {
-  const text = String(await admin.sendCommand(['INFO', 'cpu']));
-  const field = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(text)?.[1] ?? Number.NaN);
-  return (field('used_cpu_sys') + field('used_cpu_user')) * 1e6;
+/** What Redis has counted so far, in one `INFO cpu commandstats`. */
+interface RedisCounters {
+  /** redis-server's user + system CPU, µs (getrusage: finer than /proc's 10 ms ticks). */
+  cpuUs: number;
+  /** Calls and µs per command, the benchmark's own INFO left out. */
+  calls: Record<string, { calls: number; usec: number }>;
 }
 
-/** Calls and µs per command so far (`INFO commandstats`), the benchmark's own INFO left out. */
-async function commandCalls(admin: TestRedisClient): Promise<Record<string, { calls: number; usec: number }>> {
-  const text = String(await admin.sendCommand(['INFO', 'commandstats']));
-  const out: Record<string, { calls: number; usec: number }> = {};
-  for (const match of text.matchAll(/^cmdstat_([a-z_|]+):calls=(\d+),usec=(\d+)/gm)) if (match[1] !== 'info') out[match[1]!] = { calls: Number(match[2]), usec: Number(match[3]) };
-  return out;
+async function redisCounters(admin: TestRedisClient): Promise<RedisCounters> {
+  const text = String(await admin.sendCommand(['INFO', 'cpu', 'commandstats']));
+  const field = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+  const calls: RedisCounters['calls'] = {};
+  for (const match of text.matchAll(/^cmdstat_([a-z_|]+):calls=(\d+),usec=(\d+)/gm)) if (match[1] !== 'info') calls[match[1]!] = { calls: Number(match[2]), usec: Number(match[3]) };
+  return { cpuUs: (field('used_cpu_sys') + field('used_cpu_user')) * 1e6, calls };
 }
 
 async function measure(load: ChildProcess, nodes: Node[], admin: TestRedisClient, pairs: number, placement: Placement): Promise<Figure> {
   await ask(load, { cmd: 'prepare', kind: 'session', url: nodes[0]!.url, urls: nodes.map((n) => n.url), pairs, placement });
   const pids = nodes.map((n) => n.child.pid!);
-  const callsBefore = await commandCalls(admin);
+  const redisBefore = await redisCounters(admin);
   const before = pids.map(cpuUs);
-  const redisBefore = await redisCpuUs(admin);
   const result = await ask<Measured>(load, { cmd: 'measure', durationMs: DURATION_MS });
   const after = pids.map(cpuUs);
-  const redisAfter = await redisCpuUs(admin);
-  const callsAfter = await commandCalls(admin);
+  const redisAfter = await redisCounters(admin);
   const loadAvg = loadAverage();
   await ask(load, { cmd: 'release' });
   // CPU covers the warm-up too, so it is divided by every cycle run, warm-up included.
@@ -157,12 +156,12 @@ async function measure(load: ChildProcess, nodes: Node[], admin: TestRedisClient
   return {
     perSecond: (result.joins * 1000) / result.ms,
     nodeUs: after.map((a, i) => (a - before[i]!) / cycles),
-    redisUs: (redisAfter - redisBefore) / cycles,
+    redisUs: (redisAfter.cpuUs - redisBefore.cpuUs) / cycles,
     joinMs: result.joinMs,
     eventMs: result.eventMs,
     load: loadAvg,
-    commands: Object.fromEntries(Object.entries(callsAfter).map(([name, { calls }]) => [name, (calls - (callsBefore[name]?.calls ?? 0)) / cycles]).filter(([, perCycle]) => (perCycle as number) > 0)),
-    commandUs: Object.fromEntries(Object.entries(callsAfter).map(([name, { usec }]) => [name, (usec - (callsBefore[name]?.usec ?? 0)) / cycles])),
+    commands: Object.fromEntries(Object.entries(redisAfter.calls).map(([name, { calls }]) => [name, (calls - (redisBefore.calls[name]?.calls ?? 0)) / cycles]).filter(([, perCycle]) => (perCycle as number) > 0)),
+    commandUs: Object.fromEntries(Object.entries(redisAfter.calls).map(([name, { usec }]) => [name, (usec - (redisBefore.calls[name]?.usec ?? 0)) / cycles])),
   };
 }
 
