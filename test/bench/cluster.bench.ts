@@ -125,19 +125,21 @@ interface Measured {
   eventMs: number[];
 }
 
-/** What Redis has counted so far, in one `INFO cpu commandstats`. */
+/** What Redis has counted so far, in one `INFO cpu commandstats stats`. */
 interface RedisCounters {
   /** redis-server's user + system CPU, µs (getrusage: finer than /proc's 10 ms ticks). */
   cpuUs: number;
-  /** Calls and µs per command, the benchmark's own INFO left out. */
+  /** Calls and µs per command, the benchmark's own INFO left out; `(reads)` and `(writes)`: client reads and reply writes (INFO stats), each an I/O wake-up's worth. */
   calls: Record<string, { calls: number; usec: number }>;
 }
 
 async function redisCounters(admin: TestRedisClient): Promise<RedisCounters> {
-  const text = String(await admin.sendCommand(['INFO', 'cpu', 'commandstats']));
+  const text = String(await admin.sendCommand(['INFO', 'cpu', 'commandstats', 'stats']));
   const field = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(text)?.[1] ?? Number.NaN);
   const calls: RedisCounters['calls'] = {};
   for (const match of text.matchAll(/^cmdstat_([a-z_|]+):calls=(\d+),usec=(\d+)/gm)) if (match[1] !== 'info') calls[match[1]!] = { calls: Number(match[2]), usec: Number(match[3]) };
+  calls['(reads)'] = { calls: field('total_reads_processed'), usec: 0 };
+  calls['(writes)'] = { calls: field('total_writes_processed'), usec: 0 };
   return { cpuUs: (field('used_cpu_sys') + field('used_cpu_user')) * 1e6, calls };
 }
 
@@ -356,7 +358,7 @@ async function main(): Promise<void> {
     const unloadedSummary = summarized(unloaded);
     printTable(`loaded: ${PAIRS} pairs (medians of rounds; latency percentiles over the pooled samples; load average at the end of each round's run)`, loadedSummary, true);
     printTable('unloaded: 1 pair', unloadedSummary, false);
-    printCommands(`Redis commands per cycle, loaded (INFO commandstats; fcall/fcall_ro and xread are what the nodes send, the rest runs inside Functions)`, loadedSummary);
+    printCommands(`Redis commands per cycle, loaded (INFO commandstats; fcall/fcall_ro and xread are what the nodes send, the rest runs inside Functions; (reads) and (writes) are Redis's socket reads and reply writes, INFO stats)`, loadedSummary);
     printModel(loadedSummary);
     verdicts(loadedSummary, unloadedSummary);
     const left = await redis.keys('pt:*');
