@@ -1,8 +1,9 @@
 /**
  * npm run bench:relay — forwarded packets/s, packets per CPU-second and added one-way latency of
  * punchthrough's relay on the batched UDP addon and on node:dgram, side by side with a minimal
- * Node forwarder (receive, look up, send) measured in the same run, for 1, 100 and 1,000
- * concurrent peer pairs on loopback; then coturn relaying between TURN clients (coturn-relay.ts).
+ * Node forwarder (receive, look up, send) and coturn (the same ping-pong between two TURN
+ * allocations over channels, turn-pairs.ts) measured in the same rounds, for 1, 100 and 1,000
+ * concurrent peer pairs on loopback; then coturn under the issue's own uclient load (coturn-relay.ts).
  *
  * Each pair ping-pongs one 64-byte datagram: A → forwarder → B → forwarder → A → …, so each
  * pair has exactly one datagram in flight and N pairs keep N in flight. The forwarder runs in
