@@ -28,7 +28,7 @@ import {
 import { coturnAvailable, COTURN_MISSING } from '../support/coturn.js';
 import { measureCoturnRelay, startCoturnRelay, UCLIENT_ARGS, type CoturnRelayFigures } from './coturn-relay.js';
 import { median } from './median.js';
-import { bindTurnPairs, CHANNEL_HEADER_BYTES, TURN_CHANNEL } from './turn-pairs.js';
+import { bindTurnPairs, CHANNEL_HEADER_BYTES, releaseTurnPairs, TURN_CHANNEL } from './turn-pairs.js';
 
 // RELAY_BENCH_PAIRS=1000 runs one configuration (e.g. to profile the forwarder with RELAY_BENCH_PROF=1).
 const PAIR_COUNTS = process.env.RELAY_BENCH_PAIRS ? process.env.RELAY_BENCH_PAIRS.split(',').map(Number) : [1, 100, 1_000];
@@ -63,6 +63,8 @@ interface Forwarder {
   port: number;
   /** Makes every pair's ends known to the forwarder: relay binds, routes, TURN allocations. */
   prepare(pairs: Pair[]): Promise<void>;
+  /** Forgets them, before their sockets close. */
+  release?(pairs: Pair[]): Promise<void>;
   /** CPU time (µs) and datagrams forwarded so far. */
   usage(): Promise<{ cpuMicros: number; packets: number }>;
   /** Called for every datagram the load receives through this forwarder (coturn keeps no count we can read). */
@@ -91,6 +93,7 @@ async function startForwarder(mode: ForwarderKind): Promise<Forwarder> {
     return {
       port: coturn.port,
       prepare: (pairs) => bindTurnPairs(pairs, coturn.port),
+      release: (pairs) => releaseTurnPairs(pairs, coturn.port),
       usage: async () => ({ cpuMicros: coturn.cpuMicros(), packets: forwards }),
       delivered: () => void (forwards += 2),
       stop: () => coturn.stop(),
@@ -351,6 +354,7 @@ try {
     const dgramAdded = added('relay-dgram');
     if (perMinimal('relay-dgram') < 0.8) misses.push(`${count} pairs: dgram relay pkt/CPU-s ${fmt(perMinimal('relay-dgram'), 2)}× the minimal forwarder's < 0.8×`);
     if (!(batchedAdded <= Math.max(dgramAdded, 0) + 0.02)) misses.push(`${count} pairs: batched +p50 ${fmt(batchedAdded)} ms worse than dgram's ${fmt(dgramAdded)} ms`);
+    for (const forwarder of forwarders.values()) await forwarder.release?.(pairs);
     for (const pair of pairs) {
       pair.a.close();
       pair.b.close();

@@ -9,6 +9,7 @@ export const TURN_CHANNEL = 0x4000;
 export const CHANNEL_HEADER_BYTES = 4;
 
 const ALLOCATE = 0x0003;
+const REFRESH = 0x0004;
 const CHANNEL_BIND = 0x0009;
 const SUCCESS = 0x0100;
 const ERROR = 0x0110;
@@ -16,6 +17,8 @@ const REQUESTED_TRANSPORT = 0x0019;
 const XOR_PEER_ADDRESS = 0x0012;
 const XOR_RELAYED_ADDRESS = 0x0016;
 const CHANNEL_NUMBER = 0x000c;
+const ERROR_CODE = 0x0009;
+const LIFETIME = 0x000d;
 const UDP = 17;
 const RETRY_MS = 250;
 const ATTEMPTS = 12;
@@ -55,6 +58,16 @@ function readXorAddress(message: Buffer, type: number): Endpoint | undefined {
   return undefined;
 }
 
+/** ERROR-CODE's number and reason (RFC 8489 §14.8). */
+function errorCode(message: Buffer): string {
+  for (let at = 20; at + 8 <= message.length; ) {
+    const length = message.readUInt16BE(at + 2);
+    if (message.readUInt16BE(at) === ERROR_CODE) return `${message[at + 6]! * 100 + message[at + 7]!} ${message.toString('utf8', at + 8, at + 4 + length)}`;
+    at += 4 + length + ((4 - (length % 4)) % 4);
+  }
+  return 'no ERROR-CODE';
+}
+
 /** One request and its success response, retried while unanswered; an error response rejects. */
 async function transact(socket: dgram.Socket, serverPort: number, method: number, attributes: Buffer[]): Promise<Buffer> {
   const body = Buffer.concat(attributes);
@@ -76,7 +89,7 @@ async function transact(socket: dgram.Socket, serverPort: number, method: number
       if (data.length < 20 || !data.subarray(8, 20).equals(transaction)) return;
       const type = data.readUInt16BE(0);
       if (type === (method | SUCCESS)) finish(undefined, data);
-      else if (type === (method | ERROR)) finish(new Error(`coturn refused 0x${method.toString(16)}`));
+      else if (type === (method | ERROR)) finish(new Error(`coturn refused 0x${method.toString(16)}: ${errorCode(data)}`));
     };
     function finish(error: Error | undefined, response?: Buffer): void {
       clearInterval(timer);
@@ -110,4 +123,12 @@ export async function bindTurnPairs(pairs: ReadonlyArray<{ a: dgram.Socket; b: d
       await Promise.all([bindChannel(a, serverPort, relayedB), bindChannel(b, serverPort, relayedA)]);
     }),
   );
+}
+
+/**
+ * Deletes every pair's allocations (a Refresh with LIFETIME 0, RFC 8656 §7): the next pair count's
+ * sockets may get the same ports, and coturn refuses an Allocate from a 5-tuple that still has one.
+ */
+export async function releaseTurnPairs(pairs: ReadonlyArray<{ a: dgram.Socket; b: dgram.Socket }>, serverPort: number): Promise<void> {
+  await Promise.all(pairs.flatMap(({ a, b }) => [a, b].map((socket) => transact(socket, serverPort, REFRESH, [attribute(LIFETIME, Buffer.alloc(4))]))));
 }
