@@ -22,6 +22,7 @@ const LIFETIME = 0x000d;
 const UDP = 17;
 const RETRY_MS = 250;
 const ATTEMPTS = 12;
+const RELEASE_SETTLE_MS = 3_000;
 
 interface Endpoint {
   address: string;
@@ -127,8 +128,11 @@ export async function bindTurnPairs(pairs: ReadonlyArray<{ a: dgram.Socket; b: d
 
 /**
  * Deletes every pair's allocations (a Refresh with LIFETIME 0, RFC 8656 §7): the next pair count's
- * sockets may get the same ports, and coturn refuses an Allocate from a 5-tuple that still has one.
+ * sockets may get the same ports, and coturn refuses an Allocate from a 5-tuple that still has one
+ * (437). coturn frees a deleted allocation a moment later (seen: refused at once, accepted after
+ * 1.5 s), so this waits RELEASE_SETTLE_MS too.
  */
 export async function releaseTurnPairs(pairs: ReadonlyArray<{ a: dgram.Socket; b: dgram.Socket }>, serverPort: number): Promise<void> {
   await Promise.all(pairs.flatMap(({ a, b }) => [a, b].map((socket) => transact(socket, serverPort, REFRESH, [attribute(LIFETIME, Buffer.alloc(4))]))));
+  await new Promise((resolve) => setTimeout(resolve, RELEASE_SETTLE_MS));
 }
