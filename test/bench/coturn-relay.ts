@@ -20,15 +20,9 @@ export interface CoturnRelayFigures {
   lost: number;
 }
 
-function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
 /** A loopback TURN server, unauthenticated and relaying to loopback peers, as the uclient load and the TURN pairs need it. */
 export interface CoturnRelay {
   port: number;
-  pid: number;
   /** On-CPU time of all its threads so far, µs (the scheduler's ns counters: finer than /proc/<pid>/stat's ticks). */
   cpuMicros(): number;
   stop(): Promise<void>;
@@ -51,7 +45,6 @@ export async function startCoturnRelay(): Promise<CoturnRelay> {
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   return {
     port,
-    pid,
     cpuMicros: () => readdirSync(`/proc/${pid}/task`).reduce((sum, task) => sum + Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]) / 1_000, 0),
     async stop() {
       const exited = once(server, 'exit');
@@ -64,17 +57,17 @@ export async function startCoturnRelay(): Promise<CoturnRelay> {
   };
 }
 
-/** Runs a loopback TURN server and the uclient load once; coturn's own CPU time from /proc. */
+/** Runs a loopback TURN server and the uclient load once; coturn's own CPU time. */
 export async function measureCoturnRelay(): Promise<CoturnRelayFigures> {
   const relay = await startCoturnRelay();
   try {
-    const before = cpuTicks(relay.pid);
+    const before = relay.cpuMicros();
     const client = spawn('turnutils_uclient', [...UCLIENT_ARGS, '-p', String(relay.port), '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     client.stdout!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
     client.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000)));
     await once(client, 'exit');
-    const cpuSeconds = (cpuTicks(relay.pid) - before) / 100; // USER_HZ
+    const cpuSeconds = (relay.cpuMicros() - before) / 1e6;
     const messages = Number(/tot_send_msgs=\d+, tot_recv_msgs=(\d+)\s*$/m.exec(output)?.[1] ?? NaN);
     const rtt = Number(/Average round trip delay ([\d.]+) ms/.exec(output)?.[1] ?? NaN);
     const lost = Number(/Total lost packets (\d+)/.exec(output)?.[1] ?? NaN);
