@@ -44,11 +44,12 @@ type Mode = 'direct' | ForwarderKind;
 type ForwarderKind = 'minimal' | 'relay-dgram' | 'relay' | 'coturn';
 // coturn relays each datagram twice (client → its allocation → the peer's allocation → peer), so
 // its figures count forwards: two per datagram delivered, as the issue counted them.
+const COTURN = coturnAvailable();
 const FORWARDERS: ReadonlyArray<{ kind: ForwarderKind; label: string }> = [
   { kind: 'minimal', label: 'minimal Node forwarder' },
   { kind: 'relay-dgram', label: 'relay, node:dgram' },
   { kind: 'relay', label: 'relay, batched addon' },
-  ...(coturnAvailable() ? [{ kind: 'coturn' as const, label: 'coturn, TURN channels' }] : []),
+  ...(COTURN ? [{ kind: 'coturn' as const, label: 'coturn, TURN channels' }] : []),
 ];
 
 interface Pair {
@@ -365,7 +366,7 @@ try {
 }
 
 let coturn: CoturnRelayFigures | undefined;
-if (coturnAvailable()) coturn = await measureCoturnRelay();
+if (COTURN) coturn = await measureCoturnRelay();
 
 console.log(`relay benchmark: ${DATAGRAM_BYTES}-byte datagrams on 127.0.0.1, forwarders in child processes; ${MEASURE_MS} ms measured`);
 console.log(`per phase after ${WARMUP_MS} ms warm-up; medians of ${ROUNDS} rounds, each measuring direct, then every forwarder back`);
