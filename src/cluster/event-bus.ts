@@ -24,7 +24,7 @@ import {
   REDIS_COMMAND_TIMEOUT_MS,
 } from './constants.js';
 import { createLobbyCoalescer } from './lobby-coalescer.js';
-import { createInboxRouter, parseInboxEntry, type InboxCounters, type InboxLimits } from './inbox-router.js';
+import { createInboxRouter, parseInboxEntry, type InboxCounters, type InboxEntry, type InboxLimits } from './inbox-router.js';
 import { inboxKey } from './keys.js';
 import { fromJsonText } from './record-codec.js';
 import { createCaller, type RedisCommander } from './redis-calls.js';
@@ -61,12 +61,18 @@ export interface RedisEventBusOptions {
 export interface ClusterEventBus extends EventBus {
   lobbyChanged(appKey: string): void;
   onLobbyChanged(listener: (appKey: string) => void): () => void;
+  /**
+   * This node's own members' deliveries of a commit it wrote, from the commit's reply: handed on
+   * once the reader has passed `after` (the inbox entry the commit followed), so one session's
+   * events keep commit order across the two paths.
+   */
+  deliverOwn(sessionId: string, version: number, after: string, deliveries: readonly Delivery[]): void;
   /** Starts the reader (after the lease is taken) and the lobby subscription. */
   start(): Promise<void>;
   /** Stops the reader; resolves once its last read has returned. Idempotent. */
   close(): Promise<void>;
   /** Counters for metrics and tests. */
-  stats(): InboxCounters & { resets: number; readErrors: number; publishErrors: number; held: number; lastId: string };
+  stats(): InboxCounters & { resets: number; readErrors: number; publishErrors: number; held: number; lastId: string; ownWaiting: number };
 }
 
 type ReadReply = Record<string, Array<[string, string[]]>> | null;
@@ -102,6 +108,9 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
   const decode = (text: string): unknown => fromJsonText(text, limits.maxEntryBytes);
   const lobbyListeners = new Set<(appKey: string) => void>();
   let lastId = '0-0';
+  let last: readonly [number, number] = [0, 0];
+  // Own deliveries waiting for the reader to pass their `after` id; in reply order, so in commit order.
+  const ownWaiting: Array<{ after: readonly [number, number]; entry: InboxEntry }> = [];
   let running = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
@@ -151,9 +160,23 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
     else if (deleted && streamIdBefore(ours, deleted)) reset('entries this node had not read were trimmed from its inbox', lastId);
   };
 
+  const readTo = (id: string): void => {
+    lastId = id;
+    last = parseStreamId(id) ?? [0, 0];
+  };
+
+  /** Hands on the own deliveries the reader has caught up with (all of them with `everything`). */
+  const releaseOwn = (everything = false): void => {
+    let n = 0;
+    while (n < ownWaiting.length && (everything || !streamIdBefore(last, ownWaiting[n]!.after))) router.deliver(ownWaiting[n++]!.entry);
+    if (n > 0) ownWaiting.splice(0, n);
+  };
+
   const reset = (why: string, from: string): void => {
     resets += 1;
-    lastId = from;
+    // What waited for entries the stream no longer has waits for nothing now.
+    releaseOwn(true);
+    readTo(from);
     logger.warn({ node: options.nodeId, why }, 'inbox reset: members bound here may have missed events');
     try {
       options.onInboxReset?.(why);
@@ -168,11 +191,12 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
     const entries = (streams as Record<string, unknown>)[inbox];
     if (!Array.isArray(entries)) return 0;
     for (const item of entries) {
+      releaseOwn();
       if (!Array.isArray(item) || typeof item[0] !== 'string' || !parseStreamId(item[0])) {
         malformed += 1;
         continue;
       }
-      lastId = item[0];
+      readTo(item[0]);
       const fields = fieldsOf(item[1]);
       const parsed = parseInboxEntry(fields, limits, decode);
       if (!parsed) {
@@ -182,6 +206,7 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
       if (parsed.version > 0) options.onEntry?.(parsed.sessionId, parsed.version, fields?.r);
       router.deliver(parsed);
     }
+    releaseOwn();
     return entries.length;
   };
 
@@ -222,6 +247,14 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
   const bus: ClusterEventBus = {
     attach: (sessionId, actor, sink, since) => router.attach(sessionId, actor, sink, since),
     forget: (sessionId) => router.forget(sessionId),
+    deliverOwn(sessionId, version, after, deliveries) {
+      const entry: InboxEntry = { sessionId, version, deliveries: deliveries.map(({ actor, event }) => [actor, event] as const) };
+      const id = parseStreamId(after) ?? [0, 0];
+      if (ownWaiting.length === 0 && !streamIdBefore(last, id)) return void router.deliver(entry);
+      // Bounded like held deliveries: past it, order gives way to delivery.
+      if (ownWaiting.length >= limits.maxHeldTotal) releaseOwn(true);
+      ownWaiting.push({ after: id, entry });
+    },
     publish(sessionId, deliveries) {
       if (deliveries.length === 0) return;
       options.publish(sessionId, deliveries).catch((error: unknown) => {
@@ -244,9 +277,9 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
         const info = (await command(['XINFO', 'STREAM', inbox])) as Record<string, unknown>;
         const last = String(info['last-generated-id'] ?? '0-0');
         // What is already there was for an earlier life of this node id: nobody here is bound to it.
-        if (parseStreamId(last)) lastId = last;
+        if (parseStreamId(last)) readTo(last);
       } catch {
-        lastId = '0-0';
+        readTo('0-0');
       }
       await options.subscriber?.subscribe(LOBBY_CHANNEL, (message) => {
         const newline = message.indexOf('\n');
@@ -262,9 +295,10 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
       lobbyOut.close();
       wake?.();
       await loop;
+      ownWaiting.length = 0;
       router.clear();
     },
-    stats: () => ({ ...router.counters, malformed: router.counters.malformed + malformed, resets, readErrors, publishErrors, held: router.heldCount, lastId }),
+    stats: () => ({ ...router.counters, malformed: router.counters.malformed + malformed, resets, readErrors, publishErrors, held: router.heldCount, lastId, ownWaiting: ownWaiting.length }),
   };
   return bus;
 }

@@ -11,7 +11,7 @@ import { FUNCTION_LIBRARY, INBOX_MAXLEN } from './constants.js';
  * Redis Cluster needs declared keys and the global ones (`pt:sid:`, `pt:nm:`, `pt:in:`,
  * `pt:lease:`) moved under a tag: a layout change, so a `_v2` library.
  *
- * Replies: create 1 (made) | 0 (id or name taken) | 'FENCED'. commit {v} | {-1, v, b} conflict
+ * Replies: create 1 (made) | 0 (id or name taken) | 'FENCED'. commit {v} or {v, inbox id} | {-1, v, b} conflict
  * (the current record, so a retry needs no read) | {-2} fenced | {-3} missing | {-4} locked by
  * another writer. publish: entries appended | -2 fenced.
  */
@@ -145,9 +145,10 @@ local function create(keys, a)
 end
 
 -- ARGV: node incarnation sid tag expected_version lock_token has_next [9 record fields]
---       <n, actor node pairs…> <n, actor json pairs…> [<n, actor node pairs of expected_version>]
--- The last list is optional (a caller that sends none, e.g. a node of an earlier release, costs
--- an HGETALL of at:<sid>); it is trusted only once the version check passed.
+--       <n, actor node pairs…> <n, actor json pairs…> [<n, actor node pairs of expected_version> [own]]
+-- The old pairs are optional (a caller that sends none, e.g. a node of an earlier release, costs
+-- an HGETALL of at:<sid>); they are trusted only once the version check passed. own = '1': the
+-- items leave out the caller's own members, and the reply is {v, last id of the caller's inbox}.
 local function commit(keys, a)
   local node, incarnation, sid, tag, expected, lock = a[1], a[2], a[3], a[4], a[5], a[6]
   if fenced(node, incarnation) then return { -2 } end
@@ -171,7 +172,10 @@ local function commit(keys, a)
   local items
   items, i = list_at(a, i)
   local old_pairs
-  if a[i] then old_pairs = list_at(a, i) end
+  if a[i] then old_pairs, i = list_at(a, i) end
+  -- The caller delivers its own members' events itself (from this reply) and sent only the
+  -- others': it needs its inbox's last id to order them after the entries already there.
+  local own = a[i] == '1'
   if r then
     write_record(p, sid, v, cur[3], r, { cur[5], cur[6], cur[7], cur[8], cur[9] })
     oldmap, newmap = apply_nodes(p, tag, sid, pairs_list, old_pairs)
@@ -184,6 +188,10 @@ local function commit(keys, a)
   end
   route(sid, v, newmap, oldmap, items, node, rec)
   if lk then redis.call('DEL', p .. 'lk:' .. sid) end
+  if own then
+    local last = redis.call('XREVRANGE', 'pt:in:' .. node, '+', '-', 'COUNT', 1)[1]
+    return { v, last and last[1] or '0-0' }
+  end
   return { v }
 end
 

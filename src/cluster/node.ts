@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { createClient } from '@redis/client';
 import { createRealClock, type Clock, type Env } from '../../core/index.js';
 import type { DeadlineScheduler } from '../session/presence.js';
+import type { Delivery } from '../session/model.js';
 import type { SessionStore } from '../session/store.js';
 import { detachNode } from '../session/node-failover.js';
 import { FAILOVER_GRACE_MS, REAPER_BATCH, REAPER_CONCURRENCY, REDIS_COMMAND_TIMEOUT_MS } from './constants.js';
@@ -127,6 +128,12 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
     const subscriber = await connect('lobby');
     let service: ClusterService | undefined;
     let store: RedisSessionStore;
+    const ownBus: { current?: ClusterEventBus } = {};
+    // Commits hand this node's own members' events to the bus from their replies (no inbox round trip).
+    const ownEvents = {
+      deliverOwn: (sessionId: string, version: number, after: string, deliveries: readonly Delivery[]) => ownBus.current?.deliverOwn(sessionId, version, after, deliveries),
+      ownLost: () => service?.restartConnections('a commit lost its connection to Redis before its events were known: reconnect and rejoin'),
+    };
     const membership: Membership = createMembership(env, {
       commands,
       nodeId,
@@ -137,11 +144,11 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
         await service.detachNode(sessionId, dead, failoverGraceMs);
       },
       onFenced: async (_previous, next) => {
-        store = await createRedisSessionStore(env, { client: commands, nodeId, incarnation: next, loadLibrary: false });
+        store = await createRedisSessionStore(env, { client: commands, nodeId, incarnation: next, loadLibrary: false, ...ownEvents });
         service?.restartConnections('this node lost its lease: reconnect and rejoin');
       },
     });
-    store = await createRedisSessionStore(env, { client: commands, nodeId, incarnation: membership.incarnation });
+    store = await createRedisSessionStore(env, { client: commands, nodeId, incarnation: membership.incarnation, ...ownEvents });
     await membership.start();
     await detachEarlierLife(env, commands, nodeId, store, failoverGraceMs);
     const eventBus = createRedisEventBus(env, {
@@ -155,6 +162,7 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
       // Events for the members here may be lost: their SDKs rejoin (1012) and get a fresh START snapshot.
       onInboxReset: (why) => service?.restartConnections(`this node's inbox lost events (${why}): reconnect and rejoin`),
     });
+    ownBus.current = eventBus;
     await eventBus.start();
     let deadlines: ClusterDeadlines | undefined;
     let relays: RedisRelayTable | undefined;

@@ -38,11 +38,22 @@ function isErrorReply(error: unknown): boolean {
   return false;
 }
 
+/**
+ * Sees a command's outcome even after the caller's timeout: a write Redis ran late still needs its
+ * consequences (a commit's own events), and one whose connection broke may or may not have run.
+ */
+export interface CallObserver {
+  /** Redis answered (first, before the call resolves, whether or not it already timed out). */
+  reply(reply: unknown): void;
+  /** The connection failed with the command unanswered: it may have run. */
+  lost(): void;
+}
+
 export interface Caller {
   /** One command; rejects with SERVICE_UNAVAILABLE on a timeout or a lost connection. */
-  call(args: string[]): Promise<unknown>;
+  call(args: string[], observer?: CallObserver): Promise<unknown>;
   /** FCALL of a library function with no declared keys. */
-  fcall(name: string, args: readonly string[]): Promise<unknown>;
+  fcall(name: string, args: readonly string[], observer?: CallObserver): Promise<unknown>;
   fcallRo(name: string, args: readonly string[]): Promise<unknown>;
 }
 
@@ -52,25 +63,27 @@ export interface Caller {
  * deadline is real time whatever clock the service's tests drive.
  */
 export function createCaller(client: RedisCommander, timeoutMs: number = REDIS_COMMAND_TIMEOUT_MS): Caller {
-  const call = (args: string[]): Promise<unknown> =>
+  const call = (args: string[], observer?: CallObserver): Promise<unknown> =>
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new PunchthroughError('SERVICE_UNAVAILABLE', `redis did not answer ${args[0]} within ${timeoutMs} ms`)), timeoutMs);
       timer.unref?.();
       client.sendCommand(args).then(
         (reply) => {
           clearTimeout(timer);
+          observer?.reply(reply);
           resolve(reply);
         },
         (error: unknown) => {
           clearTimeout(timer);
-          if (isErrorReply(error)) reject(error instanceof Error ? error : new Error(String(error)));
-          else reject(new PunchthroughError('SERVICE_UNAVAILABLE', `redis is unreachable (${error instanceof Error ? error.message : String(error)})`, { cause: error }));
+          if (isErrorReply(error)) return reject(error instanceof Error ? error : new Error(String(error)));
+          observer?.lost();
+          reject(new PunchthroughError('SERVICE_UNAVAILABLE', `redis is unreachable (${error instanceof Error ? error.message : String(error)})`, { cause: error }));
         },
       );
     });
   return {
     call,
-    fcall: (name, args) => call(['FCALL', name, '0', ...args]),
+    fcall: (name, args, observer) => call(['FCALL', name, '0', ...args], observer),
     fcallRo: (name, args) => call(['FCALL_RO', name, '0', ...args]),
   };
 }

@@ -10,7 +10,7 @@ import { createGroupCommitter, type CommitStats, type SessionWriter, type Versio
 import { APPS_KEY, nodeMembersKey, partitionKeys, partitionTag } from './keys.js';
 import { decodeSession, encodeSession, toJsonText } from './record-codec.js';
 import { createRecordCache } from './record-cache.js';
-import { FencedError, createCaller, loadLibrary, type RedisCommander } from './redis-calls.js';
+import { FencedError, createCaller, loadLibrary, type CallObserver, type RedisCommander } from './redis-calls.js';
 
 export interface RedisSessionStoreOptions {
   /** A connected @redis/client client (RESP3; `disableOfflineQueue` so an outage fails fast). The caller closes it. */
@@ -27,6 +27,14 @@ export interface RedisSessionStoreOptions {
   loadLibrary?: boolean;
   /** Session records kept as node-local copies (record-cache.ts); 0 turns the cache off. Default RECORD_CACHE_MAX. */
   cacheEntries?: number;
+  /**
+   * This node's own members' deliveries of a commit, handed over from its reply instead of a
+   * round trip through this node's inbox (the event bus orders them after `after`, the inbox id
+   * the commit followed). Without it they go through the inbox like the others'.
+   */
+  deliverOwn?(sessionId: string, version: number, after: string, deliveries: readonly Delivery[]): void;
+  /** A commit with own deliveries lost its connection unanswered: it may have landed, and its events with it. */
+  ownLost?(sessionId: string): void;
 }
 
 export interface RedisSessionStore extends SessionStore {
@@ -79,6 +87,17 @@ function deliveryArgs(deliveries: readonly Delivery[]): string[] {
   return [String(items.length), ...items];
 }
 
+/** A commit's deliveries to members on `self` (by their node after the change, else before it: the Function's routing), and the rest. */
+function splitOwn(deliveries: readonly Delivery[], next: Session | null, before: Session, self: string): { own: Delivery[]; others: Delivery[] } {
+  const own: Delivery[] = [];
+  const others: Delivery[] = [];
+  for (const delivery of deliveries) {
+    const node = next?.members.find((m) => m.actor === delivery.actor)?.node ?? before.members.find((m) => m.actor === delivery.actor)?.node;
+    (node === self ? own : others).push(delivery);
+  }
+  return { own, others };
+}
+
 const asArray = (reply: unknown): unknown[] | undefined => (Array.isArray(reply) ? reply : undefined);
 
 export async function createRedisSessionStore(env: Env, options: RedisSessionStoreOptions): Promise<RedisSessionStore> {
@@ -122,11 +141,27 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
     return keep(sessionId, reply ? versioned(reply[0], reply[1]) : undefined);
   };
 
+  const { deliverOwn, ownLost } = options;
   const write = async (sessionId: string, appKey: string, version: number, next: Session | null, deliveries: readonly Delivery[], token: string, before?: Session): Promise<WriteReply> => {
     const record = next ? ['1', ...recordArgs(next, maxBytes), ...nodeArgs(next)] : ['0', ...nodeArgs(null)];
+    // Routed as the Function routes (the member's node after the change, else before it).
+    const split = deliverOwn && before ? splitOwn(deliveries, next, before, nodeId) : undefined;
+    const sent = split && split.own.length > 0 ? split.others : deliveries;
     // The member → node pairs of the version replaced are at:<sid>'s content: sent, the Function skips reading it.
-    const args = [nodeId, incarnation, sessionId, tagOf(appKey), String(version), token, ...record, ...deliveryArgs(deliveries), ...(before ? nodeArgs(before) : [])];
-    const reply = asArray(await redis.fcall('pt_commit', args)) ?? [];
+    const args = [nodeId, incarnation, sessionId, tagOf(appKey), String(version), token, ...record, ...deliveryArgs(sent), ...(before ? nodeArgs(before) : [])];
+    let observer: CallObserver | undefined;
+    if (sent !== deliveries) {
+      args.push('1');
+      const own = split!.own;
+      observer = {
+        reply(answer) {
+          const [code, after] = asArray(answer) ?? [];
+          if (Number(code) > 0 && typeof after === 'string') deliverOwn!(sessionId, Number(code), after, own);
+        },
+        lost: () => ownLost?.(sessionId),
+      };
+    }
+    const reply = asArray(await redis.fcall('pt_commit', args, observer)) ?? [];
     const code = Number(reply[0]);
     if (code > 0) return keep(sessionId, next ? { version: code, session: next } : undefined), { kind: 'ok', version: code };
     if (code === -1) return { kind: 'conflict', current: keep(sessionId, versioned(reply[1], reply[2]))! };

@@ -1,7 +1,7 @@
 // Redis session stores for tests: a node's lease set by hand (helper B's heartbeat does it in the product), stores on their own clients.
 import { randomBytes } from 'node:crypto';
 import { createEnv } from '../../core/index.js';
-import { createRedisSessionStore, leaseKey, type RedisSessionStore } from '../../src/cluster/index.js';
+import { createRedisSessionStore, leaseKey, type RedisSessionStore, type RedisSessionStoreOptions } from '../../src/cluster/index.js';
 import type { TestRedis } from './redis.js';
 
 export interface TestNode {
@@ -11,11 +11,11 @@ export interface TestNode {
 }
 
 /** A store as node `nodeId` on its own client, its lease held (no expiry: tests drop it by hand). */
-export async function startNode(redis: TestRedis, nodeId: string, options: { lease?: boolean } = {}): Promise<TestNode> {
+export async function startNode(redis: TestRedis, nodeId: string, options: { lease?: boolean } & Pick<RedisSessionStoreOptions, 'deliverOwn'> = {}): Promise<TestNode> {
   const incarnation = randomBytes(8).toString('hex');
   const client = await redis.client({ disableOfflineQueue: true });
   if (options.lease ?? true) await client.set(leaseKey(nodeId), incarnation);
-  const store = await createRedisSessionStore(createEnv(), { client, nodeId, incarnation });
+  const store = await createRedisSessionStore(createEnv(), { client, nodeId, incarnation, ...(options.deliverOwn ? { deliverOwn: options.deliverOwn } : {}) });
   return { nodeId, incarnation, store };
 }
 

@@ -89,6 +89,27 @@ describe.skipIf(!redisAvailable())('cluster event bus (real redis-server)', () =
     expect(bus.stats().malformed).toBe(2);
   });
 
+  it('a commit\'s own deliveries (from its reply) wait for the inbox entry they followed, then keep commit order with the inbox\'s', async () => {
+    const bus = await makeBus('n1');
+    const got: number[] = [];
+    bus.attach('sid', 1, (event) => void got.push((event as { actor: number }).actor));
+    const writer = await redis.client();
+    // Version 2 was committed here after version 1's entry (another node's commit) reached the inbox, which the reader has not read yet.
+    bus.deliverOwn('sid', 2, '9999999999998-0', [{ actor: 1, event: left(2) }]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(got).toEqual([]);
+    expect(bus.stats().ownWaiting).toBe(1);
+    await writer.sendCommand(['XADD', inboxKey('n1'), '9999999999998-0', ...entry('sid', 1, [[1, left(1)]])]);
+    await until(() => got.length === 2);
+    // Caught up: the next own delivery goes at once, and a later entry after it.
+    bus.deliverOwn('sid', 3, '9999999999998-0', [{ actor: 1, event: left(3) }]);
+    expect(got).toEqual([1, 2, 3]);
+    await writer.sendCommand(['XADD', inboxKey('n1'), '9999999999999-0', ...entry('sid', 4, [[1, left(4)]])]);
+    await until(() => got.length === 4);
+    expect(got).toEqual([1, 2, 3, 4]);
+    expect(bus.stats()).toMatchObject({ ownWaiting: 0, duplicates: 0 });
+  });
+
   it('holds events for a member not attached yet and delivers them once it attaches', async () => {
     const bus = await makeBus('n1');
     const writer = await redis.client();

@@ -93,6 +93,24 @@ describe.skipIf(!redisAvailable())('redis store', () => {
     expect((await leftoverKeys(redis)).filter((key) => !key.startsWith('pt:in:'))).toEqual([]);
   });
 
+  it('with deliverOwn, a commit hands its own node\'s deliveries over from its reply (after its inbox\'s last id) and appends only the others\'', async () => {
+    const own: Array<{ sessionId: string; version: number; after: string; actors: number[] }> = [];
+    const a = await startNode(redis, 'node-a', { deliverOwn: (sessionId, version, after, deliveries) => void own.push({ sessionId, version, after, actors: deliveries.map((d) => d.actor) }) });
+    const b = await startNode(redis, 'node-b');
+    await a.store.insert(hostedOn('s1', 'node-a'));
+    // A client on b joins through a: the host's PEER_JOINED stays on a (no inbox entry), b's inbox gets nothing (the joiner has none).
+    const joined = await a.store.change('s1', (s) => placeOn(admit(s, entrant('c1'), 0), 'node-b'));
+    expect(own).toEqual([{ sessionId: 's1', version: joined!.version, after: '0-0', actors: [1] }]);
+    expect(await admin.exists(inboxKey('node-a'))).toBe(0);
+    // b's commit (no deliverOwn) reaches a through a's inbox; a's next own delivery follows that entry.
+    await b.store.change('s1', (s) => ({ ok: true, change: remove(s, 2, 'left', 0) }));
+    const [entryFromB] = (await admin.xRange(inboxKey('node-a'), '-', '+')) ?? [];
+    expect(entryFromB).toBeDefined();
+    const rejoined = await a.store.change('s1', (s) => placeOn(admit(s, entrant('c2'), 0), 'node-a'));
+    expect(own[1]).toEqual({ sessionId: 's1', version: rejoined!.version, after: entryFromB!.id, actors: [1] });
+    expect(await admin.xLen(inboxKey('node-a'))).toBe(1);
+  });
+
   it('a member rejoining through another node moves its routing there', async () => {
     const a = await startNode(redis, 'node-a');
     const b = await startNode(redis, 'node-b');
