@@ -28,7 +28,7 @@ import { createInboxRouter, parseInboxEntry, type InboxCounters, type InboxEntry
 import { inboxKey } from './keys.js';
 import { fromJsonText } from './record-codec.js';
 import { createCaller, type RedisCommander } from './redis-calls.js';
-import { parseStreamId, streamIdBefore } from './stream-ids.js';
+import { parseStreamId, streamIdBefore, type StreamId } from './stream-ids.js';
 
 /** The pub/sub side of a client (node-redis's subscribe on a connection of its own). */
 export interface RedisSubscriber {
@@ -62,11 +62,18 @@ export interface ClusterEventBus extends EventBus {
   lobbyChanged(appKey: string): void;
   onLobbyChanged(listener: (appKey: string) => void): () => void;
   /**
-   * This node's own members' deliveries of a commit it wrote, from the commit's reply: handed on
-   * once the reader has passed `after` (the inbox entry the commit followed), so one session's
-   * events keep commit order across the two paths.
+   * A commit whose events for this node's own members come back in its reply is being sent: the
+   * session's inbox entries read meanwhile wait for it (another node's later commit may be read
+   * before this reply arrives, on the other connection).
+   */
+  ownSending(sessionId: string): void;
+  /**
+   * It landed: its own deliveries, handed on once the reader has passed `after` (the last inbox
+   * entry when it ran) and ordered with the session's held entries by that id.
    */
   deliverOwn(sessionId: string, version: number, after: string, deliveries: readonly Delivery[]): void;
+  /** It was refused, or (`lost`) its connection failed unanswered: it may have landed, so its events may be lost (as onInboxReset). */
+  ownSettled(sessionId: string, lost: boolean): void;
   /** Starts the reader (after the lease is taken) and the lobby subscription. */
   start(): Promise<void>;
   /** Stops the reader; resolves once its last read has returned. Idempotent. */
@@ -108,9 +115,13 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
   const decode = (text: string): unknown => fromJsonText(text, limits.maxEntryBytes);
   const lobbyListeners = new Set<(appKey: string) => void>();
   let lastId = '0-0';
-  let last: readonly [number, number] = [0, 0];
+  let last: StreamId = [0, 0];
   // Own deliveries waiting for the reader to pass their `after` id; in reply order, so in commit order.
-  const ownWaiting: Array<{ after: readonly [number, number]; entry: InboxEntry }> = [];
+  const ownWaiting: Array<{ after: StreamId; entry: InboxEntry }> = [];
+  // Own commits in flight per session, and that session's inbox entries read meanwhile (in id order).
+  const ownInFlight = new Map<string, number>();
+  const heldForOwn = new Map<string, Array<{ id: StreamId; entry: InboxEntry }>>();
+  let heldForOwnCount = 0;
   let running = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
@@ -165,17 +176,47 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
     last = parseStreamId(id) ?? [0, 0];
   };
 
+  /** Hands on the session's held inbox entries up to `upTo` (all without it). */
+  const releaseHeld = (sessionId: string, upTo?: StreamId): void => {
+    const list = heldForOwn.get(sessionId);
+    if (!list) return;
+    let n = 0;
+    while (n < list.length && (!upTo || !streamIdBefore(upTo, list[n]!.id))) router.deliver(list[n++]!.entry);
+    heldForOwnCount -= n;
+    if (n === list.length) heldForOwn.delete(sessionId);
+    else list.splice(0, n);
+  };
+
+  /** The session's held entries go once none of its own commits is in flight or waiting. */
+  const ownDone = (sessionId: string): void => {
+    if (!ownInFlight.has(sessionId) && !ownWaiting.some((w) => w.entry.sessionId === sessionId)) releaseHeld(sessionId);
+  };
+
+  const ownAnswered = (sessionId: string): void => {
+    const n = ownInFlight.get(sessionId) ?? 0;
+    if (n > 1) ownInFlight.set(sessionId, n - 1);
+    else ownInFlight.delete(sessionId);
+  };
+
   /** Hands on the own deliveries the reader has caught up with (all of them with `everything`). */
   const releaseOwn = (everything = false): void => {
-    let n = 0;
-    while (n < ownWaiting.length && (everything || !streamIdBefore(last, ownWaiting[n]!.after))) router.deliver(ownWaiting[n++]!.entry);
-    if (n > 0) ownWaiting.splice(0, n);
+    while (ownWaiting.length > 0 && (everything || !streamIdBefore(last, ownWaiting[0]!.after))) {
+      const { after, entry } = ownWaiting.shift()!;
+      releaseHeld(entry.sessionId, after);
+      router.deliver(entry);
+      ownDone(entry.sessionId);
+    }
+  };
+
+  /** Order gives way to delivery: what waited for entries the stream no longer has, or past the bound. */
+  const releaseAllOwn = (): void => {
+    releaseOwn(true);
+    for (const sessionId of [...heldForOwn.keys()]) releaseHeld(sessionId);
   };
 
   const reset = (why: string, from: string): void => {
     resets += 1;
-    // What waited for entries the stream no longer has waits for nothing now.
-    releaseOwn(true);
+    releaseAllOwn();
     readTo(from);
     logger.warn({ node: options.nodeId, why }, 'inbox reset: members bound here may have missed events');
     try {
@@ -204,7 +245,16 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
         continue;
       }
       if (parsed.version > 0) options.onEntry?.(parsed.sessionId, parsed.version, fields?.r);
-      router.deliver(parsed);
+      if (!ownInFlight.has(parsed.sessionId) && !heldForOwn.has(parsed.sessionId)) {
+        router.deliver(parsed);
+        continue;
+      }
+      if (heldForOwnCount >= limits.maxHeldTotal) releaseAllOwn();
+      const list = heldForOwn.get(parsed.sessionId) ?? [];
+      list.push({ id: last, entry: parsed });
+      heldForOwn.set(parsed.sessionId, list);
+      heldForOwnCount += 1;
+      ownDone(parsed.sessionId);
     }
     releaseOwn();
     return entries.length;
@@ -247,13 +297,26 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
   const bus: ClusterEventBus = {
     attach: (sessionId, actor, sink, since) => router.attach(sessionId, actor, sink, since),
     forget: (sessionId) => router.forget(sessionId),
+    ownSending(sessionId) {
+      ownInFlight.set(sessionId, (ownInFlight.get(sessionId) ?? 0) + 1);
+    },
     deliverOwn(sessionId, version, after, deliveries) {
+      ownAnswered(sessionId);
+      if (ownWaiting.length >= limits.maxHeldTotal) releaseAllOwn();
       const entry: InboxEntry = { sessionId, version, deliveries: deliveries.map(({ actor, event }) => [actor, event] as const) };
-      const id = parseStreamId(after) ?? [0, 0];
-      if (ownWaiting.length === 0 && !streamIdBefore(last, id)) return void router.deliver(entry);
-      // Bounded like held deliveries: past it, order gives way to delivery.
-      if (ownWaiting.length >= limits.maxHeldTotal) releaseOwn(true);
-      ownWaiting.push({ after: id, entry });
+      ownWaiting.push({ after: parseStreamId(after) ?? [0, 0], entry });
+      releaseOwn();
+    },
+    ownSettled(sessionId, lost) {
+      ownAnswered(sessionId);
+      ownDone(sessionId);
+      if (!lost) return;
+      logger.warn({ node: options.nodeId, sessionId }, 'a commit lost its connection unanswered: members bound here may have missed its events');
+      try {
+        options.onInboxReset?.('a commit lost its connection to Redis before its events were known');
+      } catch (error) {
+        logger.error({ err: error }, 'inbox reset handler failed');
+      }
     },
     publish(sessionId, deliveries) {
       if (deliveries.length === 0) return;
@@ -296,9 +359,12 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
       wake?.();
       await loop;
       ownWaiting.length = 0;
+      ownInFlight.clear();
+      heldForOwn.clear();
+      heldForOwnCount = 0;
       router.clear();
     },
-    stats: () => ({ ...router.counters, malformed: router.counters.malformed + malformed, resets, readErrors, publishErrors, held: router.heldCount, lastId, ownWaiting: ownWaiting.length }),
+    stats: () => ({ ...router.counters, malformed: router.counters.malformed + malformed, resets, readErrors, publishErrors, held: router.heldCount, lastId, ownWaiting: ownWaiting.length + heldForOwnCount }),
   };
   return bus;
 }

@@ -9,14 +9,13 @@ import { hostname } from 'node:os';
 import { createClient } from '@redis/client';
 import { createRealClock, type Clock, type Env } from '../../core/index.js';
 import type { DeadlineScheduler } from '../session/presence.js';
-import type { Delivery } from '../session/model.js';
 import type { SessionStore } from '../session/store.js';
 import { detachNode } from '../session/node-failover.js';
 import { FAILOVER_GRACE_MS, REAPER_BATCH, REAPER_CONCURRENCY, REDIS_COMMAND_TIMEOUT_MS } from './constants.js';
 import { createRedisDeadlines, type ClusterDeadlines } from './deadlines.js';
 import { createRedisEventBus, type ClusterEventBus } from './event-bus.js';
 import { createMembership, type Membership } from './membership.js';
-import { createRedisSessionStore, type RedisSessionStore } from './redis-store.js';
+import { createRedisSessionStore, type OwnDeliveries, type RedisSessionStore } from './redis-store.js';
 import { createCaller, isFenced, type RedisCommander } from './redis-calls.js';
 import { createStatsShare, type StatsShare, type StatsShareOptions } from './stats-share.js';
 import { nodeMembersKey } from './keys.js';
@@ -128,11 +127,13 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
     const subscriber = await connect('lobby');
     let service: ClusterService | undefined;
     let store: RedisSessionStore;
+    // Commits hand this node's own members' events to the bus from their replies (no inbox round
+    // trip), once the bus is up; the commits before it (an earlier life's detaches) tell nobody here.
     const ownBus: { current?: ClusterEventBus } = {};
-    // Commits hand this node's own members' events to the bus from their replies (no inbox round trip).
-    const ownEvents = {
-      deliverOwn: (sessionId: string, version: number, after: string, deliveries: readonly Delivery[]) => ownBus.current?.deliverOwn(sessionId, version, after, deliveries),
-      ownLost: () => service?.restartConnections('a commit lost its connection to Redis before its events were known: reconnect and rejoin'),
+    const own: OwnDeliveries = {
+      ownSending: (sessionId) => ownBus.current?.ownSending(sessionId),
+      deliverOwn: (sessionId, version, after, deliveries) => ownBus.current?.deliverOwn(sessionId, version, after, deliveries),
+      ownSettled: (sessionId, lost) => ownBus.current?.ownSettled(sessionId, lost),
     };
     const membership: Membership = createMembership(env, {
       commands,
@@ -144,11 +145,11 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
         await service.detachNode(sessionId, dead, failoverGraceMs);
       },
       onFenced: async (_previous, next) => {
-        store = await createRedisSessionStore(env, { client: commands, nodeId, incarnation: next, loadLibrary: false, ...ownEvents });
+        store = await createRedisSessionStore(env, { client: commands, nodeId, incarnation: next, loadLibrary: false, own });
         service?.restartConnections('this node lost its lease: reconnect and rejoin');
       },
     });
-    store = await createRedisSessionStore(env, { client: commands, nodeId, incarnation: membership.incarnation, ...ownEvents });
+    store = await createRedisSessionStore(env, { client: commands, nodeId, incarnation: membership.incarnation, own });
     await membership.start();
     await detachEarlierLife(env, commands, nodeId, store, failoverGraceMs);
     const eventBus = createRedisEventBus(env, {
@@ -162,8 +163,8 @@ export async function createRedisCluster(env: Env, options: RedisClusterOptions)
       // Events for the members here may be lost: their SDKs rejoin (1012) and get a fresh START snapshot.
       onInboxReset: (why) => service?.restartConnections(`this node's inbox lost events (${why}): reconnect and rejoin`),
     });
-    ownBus.current = eventBus;
     await eventBus.start();
+    ownBus.current = eventBus;
     let deadlines: ClusterDeadlines | undefined;
     let relays: RedisRelayTable | undefined;
 

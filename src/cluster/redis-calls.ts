@@ -39,15 +39,12 @@ function isErrorReply(error: unknown): boolean {
 }
 
 /**
- * Sees a command's outcome even after the caller's timeout: a write Redis ran late still needs its
- * consequences (a commit's own events), and one whose connection broke may or may not have run.
+ * Sees a command's outcome even after the caller's timeout (a write Redis ran late still has
+ * consequences: a commit's own events), before the call settles: the reply, or undefined with
+ * `lost` true when the connection failed with the command unanswered (it may have run), false
+ * when Redis answered with an error.
  */
-export interface CallObserver {
-  /** Redis answered (first, before the call resolves, whether or not it already timed out). */
-  reply(reply: unknown): void;
-  /** The connection failed with the command unanswered: it may have run. */
-  lost(): void;
-}
+export type CallObserver = (reply: unknown, lost: boolean) => void;
 
 export interface Caller {
   /** One command; rejects with SERVICE_UNAVAILABLE on a timeout or a lost connection. */
@@ -70,13 +67,14 @@ export function createCaller(client: RedisCommander, timeoutMs: number = REDIS_C
       client.sendCommand(args).then(
         (reply) => {
           clearTimeout(timer);
-          observer?.reply(reply);
+          observer?.(reply, false);
           resolve(reply);
         },
         (error: unknown) => {
           clearTimeout(timer);
-          if (isErrorReply(error)) return reject(error instanceof Error ? error : new Error(String(error)));
-          observer?.lost();
+          const refused = isErrorReply(error);
+          observer?.(undefined, !refused);
+          if (refused) return reject(error instanceof Error ? error : new Error(String(error)));
           reject(new PunchthroughError('SERVICE_UNAVAILABLE', `redis is unreachable (${error instanceof Error ? error.message : String(error)})`, { cause: error }));
         },
       );

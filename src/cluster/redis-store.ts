@@ -6,6 +6,7 @@ import type { Delivery, Session } from '../session/model.js';
 import type { SessionStore } from '../session/store.js';
 import { matchesQuery, type SessionQuery } from '../session/views.js';
 import { FIND_MAX_SCANNED, FIND_PAGE, LOCK_TTL_MS, MAX_RECORD_BYTES, RECORD_CACHE_FRESH_MS, RECORD_CACHE_MAX, REDIS_COMMAND_TIMEOUT_MS, SAMPLE_MAX_APPS } from './constants.js';
+import type { ClusterEventBus } from './event-bus.js';
 import { createGroupCommitter, type CommitStats, type SessionWriter, type Versioned, type WriteReply } from './group-commit.js';
 import { APPS_KEY, nodeMembersKey, partitionKeys, partitionTag } from './keys.js';
 import { decodeSession, encodeSession, toJsonText } from './record-codec.js';
@@ -28,13 +29,10 @@ export interface RedisSessionStoreOptions {
   /** Session records kept as node-local copies (record-cache.ts); 0 turns the cache off. Default RECORD_CACHE_MAX. */
   cacheEntries?: number;
   /**
-   * This node's own members' deliveries of a commit, handed over from its reply instead of a
-   * round trip through this node's inbox (the event bus orders them after `after`, the inbox id
-   * the commit followed). Without it they go through the inbox like the others'.
+   * Takes a commit's deliveries to this node's own members from its reply instead of a round trip
+   * through this node's inbox (the event bus: event-bus.ts). Without it they go through the inbox.
    */
-  deliverOwn?(sessionId: string, version: number, after: string, deliveries: readonly Delivery[]): void;
-  /** A commit with own deliveries lost its connection unanswered: it may have landed, and its events with it. */
-  ownLost?(sessionId: string): void;
+  own?: OwnDeliveries;
 }
 
 export interface RedisSessionStore extends SessionStore {
@@ -86,6 +84,9 @@ function deliveryArgs(deliveries: readonly Delivery[]): string[] {
   const items = deliveries.flatMap(({ actor, event }) => [String(actor), toJsonText([actor, event])]);
   return [String(items.length), ...items];
 }
+
+/** Where a commit's deliveries to this node's own members go (the event bus implements it). */
+export type OwnDeliveries = Pick<ClusterEventBus, 'ownSending' | 'deliverOwn' | 'ownSettled'>;
 
 /** A commit's deliveries to members on `self` (by their node after the change, else before it: the Function's routing), and the rest. */
 function splitOwn(deliveries: readonly Delivery[], next: Session | null, before: Session, self: string): { own: Delivery[]; others: Delivery[] } {
@@ -141,24 +142,21 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
     return keep(sessionId, reply ? versioned(reply[0], reply[1]) : undefined);
   };
 
-  const { deliverOwn, ownLost } = options;
+  const { own } = options;
   const write = async (sessionId: string, appKey: string, version: number, next: Session | null, deliveries: readonly Delivery[], token: string, before?: Session): Promise<WriteReply> => {
     const record = next ? ['1', ...recordArgs(next, maxBytes), ...nodeArgs(next)] : ['0', ...nodeArgs(null)];
-    // Routed as the Function routes (the member's node after the change, else before it).
-    const split = deliverOwn && before ? splitOwn(deliveries, next, before, nodeId) : undefined;
+    const split = own && before ? splitOwn(deliveries, next, before, nodeId) : undefined;
     const sent = split && split.own.length > 0 ? split.others : deliveries;
     // The member → node pairs of the version replaced are at:<sid>'s content: sent, the Function skips reading it.
     const args = [nodeId, incarnation, sessionId, tagOf(appKey), String(version), token, ...record, ...deliveryArgs(sent), ...(before ? nodeArgs(before) : [])];
     let observer: CallObserver | undefined;
-    if (sent !== deliveries) {
+    if (own && split && sent !== deliveries) {
       args.push('1');
-      const own = split!.own;
-      observer = {
-        reply(answer) {
-          const [code, after] = asArray(answer) ?? [];
-          if (Number(code) > 0 && typeof after === 'string') deliverOwn!(sessionId, Number(code), after, own);
-        },
-        lost: () => ownLost?.(sessionId),
+      own.ownSending(sessionId);
+      observer = (answer, lost) => {
+        const [code, after] = asArray(answer) ?? [];
+        if (Number(code) > 0 && typeof after === 'string') own.deliverOwn(sessionId, Number(code), after, split.own);
+        else own.ownSettled(sessionId, lost);
       };
     }
     const reply = asArray(await redis.fcall('pt_commit', args, observer)) ?? [];

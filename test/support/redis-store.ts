@@ -11,11 +11,11 @@ export interface TestNode {
 }
 
 /** A store as node `nodeId` on its own client, its lease held (no expiry: tests drop it by hand). */
-export async function startNode(redis: TestRedis, nodeId: string, options: { lease?: boolean } & Pick<RedisSessionStoreOptions, 'deliverOwn'> = {}): Promise<TestNode> {
+export async function startNode(redis: TestRedis, nodeId: string, options: { lease?: boolean } & Pick<RedisSessionStoreOptions, 'own'> = {}): Promise<TestNode> {
   const incarnation = randomBytes(8).toString('hex');
   const client = await redis.client({ disableOfflineQueue: true });
   if (options.lease ?? true) await client.set(leaseKey(nodeId), incarnation);
-  const store = await createRedisSessionStore(createEnv(), { client, nodeId, incarnation, ...(options.deliverOwn ? { deliverOwn: options.deliverOwn } : {}) });
+  const store = await createRedisSessionStore(createEnv(), { client, nodeId, incarnation, ...(options.own ? { own: options.own } : {}) });
   return { nodeId, incarnation, store };
 }
 

@@ -110,6 +110,37 @@ describe.skipIf(!redisAvailable())('cluster event bus (real redis-server)', () =
     expect(bus.stats()).toMatchObject({ ownWaiting: 0, duplicates: 0 });
   });
 
+  it('holds a session\'s inbox entries while its own commit is in flight: a later commit read first still comes after it', async () => {
+    const resets: string[] = [];
+    const bus = await makeBus('n1', { onInboxReset: (why) => void resets.push(why) });
+    const got: number[] = [];
+    bus.attach('sid', 1, (event) => void got.push((event as { actor: number }).actor));
+    bus.attach('other', 1, (event) => void got.push(100 + (event as { actor: number }).actor));
+    const writer = await redis.client();
+    await writer.sendCommand(['XADD', inboxKey('n1'), '9999999999990-0', ...entry('sid', 1, [[1, left(1)]])]);
+    await until(() => got.length === 1);
+    // This node sends version 2; another node's version 3 reaches the inbox and is read before version 2's reply.
+    bus.ownSending('sid');
+    await writer.sendCommand(['XADD', inboxKey('n1'), '9999999999991-0', ...entry('sid', 3, [[1, left(3)]])]);
+    await writer.sendCommand(['XADD', inboxKey('n1'), '9999999999992-0', ...entry('other', 1, [[1, left(1)]])]);
+    await until(() => got.length === 2);
+    expect(got).toEqual([1, 101]);
+    bus.deliverOwn('sid', 2, '9999999999990-0', [{ actor: 1, event: left(2) }]);
+    expect(got).toEqual([1, 101, 2, 3]);
+    // A commit refused holds nothing back; one whose connection was lost may have landed: the members here rejoin.
+    bus.ownSending('sid');
+    await writer.sendCommand(['XADD', inboxKey('n1'), '9999999999993-0', ...entry('sid', 4, [[1, left(4)]])]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(got).toEqual([1, 101, 2, 3]);
+    bus.ownSettled('sid', false);
+    expect(got).toEqual([1, 101, 2, 3, 4]);
+    expect(resets).toEqual([]);
+    bus.ownSending('sid');
+    bus.ownSettled('sid', true);
+    expect(resets).toHaveLength(1);
+    expect(bus.stats()).toMatchObject({ ownWaiting: 0, duplicates: 0 });
+  });
+
   it('holds events for a member not attached yet and delivers them once it attaches', async () => {
     const bus = await makeBus('n1');
     const writer = await redis.client();

@@ -93,9 +93,16 @@ describe.skipIf(!redisAvailable())('redis store', () => {
     expect((await leftoverKeys(redis)).filter((key) => !key.startsWith('pt:in:'))).toEqual([]);
   });
 
-  it('with deliverOwn, a commit hands its own node\'s deliveries over from its reply (after its inbox\'s last id) and appends only the others\'', async () => {
+  it('with `own`, a commit hands its own node\'s deliveries over from its reply (after its inbox\'s last id) and appends only the others\'', async () => {
     const own: Array<{ sessionId: string; version: number; after: string; actors: number[] }> = [];
-    const a = await startNode(redis, 'node-a', { deliverOwn: (sessionId, version, after, deliveries) => void own.push({ sessionId, version, after, actors: deliveries.map((d) => d.actor) }) });
+    let inFlight = 0;
+    const a = await startNode(redis, 'node-a', {
+      own: {
+        ownSending: () => void (inFlight += 1),
+        deliverOwn: (sessionId, version, after, deliveries) => void (inFlight -= 1, own.push({ sessionId, version, after, actors: deliveries.map((d) => d.actor) })),
+        ownSettled: () => void (inFlight -= 1),
+      },
+    });
     const b = await startNode(redis, 'node-b');
     await a.store.insert(hostedOn('s1', 'node-a'));
     // A client on b joins through a: the host's PEER_JOINED stays on a (no inbox entry), b's inbox gets nothing (the joiner has none).
@@ -109,6 +116,7 @@ describe.skipIf(!redisAvailable())('redis store', () => {
     const rejoined = await a.store.change('s1', (s) => placeOn(admit(s, entrant('c2'), 0), 'node-a'));
     expect(own[1]).toEqual({ sessionId: 's1', version: rejoined!.version, after: entryFromB!.id, actors: [1] });
     expect(await admin.xLen(inboxKey('node-a'))).toBe(1);
+    expect(inFlight).toBe(0);
   });
 
   it('a member rejoining through another node moves its routing there', async () => {
