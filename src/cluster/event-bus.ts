@@ -79,7 +79,7 @@ export interface ClusterEventBus extends EventBus {
   /** Stops the reader; resolves once its last read has returned. Idempotent. */
   close(): Promise<void>;
   /** Counters for metrics and tests. */
-  stats(): InboxCounters & { resets: number; readErrors: number; publishErrors: number; held: number; lastId: string; ownWaiting: number };
+  stats(): InboxCounters & { resets: number; readErrors: number; publishErrors: number; held: number; lastId: string; ownWaiting: number; ownLost: number };
 }
 
 type ReadReply = Record<string, Array<[string, string[]]>> | null;
@@ -122,6 +122,7 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
   const ownInFlight = new Map<string, number>();
   const heldForOwn = new Map<string, Array<{ id: StreamId; entry: InboxEntry }>>();
   let heldForOwnCount = 0;
+  let ownLost = 0;
   let running = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
@@ -311,6 +312,7 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
       ownAnswered(sessionId);
       ownDone(sessionId);
       if (!lost) return;
+      ownLost += 1;
       logger.warn({ node: options.nodeId, sessionId }, 'a commit lost its connection unanswered: members bound here may have missed its events');
       try {
         options.onInboxReset?.('a commit lost its connection to Redis before its events were known');
@@ -364,7 +366,7 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
       heldForOwnCount = 0;
       router.clear();
     },
-    stats: () => ({ ...router.counters, malformed: router.counters.malformed + malformed, resets, readErrors, publishErrors, held: router.heldCount, lastId, ownWaiting: ownWaiting.length + heldForOwnCount }),
+    stats: () => ({ ...router.counters, malformed: router.counters.malformed + malformed, resets, readErrors, publishErrors, held: router.heldCount, lastId, ownWaiting: ownWaiting.length + heldForOwnCount, ownLost }),
   };
   return bus;
 }
