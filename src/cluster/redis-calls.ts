@@ -30,19 +30,26 @@ export function isFenced(error: unknown): error is FencedError {
   return error instanceof FencedError;
 }
 
-/** node-redis's ErrorReply (the server answered with an error: a bug, not an outage), found by its class name. */
-function isErrorReply(error: unknown): boolean {
+/** Whether `error` is of one of node-redis's error classes, found by class name (this module never imports the client). */
+function isOfClass(error: unknown, names: readonly string[]): boolean {
   for (let proto = error === null || typeof error !== 'object' ? null : Object.getPrototypeOf(error); proto; proto = Object.getPrototypeOf(proto)) {
-    if ((proto as { constructor?: { name?: string } }).constructor?.name === 'ErrorReply') return true;
+    const name = (proto as { constructor?: { name?: string } }).constructor?.name;
+    if (name !== undefined && names.includes(name)) return true;
   }
   return false;
 }
+
+/** The server answered with an error: a bug, not an outage. */
+const isErrorReply = (error: unknown): boolean => isOfClass(error, ['ErrorReply']);
+
+/** The client refused the command without sending it (closed, or offline with no queue). */
+const neverSent = (error: unknown): boolean => isOfClass(error, ['ClientClosedError', 'ClientOfflineError']);
 
 /**
  * Sees a command's outcome even after the caller's timeout (a write Redis ran late still has
  * consequences: a commit's own events), before the call settles: the reply, or undefined with
  * `lost` true when the connection failed with the command unanswered (it may have run), false
- * when Redis answered with an error.
+ * when Redis answered with an error or the client refused to send it.
  */
 export type CallObserver = (reply: unknown, lost: boolean) => void;
 
@@ -73,7 +80,7 @@ export function createCaller(client: RedisCommander, timeoutMs: number = REDIS_C
         (error: unknown) => {
           clearTimeout(timer);
           const refused = isErrorReply(error);
-          observer?.(undefined, !refused);
+          observer?.(undefined, !refused && !neverSent(error));
           if (refused) return reject(error instanceof Error ? error : new Error(String(error)));
           reject(new PunchthroughError('SERVICE_UNAVAILABLE', `redis is unreachable (${error instanceof Error ? error.message : String(error)})`, { cause: error }));
         },
