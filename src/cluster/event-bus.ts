@@ -3,8 +3,9 @@
  * (`pt:in:<node>`), which the store's commit appends to atomically with each write, so every
  * node sees one session's events in commit order. One blocking XREAD loop reads it from the last
  * id seen (a Redis blip only delays it); the inbox router drops duplicates and holds events for a
- * member whose entering request is still in flight. Lobby changes go over pub/sub: losing one is
- * harmless, the lobby feed is periodic.
+ * member whose entering request is still in flight. The events of this node's own commits for its
+ * own members skip the stream: they come from the commits' replies, merged in order (own-order.ts).
+ * Lobby changes go over pub/sub: losing one is harmless, the lobby feed is periodic.
  */
 import type { Env } from '../../core/index.js';
 import type { Delivery } from '../session/model.js';
@@ -24,11 +25,12 @@ import {
   REDIS_COMMAND_TIMEOUT_MS,
 } from './constants.js';
 import { createLobbyCoalescer } from './lobby-coalescer.js';
-import { createInboxRouter, parseInboxEntry, type InboxCounters, type InboxEntry, type InboxLimits } from './inbox-router.js';
+import { createInboxRouter, parseInboxEntry, type InboxCounters, type InboxLimits } from './inbox-router.js';
 import { inboxKey } from './keys.js';
 import { fromJsonText } from './record-codec.js';
 import { createCaller, type RedisCommander } from './redis-calls.js';
-import { parseStreamId, streamIdBefore, type StreamId } from './stream-ids.js';
+import { createOwnOrder } from './own-order.js';
+import { parseStreamId, streamIdBefore } from './stream-ids.js';
 
 /** The pub/sub side of a client (node-redis's subscribe on a connection of its own). */
 export interface RedisSubscriber {
@@ -115,13 +117,8 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
   const decode = (text: string): unknown => fromJsonText(text, limits.maxEntryBytes);
   const lobbyListeners = new Set<(appKey: string) => void>();
   let lastId = '0-0';
-  let last: StreamId = [0, 0];
-  // Own deliveries waiting for the reader to pass their `after` id; in reply order, so in commit order.
-  const ownWaiting: Array<{ after: StreamId; entry: InboxEntry }> = [];
-  // Own commits in flight per session, and that session's inbox entries read meanwhile (in id order).
-  const ownInFlight = new Map<string, number>();
-  const heldForOwn = new Map<string, Array<{ id: StreamId; entry: InboxEntry }>>();
-  let heldForOwnCount = 0;
+  // This node's own commits' events come from their replies: merged with the inbox here (own-order.ts).
+  const own = createOwnOrder((entry) => void router.deliver(entry), limits.maxHeldTotal);
   let ownLost = 0;
   let running = false;
   let loop: Promise<void> | undefined;
@@ -172,53 +169,10 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
     else if (deleted && streamIdBefore(ours, deleted)) reset('entries this node had not read were trimmed from its inbox', lastId);
   };
 
-  const readTo = (id: string): void => {
-    lastId = id;
-    last = parseStreamId(id) ?? [0, 0];
-  };
-
-  /** Hands on the session's held inbox entries up to `upTo` (all without it). */
-  const releaseHeld = (sessionId: string, upTo?: StreamId): void => {
-    const list = heldForOwn.get(sessionId);
-    if (!list) return;
-    let n = 0;
-    while (n < list.length && (!upTo || !streamIdBefore(upTo, list[n]!.id))) router.deliver(list[n++]!.entry);
-    heldForOwnCount -= n;
-    if (n === list.length) heldForOwn.delete(sessionId);
-    else list.splice(0, n);
-  };
-
-  /** The session's held entries go once none of its own commits is in flight or waiting. */
-  const ownDone = (sessionId: string): void => {
-    if (!ownInFlight.has(sessionId) && !ownWaiting.some((w) => w.entry.sessionId === sessionId)) releaseHeld(sessionId);
-  };
-
-  const ownAnswered = (sessionId: string): void => {
-    const n = ownInFlight.get(sessionId) ?? 0;
-    if (n > 1) ownInFlight.set(sessionId, n - 1);
-    else ownInFlight.delete(sessionId);
-  };
-
-  /** Hands on the own deliveries the reader has caught up with (all of them with `everything`). */
-  const releaseOwn = (everything = false): void => {
-    while (ownWaiting.length > 0 && (everything || !streamIdBefore(last, ownWaiting[0]!.after))) {
-      const { after, entry } = ownWaiting.shift()!;
-      releaseHeld(entry.sessionId, after);
-      router.deliver(entry);
-      ownDone(entry.sessionId);
-    }
-  };
-
-  /** Order gives way to delivery: what waited for entries the stream no longer has, or past the bound. */
-  const releaseAllOwn = (): void => {
-    releaseOwn(true);
-    for (const sessionId of [...heldForOwn.keys()]) releaseHeld(sessionId);
-  };
-
   const reset = (why: string, from: string): void => {
     resets += 1;
-    releaseAllOwn();
-    readTo(from);
+    lastId = from;
+    own.restart(parseStreamId(from) ?? [0, 0]);
     logger.warn({ node: options.nodeId, why }, 'inbox reset: members bound here may have missed events');
     try {
       options.onInboxReset?.(why);
@@ -233,31 +187,23 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
     const entries = (streams as Record<string, unknown>)[inbox];
     if (!Array.isArray(entries)) return 0;
     for (const item of entries) {
-      releaseOwn();
-      if (!Array.isArray(item) || typeof item[0] !== 'string' || !parseStreamId(item[0])) {
+      const raw: unknown = Array.isArray(item) ? item[0] : undefined;
+      const id = typeof raw === 'string' ? parseStreamId(raw) : undefined;
+      if (typeof raw !== 'string' || !id) {
         malformed += 1;
         continue;
       }
-      readTo(item[0]);
+      lastId = raw;
       const fields = fieldsOf(item[1]);
       const parsed = parseInboxEntry(fields, limits, decode);
       if (!parsed) {
         malformed += 1;
+        own.passed(id);
         continue;
       }
       if (parsed.version > 0) options.onEntry?.(parsed.sessionId, parsed.version, fields?.r);
-      if (!ownInFlight.has(parsed.sessionId) && !heldForOwn.has(parsed.sessionId)) {
-        router.deliver(parsed);
-        continue;
-      }
-      if (heldForOwnCount >= limits.maxHeldTotal) releaseAllOwn();
-      const list = heldForOwn.get(parsed.sessionId) ?? [];
-      list.push({ id: last, entry: parsed });
-      heldForOwn.set(parsed.sessionId, list);
-      heldForOwnCount += 1;
-      ownDone(parsed.sessionId);
+      own.read(id, parsed);
     }
-    releaseOwn();
     return entries.length;
   };
 
@@ -298,19 +244,12 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
   const bus: ClusterEventBus = {
     attach: (sessionId, actor, sink, since) => router.attach(sessionId, actor, sink, since),
     forget: (sessionId) => router.forget(sessionId),
-    ownSending(sessionId) {
-      ownInFlight.set(sessionId, (ownInFlight.get(sessionId) ?? 0) + 1);
-    },
+    ownSending: (sessionId) => own.sending(sessionId),
     deliverOwn(sessionId, version, after, deliveries) {
-      ownAnswered(sessionId);
-      if (ownWaiting.length >= limits.maxHeldTotal) releaseAllOwn();
-      const entry: InboxEntry = { sessionId, version, deliveries: deliveries.map(({ actor, event }) => [actor, event] as const) };
-      ownWaiting.push({ after: parseStreamId(after) ?? [0, 0], entry });
-      releaseOwn();
+      own.landed(parseStreamId(after) ?? [0, 0], { sessionId, version, deliveries: deliveries.map(({ actor, event }) => [actor, event] as const) });
     },
     ownSettled(sessionId, lost) {
-      ownAnswered(sessionId);
-      ownDone(sessionId);
+      own.settled(sessionId);
       if (!lost) return;
       ownLost += 1;
       logger.warn({ node: options.nodeId, sessionId }, 'a commit lost its connection unanswered: members bound here may have missed its events');
@@ -342,10 +281,11 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
         const info = (await command(['XINFO', 'STREAM', inbox])) as Record<string, unknown>;
         const last = String(info['last-generated-id'] ?? '0-0');
         // What is already there was for an earlier life of this node id: nobody here is bound to it.
-        if (parseStreamId(last)) readTo(last);
+        if (parseStreamId(last)) lastId = last;
       } catch {
-        readTo('0-0');
+        lastId = '0-0';
       }
+      own.restart(parseStreamId(lastId) ?? [0, 0]);
       await options.subscriber?.subscribe(LOBBY_CHANNEL, (message) => {
         const newline = message.indexOf('\n');
         if (newline <= 0 || message.length > 1_024) return;
@@ -360,13 +300,9 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
       lobbyOut.close();
       wake?.();
       await loop;
-      ownWaiting.length = 0;
-      ownInFlight.clear();
-      heldForOwn.clear();
-      heldForOwnCount = 0;
       router.clear();
     },
-    stats: () => ({ ...router.counters, malformed: router.counters.malformed + malformed, resets, readErrors, publishErrors, held: router.heldCount, lastId, ownWaiting: ownWaiting.length + heldForOwnCount, ownLost }),
+    stats: () => ({ ...router.counters, malformed: router.counters.malformed + malformed, resets, readErrors, publishErrors, held: router.heldCount, lastId, ownWaiting: own.waiting, ownLost }),
   };
   return bus;
 }
