@@ -4,6 +4,12 @@
 export const FUNCTION_LIBRARY = 'punchthrough_v1';
 /** A Redis command that has not answered after this long fails the request with SERVICE_UNAVAILABLE, ms: under the 1.2 s a client may wait (spec §11.5). */
 export const REDIS_COMMAND_TIMEOUT_MS = 1_000;
+/**
+ * A commit carrying this node's own members' events whose reply has not come after this long, ms,
+ * counts as lost (the node's members rejoin) so its session's inbox entries stop waiting for it:
+ * far past the 1 s command deadline and a 2 s Redis pause (spec §11.5), whose replies still come.
+ */
+export const OWN_REPLY_MAX_WAIT_MS = 5_000;
 /** Entries an inbox stream keeps (`XADD … MAXLEN ~`): far above what a live reader falls behind by, bounded if a node dies unreaped. */
 export const INBOX_MAXLEN = 10_000;
 /** A node lease's life, ms: a node that misses three 1 s heartbeats is dead (spec §7.7). */

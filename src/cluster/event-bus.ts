@@ -118,8 +118,12 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
   const lobbyListeners = new Set<(appKey: string) => void>();
   let lastId = '0-0';
   // This node's own commits' events come from their replies: merged with the inbox here (own-order.ts).
-  const own = createOwnOrder((entry) => void router.deliver(entry), limits.maxHeldTotal);
   let ownLost = 0;
+  const own = createOwnOrder(
+    (entry) => void router.deliver(entry),
+    limits.maxHeldTotal,
+    () => tellReset('own commits waited past the bound for an inbox reader that does not move'),
+  );
   let running = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
@@ -169,16 +173,21 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
     else if (deleted && streamIdBefore(ours, deleted)) reset('entries this node had not read were trimmed from its inbox', lastId);
   };
 
-  const reset = (why: string, from: string): void => {
-    resets += 1;
-    lastId = from;
-    own.restart(parseStreamId(from) ?? [0, 0]);
+  /** Members bound here may have missed events (or seen them out of order): they get a fresh welcome. */
+  function tellReset(why: string): void {
     logger.warn({ node: options.nodeId, why }, 'inbox reset: members bound here may have missed events');
     try {
       options.onInboxReset?.(why);
     } catch (error) {
       logger.error({ err: error }, 'inbox reset handler failed');
     }
+  }
+
+  const reset = (why: string, from: string): void => {
+    resets += 1;
+    lastId = from;
+    own.restart(parseStreamId(from) ?? [0, 0]);
+    tellReset(why);
   };
 
   const handle = (reply: unknown): number => {
@@ -249,15 +258,12 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
       own.landed(parseStreamId(after) ?? [0, 0], { sessionId, version, deliveries: deliveries.map(({ actor, event }) => [actor, event] as const) });
     },
     ownSettled(sessionId, lost) {
-      own.settled(sessionId);
-      if (!lost) return;
-      ownLost += 1;
-      logger.warn({ node: options.nodeId, sessionId }, 'a commit lost its connection unanswered: members bound here may have missed its events');
-      try {
-        options.onInboxReset?.('a commit lost its connection to Redis before its events were known');
-      } catch (error) {
-        logger.error({ err: error }, 'inbox reset handler failed');
+      // The sockets close first: the held entries that follow must not reach a member who missed the commit's.
+      if (lost) {
+        ownLost += 1;
+        tellReset(`a commit of session ${sessionId} went unanswered: it may have landed with its events`);
       }
+      own.settled(sessionId);
     },
     publish(sessionId, deliveries) {
       if (deliveries.length === 0) return;

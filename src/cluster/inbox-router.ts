@@ -77,8 +77,9 @@ export interface InboxRouter {
   /** `since`: the version the member was welcomed at; entries of versions up to it are older than its START and never reach `sink`. */
   attach(sessionId: string, actor: number, sink: EventSink, since?: number): () => void;
   /**
-   * The session closed. Its sinks stay for `holdMs` more: the closing commit's own entry (the
-   * members' SESSION_CLOSED) may arrive after the commit's reply, which is when this is called.
+   * The session closed. Its sinks stay for `holdMs` more: an entry of the closing commit (the
+   * members' SESSION_CLOSED) that travels through the inbox may arrive after the commit's reply,
+   * which is when this is called.
    */
   forget(sessionId: string): void;
   /** Delivers one parsed entry: false when it was a duplicate. */

@@ -6,6 +6,14 @@
 import type { InboxEntry } from './inbox-router.js';
 import { streamIdBefore, type StreamId } from './stream-ids.js';
 
+const countUp = (counts: Map<string, number>, key: string): void => void counts.set(key, (counts.get(key) ?? 0) + 1);
+
+const countDown = (counts: Map<string, number>, key: string): void => {
+  const n = counts.get(key) ?? 0;
+  if (n > 1) counts.set(key, n - 1);
+  else counts.delete(key);
+};
+
 export interface OwnOrder {
   /** A commit of the session whose own events will come in its reply is being sent. */
   sending(sessionId: string): void;
@@ -23,11 +31,16 @@ export interface OwnOrder {
   readonly waiting: number;
 }
 
-/** `deliver` hands an entry to the inbox router; past `maxWaiting` entries, order gives way to delivery. */
-export function createOwnOrder(deliver: (entry: InboxEntry) => void, maxWaiting: number): OwnOrder {
+/**
+ * `deliver` hands an entry to the inbox router. Past `maxWaiting` entries (the reader stuck while
+ * commits go on) everything waiting is handed on, order given up, and `overflowed` is told: the
+ * members may have seen events out of order and need a fresh snapshot.
+ */
+export function createOwnOrder(deliver: (entry: InboxEntry) => void, maxWaiting: number, overflowed: () => void): OwnOrder {
   let position: StreamId = [0, 0];
   // Own commits' events waiting for the reader to pass their `after`: in reply order, so in commit order.
   const landed: Array<{ after: StreamId; entry: InboxEntry }> = [];
+  const landedPer = new Map<string, number>();
   // Own commits in flight per session, and that session's inbox entries read meanwhile (in id order).
   const inFlight = new Map<string, number>();
   const held = new Map<string, Array<{ id: StreamId; entry: InboxEntry }>>();
@@ -46,7 +59,7 @@ export function createOwnOrder(deliver: (entry: InboxEntry) => void, maxWaiting:
 
   /** The session's held entries go once none of its own commits is in flight or landed and waiting. */
   const settle = (sessionId: string): void => {
-    if (!inFlight.has(sessionId) && !landed.some((w) => w.entry.sessionId === sessionId)) releaseHeld(sessionId);
+    if (!inFlight.has(sessionId) && !landedPer.has(sessionId)) releaseHeld(sessionId);
   };
 
   /** Hands on the landed commits whose `after` is before `bound` (or is it, with `inclusive`), each after its session's entries up to it. */
@@ -55,6 +68,7 @@ export function createOwnOrder(deliver: (entry: InboxEntry) => void, maxWaiting:
       const { after, entry } = landed[0]!;
       if (bound && !(streamIdBefore(after, bound) || (inclusive && !streamIdBefore(bound, after)))) return;
       landed.shift();
+      countDown(landedPer, entry.sessionId);
       releaseHeld(entry.sessionId, after);
       deliver(entry);
       settle(entry.sessionId);
@@ -66,24 +80,25 @@ export function createOwnOrder(deliver: (entry: InboxEntry) => void, maxWaiting:
     for (const sessionId of [...held.keys()]) releaseHeld(sessionId);
   };
 
-  const answered = (sessionId: string): void => {
-    const n = inFlight.get(sessionId) ?? 0;
-    if (n > 1) inFlight.set(sessionId, n - 1);
-    else inFlight.delete(sessionId);
+  const roomFor = (): void => {
+    if (landed.length + heldCount < maxWaiting) return;
+    releaseAll();
+    overflowed();
   };
 
   return {
     sending(sessionId) {
-      inFlight.set(sessionId, (inFlight.get(sessionId) ?? 0) + 1);
+      countUp(inFlight, sessionId);
     },
     landed(after, entry) {
-      answered(entry.sessionId);
-      if (landed.length + heldCount >= maxWaiting) releaseAll();
+      countDown(inFlight, entry.sessionId);
+      roomFor();
       landed.push({ after, entry });
+      countUp(landedPer, entry.sessionId);
       releaseLanded(position, true);
     },
     settled(sessionId) {
-      answered(sessionId);
+      countDown(inFlight, sessionId);
       settle(sessionId);
     },
     read(id, entry) {
@@ -92,7 +107,7 @@ export function createOwnOrder(deliver: (entry: InboxEntry) => void, maxWaiting:
       const { sessionId } = entry;
       if (!inFlight.has(sessionId) && !held.has(sessionId)) deliver(entry);
       else {
-        if (landed.length + heldCount >= maxWaiting) releaseAll();
+        roomFor();
         const list = held.get(sessionId) ?? [];
         list.push({ id, entry });
         held.set(sessionId, list);

@@ -53,6 +53,15 @@ const neverSent = (error: unknown): boolean => isOfClass(error, ['ClientClosedEr
  */
 export type CallObserver = (reply: unknown, lost: boolean) => void;
 
+/** Runs the observer; its failure must not change the command's outcome (a landed write stays landed). */
+function observe(observer: CallObserver | undefined, reply: unknown, lost: boolean): void {
+  try {
+    observer?.(reply, lost);
+  } catch {
+    // The observer's own bug: nothing here can report it better than leaving the outcome alone.
+  }
+}
+
 export interface Caller {
   /** One command; rejects with SERVICE_UNAVAILABLE on a timeout or a lost connection. */
   call(args: string[], observer?: CallObserver): Promise<unknown>;
@@ -74,13 +83,13 @@ export function createCaller(client: RedisCommander, timeoutMs: number = REDIS_C
       client.sendCommand(args).then(
         (reply) => {
           clearTimeout(timer);
-          observer?.(reply, false);
+          observe(observer, reply, false);
           resolve(reply);
         },
         (error: unknown) => {
           clearTimeout(timer);
           const refused = isErrorReply(error);
-          observer?.(undefined, !refused && !neverSent(error));
+          observe(observer, undefined, !refused && !neverSent(error));
           if (refused) return reject(error instanceof Error ? error : new Error(String(error)));
           reject(new PunchthroughError('SERVICE_UNAVAILABLE', `redis is unreachable (${error instanceof Error ? error.message : String(error)})`, { cause: error }));
         },

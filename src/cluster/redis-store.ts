@@ -5,7 +5,7 @@ import { nextDeadline } from '../session/expiry.js';
 import type { Delivery, Session } from '../session/model.js';
 import type { SessionStore } from '../session/store.js';
 import { matchesQuery, type SessionQuery } from '../session/views.js';
-import { FIND_MAX_SCANNED, FIND_PAGE, LOCK_TTL_MS, MAX_RECORD_BYTES, RECORD_CACHE_FRESH_MS, RECORD_CACHE_MAX, REDIS_COMMAND_TIMEOUT_MS, SAMPLE_MAX_APPS } from './constants.js';
+import { FIND_MAX_SCANNED, FIND_PAGE, LOCK_TTL_MS, MAX_RECORD_BYTES, OWN_REPLY_MAX_WAIT_MS, RECORD_CACHE_FRESH_MS, RECORD_CACHE_MAX, REDIS_COMMAND_TIMEOUT_MS, SAMPLE_MAX_APPS } from './constants.js';
 import type { ClusterEventBus } from './event-bus.js';
 import { createGroupCommitter, type CommitStats, type SessionWriter, type Versioned, type WriteReply } from './group-commit.js';
 import { APPS_KEY, nodeMembersKey, partitionKeys, partitionTag } from './keys.js';
@@ -33,6 +33,8 @@ export interface RedisSessionStoreOptions {
    * through this node's inbox (the event bus: event-bus.ts). Without it they go through the inbox.
    */
   own?: OwnDeliveries;
+  /** How long a commit carrying own events may go unanswered before it counts as lost, ms. Default OWN_REPLY_MAX_WAIT_MS. */
+  ownReplyMaxWaitMs?: number;
 }
 
 export interface RedisSessionStore extends SessionStore {
@@ -143,6 +145,7 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
   };
 
   const { own } = options;
+  const ownReplyMaxWaitMs = options.ownReplyMaxWaitMs ?? OWN_REPLY_MAX_WAIT_MS;
   const write = async (sessionId: string, appKey: string, version: number, next: Session | null, deliveries: readonly Delivery[], token: string, before?: Session): Promise<WriteReply> => {
     const record = next ? ['1', ...recordArgs(next, maxBytes), ...nodeArgs(next)] : ['0', ...nodeArgs(null)];
     const split = own && before ? splitOwn(deliveries, next, before, nodeId) : undefined;
@@ -150,12 +153,20 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
     // The member → node pairs of the version replaced are at:<sid>'s content: sent, the Function skips reading it.
     const args = [nodeId, incarnation, sessionId, tagOf(appKey), String(version), token, ...record, ...deliveryArgs(sent), ...(before ? nodeArgs(before) : [])];
     let observer: CallObserver | undefined;
-    if (own && split && sent !== deliveries) {
+    if (own && split && split.own.length > 0) {
       args.push('1');
       own.ownSending(sessionId);
+      let answered = false;
+      // Real time, as the caller's deadline: a half-open connection must not hold the session's inbox for ever.
+      const giveUp = setTimeout(() => observer?.(undefined, true), ownReplyMaxWaitMs);
+      giveUp.unref?.();
       observer = (answer, lost) => {
+        if (answered) return;
+        answered = true;
+        clearTimeout(giveUp);
         const [code, after] = asArray(answer) ?? [];
-        if (Number(code) > 0 && typeof after === 'string') own.deliverOwn(sessionId, Number(code), after, split.own);
+        // No id: a library of an earlier release ran it (and routed none of these): unordered beats lost.
+        if (Number(code) > 0) own.deliverOwn(sessionId, Number(code), typeof after === 'string' ? after : '0-0', split.own);
         else own.ownSettled(sessionId, lost);
       };
     }

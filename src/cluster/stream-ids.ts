@@ -1,4 +1,4 @@
-/** Redis stream entry ids (`<ms>-<seq>`): parsing and order, for the inbox reader's resume checks. */
+/** Redis stream entry ids (`<ms>-<seq>`): parsing and order, for the inbox reader's resume checks and own-order.ts. */
 
 /** A stream entry id as two numbers (milliseconds, sequence), for ordering. */
 export type StreamId = readonly [number, number];

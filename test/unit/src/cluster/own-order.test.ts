@@ -9,8 +9,9 @@ const entryOf = (sessionId: string, version: number): InboxEntry => ({ sessionId
 
 function harness(maxWaiting = 100) {
   const got: string[] = [];
-  const order = createOwnOrder((entry) => void got.push(`${entry.sessionId}@${entry.version}`), maxWaiting);
-  return { got, order };
+  const overflows: number[] = [];
+  const order = createOwnOrder((entry) => void got.push(`${entry.sessionId}@${entry.version}`), maxWaiting, () => void overflows.push(got.length));
+  return { got, order, overflows };
 }
 
 describe('own order', () => {
@@ -81,13 +82,14 @@ describe('own order', () => {
     expect(got).toContain('u@1');
   });
 
-  it('is bounded: past maxWaiting, order gives way to delivery', () => {
-    const { got, order } = harness(3);
+  it('is bounded: past maxWaiting, order gives way to delivery and the overflow is told (the members need a fresh snapshot)', () => {
+    const { got, order, overflows } = harness(3);
     order.sending('s');
     for (let v = 1; v <= 3; v++) order.read([v, 0], entryOf('s', v));
     expect(got).toEqual([]);
     order.read([4, 0], entryOf('s', 4));
     expect(got).toEqual(['s@1', 's@2', 's@3']);
     expect(order.waiting).toBe(1);
+    expect(overflows).toEqual([3]);
   });
 });
