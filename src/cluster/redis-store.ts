@@ -149,11 +149,11 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
   const write = async (sessionId: string, appKey: string, version: number, next: Session | null, deliveries: readonly Delivery[], token: string, before?: Session): Promise<WriteReply> => {
     const record = next ? ['1', ...recordArgs(next, maxBytes), ...nodeArgs(next)] : ['0', ...nodeArgs(null)];
     const split = own && before ? splitOwn(deliveries, next, before, nodeId) : undefined;
-    const sent = split && split.own.length > 0 ? split.others : deliveries;
+    const mine = split && split.own.length > 0 ? split : undefined;
     // The member → node pairs of the version replaced are at:<sid>'s content: sent, the Function skips reading it.
-    const args = [nodeId, incarnation, sessionId, tagOf(appKey), String(version), token, ...record, ...deliveryArgs(sent), ...(before ? nodeArgs(before) : [])];
+    const args = [nodeId, incarnation, sessionId, tagOf(appKey), String(version), token, ...record, ...deliveryArgs(mine ? mine.others : deliveries), ...(before ? nodeArgs(before) : [])];
     let observer: CallObserver | undefined;
-    if (own && split && split.own.length > 0) {
+    if (own && mine) {
       args.push('1');
       own.ownSending(sessionId);
       let answered = false;
@@ -166,7 +166,7 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
         clearTimeout(giveUp);
         const [code, after] = asArray(answer) ?? [];
         // No id: a library of an earlier release ran it (and routed none of these): unordered beats lost.
-        if (Number(code) > 0) own.deliverOwn(sessionId, Number(code), typeof after === 'string' ? after : '0-0', split.own);
+        if (Number(code) > 0) own.deliverOwn(sessionId, Number(code), typeof after === 'string' ? after : '0-0', mine.own);
         else own.ownSettled(sessionId, lost);
       };
     }
