@@ -30,7 +30,7 @@ import { inboxKey } from './keys.js';
 import { fromJsonText } from './record-codec.js';
 import { createCaller, type RedisCommander } from './redis-calls.js';
 import { createOwnOrder } from './own-order.js';
-import { parseStreamId, streamIdBefore } from './stream-ids.js';
+import { parseStreamId, streamIdBefore, type StreamId } from './stream-ids.js';
 
 /** The pub/sub side of a client (node-redis's subscribe on a connection of its own). */
 export interface RedisSubscriber {
@@ -84,6 +84,9 @@ export interface ClusterEventBus extends EventBus {
   stats(): InboxCounters & { resets: number; readErrors: number; publishErrors: number; held: number; lastId: string; ownWaiting: number; ownLost: number };
 }
 
+/** A stream id, or the stream's start where it is none (a stream that never had an entry: '0-0'). */
+const idOrStart = (text: string): StreamId => parseStreamId(text) ?? [0, 0];
+
 type ReadReply = Record<string, Array<[string, string[]]>> | null;
 
 /** Flat [field, value, …] to an object, keeping the first of repeated fields. */
@@ -117,8 +120,8 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
   const decode = (text: string): unknown => fromJsonText(text, limits.maxEntryBytes);
   const lobbyListeners = new Set<(appKey: string) => void>();
   let lastId = '0-0';
-  // This node's own commits' events come from their replies: merged with the inbox here (own-order.ts).
   let ownLost = 0;
+  // This node's own commits' events come from their replies: merged with the inbox here (own-order.ts).
   const own = createOwnOrder(
     (entry) => void router.deliver(entry),
     limits.maxHeldTotal,
@@ -186,7 +189,7 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
   const reset = (why: string, from: string): void => {
     resets += 1;
     lastId = from;
-    own.restart(parseStreamId(from) ?? [0, 0]);
+    own.restart(idOrStart(from));
     tellReset(why);
   };
 
@@ -255,7 +258,7 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
     forget: (sessionId) => router.forget(sessionId),
     ownSending: (sessionId) => own.sending(sessionId),
     deliverOwn(sessionId, version, after, deliveries) {
-      own.landed(parseStreamId(after) ?? [0, 0], { sessionId, version, deliveries: deliveries.map(({ actor, event }) => [actor, event] as const) });
+      own.landed(idOrStart(after), { sessionId, version, deliveries: deliveries.map(({ actor, event }) => [actor, event] as const) });
     },
     ownSettled(sessionId, lost) {
       // The sockets close first: the held entries that follow must not reach a member who missed the commit's.
@@ -291,7 +294,7 @@ export function createRedisEventBus(env: Env, options: RedisEventBusOptions): Cl
       } catch {
         lastId = '0-0';
       }
-      own.restart(parseStreamId(lastId) ?? [0, 0]);
+      own.restart(idOrStart(lastId));
       await options.subscriber?.subscribe(LOBBY_CHANNEL, (message) => {
         const newline = message.indexOf('\n');
         if (newline <= 0 || message.length > 1_024) return;
