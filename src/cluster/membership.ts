@@ -36,7 +36,7 @@ const FORGET = `if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end redis.ca
 // and our inbox when no other incarnation holds the lease (ours, or lapsed during a long drain):
 // once the lease and registry entry are gone no reaper would ever find it, and commits append
 // nothing to the inbox of a node without a lease (lua-library.ts), so nothing recreates it.
-const LEAVE = `local v = redis.call('GET', KEYS[1]) if v == ARGV[1] then redis.call('DEL', KEYS[1]) end if v == ARGV[1] or v == false then redis.call('DEL', KEYS[3]) end redis.call('HDEL', KEYS[2], ARGV[2]) return 1`;
+const LEAVE = `local v = redis.call('GET', KEYS[1]) if v == ARGV[1] then redis.call('DEL', KEYS[1]) end if v == ARGV[1] or v == false then redis.call('DEL', KEYS[3]) end redis.call('HDEL', KEYS[2], ARGV[2]) if redis.call('GET', KEYS[4]) == ARGV[3] then redis.call('DEL', KEYS[4]) end return 1`;
 
 export interface MembershipOptions {
   commands: RedisCommander;
@@ -264,7 +264,8 @@ export function createMembership(env: Env, options: MembershipOptions): Membersh
     async leave() {
       this.close();
       registered = false;
-      await call(['EVAL', LEAVE, '3', leaseKey(node), NODES_KEY, inboxKey(node), incarnation, node]);
+      // The reaper lease goes too: another node takes reaping over at its next round, not after the lease lapses.
+      await call(['EVAL', LEAVE, '4', leaseKey(node), NODES_KEY, inboxKey(node), REAPER_KEY, incarnation, node, `${node}:${incarnation}`]);
     },
     close() {
       stopped = true;

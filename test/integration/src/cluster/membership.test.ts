@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEnv } from '../../../../core/index.js';
 import { createMembership, NODES_KEY, type Membership, type MembershipOptions } from '../../../../src/cluster/membership.js';
 import { createRedisDeadlines } from '../../../../src/cluster/deadlines.js';
-import { APPS_KEY, inboxKey, leaseKey, nodeMembersKey, partitionKeys } from '../../../../src/cluster/keys.js';
+import { APPS_KEY, inboxKey, leaseKey, nodeMembersKey, partitionKeys, REAPER_KEY } from '../../../../src/cluster/keys.js';
 import { REDIS_MISSING, redisAvailable, startRedis, type TestRedis } from '../../../support/redis.js';
 
 async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
@@ -60,6 +60,18 @@ describe.skipIf(!redisAvailable())('cluster membership (real redis-server)', () 
     await node.leave();
     expect(await admin.get(leaseKey('s1'))).toBeNull();
     expect(await admin.hExists(NODES_KEY, 's1')).toBe(0);
+  });
+
+  it('hands the reaper lease back on leave, and leaves another holder alone', async () => {
+    const admin = await redis.client();
+    const first = await join('s1');
+    await until(() => first.isReaper());
+    await first.leave();
+    expect(await admin.get(REAPER_KEY)).toBeNull();
+    const second = await join('s2');
+    await admin.set(REAPER_KEY, 'other:1', { PX: 5_000 });
+    await second.leave();
+    expect(await admin.get(REAPER_KEY)).toBe('other:1');
   });
 
   it('a lease taken away fences the node, which registers again under a new incarnation', async () => {
