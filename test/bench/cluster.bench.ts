@@ -10,7 +10,7 @@
 // says what it spans), loaded (BENCH_PAIRS pairs) and unloaded (1 pair). Interleaved rounds,
 // medians; the ±15 % verdict for each placement's line; then the capacity model
 // X(N) = min(N × C_node, ρmax × C_redis) for N = 1…10 from the node-local constants.
-// BENCH_PROF=DIR writes the first cluster node's CPU profiles there.
+// BENCH_PROF=DIR writes CPU profiles of the first round's in-memory node and first cluster node there.
 // Redis gets the last core to itself and every other process the rest (BENCH_PIN=0: no pinning),
 // as it would have its own machine in production: on a 2-core VM five processes otherwise share
 // both cores and the same Function calls run slower when Redis is descheduled mid-command.
@@ -26,6 +26,11 @@ import { startRedis, redisAvailable, REDIS_MISSING, type TestRedisClient } from 
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 64);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+// Loaded cycles each new set of node processes runs before anything is measured, ms (0: none, as before 3 December).
+// A node serves for days: what is measured is its steady state, not V8 compiling its code (in a
+// fresh node's first seconds TurboFan and unoptimized code were a fifth of the cluster node's CPU
+// per cycle, and less of the in-memory one's: it has less code to compile).
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 3_000);
 const NODE_COUNTS = [0, 1, 2, 3] as const; // 0 = the in-memory service
 const PLACEMENTS: readonly Placement[] = ['local', 'split'];
 
@@ -141,6 +146,14 @@ async function redisCounters(admin: TestRedisClient): Promise<RedisCounters> {
   calls['(reads)'] = { calls: field('total_reads_processed'), usec: 0 };
   calls['(writes)'] = { calls: field('total_writes_processed'), usec: 0 };
   return { cpuUs: (field('used_cpu_sys') + field('used_cpu_user')) * 1e6, calls };
+}
+
+/** Runs the loaded cycle on fresh node processes, unmeasured, so that V8 has compiled the hot code. */
+async function warmUp(load: ChildProcess, nodes: Node[], placement: Placement): Promise<void> {
+  if (WARMUP_MS <= 0) return;
+  await ask(load, { cmd: 'prepare', kind: 'session', url: nodes[0]!.url, urls: nodes.map((n) => n.url), pairs: PAIRS, placement });
+  await ask<Measured>(load, { cmd: 'measure', durationMs: WARMUP_MS });
+  await ask(load, { cmd: 'release' });
 }
 
 async function measure(load: ChildProcess, nodes: Node[], admin: TestRedisClient, pairs: number, placement: Placement): Promise<Figure> {
@@ -330,17 +343,18 @@ async function main(): Promise<void> {
   const unloaded = new Map<string, Figure[]>(CONFIGS.map((c) => [keyOf(c), []]));
   try {
     console.log(
-      `cluster benchmark (node ${process.version}, ${PAIRS} concurrent pairs loaded, 1 pair unloaded, ${DURATION_MS} ms runs, ${ROUNDS} interleaved rounds, ${pinning}, load average ${fmt(loadAverage(), 2)})\n`,
+      `cluster benchmark (node ${process.version}, ${PAIRS} concurrent pairs loaded, 1 pair unloaded, ${DURATION_MS} ms runs after ${WARMUP_MS} ms of warm-up per set of nodes, ${ROUNDS} interleaved rounds, ${pinning}, load average ${fmt(loadAverage(), 2)})\n`,
     );
     for (let round = 0; round < ROUNDS; round++) {
       for (const n of NODE_COUNTS) {
         const nodes: Node[] = [];
         try {
-          if (n === 0) nodes.push(await startNode(undefined, 'memory', false));
+          if (n === 0) nodes.push(await startNode(undefined, 'memory', round === 0));
           for (let i = 1; i <= n; i++) nodes.push(await startNode(redisUrl, `s${i}`, round === 0 && i === 1 && n === 1));
           // Both placements on the same processes, the order alternating by round so neither always runs on warmer nodes.
           const placements = CONFIGS.filter((c) => c.nodes === n).map((c) => c.placement);
           if (round % 2 === 1) placements.reverse();
+          await warmUp(load, nodes, placements[0]!);
           for (const placement of placements) {
             loaded.get(keyOf({ nodes: n, placement }))!.push(await measure(load, nodes, admin, PAIRS, placement));
             unloaded.get(keyOf({ nodes: n, placement }))!.push(await measure(load, nodes, admin, 1, placement));

@@ -31,12 +31,14 @@ const TARGET_KIB_PER_PEER = 50;
 const JOIN_PAIRS = Number(process.env.BENCH_PAIRS ?? 64);
 const JOIN_DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3_000);
 const JOIN_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Cycles each fresh service process runs unmeasured first, ms (0: none, as before 3 December): its steady state, not V8 compiling its code. */
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 3_000);
 const PEER_COUNTS = [1_000, 10_000];
 /** Pairs in flight for the latency figure: few, so the figure is a join's own time, not queueing behind 64 pairs. */
 const LATENCY_PAIRS = Number(process.env.BENCH_LATENCY_PAIRS ?? 8);
 const LATENCY_ROUNDS = 3;
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'rate,memory,latency').split(','));
-const DEADLINE_MS = 300_000;
+const DEADLINE_MS = 600_000;
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 
@@ -80,6 +82,11 @@ async function joinRate(load: ChildProcess, config: RateConfig): Promise<JoinFig
   const srv = await server(kind, undefined, { lean, ...(config.dist ? { dist: config.dist } : {}) });
   const cpu = async () => (await ask<{ cpu: NodeJS.CpuUsage }>(srv.child, { cmd: 'cpu' })).cpu;
   const features = lean ? [Feature.CODES_V2, Feature.LEAN_JOIN] : [Feature.CODES_V2];
+  if (WARMUP_MS > 0) {
+    await ask(load, { cmd: 'prepare', kind, url: srv.url, pairs: JOIN_PAIRS, features });
+    await ask(load, { cmd: 'run', durationMs: WARMUP_MS });
+    await ask(load, { cmd: 'release' });
+  }
   await ask(load, { cmd: 'prepare', kind, url: srv.url, pairs: JOIN_PAIRS, features });
   const before = await cpu();
   const { joins, ms, warmup, peerCpuUs } = await ask<{ joins: number; ms: number; warmup: number; peerCpuUs: number }>(load, {
@@ -208,7 +215,7 @@ async function main(): Promise<void> {
   execFileSync(process.execPath, [here('../../node_modules/typescript/bin/tsc'), '-p', here('../../tsconfig.build.json')], { stdio: 'inherit' });
   const load = child('./session-load.ts');
   try {
-    console.log(`session service benchmark (node ${process.version}, ${JOIN_PAIRS} concurrent pairs, ${JOIN_DURATION_MS} ms runs)\n`);
+    console.log(`session service benchmark (node ${process.version}, ${JOIN_PAIRS} concurrent pairs, ${JOIN_DURATION_MS} ms runs after ${WARMUP_MS} ms of warm-up per service process)\n`);
     if (PARTS.has('rate')) await ratePart(load);
     if (PARTS.has('memory')) await memoryPart(load);
     if (PARTS.has('latency')) await latencyPart(load);
