@@ -13,17 +13,9 @@ const MAX_TAGGED_DEPTH = MAX_JSON_DEPTH + 8;
 
 const DOLLAR = 0x24;
 
-/**
- * The depth of a record's members (record → members → member): a commit mostly carries them over
- * unchanged from the version before, so their text is remembered (a member is most of a record's
- * text; in bench:cluster's node profile the record encode was 6 % of a node's CPU per cycle).
- * Only members: the model never changes one in place, while plugin state is a plugin's to build.
- */
-const MEMO_DEPTH = 2;
-
 // Written straight to text, not through a tagged copy that JSON.stringify walks again: a record is
 // encoded on every commit (in bench:cluster's node profile the two passes were 5 % of a node's CPU).
-function writeTagged(value: unknown, depth: number, memo?: WeakMap<object, string>): string {
+function writeTagged(value: unknown, depth: number): string {
   if (depth > MAX_TAGGED_DEPTH) throw new Error('record nests too deeply to store');
   if (value === null) return 'null';
   switch (typeof value) {
@@ -45,25 +37,20 @@ function writeTagged(value: unknown, depth: number, memo?: WeakMap<object, strin
     let out = '[';
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      out += (i === 0 ? '' : ',') + (item === undefined ? 'null' : writeTagged(item, depth + 1, memo));
+      out += (i === 0 ? '' : ',') + (item === undefined ? 'null' : writeTagged(item, depth + 1));
     }
     return out + ']';
   }
   const record = value as Record<string, unknown>;
-  // The same member object, the same text (the model makes a new member for every change).
-  const known = depth === MEMO_DEPTH ? memo?.get(record) : undefined;
-  if (known !== undefined) return known;
   let out = '{';
   let escaped = false;
   for (const key of Object.keys(record)) {
     const item = record[key];
     if (item === undefined) continue;
     if (key.charCodeAt(0) === DOLLAR) escaped = true;
-    out += (out.length === 1 ? '' : ',') + JSON.stringify(key) + ':' + writeTagged(item, depth + 1, depth === 0 && key === 'members' ? memo : undefined);
+    out += (out.length === 1 ? '' : ',') + JSON.stringify(key) + ':' + writeTagged(item, depth + 1);
   }
-  const text = escaped ? `{"$o":${out}}}` : out + '}';
-  if (depth === MEMO_DEPTH) memo?.set(record, text);
-  return text;
+  return escaped ? `{"$o":${out}}}` : out + '}';
 }
 
 // Rewrites JSON.parse's fresh tree in place: no second copy of every object. Assigning to an own
@@ -114,9 +101,8 @@ export class RecordError extends Error {
   }
 }
 
-/** `memo`: the text of objects already encoded (the caller's, kept across commits; objects it holds must never change). */
-export function encodeSession(session: Session, memo?: WeakMap<object, string>): string {
-  return writeTagged(session, 0, memo);
+export function encodeSession(session: Session): string {
+  return toJsonText(session);
 }
 
 // ---- Type checks of what came back: every field of Session and Member.

@@ -56,8 +56,8 @@ export interface RedisSessionStore extends SessionStore {
 }
 
 /** The arguments a record write carries beside the record: what the indexes need without decoding it. */
-function recordArgs(session: Session, maxBytes: number, memo: WeakMap<object, string>): string[] {
-  const b = encodeSession(session, memo);
+function recordArgs(session: Session, maxBytes: number): string[] {
+  const b = encodeSession(session);
   if (Buffer.byteLength(b) > maxBytes) throw new Error(`session ${session.sessionId} encodes to more than ${maxBytes} bytes; not stored`);
   const lobby: Record<string, unknown> = {};
   for (const key of session.lobbyKeys) if (Object.hasOwn(session.properties, key)) lobby[key] = session.properties[key];
@@ -125,8 +125,6 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
     }
     return tag;
   };
-  // Members' record text by object: a commit re-encodes only the members it changed.
-  const texts = new WeakMap<object, string>();
   const keep = (sessionId: string, record: Versioned | undefined): Versioned | undefined => {
     if (maxEntries > 0 && record) cache.put(sessionId, record);
     else if (maxEntries > 0) cache.drop(sessionId);
@@ -151,7 +149,7 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
   const { own } = options;
   const ownReplyMaxWaitMs = options.ownReplyMaxWaitMs ?? OWN_REPLY_MAX_WAIT_MS;
   const write = async (sessionId: string, appKey: string, version: number, next: Session | null, deliveries: readonly Delivery[], token: string, before?: Session): Promise<WriteReply> => {
-    const record = next ? ['1', ...recordArgs(next, maxBytes, texts), ...nodeArgs(next)] : ['0', ...nodeArgs(null)];
+    const record = next ? ['1', ...recordArgs(next, maxBytes), ...nodeArgs(next)] : ['0', ...nodeArgs(null)];
     const split = own && before ? splitOwn(deliveries, next, before, nodeId) : undefined;
     const mine = split && split.own.length > 0 ? split : undefined;
     // The member → node pairs of the version replaced are at:<sid>'s content: sent, the Function skips reading it.
@@ -203,7 +201,7 @@ export async function createRedisSessionStore(env: Env, options: RedisSessionSto
 
     async insert(session) {
       open();
-      const args = [nodeId, incarnation, session.sessionId, tagOf(session.appKey), ...recordArgs(session, maxBytes, texts), ...nodeArgs(session)];
+      const args = [nodeId, incarnation, session.sessionId, tagOf(session.appKey), ...recordArgs(session, maxBytes), ...nodeArgs(session)];
       const reply = await redis.fcall('pt_create', args);
       if (reply === 'FENCED') throw new FencedError(nodeId);
       const made = Number(reply) === 1;
