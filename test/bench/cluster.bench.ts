@@ -27,9 +27,8 @@ const PAIRS = Number(process.env.BENCH_PAIRS ?? 64);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 // Loaded cycles each new set of node processes runs before anything is measured, ms (0: none, as before 3 December).
-// A node serves for days: what is measured is its steady state, not V8 compiling its code (in a
-// fresh node's first seconds TurboFan and unoptimized code were a fifth of the cluster node's CPU
-// per cycle, and less of the in-memory one's: it has less code to compile).
+// A node serves for days: what is measured is its steady state, not V8 still compiling its code in
+// its first seconds (more of it in a cluster node), nor a second placement on warmer processes.
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 3_000);
 const NODE_COUNTS = [0, 1, 2, 3] as const; // 0 = the in-memory service
 const PLACEMENTS: readonly Placement[] = ['local', 'split'];
