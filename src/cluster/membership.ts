@@ -32,7 +32,8 @@ const REAPER = `local v = redis.call('GET', KEYS[1]) if v == ARGV[1] then redis.
 // KEYS[1] dead node's lease, KEYS[2] its member set, KEYS[3] its inbox, KEYS[4] registry, KEYS[5] statistics; ARGV: node.
 // One step: a node that registers again between a check and the deletes keeps its keys.
 const FORGET = `if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end redis.call('DEL', KEYS[2], KEYS[3]) redis.call('HDEL', KEYS[4], ARGV[1]) redis.call('HDEL', KEYS[5], ARGV[1]) return 1`;
-// KEYS[1] lease, KEYS[2] registry, KEYS[3] inbox; ARGV: incarnation, node. Deletes only our own lease,
+// KEYS[1] lease, KEYS[2] registry, KEYS[3] inbox, KEYS[4] reaper lease; ARGV: incarnation, node,
+// reaper holder. Deletes only our own leases (the reaper's too, so another node reaps from its next round),
 // and our inbox when no other incarnation holds the lease (ours, or lapsed during a long drain):
 // once the lease and registry entry are gone no reaper would ever find it, and commits append
 // nothing to the inbox of a node without a lease (lua-library.ts), so nothing recreates it.
@@ -202,12 +203,14 @@ export function createMembership(env: Env, options: MembershipOptions): Membersh
     return refreshReplyOf(await tracked(['EVAL', FORGET, '5', leaseKey(dead), nodeMembersKey(dead), inboxKey(dead), NODES_KEY, STATS_KEY, dead])) === 'held';
   };
 
+  /** What this start writes into the reaper lease (a restart under the same id is another holder). */
+  const reaperHolder = (): string => `${node}:${incarnation}`;
+
   const reap = async (): Promise<string[]> => {
     if (reaping || stopped || !registered) return [];
     reaping = true;
     try {
-      const holder = `${node}:${incarnation}`;
-      if (refreshReplyOf(await tracked(['EVAL', REAPER, '1', REAPER_KEY, holder, String(REAPER_LEASE_MS)])) !== 'held') {
+      if (refreshReplyOf(await tracked(['EVAL', REAPER, '1', REAPER_KEY, reaperHolder(), String(REAPER_LEASE_MS)])) !== 'held') {
         reaperHeldAt = undefined;
         return [];
       }
@@ -264,8 +267,7 @@ export function createMembership(env: Env, options: MembershipOptions): Membersh
     async leave() {
       this.close();
       registered = false;
-      // The reaper lease goes too: another node takes reaping over at its next round, not after the lease lapses.
-      await call(['EVAL', LEAVE, '4', leaseKey(node), NODES_KEY, inboxKey(node), REAPER_KEY, incarnation, node, `${node}:${incarnation}`]);
+      await call(['EVAL', LEAVE, '4', leaseKey(node), NODES_KEY, inboxKey(node), REAPER_KEY, incarnation, node, reaperHolder()]);
     },
     close() {
       stopped = true;

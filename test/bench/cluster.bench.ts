@@ -147,16 +147,19 @@ async function redisCounters(admin: TestRedisClient): Promise<RedisCounters> {
   return { cpuUs: (field('used_cpu_sys') + field('used_cpu_user')) * 1e6, calls };
 }
 
+const prepare = (load: ChildProcess, nodes: Node[], pairs: number, placement: Placement): Promise<unknown> =>
+  ask(load, { cmd: 'prepare', kind: 'session', url: nodes[0]!.url, urls: nodes.map((n) => n.url), pairs, placement });
+
 /** Runs the loaded cycle on fresh node processes, unmeasured, so that V8 has compiled the hot code. */
 async function warmUp(load: ChildProcess, nodes: Node[], placement: Placement): Promise<void> {
   if (WARMUP_MS <= 0) return;
-  await ask(load, { cmd: 'prepare', kind: 'session', url: nodes[0]!.url, urls: nodes.map((n) => n.url), pairs: PAIRS, placement });
+  await prepare(load, nodes, PAIRS, placement);
   await ask<Measured>(load, { cmd: 'measure', durationMs: WARMUP_MS });
   await ask(load, { cmd: 'release' });
 }
 
 async function measure(load: ChildProcess, nodes: Node[], admin: TestRedisClient, pairs: number, placement: Placement): Promise<Figure> {
-  await ask(load, { cmd: 'prepare', kind: 'session', url: nodes[0]!.url, urls: nodes.map((n) => n.url), pairs, placement });
+  await prepare(load, nodes, pairs, placement);
   const pids = nodes.map((n) => n.child.pid!);
   const redisBefore = await redisCounters(admin);
   const before = pids.map(cpuUs);

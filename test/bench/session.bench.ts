@@ -82,12 +82,13 @@ async function joinRate(load: ChildProcess, config: RateConfig): Promise<JoinFig
   const srv = await server(kind, undefined, { lean, ...(config.dist ? { dist: config.dist } : {}) });
   const cpu = async () => (await ask<{ cpu: NodeJS.CpuUsage }>(srv.child, { cmd: 'cpu' })).cpu;
   const features = lean ? [Feature.CODES_V2, Feature.LEAN_JOIN] : [Feature.CODES_V2];
+  const prepare = () => ask(load, { cmd: 'prepare', kind, url: srv.url, pairs: JOIN_PAIRS, features });
   if (WARMUP_MS > 0) {
-    await ask(load, { cmd: 'prepare', kind, url: srv.url, pairs: JOIN_PAIRS, features });
+    await prepare();
     await ask(load, { cmd: 'run', durationMs: WARMUP_MS });
     await ask(load, { cmd: 'release' });
   }
-  await ask(load, { cmd: 'prepare', kind, url: srv.url, pairs: JOIN_PAIRS, features });
+  await prepare();
   const before = await cpu();
   const { joins, ms, warmup, peerCpuUs } = await ask<{ joins: number; ms: number; warmup: number; peerCpuUs: number }>(load, {
     cmd: 'run',
