@@ -28,6 +28,8 @@ export interface PeerSocket {
   close(code: number, reason: string): void;
   terminate(): void;
   ping(): void;
+  /** Keeps what is sent from leaving until the returned function is called (write-batch.ts `hold`); a transport without batching leaves it out. */
+  hold?(): () => void;
 }
 
 /** What the transport calls on the gateway for one connection. */
@@ -90,6 +92,8 @@ interface Connection extends Peer {
 }
 
 /** What a refused connection gets: its frames and close are ignored (it is already closing). */
+const noHold = (): void => undefined;
+
 const REFUSED: PeerConnection = { onFrame: () => undefined, onPong: () => undefined, onClose: () => undefined };
 
 export function createGateway(env: Env, options: GatewayOptions): Gateway {
@@ -260,6 +264,7 @@ export function createGateway(env: Env, options: GatewayOptions): Gateway {
           if (!frame) encoded.set(event, (frame = codec.encode(event)));
           sendFrame(connection, frame);
         },
+        hold: () => socket.hold?.() ?? noHold,
         violation: () => violate(connection),
         close: (code, reason) => {
           if (!connection.closing && !connection.closed) closeWith(connection, code as CloseCode, reason);

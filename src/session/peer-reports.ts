@@ -58,8 +58,14 @@ export async function reportPeerAddresses(parts: AddressReportParts, membership:
   } else peer.reportedAt = now;
   metrics.natTypes.inc({ nat_type: request.natType ?? 'unreported' });
   countNat(metrics, peer, addresses);
+  // With a remote store the commit's events come a round trip after the reply: held, both leave in one write.
+  const resume = parts.store.routesDeliveries ? peer.hold?.() : undefined;
   reply();
-  // Creation and joining step 11, then connection steps 1–2 inside reportAddresses.
-  await parts.update(membership.sessionId, (s) => ({ ok: true, change: reportAddresses(s, membership.actor, addresses) }));
+  try {
+    // Creation and joining step 11, then connection steps 1–2 inside reportAddresses.
+    await parts.update(membership.sessionId, (s) => ({ ok: true, change: reportAddresses(s, membership.actor, addresses) }));
+  } finally {
+    resume?.();
+  }
   parts.plugins.addresses(membership.sessionId, membership.actor, addresses);
 }

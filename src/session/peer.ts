@@ -48,6 +48,12 @@ export interface Peer {
   send(message: ServerMessage): void;
   /** Sends an event that other peers may receive too: it is encoded once for all of them. */
   deliver(event: Event): void;
+  /**
+   * Keeps this peer's frames from leaving until the returned function is called: a reply sent
+   * before its request's remote commit waits for the events the commit brings back, so both
+   * leave in one write (cluster mode; in one process they meet anyway).
+   */
+  hold?(): () => void;
   /** Counts a protocol violation against this connection (too many close it). */
   violation?(): void;
   /** Closes the connection with a protocol close code, after what was already sent. */

@@ -95,6 +95,7 @@ function attach(hub: SignalingHub, socket: WebSocket, tcp: Socket, address: stri
       socket.terminate();
     },
     ping: () => socket.ping(),
+    hold: () => outbox.hold(),
   };
   const connection = hub.connect(peer, address);
   socket.on('message', guarded(socket, metrics, (data: RawData, isBinary: boolean) => connection.onFrame(frameBytes(data), isBinary)));

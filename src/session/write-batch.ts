@@ -19,8 +19,14 @@ export interface Outbox {
   send(frame: Uint8Array): void;
   /** Bytes queued and not yet handed to the socket (backpressure counts them). */
   readonly pending: number;
-  /** Writes what is queued now (before a close frame, which must follow them). */
+  /** Writes what is queued now (before a close frame, which must follow them), held or not. */
   flush(): void;
+  /**
+   * Keeps the queued frames, and those queued next, until the returned function is called (once
+   * per hold): a reply sent before its request's remote commit then leaves in one write with the
+   * events the commit brings back a round trip later, as one process writes them.
+   */
+  hold(): () => void;
   /** Drops what is queued (the socket is being destroyed). */
   discard(): void;
 }
@@ -83,8 +89,8 @@ export function createWriteBatch(): WriteBatch {
       let frames: Uint8Array[] = [];
       let pending = 0;
       let queued = false;
+      let holds = 0;
       const flush = (): void => {
-        queued = false;
         if (frames.length === 0) return;
         const taken = frames;
         const bytes = pending;
@@ -92,22 +98,39 @@ export function createWriteBatch(): WriteBatch {
         pending = 0;
         if (sink.open) sink.write(framed(taken, bytes));
       };
+      const atTurnEnd = (): void => {
+        queued = false;
+        if (holds === 0) flush();
+      };
+      const schedule = (): void => {
+        if (queued) return;
+        queued = true;
+        due.push(atTurnEnd);
+        if (!armed) {
+          armed = true;
+          setImmediate(release);
+        }
+      };
       return {
         send(frame) {
           frames.push(frame);
           pending += frame.length;
-          if (queued) return;
-          queued = true;
-          due.push(flush);
-          if (!armed) {
-            armed = true;
-            setImmediate(release);
-          }
+          schedule();
         },
         get pending() {
           return pending;
         },
         flush,
+        hold() {
+          holds += 1;
+          let held = true;
+          return () => {
+            if (!held) return;
+            held = false;
+            holds -= 1;
+            if (holds === 0 && frames.length > 0) schedule();
+          };
+        },
         discard() {
           frames = [];
           pending = 0;

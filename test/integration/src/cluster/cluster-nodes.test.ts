@@ -3,7 +3,7 @@
 // and its peers resume on the other node unseen; the lobby is the same from both.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCloud, type Cloud } from '../../../../src/index.js';
-import { EventType, RequestType, type JoinResult } from '../../../../src/protocol/index.js';
+import { EventType, ReplyType, RequestType, createSignalingCodec, type JoinResult } from '../../../../src/protocol/index.js';
 import { REDIS_MISSING, redisAvailable, startRedis, type TestRedis } from '../../../support/redis.js';
 import { TestSignalingClient } from '../../../support/signaling-client.js';
 
@@ -125,5 +125,45 @@ describe.skipIf(!redisAvailable())('cluster nodes (createCloud on a real redis-s
     expect(start.session.peers.find((p) => p.actor === 2)).toMatchObject({ peerId: joined.peerId });
     // The addresses it reported in the window come too, so the SDK can punch to it.
     expect(await back.next(EventType.PEER_ADDRESSES)).toMatchObject({ actor: 2, reflexive: { address: '203.0.113.9', port: 4000 } });
+  });
+
+  it("an address report's reply waits for its commit and leaves in one write with the events that commit brings back, reply first", async () => {
+    const n1 = await node('n1');
+    const host = await client(n1);
+    await host.request({ type: RequestType.CREATE, name: 'g' });
+    const guest = await client(n1);
+    await guest.request({ type: RequestType.JOIN, name: 'g' });
+    const codec = createSignalingCodec({ maxFrameBytes: 1 << 20 });
+    const seen = (peer: TestSignalingClient) => {
+      const log = { chunks: 0, messages: [] as string[] };
+      peer.socket.on('message', (data: Buffer) => {
+        const decoded = codec.decodeServerMessage(data);
+        log.messages.push(decoded.ok ? (decoded.value.type === ReplyType.RESPONSE ? 'reply' : `event ${decoded.value.type}`) : 'bad');
+      });
+      (peer.socket as unknown as { _socket: NodeJS.EventEmitter })._socket.on('data', () => (log.chunks += 1));
+      return log;
+    };
+    const [hostLog, guestLog] = [seen(host), seen(guest)];
+    const report = (peer: TestSignalingClient, port: number) =>
+      peer.request({ type: RequestType.REPORT_ADDRESSES, local: [{ address: '192.168.0.2', port }], reflexive: { address: '203.0.113.8', port } });
+    let replies: Promise<unknown>;
+    process.kill(redis.pid, 'SIGSTOP');
+    try {
+      // The host's commit goes first (Redis holds it); the guest's waits behind it on the node.
+      const first = report(host, 3000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      replies = Promise.all([first, report(guest, 4000)]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Without the hold both replies would be here already: they are sent before the commits.
+      expect([hostLog.chunks, guestLog.chunks]).toEqual([0, 0]);
+    } finally {
+      process.kill(redis.pid, 'SIGCONT');
+    }
+    await replies;
+    expect(await guest.next(EventType.PEER_ADDRESSES)).toMatchObject({ actor: 1, reflexive: { port: 3000 } });
+    expect(await host.next(EventType.PEER_ADDRESSES)).toMatchObject({ actor: 2, reflexive: { port: 4000 } });
+    // The guest's reply waited for its commit, behind the host's that brought it the host's addresses: one chunk, reply first.
+    expect(guestLog).toEqual({ chunks: 1, messages: ['reply', `event ${EventType.PEER_ADDRESSES}`] });
+    expect(hostLog.messages).toEqual(['reply', `event ${EventType.PEER_ADDRESSES}`]);
   });
 });

@@ -68,4 +68,32 @@ describe('write batch', () => {
     await nextTurn();
     expect(s.writes).toHaveLength(1);
   });
+
+  it('a hold keeps frames over later turns, in order, until its last release; a flush still writes', async () => {
+    const batch = createWriteBatch();
+    const s = sink();
+    const out = batch.outbox(s);
+    const release = out.hold();
+    const second = out.hold();
+    out.send(payload(3, 1));
+    await nextTurn();
+    expect(s.writes).toHaveLength(0);
+    out.send(payload(4, 2));
+    release();
+    release(); // a second call of the same release changes nothing
+    await nextTurn();
+    expect(s.writes).toHaveLength(0);
+    expect(out.pending).toBe(7);
+    second();
+    await nextTurn();
+    expect(s.writes).toHaveLength(1);
+    expect(Buffer.from(s.writes[0]!)).toEqual(Buffer.concat([wsFrame(payload(3, 1)), wsFrame(payload(4, 2))]));
+    const third = out.hold();
+    out.send(payload(2, 3));
+    out.flush();
+    expect(s.writes).toHaveLength(2);
+    third();
+    await nextTurn();
+    expect(s.writes).toHaveLength(2);
+  });
 });
