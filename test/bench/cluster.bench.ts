@@ -7,8 +7,8 @@
 // and `split` (pair i's host on node i mod N, its client on the next node: every event crosses
 // nodes). Per configuration: cycles/s, node CPU µs per cycle (each node, from /proc), Redis CPU
 // µs per cycle, Redis commands per cycle, join p50/p99, event latency p50/p99 (session-load.ts
-// says what it spans), loaded (BENCH_PAIRS pairs) and unloaded (1 pair). Interleaved rounds,
-// medians; the ±15 % verdict for each placement's line; then the capacity model
+// says what it spans), loaded (BENCH_PAIRS pairs) and unloaded (1 pair). Interleaved rounds
+// (every other one in reverse order), medians; the ±15 % verdict for each placement's line; then the capacity model
 // X(N) = min(N × C_node, ρmax × C_redis) for N = 1…10 from the node-local constants.
 // BENCH_PROF=DIR writes CPU profiles of the first round's in-memory node and first cluster node there.
 // Redis gets the last core to itself and every other process the rest (BENCH_PIN=0: no pinning),
@@ -348,7 +348,10 @@ async function main(): Promise<void> {
       `cluster benchmark (node ${process.version}, ${PAIRS} concurrent pairs loaded, 1 pair unloaded, ${DURATION_MS} ms runs after ${WARMUP_MS} ms of warm-up per set of nodes, ${ROUNDS} interleaved rounds, ${pinning}, load average ${fmt(loadAverage(), 2)})\n`,
     );
     for (let round = 0; round < ROUNDS; round++) {
-      for (const n of NODE_COUNTS) {
+      // Every other round runs the configurations in reverse: a VM that speeds up or slows down
+      // during a round then favours neither side of a comparison (the in-memory service and one
+      // node are neighbours in both orders).
+      for (const n of round % 2 === 1 ? [...NODE_COUNTS].reverse() : NODE_COUNTS) {
         const nodes: Node[] = [];
         try {
           if (n === 0) nodes.push(await startNode(undefined, 'memory', round === 0));
