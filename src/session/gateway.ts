@@ -91,9 +91,9 @@ interface Connection extends Peer {
   queue: Promise<void>;
 }
 
-/** What a refused connection gets: its frames and close are ignored (it is already closing). */
 const noHold = (): void => undefined;
 
+/** What a refused connection gets: its frames and close are ignored (it is already closing). */
 const REFUSED: PeerConnection = { onFrame: () => undefined, onPong: () => undefined, onClose: () => undefined };
 
 export function createGateway(env: Env, options: GatewayOptions): Gateway {
