@@ -119,6 +119,47 @@ describe.skipIf(!redisAvailable())('redis store', () => {
     expect(inFlight).toBe(0);
   });
 
+  it("the node's split of its own members' deliveries and the Function's routing agree, case by case (each delivered once, where the rule says)", async () => {
+    // actor: node before → after the commit (undefined: none; 'gone': removed by it) → who delivers: the member's node after the change, else before.
+    const table: Array<{ actor: number; before?: string; after?: string | 'gone'; expect: 'own' | 'node-b' | 'nobody' }> = [
+      { actor: 1, before: 'node-a', after: 'node-a', expect: 'own' },
+      { actor: 2, before: 'node-b', after: 'node-b', expect: 'node-b' },
+      { actor: 3, before: 'node-a', after: 'node-b', expect: 'node-b' },
+      { actor: 4, before: 'node-b', after: 'node-a', expect: 'own' },
+      { actor: 5, before: 'node-a', after: 'gone', expect: 'own' },
+      { actor: 6, before: 'node-b', after: 'gone', expect: 'node-b' },
+      { actor: 7, expect: 'nobody' },
+      { actor: 8, before: 'node-b', after: undefined, expect: 'node-b' },
+    ];
+    const own: number[] = [];
+    const a = await startNode(redis, 'node-a', { own: { ownSending: () => undefined, deliverOwn: (_s, _v, _after, deliveries) => void own.push(...deliveries.map((d) => d.actor)), ownSettled: () => undefined } });
+    await startNode(redis, 'node-b');
+    let session = made('s1', { maxPlayers: 16 });
+    for (let i = 2; i <= table.length; i++) {
+      const admitted = admit(session, entrant(`c${i}`), 0);
+      if (!admitted.ok) throw new Error(admitted.message);
+      session = admitted.change.next!;
+    }
+    const withNode = (m: Session['members'][number], node: string | undefined) => {
+      const { node: _drop, ...rest } = m;
+      return node === undefined ? rest : { ...rest, node };
+    };
+    session = { ...session, members: session.members.map((m) => withNode(m, table[m.actor - 1]!.before)) };
+    await a.store.insert(session);
+    const event = { type: EventType.PEER_LEFT, actor: 99, reason: 'left' } as never;
+    await a.store.change('s1', (s) => {
+      const members = s.members.flatMap((m) => {
+        const after = table[m.actor - 1]!.after;
+        return after === 'gone' ? [] : [withNode(m, after)];
+      });
+      return { ok: true, change: { next: { ...s, members }, deliveries: table.map(({ actor }) => ({ actor, event })), events: [], result: undefined } };
+    });
+    const toB = ((await admin.xRange(inboxKey('node-b'), '-', '+')) ?? []).flatMap((entry) => decodeDeliveries(String(entry.message.d), 1 << 20).map((d) => d.actor));
+    const where = (actor: number) => [...(own.includes(actor) ? ['own'] : []), ...(toB.includes(actor) ? ['node-b'] : [])];
+    expect(table.map(({ actor }) => [actor, where(actor)])).toEqual(table.map(({ actor, expect: to }) => [actor, to === 'nobody' ? [] : [to]]));
+    expect(own.length + toB.length).toBe(table.filter((row) => row.expect !== 'nobody').length);
+  });
+
   it('a member rejoining through another node moves its routing there', async () => {
     const a = await startNode(redis, 'node-a');
     const b = await startNode(redis, 'node-b');
