@@ -29,7 +29,7 @@ export interface PeerSocket {
   terminate(): void;
   ping(): void;
   /** Keeps what is sent from leaving until the returned function is called (write-batch.ts `hold`); a transport without batching leaves it out. */
-  hold?(): () => void;
+  hold?(): (withdrawFirst?: boolean) => void;
 }
 
 /** What the transport calls on the gateway for one connection. */

@@ -58,14 +58,17 @@ export async function reportPeerAddresses(parts: AddressReportParts, membership:
   } else peer.reportedAt = now;
   metrics.natTypes.inc({ nat_type: request.natType ?? 'unreported' });
   countNat(metrics, peer, addresses);
-  // With a remote store the commit's events come a round trip after the reply: held, both leave in one write.
+  // With a remote store the commit's events come a round trip after the reply: held, both leave
+  // in one write; if the commit fails the reply is withdrawn, so the peer gets the error instead.
   const resume = parts.store.routesDeliveries ? peer.hold?.() : undefined;
   reply();
   try {
     // Creation and joining step 11, then connection steps 1–2 inside reportAddresses.
     await parts.update(membership.sessionId, (s) => ({ ok: true, change: reportAddresses(s, membership.actor, addresses) }));
-  } finally {
-    resume?.();
+  } catch (error) {
+    resume?.(true);
+    throw error;
   }
+  resume?.();
   parts.plugins.addresses(membership.sessionId, membership.actor, addresses);
 }

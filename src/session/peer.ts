@@ -51,9 +51,10 @@ export interface Peer {
   /**
    * Keeps this peer's frames from leaving until the returned function is called: a reply sent
    * before its request's remote commit waits for the events the commit brings back, so both
-   * leave in one write (cluster mode; in one process they meet anyway).
+   * leave in one write (cluster mode; in one process they meet anyway). `withdrawFirst`: the
+   * first frame sent under the hold (that reply) is dropped if it has not left, when the commit failed.
    */
-  hold?(): () => void;
+  hold?(): (withdrawFirst?: boolean) => void;
   /** Counts a protocol violation against this connection (too many close it). */
   violation?(): void;
   /** Closes the connection with a protocol close code, after what was already sent. */

@@ -24,9 +24,11 @@ export interface Outbox {
   /**
    * Keeps the queued frames, and those queued next, until the returned function is called (once
    * per hold): a reply sent before its request's remote commit then leaves in one write with the
-   * events the commit brings back a round trip later, as one process writes them.
+   * events the commit brings back a round trip later, as one process writes them. Called with
+   * `withdrawFirst`, it drops the first frame queued under the hold if it has not left yet (a
+   * reply whose commit failed: the error reply goes instead).
    */
-  hold(): () => void;
+  hold(): (withdrawFirst?: boolean) => void;
   /** Drops what is queued (the socket is being destroyed). */
   discard(): void;
 }
@@ -90,8 +92,11 @@ export function createWriteBatch(): WriteBatch {
       let pending = 0;
       let queued = false;
       let holds = 0;
+      // Counts the writes: a hold's place in `frames` is good only while none happened since.
+      let writes = 0;
       const flush = (): void => {
         if (frames.length === 0) return;
+        writes += 1;
         const taken = frames;
         const bytes = pending;
         frames = [];
@@ -124,9 +129,12 @@ export function createWriteBatch(): WriteBatch {
         hold() {
           holds += 1;
           let held = true;
-          return () => {
+          const at = frames.length;
+          const since = writes;
+          return (withdrawFirst = false) => {
             if (!held) return;
             held = false;
+            if (withdrawFirst && writes === since && frames.length > at) pending -= frames.splice(at, 1)[0]!.length;
             holds -= 1;
             if (holds === 0 && frames.length > 0) schedule();
           };

@@ -166,4 +166,29 @@ describe.skipIf(!redisAvailable())('cluster nodes (createCloud on a real redis-s
     expect(guestLog).toEqual({ chunks: 1, messages: ['reply', `event ${EventType.PEER_ADDRESSES}`] });
     expect(hostLog.messages).toEqual(['reply', `event ${EventType.PEER_ADDRESSES}`]);
   });
+
+  it("an address report whose commit fails is refused with SERVICE_UNAVAILABLE: its held reply is withdrawn, not sent before the error", async () => {
+    const n1 = await node('n1');
+    const host = await client(n1);
+    await host.request({ type: RequestType.CREATE, name: 'g' });
+    const replies: string[] = [];
+    const codec = createSignalingCodec({ maxFrameBytes: 1 << 20 });
+    host.socket.on('message', (data: Buffer) => {
+      const decoded = codec.decodeServerMessage(data);
+      if (decoded.ok && (decoded.value.type === ReplyType.RESPONSE || decoded.value.type === ReplyType.ERROR)) replies.push(decoded.value.type === ReplyType.RESPONSE ? 'reply' : `error ${decoded.value.code}`);
+    });
+    process.kill(redis.pid, 'SIGSTOP');
+    let outcome: unknown;
+    try {
+      // Past the 1 s command timeout: the commit fails.
+      outcome = await host.request({ type: RequestType.REPORT_ADDRESSES, local: [{ address: '192.168.0.2', port: 3000 }] }).then(
+        () => 'answered',
+        (error: unknown) => error,
+      );
+    } finally {
+      process.kill(redis.pid, 'SIGCONT');
+    }
+    expect(outcome).toMatchObject({ reply: { code: 'SERVICE_UNAVAILABLE' } });
+    expect(replies).toEqual(['error SERVICE_UNAVAILABLE']);
+  });
 });

@@ -96,4 +96,25 @@ describe('write batch', () => {
     await nextTurn();
     expect(s.writes).toHaveLength(2);
   });
+
+  it('a hold released with withdrawFirst drops the first frame sent under it, unless it already left', async () => {
+    const batch = createWriteBatch();
+    const s = sink();
+    const out = batch.outbox(s);
+    out.send(payload(1, 1));
+    const release = out.hold();
+    out.send(payload(2, 2)); // the reply
+    out.send(payload(3, 3)); // an event
+    release(true);
+    expect(out.pending).toBe(4);
+    await nextTurn();
+    expect(Buffer.from(s.writes[0]!)).toEqual(Buffer.concat([wsFrame(payload(1, 1)), wsFrame(payload(3, 3))]));
+    const late = out.hold();
+    out.send(payload(4, 4));
+    out.flush(); // a close: what was queued left
+    out.send(payload(5, 5));
+    late(true);
+    await nextTurn();
+    expect(s.writes.map((w) => w.length)).toEqual([2 + 1 + 2 + 3, 2 + 4, 2 + 5]);
+  });
 });
