@@ -92,11 +92,11 @@ export function createWriteBatch(): WriteBatch {
       let pending = 0;
       let queued = false;
       let holds = 0;
-      // Counts the writes: a hold's place in `frames` is good only while none happened since.
-      let writes = 0;
+      // Counts the times `frames` was emptied (written or discarded): a hold's place in it is good only while it was not.
+      let emptied = 0;
       const flush = (): void => {
         if (frames.length === 0) return;
-        writes += 1;
+        emptied += 1;
         const taken = frames;
         const bytes = pending;
         frames = [];
@@ -130,16 +130,17 @@ export function createWriteBatch(): WriteBatch {
           holds += 1;
           let held = true;
           const at = frames.length;
-          const since = writes;
+          const since = emptied;
           return (withdrawFirst = false) => {
             if (!held) return;
             held = false;
-            if (withdrawFirst && writes === since && frames.length > at) pending -= frames.splice(at, 1)[0]!.length;
+            if (withdrawFirst && emptied === since && frames.length > at) pending -= frames.splice(at, 1)[0]!.length;
             holds -= 1;
             if (holds === 0 && frames.length > 0) schedule();
           };
         },
         discard() {
+          emptied += 1;
           frames = [];
           pending = 0;
         },
