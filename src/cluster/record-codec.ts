@@ -107,9 +107,8 @@ type BytesKeys<T> = { [K in keyof T]-?: Uint8Array extends NonNullable<T[K]> ? K
 const SESSION_BYTES: Record<BytesKeys<Session>, true> = {};
 const MEMBER_BYTES: Record<BytesKeys<Member>, true> = { pairSecret: true, connectionToken: true };
 
-/** A shallow copy of `value` with its bytes at `keys` as `$b` tags. */
-function withBytesTagged(value: object, keys: Record<string, true>): Record<string, unknown> {
-  const copy: Record<string, unknown> = { ...value };
+/** Replaces the bytes at `keys` of `copy` (a fresh object of the caller's) with `$b` tags; returns it. */
+function tagBytes(copy: Record<string, unknown>, keys: Record<string, true>): Record<string, unknown> {
   for (const key in keys) {
     const bytes = copy[key];
     if (bytes instanceof Uint8Array) copy[key] = { $b: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') };
@@ -129,9 +128,10 @@ function withBytesTagged(value: object, keys: Record<string, true>): Record<stri
  */
 export function encodeSession(session: Session): string {
   const { properties, pluginState, members, ...rest } = session;
-  const head = JSON.stringify(withBytesTagged(rest, SESSION_BYTES));
+  // `rest` is already a copy (the destructuring made it); each member is copied before tagging.
+  const head = JSON.stringify(tagBytes(rest, SESSION_BYTES));
   let list = '';
-  for (let i = 0; i < members.length; i++) list += (i === 0 ? '' : ',') + JSON.stringify(withBytesTagged(members[i]!, MEMBER_BYTES));
+  for (let i = 0; i < members.length; i++) list += (i === 0 ? '' : ',') + JSON.stringify(tagBytes({ ...members[i]! }, MEMBER_BYTES));
   if (head.includes('null') || list.includes('null')) return toJsonText(session);
   const plugin = pluginState === undefined ? '' : `,"pluginState":${writeTagged(pluginState, 1)}`;
   return `${head.slice(0, -1)},"properties":${writeTagged(properties, 1)}${plugin},"members":[${list}]}`;

@@ -91,6 +91,7 @@ interface Connection extends Peer {
   queue: Promise<void>;
 }
 
+/** The release of a hold on a transport that does not batch (nothing was held). */
 const noHold = (): void => undefined;
 
 /** What a refused connection gets: its frames and close are ignored (it is already closing). */

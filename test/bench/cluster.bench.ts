@@ -7,9 +7,9 @@
 // and `split` (pair i's host on node i mod N, its client on the next node: every event crosses
 // nodes). Per configuration: cycles/s, node CPU µs per cycle (each node, from /proc), Redis CPU
 // µs per cycle, Redis commands per cycle, join p50/p99, event latency p50/p99 (session-load.ts
-// says what it spans), loaded (BENCH_PAIRS pairs) and unloaded (1 pair). Interleaved rounds
-// (every other one in reverse order), medians; the ±15 % verdict for each placement's line; then the capacity model
-// X(N) = min(N × C_node, ρmax × C_redis) for N = 1…10 from the node-local constants.
+// says what it spans), loaded (BENCH_PAIRS pairs) and unloaded (1 pair). Interleaved rounds (every
+// other one in reverse order), medians; the ±15 % verdict for each placement's line; then the
+// capacity model X(N) = min(N × C_node, ρmax × C_redis) for N = 1…10 from the node-local constants.
 // BENCH_PROF=DIR writes CPU profiles of the first round's in-memory node and first cluster node there.
 // Redis gets the last core to itself and every other process the rest (BENCH_PIN=0: no pinning),
 // as it would have its own machine in production: on a 2-core VM five processes otherwise share

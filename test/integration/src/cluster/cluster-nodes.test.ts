@@ -34,6 +34,18 @@ describe.skipIf(!redisAvailable())('cluster nodes (createCloud on a real redis-s
     cleanup.push(() => c.close());
     return c;
   };
+  /** What reaches `peer` from now on, as the wire carried it: TCP chunks, and each message ('reply', 'error CODE', 'event TYPE'). */
+  const wireLog = (peer: TestSignalingClient) => {
+    const codec = createSignalingCodec({ maxFrameBytes: 1 << 20 });
+    const log = { chunks: 0, messages: [] as string[] };
+    peer.socket.on('message', (data: Buffer) => {
+      const decoded = codec.decodeServerMessage(data);
+      const message = decoded.ok ? decoded.value : undefined;
+      log.messages.push(!message ? 'bad' : message.type === ReplyType.RESPONSE ? 'reply' : message.type === ReplyType.ERROR ? `error ${message.code}` : `event ${message.type}`);
+    });
+    (peer.socket as unknown as { _socket: NodeJS.EventEmitter })._socket.on('data', () => (log.chunks += 1));
+    return log;
+  };
 
   it('a session created on one node is joined through another; events cross nodes; the lobby is shared', async () => {
     const [n1, n2] = [await node('n1'), await node('n2')];
@@ -133,17 +145,7 @@ describe.skipIf(!redisAvailable())('cluster nodes (createCloud on a real redis-s
     await host.request({ type: RequestType.CREATE, name: 'g' });
     const guest = await client(n1);
     await guest.request({ type: RequestType.JOIN, name: 'g' });
-    const codec = createSignalingCodec({ maxFrameBytes: 1 << 20 });
-    const seen = (peer: TestSignalingClient) => {
-      const log = { chunks: 0, messages: [] as string[] };
-      peer.socket.on('message', (data: Buffer) => {
-        const decoded = codec.decodeServerMessage(data);
-        log.messages.push(decoded.ok ? (decoded.value.type === ReplyType.RESPONSE ? 'reply' : `event ${decoded.value.type}`) : 'bad');
-      });
-      (peer.socket as unknown as { _socket: NodeJS.EventEmitter })._socket.on('data', () => (log.chunks += 1));
-      return log;
-    };
-    const [hostLog, guestLog] = [seen(host), seen(guest)];
+    const [hostLog, guestLog] = [wireLog(host), wireLog(guest)];
     const report = (peer: TestSignalingClient, port: number) =>
       peer.request({ type: RequestType.REPORT_ADDRESSES, local: [{ address: '192.168.0.2', port }], reflexive: { address: '203.0.113.8', port } });
     let replies: Promise<unknown>;
@@ -171,12 +173,7 @@ describe.skipIf(!redisAvailable())('cluster nodes (createCloud on a real redis-s
     const n1 = await node('n1');
     const host = await client(n1);
     await host.request({ type: RequestType.CREATE, name: 'g' });
-    const replies: string[] = [];
-    const codec = createSignalingCodec({ maxFrameBytes: 1 << 20 });
-    host.socket.on('message', (data: Buffer) => {
-      const decoded = codec.decodeServerMessage(data);
-      if (decoded.ok && (decoded.value.type === ReplyType.RESPONSE || decoded.value.type === ReplyType.ERROR)) replies.push(decoded.value.type === ReplyType.RESPONSE ? 'reply' : `error ${decoded.value.code}`);
-    });
+    const log = wireLog(host);
     process.kill(redis.pid, 'SIGSTOP');
     let outcome: unknown;
     try {
@@ -189,6 +186,7 @@ describe.skipIf(!redisAvailable())('cluster nodes (createCloud on a real redis-s
       process.kill(redis.pid, 'SIGCONT');
     }
     expect(outcome).toMatchObject({ reply: { code: 'SERVICE_UNAVAILABLE' } });
+    const replies = log.messages.filter((m) => !m.startsWith('event'));
     expect(replies).toEqual(['error SERVICE_UNAVAILABLE']);
   });
 });
