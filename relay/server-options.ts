@@ -31,6 +31,11 @@ export interface RelayServerOptions {
    * variable overrides auto). The choice is in the 'relay listening' log line and `udpIo()`.
    */
   udpIo?: UdpIoMode;
+  /**
+   * On the batched path, the receive coalescing window in µs (0 = read on every wake-up; at
+   * most 10,000). Default `DEFAULT_UDP_COALESCE_MICROS`.
+   */
+  udpCoalesceMicros?: number;
   /** Monotonic time for idle expiry and rate limits, wall time for ticket expiry. Default: real clock. */
   clock?: Clock;
   /** Default: silent. */

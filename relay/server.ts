@@ -26,6 +26,7 @@ import {
   DEFAULT_SOCKET_BUFFER_BYTES,
   DEFAULT_SWEEP_INTERVAL_MS,
   DEFAULT_TICKET_TTL_MS,
+  DEFAULT_UDP_COALESCE_MICROS,
   RELAY_STREAM_PORT_BASE,
   RELAY_STREAM_PORT_SPAN,
 } from './constants.js';
@@ -77,7 +78,8 @@ export interface RelayStream {
 /** Starts the relay (connection steps 4–5 and 10–13 of docs/connection-process.md). */
 export async function createRelayServer(options: RelayServerOptions): Promise<RelayServer> {
   // An injected factory (tests, the virtual network) wins; otherwise the udpIo option chooses.
-  const io = options.socketFactory ? undefined : chooseUdpIo(options.udpIo);
+  const coalesceMicros = options.udpCoalesceMicros ?? DEFAULT_UDP_COALESCE_MICROS;
+  const io = options.socketFactory ? undefined : chooseUdpIo(options.udpIo, { coalesceMicros });
   const udpIo: UdpIoPath = io?.io ?? 'custom';
   const env = createEnv({ clock: options.clock, logger: options.logger, sockets: options.socketFactory ?? io?.factory });
   const { clock, logger } = env;

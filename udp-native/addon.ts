@@ -28,6 +28,8 @@ export interface UdpBatchBinding {
     meta: Int32Array,
     onBatch: BatchHandler,
     onError: BatchErrorHandler,
+    /** Receive coalescing window, µs (0 = off; at most 10,000). */
+    coalesceMicros: number,
   ): BatchSocketHandle;
   /** 0 queued, -1 dropped (send queue full), else a positive errno. */
   send(handle: BatchSocketHandle, data: Uint8Array, port: number, address: string, ttl?: number): number;
@@ -35,7 +37,7 @@ export interface UdpBatchBinding {
   flush(handle: BatchSocketHandle): number;
   close(handle: BatchSocketHandle): void;
   address(handle: BatchSocketHandle): [string, number];
-  /** [received, truncated, batches, sent, sendDropped, sendErrors, receiveErrors] */
+  /** [received, truncated, batches, sent, sendDropped, sendErrors, receiveErrors, timedReads] */
   stats(handle: BatchSocketHandle): number[];
 }
 

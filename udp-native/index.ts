@@ -7,5 +7,5 @@ export {
   type BatchedUdpSocketFactoryOptions,
   type BatchedUdpSocketStats,
 } from './batched-socket.js';
-export { DEFAULT_MAX_DATAGRAM_BYTES, UDP_IO_ENV, UDP_IO_MODES } from './constants.js';
+export { DEFAULT_MAX_DATAGRAM_BYTES, MAX_COALESCE_MICROS, UDP_IO_ENV, UDP_IO_MODES } from './constants.js';
 export { chooseUdpIo, isUdpIoMode, resolveUdpIoMode, type ChooseUdpIoOptions, type UdpIoChoice, type UdpIoMode, type UdpIoPath } from './select.js';

@@ -38,6 +38,8 @@ export interface ChooseUdpIoOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** For the batched factory: SO_REUSEPORT (worker threads sharing a port). */
   reusePort?: boolean;
+  /** For the batched factory: its receive coalescing window, µs (`BatchedUdpSocketFactoryOptions`). */
+  coalesceMicros?: number;
 }
 
 /** The socket factory for `mode`; `batched` throws UDP_IO_UNAVAILABLE when the addon cannot load. */
@@ -47,7 +49,8 @@ export function chooseUdpIo(mode: UdpIoMode | undefined, options: ChooseUdpIoOpt
   if (resolved === 'dgram') return { io: 'dgram', factory: createNodeUdpSocketFactory() };
   const addon = loadUdpBatchAddon();
   if (addon.ok) {
-    return { io: 'batched', factory: createBatchedUdpSocketFactory({ binding: addon.binding, reusePort: options.reusePort ?? false }) };
+    const factory = createBatchedUdpSocketFactory({ binding: addon.binding, reusePort: options.reusePort ?? false, coalesceMicros: options.coalesceMicros ?? 0 });
+    return { io: 'batched', factory };
   }
   if (resolved === 'batched') {
     throw new PunchthroughError('UDP_IO_UNAVAILABLE', `udpIo "batched" asked for, but ${addon.reason}`);

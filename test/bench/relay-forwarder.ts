@@ -1,6 +1,7 @@
 /**
  * Child process of relay.bench.ts: runs one forwarder on 127.0.0.1 and reports its port over
- * IPC. `relay` is punchthrough's relay server on the batched UDP addon, `relay-dgram` the same
+ * IPC. `relay` is punchthrough's relay server on the batched UDP addon (its defaults: receive
+ * coalescing on), `relay-eager` the same reading on every wake-up, `relay-dgram` the same
  * on node:dgram (limits raised out of the way: the benchmark measures forwarding, not
  * policing); `minimal` is the ceiling for a Node relay — receive, one
  * Map lookup by source port, send the same buffer.
@@ -26,15 +27,18 @@ const send = (message: unknown): void => {
 // If the benchmark process dies, so does its forwarder.
 process.on('disconnect', () => process.exit(0));
 
-if (mode === 'relay' || mode === 'relay-dgram') {
+if (mode === 'relay' || mode === 'relay-eager' || mode === 'relay-dgram') {
   const server = await createRelayServer({
     secret,
-    udpIo: mode === 'relay' ? 'batched' : 'dgram',
+    udpIo: mode === 'relay-dgram' ? 'dgram' : 'batched',
+    ...(mode === 'relay-eager' ? { udpCoalesceMicros: 0 } : {}),
     host: '127.0.0.1',
     port: 0,
     ...LIFTED_GAME_TRAFFIC_LIMITS,
     // Every pair binds from 127.0.0.1 at once: lift the per-address bounds too.
     ...LIFTED_BIND_LIMITS,
+    // A round measures five forwarders back to back: a binding waits longer than 30 s for its next turn.
+    idleTimeoutMs: 600_000,
   });
   process.on('message', (command: Command) => {
     if (command.type === 'usage') send(usage(server.stats().packetsRelayed));

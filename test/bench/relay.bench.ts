@@ -41,13 +41,14 @@ const STAMP_OFFSET = 6; // after the relay's send/deliver header, in every mode
 const PHASE_OFFSET = 14;
 
 type Mode = 'direct' | ForwarderKind;
-type ForwarderKind = 'minimal' | 'relay-dgram' | 'relay' | 'coturn';
+type ForwarderKind = 'minimal' | 'relay-dgram' | 'relay-eager' | 'relay' | 'coturn';
 // coturn relays each datagram twice (client → its allocation → the peer's allocation → peer), so
 // its figures count forwards: two per datagram delivered, as the issue counted them.
 const COTURN = coturnAvailable();
 const FORWARDERS: ReadonlyArray<{ kind: ForwarderKind; label: string }> = [
   { kind: 'minimal', label: 'minimal Node forwarder' },
   { kind: 'relay-dgram', label: 'relay, node:dgram' },
+  { kind: 'relay-eager', label: 'relay, batched, eager' },
   { kind: 'relay', label: 'relay, batched addon' },
   ...(COTURN ? [{ kind: 'coturn' as const, label: 'coturn, TURN channels' }] : []),
 ];

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CHECK(call) \
@@ -42,13 +44,14 @@ static void report_error(ub_socket *s, int err, const char *syscall) {
 
 static void on_poll(uv_poll_t *handle, int status, int events);
 
-/* Readable always; writable only while a full kernel buffer holds queued sends back. */
+/* Readable unless coalescing (the timer reads then); writable only while a full kernel buffer holds queued sends back. */
 static void update_poll(ub_socket *s) {
   if (s->closed) return;
-  int wanted = UV_READABLE | (s->tx_count > s->tx_head ? UV_WRITABLE : 0);
+  int wanted = (s->coalescing ? 0 : UV_READABLE) | (s->tx_count > s->tx_head ? UV_WRITABLE : 0);
   if (wanted != s->poll_events) {
     s->poll_events = wanted;
-    uv_poll_start(&s->poll, wanted, on_poll);
+    if (wanted == 0) uv_poll_stop(&s->poll);
+    else uv_poll_start(&s->poll, wanted, on_poll);
   }
 }
 
@@ -106,6 +109,56 @@ static void deliver(ub_socket *s, int n) {
   call_js(s, s->on_batch, 3, argv);
 }
 
+/* Reads what is queued, batch by batch, up to UB_BATCHES_PER_WAKE batches; returns the count read. */
+static unsigned drain(ub_socket *s) {
+  unsigned total = 0;
+  for (int b = 0; b < UB_BATCHES_PER_WAKE && !s->closed; b++) {
+    int err = 0;
+    int n = ub_receive(s, &err);
+    if (n < 0) {
+      s->receive_errors++;
+      report_error(s, err, "recvmmsg");
+      break;
+    }
+    if (n == 0) break;
+    total += (unsigned)n;
+    deliver(s, n);
+    if (n < UB_BATCH) break; /* drained: another call would only say EAGAIN */
+  }
+  return total;
+}
+
+static uint64_t monotonic_ns(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+}
+
+/* Arms the coalescing timer for `us` µs (0 disarms). Either way the timerfd stops being readable. */
+static int arm_timer(ub_socket *s, unsigned us) {
+  struct itimerspec spec;
+  memset(&spec, 0, sizeof(spec));
+  spec.it_value.tv_sec = us / 1000000u;
+  spec.it_value.tv_nsec = (long)(us % 1000000u) * 1000L;
+  return timerfd_settime(s->timer_fd, 0, &spec, NULL) == 0 ? 0 : errno;
+}
+
+/*
+ * After a readiness wake-up: a socket woken UB_COALESCE_WAKES times within as many windows
+ * switches to timed reads. Each wake-up costs a sleep, a schedule and a system call whether it
+ * carries one datagram or sixty: under load, one read per window carries many.
+ */
+static void count_wake(ub_socket *s) {
+  uint64_t now = monotonic_ns();
+  uint64_t span = (uint64_t)s->coalesce_us * 1000u * UB_COALESCE_WAKES;
+  if (now - s->window_start_ns >= span) {
+    s->window_start_ns = now;
+    s->window_wakes = 0;
+  }
+  if (++s->window_wakes < UB_COALESCE_WAKES || now < s->rest_until_ns) return;
+  if (arm_timer(s, s->coalesce_us) == 0) s->coalescing = 1;
+}
+
 static void on_poll(uv_poll_t *handle, int status, int events) {
   ub_socket *s = handle->data;
   if (s->closed) return;
@@ -118,20 +171,34 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
       int err = ub_flush(s);
       if (err && !s->closed) report_error(s, err, "sendmmsg");
     }
-    for (int b = 0; (events & UV_READABLE) && b < UB_BATCHES_PER_WAKE && !s->closed; b++) {
-      int err = 0;
-      int n = ub_receive(s, &err);
-      if (n < 0) {
-        s->receive_errors++;
-        report_error(s, err, "recvmmsg");
-        break;
-      }
-      if (n == 0) break;
-      deliver(s, n);
-      if (n < UB_BATCH) break; /* drained: another call would only say EAGAIN */
+    if ((events & UV_READABLE) && !s->coalescing) {
+      drain(s);
+      if (s->coalesce_us && !s->closed) count_wake(s);
     }
     update_poll(s);
   }
+  napi_close_handle_scope(s->env, scope);
+}
+
+/* The coalescing window ended: read what it gathered; a thin harvest goes back to readiness. */
+static void on_timer(uv_poll_t *handle, int status, int events) {
+  ub_socket *s = handle->data;
+  if (s->closed) return;
+  if (!s->coalescing) {
+    arm_timer(s, 0); /* a stray expiry: clear it, or level-triggered polling would spin */
+    return;
+  }
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(s->env, &scope) != napi_ok) return;
+  s->timed_reads++;
+  unsigned n = status < 0 ? 0 : drain(s);
+  if (!s->closed && (n < UB_COALESCE_MIN_DATAGRAMS || arm_timer(s, s->coalesce_us) != 0)) {
+    arm_timer(s, 0);
+    s->coalescing = 0;
+    s->window_wakes = 0;
+    s->rest_until_ns = monotonic_ns() + (uint64_t)s->coalesce_us * 1000u * UB_COALESCE_REST_WINDOWS;
+  }
+  update_poll(s);
   napi_close_handle_scope(s->env, scope);
 }
 
@@ -141,6 +208,7 @@ static void free_if_done(ub_socket *s) {
 
 static void on_handle_closed(uv_handle_t *handle) {
   ub_socket *s = handle->data;
+  if (--s->handles_open > 0) return;
   if (!s->in_cleanup_hook) {
     napi_delete_reference(s->env, s->on_batch);
     napi_delete_reference(s->env, s->on_error);
@@ -161,6 +229,12 @@ static void close_socket(ub_socket *s) {
   uv_close((uv_handle_t *)&s->poll, on_handle_closed);
   close(s->fd); /* after uv_close: libuv has forgotten the fd, and the port is free at once */
   s->fd = -1;
+  if (s->timer_fd >= 0) {
+    uv_poll_stop(&s->timer_poll);
+    uv_close((uv_handle_t *)&s->timer_poll, on_handle_closed);
+    close(s->timer_fd);
+    s->timer_fd = -1;
+  }
 }
 
 static void on_env_cleanup(void *arg) {
@@ -185,14 +259,14 @@ static ub_socket *unwrap(napi_env env, napi_value value) {
   return data;
 }
 
-/* open(family 4|6, address, port, rcvbuf, sndbuf, reuseport, slotBytes, meta, onBatch, onError) */
+/* open(family 4|6, address, port, rcvbuf, sndbuf, reuseport, slotBytes, meta, onBatch, onError, coalesceMicros) */
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
-  napi_value argv[10];
+  size_t argc = 11;
+  napi_value argv[11];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 10) return throw_errno(env, EINVAL, "open", "(arguments)");
+  if (argc < 11) return throw_errno(env, EINVAL, "open", "(arguments)");
   int32_t family, rcvbuf, sndbuf;
-  uint32_t port, slot;
+  uint32_t port, slot, coalesce_us;
   bool reuseport;
   char address[64];
   size_t address_len = 0;
@@ -203,6 +277,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   CHECK(napi_get_value_int32(env, argv[4], &sndbuf));
   CHECK(napi_get_value_bool(env, argv[5], &reuseport));
   CHECK(napi_get_value_uint32(env, argv[6], &slot));
+  CHECK(napi_get_value_uint32(env, argv[10], &coalesce_us));
+  if (coalesce_us > UB_COALESCE_MAX_US) return throw_errno(env, EINVAL, "open", "(coalesceMicros)");
   napi_typedarray_type meta_type;
   size_t meta_length;
   void *meta_data;
@@ -248,7 +324,19 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   uv_poll_init(loop, &s->poll, fd);
   s->poll.data = s;
   s->poll_events = UV_READABLE;
+  s->handles_open = 1;
   uv_poll_start(&s->poll, UV_READABLE, on_poll);
+  s->timer_fd = -1;
+  /* Without a timerfd the socket reads on readiness only: coalescing is an economy, not a duty. */
+  int timer_fd = coalesce_us > 0 ? timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC) : -1;
+  if (timer_fd >= 0) {
+    s->timer_fd = timer_fd;
+    s->coalesce_us = coalesce_us;
+    uv_poll_init(loop, &s->timer_poll, timer_fd);
+    s->timer_poll.data = s;
+    s->handles_open = 2;
+    uv_poll_start(&s->timer_poll, UV_READABLE, on_timer);
+  }
   napi_add_env_cleanup_hook(env, on_env_cleanup, s);
   napi_value external;
   CHECK(napi_create_external(env, s, on_finalize, NULL, &external));
@@ -341,17 +429,18 @@ static napi_value js_address(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* stats(handle) → [received, truncated, batches, sent, sendDropped, sendErrors, receiveErrors] */
+/* stats(handle) → [received, truncated, batches, sent, sendDropped, sendErrors, receiveErrors, timedReads] */
 static napi_value js_stats(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   ub_socket *s = argc >= 1 ? unwrap(env, argv[0]) : NULL;
   if (!s) return NULL;
-  double values[] = {s->received, s->truncated, s->batches, s->sent, s->send_dropped, s->send_errors, s->receive_errors};
+  double values[] = {s->received, s->truncated, s->batches, s->sent, s->send_dropped, s->send_errors, s->receive_errors, s->timed_reads};
+  uint32_t count = sizeof(values) / sizeof(values[0]);
   napi_value result;
-  napi_create_array_with_length(env, 7, &result);
-  for (uint32_t i = 0; i < 7; i++) {
+  napi_create_array_with_length(env, count, &result);
+  for (uint32_t i = 0; i < count; i++) {
     napi_value num;
     napi_create_double(env, values[i], &num);
     napi_set_element(env, result, i, num);

@@ -23,6 +23,17 @@
 #define UB_SEND_ARENA (4u * 1024u * 1024u)
 /* Meta integers per received datagram handed to JS: length, port, address index. */
 #define UB_META 3
+/*
+ * Receive coalescing (when enabled): a socket woken this many times within this many coalescing
+ * windows reads on a timer, once per window, instead of on every readiness; a timed read that
+ * finds fewer than UB_COALESCE_MIN_DATAGRAMS goes back to readiness, and for UB_COALESCE_REST_WINDOWS
+ * windows will not coalesce again (a single flow gains nothing from waiting).
+ */
+#define UB_COALESCE_WAKES 10
+#define UB_COALESCE_MIN_DATAGRAMS 2
+#define UB_COALESCE_REST_WINDOWS 10
+/* The longest coalescing window open() accepts, µs. */
+#define UB_COALESCE_MAX_US 10000
 /* Room for an IPv6 address with a %scope suffix, as text. */
 #define UB_ADDR_TEXT 96
 
@@ -39,7 +50,7 @@ typedef struct ub_socket {
   uv_poll_t poll;
   int poll_events;
   int closed;     /* close() ran: the fd is closed, no more calls into JS */
-  int handle_gone; /* libuv's close callback ran */
+  int handle_gone; /* libuv's close callbacks ran */
   int finalized;  /* JS dropped its handle */
   int in_cleanup_hook;
   napi_ref on_batch;
@@ -68,8 +79,18 @@ typedef struct ub_socket {
   ub_addr last_addr;
   socklen_t last_addr_len;
 
+  /* Receive coalescing: 0 = off; else the window in µs, a timerfd and its poll handle. */
+  unsigned coalesce_us;
+  int timer_fd;
+  uv_poll_t timer_poll;
+  int coalescing;         /* reading on the timer, the socket's readability unwatched */
+  int handles_open;       /* libuv handles not yet closed */
+  uint64_t window_start_ns;
+  unsigned window_wakes;
+  uint64_t rest_until_ns;
+
   int default_ttl;
-  double received, truncated, batches, sent, send_dropped, send_errors, receive_errors;
+  double received, truncated, batches, sent, send_dropped, send_errors, receive_errors, timed_reads;
 } ub_socket;
 
 /* socket.c */

@@ -76,7 +76,7 @@ describe('punchthrough relay', () => {
     expect(cli.lines.at(-1)).toMatchObject({ event: 'closed', stats: { packetsRelayed: 1 }, ws: { accepted: 1 } });
   });
 
-  it('generates a secret when none is given and says so, stops on SIGINT; refuses a short secret with exit 2', async () => {
+  it('generates a secret when none is given and says so, stops on SIGINT; refuses a short secret or a 20 ms coalescing window with exit 2', async () => {
     const generated = spawnCli(['relay', '--host', '127.0.0.1', '--port', '0', '--json'], { PUNCHTHROUGH_RELAY_SECRET: '' });
     running.push(generated);
     await generated.waitFor((line) => line.event === 'ready');
@@ -87,6 +87,10 @@ describe('punchthrough relay', () => {
     const short = spawnCli(['relay', '--secret', 'short', '--port', '0']);
     expect(await short.exited).toBe(2);
     expect(short.stderr()).toMatch(/--secret must be at least 16 bytes/);
+
+    const coalesce = spawnCli(['relay', '--coalesce-us', '20000', '--port', '0'], { PUNCHTHROUGH_RELAY_SECRET: secret });
+    expect(await coalesce.exited).toBe(2);
+    expect(coalesce.stderr()).toMatch(/--coalesce-us/);
   });
 
   it('reports a port in use as a failed event and exits 1', async () => {

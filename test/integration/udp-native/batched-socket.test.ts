@@ -20,7 +20,7 @@ describe.skipIf(!addon.ok)('batched UDP socket', () => {
     await Promise.all(opened.splice(0).map((socket) => socket.close()));
   });
 
-  async function batched(type: 'udp4' | 'udp6', options: { maxDatagramBytes?: number } = {}): Promise<BatchedUdpSocket> {
+  async function batched(type: 'udp4' | 'udp6', options: { maxDatagramBytes?: number; coalesceMicros?: number } = {}): Promise<BatchedUdpSocket> {
     const socket = await createBatchedUdpSocketFactory(options).bind({
       type,
       address: type === 'udp4' ? '127.0.0.1' : '::1',
@@ -144,5 +144,39 @@ describe.skipIf(!addon.ok)('batched UDP socket', () => {
     await expect(
       createBatchedUdpSocketFactory().bind({ type: 'udp4', address: '127.0.0.1', port: server.address().port }),
     ).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+
+  it('under load reads once per coalescing window, complete and in order, and on every wake-up again once quiet', async () => {
+    const server = await batched('udp4', { coalesceMicros: 2_000 });
+    const sender = await peer('udp4');
+    const got: string[] = [];
+    server.onMessage((data) => void got.push(data.toString()));
+    const port = server.address().port;
+    // One datagram per event-loop turn: a wake-up each, far more often than one per 2 ms.
+    for (let i = 0; i < 400; i++) {
+      sender.send(String(i), port, '127.0.0.1');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    while (got.length < 400) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(got).toEqual(Array.from({ length: 400 }, (_, i) => String(i)));
+    const loaded = server.stats();
+    expect(loaded.timedReads).toBeGreaterThan(0);
+    // Read on every wake-up, 400 datagrams sent one per turn take about 400 reads.
+    expect(loaded.batches).toBeLessThan(200);
+
+    // A window that gathers fewer than two ends the coalescing; after ten windows' rest a lone
+    // datagram is read on its own wake-up, with no timed read.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const quiet = server.stats().timedReads;
+    const next = collect(server, 1);
+    sender.send('alone', port, '127.0.0.1');
+    expect((await next)[0]!.data.toString()).toBe('alone');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(server.stats().timedReads).toBe(quiet);
+  });
+
+  it('refuses a coalescing window beyond 10 ms', () => {
+    expect(() => createBatchedUdpSocketFactory({ coalesceMicros: 10_001 })).toThrow(/coalesceMicros must be 0\.\.10000/);
+    expect(() => createBatchedUdpSocketFactory({ coalesceMicros: 1.5 })).toThrow(/coalesceMicros/);
   });
 });
