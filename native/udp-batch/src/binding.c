@@ -192,7 +192,9 @@ static void on_timer(uv_poll_t *handle, int status, int events) {
   if (napi_open_handle_scope(s->env, &scope) != napi_ok) return;
   s->timed_reads++;
   unsigned n = status < 0 ? 0 : drain(s);
-  if (!s->closed && (n < UB_COALESCE_MIN_DATAGRAMS || arm_timer(s, s->coalesce_us) != 0)) {
+  /* A read that hit the drain cap left datagrams queued: the next one comes at once, not a window later. */
+  unsigned next_us = n >= UB_BATCH * UB_BATCHES_PER_WAKE ? 1 : s->coalesce_us;
+  if (!s->closed && (n < UB_COALESCE_MIN_DATAGRAMS || arm_timer(s, next_us) != 0)) {
     arm_timer(s, 0);
     s->coalescing = 0;
     s->window_wakes = 0;
