@@ -18,6 +18,8 @@ const server = await relay.createRelayServer({
   host: '127.0.0.1',
   port: 0,
   ...LIFTED_GAME_TRAFFIC_LIMITS,
+  // RELAY_COALESCE_US=0: the batched socket reads on every wake-up (receive coalescing off), for an A/B in one checkout.
+  ...(process.env.RELAY_COALESCE_US === undefined ? {} : { udpCoalesceMicros: Number(process.env.RELAY_COALESCE_US) }),
 });
 process.on('disconnect', () => process.exit(0));
 process.on('message', (command: { type: 'usage' | 'stop' }) => {
