@@ -12,8 +12,8 @@ export const DEFAULT_RELAY_PORT = 5055;
 export const DEFAULT_MAX_DATAGRAM_BYTES = 1472;
 
 /**
- * Receive coalescing window of the relay's batched sockets, µs. Under load (a socket woken more
- * than ten times within ten windows) the relay reads once per window instead of on every
+ * Receive coalescing window of the relay's batched sockets, µs. Under load (a socket woken ten
+ * times within ten windows) the relay reads once per window instead of on every
  * datagram's wake-up, so one wake-up carries many datagrams: a wake-up costs the relay more
  * CPU than the forwarding it triggers, most of it in the kernel. 100 µs is a NIC's interrupt
  * moderation (about 8,000 interrupts per second), under a percent of an internet round trip;

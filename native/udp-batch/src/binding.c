@@ -191,6 +191,8 @@ static void on_timer(uv_poll_t *handle, int status, int events) {
   napi_handle_scope scope;
   if (napi_open_handle_scope(s->env, &scope) != napi_ok) return;
   s->timed_reads++;
+  /* libuv stopped a failed poll for good: read on readiness from now on, never on this timer. */
+  if (status < 0) s->coalesce_us = 0;
   unsigned n = status < 0 ? 0 : drain(s);
   /* A read that hit the drain cap left datagrams queued: the next one comes at once, not a window later. */
   unsigned next_us = n >= UB_BATCH * UB_BATCHES_PER_WAKE ? 1 : s->coalesce_us;
@@ -211,7 +213,10 @@ static void free_if_done(ub_socket *s) {
 static void on_handle_closed(uv_handle_t *handle) {
   ub_socket *s = handle->data;
   if (--s->handles_open > 0) return;
-  if (!s->in_cleanup_hook) {
+  if (s->in_cleanup_hook) {
+    /* The environment's teardown waited for this: the addon may be unloaded once it is told. */
+    napi_remove_async_cleanup_hook(s->cleanup);
+  } else {
     napi_delete_reference(s->env, s->on_batch);
     napi_delete_reference(s->env, s->on_error);
     napi_delete_reference(s->env, s->meta_ref);
@@ -239,7 +244,12 @@ static void close_socket(ub_socket *s) {
   }
 }
 
-static void on_env_cleanup(void *arg) {
+/*
+ * An environment (a worker thread, the main thread at exit) ending with the socket open. Async,
+ * so Node waits for the close callbacks before it unloads the addon: a plain cleanup hook let a
+ * terminated worker's loop call into unloaded code.
+ */
+static void on_env_cleanup(napi_async_cleanup_hook_handle hook, void *arg) {
   ub_socket *s = arg;
   s->in_cleanup_hook = 1;
   close_socket(s);
@@ -249,7 +259,7 @@ static void on_finalize(napi_env env, void *data, void *hint) {
   ub_socket *s = data;
   s->finalized = 1;
   if (!s->closed) {
-    napi_remove_env_cleanup_hook(env, on_env_cleanup, s);
+    napi_remove_async_cleanup_hook(s->cleanup);
     close_socket(s);
   }
   free_if_done(s);
@@ -331,15 +341,16 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   s->timer_fd = -1;
   /* Without a timerfd the socket reads on readiness only: coalescing is an economy, not a duty. */
   int timer_fd = coalesce_us > 0 ? timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC) : -1;
-  if (timer_fd >= 0) {
+  if (timer_fd >= 0 && uv_poll_init(loop, &s->timer_poll, timer_fd) == 0) {
     s->timer_fd = timer_fd;
     s->coalesce_us = coalesce_us;
-    uv_poll_init(loop, &s->timer_poll, timer_fd);
     s->timer_poll.data = s;
     s->handles_open = 2;
     uv_poll_start(&s->timer_poll, UV_READABLE, on_timer);
+  } else if (timer_fd >= 0) {
+    close(timer_fd);
   }
-  napi_add_env_cleanup_hook(env, on_env_cleanup, s);
+  napi_add_async_cleanup_hook(env, on_env_cleanup, s, &s->cleanup);
   napi_value external;
   CHECK(napi_create_external(env, s, on_finalize, NULL, &external));
   return external;
@@ -403,7 +414,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   ub_socket *s = argc >= 1 ? unwrap(env, argv[0]) : NULL;
   if (s && !s->closed) {
     ub_flush(s);
-    napi_remove_env_cleanup_hook(env, on_env_cleanup, s);
+    napi_remove_async_cleanup_hook(s->cleanup);
     close_socket(s);
   }
   return NULL;

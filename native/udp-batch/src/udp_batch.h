@@ -53,6 +53,7 @@ typedef struct ub_socket {
   int handle_gone; /* libuv's close callbacks ran */
   int finalized;  /* JS dropped its handle */
   int in_cleanup_hook;
+  napi_async_cleanup_hook_handle cleanup;
   napi_ref on_batch;
   napi_ref on_error;
   napi_ref meta_ref;

@@ -1,6 +1,7 @@
 // The batched UDP socket against node:dgram peers on loopback: round trips, bursts, retention, close, errors.
 import dgram from 'node:dgram';
 import { once } from 'node:events';
+import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UdpEndpoint } from '../../../core/index.js';
 import { createBatchedUdpSocketFactory, loadUdpBatchAddon, type BatchedUdpSocket } from '../../../udp-native/index.js';
@@ -178,5 +179,51 @@ describe.skipIf(!addon.ok)('batched UDP socket', () => {
   it('refuses a coalescing window beyond 10 ms', () => {
     expect(() => createBatchedUdpSocketFactory({ coalesceMicros: 10_001 })).toThrow(/coalesceMicros must be 0\.\.10000/);
     expect(() => createBatchedUdpSocketFactory({ coalesceMicros: 1.5 })).toThrow(/coalesceMicros/);
+  });
+
+  it('lets a worker thread end with its socket open, receiving and coalescing, without harm to the process, and frees the port', async () => {
+    if (!addon.ok) return;
+    // In a process of its own whose main thread never loads the addon, as a STUN worker's parent:
+    // there the worker's teardown unloads it, and a close callback left for later would run
+    // unloaded code (SIGSEGV). The worker opens a socket with the addon and never closes it.
+    const script = `
+      const { Worker } = require('node:worker_threads');
+      const dgram = require('node:dgram');
+      const { once } = require('node:events');
+      const worker = \`
+        const { parentPort, workerData } = require('node:worker_threads');
+        const binding = require(workerData.path);
+        const meta = new Int32Array(binding.batchSize * binding.metaPerDatagram);
+        const handle = binding.open(4, '127.0.0.1', 0, 0, 0, false, 2048, meta, () => {}, () => {}, 100);
+        parentPort.postMessage(binding.address(handle)[1]);
+        parentPort.on('message', () => process.exit(0));
+      \`;
+      (async () => {
+        const sender = dgram.createSocket('udp4');
+        for (const end of ['terminate', 'exit']) {
+          const thread = new Worker(worker, { eval: true, workerData: { path: process.argv[1] } });
+          const [port] = await once(thread, 'message');
+          for (let i = 0; i < 200; i++) {
+            sender.send(String(i), port, '127.0.0.1');
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+          const exited = once(thread, 'exit');
+          if (end === 'terminate') await thread.terminate();
+          else thread.postMessage('exit');
+          await exited;
+          const again = dgram.createSocket('udp4');
+          again.bind(port, '127.0.0.1');
+          await once(again, 'listening');
+          again.close();
+          console.log(end, 'ok');
+        }
+        sender.close();
+      })();
+    `;
+    const child = spawn(process.execPath, ['-e', script, addon.path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => void (out += chunk.toString()));
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    expect({ code, signal, out }).toEqual({ code: 0, signal: null, out: 'terminate ok\nexit ok\n' });
   });
 });
