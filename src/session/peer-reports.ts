@@ -58,9 +58,10 @@ export async function reportPeerAddresses(parts: AddressReportParts, membership:
   } else peer.reportedAt = now;
   metrics.natTypes.inc({ nat_type: request.natType ?? 'unreported' });
   countNat(metrics, peer, addresses);
-  // With a remote store the commit's events come a round trip after the reply: held, both leave
-  // in one write; if the commit fails the reply is withdrawn, so the peer gets the error instead.
-  const resume = parts.store.routesDeliveries ? peer.hold?.() : undefined;
+  // The reply is held until the commit: if it fails the reply is withdrawn, so the peer gets the
+  // error alone (any store can fail); with a remote store the commit's events, a round trip
+  // later, then leave in the same write.
+  const resume = peer.hold?.();
   reply();
   try {
     // Creation and joining step 11, then connection steps 1–2 inside reportAddresses.
