@@ -1,10 +1,10 @@
 // The `relay` command: runs the relay standalone, alone or as one relay of a fleet.
 import { createRelayServer, createRelayWebSocketServer, generateTicketSecret, relayDefaults, type RelayWebSocketServer } from '../relay/index.js';
 import { createLogger, createRealClock, formatEndpoint } from '../core/index.js';
+import { MAX_COALESCE_MICROS } from '../udp-native/index.js';
 import { ExitCode, intFlag, parseFlags, writeJson, type CliCommand, reportStartFailure } from './io.js';
 import { RELAY_SECRET_ENV } from './relay-secret.js';
 import { udpIoFlag, udpIoUsage } from './udp-io-flag.js';
-import { MAX_COALESCE_MICROS } from '../udp-native/index.js';
 import { DEFAULT_REGION, RELAY_KEY_ENV, RELAY_TOKEN_ENV, fleetConfig, fleetFlags, relayKeying, signalDrain, startReporting, writePidFile } from './relay-fleet.js';
 
 const usage = `Usage: punchthrough relay [--host H] [--port 5055] [--secret S] [--ws-port N] [--trusted-proxy IP] [--json]
