@@ -50,9 +50,9 @@ export interface Peer {
   deliver(event: Event): void;
   /**
    * Keeps this peer's frames from leaving until the returned function is called: a reply sent
-   * before its request's remote commit waits for the events the commit brings back, so both
-   * leave in one write (cluster mode; in one process they meet anyway). `withdrawFirst`: the
-   * first frame sent under the hold (that reply) is dropped if it has not left, when the commit failed.
+   * before its request's commit waits for it, so a remote commit's events leave in one write with
+   * it. `withdrawFirst`: the first frame sent under the hold (that reply) is dropped if it has not
+   * left, when the commit failed (with any store).
    */
   hold?(): (withdrawFirst?: boolean) => void;
   /** Counts a protocol violation against this connection (too many close it). */

@@ -191,9 +191,9 @@ static void on_timer(uv_poll_t *handle, int status, int events) {
   napi_handle_scope scope;
   if (napi_open_handle_scope(s->env, &scope) != napi_ok) return;
   s->timed_reads++;
-  /* libuv stopped a failed poll for good: read on readiness from now on, never on this timer. */
-  if (status < 0) s->coalesce_us = 0;
-  unsigned n = status < 0 ? 0 : drain(s);
+  unsigned n = 0;
+  if (status < 0) s->coalesce_us = 0; /* libuv stopped a failed poll for good: readiness only from now on */
+  else n = drain(s);
   /* A read that hit the drain cap left datagrams queued: the next one comes at once, not a window later. */
   unsigned next_us = n >= UB_BATCH * UB_BATCHES_PER_WAKE ? 1 : s->coalesce_us;
   if (!s->closed && (n < UB_COALESCE_MIN_DATAGRAMS || arm_timer(s, next_us) != 0)) {
