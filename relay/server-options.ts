@@ -1,6 +1,6 @@
 // The relay server's options: every limit, timeout and size, each with its default in constants.ts.
-import type { Clock, Logger, UdpSocketFactory } from '../core/index.js';
-import type { UdpIoMode } from '../udp-native/index.js';
+import { PunchthroughError, type Clock, type Logger, type UdpSocketFactory } from '../core/index.js';
+import { isUdpIoMode, MAX_COALESCE_MICROS, UDP_IO_MODES, type UdpIoMode } from '../udp-native/index.js';
 import type { TicketSecret } from './tickets.js';
 
 export interface RelayServerOptions {
@@ -85,4 +85,50 @@ export interface RelayServerOptions {
   maxRevocations?: number;
   /** SO_RCVBUF and SO_SNDBUF in bytes (the kernel may cap it). Default `DEFAULT_SOCKET_BUFFER_BYTES`. */
   socketBufferBytes?: number;
+}
+
+type IntegerOption = { [K in keyof RelayServerOptions]-?: RelayServerOptions[K] extends number | undefined ? K : never }[keyof RelayServerOptions];
+
+// setInterval turns a longer period into 1 ms (with a warning): a sweep would then run constantly.
+const MAX_TIMER_MS = 2_147_483_647;
+const ANY = Number.MAX_SAFE_INTEGER;
+
+/** Each numeric option's integers, inclusive: a 0 rate or a 0 bound would make a relay that silently forwards nothing. */
+const INTEGER_RANGES: Record<IntegerOption, readonly [min: number, max: number]> = {
+  port: [0, 65_535],
+  udpCoalesceMicros: [0, MAX_COALESCE_MICROS],
+  idleTimeoutMs: [1, ANY],
+  sweepIntervalMs: [1, MAX_TIMER_MS],
+  ratePacketsPerSecond: [1, ANY],
+  burstPackets: [1, ANY],
+  rateBytesPerSecond: [1, ANY],
+  burstBytes: [1, ANY],
+  maxDatagramBytes: [1, 65_535],
+  errorWindowMs: [1, ANY],
+  maxErrorsPerWindow: [0, ANY],
+  maxBindings: [1, ANY],
+  maxBindingsPerSession: [1, ANY],
+  maxBindingsPerAddress: [1, ANY],
+  bindWorkPerSecond: [1, ANY],
+  bindWorkBurst: [1, ANY],
+  globalBindWorkPerSecond: [1, ANY],
+  globalBindWorkBurst: [1, ANY],
+  maxTrackedSources: [1, ANY],
+  cookieSlotMs: [1, ANY],
+  ticketTtlMs: [1, ANY],
+  maxRevocations: [1, ANY],
+  socketBufferBytes: [1, ANY],
+};
+
+/** Throws INVALID_OPTIONS naming the first option out of its range, so a typo fails the start instead of the traffic. */
+export function checkRelayOptions(options: RelayServerOptions): void {
+  const invalid = (message: string): never => {
+    throw new PunchthroughError('INVALID_OPTIONS', `createRelayServer: ${message}`);
+  };
+  for (const [name, [min, max]] of Object.entries(INTEGER_RANGES)) {
+    const value: unknown = options[name as IntegerOption];
+    if (value === undefined || (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max)) continue;
+    invalid(`${name} must be an integer in ${min}..${max}, got ${typeof value === 'number' ? value : typeof value}`);
+  }
+  if (options.udpIo !== undefined && !isUdpIoMode(options.udpIo)) invalid(`udpIo must be one of ${UDP_IO_MODES.join(', ')}`);
 }

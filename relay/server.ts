@@ -34,7 +34,7 @@ import { CookieJar } from './cookies.js';
 import { createRelayDatagramHandler } from './datagrams.js';
 import { BindWorkBudget, ErrorGate, peerRates, type RateLimits } from './limits.js';
 import { RevocationList } from './revocations.js';
-import type { RelayServerOptions } from './server-options.js';
+import { checkRelayOptions, type RelayServerOptions } from './server-options.js';
 import { createDropCounters, createRelayCounters, type RelayStats } from './stats.js';
 import { createTicketVerifier } from './tickets.js';
 
@@ -77,6 +77,7 @@ export interface RelayStream {
 
 /** Starts the relay (connection steps 4–5 and 10–13 of docs/connection-process.md). */
 export async function createRelayServer(options: RelayServerOptions): Promise<RelayServer> {
+  checkRelayOptions(options);
   // An injected factory (tests, the virtual network) wins; otherwise the udpIo option chooses.
   const coalesceMicros = options.udpCoalesceMicros ?? DEFAULT_UDP_COALESCE_MICROS;
   const io = options.socketFactory ? undefined : chooseUdpIo(options.udpIo, { coalesceMicros });

@@ -25,6 +25,10 @@ export function isUdpIoMode(value: unknown): value is UdpIoMode {
  * to the PUNCHTHROUGH_UDP_IO environment value when it names a mode.
  */
 export function resolveUdpIoMode(option: UdpIoMode | undefined, envValue: string | undefined): UdpIoMode {
+  // Checked at run time too: a JavaScript caller's typo would otherwise run as auto.
+  if (option !== undefined && !isUdpIoMode(option)) {
+    throw new PunchthroughError('INVALID_OPTIONS', `udpIo must be one of ${UDP_IO_MODES.join(', ')}`);
+  }
   if (option !== undefined && option !== 'auto') return option;
   if (envValue === undefined || envValue === '') return 'auto';
   if (!isUdpIoMode(envValue)) {

@@ -1,6 +1,6 @@
 // The choice of UDP I/O path: option, environment override and the addon's absence.
 import { describe, expect, it } from 'vitest';
-import { chooseUdpIo, resolveUdpIoMode } from '../../../udp-native/index.js';
+import { chooseUdpIo, resolveUdpIoMode, type UdpIoMode } from '../../../udp-native/index.js';
 
 describe('resolveUdpIoMode', () => {
   it('lets an explicit option win over the environment', () => {
@@ -15,6 +15,9 @@ describe('resolveUdpIoMode', () => {
   });
   it('refuses an unknown environment value', () => {
     expect(() => resolveUdpIoMode('auto', 'fast')).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
+  });
+  it('refuses an unknown option from a JavaScript caller instead of running it as auto', () => {
+    expect(() => resolveUdpIoMode('fast' as UdpIoMode, undefined)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining('udpIo') }));
   });
 });
 
