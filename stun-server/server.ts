@@ -129,6 +129,7 @@ const ROLES: Record<`${0 | 1}${0 | 1}`, StunSlotRole> = {
 
 /** Starts the STUN server: it answers creation and joining steps 9–10 (docs/connection-process.md). */
 export async function createStunServer(options: StunServerOptions = {}): Promise<StunServer> {
+  checkNumbers(options);
   if (options.workers !== undefined && options.workers !== 1) return startStunWorkers(options, createSingleStunServer);
   return createSingleStunServer(options, false);
 }
@@ -277,4 +278,26 @@ export async function createSingleStunServer(options: StunServerOptions, reusePo
 
 function invalid(message: string): PunchthroughError {
   return new PunchthroughError('INVALID_OPTIONS', `createStunServer: ${message}`);
+}
+
+/** Ports, buffer and rate limit in range, or INVALID_OPTIONS naming the option: a 0 rate or burst would answer no one. */
+function checkNumbers(options: StunServerOptions): void {
+  const got = (value: unknown) => (typeof value === 'number' ? value : typeof value);
+  const check = (path: string, value: unknown, min: number, max: number): void => {
+    if (value === undefined || (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max)) return;
+    throw invalid(`${path} must be an integer in ${min}..${max}, got ${got(value)}`);
+  };
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    const listen = options[family];
+    if (!listen) continue;
+    check(`${family}.port`, listen.port, 0, 65_535);
+    check(`${family}.alternatePort`, listen.alternatePort, 0, 65_535);
+  }
+  check('receiveBufferBytes', options.receiveBufferBytes, 1, Number.MAX_SAFE_INTEGER);
+  if (options.rateLimit) {
+    const rate: unknown = options.rateLimit.ratePerSecond;
+    if (rate !== undefined && !(typeof rate === 'number' && Number.isFinite(rate) && rate > 0)) throw invalid(`rateLimit.ratePerSecond must be a number above 0, got ${got(rate)}`);
+    check('rateLimit.burst', options.rateLimit.burst, 1, Number.MAX_SAFE_INTEGER);
+    check('rateLimit.maxSources', options.rateLimit.maxSources, 1, Number.MAX_SAFE_INTEGER);
+  }
 }
