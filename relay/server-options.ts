@@ -1,5 +1,5 @@
 // The relay server's options: every limit, timeout and size, each with its default in constants.ts.
-import { PunchthroughError, type Clock, type Logger, type UdpSocketFactory } from '../core/index.js';
+import { checkIntegerOptions, MAX_TIMER_MS, PunchthroughError, type Clock, type IntegerRange, type Logger, type NumericOptionKeys, type UdpSocketFactory } from '../core/index.js';
 import { isUdpIoMode, MAX_COALESCE_MICROS, UDP_IO_MODES, type UdpIoMode } from '../udp-native/index.js';
 import type { TicketSecret } from './tickets.js';
 
@@ -87,14 +87,10 @@ export interface RelayServerOptions {
   socketBufferBytes?: number;
 }
 
-type IntegerOption = { [K in keyof RelayServerOptions]-?: RelayServerOptions[K] extends number | undefined ? K : never }[keyof RelayServerOptions];
-
-// setInterval turns a longer period into 1 ms (with a warning): a sweep would then run constantly.
-const MAX_TIMER_MS = 2_147_483_647;
 const ANY = Number.MAX_SAFE_INTEGER;
 
-/** Each numeric option's integers, inclusive: a 0 rate or a 0 bound would make a relay that silently forwards nothing. */
-const INTEGER_RANGES: Record<IntegerOption, readonly [min: number, max: number]> = {
+/** Each numeric option's integers: a 0 rate or a 0 bound would make a relay that silently forwards nothing. */
+const INTEGER_RANGES: Record<NumericOptionKeys<RelayServerOptions>, IntegerRange> = {
   port: [0, 65_535],
   udpCoalesceMicros: [0, MAX_COALESCE_MICROS],
   idleTimeoutMs: [1, ANY],
@@ -122,13 +118,8 @@ const INTEGER_RANGES: Record<IntegerOption, readonly [min: number, max: number]>
 
 /** Throws INVALID_OPTIONS naming the first option out of its range, so a typo fails the start instead of the traffic. */
 export function checkRelayOptions(options: RelayServerOptions): void {
-  const invalid = (message: string): never => {
-    throw new PunchthroughError('INVALID_OPTIONS', `createRelayServer: ${message}`);
-  };
-  for (const [name, [min, max]] of Object.entries(INTEGER_RANGES)) {
-    const value: unknown = options[name as IntegerOption];
-    if (value === undefined || (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max)) continue;
-    invalid(`${name} must be an integer in ${min}..${max}, got ${typeof value === 'number' ? value : typeof value}`);
+  checkIntegerOptions('createRelayServer', options, INTEGER_RANGES);
+  if (options.udpIo !== undefined && !isUdpIoMode(options.udpIo)) {
+    throw new PunchthroughError('INVALID_OPTIONS', `createRelayServer: udpIo must be one of ${UDP_IO_MODES.join(', ')}`);
   }
-  if (options.udpIo !== undefined && !isUdpIoMode(options.udpIo)) invalid(`udpIo must be one of ${UDP_IO_MODES.join(', ')}`);
 }

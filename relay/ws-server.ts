@@ -2,7 +2,18 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { takeTokens, fullBucket, type BucketRate, type Env, type TimerHandle, type TokenBucket } from '../core/index.js';
+import {
+  checkIntegerOptions,
+  fullBucket,
+  MAX_TIMER_MS,
+  takeTokens,
+  type BucketRate,
+  type Env,
+  type IntegerRange,
+  type NumericOptionKeys,
+  type TimerHandle,
+  type TokenBucket,
+} from '../core/index.js';
 import {
   DEFAULT_MAX_DATAGRAM_BYTES,
   DEFAULT_WS_BIND_TIMEOUT_MS,
@@ -81,8 +92,25 @@ interface Connection {
   readonly bound: boolean;
 }
 
+const ANY = Number.MAX_SAFE_INTEGER;
+
+/** Each numeric option's integers: a 0 bound or rate would refuse or drop everything. */
+const INTEGER_RANGES: Record<NumericOptionKeys<RelayWebSocketOptions>, IntegerRange> = {
+  port: [0, 65_535],
+  maxMessageBytes: [1, 65_535],
+  maxConnections: [1, ANY],
+  maxConnectionsPerAddress: [1, ANY],
+  idleTimeoutMs: [1, ANY],
+  bindTimeoutMs: [1, ANY],
+  maxBufferedBytes: [1, ANY],
+  messagesPerSecond: [1, ANY],
+  messageBurst: [1, ANY],
+  sweepIntervalMs: [1, MAX_TIMER_MS],
+};
+
 /** Starts a WebSocket listener for `options.relay` on its own TCP port. */
 export async function createRelayWebSocketServer(env: Pick<Env, 'clock' | 'logger'>, options: RelayWebSocketOptions): Promise<RelayWebSocketServer> {
+  checkIntegerOptions('createRelayWebSocketServer', options, INTEGER_RANGES);
   const { clock, logger } = env;
   const path = options.path ?? RELAY_WS_PATH;
   const limits: WsLimits = {

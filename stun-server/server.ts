@@ -1,10 +1,12 @@
 // The STUN server: binds its primary and RFC 5780 alternate sockets and answers Binding requests.
 import {
+  checkIntegerOptions,
   createRealClock,
   createSilentLogger,
   formatEndpoint,
   PunchthroughError,
   type Clock,
+  type IntegerRange,
   type Logger,
   type UdpEndpoint,
   type UdpSocket,
@@ -282,22 +284,17 @@ function invalid(message: string): PunchthroughError {
 
 /** Ports, buffer and rate limit in range, or INVALID_OPTIONS naming the option: a 0 rate or burst would answer no one. */
 function checkNumbers(options: StunServerOptions): void {
-  const got = (value: unknown) => (typeof value === 'number' ? value : typeof value);
-  const check = (path: string, value: unknown, min: number, max: number): void => {
-    if (value === undefined || (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max)) return;
-    throw invalid(`${path} must be an integer in ${min}..${max}, got ${got(value)}`);
-  };
+  const PORT: IntegerRange = [0, 65_535];
+  const POSITIVE: IntegerRange = [1, Number.MAX_SAFE_INTEGER];
   for (const family of ['ipv4', 'ipv6'] as const) {
     const listen = options[family];
-    if (!listen) continue;
-    check(`${family}.port`, listen.port, 0, 65_535);
-    check(`${family}.alternatePort`, listen.alternatePort, 0, 65_535);
+    if (listen) checkIntegerOptions('createStunServer', listen, { port: PORT, alternatePort: PORT }, `${family}.`);
   }
-  check('receiveBufferBytes', options.receiveBufferBytes, 1, Number.MAX_SAFE_INTEGER);
-  if (options.rateLimit) {
-    const rate: unknown = options.rateLimit.ratePerSecond;
-    if (rate !== undefined && !(typeof rate === 'number' && Number.isFinite(rate) && rate > 0)) throw invalid(`rateLimit.ratePerSecond must be a number above 0, got ${got(rate)}`);
-    check('rateLimit.burst', options.rateLimit.burst, 1, Number.MAX_SAFE_INTEGER);
-    check('rateLimit.maxSources', options.rateLimit.maxSources, 1, Number.MAX_SAFE_INTEGER);
+  checkIntegerOptions('createStunServer', options, { receiveBufferBytes: POSITIVE });
+  if (!options.rateLimit) return;
+  checkIntegerOptions('createStunServer', options.rateLimit, { burst: POSITIVE, maxSources: POSITIVE }, 'rateLimit.');
+  const rate: unknown = options.rateLimit.ratePerSecond;
+  if (rate !== undefined && !(typeof rate === 'number' && Number.isFinite(rate) && rate > 0)) {
+    throw invalid(`rateLimit.ratePerSecond must be a number above 0, got ${typeof rate === 'number' ? rate : typeof rate}`);
   }
 }

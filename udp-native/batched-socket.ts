@@ -1,6 +1,6 @@
 // The batched UDP socket: the core UdpSocket interface over the addon's recvmmsg/sendmmsg loop.
 import { getSystemErrorName } from 'node:util';
-import { PunchthroughError, type UdpBindOptions, type UdpEndpoint, type UdpMessageHandler, type UdpSocket, type UdpSocketFactory } from '../core/index.js';
+import { checkIntegerOptions, PunchthroughError, type UdpBindOptions, type UdpEndpoint, type UdpMessageHandler, type UdpSocket, type UdpSocketFactory } from '../core/index.js';
 import { loadUdpBatchAddon, type BatchSocketHandle, type UdpBatchBinding } from './addon.js';
 import { DEFAULT_MAX_DATAGRAM_BYTES, MAX_COALESCE_MICROS } from './constants.js';
 
@@ -54,14 +54,9 @@ export function createBatchedUdpSocketFactory(options: BatchedUdpSocketFactoryOp
     if (!addon.ok) throw new PunchthroughError('UDP_IO_UNAVAILABLE', `batched UDP I/O: ${addon.reason}`);
     binding = addon.binding;
   }
+  checkIntegerOptions('createBatchedUdpSocketFactory', options, { maxDatagramBytes: [1, DEFAULT_MAX_DATAGRAM_BYTES], coalesceMicros: [0, MAX_COALESCE_MICROS] });
   const maxDatagramBytes = options.maxDatagramBytes ?? DEFAULT_MAX_DATAGRAM_BYTES;
-  if (!Number.isInteger(maxDatagramBytes) || maxDatagramBytes < 1 || maxDatagramBytes > DEFAULT_MAX_DATAGRAM_BYTES) {
-    throw new PunchthroughError('INVALID_OPTIONS', `createBatchedUdpSocketFactory: maxDatagramBytes must be 1..${DEFAULT_MAX_DATAGRAM_BYTES}, got ${maxDatagramBytes}`);
-  }
   const coalesceMicros = options.coalesceMicros ?? 0;
-  if (!Number.isInteger(coalesceMicros) || coalesceMicros < 0 || coalesceMicros > MAX_COALESCE_MICROS) {
-    throw new PunchthroughError('INVALID_OPTIONS', `createBatchedUdpSocketFactory: coalesceMicros must be 0..${MAX_COALESCE_MICROS}, got ${coalesceMicros}`);
-  }
   const chosen = binding;
   return {
     async bind(bindOptions) {

@@ -1,7 +1,7 @@
-// createRelayServer refuses options out of range at start (INVALID_OPTIONS naming the option) rather than serving with them.
+// createRelayServer and createRelayWebSocketServer refuse options out of range at start (INVALID_OPTIONS naming the option) rather than serving with them.
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../core/index.js';
-import { createRelayServer, type RelayServerOptions } from '../../../relay/index.js';
+import { createSilentLogger, ManualClock } from '../../../core/index.js';
+import { createRelayServer, createRelayWebSocketServer, type RelayServerOptions } from '../../../relay/index.js';
 import { FakeUdpNetwork } from '../../support/fake-udp.js';
 
 const secret = 'unit-test secret, 32 bytes long!';
@@ -23,7 +23,7 @@ describe('createRelayServer options', () => {
     ['port', 65_536, 'not a port'],
     ['udpCoalesceMicros', 20_000, 'beyond the addon bound, refused on the dgram path too'],
     ['maxRevocations', '100', 'a string'],
-  ])('refuses %s = %s (%s)', async (name, value) => {
+  ] as Array<[string, unknown, string]>)('refuses %s = %s (%s)', async (name, value) => {
     await expect(start({ [name]: value })).rejects.toMatchObject({ code: 'INVALID_OPTIONS', message: expect.stringContaining(`createRelayServer: ${name} must be an integer`) });
   });
 
@@ -34,5 +34,23 @@ describe('createRelayServer options', () => {
   it('starts with the bounds themselves', async () => {
     const server = await start({ sweepIntervalMs: 2 ** 31 - 1, maxErrorsPerWindow: 0, udpCoalesceMicros: 0, maxDatagramBytes: 65_535, port: 0 });
     await server.close();
+  });
+});
+
+describe('createRelayWebSocketServer options', () => {
+  const env = { clock: new ManualClock(), logger: createSilentLogger() };
+  const relay = { openStream: () => undefined };
+
+  it.each([
+    ['sweepIntervalMs', 0],
+    ['messagesPerSecond', 0],
+    ['maxBufferedBytes', -1],
+    ['maxConnections', Number.POSITIVE_INFINITY],
+    ['port', 70_000],
+  ] as Array<[string, unknown]>)('refuses %s = %s', async (name, value) => {
+    await expect(createRelayWebSocketServer(env, { relay, host: '127.0.0.1', port: 0, [name]: value })).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+      message: expect.stringContaining(`createRelayWebSocketServer: ${name} must be an integer`),
+    });
   });
 });
