@@ -136,7 +136,8 @@ export async function createCloud(options: CloudOptions & Partial<ExternalRelayO
       try {
         relayServer = await createRelayServer(dualStack ? { ...relayOptions, host6: udpHost6 } : relayOptions);
       } catch (error) {
-        if (!dualStack) throw error;
+        // Only a failed IPv6 socket falls back; an option out of range fails either way.
+        if (!dualStack || (error instanceof PunchthroughError && error.code === 'INVALID_OPTIONS')) throw error;
         logger.warn({ err: error }, 'relay over IPv6 unavailable; IPv4 only');
         relayServer = await createRelayServer(relayOptions);
       }

@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCloud, type Cloud } from '../../../src/index.js';
 import { createNodeUdpSocketFactory, type UdpSocket } from '../../../core/index.js';
@@ -94,6 +95,14 @@ describe('createCloud', () => {
     const first = await createCloud(LOOPBACK);
     cleanup.push(() => first.close());
     await expect(createCloud({ ...LOOPBACK, relayPort: first.relay.port })).rejects.toThrow(/EADDRINUSE/);
+  });
+
+  it('refuses a relay port out of range with INVALID_OPTIONS, not as a failed IPv6 socket', async () => {
+    // On all interfaces the cloud tries the relay dual-stack first, and falls back to IPv4 only when IPv6 fails.
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    await expect(createCloud({ httpPort: 0, stunPort: 0, stunAltPort: 0, relayPort: 70_000, logger })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    expect(lines.join('')).not.toContain('relay over IPv6 unavailable');
   });
 });
 
