@@ -54,4 +54,4 @@ export {
   type ReportedNatType,
 } from './nat.js';
 export { MAX_JSON_DEPTH, isJsonObject, parseBoundedJson, photonField, type JsonObject, type JsonValue } from './json.js';
-export { checkIntegerOptions, MAX_TIMER_MS, type IntegerRange, type NumericOptionKeys } from './options.js';
+export { checkIntegerOptions, MAX_TIMER_MS, PORT, POSITIVE, type IntegerRange, type NumericOptionKeys } from './options.js';

@@ -7,6 +7,12 @@ export const MAX_TIMER_MS = 2_147_483_647;
 /** An option's integers, inclusive. */
 export type IntegerRange = readonly [min: number, max: number];
 
+/** A count, size, rate or duration: 0 would refuse, drop or expire everything. */
+export const POSITIVE: IntegerRange = [1, Number.MAX_SAFE_INTEGER];
+
+/** A UDP or TCP port; 0 picks a free one. */
+export const PORT: IntegerRange = [0, 65_535];
+
 /** The keys of an options type whose values are numbers: a range table over them misses none. */
 export type NumericOptionKeys<T> = { [K in keyof T]-?: T[K] extends number | undefined ? K : never }[keyof T];
 

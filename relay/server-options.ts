@@ -1,6 +1,6 @@
 // The relay server's options: every limit, timeout and size, each with its default in constants.ts.
-import { checkIntegerOptions, MAX_TIMER_MS, PunchthroughError, type Clock, type IntegerRange, type Logger, type NumericOptionKeys, type UdpSocketFactory } from '../core/index.js';
-import { isUdpIoMode, MAX_COALESCE_MICROS, UDP_IO_MODES, type UdpIoMode } from '../udp-native/index.js';
+import { MAX_TIMER_MS, PORT, POSITIVE, type Clock, type IntegerRange, type Logger, type NumericOptionKeys, type UdpSocketFactory } from '../core/index.js';
+import { MAX_COALESCE_MICROS, type UdpIoMode } from '../udp-native/index.js';
 import type { TicketSecret } from './tickets.js';
 
 export interface RelayServerOptions {
@@ -87,39 +87,32 @@ export interface RelayServerOptions {
   socketBufferBytes?: number;
 }
 
-const ANY = Number.MAX_SAFE_INTEGER;
-
-/** Each numeric option's integers: a 0 rate or a 0 bound would make a relay that silently forwards nothing. */
-const INTEGER_RANGES: Record<NumericOptionKeys<RelayServerOptions>, IntegerRange> = {
-  port: [0, 65_535],
+/**
+ * Each numeric option's integers (`checkIntegerOptions`): a rate or bound of 0 would make a relay
+ * that silently forwards nothing; a typo fails the start instead of the traffic.
+ */
+export const RELAY_INTEGER_RANGES: Record<NumericOptionKeys<RelayServerOptions>, IntegerRange> = {
+  port: PORT,
   udpCoalesceMicros: [0, MAX_COALESCE_MICROS],
-  idleTimeoutMs: [1, ANY],
+  idleTimeoutMs: POSITIVE,
   sweepIntervalMs: [1, MAX_TIMER_MS],
-  ratePacketsPerSecond: [1, ANY],
-  burstPackets: [1, ANY],
-  rateBytesPerSecond: [1, ANY],
-  burstBytes: [1, ANY],
+  ratePacketsPerSecond: POSITIVE,
+  burstPackets: POSITIVE,
+  rateBytesPerSecond: POSITIVE,
+  burstBytes: POSITIVE,
   maxDatagramBytes: [1, 65_535],
-  errorWindowMs: [1, ANY],
-  maxErrorsPerWindow: [0, ANY],
-  maxBindings: [1, ANY],
-  maxBindingsPerSession: [1, ANY],
-  maxBindingsPerAddress: [1, ANY],
-  bindWorkPerSecond: [1, ANY],
-  bindWorkBurst: [1, ANY],
-  globalBindWorkPerSecond: [1, ANY],
-  globalBindWorkBurst: [1, ANY],
-  maxTrackedSources: [1, ANY],
-  cookieSlotMs: [1, ANY],
-  ticketTtlMs: [1, ANY],
-  maxRevocations: [1, ANY],
-  socketBufferBytes: [1, ANY],
+  errorWindowMs: POSITIVE,
+  maxErrorsPerWindow: [0, Number.MAX_SAFE_INTEGER],
+  maxBindings: POSITIVE,
+  maxBindingsPerSession: POSITIVE,
+  maxBindingsPerAddress: POSITIVE,
+  bindWorkPerSecond: POSITIVE,
+  bindWorkBurst: POSITIVE,
+  globalBindWorkPerSecond: POSITIVE,
+  globalBindWorkBurst: POSITIVE,
+  maxTrackedSources: POSITIVE,
+  cookieSlotMs: POSITIVE,
+  ticketTtlMs: POSITIVE,
+  maxRevocations: POSITIVE,
+  socketBufferBytes: POSITIVE,
 };
-
-/** Throws INVALID_OPTIONS naming the first option out of its range, so a typo fails the start instead of the traffic. */
-export function checkRelayOptions(options: RelayServerOptions): void {
-  checkIntegerOptions('createRelayServer', options, INTEGER_RANGES);
-  if (options.udpIo !== undefined && !isUdpIoMode(options.udpIo)) {
-    throw new PunchthroughError('INVALID_OPTIONS', `createRelayServer: udpIo must be one of ${UDP_IO_MODES.join(', ')}`);
-  }
-}

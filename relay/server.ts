@@ -1,5 +1,5 @@
 // The relay's UDP server: binds peers with tickets and forwards between bound peers of one session.
-import { createEnv, formatEndpoint, type TimerHandle, type UdpEndpoint, type UdpSocket } from '../core/index.js';
+import { checkIntegerOptions, createEnv, formatEndpoint, type TimerHandle, type UdpEndpoint, type UdpSocket } from '../core/index.js';
 import { chooseUdpIo, type UdpIoPath } from '../udp-native/index.js';
 import type { Admission } from './admission.js';
 import { BindingTable } from './bindings.js';
@@ -34,7 +34,7 @@ import { CookieJar } from './cookies.js';
 import { createRelayDatagramHandler } from './datagrams.js';
 import { BindWorkBudget, ErrorGate, peerRates, type RateLimits } from './limits.js';
 import { RevocationList } from './revocations.js';
-import { checkRelayOptions, type RelayServerOptions } from './server-options.js';
+import { RELAY_INTEGER_RANGES, type RelayServerOptions } from './server-options.js';
 import { createDropCounters, createRelayCounters, type RelayStats } from './stats.js';
 import { createTicketVerifier } from './tickets.js';
 
@@ -77,7 +77,7 @@ export interface RelayStream {
 
 /** Starts the relay (connection steps 4–5 and 10–13 of docs/connection-process.md). */
 export async function createRelayServer(options: RelayServerOptions): Promise<RelayServer> {
-  checkRelayOptions(options);
+  checkIntegerOptions('createRelayServer', options, RELAY_INTEGER_RANGES);
   // An injected factory (tests, the virtual network) wins; otherwise the udpIo option chooses.
   const coalesceMicros = options.udpCoalesceMicros ?? DEFAULT_UDP_COALESCE_MICROS;
   const io = options.socketFactory ? undefined : chooseUdpIo(options.udpIo, { coalesceMicros });

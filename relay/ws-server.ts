@@ -6,6 +6,8 @@ import {
   checkIntegerOptions,
   fullBucket,
   MAX_TIMER_MS,
+  PORT,
+  POSITIVE,
   takeTokens,
   type BucketRate,
   type Env,
@@ -92,19 +94,17 @@ interface Connection {
   readonly bound: boolean;
 }
 
-const ANY = Number.MAX_SAFE_INTEGER;
-
 /** Each numeric option's integers: a 0 bound or rate would refuse or drop everything. */
 const INTEGER_RANGES: Record<NumericOptionKeys<RelayWebSocketOptions>, IntegerRange> = {
-  port: [0, 65_535],
+  port: PORT,
   maxMessageBytes: [1, 65_535],
-  maxConnections: [1, ANY],
-  maxConnectionsPerAddress: [1, ANY],
-  idleTimeoutMs: [1, ANY],
-  bindTimeoutMs: [1, ANY],
-  maxBufferedBytes: [1, ANY],
-  messagesPerSecond: [1, ANY],
-  messageBurst: [1, ANY],
+  maxConnections: POSITIVE,
+  maxConnectionsPerAddress: POSITIVE,
+  idleTimeoutMs: POSITIVE,
+  bindTimeoutMs: POSITIVE,
+  maxBufferedBytes: POSITIVE,
+  messagesPerSecond: POSITIVE,
+  messageBurst: POSITIVE,
   sweepIntervalMs: [1, MAX_TIMER_MS],
 };
 

@@ -4,9 +4,10 @@ import {
   createRealClock,
   createSilentLogger,
   formatEndpoint,
+  PORT,
+  POSITIVE,
   PunchthroughError,
   type Clock,
-  type IntegerRange,
   type Logger,
   type UdpEndpoint,
   type UdpSocket,
@@ -284,8 +285,6 @@ function invalid(message: string): PunchthroughError {
 
 /** Ports, buffer and rate limit in range, or INVALID_OPTIONS naming the option: a 0 rate or burst would answer no one. */
 function checkNumbers(options: StunServerOptions): void {
-  const PORT: IntegerRange = [0, 65_535];
-  const POSITIVE: IntegerRange = [1, Number.MAX_SAFE_INTEGER];
   for (const family of ['ipv4', 'ipv6'] as const) {
     const listen = options[family];
     if (listen) checkIntegerOptions('createStunServer', listen, { port: PORT, alternatePort: PORT }, `${family}.`);
