@@ -39,7 +39,7 @@ Options:
 ${udpIoUsage}
   --coalesce-us N  on the batched path, under load (a socket woken more than once per N µs),
                  read once per N µs instead of on every wake-up: less CPU per datagram, up to
-                 N µs more latency (default ${relayDefaults.DEFAULT_UDP_COALESCE_MICROS}; 0 reads on every wake-up; at most 10000)
+                 N µs more latency (default ${relayDefaults.DEFAULT_UDP_COALESCE_MICROS}; 0 reads on every wake-up; at most ${MAX_COALESCE_MICROS})
   --pid-file F   write this process's id to F (removed at exit), for --drain
   --drain-timeout-ms N  a draining relay exits after this even with bindings left
                  (default ${relayDefaults.DEFAULT_DRAIN_TIMEOUT_MS}, 10 minutes)

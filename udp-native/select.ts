@@ -53,7 +53,7 @@ export function chooseUdpIo(mode: UdpIoMode | undefined, options: ChooseUdpIoOpt
   if (resolved === 'dgram') return { io: 'dgram', factory: createNodeUdpSocketFactory() };
   const addon = loadUdpBatchAddon();
   if (addon.ok) {
-    const factory = createBatchedUdpSocketFactory({ binding: addon.binding, reusePort: options.reusePort ?? false, coalesceMicros: options.coalesceMicros ?? 0 });
+    const factory = createBatchedUdpSocketFactory({ binding: addon.binding, reusePort: options.reusePort ?? false, coalesceMicros: options.coalesceMicros });
     return { io: 'batched', factory };
   }
   if (resolved === 'batched') {
